@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isKchError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { resolveOptions } from '../config/resolve.js';
+import type { Command } from './command.js';
+import { renderHelp, renderCommandList } from './help.js';
+import { commands } from './commands/index.js';
+
+const helpFlags = new Set(['--help', '-h', 'help']);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || helpFlags.has(name)) {
+    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(target ? renderHelp(target) : renderCommandList(commands));
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${await packageVersion()}\n`);
+    return 0;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`kch: unknown command "${name}". Commands: ${commands.map((c) => c.name).join(', ')}. See kch --help.\n`);
+    return 2;
+  }
+  if (rest.some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(renderHelp(command));
+    return 0;
+  }
+  const log = createLogger(command.name);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      log.warn(`second ${signal}: exiting without waiting`);
+      process.exit(130);
+    }
+    log.info(`${signal} received, stopping`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const options = resolveOptions(command.options, rest, process.env, command.allowPositionals ?? false);
+    return await command.run({ options, log, signal: controller.signal, out: (text) => process.stdout.write(text) });
+  } catch (error) {
+    if (isKchError(error)) {
+      process.stderr.write(`kch ${command.name}: ${error.message}\n`);
+      if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      return error.code === 'KCH_USAGE' ? 2 : 1;
+    }
+    // Not a user mistake: a bug. Show the stack so it can be reported.
+    process.stderr.write(`kch ${command.name}: unexpected error (please report it)\n${(error as Error)?.stack ?? String(error)}\n`);
+    return 70;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (error: unknown) => { process.stderr.write(`${String(error)}\n`); process.exitCode = 70; },
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Every setting a user can give, once: its flag, its environment variable, its default and its
+ * description. `--help`, the README's table and the Compose file's environment are all checked
+ * against this list, so they cannot drift apart.
+ */
+export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'duration';
+
+export interface OptionSpec {
+  /** Flag name without dashes: `kafka-brokers` → `--kafka-brokers`. */
+  readonly flag: string;
+  /** Environment variable that sets it when the flag is absent. */
+  readonly env?: string;
+  readonly type: OptionType;
+  /** Default value as a user would type it; undefined means "no default". */
+  readonly default?: string;
+  readonly description: string;
+  /** Secret values are never printed (help shows only whether one is set). */
+  readonly secret?: boolean;
+  /** Short alias, one letter. */
+  readonly short?: string;
+}
+
+function option<const T extends OptionSpec>(spec: T): T {
+  return spec;
+}
+
+export const options = {
+  kafkaBrokers: option({
+    flag: 'kafka-brokers', env: 'KAFKA_BROKERS', type: 'string', default: '127.0.0.1:9092',
+    description: 'Kafka bootstrap servers, comma-separated host:port. With `kch up`, giving it means an external Kafka: no local broker is started.',
+  }),
+  clickhouseUrl: option({
+    flag: 'clickhouse-url', env: 'CLICKHOUSE_URL', type: 'string', default: 'http://127.0.0.1:8123',
+    description: 'ClickHouse HTTP interface. With `kch up`, giving it means an external ClickHouse: no embedded one is started.',
+  }),
+  clickhouseUser: option({
+    flag: 'clickhouse-user', env: 'CLICKHOUSE_USER', type: 'string', default: 'default',
+    description: 'ClickHouse user.',
+  }),
+  clickhousePassword: option({
+    env: 'CLICKHOUSE_PASSWORD', flag: 'clickhouse-password', type: 'string', default: '', secret: true,
+    description: 'ClickHouse password (environment only: a flag would show in `ps`). The embedded server requires it when set.',
+  }),
+  clickhouseDatabase: option({
+    flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
+    description: 'Database that holds the pipeline\'s tables.',
+  }),
+  kafkaBrokersForClickhouse: option({
+    flag: 'kafka-brokers-for-clickhouse', env: 'KAFKA_BROKERS_FOR_CLICKHOUSE', type: 'string',
+    description: 'Broker list written into the Kafka-engine tables, when ClickHouse reaches Kafka by another address than this CLI does (in Compose: kafka:19092). Defaults to --kafka-brokers.',
+  }),
+  topicPrefix: option({
+    flag: 'topic-prefix', env: 'KCH_TOPIC_PREFIX', type: 'string', default: '',
+    description: 'Prefix for topic names and consumer groups (the seed\'s names when empty).',
+  }),
+  dataDir: option({
+    flag: 'data-dir', env: 'KCH_DATA_DIR', type: 'string', default: '.kch/data',
+    description: 'Where local services keep their data and logs (one sub-folder each).',
+  }),
+  cacheDir: option({
+    flag: 'cache-dir', env: 'KCH_CACHE_DIR', type: 'string', default: '.kch/cache',
+    description: 'Where the Kafka broker\'s jars are cached after the first fetch.',
+  }),
+  host: option({
+    flag: 'host', env: 'KCH_HOST', type: 'string', default: '127.0.0.1',
+    description: 'Address local services listen on. Anything but loopback exposes them to the network.',
+  }),
+  kafkaPort: option({
+    flag: 'kafka-port', env: 'KAFKA_PORT', type: 'integer', default: '9092',
+    description: 'Port of the local Kafka broker\'s client listener.',
+  }),
+  kafkaControllerPort: option({
+    flag: 'kafka-controller-port', env: 'KAFKA_CONTROLLER_PORT', type: 'integer', default: '9093',
+    description: 'Port of the local Kafka broker\'s KRaft controller listener.',
+  }),
+  kafkaHeap: option({
+    flag: 'kafka-heap', env: 'KAFKA_HEAP', type: 'string', default: '384m',
+    description: 'JVM heap of the local Kafka broker (-Xmx).',
+  }),
+  clickhousePort: option({
+    flag: 'clickhouse-port', env: 'CLICKHOUSE_PORT', type: 'integer', default: '8123',
+    description: 'Port of the embedded ClickHouse\'s HTTP interface.',
+  }),
+  clickhouseMaxMemory: option({
+    flag: 'clickhouse-max-memory', env: 'CLICKHOUSE_MAX_MEMORY', type: 'string', default: '1G',
+    description: 'Memory limit of one query in the embedded ClickHouse (max_memory_usage).',
+  }),
+  dashboardPort: option({
+    flag: 'dashboard-port', env: 'DASHBOARD_PORT', type: 'integer', default: '3000',
+    description: 'Port of the dashboard.',
+  }),
+  rate: option({
+    flag: 'rate', env: 'GENERATOR_RATE', type: 'string', default: 'seed',
+    description: 'Events per second: a number, `max` (as fast as the broker takes them), or `seed` (one event every 0.5–1.5 s, like the original).',
+  }),
+  count: option({
+    flag: 'count', env: 'GENERATOR_COUNT', type: 'integer',
+    description: 'Stop after this many events (default: run until stopped).',
+  }),
+  duration: option({
+    flag: 'duration', env: 'GENERATOR_DURATION', type: 'duration',
+    description: 'Stop after this long, e.g. 30s, 5m, 1h (default: run until stopped).',
+  }),
+  seed: option({
+    flag: 'seed', env: 'GENERATOR_SEED', type: 'integer',
+    description: 'Random seed: the same seed gives the same events (ids and times included). Default: random.',
+  }),
+  partitions: option({
+    flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',
+    description: 'Partitions for topics the generator creates when they are missing.',
+  }),
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof options;

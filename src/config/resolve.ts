@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import { ErrorCodes, KchError } from '../errors.js';
+import type { OptionSpec } from './options.js';
+
+/** Values of a command's options after flags, then environment, then defaults. */
+export class ResolvedOptions {
+  constructor(
+    private readonly raw: ReadonlyMap<string, string | boolean>,
+    private readonly given: ReadonlySet<string>,
+    readonly positionals: readonly string[],
+  ) {}
+
+  /** Whether the user set it (flag or environment), as opposed to a default. */
+  given_(spec: OptionSpec): boolean {
+    return this.given.has(spec.flag);
+  }
+
+  string(spec: OptionSpec): string | undefined {
+    const value = this.raw.get(spec.flag);
+    return value === undefined ? undefined : String(value);
+  }
+
+  requireString(spec: OptionSpec): string {
+    const value = this.string(spec);
+    if (value === undefined || value === '') {
+      throw new KchError(ErrorCodes.USAGE, `--${spec.flag} is required${spec.env ? ` (or ${spec.env})` : ''}`);
+    }
+    return value;
+  }
+
+  integer(spec: OptionSpec): number | undefined {
+    const value = this.string(spec);
+    if (value === undefined || value === '') return undefined;
+    if (!/^-?\d+$/.test(value.trim())) throw badValue(spec, value, 'a whole number');
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw badValue(spec, value, 'a whole number');
+    return n;
+  }
+
+  number(spec: OptionSpec): number | undefined {
+    const value = this.string(spec);
+    if (value === undefined || value === '') return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw badValue(spec, value, 'a number');
+    return n;
+  }
+
+  boolean(spec: OptionSpec): boolean {
+    const value = this.raw.get(spec.flag);
+    if (value === undefined) return false;
+    if (typeof value === 'boolean') return value;
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off|)$/i.test(value)) return false;
+    throw badValue(spec, value, 'true or false');
+  }
+
+  /** A duration in milliseconds. */
+  duration(spec: OptionSpec): number | undefined {
+    const value = this.string(spec);
+    if (value === undefined || value === '') return undefined;
+    const ms = parseDuration(value);
+    if (ms === undefined) throw badValue(spec, value, 'a duration such as 500ms, 30s, 5m or 1h');
+    return ms;
+  }
+}
+
+function badValue(spec: OptionSpec, value: string, expected: string): KchError {
+  return new KchError(ErrorCodes.USAGE, `--${spec.flag}${spec.env ? ` (${spec.env})` : ''} must be ${expected}, got "${value}"`);
+}
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  const unit = units[match[2] ?? 's'] ?? 1000;
+  return Math.round(amount * unit);
+}
+
+/**
+ * Parses argv against the given specs. Unknown flags are an error naming the flag; values come
+ * from the flag, else the environment variable, else the default.
+ */
+export function resolveOptions(
+  specs: readonly OptionSpec[],
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  allowPositionals = true,
+): ResolvedOptions {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const spec of specs) {
+    config[spec.flag] = spec.type === 'boolean'
+      ? { type: 'boolean', ...(spec.short ? { short: spec.short } : {}) }
+      : { type: 'string', ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals });
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    // Node's messages are long and mention `parseArgs`; keep the part a user needs.
+    const unknown = /Unknown option '([^']+)'/.exec(text);
+    if (unknown) throw new KchError(ErrorCodes.USAGE, `unknown option ${unknown[1]} (see --help)`);
+    const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(text);
+    if (missing) throw new KchError(ErrorCodes.USAGE, `option ${missing[1]} needs a value`);
+    const positional = /Unexpected argument '([^']+)'/.exec(text);
+    if (positional) throw new KchError(ErrorCodes.USAGE, `unexpected argument "${positional[1]}" (see --help)`);
+    throw new KchError(ErrorCodes.USAGE, text.split('\n')[0] ?? text);
+  }
+  const raw = new Map<string, string | boolean>();
+  const given = new Set<string>();
+  for (const spec of specs) {
+    const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
+    if (fromFlag !== undefined) {
+      if (spec.secret) {
+        throw new KchError(ErrorCodes.USAGE, `--${spec.flag} would show in the process list; set ${spec.env ?? 'it'} in the environment instead`);
+      }
+      raw.set(spec.flag, fromFlag);
+      given.add(spec.flag);
+      continue;
+    }
+    const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      raw.set(spec.flag, fromEnv);
+      given.add(spec.flag);
+      continue;
+    }
+    if (spec.default !== undefined) raw.set(spec.flag, spec.type === 'boolean' ? spec.default === 'true' : spec.default);
+  }
+  return new ResolvedOptions(raw, given, parsed.positionals);
+}
