@@ -1,0 +1,62 @@
+/**
+ * What a ClickHouse server can do, as far as the pipeline's DDL cares. Detected by `migrate`
+ * (src/migrate/detect.ts); the renderer only reads it, so rendering stays pure and testable.
+ */
+export interface ServerFeatures {
+  /** `26.7.2.1` */
+  readonly version: string;
+  readonly major: number;
+  readonly minor: number;
+  /** LowCardinality(String) without an experimental switch (19.x and later). */
+  readonly lowCardinality: boolean;
+  /** `kafka_handle_error_mode = 'stream'` with `_error` / `_raw_message` (21.6 and later). */
+  readonly kafkaErrorStream: boolean;
+  /** `kafka_skip_broken_messages`: without it, an unparsable message stops the consumer. */
+  readonly kafkaSkipBroken: boolean;
+  /** `kafka_flush_interval_ms`, `kafka_poll_timeout_ms` table settings. */
+  readonly kafkaFlushInterval: boolean;
+  /** `_topic`, `_partition`, `_offset` virtual columns on Kafka tables. */
+  readonly kafkaVirtualColumns: boolean;
+  /** `_timestamp` virtual column on Kafka tables. */
+  readonly kafkaTimestamp: boolean;
+  /** toUUIDOrNull and friends. */
+  readonly orNullConversions: boolean;
+  /** formatRow('JSONEachRow', …) to keep a readable copy of a rejected row. */
+  readonly formatRow: boolean;
+}
+
+/** A current server: everything on. The default for `--dry-run` without a server. */
+export const currentServer: ServerFeatures = {
+  version: '26.7',
+  major: 26,
+  minor: 7,
+  lowCardinality: true,
+  kafkaErrorStream: true,
+  kafkaSkipBroken: true,
+  kafkaFlushInterval: true,
+  kafkaVirtualColumns: true,
+  kafkaTimestamp: true,
+  orNullConversions: true,
+  formatRow: true,
+};
+
+/** Features implied by a version alone; detection refines those it can ask the server about. */
+export function featuresForVersion(version: string): ServerFeatures {
+  const [majorText = '0', minorText = '0'] = version.split('.');
+  const major = Number(majorText);
+  const minor = Number(minorText);
+  const atLeast = (m: number, n: number): boolean => major > m || (major === m && minor >= n);
+  return {
+    version,
+    major,
+    minor,
+    lowCardinality: atLeast(19, 0),
+    kafkaErrorStream: atLeast(21, 6),
+    kafkaSkipBroken: atLeast(19, 1),
+    kafkaFlushInterval: atLeast(20, 1),
+    kafkaVirtualColumns: atLeast(19, 1),
+    kafkaTimestamp: atLeast(19, 1),
+    orNullConversions: atLeast(19, 0),
+    formatRow: atLeast(20, 7),
+  };
+}

@@ -1,0 +1,156 @@
+import type { ServerFeatures } from './features.js';
+
+/**
+ * One field of an event stream. A field knows every form it takes: its TypeScript type (for
+ * the producer), its type in the Kafka-engine table (how ClickHouse parses the JSON), its type
+ * in the target table, the SQL that converts one into the other, the SQL that says whether a
+ * parsed value is acceptable, and the same check in TypeScript for events we produce.
+ */
+export abstract class Field<T = unknown> {
+  /** Phantom member carrying the TypeScript type; never set. */
+  declare readonly _type: T;
+  abstract readonly kind: string;
+  /** Human description for docs and `--help`. */
+  abstract describe(): string;
+  /** Column type in the Kafka-engine table: as loose as needed to parse, as strict as it can be. */
+  abstract inputType(features: ServerFeatures): string;
+  /** Column type in the target MergeTree table. */
+  abstract targetType(features: ServerFeatures): string;
+  /** SQL turning the input column into the target value (only evaluated on valid rows). */
+  abstract toTarget(column: string, features: ServerFeatures): string;
+  /** SQL predicate: true when the parsed value is acceptable. */
+  abstract check(column: string, features: ServerFeatures): string;
+  /** Returns why a value is not acceptable, or undefined when it is. */
+  abstract problem(value: unknown): string | undefined;
+}
+
+const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+class UuidField extends Field<string> {
+  readonly kind = 'uuid';
+  describe(): string { return 'UUID as text'; }
+  inputType(): string { return 'String'; }
+  targetType(): string { return 'UUID'; }
+  toTarget(column: string, f: ServerFeatures): string {
+    return f.orNullConversions ? `toUUIDOrZero(${column})` : `toUUID(${column})`;
+  }
+  check(column: string, f: ServerFeatures): string {
+    // Old servers have no non-throwing conversion: check the shape instead.
+    return f.orNullConversions
+      ? `isNotNull(toUUIDOrNull(${column}))`
+      : `match(${column}, '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')`;
+  }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'string') return 'must be a string';
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? undefined : 'must be a UUID';
+  }
+}
+
+class LiteralField<const V extends string> extends Field<V> {
+  readonly kind = 'literal';
+  constructor(readonly value: V) { super(); }
+  describe(): string { return `always "${this.value}"`; }
+  inputType(): string { return 'String'; }
+  targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `${column} = ${quote(this.value)}`; }
+  problem(value: unknown): string | undefined {
+    return value === this.value ? undefined : `must be "${this.value}"`;
+  }
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in the producer's local time, as the seed's generator wrote it. */
+class DateTimeTextField extends Field<string> {
+  readonly kind = 'datetime';
+  describe(): string { return 'local time "YYYY-MM-DD HH:MM:SS" (any form parseDateTimeBestEffort reads)'; }
+  inputType(): string { return 'String'; }
+  targetType(): string { return 'DateTime'; }
+  toTarget(column: string): string {
+    return `ifNull(parseDateTimeBestEffortOrNull(${column}), toDateTime(0))`;
+  }
+  check(column: string): string {
+    // Reject what would land as 1970 or overflow DateTime, not only what fails to parse.
+    return `ifNull(parseDateTimeBestEffortOrNull(${column}) > toDateTime(86400), 0)`;
+  }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'string') return 'must be a string';
+    return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? undefined : 'must look like YYYY-MM-DD HH:MM:SS';
+  }
+}
+
+type IntegerType = 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int32' | 'Int64';
+
+class IntegerField extends Field<number> {
+  readonly kind = 'integer';
+  constructor(readonly min: number, readonly max: number, readonly type: IntegerType) { super(); }
+  describe(): string { return `whole number ${this.min}..${this.max}`; }
+  // Parsed wide and signed so that -1 or 2^32+1 reach the check instead of wrapping around.
+  inputType(): string { return 'Int64'; }
+  targetType(): string { return this.type; }
+  toTarget(column: string): string { return `to${this.type}(${column})`; }
+  check(column: string): string { return `${column} BETWEEN ${this.min} AND ${this.max}`; }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be a whole number';
+    return value >= this.min && value <= this.max ? undefined : `must be between ${this.min} and ${this.max}`;
+  }
+}
+
+class DecimalField extends Field<number> {
+  readonly kind = 'decimal';
+  constructor(readonly precision: number, readonly scale: number, readonly min: number, readonly max: number) { super(); }
+  describe(): string { return `number ${this.min}..${this.max} with ${this.scale} decimals`; }
+  // Parsed as Decimal straight from the JSON text: Float64 then toDecimal truncates 0.29 to 0.28.
+  inputType(): string { return `Decimal(18, ${this.scale})`; }
+  targetType(): string { return `Decimal(${this.precision}, ${this.scale})`; }
+  toTarget(column: string): string { return `toDecimal64(${column}, ${this.scale})`; }
+  check(column: string): string { return `${column} >= ${this.min} AND ${column} <= ${this.max}`; }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+    if (value < this.min || value > this.max) return `must be between ${this.min} and ${this.max}`;
+    const scaled = value * 10 ** this.scale;
+    return Math.abs(scaled - Math.round(scaled)) < 1e-6 ? undefined : `must have at most ${this.scale} decimals`;
+  }
+}
+
+class TextField extends Field<string> {
+  readonly kind = 'text';
+  constructor(readonly maxLength: number) { super(); }
+  describe(): string { return `non-empty text, at most ${this.maxLength} bytes`; }
+  inputType(): string { return 'String'; }
+  targetType(): string { return 'String'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `length(${column}) BETWEEN 1 AND ${this.maxLength}`; }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'string' || value.length === 0) return 'must be non-empty text';
+    return Buffer.byteLength(value) <= this.maxLength ? undefined : `must be at most ${this.maxLength} bytes`;
+  }
+}
+
+class OneOfField<const V extends string> extends Field<V> {
+  readonly kind = 'one-of';
+  constructor(readonly values: readonly V[]) { super(); }
+  describe(): string { return `one of ${this.values.join(', ')}`; }
+  inputType(): string { return 'String'; }
+  targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `${column} IN (${this.values.map(quote).join(', ')})`; }
+  problem(value: unknown): string | undefined {
+    return typeof value === 'string' && (this.values as readonly string[]).includes(value)
+      ? undefined
+      : `must be one of ${this.values.join(', ')}`;
+  }
+}
+
+/** The field constructors a stream definition uses. */
+export const field = {
+  uuid: (): Field<string> => new UuidField(),
+  literal: <const V extends string>(value: V): Field<V> => new LiteralField(value),
+  dateTimeText: (): Field<string> => new DateTimeTextField(),
+  integer: (min: number, max: number, type: IntegerType = 'UInt32'): Field<number> => new IntegerField(min, max, type),
+  decimal: (options: { precision: number; scale: number; min: number; max: number }): Field<number> =>
+    new DecimalField(options.precision, options.scale, options.min, options.max),
+  text: (maxLength = 1024): Field<string> => new TextField(maxLength),
+  oneOf: <const V extends string>(values: readonly V[]): Field<V> => new OneOfField(values),
+};
+
+export { quote as sqlString };

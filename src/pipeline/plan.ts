@@ -1,0 +1,213 @@
+import type { ServerFeatures } from './features.js';
+import type { StreamDefinition } from './stream.js';
+
+/**
+ * The statements that make a pipeline, as data. The renderer turns each into SQL; `migrate`
+ * compares them with what the server has; tests compare both.
+ */
+export interface Column {
+  readonly name: string;
+  readonly type: string;
+  /** SQL default expression. */
+  readonly default?: string;
+}
+
+export interface CreateDatabase {
+  readonly kind: 'create-database';
+  readonly database: string;
+}
+
+export interface CreateMergeTree {
+  readonly kind: 'create-merge-tree';
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly Column[];
+  readonly partitionBy: string | undefined;
+  readonly orderBy: readonly string[];
+  /** What the table is for, in `migrate`'s output. */
+  readonly role: 'target' | 'dead-letter';
+  readonly stream: string;
+}
+
+export interface CreateKafkaTable {
+  readonly kind: 'create-kafka-table';
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly Column[];
+  readonly settings: Readonly<Record<string, string | number>>;
+  readonly stream: string;
+}
+
+export interface SelectItem {
+  readonly expression: string;
+  readonly alias: string;
+}
+
+/**
+ * `SELECT <select> FROM (SELECT <inner> FROM <from> WHERE <where>)`. The checks run in the inner
+ * query over the raw parsed columns; the outer one converts. Kept apart because an outer alias
+ * such as `toUUID(event_id) AS event_id` would otherwise shadow the column inside WHERE.
+ */
+export interface CreateMaterializedView {
+  readonly kind: 'create-materialized-view';
+  readonly database: string;
+  readonly view: string;
+  readonly to: string;
+  readonly from: string;
+  readonly select: readonly SelectItem[];
+  readonly inner: readonly SelectItem[];
+  readonly where: string;
+  readonly role: 'target' | 'dead-letter';
+  readonly stream: string;
+}
+
+export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateMaterializedView;
+
+export interface PipelineTarget {
+  /** Database holding every object. */
+  readonly database: string;
+  /** Broker list as ClickHouse reaches it. */
+  readonly brokers: string;
+  /** Prefix for topics and consumer groups (tests and side-by-side pipelines). */
+  readonly topicPrefix: string;
+  /** Consumers per Kafka table. @default 1 */
+  readonly consumers?: number;
+}
+
+export function topicOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
+  return `${target.topicPrefix}${stream.topic}`;
+}
+
+export function groupOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
+  return `${target.topicPrefix}${stream.consumerGroup}`;
+}
+
+export function planStream(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const fields = Object.entries(stream.fields);
+  const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
+
+  const targetTable: CreateMergeTree = {
+    kind: 'create-merge-tree',
+    database: target.database,
+    table: stream.target,
+    columns: [
+      ...fields.map(([name, field]) => ({ name, type: field.targetType(features) })),
+      { name: 'processing_time', type: 'DateTime', default: 'now()' },
+    ],
+    partitionBy: stream.partitionBy,
+    orderBy: stream.orderBy,
+    role: 'target',
+    stream: stream.name,
+  };
+
+  const deadLetterTable: CreateMergeTree = {
+    kind: 'create-merge-tree',
+    database: target.database,
+    table: stream.deadLetter,
+    columns: [
+      { name: 'raw', type: 'String' },
+      { name: 'error', type: 'String' },
+      { name: 'topic', type: lowCardinality('String') },
+      { name: 'partition', type: 'UInt32' },
+      { name: 'offset', type: 'UInt64' },
+      { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
+      { name: 'seen_at', type: 'DateTime', default: 'now()' },
+      { name: 'replayed', type: 'UInt8', default: '0' },
+    ],
+    partitionBy: 'toYYYYMM(seen_at)',
+    orderBy: ['topic', 'partition', 'offset'],
+    role: 'dead-letter',
+    stream: stream.name,
+  };
+
+  const settings: Record<string, string | number> = {
+    kafka_broker_list: target.brokers,
+    kafka_topic_list: topicOf(stream, target),
+    kafka_group_name: groupOf(stream, target),
+    kafka_format: 'JSONEachRow',
+    kafka_num_consumers: target.consumers ?? 1,
+  };
+  if (features.kafkaErrorStream) {
+    settings.kafka_handle_error_mode = 'stream';
+  } else if (features.kafkaSkipBroken) {
+    // Without the error stream an unparsable message would stop the consumer for good;
+    // skipping it keeps the pipeline alive (the server log names it).
+    settings.kafka_skip_broken_messages = 1_000_000;
+  }
+  if (features.kafkaFlushInterval) settings.kafka_flush_interval_ms = 1000;
+
+  const kafkaTable: CreateKafkaTable = {
+    kind: 'create-kafka-table',
+    database: target.database,
+    table: stream.kafkaTable,
+    columns: fields.map(([name, field]) => ({ name, type: field.inputType(features) })),
+    settings,
+    stream: stream.name,
+  };
+
+  const checks = fields.map(([name, field]) => ({ name, sql: field.check(name, features), why: field.describe() }));
+  const valid = checks.map((c) => `(${c.sql})`).join(' AND ');
+  const parsed = features.kafkaErrorStream ? 'length(_error) = 0' : undefined;
+  const plain = fields.map(([name]) => ({ expression: name, alias: name }));
+
+  const targetView: CreateMaterializedView = {
+    kind: 'create-materialized-view',
+    database: target.database,
+    view: stream.view,
+    to: stream.target,
+    from: stream.kafkaTable,
+    select: fields.map(([name, field]) => ({ expression: field.toTarget(name, features), alias: name })),
+    inner: plain,
+    where: parsed ? `${parsed} AND ${valid}` : valid,
+    role: 'target',
+    stream: stream.name,
+  };
+
+  // Inner names carry a kch_ prefix so that no field of a stream can collide with them.
+  const reasons = `arrayStringConcat(arrayFilter(x -> x != '', [${checks
+    .map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`)
+    .join(', ')}]), '; ')`;
+  const rowCopy = features.formatRow
+    ? `formatRow('JSONEachRow', ${fields.map(([name]) => name).join(', ')})`
+    : `arrayStringConcat([${fields.map(([name]) => `toString(${name})`).join(', ')}], '\\t')`;
+  const inner: SelectItem[] = [
+    { expression: parsed ? `if(${parsed}, ${rowCopy}, _raw_message)` : rowCopy, alias: 'kch_raw' },
+    { expression: parsed ? `if(${parsed}, ${reasons}, _error)` : reasons, alias: 'kch_error' },
+    features.kafkaVirtualColumns
+      ? { expression: '_topic', alias: 'kch_topic' }
+      : { expression: `'${topicOf(stream, target)}'`, alias: 'kch_topic' },
+    { expression: features.kafkaVirtualColumns ? 'toUInt32(_partition)' : 'toUInt32(0)', alias: 'kch_partition' },
+    { expression: features.kafkaVirtualColumns ? 'toUInt64(_offset)' : 'toUInt64(0)', alias: 'kch_offset' },
+    { expression: features.kafkaTimestamp ? 'CAST(_timestamp AS Nullable(DateTime))' : 'CAST(NULL AS Nullable(DateTime))', alias: 'kch_timestamp' },
+  ];
+  const deadLetterView: CreateMaterializedView = {
+    kind: 'create-materialized-view',
+    database: target.database,
+    view: stream.deadLetterView,
+    to: stream.deadLetter,
+    from: stream.kafkaTable,
+    select: [
+      { expression: 'kch_raw', alias: 'raw' },
+      { expression: 'kch_error', alias: 'error' },
+      { expression: 'kch_topic', alias: 'topic' },
+      { expression: 'kch_partition', alias: 'partition' },
+      { expression: 'kch_offset', alias: 'offset' },
+      { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
+    ],
+    inner,
+    where: parsed ? `NOT (${parsed}) OR NOT (${valid})` : `NOT (${valid})`,
+    role: 'dead-letter',
+    stream: stream.name,
+  };
+
+  // The Kafka table starts consuming once a view is attached. The target's view goes first so
+  // that in the milliseconds before the second view exists no valid row can be missed.
+  return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView];
+}
+
+export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const statements: Statement[] = [];
+  if (target.database !== 'default') statements.push({ kind: 'create-database', database: target.database });
+  for (const stream of streams) statements.push(...planStream(stream, target, features));
+  return statements;
+}

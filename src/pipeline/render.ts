@@ -1,0 +1,65 @@
+import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, SelectItem, Statement } from './plan.js';
+
+/** Pure SQL rendering of planned statements. Idempotent by construction (IF NOT EXISTS). */
+export function render(statement: Statement): string {
+  switch (statement.kind) {
+    case 'create-database':
+      return `CREATE DATABASE IF NOT EXISTS ${statement.database}`;
+    case 'create-merge-tree':
+      return renderMergeTree(statement);
+    case 'create-kafka-table':
+      return renderKafkaTable(statement);
+    case 'create-materialized-view':
+      return renderView(statement);
+  }
+}
+
+function columnList(columns: readonly Column[]): string {
+  return columns.map((c) => `    ${c.name} ${c.type}${c.default === undefined ? '' : ` DEFAULT ${c.default}`}`).join(',\n');
+}
+
+function renderMergeTree(s: CreateMergeTree): string {
+  const lines = [
+    `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}\n)`,
+    'ENGINE = MergeTree()',
+  ];
+  if (s.partitionBy) lines.push(`PARTITION BY ${s.partitionBy}`);
+  lines.push(`ORDER BY (${s.orderBy.join(', ')})`);
+  return lines.join('\n');
+}
+
+function settingValue(value: string | number): string {
+  return typeof value === 'number' ? String(value) : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function renderKafkaTable(s: CreateKafkaTable): string {
+  const settings = Object.entries(s.settings).map(([k, v]) => `    ${k} = ${settingValue(v)}`).join(',\n');
+  return `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}\n)\nENGINE = Kafka()\nSETTINGS\n${settings}`;
+}
+
+function renderView(s: CreateMaterializedView): string {
+  const items = (list: readonly SelectItem[], indent: string): string =>
+    list.map((item) => `${indent}${item.expression === item.alias ? item.alias : `${item.expression} AS ${item.alias}`}`).join(',\n');
+  return [
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.database}.${s.view} TO ${s.database}.${s.to} AS`,
+    'SELECT',
+    items(s.select, '    '),
+    'FROM',
+    '(',
+    '    SELECT',
+    items(s.inner, '        '),
+    `    FROM ${s.database}.${s.from}`,
+    `    WHERE ${s.where}`,
+    ')',
+  ].join('\n');
+}
+
+/** Name of the object a statement creates, for messages. */
+export function objectName(statement: Statement): string {
+  switch (statement.kind) {
+    case 'create-database': return statement.database;
+    case 'create-merge-tree': return `${statement.database}.${statement.table}`;
+    case 'create-kafka-table': return `${statement.database}.${statement.table}`;
+    case 'create-materialized-view': return `${statement.database}.${statement.view}`;
+  }
+}

@@ -1,0 +1,110 @@
+import { ErrorCodes, KchError } from '../errors.js';
+import type { Field } from './field.js';
+
+export type Fields = Readonly<Record<string, Field>>;
+
+/** The event a stream carries, inferred from its fields. */
+export type EventOf<S extends StreamDefinition> = { -readonly [K in keyof S['fields']]: S['fields'][K]['_type'] };
+
+export interface StreamSpec<F extends Fields> {
+  /** Stream name used by the CLI (`kch status sales`). */
+  readonly name: string;
+  /** Kafka topic. @default name */
+  readonly topic?: string;
+  /** Consumer group of the Kafka-engine table. @default `clickhouse_${name}_consumer` */
+  readonly consumerGroup?: string;
+  /** Kafka-engine table. @default `${topic}_kafka` */
+  readonly kafkaTable?: string;
+  /** Target MergeTree table. @default name */
+  readonly target?: string;
+  /** Materialized view into the target. @default `${target}_mv` */
+  readonly view?: string;
+  /** Dead-letter table. @default `${name}_dead_letter` */
+  readonly deadLetter?: string;
+  /** Fields in message order. */
+  readonly fields: F;
+  /** Sorting key of the target, over field names. */
+  readonly orderBy: readonly (keyof F & string)[];
+  /** Partition expression over target columns. @default none */
+  readonly partitionBy?: string;
+  /** Doc line. */
+  readonly description: string;
+}
+
+export interface StreamDefinition<F extends Fields = Fields> {
+  readonly name: string;
+  readonly topic: string;
+  readonly consumerGroup: string;
+  readonly kafkaTable: string;
+  readonly target: string;
+  readonly view: string;
+  readonly deadLetter: string;
+  readonly deadLetterView: string;
+  readonly fields: F;
+  /** Field names (checked against `fields` by defineStream). */
+  readonly orderBy: readonly string[];
+  readonly partitionBy: string | undefined;
+  readonly description: string;
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Fills in the defaults and checks the definition once, when the module loads. */
+export function defineStream<const F extends Fields>(spec: StreamSpec<F>): StreamDefinition<F> {
+  const topic = spec.topic ?? spec.name;
+  const target = spec.target ?? spec.name;
+  const deadLetter = spec.deadLetter ?? `${spec.name}_dead_letter`;
+  const definition: StreamDefinition<F> = {
+    name: spec.name,
+    topic,
+    consumerGroup: spec.consumerGroup ?? `clickhouse_${spec.name}_consumer`,
+    kafkaTable: spec.kafkaTable ?? `${topic}_kafka`,
+    target,
+    view: spec.view ?? `${target}_mv`,
+    deadLetter,
+    deadLetterView: `${deadLetter}_mv`,
+    fields: spec.fields,
+    orderBy: spec.orderBy,
+    partitionBy: spec.partitionBy,
+    description: spec.description,
+  };
+  for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
+    if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
+  }
+  for (const key of spec.orderBy) {
+    if (!(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy names unknown field "${key}"`);
+  }
+  if (Object.keys(spec.fields).length === 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no fields`);
+  return definition;
+}
+
+export interface EventProblem {
+  /** JSON-pointer-like path: `/price`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Every problem of an event against its stream; empty when the event is valid. */
+export function validateEvent(stream: StreamDefinition, event: unknown): EventProblem[] {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ path: '', message: 'must be an object' }];
+  const record = event as Record<string, unknown>;
+  const problems: EventProblem[] = [];
+  for (const [name, field] of Object.entries(stream.fields)) {
+    if (!(name in record)) { problems.push({ path: `/${name}`, message: 'is missing' }); continue; }
+    const problem = field.problem(record[name]);
+    if (problem) problems.push({ path: `/${name}`, message: problem });
+  }
+  for (const name of Object.keys(record)) {
+    if (!(name in stream.fields)) problems.push({ path: `/${name}`, message: 'is not a field of this stream' });
+  }
+  return problems;
+}
+
+/** Throws INVALID_EVENT naming every problem; returns the event typed. */
+export function assertEvent<S extends StreamDefinition>(stream: S, event: unknown): EventOf<S> {
+  const problems = validateEvent(stream, event);
+  if (problems.length) {
+    throw new KchError(ErrorCodes.INVALID_EVENT, `invalid ${stream.name} event: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, { details: { problems } });
+  }
+  return event as EventOf<S>;
+}

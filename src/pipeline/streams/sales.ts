@@ -1,0 +1,32 @@
+import { field } from '../field.js';
+import { defineStream } from '../stream.js';
+import { categories } from './catalog.js';
+
+/** Sales at the tills: ~70 % of the traffic. Names match the seed's objects exactly. */
+export const sales = defineStream({
+  name: 'sales',
+  topic: 'sales',
+  consumerGroup: 'clickhouse_sales_consumer',
+  kafkaTable: 'sales_kafka',
+  target: 'sales',
+  view: 'sales_mv',
+  description: 'One sale of one product at a store till.',
+  fields: {
+    event_id: field.uuid(),
+    event_type: field.literal('sale'),
+    event_time: field.dateTimeText(),
+    product_id: field.integer(1, 4_294_967_295, 'UInt32'),
+    product_name: field.text(256),
+    category: field.oneOf(categories),
+    quantity: field.integer(1, 1000, 'UInt32'),
+    price: field.decimal({ precision: 18, scale: 2, min: 0, max: 10_000_000 }),
+    discount: field.decimal({ precision: 9, scale: 2, min: 0, max: 1 }),
+    // Wider than the seed's Decimal32(2): price × quantity outgrows 9,999,999.99.
+    total: field.decimal({ precision: 18, scale: 2, min: 0, max: 10_000_000_000 }),
+    store_id: field.integer(1, 65_535, 'UInt16'),
+    cashier_id: field.integer(1, 65_535, 'UInt16'),
+    customer_id: field.uuid(),
+  },
+  partitionBy: 'toYYYYMM(event_time)',
+  orderBy: ['event_time', 'product_id'],
+});

@@ -1,0 +1,29 @@
+import { field } from '../field.js';
+import { defineStream } from '../stream.js';
+import { categories, movementTypes, warehouses } from './catalog.js';
+
+/** Stock movements between warehouses: ~30 % of the traffic. Names match the seed's objects. */
+export const warehouse = defineStream({
+  name: 'warehouse',
+  topic: 'warehouse',
+  consumerGroup: 'clickhouse_warehouse_consumer',
+  kafkaTable: 'warehouse_kafka',
+  target: 'stock_movements',
+  view: 'stock_movements_mv',
+  description: 'Goods arriving at, moving between or written off from a warehouse.',
+  fields: {
+    event_id: field.uuid(),
+    event_type: field.literal('stock_movement'),
+    event_time: field.dateTimeText(),
+    product_id: field.integer(1, 4_294_967_295, 'UInt32'),
+    product_name: field.text(256),
+    category: field.oneOf(categories),
+    warehouse: field.oneOf(warehouses),
+    quantity: field.integer(1, 1_000_000, 'Int32'),
+    movement_type: field.oneOf(movementTypes),
+    source: field.text(256),
+    responsible: field.text(256),
+  },
+  partitionBy: 'toYYYYMM(event_time)',
+  orderBy: ['event_time', 'product_id'],
+});
