@@ -15,6 +15,12 @@ export interface ServerFeatures {
   readonly kafkaSkipBroken: boolean;
   /** `kafka_flush_interval_ms`, `kafka_poll_timeout_ms` table settings. */
   readonly kafkaFlushInterval: boolean;
+  /**
+   * Views over a Kafka table may read it through a subquery. 18.x fails such views at insert
+   * time ("There is no query"); there the views select plain columns and the target table's
+   * insert converts the types.
+   */
+  readonly viewSubquery: boolean;
   /** `_topic`, `_partition`, `_offset` virtual columns on Kafka tables. */
   readonly kafkaVirtualColumns: boolean;
   /** `_timestamp` virtual column on Kafka tables. */
@@ -34,6 +40,7 @@ export const currentServer: ServerFeatures = {
   kafkaErrorStream: true,
   kafkaSkipBroken: true,
   kafkaFlushInterval: true,
+  viewSubquery: true,
   kafkaVirtualColumns: true,
   kafkaTimestamp: true,
   orNullConversions: true,
@@ -54,6 +61,7 @@ export function featuresForVersion(version: string): ServerFeatures {
     kafkaErrorStream: atLeast(21, 6),
     kafkaSkipBroken: atLeast(19, 1),
     kafkaFlushInterval: atLeast(20, 1),
+    viewSubquery: atLeast(19, 1),
     kafkaVirtualColumns: atLeast(19, 1),
     kafkaTimestamp: atLeast(19, 1),
     orNullConversions: atLeast(19, 0),

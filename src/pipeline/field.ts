@@ -32,13 +32,14 @@ class UuidField extends Field<string> {
   inputType(): string { return 'String'; }
   targetType(): string { return 'UUID'; }
   toTarget(column: string, f: ServerFeatures): string {
-    return f.orNullConversions ? `toUUIDOrZero(${column})` : `toUUID(${column})`;
+    // Old servers have no non-throwing conversion: only a well-formed id reaches toUUID.
+    return f.orNullConversions ? `toUUIDOrZero(${column})` : `toUUID(if(${this.shape(column)}, ${column}, '00000000-0000-0000-0000-000000000000'))`;
   }
   check(column: string, f: ServerFeatures): string {
-    // Old servers have no non-throwing conversion: check the shape instead.
-    return f.orNullConversions
-      ? `isNotNull(toUUIDOrNull(${column}))`
-      : `match(${column}, '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')`;
+    return f.orNullConversions ? `isNotNull(toUUIDOrNull(${column}))` : this.shape(column);
+  }
+  private shape(column: string): string {
+    return `match(${column}, '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')`;
   }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string') return 'must be a string';
@@ -102,7 +103,10 @@ class DecimalField extends Field<number> {
   // Parsed as Decimal straight from the JSON text: Float64 then toDecimal truncates 0.29 to 0.28.
   inputType(): string { return `Decimal(18, ${this.scale})`; }
   targetType(): string { return `Decimal(${this.precision}, ${this.scale})`; }
-  toTarget(column: string): string { return `toDecimal64(${column}, ${this.scale})`; }
+  toTarget(column: string): string {
+    const width = this.precision <= 9 ? 32 : this.precision <= 18 ? 64 : 128;
+    return `toDecimal${width}(${column}, ${this.scale})`;
+  }
   check(column: string): string { return `${column} >= ${this.min} AND ${column} <= ${this.max}`; }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';

@@ -156,7 +156,8 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     view: stream.view,
     to: stream.target,
     from: stream.kafkaTable,
-    select: fields.map(([name, field]) => ({ expression: field.toTarget(name, features), alias: name })),
+    // Defaults spelled out: 18.x views must name every column of the table they write to.
+    select: [...fields.map(([name, field]) => ({ expression: field.toTarget(name, features), alias: name })), { expression: 'now()', alias: 'processing_time' }],
     inner: plain,
     where: parsed ? `${parsed} AND ${valid}` : valid,
     role: 'target',
@@ -193,12 +194,23 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
       { expression: 'kch_partition', alias: 'partition' },
       { expression: 'kch_offset', alias: 'offset' },
       { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
+      { expression: 'now()', alias: 'seen_at' },
+      { expression: 'toUInt8(0)', alias: 'replayed' },
     ],
     inner,
     where: parsed ? `NOT (${parsed}) OR NOT (${valid})` : `NOT (${valid})`,
     role: 'dead-letter',
     stream: stream.name,
   };
+
+  if (!features.viewSubquery) {
+    // Old servers: views cannot read through a subquery, and a WHERE would see the converting
+    // aliases instead of the columns. The target view converts without filtering (conversions
+    // that cannot throw); the dead-letter view, whose aliases collide with nothing, filters.
+    return [targetTable, deadLetterTable, kafkaTable,
+      { ...targetView, where: '', inner: [] },
+      { ...deadLetterView, select: deadLetterView.select.map((item, i) => ({ expression: inner[i]?.expression ?? item.expression, alias: item.alias })), inner: [] }];
+  }
 
   // The Kafka table starts consuming once a view is attached. The target's view goes first so
   // that in the milliseconds before the second view exists no valid row can be missed.

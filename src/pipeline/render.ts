@@ -40,8 +40,14 @@ function renderKafkaTable(s: CreateKafkaTable): string {
 function renderView(s: CreateMaterializedView): string {
   const items = (list: readonly SelectItem[], indent: string): string =>
     list.map((item) => `${indent}${item.expression === item.alias ? item.alias : `${item.expression} AS ${item.alias}`}`).join(',\n');
+  const head = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.database}.${s.view} TO ${s.database}.${s.to} AS`;
+  if (s.inner.length === 0) {
+    const lines = [head, 'SELECT', items(s.select, '    '), `FROM ${s.database}.${s.from}`];
+    if (s.where) lines.push(`WHERE ${s.where}`);
+    return lines.join('\n');
+  }
   return [
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.database}.${s.view} TO ${s.database}.${s.to} AS`,
+    head,
     'SELECT',
     items(s.select, '    '),
     'FROM',

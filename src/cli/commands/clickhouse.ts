@@ -1,9 +1,48 @@
+import { join, resolve } from 'node:path';
+import { options } from '../../config/options.js';
+import { startEmbeddedClickHouse } from '../../clickhouse/embedded/server.js';
+import { ErrorCodes, KchError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 
-// Placeholder: being written.
+/** `kch clickhouse`: the embedded ClickHouse in the foreground until Ctrl-C / SIGTERM. */
 export const clickhouseCommand = defineCommand({
   name: 'clickhouse',
-  summary: 'not yet written',
-  options: [],
-  run: async () => 1,
+  summary: 'Run ClickHouse (embedded through chdb) in the foreground on its HTTP interface',
+  details: [
+    'Serves ClickHouse\'s HTTP interface (what @clickhouse/client, curl and the other kch commands use)',
+    'from an engine running inside this process; data persists in <data-dir>/clickhouse.',
+    'Kafka-engine tables consume inside this process; stopping detaches them so their offsets are',
+    'committed, and the next start attaches them again.',
+    'Tip: UV_THREADPOOL_SIZE (default 4) bounds how many queries run at the same time.',
+  ].join('\n'),
+  options: [
+    options.host,
+    options.clickhousePort,
+    options.clickhouseUser,
+    options.clickhousePassword,
+    options.clickhouseMaxMemory,
+    options.dataDir,
+  ],
+  async run({ options: given, log, signal }) {
+    const port = given.integer(options.clickhousePort) ?? 8123;
+    if (port < 0 || port > 65535) throw new KchError(ErrorCodes.USAGE, `--clickhouse-port must be between 0 and 65535, got ${port}`);
+    const dataDir = join(resolve(given.requireString(options.dataDir)), 'clickhouse');
+    const server = await startEmbeddedClickHouse({
+      dataDir,
+      host: given.requireString(options.host),
+      port,
+      user: given.requireString(options.clickhouseUser),
+      password: given.string(options.clickhousePassword) ?? '',
+      maxMemory: given.requireString(options.clickhouseMaxMemory),
+      log,
+    });
+    log.info(`clickhouse ready on ${server.url} (ClickHouse ${server.version}, pid ${server.pid}, data ${server.dataDir})`);
+    if (!signal.aborted) {
+      await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+    }
+    log.info('stopping clickhouse');
+    await server.stop();
+    log.info('clickhouse stopped');
+    return 0;
+  },
 });

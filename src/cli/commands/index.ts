@@ -1,9 +1,17 @@
 import type { Command } from '../command.js';
-import { kafkaCommand } from './kafka.js';
 import { clickhouseCommand } from './clickhouse.js';
+import { generateCommand } from './generate.js';
+import { kafkaCommand } from './kafka.js';
+import { migrateCommand } from './migrate.js';
+import { queryCommand } from './query.js';
+import { upCommand } from './up.js';
 
 /** Every command, in the order `kch --help` lists them. */
 export const commands: readonly Command[] = [
+  upCommand,
   kafkaCommand,
   clickhouseCommand,
+  migrateCommand,
+  generateCommand,
+  queryCommand,
 ];

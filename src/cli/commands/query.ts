@@ -1,0 +1,42 @@
+import { toKchError } from '../../clickhouse/errors.js';
+import type { OptionSpec } from '../../config/options.js';
+import { ErrorCodes, KchError } from '../../errors.js';
+import { defineCommand } from '../command.js';
+import { clickhouseFrom, clickhouseOptions } from '../connections.js';
+
+const format: OptionSpec = {
+  flag: 'format', short: 'f', type: 'string', default: 'PrettyCompactMonoBlock',
+  description: 'ClickHouse output format: PrettyCompactMonoBlock (a table), JSONEachRow, CSV, TabSeparated, …',
+};
+
+/** Statements that return rows; everything else runs as a command. */
+const returnsRows = /^\s*(\(?\s*SELECT|WITH|SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN|CHECK)\b/i;
+
+export const queryCommand = defineCommand({
+  name: 'query',
+  summary: 'Run SQL against ClickHouse (the running stack by default) and print the result',
+  args: '"<SQL>"',
+  options: [...clickhouseOptions, format],
+  allowPositionals: true,
+  async run({ options: resolved, out }) {
+    const sql = resolved.positionals.join(' ').trim().replace(/;\s*$/, '');
+    if (!sql) throw new KchError(ErrorCodes.USAGE, 'give the SQL to run, e.g. kch query "SELECT count() FROM sales"');
+    const url = resolved.requireString(clickhouseOptions[0]);
+    const client = clickhouseFrom(resolved);
+    try {
+      if (returnsRows.test(sql)) {
+        const result = await client.query({ query: sql, format: (resolved.string(format) ?? 'PrettyCompactMonoBlock') as 'JSONEachRow' });
+        const text = await result.text();
+        out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+      } else {
+        await client.command({ query: sql });
+        out('Ok.\n');
+      }
+      return 0;
+    } catch (error) {
+      throw toKchError(error, url);
+    } finally {
+      await client.close();
+    }
+  },
+});

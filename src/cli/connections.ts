@@ -1,0 +1,35 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouse } from '../clickhouse/client.js';
+import { options } from '../config/options.js';
+import type { ResolvedOptions } from '../config/resolve.js';
+import { ErrorCodes, KchError } from '../errors.js';
+import type { PipelineTarget } from '../pipeline/plan.js';
+
+/** Options every command that reaches ClickHouse takes. */
+export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;
+
+export function clickhouseFrom(resolved: ResolvedOptions, database?: string): ClickHouseClient {
+  const url = resolved.requireString(options.clickhouseUrl);
+  try {
+    new URL(url);
+  } catch {
+    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be a URL such as http://127.0.0.1:8123, got "${url}"`);
+  }
+  return createClickHouse({
+    url,
+    user: resolved.string(options.clickhouseUser) ?? 'default',
+    password: resolved.string(options.clickhousePassword) ?? '',
+    database: database ?? resolved.string(options.clickhouseDatabase) ?? 'default',
+  });
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
+  const database = resolved.string(options.clickhouseDatabase) ?? 'default';
+  if (!identifier.test(database)) throw new KchError(ErrorCodes.USAGE, `--database must be a plain identifier (letters, digits, _), got "${database}"`);
+  const topicPrefix = resolved.string(options.topicPrefix) ?? '';
+  if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got "${topicPrefix}"`);
+  const brokers = resolved.string(options.kafkaBrokersForClickhouse) || resolved.requireString(options.kafkaBrokers);
+  return { database, brokers, topicPrefix };
+}

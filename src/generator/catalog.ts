@@ -1,0 +1,27 @@
+import type { Faker } from '@faker-js/faker';
+import { categories } from '../pipeline/streams/catalog.js';
+
+export interface Product {
+  readonly id: number;
+  readonly name: string;
+  readonly category: (typeof categories)[number];
+  /** Price in kopecks: fixed per product, as in the seed; integers keep totals exact. */
+  readonly priceCents: number;
+}
+
+export const PRODUCT_COUNT = 50;
+
+/** The seed's 50 products: two Russian words each, a category, a price of 100..10000. */
+export function makeCatalog(faker: Faker): Product[] {
+  const products: Product[] = [];
+  for (let id = 1; id <= PRODUCT_COUNT; id++) {
+    const words = faker.lorem.words(2);
+    products.push({
+      id,
+      name: words.charAt(0).toUpperCase() + words.slice(1),
+      category: faker.helpers.arrayElement(categories),
+      priceCents: faker.number.int({ min: 100_00, max: 10_000_00 }),
+    });
+  }
+  return products;
+}

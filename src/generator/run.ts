@@ -1,0 +1,138 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { topicOf } from '../pipeline/plan.js';
+import { assertEvent } from '../pipeline/stream.js';
+import { EventSource } from './mix.js';
+import { describePace, dueEvents, seedPauseMs, type Pace } from './pacing.js';
+
+/** What the generator writes to: a Kafka producer, or anything that takes the same batches. */
+export interface EventSink {
+  send(messages: { topic: string; value: Buffer }[]): Promise<void>;
+}
+
+export interface GenerateOptions {
+  readonly sink: EventSink;
+  readonly pace: Pace;
+  readonly seed: number;
+  readonly topicPrefix: string;
+  readonly count?: number;
+  readonly durationMs?: number;
+  readonly signal?: AbortSignal;
+  readonly log: Logger;
+  /** Batches sent at once at high rates. @default 4 */
+  readonly inFlight?: number;
+  /** Events per batch at high rates. @default 2000 */
+  readonly batchSize?: number;
+  readonly clock?: () => Date;
+}
+
+export interface GenerateReport {
+  /** Events acknowledged by the broker, per topic. */
+  readonly acknowledged: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly bytes: number;
+  readonly elapsedMs: number;
+  /** Why it stopped. */
+  readonly stoppedBy: 'count' | 'duration' | 'signal';
+}
+
+/**
+ * Makes events, validates each against its stream definition, and sends them in batches.
+ * Counts only what the broker acknowledged: an event reported as sent is in Kafka.
+ */
+export async function generate(options: GenerateOptions): Promise<GenerateReport> {
+  const { sink, pace, log } = options;
+  const source = new EventSource(options.seed);
+  const clock = options.clock ?? (() => new Date());
+  const started = Date.now();
+  const acknowledged: Record<string, number> = {};
+  let made = 0;
+  let total = 0;
+  let bytes = 0;
+  let lastLog = started;
+  let loggedAt = 0;
+  const limit = options.count ?? Number.POSITIVE_INFINITY;
+  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
+  const batchSize = pace.kind === 'seed' ? 1 : (options.batchSize ?? 2000);
+  const inFlightMax = pace.kind === 'seed' ? 1 : (options.inFlight ?? 4);
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+
+  log.info(`generating ${describePace(pace)}, seed ${options.seed}${Number.isFinite(limit) ? `, ${limit} events` : ''}${options.durationMs ? `, for ${options.durationMs / 1000} s` : ''}`);
+
+  const stopReason = (): GenerateReport['stoppedBy'] | undefined => {
+    if (options.signal?.aborted) return 'signal';
+    if (made >= limit) return 'count';
+    if (Date.now() >= deadline) return 'duration';
+    return undefined;
+  };
+
+  const report = (): void => {
+    if (pace.kind === 'seed') {
+      if (total - loggedAt >= 10) {
+        loggedAt = total - (total % 10);
+        log.info(`sent ${total} events (${Object.entries(acknowledged).map(([t, n]) => `${t}: ${n}`).join(', ')})`);
+      }
+      return;
+    }
+    const now = Date.now();
+    if (now - lastLog < 5000) return;
+    const rate = ((total - loggedAt) * 1000) / (now - lastLog);
+    log.info(`sent ${total} events, ${Math.round(rate)} events/s, ${(bytes / 1e6).toFixed(1)} MB`);
+    lastLog = now;
+    loggedAt = total;
+  };
+
+  const dispatch = (batch: { topic: string; value: Buffer }[]): void => {
+    const sending = sink.send(batch).then(() => {
+      for (const message of batch) {
+        acknowledged[message.topic] = (acknowledged[message.topic] ?? 0) + 1;
+        bytes += message.value.length;
+      }
+      total += batch.length;
+      report();
+    }, (error: unknown) => { failure ??= error; });
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
+  };
+
+  let stoppedBy: GenerateReport['stoppedBy'] | undefined;
+  while (!(stoppedBy = stopReason())) {
+    if (failure) break;
+    let wanted = batchSize;
+    if (pace.kind === 'rate') {
+      wanted = Math.min(batchSize, dueEvents(pace.perSecond, Date.now() - started, made));
+      if (wanted === 0) {
+        await sleep(Math.max(1, Math.min(50, 1000 / pace.perSecond)));
+        continue;
+      }
+    }
+    wanted = Math.min(wanted, limit - made);
+    const batch: { topic: string; value: Buffer }[] = [];
+    const now = clock();
+    for (let i = 0; i < wanted; i++) {
+      const { stream, event } = source.next(now);
+      assertEvent(stream, event);
+      batch.push({ topic: topicOf(stream, options), value: Buffer.from(JSON.stringify(event)) });
+    }
+    made += batch.length;
+    dispatch(batch);
+    if (inFlight.size >= inFlightMax) await Promise.race(inFlight);
+    if (pace.kind === 'seed') {
+      await Promise.all(inFlight);
+      await sleepUnlessAborted(seedPauseMs(), options.signal);
+    }
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  const elapsedMs = Date.now() - started;
+  return { acknowledged, total, bytes, elapsedMs, stoppedBy: stoppedBy ?? 'signal' };
+}
+
+async function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+  } catch {
+    // Aborted: the loop sees the signal and stops.
+  }
+}

@@ -1,0 +1,69 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '../log.js';
+import type { Statement } from '../pipeline/plan.js';
+import { objectName, render } from '../pipeline/render.js';
+import { driftOf } from './drift.js';
+import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+
+export interface MigrationStep {
+  readonly statement: Statement;
+  readonly sql: string;
+  readonly object: string;
+  /** create: will be / was created; unchanged: exists as defined; drift: exists but differs. */
+  readonly action: 'create' | 'unchanged' | 'drift';
+  readonly drift: readonly string[];
+}
+
+export interface MigrationResult {
+  readonly steps: readonly MigrationStep[];
+  readonly created: number;
+  readonly drifted: number;
+}
+
+/** Compares the plan with the server: what would be created, what is there, what differs. */
+export async function diffPlan(client: ClickHouseClient, plan: readonly Statement[]): Promise<MigrationStep[]> {
+  const byDatabase = new Map<string, Map<string, Existing> | undefined>();
+  const steps: MigrationStep[] = [];
+  for (const statement of plan) {
+    const sql = render(statement);
+    const object = objectName(statement);
+    if (!byDatabase.has(statement.database)) {
+      byDatabase.set(statement.database, (await databaseExists(client, statement.database)) ? await existingTables(client, statement.database) : undefined);
+    }
+    const tables = byDatabase.get(statement.database);
+    const table = tableOf(statement);
+    if (table === undefined) {
+      steps.push({ statement, sql, object, action: tables ? 'unchanged' : 'create', drift: [] });
+      continue;
+    }
+    const existing = tables?.get(table);
+    if (!existing) {
+      steps.push({ statement, sql, object, action: 'create', drift: [] });
+      continue;
+    }
+    const drift = driftOf(statement, existing);
+    steps.push({ statement, sql, object, action: drift.length ? 'drift' : 'unchanged', drift });
+  }
+  return steps;
+}
+
+/**
+ * Creates what is missing, in plan order; leaves what exists alone and reports drift. Running
+ * it twice changes nothing the second time.
+ */
+export async function applyPlan(client: ClickHouseClient, plan: readonly Statement[], log: Logger, dryRun = false): Promise<MigrationResult> {
+  const steps = await diffPlan(client, plan);
+  for (const step of steps) {
+    if (step.action === 'create') {
+      if (!dryRun) await client.command({ query: step.sql });
+      log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
+    } else if (step.action === 'drift') {
+      log.warn(`${step.object} differs from its definition: ${step.drift.join('; ')}`);
+    }
+  }
+  return {
+    steps,
+    created: steps.filter((s) => s.action === 'create').length,
+    drifted: steps.filter((s) => s.action === 'drift').length,
+  };
+}

@@ -1,0 +1,58 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ErrorCodes, KchError } from '../errors.js';
+import { featuresForVersion, type ServerFeatures } from '../pipeline/features.js';
+
+async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+/**
+ * Asks the server what it is and what it has. The version gives the defaults; where the server
+ * can be asked directly (functions, engines) its answer wins.
+ */
+export async function detectFeatures(client: ClickHouseClient): Promise<ServerFeatures> {
+  const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version');
+  const byVersion = featuresForVersion(version);
+  const functions = new Set(
+    (await rows<{ name: string }>(client, "SELECT name FROM system.functions WHERE name IN ('toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull')")).map((r) => r.name),
+  );
+  if (!functions.has('parseDateTimeBestEffortOrNull')) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${version} has no parseDateTimeBestEffortOrNull; the pipeline needs 18.16 or later`);
+  }
+  let hasKafka = true;
+  try {
+    hasKafka = (await rows<{ name: string }>(client, "SELECT name FROM system.table_engines WHERE name = 'Kafka'")).length > 0;
+  } catch {
+    // system.table_engines is newer than some servers we support; CREATE will tell.
+  }
+  if (!hasKafka) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${version} was built without the Kafka table engine`);
+  }
+  return {
+    ...byVersion,
+    orNullConversions: functions.has('toUUIDOrNull'),
+    formatRow: functions.has('formatRow'),
+  };
+}
+
+/** What an old server costs the user, in one line each. Empty on a current server. */
+export function degradations(features: ServerFeatures): string[] {
+  const v = `ClickHouse ${features.version}`;
+  const out: string[] = [];
+  if (!features.kafkaErrorStream) {
+    out.push(features.kafkaSkipBroken
+      ? `${v} has no kafka_handle_error_mode='stream': a message that is not valid JSON for the table is skipped (logged by the server only) instead of landing in the dead-letter table; messages that parse but fail checks still do.`
+      : `${v} has neither kafka_handle_error_mode nor kafka_skip_broken_messages: a message that is not valid JSON for the table stops that stream's consumer until it is removed from the topic; messages that parse but fail checks still go to the dead-letter table.`);
+  }
+  if (!features.viewSubquery) {
+    out.push(`${v} commits Kafka offsets before the rows are written: a block whose insert fails is lost, not retried.`);
+    out.push(`${v} cannot filter inside these views: a row that fails a check lands in the dead-letter table and also, with default values, in the target table.`);
+  }
+  if (!features.kafkaVirtualColumns) out.push(`${v} has no _topic/_partition/_offset columns: dead letters record the topic name but partition and offset 0.`);
+  else if (!features.kafkaTimestamp) out.push(`${v} has no _timestamp column: dead letters have no Kafka timestamp.`);
+  if (!features.lowCardinality) out.push(`${v} has no LowCardinality: small enumerations are stored as plain String.`);
+  if (!features.formatRow) out.push(`${v} has no formatRow: a rejected row is kept as tab-separated values, not JSON.`);
+  if (features.major < 19) out.push(`${v} starts a new consumer group at the latest offset unless its config.xml has <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>: without it, events produced before the tables existed are skipped.`);
+  return out;
+}

@@ -1,0 +1,50 @@
+import type { Statement } from '../pipeline/plan.js';
+import type { Existing } from './inspect.js';
+
+/** Normalizes spacing so `Decimal(18, 2)` and `Decimal(18,2)` compare equal. */
+function normalizeType(type: string): string {
+  return type.replace(/\s+/g, '');
+}
+
+/**
+ * Differences between what a statement would create and what the server has. Reported, never
+ * applied here: changing a Kafka table or a view safely is a migration of its own.
+ */
+export function driftOf(statement: Statement, existing: Existing): string[] {
+  const out: string[] = [];
+  const expectEngine = (engine: string): void => {
+    if (existing.engine !== engine) out.push(`engine is ${existing.engine}, the definition wants ${engine}`);
+  };
+  const compareColumns = (columns: readonly { name: string; type: string }[]): void => {
+    for (const column of columns) {
+      const type = existing.columns.get(column.name);
+      if (type === undefined) out.push(`column ${column.name} ${column.type} is missing`);
+      else if (normalizeType(type) !== normalizeType(column.type)) out.push(`column ${column.name} is ${type}, the definition wants ${column.type}`);
+    }
+    const wanted = new Set(columns.map((c) => c.name));
+    for (const name of existing.columns.keys()) {
+      if (!wanted.has(name)) out.push(`column ${name} is not in the definition`);
+    }
+  };
+  switch (statement.kind) {
+    case 'create-database':
+      break;
+    case 'create-merge-tree':
+      if (!existing.engine.endsWith('MergeTree')) expectEngine('MergeTree');
+      compareColumns(statement.columns);
+      break;
+    case 'create-kafka-table':
+      expectEngine('Kafka');
+      compareColumns(statement.columns);
+      for (const [key, value] of Object.entries(statement.settings)) {
+        const text = typeof value === 'number' ? String(value) : `'${value}'`;
+        if (!existing.createQuery.includes(`${key} = ${text}`)) out.push(`setting ${key} differs from ${text}`);
+      }
+      break;
+    case 'create-materialized-view':
+      expectEngine('MaterializedView');
+      if (!existing.createQuery.includes(`TO ${statement.database}.${statement.to}`)) out.push(`does not write to ${statement.database}.${statement.to}`);
+      break;
+  }
+  return out;
+}

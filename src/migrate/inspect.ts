@@ -1,0 +1,49 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Statement } from '../pipeline/plan.js';
+
+/** What the server has for one planned object. */
+export interface Existing {
+  readonly engine: string;
+  readonly columns: ReadonlyMap<string, string>;
+  readonly createQuery: string;
+}
+
+export async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  const result = await client.query({
+    query: 'SELECT count() AS n FROM system.databases WHERE name = {database:String}',
+    query_params: { database },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: string | number }>();
+  return Number(row?.n ?? 0) > 0;
+}
+
+export async function existingTables(client: ClickHouseClient, database: string): Promise<Map<string, Existing>> {
+  const tables = await (await client.query({
+    query: 'SELECT name, engine, create_table_query FROM system.tables WHERE database = {database:String}',
+    query_params: { database },
+    format: 'JSONEachRow',
+  })).json<{ name: string; engine: string; create_table_query: string }>();
+  const columns = await (await client.query({
+    query: 'SELECT table, name, type FROM system.columns WHERE database = {database:String}',
+    query_params: { database },
+    format: 'JSONEachRow',
+  })).json<{ table: string; name: string; type: string }>();
+  const byTable = new Map<string, Map<string, string>>();
+  for (const c of columns) {
+    let map = byTable.get(c.table);
+    if (!map) byTable.set(c.table, (map = new Map()));
+    map.set(c.name, c.type);
+  }
+  return new Map(tables.map((t) => [t.name, { engine: t.engine, createQuery: t.create_table_query, columns: byTable.get(t.name) ?? new Map() }]));
+}
+
+/** Name of the table a statement makes inside its database, or undefined for a database. */
+export function tableOf(statement: Statement): string | undefined {
+  switch (statement.kind) {
+    case 'create-database': return undefined;
+    case 'create-merge-tree': return statement.table;
+    case 'create-kafka-table': return statement.table;
+    case 'create-materialized-view': return statement.view;
+  }
+}

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../log.js';
+
+/** The CLI entry point, so that each service runs as `node main.js <command>`, like in Compose. */
+export const cliEntry = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+export interface ServiceSpec {
+  readonly name: string;
+  /** `kch` command and its arguments. */
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** One-shot services (migrate) must exit 0 and are never restarted. */
+  readonly oneShot?: boolean;
+  /** Time allowed for a clean stop before SIGKILL. */
+  readonly stopTimeoutMs?: number;
+}
+
+export interface ServiceEvents {
+  /** Every output line of the service, already prefixed by its own logger. */
+  line(service: string, text: string, stream: 'stdout' | 'stderr'): void;
+}
+
+/**
+ * One child process of the stack. Runs in its own process group so that a JVM or any other
+ * grandchild goes with it when it has to be killed.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private readonly tail: string[] = [];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
+
+  constructor(readonly spec: ServiceSpec, private readonly events: ServiceEvents) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines it printed, for an error message when it dies. */
+  lastLines(): string {
+    return this.tail.join('\n');
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, [cliEntry, ...this.spec.args], {
+      env: this.spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child = child;
+    this.tail.length = 0;
+    const pipe = (stream: NodeJS.ReadableStream, kind: 'stdout' | 'stderr'): void => {
+      createInterface({ input: stream }).on('line', (text) => {
+        this.tail.push(text);
+        if (this.tail.length > 20) this.tail.shift();
+        this.events.line(this.spec.name, text, kind);
+      });
+    };
+    pipe(child.stdout!, 'stdout');
+    pipe(child.stderr!, 'stderr');
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: -1, signal: null }));
+    });
+  }
+
+  /** SIGTERM, a deadline for a clean exit, then SIGKILL to the whole group. */
+  async stop(log: Logger): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running || child.pid === undefined) return;
+    const pid = child.pid;
+    try { process.kill(pid, 'SIGTERM'); } catch { return; }
+    const timeout = this.spec.stopTimeoutMs ?? 30_000;
+    const clean = await Promise.race([this.exited.then(() => true), delay(timeout).then(() => false)]);
+    if (!clean) {
+      log.warn(`${this.spec.name} (pid ${pid}) did not stop within ${timeout / 1000} s: killing it`);
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+      await this.exited;
+    }
+    // A grandchild left behind by a crashed service still belongs to its group.
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* group empty: the normal case */ }
+  }
+}

@@ -1,0 +1,165 @@
+import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClickHouse } from '../clickhouse/client.js';
+import { ErrorCodes, KchError, isKchError } from '../errors.js';
+import { waitForKafka } from '../kafka/admin.js';
+import type { Logger } from '../log.js';
+import { waitForClickHouse } from '../migrate/wait.js';
+import { RestartPolicy } from './restart.js';
+import { ServiceProcess, type ServiceSpec } from './service.js';
+
+export interface StackOptions {
+  /** Bootstrap servers; undefined means start the local broker. */
+  readonly externalKafka?: string;
+  /** ClickHouse URL; undefined means start the embedded one. */
+  readonly externalClickHouse?: string;
+  readonly host: string;
+  readonly kafkaPort: number;
+  readonly clickhousePort: number;
+  readonly dataDir: string;
+  readonly cacheDir: string;
+  readonly generate: boolean;
+  /** Extra arguments for `kch generate` (rate, seed, …). */
+  readonly generatorArgs: readonly string[];
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly out: (text: string) => void;
+  readonly readyTimeoutMs?: number;
+}
+
+interface Supervised {
+  readonly process: ServiceProcess;
+  readonly policy: RestartPolicy;
+  failed: boolean;
+}
+
+/**
+ * Starts the stack in Compose's order — kafka and clickhouse, then migrate once, then the
+ * generator — supervises the long-running services until `signal` aborts, then stops them in
+ * reverse order. Resolves to the exit code.
+ */
+export async function runStack(options: StackOptions): Promise<number> {
+  const { log } = options;
+  const dataDir = resolve(options.dataDir);
+  const cacheDir = resolve(options.cacheDir);
+  const bootstrap = options.externalKafka ?? `${options.host}:${options.kafkaPort}`;
+  const clickhouseUrl = options.externalClickHouse ?? `http://${options.host}:${options.clickhousePort}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KCH_DATA_DIR: dataDir,
+    KCH_CACHE_DIR: cacheDir,
+    KCH_HOST: options.host,
+    KAFKA_PORT: String(options.kafkaPort),
+    CLICKHOUSE_PORT: String(options.clickhousePort),
+    KAFKA_BROKERS: bootstrap,
+    CLICKHOUSE_URL: clickhouseUrl,
+  };
+  const events = { line: (_service: string, text: string) => options.out(`${text}\n`) };
+  const running: Supervised[] = [];
+  const stopping = { value: false };
+
+  const launch = (spec: ServiceSpec): Supervised => {
+    const supervised: Supervised = { process: new ServiceProcess(spec, events), policy: new RestartPolicy(), failed: false };
+    supervised.process.start();
+    if (!spec.oneShot) {
+      running.push(supervised);
+      void watch(supervised);
+    }
+    return supervised;
+  };
+
+  const watch = async (s: Supervised): Promise<void> => {
+    for (;;) {
+      const { code, signal } = await s.process.exited;
+      if (stopping.value) return;
+      const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      const pause = s.policy.crashed(Date.now());
+      if (pause === undefined) {
+        s.failed = true;
+        log.error(`${s.process.spec.name} ${reason} and keeps failing: given up on it; the other services keep running. Last lines:\n${s.process.lastLines()}`);
+        return;
+      }
+      log.warn(`${s.process.spec.name} ${reason}; restarting in ${pause / 1000} s`);
+      await delay(pause);
+      if (stopping.value) return;
+      s.process.start();
+    }
+  };
+
+  const stopAll = async (): Promise<void> => {
+    stopping.value = true;
+    for (const s of [...running].reverse()) {
+      if (s.process.running) log.info(`stopping ${s.process.spec.name} (pid ${s.process.pid})`);
+      await s.process.stop(log);
+    }
+  };
+
+  /** Waits for `ready`, failing early when the service exits first. */
+  const ready = async (s: Supervised, probe: Promise<void>): Promise<void> => {
+    const died = s.process.exited.then(({ code, signal }) => {
+      throw new KchError(ErrorCodes.SERVICE_FAILED, `${s.process.spec.name} ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it was ready. Last lines:\n${s.process.lastLines()}`);
+    });
+    await Promise.race([probe, died]);
+  };
+
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
+  const started = performance.now();
+  try {
+    const starting: Promise<void>[] = [];
+    let kafka: Supervised | undefined;
+    let clickhouse: Supervised | undefined;
+    if (!options.externalKafka) {
+      kafka = launch({ name: 'kafka', args: ['kafka'], env, stopTimeoutMs: 60_000 });
+      starting.push(ready(kafka, waitForKafka(bootstrap, { timeoutMs, signal: options.signal }).then(() => undefined)));
+    } else {
+      starting.push(waitForKafka(bootstrap, { timeoutMs: 30_000, signal: options.signal }).then(() => undefined));
+    }
+    const probeClient = createClickHouse({ url: clickhouseUrl, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', database: 'default' });
+    try {
+      if (!options.externalClickHouse) {
+        clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env, stopTimeoutMs: 60_000 });
+        starting.push(ready(clickhouse, waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs, signal: options.signal })));
+      } else {
+        starting.push(waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs: 30_000, signal: options.signal }));
+      }
+      await Promise.all(starting);
+    } finally {
+      await probeClient.close();
+    }
+    if (options.signal.aborted) return 130;
+
+    const migrate = launch({ name: 'migrate', args: ['migrate'], env, oneShot: true });
+    const result = await migrate.process.exited;
+    if (result.code !== 0) {
+      throw new KchError(ErrorCodes.SERVICE_FAILED, `migrate failed (${result.signal ?? `exit ${result.code}`}); the stack is stopped. Last lines:\n${migrate.process.lastLines()}`);
+    }
+    let generator: Supervised | undefined;
+    if (options.generate && !options.signal.aborted) {
+      generator = launch({ name: 'generator', args: ['generate', ...options.generatorArgs], env, stopTimeoutMs: 30_000 });
+    }
+
+    const lines = [
+      '',
+      `kch up: pipeline running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `  kafka       ${bootstrap.padEnd(24)} ${kafka ? `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log` : 'external'}`,
+      `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
+      `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
+      '  try:        npx kch query "SELECT count() FROM sales"',
+      '  stop:       Ctrl-C',
+      '',
+    ];
+    options.out(lines.join('\n'));
+
+    await new Promise<void>((resolveAbort) => {
+      if (options.signal.aborted) resolveAbort();
+      else options.signal.addEventListener('abort', () => resolveAbort(), { once: true });
+    });
+    return running.some((s) => s.failed) ? 1 : 0;
+  } catch (error) {
+    if (isKchError(error) && options.signal.aborted) return 130;
+    throw error;
+  } finally {
+    await stopAll();
+    log.info('every service stopped');
+  }
+}
