@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { pollUntil } from './wait.js';
+
+export const DEBIAN_CLICKHOUSE = '/usr/sbin/clickhouse-server';
+
+export interface RemoteClickHouse {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's clickhouse-server (18.16) on free ports with its data in `dir`: the "remote
+ * server" of the tests. Its config sets auto_offset_reset=smallest, which 18.x needs for a new
+ * consumer group to read what was produced before the tables existed (migrate warns users).
+ */
+export async function startDebianClickHouse(dir: string): Promise<RemoteClickHouse> {
+  if (!existsSync(DEBIAN_CLICKHOUSE)) throw new Error(`${DEBIAN_CLICKHOUSE} is missing: apt-get install clickhouse-server`);
+  const http = await freePort();
+  const tcp = await freePort();
+  await mkdir(join(dir, 'data'), { recursive: true });
+  await writeFile(join(dir, 'users.xml'), `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+`);
+  await writeFile(join(dir, 'config.xml'), `<?xml version="1.0"?>
+<yandex>
+  <logger><level>information</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog><console>0</console></logger>
+  <http_port>${http}</http_port>
+  <tcp_port>${tcp}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/tmp/</tmp_path>
+  <user_files_path>${dir}/user_files/</user_files_path>
+  <format_schema_path>${dir}/format_schemas/</format_schema_path>
+  <users_config>${dir}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
+</yandex>
+`);
+  const child: ChildProcess = spawn(DEBIAN_CLICKHOUSE, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = `http://127.0.0.1:${http}`;
+  await pollUntil('Debian clickhouse-server to answer', async () => {
+    if (child.exitCode !== null) throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}/error.log`);
+    const response = await fetch(`${url}/ping`);
+    return response.ok ? true : undefined;
+  }, 60_000);
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { options } from '../../../src/config/options.js';
+import { parseDuration, resolveOptions } from '../../../src/config/resolve.js';
+
+const specs = [options.kafkaBrokers, options.count, options.duration, options.clickhousePassword];
+
+test('a flag wins over the environment, which wins over the default', () => {
+  assert.equal(resolveOptions(specs, [], {}).string(options.kafkaBrokers), '127.0.0.1:9092');
+  assert.equal(resolveOptions(specs, [], { KAFKA_BROKERS: 'a:1' }).string(options.kafkaBrokers), 'a:1');
+  assert.equal(resolveOptions(specs, ['--kafka-brokers', 'b:2'], { KAFKA_BROKERS: 'a:1' }).string(options.kafkaBrokers), 'b:2');
+});
+
+test('given_ tells a user\'s choice from a default', () => {
+  assert.equal(resolveOptions(specs, [], {}).given_(options.kafkaBrokers), false);
+  assert.equal(resolveOptions(specs, [], { KAFKA_BROKERS: 'a:1' }).given_(options.kafkaBrokers), true);
+});
+
+test('an unknown flag is a usage error naming it', () => {
+  assert.throws(() => resolveOptions(specs, ['--bogus'], {}), { code: 'KCH_USAGE', message: /--bogus/ });
+});
+
+test('a password on the command line is refused: it would show in ps', () => {
+  assert.throws(() => resolveOptions(specs, ['--clickhouse-password', 'x'], {}), { code: 'KCH_USAGE', message: /CLICKHOUSE_PASSWORD/ });
+  assert.equal(resolveOptions(specs, [], { CLICKHOUSE_PASSWORD: 's3cret' }).string(options.clickhousePassword), 's3cret');
+});
+
+test('numbers and durations are checked', () => {
+  assert.equal(resolveOptions(specs, ['--count', '10'], {}).integer(options.count), 10);
+  assert.throws(() => resolveOptions(specs, ['--count', '1e3'], {}).integer(options.count), { code: 'KCH_USAGE', message: /whole number/ });
+  assert.equal(resolveOptions(specs, ['--duration', '5m'], {}).duration(options.duration), 300_000);
+  assert.throws(() => resolveOptions(specs, ['--duration', 'soon'], {}).duration(options.duration), { code: 'KCH_USAGE' });
+  assert.equal(parseDuration('250ms'), 250);
+  assert.equal(parseDuration('2'), 2000);
+});

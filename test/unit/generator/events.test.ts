@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatLocalTime, saleTotal } from '../../../src/generator/events.js';
+import { EventSource } from '../../../src/generator/mix.js';
+import { validateEvent } from '../../../src/pipeline/stream.js';
+import { categories, movementTypes, warehouses } from '../../../src/pipeline/streams/catalog.js';
+
+const now = new Date(2026, 0, 2, 3, 4, 5);
+
+test('70 % of events are sales and 30 % stock movements, within 2 points over 10,000 events', () => {
+  const source = new EventSource(12345);
+  let sales = 0;
+  for (let i = 0; i < 10_000; i++) if (source.next(now).stream.name === 'sales') sales++;
+  assert.ok(Math.abs(sales / 10_000 - 0.7) < 0.02, `sales share ${sales / 10_000}`);
+});
+
+test('every generated event is valid for its stream', () => {
+  const source = new EventSource(7);
+  for (let i = 0; i < 5_000; i++) {
+    const { stream, event } = source.next(now);
+    assert.deepEqual(validateEvent(stream, event), [], JSON.stringify(event));
+  }
+});
+
+test('total = price × quantity × (1 − discount), rounded to kopecks', () => {
+  assert.equal(saleTotal(1234_50, 3, 15), 3147.98);
+  assert.equal(saleTotal(100_00, 1, 0), 100);
+  assert.equal(saleTotal(999_99, 5, 30), 3499.97);
+  const source = new EventSource(99);
+  for (let i = 0; i < 2_000; i++) {
+    const { stream, event } = source.next(now);
+    if (stream.name !== 'sales') continue;
+    const expected = Math.round(Number(event.price) * Number(event.quantity) * (1 - Number(event.discount)) * 100) / 100;
+    assert.ok(Math.abs(Number(event.total) - expected) <= 0.01 + 1e-9, `total ${event.total} vs ${expected}`);
+  }
+});
+
+test('the same seed gives the same events; another seed gives others', () => {
+  const a = new EventSource(42);
+  const b = new EventSource(42);
+  const c = new EventSource(43);
+  const first = Array.from({ length: 200 }, () => a.next(now).event);
+  assert.deepEqual(Array.from({ length: 200 }, () => b.next(now).event), first);
+  assert.notDeepEqual(Array.from({ length: 200 }, () => c.next(now).event), first);
+});
+
+test('the catalog has the seed\'s shape: 50 products, prices 100..10000, known categories', () => {
+  const { catalog } = new EventSource(1);
+  assert.equal(catalog.length, 50);
+  assert.deepEqual(catalog.map((p) => p.id), Array.from({ length: 50 }, (_, i) => i + 1));
+  for (const product of catalog) {
+    assert.ok(product.priceCents >= 100_00 && product.priceCents <= 10_000_00);
+    assert.ok((categories as readonly string[]).includes(product.category));
+    assert.match(product.name, /^\S+ \S+$/u, 'two words');
+    assert.match(product.name, /[а-яё]/iu, 'Russian');
+  }
+});
+
+test('vocabularies are the seed\'s: 6 warehouses, 3 movement types, 5 categories', () => {
+  assert.equal(warehouses.length, 6);
+  assert.deepEqual([...movementTypes], ['supply', 'relocation', 'write_off']);
+  assert.equal(categories.length, 5);
+});
+
+test('event_time is local time as YYYY-MM-DD HH:MM:SS', () => {
+  assert.equal(formatLocalTime(now), '2026-01-02 03:04:05');
+});
+
+test('JSON keeps Cyrillic unescaped, like the seed\'s generator', () => {
+  const { event } = new EventSource(5).next(now);
+  const json = JSON.stringify(event);
+  assert.doesNotMatch(json, /\\u04/);
+});

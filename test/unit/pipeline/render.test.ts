@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
+import { field } from '../../../src/pipeline/field.js';
+import { planPipeline, planStream, type Statement } from '../../../src/pipeline/plan.js';
+import { render } from '../../../src/pipeline/render.js';
+import { defineStream } from '../../../src/pipeline/stream.js';
+import { sales, streams, warehouse } from '../../../src/pipeline/streams/index.js';
+
+const target = { database: 'default', brokers: 'kafka:29092', topicPrefix: '' };
+
+function find<K extends Statement['kind']>(plan: Statement[], kind: K, name: string): Extract<Statement, { kind: K }> {
+  const found = plan.find((s) => s.kind === kind && ('table' in s ? s.table === name : 'view' in s ? s.view === name : false));
+  assert.ok(found, `${kind} ${name} in plan`);
+  return found as Extract<Statement, { kind: K }>;
+}
+
+test('the sales target table keeps the seed\'s name, partitioning and sorting key', () => {
+  const plan = planStream(sales, target, currentServer);
+  assert.equal(render(find(plan, 'create-merge-tree', 'sales')), `CREATE TABLE IF NOT EXISTS default.sales
+(
+    event_id UUID,
+    event_type LowCardinality(String),
+    event_time DateTime,
+    product_id UInt32,
+    product_name String,
+    category LowCardinality(String),
+    quantity UInt32,
+    price Decimal(18, 2),
+    discount Decimal(9, 2),
+    total Decimal(18, 2),
+    store_id UInt16,
+    cashier_id UInt16,
+    customer_id UUID,
+    processing_time DateTime DEFAULT now()
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (event_time, product_id)`);
+});
+
+test('the Kafka table uses the seed\'s topic, group and format, and the error stream on a current server', () => {
+  const sql = render(find(planStream(sales, target, currentServer), 'create-kafka-table', 'sales_kafka'));
+  assert.match(sql, /^CREATE TABLE IF NOT EXISTS default\.sales_kafka\n\(\n    event_id String,/);
+  assert.match(sql, /ENGINE = Kafka\(\)\nSETTINGS\n    kafka_broker_list = 'kafka:29092',\n    kafka_topic_list = 'sales',\n    kafka_group_name = 'clickhouse_sales_consumer',\n    kafka_format = 'JSONEachRow',/);
+  assert.match(sql, /kafka_handle_error_mode = 'stream'/);
+  assert.match(sql, /price Decimal\(18, 2\)/, 'money is parsed as Decimal from the JSON text, not through Float64');
+  assert.match(sql, /product_id Int64/, 'integers are parsed wide so that out-of-range values reach the checks');
+});
+
+test('warehouse events go to stock_movements through stock_movements_mv, as in the seed', () => {
+  const plan = planStream(warehouse, target, currentServer);
+  const view = find(plan, 'create-materialized-view', 'stock_movements_mv');
+  assert.equal(view.to, 'stock_movements');
+  assert.equal(view.from, 'warehouse_kafka');
+  assert.match(render(view), /^CREATE MATERIALIZED VIEW IF NOT EXISTS default\.stock_movements_mv TO default\.stock_movements AS\nSELECT\n/);
+  const kafka = find(plan, 'create-kafka-table', 'warehouse_kafka');
+  assert.equal(kafka.settings.kafka_group_name, 'clickhouse_warehouse_consumer');
+});
+
+test('the target view filters on parse errors and every field check, inside a subquery', () => {
+  const sql = render(find(planStream(sales, target, currentServer), 'create-materialized-view', 'sales_mv'));
+  assert.match(sql, /FROM\n\(\n    SELECT\n        event_id,\n/);
+  assert.match(sql, /WHERE length\(_error\) = 0 AND \(isNotNull\(toUUIDOrNull\(event_id\)\)\) AND \(event_type = 'sale'\)/);
+  assert.match(sql, /ifNull\(parseDateTimeBestEffortOrNull\(event_time\), toDateTime\(0\)\) AS event_time/);
+});
+
+test('the dead-letter view takes exactly the rows the target view rejects', () => {
+  const plan = planStream(sales, target, currentServer);
+  const good = find(plan, 'create-materialized-view', 'sales_mv');
+  const bad = find(plan, 'create-materialized-view', 'sales_dead_letter_mv');
+  const checks = good.where.replace(/^length\(_error\) = 0 AND /, '');
+  assert.equal(bad.where, `NOT (length(_error) = 0) OR NOT (${checks})`);
+  assert.deepEqual(bad.select.map((s) => s.alias), ['raw', 'error', 'topic', 'partition', 'offset', 'kafka_timestamp', 'seen_at', 'replayed']);
+});
+
+test('the target view is attached before the dead-letter view', () => {
+  const kinds = planStream(sales, target, currentServer).map((s) => ('view' in s ? s.view : 'table' in s ? s.table : s.kind));
+  assert.deepEqual(kinds, ['sales', 'sales_dead_letter', 'sales_kafka', 'sales_mv', 'sales_dead_letter_mv']);
+});
+
+test('ClickHouse 18.16 gets plain String, no error stream, and flat views', () => {
+  const old = featuresForVersion('18.16.1');
+  const plan = planStream(sales, target, old);
+  const table = render(find(plan, 'create-merge-tree', 'sales'));
+  assert.doesNotMatch(table, /LowCardinality/);
+  const kafka = render(find(plan, 'create-kafka-table', 'sales_kafka'));
+  assert.doesNotMatch(kafka, /kafka_handle_error_mode|kafka_skip_broken_messages|kafka_flush_interval_ms/);
+  const view = render(find(plan, 'create-materialized-view', 'sales_mv'));
+  assert.doesNotMatch(view, /\(\n    SELECT/, 'no subquery');
+  assert.doesNotMatch(view, /WHERE/, 'no filter that the converting aliases would shadow');
+  assert.match(view, /toUUID\(if\(match\(event_id, /, 'a conversion that cannot throw');
+  const deadLetter = render(find(plan, 'create-materialized-view', 'sales_dead_letter_mv'));
+  assert.match(deadLetter, /'sales' AS topic/);
+  assert.match(deadLetter, /\nWHERE NOT \(/);
+});
+
+test('a database other than default is created first and prefixes every object', () => {
+  const plan = planPipeline(streams, { ...target, database: 'shop', topicPrefix: 'test_' }, currentServer);
+  assert.equal(render(plan[0]!), 'CREATE DATABASE IF NOT EXISTS shop');
+  const kafka = find(plan, 'create-kafka-table', 'sales_kafka');
+  assert.equal(kafka.settings.kafka_topic_list, 'test_sales');
+  assert.equal(kafka.settings.kafka_group_name, 'test_clickhouse_sales_consumer');
+  for (const statement of plan.slice(1)) assert.match(render(statement), /shop\./);
+});
+
+test('a third stream is one new definition: the planner needs nothing else', () => {
+  const returns = defineStream({
+    name: 'returns',
+    description: 'Goods brought back.',
+    fields: { event_id: field.uuid(), event_time: field.dateTimeText(), amount: field.decimal({ precision: 18, scale: 2, min: 0, max: 1e6 }) },
+    orderBy: ['event_time'],
+  });
+  const plan = planStream(returns, target, currentServer);
+  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_kafka', 'returns_mv', 'returns_dead_letter_mv']);
+  assert.equal(find(plan, 'create-kafka-table', 'returns_kafka').settings.kafka_group_name, 'clickhouse_returns_consumer');
+});
+
+test('a definition naming an unknown sorting field is rejected when it loads', () => {
+  assert.throws(() => defineStream({ name: 'x', description: '', fields: { a: field.uuid() }, orderBy: ['b' as 'a'] }), { code: 'KCH_DEFINITION' });
+});
