@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClickHouse } from '../clickhouse/client.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { waitForKafka } from '../kafka/admin.js';
+import { checkPortFree } from '../kafka/broker.js';
 import type { Logger } from '../log.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { RestartPolicy } from './restart.js';
@@ -104,6 +105,10 @@ export async function runStack(options: StackOptions): Promise<number> {
 
   const timeoutMs = options.readyTimeoutMs ?? 180_000;
   const started = performance.now();
+  // Checked here too, not only by the services: a probe would take another program on the
+  // port for ours and report it ready.
+  if (!options.externalKafka) await checkPortFree(options.host, options.kafkaPort, 'kafka-port');
+  if (!options.externalClickHouse) await checkPortFree(options.host, options.clickhousePort, 'clickhouse-port');
   try {
     const starting: Promise<void>[] = [];
     let kafka: Supervised | undefined;

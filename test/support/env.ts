@@ -29,7 +29,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export function clickhouse(url: string, database = 'default'): ClickHouseClient {
-  return createClient({ url, database, request_timeout: 120_000 });
+  return createClient({ url, database });
 }
 
 export async function scalar(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<number> {

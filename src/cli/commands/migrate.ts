@@ -63,7 +63,7 @@ export const migrateCommand = defineCommand({
       if (result.created === 0 && result.drifted === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);
       } else {
-        out(`migrate: created ${result.created}, unchanged ${unchanged}, differing ${result.drifted} (see warnings)\n`);
+        out(`migrate: created ${result.created}, unchanged ${unchanged}, differing ${result.drifted}${result.drifted ? ' (see the warnings above)' : ''}\n`);
       }
       return 0;
     } finally {
