@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { options, type OptionSpec } from '../../config/options.js';
+import { isKchError } from '../../errors.js';
 import { startBroker } from '../../kafka/broker.js';
 import { ensureKafkaRuntime } from '../../kafka/runtime.js';
 import { defineCommand } from '../command.js';
@@ -36,7 +37,12 @@ export const kafkaCommand = defineCommand({
       heap: given.requireString(options.kafkaHeap),
       log,
       signal,
+    }).catch((error: unknown) => {
+      // Ctrl-C during start-up: the broker is already stopped; that is not an error to report.
+      if (signal.aborted && isKchError(error)) return undefined;
+      throw error;
     });
+    if (!broker) return 130;
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out(`kafka ready on ${broker.bootstrap} (Kafka ${broker.version}, pid ${broker.pid}, log ${broker.logFile}) in ${seconds} s\n`);
 

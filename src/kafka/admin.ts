@@ -1,0 +1,280 @@
+/**
+ * The few Kafka admin requests the pipeline needs, over @platformatic/kafka. Each call opens a
+ * short-lived client and closes it: these run at start-up and for status, not in a hot loop.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { Admin, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+/** Offsets per topic, then per partition. */
+export type OffsetsByTopic = Map<string, Map<number, bigint>>;
+
+export interface ClusterDescription {
+  readonly clusterId: string;
+  readonly controllerId: number;
+  readonly brokers: readonly { readonly id: number; readonly host: string; readonly port: number; readonly rack: string | null }[];
+  /**
+   * Kafka does not report its release over the wire, so this is only known for a broker we
+   * started ourselves; callers that know it fill it in.
+   */
+  readonly version?: string;
+}
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+const clientId = 'kch-admin';
+
+/** Polls with a real metadata request until Kafka answers, the deadline passes or `signal` aborts. */
+export async function waitForKafka(bootstrap: string, options: WaitOptions): Promise<ClusterDescription> {
+  const addresses = parseBrokers(bootstrap);
+  const deadline = performance.now() + options.timeoutMs;
+  let pause = 100;
+  let last: unknown;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) break;
+    const budget = Math.max(250, Math.min(2_000, remaining));
+    try {
+      return await withAdmin(addresses, 'connect', (admin) => describe(admin), { connectTimeout: budget, timeout: budget, retries: 0 });
+    } catch (error) {
+      last = error;
+    }
+    const wait = Math.min(pause, deadline - performance.now());
+    if (wait <= 0) break;
+    await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+    pause = Math.min(pause * 2, 1_000);
+  }
+  const reason = isKchError(last) ? last.message : messageOf(last);
+  throw new KchError(
+    ErrorCodes.KAFKA_UNREACHABLE,
+    `Kafka at ${describeBrokers(addresses)} did not answer within ${(options.timeoutMs / 1000).toFixed(0)} s (${reasonOf(last) ?? reason})${hint}`,
+    { retriable: true, cause: last },
+  );
+}
+
+export async function describeCluster(bootstrap: string): Promise<ClusterDescription> {
+  return withAdmin(parseBrokers(bootstrap), 'describe the cluster', (admin) => describe(admin));
+}
+
+async function describe(admin: Admin): Promise<ClusterDescription> {
+  const metadata = await admin.metadata({ topics: [] });
+  return {
+    clusterId: metadata.id,
+    controllerId: metadata.controllerId,
+    brokers: [...metadata.brokers].map(([id, broker]) => ({ id, host: broker.host, port: broker.port, rack: broker.rack ?? null }))
+      .sort((a, b) => a.id - b.id),
+  };
+}
+
+/**
+ * Creates the topics that do not exist yet and returns their names. Existing topics are left
+ * alone, even with another partition count: repartitioning reorders keyed events, which is a
+ * decision for a person. Replication is the cluster's default (-1), so an external cluster keeps
+ * its own policy.
+ */
+export async function ensureTopics(bootstrap: string, topics: readonly TopicSpec[]): Promise<string[]> {
+  for (const topic of topics) {
+    if (!Number.isSafeInteger(topic.partitions) || topic.partitions < 1) {
+      throw new KchError(ErrorCodes.USAGE, `topic ${topic.name} needs at least 1 partition, got ${topic.partitions}`);
+    }
+  }
+  return withAdmin(parseBrokers(bootstrap), 'create topics', async (admin) => {
+    const existing = new Set(await admin.listTopics({ includeInternals: true }));
+    const created: string[] = [];
+    for (const topic of topics) {
+      if (existing.has(topic.name)) continue;
+      try {
+        await admin.createTopics({ topics: [topic.name], partitions: topic.partitions });
+        created.push(topic.name);
+      } catch (error) {
+        // Someone else (another kch, auto-creation by a producer) won the race: that is fine.
+        if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+      }
+      existing.add(topic.name);
+    }
+    return created;
+  });
+}
+
+/**
+ * The offset the next message of each partition will get. A topic that does not exist maps to
+ * an empty map (nothing was ever written), so a status screen need not special-case it.
+ */
+export async function listEndOffsets(bootstrap: string, topics: readonly string[]): Promise<OffsetsByTopic> {
+  return withAdmin(parseBrokers(bootstrap), 'list offsets', async (admin) => {
+    const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
+    const present = await partitionCounts(admin, topics);
+    if (present.size === 0) return result;
+    const listed = await admin.listOffsets({
+      topics: [...present].map(([name, count]) => ({
+        name,
+        partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST })),
+      })),
+    });
+    for (const topic of listed) {
+      const partitions = result.get(topic.name) ?? new Map<number, bigint>();
+      for (const partition of topic.partitions) partitions.set(partition.partitionIndex, partition.offset);
+      result.set(topic.name, partitions);
+    }
+    return result;
+  });
+}
+
+/**
+ * A consumer group's committed offsets for the given topics. Partitions the group never
+ * committed are absent; an unknown group gives empty maps.
+ */
+export async function committedOffsets(bootstrap: string, groupId: string, topics: readonly string[]): Promise<OffsetsByTopic> {
+  return withAdmin(parseBrokers(bootstrap), `read the offsets of group ${groupId}`, async (admin) => {
+    const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
+    const present = await partitionCounts(admin, topics);
+    if (present.size === 0) return result;
+    const groups = await admin.listConsumerGroupOffsets({
+      groups: [{
+        groupId,
+        topics: [...present].map(([name, count]) => ({ name, partitionIndexes: Array.from({ length: count }, (_, i) => i) })),
+      }],
+    });
+    for (const group of groups) {
+      for (const topic of group.topics) {
+        const partitions = result.get(topic.name) ?? new Map<number, bigint>();
+        for (const partition of topic.partitions) {
+          if (partition.committedOffset >= 0n) partitions.set(partition.partitionIndex, partition.committedOffset);
+        }
+        result.set(topic.name, partitions);
+      }
+    }
+    return result;
+  });
+}
+
+/** Partition counts of the topics that exist; without auto-creation, asking must not create them. */
+async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  const existing = new Set(await admin.listTopics({ includeInternals: true }));
+  const wanted = [...new Set(topics)].filter((topic) => existing.has(topic));
+  if (wanted.length === 0) return new Map();
+  const metadata = await admin.metadata({ topics: wanted, autocreateTopics: false, forceUpdate: true });
+  const counts = new Map<string, number>();
+  for (const topic of wanted) {
+    const info = metadata.topics.get(topic);
+    if (info) counts.set(topic, info.partitionsCount);
+  }
+  return counts;
+}
+
+type AdminOverrides = Pick<AdminOptions, 'connectTimeout' | 'timeout' | 'retries'>;
+
+/** Runs `work` with a fresh client, always closes it, and turns client errors into KchErrors. */
+async function withAdmin<T>(addresses: readonly BrokerAddress[], action: string, work: (admin: Admin) => Promise<T>, overrides: AdminOverrides = {}): Promise<T> {
+  const admin = new Admin({
+    clientId,
+    bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
+    connectTimeout: 5_000,
+    timeout: 15_000,
+    retries: 2,
+    retryDelay: 250,
+    ...overrides,
+  });
+  try {
+    return await work(admin);
+  } catch (error) {
+    throw toKchError(error, addresses, action);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+const hint = '; start a local one with `kch kafka`, or point --kafka-brokers (KAFKA_BROKERS) at yours';
+
+/**
+ * One line for a client error: unreachable (retriable, with what to do) or a refused request.
+ */
+export function toKchError(error: unknown, addresses: readonly BrokerAddress[], action: string): KchError {
+  if (isKchError(error)) return error;
+  const where = describeBrokers(addresses);
+  if (isUnreachable(error)) {
+    return new KchError(ErrorCodes.KAFKA_UNREACHABLE, `cannot reach Kafka at ${where} (${reasonOf(error) ?? messageOf(error)})${hint}`, { retriable: true, cause: error });
+  }
+  return new KchError(ErrorCodes.KAFKA_REQUEST, `Kafka at ${where} refused to ${action}: ${kafkaErrorText(error)}`, { retriable: isRetriable(error), cause: error });
+}
+
+/** Kafka's own error name and message when there is one (`NOT_ENOUGH_REPLICAS: …`), else the client's. */
+export function kafkaErrorText(error: unknown): string {
+  const api = apiErrorOf(error);
+  if (api) return `${api.id}${api.server ? `: ${api.server}` : ''}`;
+  return [...new Set(leaves(error).map(messageOf))].join('; ');
+}
+
+const networkCodes = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
+
+/** True when every failure in the chain is about the connection, not a refused request. */
+export function isUnreachable(error: unknown): boolean {
+  const all = leaves(error);
+  return all.length > 0 && all.every((leaf) => chain(leaf).some((link) => networkCodes.has(codeOf(link))));
+}
+
+/** Whether the client itself considers the failure worth retrying. */
+export function isRetriable(error: unknown): boolean {
+  return !leaves(error).some((leaf) => chain(leaf).some((link) => (link as { canRetry?: unknown }).canRetry === false));
+}
+
+export function hasApiError(error: unknown, id: string): boolean {
+  return leaves(error).some((leaf) => chain(leaf).some((link) => (link as { apiId?: unknown }).apiId === id));
+}
+
+function apiErrorOf(error: unknown): { id: string; server: string | null } | undefined {
+  for (const leaf of leaves(error)) {
+    for (const link of chain(leaf)) {
+      const record = link as { apiId?: unknown; serverErrorMessage?: unknown };
+      if (typeof record.apiId === 'string') {
+        return { id: record.apiId, server: typeof record.serverErrorMessage === 'string' ? record.serverErrorMessage : null };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The most telling low-level reason, e.g. `connect ECONNREFUSED 127.0.0.1:9092`. */
+export function reasonOf(error: unknown): string | undefined {
+  for (const leaf of leaves(error)) {
+    const links = chain(leaf);
+    const errno = links.find((link) => /^E[A-Z]+$/.test(codeOf(link)));
+    if (errno) return messageOf(errno);
+    const timeout = links.find((link) => codeOf(link) === 'PLT_KFK_TIMEOUT');
+    if (timeout) return messageOf(timeout);
+  }
+  return undefined;
+}
+
+/** Non-aggregate errors at the bottom of (possibly nested) AggregateErrors. */
+function leaves(error: unknown): unknown[] {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.flatMap((inner: unknown) => leaves(inner));
+  return error === undefined ? [] : [error];
+}
+
+/** An error followed by its causes. */
+function chain(error: unknown): unknown[] {
+  const links: unknown[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && links.length < 10) {
+    links.push(current);
+    if (current instanceof AggregateError) links.push(...current.errors.flatMap((inner: unknown) => chain(inner)));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return links;
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}

@@ -1,0 +1,528 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, broker and controller in one JVM) run as a child
+ * process from the cached jars. Everything it writes lives under `<dataDir>/kafka/`:
+ * server.properties and log4j2.xml (rewritten on every start), data/ (topics and the metadata
+ * log), logs/server.log, broker.pid and cluster-id.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import type { Logger } from '../log.js';
+import { reasonOf, waitForKafka } from './admin.js';
+import { formatBroker, formatHost } from './brokers.js';
+import { ensureKafkaRuntime, lastLines, type KafkaRuntime } from './runtime.js';
+
+export interface StartBrokerOptions {
+  /** The `--data-dir`; the broker uses its `kafka/` sub-folder. */
+  readonly dataDir: string;
+  readonly cacheDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  /** JVM heap as `-Xmx` takes it: `384m`, `1g`. */
+  readonly heap: string;
+  readonly log: Logger;
+  /** How long to wait for the first successful metadata request (default 60 s). */
+  readonly readyTimeoutMs?: number;
+  /** Aborting during start-up stops the half-started broker. */
+  readonly signal?: AbortSignal;
+  /** Already fetched runtime; fetched (or taken from the cache) when absent. */
+  readonly runtime?: KafkaRuntime;
+}
+
+export interface RunningBroker {
+  /** What clients connect to, e.g. `127.0.0.1:9092`. */
+  readonly bootstrap: string;
+  readonly pid: number;
+  readonly logFile: string;
+  readonly version: string;
+  readonly clusterId: string;
+  /** From spawning the JVM to the first answered metadata request. */
+  readonly startupMs: number;
+  /** Controlled shutdown (SIGTERM), then SIGKILL after a deadline. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Settings that decide the broker's server.properties. */
+export interface BrokerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  /** Where topics and the metadata log live. */
+  readonly logDir: string;
+  /** The address clients are told to use; differs from `host` only for a wildcard host. */
+  readonly advertisedHost: string;
+}
+
+const NODE_ID = 1;
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
+  const { log } = options;
+  const heapBytes = parseHeap(options.heap);
+  const kafkaDir = resolve(options.dataDir, 'kafka');
+  const paths = brokerPaths(kafkaDir);
+  await ensureWritableDir(kafkaDir);
+  await checkNotRunning(paths.pidFile, kafkaDir);
+  await checkPortFree(options.host, options.port, 'kafka-port');
+  await checkPortFree(controllerHostFor(options.host), options.controllerPort, 'kafka-controller-port');
+  const runtime = options.runtime ?? await ensureKafkaRuntime({ cacheDir: options.cacheDir, log });
+  if (options.signal?.aborted) throw interrupted();
+
+  const settings: BrokerSettings = {
+    host: options.host,
+    port: options.port,
+    controllerPort: options.controllerPort,
+    logDir: paths.logDir,
+    advertisedHost: advertisedHostFor(options.host, networkInterfaces()),
+  };
+  await mkdir(paths.logsDir, { recursive: true });
+  await writeFile(paths.properties, renderServerProperties(settings));
+  await writeFile(paths.log4j, renderLog4j2(paths.logFile));
+  const clusterId = await ensureFormatted(runtime, paths, log);
+
+  const bootstrap = formatBroker({ host: settings.advertisedHost, port: options.port });
+  log.info(`starting Kafka ${runtime.version} on ${formatBroker({ host: options.host, port: options.port })} (controller port ${options.controllerPort}, heap ${options.heap}, data ${paths.logDir})`);
+  const started = performance.now();
+  const child = spawn(runtime.java, [...jvmArgs(heapBytes, options.heap, paths.log4j), '-cp', runtime.classpath, 'kafka.Kafka', paths.properties], {
+    cwd: kafkaDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the broker in order.
+    detached: true,
+  });
+  const spawnError = new Promise<Error>((resolveError) => child.once('error', resolveError));
+  const pid = child.pid;
+  if (pid === undefined) {
+    const error = await spawnError;
+    throw new KchError(ErrorCodes.KAFKA_START, `cannot run ${runtime.java}: ${messageOf(error)}`, { cause: error });
+  }
+  const output = forwardOutput(child, log);
+  // If this process ends without stopping the broker (an uncaught error, process.exit), the
+  // detached JVM would outlive it holding the ports: ask it to shut down on our way out.
+  const killOnExit = (): void => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } };
+  process.on('exit', killOnExit);
+  const pidFileWritten = writeFile(paths.pidFile, `${pid}\n`);
+  const exited = new Promise<number | null>((resolveExit) => {
+    // 'close' rather than 'exit': by then its last output lines have reached us too.
+    child.once('close', (code, signal) => resolveExit(code ?? (signal ? null : 0)));
+  }).then(async (code) => {
+    // Tidy up before anyone awaiting `exited` (or stop()) carries on.
+    process.off('exit', killOnExit);
+    await pidFileWritten.catch(() => undefined);
+    await rm(paths.pidFile, { force: true }).catch(() => undefined);
+    return code;
+  });
+  await pidFileWritten;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    // Shutdown warnings (clients closed twice and the like) are expected: keep them in the log file.
+    output.quiet();
+    stopping ??= stopProcess(pid, exited, log);
+    return stopping;
+  };
+
+  // Ready = a metadata request answered; stop waiting as soon as the JVM dies or we are aborted.
+  const waiting = new AbortController();
+  const onAbort = (): void => waiting.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let exitCode: number | null | undefined;
+  void exited.then((code) => { exitCode = code; waiting.abort(); });
+  try {
+    await waitForKafka(bootstrap, { timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: waiting.signal });
+  } catch (error) {
+    if (exitCode !== undefined) {
+      const how = exitCode === null ? 'was killed' : `exited with code ${exitCode}`;
+      throw new KchError(ErrorCodes.KAFKA_START, `Kafka ${how} before it was ready. ${await brokerTail(paths.logFile, output)}`, { cause: error });
+    }
+    await stop();
+    if (options.signal?.aborted) throw interrupted();
+    const seconds = ((options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) / 1000).toFixed(0);
+    const reason = reasonOf(error instanceof Error && error.cause !== undefined ? error.cause : error) ?? 'no answer';
+    throw new KchError(ErrorCodes.KAFKA_START, `Kafka did not become ready within ${seconds} s (last try: ${reason}). ${await brokerTail(paths.logFile, output)}`, { cause: error });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const startupMs = performance.now() - started;
+  log.info(`Kafka ready on ${bootstrap} in ${(startupMs / 1000).toFixed(1)} s (pid ${pid}, log ${paths.logFile})`);
+  return { bootstrap, pid, logFile: paths.logFile, version: runtime.version, clusterId, startupMs, stop, exited };
+}
+
+/** Stopped (SIGINT/SIGTERM) while starting: not a failure to report with a stack. */
+function interrupted(): KchError {
+  return new KchError(ErrorCodes.KAFKA_START, 'start-up interrupted; the broker was stopped');
+}
+
+interface BrokerPaths {
+  readonly kafkaDir: string;
+  readonly logDir: string;
+  readonly logsDir: string;
+  readonly logFile: string;
+  readonly properties: string;
+  readonly log4j: string;
+  readonly pidFile: string;
+  readonly clusterIdFile: string;
+}
+
+function brokerPaths(kafkaDir: string): BrokerPaths {
+  return {
+    kafkaDir,
+    logDir: join(kafkaDir, 'data'),
+    logsDir: join(kafkaDir, 'logs'),
+    logFile: join(kafkaDir, 'logs', 'server.log'),
+    properties: join(kafkaDir, 'server.properties'),
+    log4j: join(kafkaDir, 'log4j2.xml'),
+    pidFile: join(kafkaDir, 'broker.pid'),
+    clusterIdFile: join(kafkaDir, 'cluster-id'),
+  };
+}
+
+/**
+ * The broker's configuration. A static voter list (`controller.quorum.voters`) rather than a
+ * dynamic quorum: the voter's address is then not written into the metadata log, so a later
+ * start on another --kafka-controller-port still works.
+ */
+export function renderServerProperties(settings: BrokerSettings): string {
+  const controllerHost = formatHost(controllerHostFor(settings.host));
+  const host = formatHost(settings.host);
+  const entries: [string, string | number][] = [
+    ['node.id', NODE_ID],
+    ['process.roles', 'broker,controller'],
+    ['controller.quorum.voters', `${NODE_ID}@${controllerHost}:${settings.controllerPort}`],
+    ['listeners', `PLAINTEXT://${host}:${settings.port},CONTROLLER://${controllerHost}:${settings.controllerPort}`],
+    ['advertised.listeners', `PLAINTEXT://${formatHost(settings.advertisedHost)}:${settings.port}`],
+    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['inter.broker.listener.name', 'PLAINTEXT'],
+    ['log.dirs', settings.logDir],
+    // One node: every internal topic can only have one replica.
+    ['num.partitions', 1],
+    ['default.replication.factor', 1],
+    ['min.insync.replicas', 1],
+    ['offsets.topic.replication.factor', 1],
+    ['transaction.state.log.replication.factor', 1],
+    ['transaction.state.log.min.isr', 1],
+    ['share.coordinator.state.topic.replication.factor', 1],
+    ['share.coordinator.state.topic.min.isr', 1],
+    // 50 partitions each (the default) make the first consumer join slow on a small machine.
+    ['offsets.topic.num.partitions', 5],
+    ['transaction.state.log.num.partitions', 5],
+    // The first consumer should not wait 3 s for others that will never come.
+    ['group.initial.rebalance.delay.ms', 0],
+    // The seed's producer relied on topics appearing on first use.
+    ['auto.create.topics.enable', 'true'],
+    // The cleaner's buffer is taken from the heap up front: 128 MiB by default.
+    ['log.cleaner.dedupe.buffer.size', 8 * 1024 * 1024],
+    // Sized for a laptop or a 2-core CI runner rather than a server.
+    ['num.network.threads', 2],
+    ['num.io.threads', 4],
+    ['num.recovery.threads.per.data.dir', 1],
+  ];
+  const lines = entries.map(([key, value]) => `${key}=${escapeValue(String(value))}`);
+  return `# Written by kch on every start of \`kch kafka\`; edits here are overwritten.\n${lines.join('\n')}\n`;
+}
+
+/** Java properties treat backslashes as escapes (Windows paths). */
+function escapeValue(value: string): string {
+  return value.replace(/\\/g, '\\\\');
+}
+
+/** Log4j 2 configuration: everything to server.log, warnings and errors also to stderr. */
+export function renderLog4j2(logFile: string): string {
+  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by kch on every start; edits here are overwritten. -->
+<!-- shutdownHook="disable": otherwise log4j may close the file before Kafka logs its shutdown. -->
+<Configuration status="warn" shutdownHook="disable">
+  <Appenders>
+    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+      <SizeBasedTriggeringPolicy size="20 MB"/>
+      <DefaultRolloverStrategy max="5"/>
+    </RollingFile>
+    <Console name="stderr" target="SYSTEM_ERR">
+      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
+      <PatternLayout pattern="%p %m (%c{1})%n"/>
+    </Console>
+  </Appenders>
+  <Loggers>
+    <Root level="INFO">
+      <AppenderRef ref="file"/>
+      <AppenderRef ref="stderr"/>
+    </Root>
+    <!-- Per-request and per-partition chatter that a local broker's user never needs. -->
+    <Logger name="kafka.request.logger" level="WARN"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Logger name="org.apache.kafka.clients" level="WARN"/>
+    <!-- Warns "Performing controller activation" on every start: keep that in the file only. -->
+    <Logger name="org.apache.kafka.controller.QuorumController" level="INFO" additivity="false">
+      <AppenderRef ref="file"/>
+      <AppenderRef ref="stderr" level="ERROR"/>
+    </Logger>
+  </Loggers>
+</Configuration>
+`;
+}
+
+/**
+ * JVM flags as Kafka's own start script sets them (G1, 20 ms pause target), with a small
+ * initial heap: the machine may be a 2-core CI runner shared with ClickHouse.
+ */
+export function jvmArgs(heapBytes: number, heap: string, log4jFile: string): string[] {
+  const initial = Math.min(heapBytes, 64 * 1024 * 1024);
+  return [
+    `-Xmx${heap}`,
+    `-Xms${Math.floor(initial / 1024)}k`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4jFile}`,
+  ];
+}
+
+/** `384m`, `1g`, `524288k` or bytes → bytes; anything else is a usage error. */
+export function parseHeap(heap: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(heap.trim());
+  const factor: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  const bytes = match ? Number(match[1]) * (factor[(match[2] ?? '').toLowerCase()] ?? 1) : NaN;
+  if (!match || !Number.isSafeInteger(bytes)) {
+    throw new KchError(ErrorCodes.USAGE, `--kafka-heap (KAFKA_HEAP) must be a JVM heap size such as 384m or 1g, got "${heap}"`);
+  }
+  if (bytes < 128 * 1024 ** 2) {
+    throw new KchError(ErrorCodes.USAGE, `--kafka-heap ${heap} is too small for a Kafka broker: give at least 128m`);
+  }
+  return bytes;
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/** The controller is only talked to by the broker in the same JVM: never expose it more than needed. */
+function controllerHostFor(host: string): string {
+  return isWildcard(host) ? '127.0.0.1' : host;
+}
+
+/**
+ * What clients are told to connect to. A wildcard cannot be advertised: use the machine's first
+ * external IPv4 address (reachable from here and from the network), else loopback.
+ */
+export function advertisedHostFor(host: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+  if (!isWildcard(host)) return host;
+  for (const list of Object.values(interfaces)) {
+    const external = list?.find((info) => info.family === 'IPv4' && !info.internal);
+    if (external) return external.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
+ * Formats the storage once. The cluster id is kept in `cluster-id` so that a format interrupted
+ * half-way is redone with the same id; `meta.properties` in the log dir means "done".
+ */
+async function ensureFormatted(runtime: KafkaRuntime, paths: BrokerPaths, log: Logger): Promise<string> {
+  const meta = join(paths.logDir, 'meta.properties');
+  if (existsSync(meta)) {
+    const id = /^cluster\.id=(.+)$/m.exec(await readFile(meta, 'utf8'))?.[1]?.trim();
+    if (id) return id;
+  }
+  let clusterId = existsSync(paths.clusterIdFile) ? (await readFile(paths.clusterIdFile, 'utf8')).trim() : '';
+  if (!/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
+    clusterId = newClusterId();
+    await writeFile(paths.clusterIdFile, `${clusterId}\n`);
+  }
+  const started = performance.now();
+  const args = ['-Xmx128m', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${paths.log4j}`, '-cp', runtime.classpath,
+    'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', paths.properties];
+  const result = await runToEnd(runtime.java, args, paths.kafkaDir);
+  if (result.code !== 0) {
+    throw new KchError(ErrorCodes.KAFKA_START, `formatting Kafka's storage in ${paths.logDir} failed (exit ${String(result.code)}):\n${lastLines(result.output, 15) || '(no output)'}`);
+  }
+  log.info(`formatted Kafka storage in ${paths.logDir} (cluster id ${clusterId}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return clusterId;
+}
+
+/**
+ * A Kafka cluster id: a random 128-bit UUID in URL-safe base64 without padding (22 characters),
+ * as `kafka-storage random-uuid` prints, minus its leading-dash case (which breaks CLI parsing).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function runToEnd(command: string, args: readonly string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer): void => { output = (output + chunk.toString('utf8')).slice(-65_536); };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (error) => resolveRun({ code: null, output: messageOf(error) }));
+    child.on('close', (code) => resolveRun({ code, output }));
+  });
+}
+
+interface OutputTail {
+  /** The JVM's last stdout/stderr lines (where "Invalid maximum heap size" and friends go). */
+  lines(): string[];
+  /** From now on, pass lines on at debug level only. */
+  quiet(): void;
+}
+
+/** Passes the JVM's stdout/stderr lines to our log (WARN and above only reach stderr; see log4j2). */
+function forwardOutput(child: ChildProcess, log: Logger): OutputTail {
+  const tail: string[] = [];
+  let quiet = false;
+  const follow = (stream: NodeJS.ReadableStream | null, fromStderr: boolean): void => {
+    if (!stream) return;
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (line.trim() === '') return;
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      if (quiet) log.debug(line);
+      else if (/^(ERROR|FATAL)\b/.test(line)) log.error(line);
+      else if (fromStderr) log.warn(line);
+      else log.info(line);
+    });
+  };
+  follow(child.stdout, false);
+  follow(child.stderr, true);
+  return { lines: () => [...tail], quiet: () => { quiet = true; } };
+}
+
+/** For error messages: the broker log's last lines, and the JVM's own output if it is not in the log. */
+async function brokerTail(logFile: string, output: OutputTail): Promise<string> {
+  const fromLog = lastLines(await readTail(logFile, 32_768), 12);
+  const jvm = output.lines().slice(-8).join('\n');
+  const parts: string[] = [];
+  if (fromLog !== '') parts.push(`Last lines of ${logFile}:\n${indent(fromLog)}`);
+  if (jvm !== '' && !fromLog.includes(jvm)) parts.push(`Its output:\n${indent(jvm)}`);
+  return parts.length > 0 ? parts.join('\n') : `It wrote nothing (log: ${logFile}).`;
+}
+
+async function readTail(file: string, bytes: number): Promise<string> {
+  try {
+    const { size } = await stat(file);
+    const handle = await open(file, 'r');
+    try {
+      const length = Math.min(size, bytes);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => `  ${line}`).join('\n');
+}
+
+async function stopProcess(pid: number, exited: Promise<number | null>, log: Logger): Promise<void> {
+  const started = performance.now();
+  if (!signalProcess(pid, 'SIGTERM')) {
+    await exited;
+    return;
+  }
+  log.info(`stopping Kafka (pid ${pid})…`);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolveTimeout) => { timer = setTimeout(() => resolveTimeout('timeout'), STOP_TIMEOUT_MS); });
+  const outcome = await Promise.race([exited, timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    log.warn(`Kafka (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`);
+    signalProcess(pid, 'SIGKILL');
+    await exited;
+    return;
+  }
+  log.info(`Kafka stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureWritableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, `.write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? messageOf(error);
+    throw new KchError(ErrorCodes.DATA_DIR, `cannot write the data folder ${dir} (${code}); choose another with --data-dir`, { cause: error });
+  }
+}
+
+/** A second broker on the same data would fail deep inside Kafka; say so plainly instead. */
+async function checkNotRunning(pidFile: string, kafkaDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+  } catch {
+    return;
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isKafkaProcess(pid)) {
+    await rm(pidFile, { force: true });
+    return;
+  }
+  throw new KchError(ErrorCodes.DATA_DIR_LOCKED, `a Kafka broker (pid ${pid}) is already running on ${kafkaDir}; stop it first, or use another --data-dir`);
+}
+
+/** Alive, and (where /proc tells us) really a Kafka JVM rather than a reused pid. */
+function isKafkaProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+  } catch {
+    return true;
+  }
+}
+
+/** Fails with PORT_IN_USE naming the port and the flag that changes it. */
+export async function checkPortFree(host: string, port: number, flag: string): Promise<void> {
+  if (!Number.isSafeInteger(port) || port < 1 || port > 65_535) {
+    throw new KchError(ErrorCodes.USAGE, `--${flag} must be a port between 1 and 65535, got ${port}`);
+  }
+  await new Promise<void>((resolveCheck, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is already in use (another Kafka?); choose another with --${flag}`));
+      } else if (error.code === 'EACCES') {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `not allowed to listen on port ${port} on ${host}; choose one above 1023 with --${flag}`));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+        reject(new KchError(ErrorCodes.USAGE, `--host ${host} is not an address of this machine (${error.code})`));
+      } else {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `cannot listen on ${host}:${port} (${error.code ?? error.message}); choose another with --${flag}`));
+      }
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolveCheck()));
+  });
+}

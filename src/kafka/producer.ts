@@ -1,0 +1,151 @@
+/**
+ * A producer that does not lose or duplicate events when Kafka goes away for a while: idempotent
+ * (the broker drops a batch it already has), acknowledged by all in-sync replicas, and retrying
+ * with exponential back-off for as long as it takes. An outage is one warning line, and its end
+ * one info line, whatever the number of attempts in between.
+ */
+import { Producer, type CompressionAlgorithmValue, type MessageToProduce } from '@platformatic/kafka';
+import { ErrorCodes, KchError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
+import { describeBrokers, parseBrokers } from './brokers.js';
+
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly value: Buffer | string;
+  readonly key?: Buffer | string;
+}
+
+export type Compression = CompressionAlgorithmValue;
+
+export interface CreateProducerOptions {
+  readonly bootstrap: string;
+  readonly clientId: string;
+  readonly log: Logger;
+  /** Batch compression; `none` by default (the payloads are small and the broker local). */
+  readonly compression?: Compression;
+  /** Longest pause between two attempts while Kafka is down (default 5 s: a restarted local broker is noticed soon). */
+  readonly maxBackoffMs?: number;
+}
+
+export interface KafkaProducer {
+  /** Resolves once Kafka has acknowledged every message (acks=all); retries while it is down. */
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Resolves when every `send` called so far has settled. */
+  flush(): Promise<void>;
+  /**
+   * Lets pending sends finish (for up to `graceMs`, default 10 s, unless Kafka is down), then
+   * closes the connections; sends still waiting then fail with KAFKA_UNREACHABLE.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Back-off before attempt `attempt` (1-based): 100 ms doubling up to `max`, ±20 % jitter. */
+export function backoffMs(attempt: number, max: number, random: () => number = Math.random): number {
+  const base = Math.min(max, 100 * 2 ** Math.min(Math.max(attempt - 1, 0), 20));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export function createProducer(options: CreateProducerOptions): KafkaProducer {
+  const { log } = options;
+  const addresses = parseBrokers(options.bootstrap);
+  const where = describeBrokers(addresses);
+  const maxBackoff = options.maxBackoffMs ?? 5_000;
+
+  /** Set while Kafka is down, so that an outage is logged once. */
+  let outage: { since: number; attempts: number } | undefined;
+  /** Set when Kafka keeps refusing for another retriable reason, logged once per episode too. */
+  let refusing: string | undefined;
+
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+    clientId: options.clientId,
+    bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
+    idempotent: true,
+    acks: -1,
+    // With an idempotent producer the client retries a batch with the same sequence numbers, so
+    // the broker keeps exactly one copy; "forever" because close() is what ends the wait.
+    retries: Number.MAX_SAFE_INTEGER,
+    retryDelay: (_client, operation, attempt, _retries, error) => {
+      if (isUnreachable(error)) {
+        if (!outage) {
+          outage = { since: performance.now(), attempts: 0 };
+          log.warn(`Kafka at ${where} is unreachable (${reasonOf(error) ?? error.message}); holding messages and retrying with back-off up to ${maxBackoff / 1000} s`);
+        }
+        outage.attempts += 1;
+      } else if (attempt >= 5 && refusing === undefined) {
+        // Short-lived refusals (a leader moving, a topic being auto-created) are normal; say
+        // something only when one lasts.
+        refusing = error.message;
+        log.warn(`Kafka at ${where} keeps refusing ${operation} (${kafkaErrorText(error)}); still retrying`);
+      }
+      log.debug(`${operation} attempt ${attempt} failed: ${error.message}`);
+      return backoffMs(attempt, maxBackoff);
+    },
+    connectTimeout: 5_000,
+    timeout: 30_000,
+    compression: options.compression ?? 'none',
+    // The seed's producer relied on topics appearing on first use; the broker decides whether
+    // it allows that.
+    autocreateTopics: true,
+  });
+
+  const recovered = (): void => {
+    if (outage) {
+      const seconds = ((performance.now() - outage.since) / 1000).toFixed(1);
+      log.info(`Kafka at ${where} is reachable again after ${seconds} s (${outage.attempts} retries); sending resumed`);
+      outage = undefined;
+    }
+    if (refusing !== undefined) log.info(`Kafka at ${where} accepts messages again`);
+    refusing = undefined;
+  };
+
+  // Sends run one at a time: the client numbers batches per partition when it builds a request
+  // and only advances after the acknowledgement, so two sends in flight would share numbers and
+  // the broker would drop the second as a duplicate.
+  let queue: Promise<unknown> = Promise.resolve();
+  let pending = 0;
+  let closed = false;
+
+  const sendNow = async (messages: readonly OutgoingMessage[]): Promise<void> => {
+    const records: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = messages.map((message) => ({
+      topic: message.topic,
+      value: typeof message.value === 'string' ? Buffer.from(message.value) : message.value,
+      ...(message.key === undefined ? {} : { key: typeof message.key === 'string' ? Buffer.from(message.key) : message.key }),
+    }));
+    try {
+      await producer.send({ messages: records });
+      recovered();
+    } catch (error) {
+      if (closed) {
+        throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${messages.length} message(s)`, { retriable: true, cause: error });
+      }
+      throw toKchError(error, addresses, 'accept messages');
+    }
+  };
+
+  return {
+    send(messages) {
+      if (closed) return Promise.reject(new KchError(ErrorCodes.KAFKA_REQUEST, 'send() after close()'));
+      if (messages.length === 0) return Promise.resolve();
+      pending += 1;
+      const result = queue.then(() => sendNow(messages));
+      queue = result.catch(() => undefined).finally(() => { pending -= 1; });
+      return result;
+    },
+    async flush() {
+      await queue;
+    },
+    async close(graceMs = 10_000) {
+      if (closed) return;
+      if (pending > 0 && !outage) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([queue, new Promise((resolveWait) => { timer = setTimeout(resolveWait, graceMs); })]);
+        clearTimeout(timer);
+      }
+      closed = true;
+      // force: also ends the retry loops of sends still waiting for Kafka.
+      await new Promise<void>((resolveClose) => producer.close(true, () => resolveClose()));
+      await queue;
+    },
+  };
+}

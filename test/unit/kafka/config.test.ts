@@ -1,0 +1,110 @@
+/** The broker's generated configuration and its small parsers: pure, no JVM needed. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NetworkInterfaceInfo } from 'node:os';
+import {
+  advertisedHostFor, jvmArgs, newClusterId, parseHeap, renderLog4j2, renderServerProperties,
+  type BrokerSettings,
+} from '../../../src/kafka/broker.js';
+import { describeBrokers, parseBrokers } from '../../../src/kafka/brokers.js';
+import { ErrorCodes, KchError } from '../../../src/errors.js';
+
+function properties(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.indexOf('=');
+    assert.ok(at > 0, `not a property line: ${line}`);
+    assert.ok(!map.has(line.slice(0, at)), `duplicate key ${line.slice(0, at)}`);
+    map.set(line.slice(0, at), line.slice(at + 1));
+  }
+  return map;
+}
+
+const loopback: BrokerSettings = { host: '127.0.0.1', port: 9092, controllerPort: 9093, logDir: '/data/kafka/data', advertisedHost: '127.0.0.1' };
+
+test('server.properties: single-node KRaft, combined roles, both listeners', () => {
+  const p = properties(renderServerProperties(loopback));
+  assert.equal(p.get('process.roles'), 'broker,controller');
+  assert.equal(p.get('node.id'), '1');
+  assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:9093');
+  assert.equal(p.get('listeners'), 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093');
+  assert.equal(p.get('advertised.listeners'), 'PLAINTEXT://127.0.0.1:9092');
+  assert.equal(p.get('controller.listener.names'), 'CONTROLLER');
+  assert.equal(p.get('listener.security.protocol.map'), 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT');
+  assert.equal(p.get('log.dirs'), '/data/kafka/data');
+});
+
+test('server.properties: one replica everywhere, auto-creation on, small cleaner buffer, no rebalance delay', () => {
+  const p = properties(renderServerProperties(loopback));
+  for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr',
+    'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.min.isr', 'default.replication.factor', 'min.insync.replicas']) {
+    assert.equal(p.get(key), '1', key);
+  }
+  assert.equal(p.get('num.partitions'), '1');
+  assert.equal(p.get('group.initial.rebalance.delay.ms'), '0');
+  assert.equal(p.get('auto.create.topics.enable'), 'true');
+  assert.ok(Number(p.get('log.cleaner.dedupe.buffer.size')) <= 16 * 1024 * 1024);
+});
+
+test('server.properties: a wildcard host listens everywhere, advertises a reachable address, keeps the controller on loopback', () => {
+  const p = properties(renderServerProperties({ ...loopback, host: '0.0.0.0', advertisedHost: '192.168.1.20' }));
+  assert.equal(p.get('listeners'), 'PLAINTEXT://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093');
+  assert.equal(p.get('advertised.listeners'), 'PLAINTEXT://192.168.1.20:9092');
+  assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:9093');
+});
+
+test('server.properties: IPv6 hosts are bracketed, Windows paths escaped', () => {
+  const p = properties(renderServerProperties({ ...loopback, host: '::1', advertisedHost: '::1', logDir: 'C:\\kch\\data' }));
+  assert.equal(p.get('listeners'), 'PLAINTEXT://[::1]:9092,CONTROLLER://[::1]:9093');
+  assert.equal(p.get('log.dirs'), 'C:\\\\kch\\\\data');
+});
+
+test('advertised host: the given host, or for a wildcard the first external IPv4, else loopback', () => {
+  const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean): NetworkInterfaceInfo =>
+    ({ address, family, internal, netmask: '', mac: '', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as NetworkInterfaceInfo;
+  const interfaces = { lo: [iface('127.0.0.1', 'IPv4', true)], eth0: [iface('fe80::1', 'IPv6', false), iface('10.0.0.5', 'IPv4', false)] };
+  assert.equal(advertisedHostFor('127.0.0.1', interfaces), '127.0.0.1');
+  assert.equal(advertisedHostFor('0.0.0.0', interfaces), '10.0.0.5');
+  assert.equal(advertisedHostFor('0.0.0.0', { lo: interfaces.lo }), '127.0.0.1');
+});
+
+test('log4j2 config: writes to the given file, escapes it, warnings to stderr', () => {
+  const xml = renderLog4j2('/tmp/a&b/server.log');
+  assert.match(xml, /fileName="\/tmp\/a&amp;b\/server\.log"/);
+  assert.match(xml, /target="SYSTEM_ERR"/);
+  assert.match(xml, /ThresholdFilter level="WARN"/);
+});
+
+test('heap sizes: JVM notation accepted, nonsense and tiny heaps refused as usage errors', () => {
+  assert.equal(parseHeap('384m'), 384 * 1024 ** 2);
+  assert.equal(parseHeap('1G'), 1024 ** 3);
+  assert.equal(parseHeap('524288k'), 512 * 1024 ** 2);
+  for (const bad of ['12x', '', '1.5g', '-1m', '64m']) {
+    assert.throws(() => parseHeap(bad), (error: unknown) => error instanceof KchError && error.code === ErrorCodes.USAGE, bad);
+  }
+});
+
+test('JVM flags: -Xmx as given, a small -Xms never above it, G1 with a 20 ms target', () => {
+  const args = jvmArgs(parseHeap('384m'), '384m', '/x/log4j2.xml');
+  assert.ok(args.includes('-Xmx384m'));
+  assert.ok(args.includes('-Xms65536k'));
+  assert.ok(args.includes('-XX:+UseG1GC'));
+  assert.ok(args.includes('-XX:MaxGCPauseMillis=20'));
+  assert.ok(args.includes('-Dlog4j2.configurationFile=/x/log4j2.xml'));
+  assert.ok(jvmArgs(parseHeap('128m'), '128m', 'f').includes('-Xms65536k'));
+});
+
+test('cluster ids look like Kafka\'s: 22 URL-safe base64 characters, never a leading dash', () => {
+  for (let i = 0; i < 200; i += 1) assert.match(newClusterId(), /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+});
+
+test('broker lists: host:port, IPv6 in brackets, stray schemes tolerated, mistakes are usage errors', () => {
+  assert.deepEqual(parseBrokers('127.0.0.1:9092, kafka:19092'), [{ host: '127.0.0.1', port: 9092 }, { host: 'kafka', port: 19092 }]);
+  assert.deepEqual(parseBrokers('[::1]:9092'), [{ host: '::1', port: 9092 }]);
+  assert.deepEqual(parseBrokers('PLAINTEXT://broker:9092'), [{ host: 'broker', port: 9092 }]);
+  assert.equal(describeBrokers(parseBrokers('[::1]:9092,a:1')), '[::1]:9092,a:1');
+  for (const bad of ['', 'localhost', 'localhost:0', 'host:99999', '::1:9092', 'a:b']) {
+    assert.throws(() => parseBrokers(bad), (error: unknown) => error instanceof KchError && error.code === ErrorCodes.USAGE, bad);
+  }
+});
