@@ -8,10 +8,17 @@ export interface Existing {
   readonly createQuery: string;
 }
 
+/**
+ * A quoted SQL string. Used instead of query parameters here because ClickHouse before 19.x has
+ * none, and migrate must work against those servers; the values are identifiers we validated.
+ */
+function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 export async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
   const result = await client.query({
-    query: 'SELECT count() AS n FROM system.databases WHERE name = {database:String}',
-    query_params: { database },
+    query: `SELECT count() AS n FROM system.databases WHERE name = ${literal(database)}`,
     format: 'JSONEachRow',
   });
   const [row] = await result.json<{ n: string | number }>();
@@ -20,13 +27,11 @@ export async function databaseExists(client: ClickHouseClient, database: string)
 
 export async function existingTables(client: ClickHouseClient, database: string): Promise<Map<string, Existing>> {
   const tables = await (await client.query({
-    query: 'SELECT name, engine, create_table_query FROM system.tables WHERE database = {database:String}',
-    query_params: { database },
+    query: `SELECT name, engine, create_table_query FROM system.tables WHERE database = ${literal(database)}`,
     format: 'JSONEachRow',
   })).json<{ name: string; engine: string; create_table_query: string }>();
   const columns = await (await client.query({
-    query: 'SELECT table, name, type FROM system.columns WHERE database = {database:String}',
-    query_params: { database },
+    query: `SELECT table, name, type FROM system.columns WHERE database = ${literal(database)}`,
     format: 'JSONEachRow',
   })).json<{ table: string; name: string; type: string }>();
   const byTable = new Map<string, Map<string, string>>();
