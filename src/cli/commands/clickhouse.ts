@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { options } from '../../config/options.js';
+import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { startEmbeddedClickHouse } from '../../clickhouse/embedded/server.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { defineCommand } from '../command.js';
@@ -26,6 +27,7 @@ export const clickhouseCommand = defineCommand({
   async run({ options: given, log, signal }) {
     const port = given.integer(options.clickhousePort) ?? 8123;
     if (port < 0 || port > 65535) throw new KchError(ErrorCodes.USAGE, `--clickhouse-port must be between 0 and 65535, got ${port}`);
+    const maxMemory = parseByteSize(given.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
     const dataDir = join(resolve(given.requireString(options.dataDir)), 'clickhouse');
     const server = await startEmbeddedClickHouse({
       dataDir,
@@ -33,7 +35,7 @@ export const clickhouseCommand = defineCommand({
       port,
       user: given.requireString(options.clickhouseUser),
       password: given.string(options.clickhousePassword) ?? '',
-      maxMemory: given.requireString(options.clickhouseMaxMemory),
+      maxMemory,
       log,
     });
     log.info(`clickhouse ready on ${server.url} (ClickHouse ${server.version}, pid ${server.pid}, data ${server.dataDir})`);

@@ -1,0 +1,55 @@
+/**
+ * The one way this project talks to ClickHouse, embedded or external: `@clickhouse/client` over
+ * HTTP with settings chosen once here.
+ */
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { toKchError } from './errors.js';
+
+export interface ClickHouseConnectionOptions {
+  readonly url: string;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  /** Per request; a DDL on a busy server or a large insert can take a while (default 60 s). */
+  readonly requestTimeoutMs?: number;
+}
+
+export function createClickHouse(options: ClickHouseConnectionOptions): ClickHouseClient {
+  return createClient({
+    url: options.url,
+    username: options.user,
+    password: options.password,
+    database: options.database,
+    application: 'kch',
+    request_timeout: options.requestTimeoutMs ?? 60_000,
+    // A handful of sockets is plenty for a CLI, and keeps a small server from being flooded.
+    max_open_connections: 10,
+    // Sockets idle longer than this are not reused: below the server's keep-alive (10 s embedded,
+    // 3–10 s for real servers depending on version), so a reused socket is never one being closed.
+    keep_alive: { enabled: true, idle_socket_ttl: 2_500 },
+    // Loopback by default: compression would cost CPU for nothing.
+    compression: { request: false, response: false },
+    // The client would print each failed request with its stack to the console; failures reach
+    // the caller as errors instead (see toKchError), and the CLI prints one line for them.
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+}
+
+export interface ServerInfo {
+  readonly version: string;
+  readonly major: number;
+  readonly minor: number;
+}
+
+/** The server's version, e.g. `26.7.2.1` → major 26, minor 7. Errors become KchErrors. */
+export async function serverInfo(client: ClickHouseClient, url = ''): Promise<ServerInfo> {
+  try {
+    const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+    const rows = await result.json<{ version: string }>();
+    const version = rows[0]?.version ?? '';
+    const [major = Number.NaN, minor = Number.NaN] = version.split('.').map(Number);
+    return { version, major, minor };
+  } catch (error) {
+    throw toKchError(error, { url, action: 'reading the server version' });
+  }
+}
