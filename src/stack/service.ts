@@ -77,7 +77,7 @@ export class ServiceProcess {
     const pid = child.pid;
     try { process.kill(pid, 'SIGTERM'); } catch { return; }
     const timeout = this.spec.stopTimeoutMs ?? 30_000;
-    const clean = await Promise.race([this.exited.then(() => true), delay(timeout).then(() => false)]);
+    const clean = await Promise.race([this.exited.then(() => true), delay(timeout, false, { ref: false })]);
     if (!clean) {
       log.warn(`${this.spec.name} (pid ${pid}) did not stop within ${timeout / 1000} s: killing it`);
       try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }

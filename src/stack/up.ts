@@ -81,7 +81,7 @@ export async function runStack(options: StackOptions): Promise<number> {
         return;
       }
       log.warn(`${s.process.spec.name} ${reason}; restarting in ${pause / 1000} s`);
-      await delay(pause);
+      await delay(pause, undefined, { ref: false });
       if (stopping.value) return;
       s.process.start();
     }
@@ -122,7 +122,9 @@ export async function runStack(options: StackOptions): Promise<number> {
     const probeClient = createClickHouse({ url: clickhouseUrl, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', database: 'default' });
     try {
       if (!options.externalClickHouse) {
-        clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env, stopTimeoutMs: 60_000 });
+        // chdb runs each query on libuv's pool, sized when the process starts: 4 would cap the
+        // embedded server at 4 concurrent queries.
+        clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env: { UV_THREADPOOL_SIZE: '16', ...env }, stopTimeoutMs: 60_000 });
         starting.push(ready(clickhouse, waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs, signal: options.signal })));
       } else {
         starting.push(waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs: 30_000, signal: options.signal }));
