@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { options } from '../../config/options.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
-import { startEmbeddedClickHouse } from '../../clickhouse/embedded/server.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 
@@ -29,6 +28,7 @@ export const clickhouseCommand = defineCommand({
     if (port < 0 || port > 65535) throw new KchError(ErrorCodes.USAGE, `--clickhouse-port must be between 0 and 65535, got ${port}`);
     const maxMemory = parseByteSize(given.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
     const dataDir = join(resolve(given.requireString(options.dataDir)), 'clickhouse');
+    const { startEmbeddedClickHouse } = await loadEmbedded();
     const server = await startEmbeddedClickHouse({
       dataDir,
       host: given.requireString(options.host),
@@ -48,3 +48,18 @@ export const clickhouseCommand = defineCommand({
     return 0;
   },
 });
+
+/**
+ * Loaded on demand: the engine is a 540 MB native library that only this command needs, and an
+ * optional dependency that the Docker image leaves out.
+ */
+async function loadEmbedded(): Promise<typeof import('../../clickhouse/embedded/server.js')> {
+  try {
+    return await import('../../clickhouse/embedded/server.js');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /chdb/.test(String((error as Error).message))) {
+      throw new KchError(ErrorCodes.MISSING_TOOL, 'the embedded ClickHouse needs the optional package chdb: run `npm install chdb`, or point --clickhouse-url at a ClickHouse server');
+    }
+    throw error;
+  }
+}
