@@ -18,7 +18,7 @@ export function renderHelp(command: Command): string {
     lines.push('', 'Options:');
     for (const spec of command.options) lines.push(flagLine(spec));
   }
-  lines.push('  --help                             Show this help.', '');
+  lines.push(`${'  --help'.padEnd(34)} Show this help.`, '');
   return lines.join('\n');
 }
 

@@ -103,7 +103,7 @@ export const options = {
   }),
   seed: option({
     flag: 'seed', env: 'GENERATOR_SEED', type: 'integer',
-    description: 'Random seed: the same seed gives the same events (ids and times included). Default: random.',
+    description: 'Random seed: the same seed gives the same events, ids included (event_time is the clock when each is made). Default: random.',
   }),
   partitions: option({
     flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',

@@ -151,7 +151,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       `  kafka       ${bootstrap.padEnd(24)} ${kafka ? `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log` : 'external'}`,
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
-      '  try:        npx kch query "SELECT count() FROM sales"',
+      '  try:        npm run kch -- query "SELECT count() FROM sales"',
       '  stop:       Ctrl-C',
       '',
     ];
