@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { checkPortFree } from '../host/ports.js';
+import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { reasonOf, waitForKafka } from './admin.js';
@@ -71,7 +72,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const heapBytes = parseHeap(options.heap);
   const kafkaDir = resolve(options.dataDir, 'kafka');
   const paths = brokerPaths(kafkaDir);
-  await ensureWritableDir(kafkaDir);
+  await ensureWritableFolder(kafkaDir, 'data folder', 'data-dir');
   await checkNotRunning(paths.pidFile, kafkaDir);
   await checkPortFree(options.host, options.port, 'kafka-port');
   await checkPortFree(controllerHostFor(options.host), options.controllerPort, 'kafka-controller-port');
@@ -464,17 +465,6 @@ function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-async function ensureWritableDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    const probe = join(dir, `.write-test-${process.pid}`);
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? messageOf(error);
-    throw new KchError(ErrorCodes.DATA_DIR, `cannot write the data folder ${dir} (${code}); choose another with --data-dir`, { cause: error });
-  }
-}
 
 /** A second broker on the same data would fail deep inside Kafka; say so plainly instead. */
 async function checkNotRunning(pidFile: string, kafkaDir: string): Promise<void> {
@@ -505,24 +495,3 @@ function isKafkaProcess(pid: number): boolean {
   }
 }
 
-/** Fails with PORT_IN_USE naming the port and the flag that changes it. */
-export async function checkPortFree(host: string, port: number, flag: string): Promise<void> {
-  if (!Number.isSafeInteger(port) || port < 1 || port > 65_535) {
-    throw new KchError(ErrorCodes.USAGE, `--${flag} must be a port between 1 and 65535, got ${port}`);
-  }
-  await new Promise<void>((resolveCheck, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is already in use (another Kafka?); choose another with --${flag}`));
-      } else if (error.code === 'EACCES') {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `not allowed to listen on port ${port} on ${host}; choose one above 1023 with --${flag}`));
-      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
-        reject(new KchError(ErrorCodes.USAGE, `--host ${host} is not an address of this machine (${error.code})`));
-      } else {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `cannot listen on ${host}:${port} (${error.code ?? error.message}); choose another with --${flag}`));
-      }
-    });
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolveCheck()));
-  });
-}

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -62,7 +63,7 @@ export async function ensureKafkaRuntime(options: EnsureKafkaRuntimeOptions): Pr
     return result;
   }
 
-  await ensureWritable(versionDir);
+  await ensureWritableFolder(versionDir, 'cache folder', 'cache-dir');
   await checkMaven();
   log.info(`fetching Kafka ${version} jars with Maven (first run only)…`);
   const started = performance.now();
@@ -128,16 +129,6 @@ async function isComplete(versionDir: string, version: string, pomSha256: string
   }
 }
 
-async function ensureWritable(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    const probe = join(dir, `.write-test-${process.pid}`);
-    await writeFile(probe, '');
-    await rm(probe, { force: true });
-  } catch (error) {
-    throw new KchError(ErrorCodes.DATA_DIR, `cannot write the cache folder ${dir} (${codeOf(error)}); choose another with --cache-dir`, { cause: error });
-  }
-}
 
 /** Left behind by a fetch that was killed: 45 MB each, worth removing once their owner is gone. */
 async function removeAbandonedPartials(versionDir: string): Promise<void> {

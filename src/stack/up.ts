@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClickHouse } from '../clickhouse/client.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { waitForKafka } from '../kafka/admin.js';
-import { checkPortFree } from '../kafka/broker.js';
+import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { RestartPolicy } from './restart.js';

@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ErrorCodes, KchError } from '../../../src/errors.js';
@@ -15,21 +14,11 @@ import { describeCluster, ensureTopics, listEndOffsets } from '../../../src/kafk
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/kafka/broker.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { defaultPomPath } from '../../../src/kafka/runtime.js';
+import { freePort } from '../../support/ports.js';
 
 /** Shared with `kch kafka --fetch-only` run from the package root, so CI fetches once. */
 const cacheDir = process.env.KCH_CACHE_DIR ? resolve(process.env.KCH_CACHE_DIR) : join(dirname(dirname(defaultPomPath())), '.kch', 'cache');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function sum(offsets: Map<number, bigint> | undefined): bigint {
   let total = 0n;

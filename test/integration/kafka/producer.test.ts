@@ -2,7 +2,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createLogger } from '../../../src/log.js';
@@ -10,20 +9,10 @@ import { ensureTopics, listEndOffsets } from '../../../src/kafka/admin.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/kafka/broker.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { defaultPomPath } from '../../../src/kafka/runtime.js';
+import { freePort } from '../../support/ports.js';
 
 const cacheDir = process.env.KCH_CACHE_DIR ? resolve(process.env.KCH_CACHE_DIR) : join(dirname(dirname(defaultPomPath())), '.kch', 'cache');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 test('producer: a broker outage is one warning, sends resume after it, exactly once', { timeout: 240_000 }, async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-producer-it-'));
