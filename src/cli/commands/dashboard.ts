@@ -1,0 +1,41 @@
+import { options } from '../../config/options.js';
+import { startDashboard } from '../../dashboard/server.js';
+import { defineCommand } from '../command.js';
+import { clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+
+/** `kch dashboard`: the live page and its read-only HTTP API, until Ctrl-C / SIGTERM. */
+export const dashboardCommand = defineCommand({
+  name: 'dashboard',
+  summary: 'Serve the live dashboard and its read-only HTTP API (JSON, Prometheus /metrics)',
+  details: [
+    'One self-contained page (no internet needed) that refreshes every 5 s: sales per hour, top stock',
+    'movements, recent sales, stock per warehouse, and per stream the messages in Kafka, consumer lag',
+    'per partition, rows, ingest rate, freshness and dead letters. JSON under /api (GET /api lists the',
+    'endpoints and their parameters), Prometheus text at /metrics. It starts even when ClickHouse or',
+    'Kafka are down, and says so on the page and with HTTP 503 until they answer.',
+  ].join('\n'),
+  options: [options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix],
+  async run({ options: resolved, log, signal, out }) {
+    const target = pipelineTargetFrom(resolved);
+    const dashboard = await startDashboard({
+      host: resolved.requireString(options.host),
+      port: resolved.integer(options.dashboardPort) ?? 3000,
+      clickhouse: {
+        url: resolved.requireString(options.clickhouseUrl),
+        user: resolved.string(options.clickhouseUser) ?? 'default',
+        password: resolved.string(options.clickhousePassword) ?? '',
+        database: target.database,
+      },
+      kafkaBrokers: resolved.requireString(options.kafkaBrokers),
+      topicPrefix: target.topicPrefix,
+      log,
+    });
+    out(`dashboard ready on ${dashboard.url} (ClickHouse ${resolved.requireString(options.clickhouseUrl)}, database ${target.database}; Kafka ${resolved.requireString(options.kafkaBrokers)})\n`);
+    if (!signal.aborted) {
+      await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+    }
+    await dashboard.stop();
+    log.info('dashboard stopped');
+    return 0;
+  },
+});

@@ -1,0 +1,198 @@
+/**
+ * Pipeline health per stream, from both ends: what Kafka holds (log-end offsets, and the
+ * consumer group's committed offsets, asked of the broker itself) and what ClickHouse holds
+ * (rows, dead letters, ingest rate, freshness). Either side may be down; the other side's facts
+ * are still reported, with the failure beside them.
+ */
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { committedOffsets, listEndOffsets, type OffsetsByTopic } from '../kafka/admin.js';
+import { groupOf, topicOf } from '../pipeline/plan.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
+import { existingTables, streamTableStats, type Reader, type StreamTableStats } from './queries.js';
+
+export interface PartitionLag {
+  readonly partition: number;
+  /** Offset the next message will get: the number of messages ever written to the partition. */
+  readonly end_offset: number;
+  /** The group's committed offset; null when it never committed on this partition. */
+  readonly committed: number | null;
+  /** end_offset − committed (end_offset when nothing was committed yet). */
+  readonly lag: number;
+}
+
+export interface StreamKafka {
+  /** Log-end offsets summed over partitions: events written to the topic. */
+  readonly messages: number;
+  readonly lag: number;
+  readonly partitions: PartitionLag[];
+}
+
+export interface StreamTable extends StreamTableStats {
+  readonly exists: true;
+}
+
+export interface StreamHealth {
+  readonly name: string;
+  readonly topic: string;
+  readonly group: string;
+  readonly table: string;
+  readonly dead_letter_table: string;
+  /** null when Kafka could not be asked. */
+  readonly kafka: StreamKafka | null;
+  /** null when ClickHouse could not be asked; `{ exists: false }` before `kch migrate`. */
+  readonly clickhouse: StreamTable | { readonly exists: false } | null;
+}
+
+export interface ServiceState {
+  readonly up: boolean;
+  /** One line saying what failed, when it did. */
+  readonly error: string | null;
+  readonly code: string | null;
+}
+
+export interface PipelineHealth {
+  readonly checked_at: string;
+  readonly database: string;
+  readonly topic_prefix: string;
+  readonly window_minutes: number;
+  readonly services: { readonly clickhouse: ServiceState; readonly kafka: ServiceState };
+  readonly streams: StreamHealth[];
+}
+
+export interface PipelineScope {
+  readonly database: string;
+  readonly topicPrefix: string;
+  readonly streams: readonly StreamDefinition[];
+}
+
+/** Per-partition lag of one topic from its end offsets and the group's committed offsets. */
+export function lagOf(end: ReadonlyMap<number, bigint>, committed: ReadonlyMap<number, bigint>): StreamKafka {
+  const partitions = [...end.keys()].sort((a, b) => a - b).map((partition): PartitionLag => {
+    const endOffset = Number(end.get(partition) ?? 0n);
+    const done = committed.get(partition);
+    const committedOffset = done === undefined ? null : Number(done);
+    // A commit beyond the end cannot mean negative lag (a truncated or recreated topic).
+    return { partition, end_offset: endOffset, committed: committedOffset, lag: Math.max(0, endOffset - (committedOffset ?? 0)) };
+  });
+  return {
+    messages: partitions.reduce((sum, p) => sum + p.end_offset, 0),
+    lag: partitions.reduce((sum, p) => sum + p.lag, 0),
+    partitions,
+  };
+}
+
+export interface StreamOffsets {
+  readonly end: ReadonlyMap<number, bigint>;
+  readonly committed: ReadonlyMap<number, bigint>;
+}
+
+export interface KafkaWatchOptions {
+  /** Answers younger than this are served again: each refresh opens admin connections. @default 1000 */
+  readonly maxAgeMs?: number;
+  /** A broker that does not answer in this long is reported down. @default 4000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The Kafka half, asked at most once per `maxAgeMs` however many pages and scrapers poll, with
+ * one request in flight at a time: a slow broker is not asked again while it still thinks.
+ */
+export class KafkaWatch {
+  private cached: { readonly at: number; readonly value: Map<string, StreamOffsets> } | undefined;
+  private pending: Promise<Map<string, StreamOffsets>> | undefined;
+  private readonly maxAgeMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly bootstrap: string, private readonly scope: PipelineScope, options: KafkaWatchOptions = {}) {
+    this.maxAgeMs = options.maxAgeMs ?? 1_000;
+    this.timeoutMs = options.timeoutMs ?? 4_000;
+  }
+
+  /** Offsets per stream name. */
+  async offsets(): Promise<Map<string, StreamOffsets>> {
+    const now = performance.now();
+    if (this.cached && now - this.cached.at < this.maxAgeMs) return this.cached.value;
+    if (!this.pending) {
+      const started = performance.now();
+      const pending = this.fetch();
+      this.pending = pending;
+      pending.then(
+        (value) => { this.cached = { at: started, value }; },
+        () => { this.cached = undefined; },
+      ).finally(() => { if (this.pending === pending) this.pending = undefined; });
+    }
+    return withTimeout(this.pending, this.timeoutMs, () => new KchError(ErrorCodes.KAFKA_UNREACHABLE,
+      `Kafka at ${this.bootstrap} did not answer within ${(this.timeoutMs / 1000).toFixed(0)} s`, { retriable: true }));
+  }
+
+  private async fetch(): Promise<Map<string, StreamOffsets>> {
+    const { streams } = this.scope;
+    const topics = streams.map((s) => topicOf(s, this.scope));
+    const [end, ...committed] = await Promise.all([
+      listEndOffsets(this.bootstrap, topics),
+      ...streams.map((s) => committedOffsets(this.bootstrap, groupOf(s, this.scope), [topicOf(s, this.scope)])),
+    ]);
+    return new Map(streams.map((s, i) => {
+      const topic = topicOf(s, this.scope);
+      return [s.name, { end: end.get(topic) ?? new Map(), committed: (committed[i] as OffsetsByTopic).get(topic) ?? new Map() }];
+    }));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(error()), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const up: ServiceState = { up: true, error: null, code: null };
+
+function down(error: unknown): ServiceState {
+  return { up: false, error: messageOf(error), code: isKchError(error) ? error.code : null };
+}
+
+export interface HealthSources {
+  readonly db: Reader;
+  readonly kafka: KafkaWatch;
+  readonly scope: PipelineScope;
+}
+
+/** Both halves, asked at the same time; a failure of one leaves the other's facts in place. */
+export async function pipelineHealth(sources: HealthSources, minutes: number): Promise<{ health: PipelineHealth; failures: unknown[] }> {
+  const { scope } = sources;
+  const [offsets, tables] = await Promise.allSettled([sources.kafka.offsets(), clickhouseSide(sources, minutes)]);
+  const failures = [offsets, tables].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+  const health: PipelineHealth = {
+    checked_at: new Date().toISOString(),
+    database: scope.database,
+    topic_prefix: scope.topicPrefix,
+    window_minutes: minutes,
+    services: {
+      clickhouse: tables.status === 'fulfilled' ? up : down(tables.reason),
+      kafka: offsets.status === 'fulfilled' ? up : down(offsets.reason),
+    },
+    streams: scope.streams.map((stream): StreamHealth => {
+      const streamOffsets = offsets.status === 'fulfilled' ? offsets.value.get(stream.name) : undefined;
+      return {
+        name: stream.name,
+        topic: topicOf(stream, scope),
+        group: groupOf(stream, scope),
+        table: stream.target,
+        dead_letter_table: stream.deadLetter,
+        kafka: streamOffsets ? lagOf(streamOffsets.end, streamOffsets.committed) : null,
+        clickhouse: tables.status === 'fulfilled' ? tables.value.get(stream.name) ?? { exists: false } : null,
+      };
+    }),
+  };
+  return { health, failures };
+}
+
+async function clickhouseSide(sources: HealthSources, minutes: number): Promise<Map<string, StreamTable>> {
+  const { streams } = sources.scope;
+  const present = await existingTables(sources.db, streams.flatMap((s) => [s.target, s.deadLetter]));
+  const entries = await Promise.all(streams.filter((s) => present.has(s.target)).map(async (stream) => {
+    const stats = await streamTableStats(sources.db, stream, minutes, present.has(stream.deadLetter));
+    return [stream.name, { exists: true as const, ...stats }] as const;
+  }));
+  return new Map(entries);
+}

@@ -1,0 +1,81 @@
+/**
+ * `/metrics`: the pipeline's health in Prometheus' text exposition format (version 0.0.4).
+ * Every metric is declared once below, with its help text; rendering is pure, so a test can
+ * compare the exact text. A service the dashboard cannot reach shows as `kch_service_up 0` and
+ * its metrics are left out — never reported as zeros, which would read as "all caught up".
+ */
+import type { PipelineHealth } from './health.js';
+
+export const metricDefinitions = {
+  serviceUp: { name: 'kch_service_up', type: 'gauge', help: 'Whether the dashboard could reach the service at the last scrape (1) or not (0).' },
+  kafkaMessages: { name: 'kch_stream_kafka_messages', type: 'gauge', help: 'Messages written to the stream\'s topic: its log-end offsets summed over partitions.' },
+  kafkaEndOffset: { name: 'kch_stream_kafka_end_offset', type: 'gauge', help: 'Log-end offset of one partition of the stream\'s topic.' },
+  kafkaCommitted: { name: 'kch_stream_kafka_committed_offset', type: 'gauge', help: 'Offset the ClickHouse consumer group committed on one partition (absent before its first commit).' },
+  consumerLag: { name: 'kch_stream_consumer_lag', type: 'gauge', help: 'Messages of one partition not yet committed by the ClickHouse consumer group (log-end minus committed offset).' },
+  tableRows: { name: 'kch_stream_rows', type: 'gauge', help: 'Rows in the stream\'s target table.' },
+  deadLetters: { name: 'kch_stream_dead_letters', type: 'gauge', help: 'Rows in the stream\'s dead-letter table: messages that failed to parse or validate.' },
+  ingestRate: { name: 'kch_stream_ingest_rows_per_second', type: 'gauge', help: 'Rows that reached the target table over the last minute (by processing_time), per second.' },
+  freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest event in the target table: now minus its event_time, by the ClickHouse server\'s clock.' },
+} as const;
+
+type MetricKey = keyof typeof metricDefinitions;
+type Labels = Readonly<Record<string, string | number>>;
+
+interface Sample {
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+export function renderMetrics(health: PipelineHealth): string {
+  const samples = new Map<MetricKey, Sample[]>(Object.keys(metricDefinitions).map((k) => [k as MetricKey, []]));
+  const add = (key: MetricKey, labels: Labels, value: number): void => { samples.get(key)!.push({ labels, value }); };
+
+  add('serviceUp', { service: 'clickhouse' }, health.services.clickhouse.up ? 1 : 0);
+  add('serviceUp', { service: 'kafka' }, health.services.kafka.up ? 1 : 0);
+  for (const stream of health.streams) {
+    if (stream.kafka) {
+      add('kafkaMessages', { stream: stream.name, topic: stream.topic }, stream.kafka.messages);
+      for (const p of stream.kafka.partitions) {
+        const labels = { stream: stream.name, topic: stream.topic, partition: p.partition };
+        add('kafkaEndOffset', labels, p.end_offset);
+        if (p.committed !== null) add('kafkaCommitted', { ...labels, group: stream.group }, p.committed);
+        add('consumerLag', { ...labels, group: stream.group }, p.lag);
+      }
+    }
+    const table = stream.clickhouse;
+    if (table?.exists) {
+      add('tableRows', { stream: stream.name, table: stream.table }, table.rows);
+      if (table.dead_letters !== null) add('deadLetters', { stream: stream.name, table: stream.dead_letter_table }, table.dead_letters);
+      add('ingestRate', { stream: stream.name, table: stream.table }, table.rows_per_second);
+      if (table.freshness_seconds !== null) add('freshness', { stream: stream.name, table: stream.table }, table.freshness_seconds);
+    }
+  }
+
+  const lines: string[] = [];
+  for (const [key, definition] of Object.entries(metricDefinitions) as [MetricKey, (typeof metricDefinitions)[MetricKey]][]) {
+    lines.push(`# HELP ${definition.name} ${escapeHelp(definition.help)}`, `# TYPE ${definition.name} ${definition.type}`);
+    for (const sample of samples.get(key)!) lines.push(`${definition.name}${renderLabels(sample.labels)} ${renderValue(sample.value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderLabels(labels: Labels): string {
+  const parts = Object.entries(labels).map(([name, value]) => `${name}="${escapeLabel(String(value))}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+function renderValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+/** Label values escape backslash, double quote and line feed; help text only backslash and line feed. */
+export function escapeLabel(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}

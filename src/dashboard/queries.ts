@@ -1,0 +1,277 @@
+/**
+ * Every SQL statement the dashboard runs, and the shapes its answers take. Values from users
+ * (hours, limits …) arrive here already validated and are still bound as `{name:Type}` query
+ * parameters, never spliced into the text; table names come from the stream definitions, which
+ * accept plain identifiers only. Every window is measured with the server's `now()`, so one
+ * clock decides what "the last 24 hours" means, whatever the browser's or this process's.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { toKchError } from '../clickhouse/errors.js';
+import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
+import { sales, streams, warehouse } from '../pipeline/streams/index.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
+
+/** Runs read-only queries (`readonly=2`: the server refuses anything that writes). */
+export interface Reader {
+  rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]>;
+}
+
+export function readerFor(client: ClickHouseClient, url: string): Reader {
+  return {
+    async rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]> {
+      try {
+        const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { readonly: '2' } });
+        return await result.json<T>();
+      } catch (error) {
+        throw toKchError(error, { url, action });
+      }
+    },
+  };
+}
+
+/** Seed semantics: what arrives is supplied, what leaves is relocated or written off. */
+export const incomingTypes: readonly string[] = movementTypes.filter((t) => t === 'supply');
+export const outgoingTypes: readonly string[] = movementTypes.filter((t) => t !== 'supply');
+
+const ident = (name: string): string => `\`${name}\``;
+/** ClickHouse sends 64-bit integers as strings by default, and may send decimals either way. */
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+const money = (value: unknown): number => Math.round(num(value) * 100) / 100;
+const iso = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
+
+// ---------------------------------------------------------------------------------------------
+// /api/sales — the seed's "sales per hour": one bucket per hour, empty hours included.
+
+export interface SalesByHour {
+  /** Hour labels as the server's clock shows them, `HH:MM` (the seed's field). */
+  readonly labels: string[];
+  /** Items sold per hour (the seed's field). */
+  readonly quantity: number[];
+  /** Sum of `total` (price × quantity × (1 − discount)) per hour, 2 decimals (the seed's field). */
+  readonly revenue: number[];
+  /** Number of sales per hour. */
+  readonly sales: number[];
+  /** Start of each hour, ISO 8601 UTC: the page labels hours in the viewer's time zone. */
+  readonly hours: string[];
+  readonly window_hours: number;
+}
+
+export async function salesByHour(db: Reader, hours: number): Promise<SalesByHour> {
+  const rows = await db.rows<{ ts: number; label: string; quantity: unknown; revenue: unknown; sales: unknown }>(`
+    SELECT toUnixTimestamp(series.h) AS ts, formatDateTime(series.h, '%H:%i') AS label,
+           agg.quantity AS quantity, agg.revenue AS revenue, agg.sales AS sales
+    FROM (SELECT subtractHours(toStartOfHour(now()), number) AS h FROM numbers({hours:UInt32})) AS series
+    LEFT JOIN (
+      SELECT toStartOfHour(event_time) AS h, sum(quantity) AS quantity, toString(sum(total)) AS revenue, count() AS sales
+      FROM ${ident(sales.target)}
+      WHERE event_time >= subtractHours(toStartOfHour(now()), {hours:UInt32} - 1)
+        AND event_time < addHours(toStartOfHour(now()), 1)
+      GROUP BY h
+    ) AS agg ON agg.h = series.h
+    ORDER BY ts`, { hours }, 'reading sales by hour');
+  return {
+    labels: rows.map((r) => r.label),
+    quantity: rows.map((r) => num(r.quantity)),
+    revenue: rows.map((r) => money(r.revenue)),
+    sales: rows.map((r) => num(r.sales)),
+    hours: rows.map((r) => iso(num(r.ts))),
+    window_hours: hours,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/stock — the seed's "top stock movements", by product name.
+
+export interface StockMovementTop {
+  /** Product names (the seed showed "Product <id>"). */
+  readonly products: string[];
+  readonly product_ids: number[];
+  /** Units supplied. */
+  readonly incoming: number[];
+  /** Units relocated or written off, as a positive number. */
+  readonly outgoing: number[];
+  readonly window_days: number;
+}
+
+export async function stockTop(db: Reader, days: number, limit: number): Promise<StockMovementTop> {
+  const rows = await db.rows<{ product_id: unknown; product_name: string; incoming: unknown; outgoing: unknown }>(`
+    SELECT product_id,
+           argMax(product_name, event_time) AS product_name,
+           sumIf(quantity, movement_type IN {incoming:Array(String)}) AS incoming,
+           sumIf(quantity, movement_type IN {outgoing:Array(String)}) AS outgoing
+    FROM ${ident(warehouse.target)}
+    WHERE event_time >= subtractDays(now(), {days:UInt32})
+    GROUP BY product_id
+    ORDER BY incoming + outgoing DESC, product_id ASC
+    LIMIT {limit:UInt32}`, { days, limit, incoming: incomingTypes, outgoing: outgoingTypes }, 'reading stock movements');
+  return {
+    products: rows.map((r) => r.product_name),
+    product_ids: rows.map((r) => num(r.product_id)),
+    incoming: rows.map((r) => num(r.incoming)),
+    outgoing: rows.map((r) => num(r.outgoing)),
+    window_days: days,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/recent_sales — the seed's table of the latest sales.
+
+export interface RecentSale {
+  readonly event_id: string;
+  /** ISO 8601 UTC. */
+  readonly event_time: string;
+  readonly product_id: number;
+  readonly product_name: string;
+  readonly category: string;
+  readonly quantity: number;
+  readonly price: number;
+  readonly discount: number;
+  readonly total: number;
+  readonly store_id: number;
+}
+
+export async function recentSales(db: Reader, limit: number): Promise<RecentSale[]> {
+  const rows = await db.rows<Record<string, unknown>>(`
+    SELECT toString(event_id) AS event_id, toUnixTimestamp(event_time) AS ts, product_id, product_name, category,
+           quantity, toString(price) AS price, toString(discount) AS discount, toString(total) AS total, store_id
+    FROM ${ident(sales.target)}
+    ORDER BY event_time DESC, processing_time DESC, event_id DESC
+    LIMIT {limit:UInt32}`, { limit }, 'reading recent sales');
+  return rows.map((r) => ({
+    event_id: String(r.event_id),
+    event_time: iso(num(r.ts)),
+    product_id: num(r.product_id),
+    product_name: String(r.product_name),
+    category: String(r.category),
+    quantity: num(r.quantity),
+    price: money(r.price),
+    discount: money(r.discount),
+    total: money(r.total),
+    store_id: num(r.store_id),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/overview — the KPI tiles and the stock level per warehouse.
+
+export interface WarehouseStock {
+  readonly warehouse: string;
+  readonly incoming: number;
+  readonly outgoing: number;
+  /** incoming − outgoing over all recorded movements: may be negative in generated data. */
+  readonly level: number;
+}
+
+export interface Overview {
+  /** The server's date, `YYYY-MM-DD`: what "today" means below. */
+  readonly today: string;
+  readonly revenue_today: number;
+  readonly sales_today: number;
+  readonly units_today: number;
+  /** Rows of every stream that reached their tables over the last `rate_window_seconds`, per second. */
+  readonly events_per_second: number;
+  readonly rate_window_seconds: number;
+  readonly warehouses: WarehouseStock[];
+}
+
+export const RATE_WINDOW_SECONDS = 60;
+
+export async function overview(db: Reader): Promise<Overview> {
+  const arrivals = streams.map((s) => `(SELECT count() FROM ${ident(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
+  const [kpiRows, stockRows] = await Promise.all([
+    db.rows<{ today: string; revenue: unknown; sales: unknown; units: unknown; arrived: unknown }>(`
+      SELECT toString(today()) AS today, toString(sum(total)) AS revenue, count() AS sales, sum(quantity) AS units,
+             ${arrivals} AS arrived
+      FROM ${ident(sales.target)}
+      WHERE event_time >= toDateTime(today()) AND event_time < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
+    db.rows<{ warehouse: string; incoming: unknown; outgoing: unknown }>(`
+      SELECT warehouse,
+             sumIf(quantity, movement_type IN {incoming:Array(String)}) AS incoming,
+             sumIf(quantity, movement_type IN {outgoing:Array(String)}) AS outgoing
+      FROM ${ident(warehouse.target)}
+      GROUP BY warehouse
+      ORDER BY warehouse`, { incoming: incomingTypes, outgoing: outgoingTypes }, 'reading stock per warehouse'),
+  ]);
+  const kpi = kpiRows[0];
+  const byName = new Map(stockRows.map((r) => [r.warehouse, r]));
+  // The catalog's warehouses always show, with zeros until their first movement.
+  const names = [...knownWarehouses, ...stockRows.map((r) => r.warehouse).filter((w) => !(knownWarehouses as readonly string[]).includes(w))];
+  return {
+    today: kpi?.today ?? '',
+    revenue_today: money(kpi?.revenue),
+    sales_today: num(kpi?.sales),
+    units_today: num(kpi?.units),
+    events_per_second: Math.round((num(kpi?.arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
+    rate_window_seconds: RATE_WINDOW_SECONDS,
+    warehouses: names.map((name) => {
+      const row = byName.get(name);
+      const incoming = num(row?.incoming);
+      const outgoing = num(row?.outgoing);
+      return { warehouse: name, incoming, outgoing, level: incoming - outgoing };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// /api/status and the ClickHouse half of /api/pipeline.
+
+/** Which of the given tables exist in the client's database. */
+export async function existingTables(db: Reader, names: readonly string[]): Promise<Set<string>> {
+  const rows = await db.rows<{ name: string }>(
+    'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    { names }, 'listing the pipeline\'s tables');
+  return new Set(rows.map((r) => r.name));
+}
+
+/** Row counts of tables known to exist, in one round trip. */
+export async function rowCounts(db: Reader, tables: readonly string[]): Promise<Map<string, number>> {
+  if (tables.length === 0) return new Map();
+  const rows = await db.rows<{ name: string; rows: unknown }>(
+    tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${ident(t)}`).join(' UNION ALL '),
+    Object.fromEntries(tables.map((t, i) => [`t${i}`, t])), 'counting rows');
+  return new Map(rows.map((r) => [r.name, num(r.rows)]));
+}
+
+export interface StreamTableStats {
+  readonly rows: number;
+  readonly dead_letters: number | null;
+  /** Newest event_time, ISO 8601 UTC; null while the table is empty. */
+  readonly newest_event_time: string | null;
+  /** now − newest event_time, seconds, by the server's clock; null while the table is empty. */
+  readonly freshness_seconds: number | null;
+  /** Rows that arrived (processing_time) over the last `RATE_WINDOW_SECONDS`, per second. */
+  readonly rows_per_second: number;
+  /** Rows that arrived per minute, oldest first, the current (partial) minute last. */
+  readonly ingest: { readonly minutes: string[]; readonly rows: number[] };
+}
+
+export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
+  const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
+  const [statsRows, seriesRows] = await Promise.all([
+    db.rows<{ rows: unknown; newest: unknown; now: unknown; arrived: unknown; dead_letters: unknown }>(`
+      SELECT count() AS rows, toUnixTimestamp(max(event_time)) AS newest, toUnixTimestamp(now()) AS now,
+             countIf(processing_time > now() - {window:UInt32} AND processing_time <= now()) AS arrived,
+             ${deadLetters} AS dead_letters
+      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS }, `reading the ${stream.name} stream's table`),
+    db.rows<{ minute: unknown; rows: unknown; now: unknown }>(`
+      SELECT toUnixTimestamp(toStartOfMinute(processing_time)) AS minute, count() AS rows
+      FROM ${ident(stream.target)}
+      WHERE processing_time >= subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1)
+      GROUP BY minute`, { minutes }, `reading the ${stream.name} stream's ingest rate`),
+  ]);
+  const stats = statsRows[0];
+  const rows = num(stats?.rows);
+  const now = num(stats?.now);
+  const newest = num(stats?.newest);
+  const perMinute = new Map(seriesRows.map((r) => [num(r.minute), num(r.rows)]));
+  const lastMinute = Math.floor(now / 60) * 60;
+  const starts = Array.from({ length: minutes }, (_, i) => lastMinute - (minutes - 1 - i) * 60);
+  return {
+    rows,
+    dead_letters: deadLetterExists ? num(stats?.dead_letters) : null,
+    newest_event_time: rows > 0 ? iso(newest) : null,
+    freshness_seconds: rows > 0 ? now - newest : null,
+    rows_per_second: Math.round((num(stats?.arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
+    ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * The dashboard's HTTP API: one table of routes, each with its parameters declared (validated
+ * before any query runs) and its work. Everything is read-only. Failures map to status codes
+ * in one place: a bad parameter is 400, a service that cannot answer (down, not migrated yet,
+ * overloaded) is 503 naming the service, anything else is 500.
+ */
+import { ErrorCodes, isKchError, messageOf } from '../errors.js';
+import { pipelineHealth, type HealthSources, type PipelineHealth } from './health.js';
+import { renderMetrics } from './metrics.js';
+import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
+import {
+  existingTables, overview, recentSales, rowCounts, salesByHour, stockTop,
+  type Overview, type RecentSale, type SalesByHour, type StockMovementTop,
+} from './queries.js';
+
+export type Service = 'clickhouse' | 'kafka';
+
+export interface ApiContext extends HealthSources {
+  /** Told whether each call reached a service, so that the server logs when one goes down or comes back. */
+  readonly observe?: (service: Service, error: unknown) => void;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+interface Route<S extends ParamSpecs = ParamSpecs> {
+  readonly path: string;
+  readonly summary: string;
+  readonly params: S;
+  readonly run: (context: ApiContext, values: ParamValues<S>) => Promise<Reply>;
+}
+
+function route<const S extends ParamSpecs>(r: Route<S>): Route {
+  return r as unknown as Route;
+}
+
+const jsonHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+export function json(status: number, value: unknown): Reply {
+  return { status, headers: jsonHeaders, body: `${JSON.stringify(value)}\n` };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export type TableRole = 'target' | 'dead-letter';
+
+export interface TableStatus {
+  readonly stream: string;
+  readonly role: TableRole;
+  readonly exists: boolean;
+  /** null when the table does not exist. */
+  readonly rows: number | null;
+}
+
+export interface Status {
+  /** `ready` once every stream's table exists and holds rows; `waiting_for_data` before. */
+  readonly status: 'ready' | 'waiting_for_data';
+  readonly database: string;
+  readonly tables: Readonly<Record<string, TableStatus>>;
+  readonly checked_at: string;
+}
+
+export async function status(context: ApiContext): Promise<Status> {
+  const { streams, database } = context.scope;
+  const wanted = streams.flatMap((s) => [
+    { name: s.target, stream: s.name, role: 'target' as const },
+    { name: s.deadLetter, stream: s.name, role: 'dead-letter' as const },
+  ]);
+  const present = await tablesPresent(context, wanted.map((w) => w.name));
+  const counts = await rowCounts(context.db, wanted.filter((w) => present.has(w.name)).map((w) => w.name));
+  const tables: Record<string, TableStatus> = {};
+  for (const w of wanted) {
+    tables[w.name] = { stream: w.stream, role: w.role, exists: present.has(w.name), rows: present.has(w.name) ? counts.get(w.name) ?? 0 : null };
+  }
+  const ready = wanted.filter((w) => w.role === 'target').every((w) => (tables[w.name]?.rows ?? 0) > 0);
+  return { status: ready ? 'ready' : 'waiting_for_data', database, tables, checked_at: new Date().toISOString() };
+}
+
+/** A database that does not exist yet holds no tables (rather than being an error). */
+async function tablesPresent(context: ApiContext, names: readonly string[]): Promise<Set<string>> {
+  try {
+    return await existingTables(context.db, names);
+  } catch (error) {
+    if (clickhouseCode(error) === '81') return new Set();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const routes: readonly Route[] = [
+  route({
+    path: '/api/sales',
+    summary: 'Sales per hour (items and revenue), one bucket per hour up to the current one.',
+    params: { hours: { min: 1, max: 168, default: 24, description: 'hours to show, the current one included' } },
+    run: async (context, { hours }) => json(200, await clickhouse(context, salesByHour(context.db, hours)) satisfies SalesByHour),
+  }),
+  route({
+    path: '/api/stock',
+    summary: 'Products with the most stock movement: incoming = supply, outgoing = relocation + write_off.',
+    params: {
+      days: { min: 1, max: 366, default: 7, description: 'days to look back' },
+      limit: { min: 1, max: 50, default: 5, description: 'products to list' },
+    },
+    run: async (context, { days, limit }) => json(200, await clickhouse(context, stockTop(context.db, days, limit)) satisfies StockMovementTop),
+  }),
+  route({
+    path: '/api/recent_sales',
+    summary: 'The latest sales, newest first.',
+    params: { limit: { min: 1, max: 100, default: 10, description: 'sales to list' } },
+    run: async (context, { limit }) => json(200, await clickhouse(context, recentSales(context.db, limit)) satisfies RecentSale[]),
+  }),
+  route({
+    path: '/api/overview',
+    summary: 'Revenue, sales and items sold today; events per second now; stock level per warehouse.',
+    params: {},
+    run: async (context) => json(200, await clickhouse(context, overview(context.db)) satisfies Overview),
+  }),
+  route({
+    path: '/api/status',
+    summary: 'Which tables exist, their row counts, and ready / waiting_for_data.',
+    params: {},
+    run: async (context) => json(200, await clickhouse(context, status(context)) satisfies Status),
+  }),
+  route({
+    path: '/api/pipeline',
+    summary: 'Per stream: messages in Kafka, consumer lag per partition, rows, dead letters, ingest rate, freshness.',
+    params: { minutes: { min: 1, max: 180, default: 15, description: 'minutes of ingest rate to return' } },
+    run: async (context, { minutes }) => {
+      const { health, failures } = await pipelineHealth(context, minutes);
+      observeHealth(context, health);
+      if (failures.length > 0) {
+        // The facts from the side that answered ride along, so a page can still show them.
+        const { status: code, body } = describeError(failures[0]);
+        return json(code, { ...body, partial: health });
+      }
+      return json(200, health satisfies PipelineHealth);
+    },
+  }),
+  route({
+    path: '/metrics',
+    summary: 'Prometheus text format: the same health per stream, with HELP and TYPE lines.',
+    params: {},
+    run: async (context) => {
+      // Exporter convention: always 200, with kch_service_up 0 for a service that did not
+      // answer, so that a scrape still carries what is known (a 503 would drop everything).
+      const { health } = await pipelineHealth(context, 1);
+      observeHealth(context, health);
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: renderMetrics(health) };
+    },
+  }),
+];
+
+export const apiIndex = {
+  endpoints: routes.map((r) => ({
+    path: r.path,
+    summary: r.summary,
+    parameters: Object.fromEntries(Object.entries(r.params).map(([name, p]) => [name, { type: 'integer', min: p.min, max: p.max, default: p.default, description: p.description }])),
+  })),
+};
+
+export function findRoute(path: string): Route | undefined {
+  return routes.find((r) => r.path === path);
+}
+
+/** Validates the query string against the route's parameters, then runs it; never throws. */
+export async function handleApi(r: Route, search: URLSearchParams, context: ApiContext): Promise<Reply> {
+  try {
+    const values = parseParams(search, r.params);
+    return await r.run(context, values);
+  } catch (error) {
+    return errorReply(error);
+  }
+}
+
+async function clickhouse<T>(context: ApiContext, work: Promise<T>): Promise<T> {
+  try {
+    const value = await work;
+    context.observe?.('clickhouse', undefined);
+    return value;
+  } catch (error) {
+    if (serviceOf(error) === 'clickhouse') context.observe?.('clickhouse', error);
+    throw error;
+  }
+}
+
+function observeHealth(context: ApiContext, health: PipelineHealth): void {
+  context.observe?.('clickhouse', health.services.clickhouse.up ? undefined : health.services.clickhouse.error);
+  context.observe?.('kafka', health.services.kafka.up ? undefined : health.services.kafka.error);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface ErrorBody {
+  /** One line: what is wrong and, where it helps, what to do. */
+  readonly error: string;
+  /** The KchError code, e.g. KCH_USAGE or KCH_CLICKHOUSE_UNREACHABLE; absent for a bug. */
+  readonly code?: string;
+  /** The service that could not answer, for a 503. */
+  readonly service?: Service;
+}
+
+/** ClickHouse codes that mean "not now" rather than "wrong": overload, memory, time limits. */
+const busyCodes = new Set(['159', '202', '241', '394']);
+/** UNKNOWN_TABLE, UNKNOWN_DATABASE: the pipeline is not migrated (yet). */
+const missingCodes = new Set(['60', '81']);
+
+function clickhouseCode(error: unknown): string | undefined {
+  if (!isKchError(error)) return undefined;
+  const code = error.details?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function serviceOf(error: unknown): Service | undefined {
+  if (!isKchError(error)) return undefined;
+  if (error.code.startsWith('KCH_CLICKHOUSE_')) return 'clickhouse';
+  if (error.code.startsWith('KCH_KAFKA_')) return 'kafka';
+  return undefined;
+}
+
+export function errorReply(error: unknown): Reply {
+  const { status: code, body } = describeError(error);
+  return json(code, body);
+}
+
+/** The status code and body for any failure. */
+export function describeError(error: unknown): { status: number; body: ErrorBody } {
+  if (!isKchError(error)) return { status: 500, body: { error: `internal error: ${messageOf(error)}` } };
+  if (error.code === ErrorCodes.USAGE) return { status: 400, body: { error: error.message, code: error.code } };
+  const service = serviceOf(error);
+  const code = clickhouseCode(error);
+  if (error.code === ErrorCodes.CLICKHOUSE_QUERY && code !== undefined && missingCodes.has(code)) {
+    return { status: 503, body: { error: `the pipeline's tables are not there yet (${error.message}); run \`kch migrate\``, code: error.code, service: 'clickhouse' } };
+  }
+  if (error.code === ErrorCodes.CLICKHOUSE_QUERY && !(code !== undefined && busyCodes.has(code))) {
+    return { status: 500, body: { error: error.message, code: error.code, service: 'clickhouse' } };
+  }
+  if (service !== undefined || error.retriable) {
+    return { status: 503, body: { error: error.message, code: error.code, ...(service ? { service } : {}) } };
+  }
+  return { status: 500, body: { error: error.message, code: error.code } };
+}

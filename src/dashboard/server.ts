@@ -1,0 +1,208 @@
+/**
+ * `startDashboard`: the page and its JSON API on node:http. It starts serving at once, whether
+ * or not ClickHouse and Kafka answer yet — the page shows which one is down — and logs only
+ * when a service goes down or comes back, not on every poll.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
+import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { formatHost, parseBrokers } from '../kafka/brokers.js';
+import type { Logger } from '../log.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
+import { streams as allStreams } from '../pipeline/streams/index.js';
+import { KafkaWatch, type PipelineScope } from './health.js';
+import { buildPage, favicon, REFRESH_MS } from './page/index.js';
+import { readerFor } from './queries.js';
+import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
+
+export interface DashboardOptions {
+  /** Address to listen on. */
+  readonly host: string;
+  /** 0 picks a free port (see the returned `url`). */
+  readonly port: number;
+  /** Where the pipeline's tables are; `database` is the pipeline's database. */
+  readonly clickhouse: Omit<ClickHouseConnectionOptions, 'requestTimeoutMs'>;
+  /** Bootstrap servers, for offsets and consumer lag. */
+  readonly kafkaBrokers: string;
+  /** Prefix of topics and consumer groups, as given to `kch migrate`. */
+  readonly topicPrefix: string;
+  readonly log: Logger;
+  /** @default every stream of the pipeline */
+  readonly streams?: readonly StreamDefinition[];
+  /** A query slower than this reports ClickHouse as not answering. @default 8000 */
+  readonly clickhouseTimeoutMs?: number;
+  /** Kafka slower than this is reported down. @default 4000 */
+  readonly kafkaTimeoutMs?: number;
+  /** How often the page polls. @default 5000 */
+  readonly refreshMs?: number;
+}
+
+export interface Dashboard {
+  /** e.g. http://127.0.0.1:3000/ (with the real port when 0 was asked). */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests, lets running ones finish (up to 5 s), closes the ClickHouse client. */
+  stop(): Promise<void>;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { log } = options;
+  if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65_535) {
+    throw new KchError(ErrorCodes.USAGE, `--dashboard-port must be a port between 0 and 65535, got ${options.port}`);
+  }
+  try {
+    new URL(options.clickhouse.url);
+  } catch {
+    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be a URL such as http://127.0.0.1:8123, got "${options.clickhouse.url}"`);
+  }
+  parseBrokers(options.kafkaBrokers);
+
+  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams ?? allStreams };
+  const client = createClickHouse({ ...options.clickhouse, requestTimeoutMs: options.clickhouseTimeoutMs ?? 8_000 });
+  const states = new Map<Service, boolean>();
+  const observe = (service: Service, error: unknown): void => {
+    const up = error === undefined || error === null;
+    const before = states.get(service);
+    states.set(service, up);
+    if (before === up) return;
+    if (!up) log.warn(`${service} not answering: ${typeof error === 'string' ? error : messageOf(error)}`);
+    else if (before === false) log.info(`${service} answering again`);
+  };
+  const context: ApiContext = {
+    db: readerFor(client, options.clickhouse.url),
+    kafka: new KafkaWatch(options.kafkaBrokers, scope, { timeoutMs: options.kafkaTimeoutMs ?? 4_000 }),
+    scope,
+    observe,
+  };
+  const page = buildPage({ database: scope.database, topicPrefix: scope.topicPrefix }, options.refreshMs ?? REFRESH_MS);
+
+  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 });
+  server.on('request', (req, res) => {
+    const started = performance.now();
+    respond(req, res).catch((error: unknown) => {
+      // respond() turns every failure into a reply; reaching here means writing itself failed.
+      log.error(`${req.method} ${req.url}: ${messageOf(error)}`);
+      if (!res.headersSent) send(req, res, errorReply(error));
+      else res.destroy();
+    }).finally(() => {
+      log.debug(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const reply = json(405, { error: `${req.method} is not allowed: this API is read-only (GET and HEAD only)`, code: ErrorCodes.USAGE });
+      send(req, res, { ...reply, headers: { ...reply.headers, allow: 'GET, HEAD' } });
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const path = url.pathname;
+    if (path === '/' || path === '/index.html') {
+      if (url.search) {
+        send(req, res, json(400, { error: 'the page takes no parameters', code: ErrorCodes.USAGE }));
+        return;
+      }
+      sendPage(req, res);
+      return;
+    }
+    if (path === '/favicon.svg' || path === '/favicon.ico') {
+      send(req, res, { status: 200, headers: { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }, body: favicon });
+      return;
+    }
+    if (path === '/healthz') {
+      send(req, res, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body: 'ok\n' });
+      return;
+    }
+    if (path === '/api' || path === '/api/') {
+      send(req, res, json(200, apiIndex));
+      return;
+    }
+    const route = findRoute(path);
+    if (!route) {
+      send(req, res, json(404, { error: `no such endpoint: ${path.length > 100 ? `${path.slice(0, 100)}…` : path}; see /api for the list`, code: ErrorCodes.USAGE }));
+      return;
+    }
+    send(req, res, await handleApi(route, url.searchParams, context));
+  }
+
+  function sendPage(req: IncomingMessage, res: ServerResponse): void {
+    const headers: Record<string, string> = {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': page.contentSecurityPolicy,
+      'cache-control': 'no-cache',
+      etag: page.etag,
+      vary: 'accept-encoding',
+      ...securityHeaders,
+    };
+    if (req.headers['if-none-match'] === page.etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? page.gzip : Buffer.from(page.html, 'utf8');
+    res.writeHead(200, { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  await listen(server, options.host, options.port);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${formatHost(options.host)}:${port}/`;
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    stop() {
+      stopped ??= (async () => {
+        const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+        await closed;
+        clearTimeout(timer);
+        await client.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+const securityHeaders = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const body = Buffer.from(reply.body, 'utf8');
+  res.writeHead(reply.status, { ...reply.headers, ...securityHeaders, 'content-length': String(body.length) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is already in use (another dashboard?); choose another with --dashboard-port (DASHBOARD_PORT)`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `not allowed to listen on port ${port} on ${host}; choose one above 1023 with --dashboard-port (DASHBOARD_PORT)`, { cause: error }));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+        reject(new KchError(ErrorCodes.USAGE, `--host ${host} is not an address of this machine (${error.code})`, { cause: error }));
+      } else {
+        reject(new KchError(ErrorCodes.PORT_IN_USE, `cannot listen on ${host}:${port} (${error.code ?? error.message}); choose another with --dashboard-port`, { cause: error }));
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import { escapeLabel, renderMetrics } from '../../../src/dashboard/metrics.js';
+
+const health: PipelineHealth = {
+  checked_at: '2026-01-01T00:00:00.000Z',
+  database: 'default',
+  topic_prefix: '',
+  window_minutes: 1,
+  services: { clickhouse: { up: true, error: null, code: null }, kafka: { up: true, error: null, code: null } },
+  streams: [{
+    name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', table: 'sales', dead_letter_table: 'sales_dead_letter',
+    kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2 }, { partition: 1, end_offset: 2, committed: null, lag: 2 }] },
+    clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_event_time: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
+  }],
+};
+
+test('the exposition has HELP and TYPE for each metric and one sample per stream and partition', () => {
+  assert.equal(renderMetrics(health), `# HELP kch_service_up Whether the dashboard could reach the service at the last scrape (1) or not (0).
+# TYPE kch_service_up gauge
+kch_service_up{service="clickhouse"} 1
+kch_service_up{service="kafka"} 1
+# HELP kch_stream_kafka_messages Messages written to the stream's topic: its log-end offsets summed over partitions.
+# TYPE kch_stream_kafka_messages gauge
+kch_stream_kafka_messages{stream="sales",topic="sales"} 12
+# HELP kch_stream_kafka_end_offset Log-end offset of one partition of the stream's topic.
+# TYPE kch_stream_kafka_end_offset gauge
+kch_stream_kafka_end_offset{stream="sales",topic="sales",partition="0"} 10
+kch_stream_kafka_end_offset{stream="sales",topic="sales",partition="1"} 2
+# HELP kch_stream_kafka_committed_offset Offset the ClickHouse consumer group committed on one partition (absent before its first commit).
+# TYPE kch_stream_kafka_committed_offset gauge
+kch_stream_kafka_committed_offset{stream="sales",topic="sales",partition="0",group="clickhouse_sales_consumer"} 8
+# HELP kch_stream_consumer_lag Messages of one partition not yet committed by the ClickHouse consumer group (log-end minus committed offset).
+# TYPE kch_stream_consumer_lag gauge
+kch_stream_consumer_lag{stream="sales",topic="sales",partition="0",group="clickhouse_sales_consumer"} 2
+kch_stream_consumer_lag{stream="sales",topic="sales",partition="1",group="clickhouse_sales_consumer"} 2
+# HELP kch_stream_rows Rows in the stream's target table.
+# TYPE kch_stream_rows gauge
+kch_stream_rows{stream="sales",table="sales"} 8
+# HELP kch_stream_dead_letters Rows in the stream's dead-letter table: messages that failed to parse or validate.
+# TYPE kch_stream_dead_letters gauge
+kch_stream_dead_letters{stream="sales",table="sales_dead_letter"} 1
+# HELP kch_stream_ingest_rows_per_second Rows that reached the target table over the last minute (by processing_time), per second.
+# TYPE kch_stream_ingest_rows_per_second gauge
+kch_stream_ingest_rows_per_second{stream="sales",table="sales"} 0.5
+# HELP kch_stream_freshness_seconds Age of the newest event in the target table: now minus its event_time, by the ClickHouse server's clock.
+# TYPE kch_stream_freshness_seconds gauge
+kch_stream_freshness_seconds{stream="sales",table="sales"} 3
+`);
+});
+
+test('a service that did not answer is 0 and its metrics are left out, not zero', () => {
+  const text = renderMetrics({
+    ...health,
+    services: { clickhouse: { up: false, error: 'down', code: 'KCH_CLICKHOUSE_UNREACHABLE' }, kafka: { up: false, error: 'down', code: null } },
+    streams: health.streams.map((s) => ({ ...s, kafka: null, clickhouse: null })),
+  });
+  assert.match(text, /^kch_service_up\{service="clickhouse"\} 0$/m);
+  assert.match(text, /^kch_service_up\{service="kafka"\} 0$/m);
+  assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('kch_service_up')).length, 0);
+});
+
+test('label values escape backslash, quote and newline', () => {
+  assert.equal(escapeLabel('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+});
