@@ -1,0 +1,72 @@
+/**
+ * Measurement 5: latency of the dashboard's JSON API with `rows` rows in the target tables. The
+ * rows go in by direct insert (repeats of the corpus) into a pipeline of its own; `kch dashboard`
+ * runs as users start it; each endpoint that `GET /api` lists is asked 50 times in turn.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { cli, freePort } from './child.js';
+import { chunkLines, type Corpus } from './corpus.js';
+import { createPipeline, createTopics, dropPipeline, pipelineNamed, query, rowCounts, type Stack } from './stack.js';
+import { distribution, type Distribution } from './stats.js';
+
+export interface DashboardResult {
+  readonly measured: boolean;
+  readonly reason?: string;
+  readonly rows?: number;
+  readonly endpoints?: ReadonlyArray<{ readonly path: string; readonly status: number; readonly latencyMs: Distribution | undefined }>;
+  readonly overallMs?: Distribution | undefined;
+  readonly loadavg?: string;
+}
+
+const ROUNDS = 50;
+
+export async function measureDashboard(stack: Stack, corpus: Corpus, rows: number, log: (line: string) => void, loadavg: () => string): Promise<DashboardResult> {
+  if (!existsSync(fileURLToPath(new URL('../cli/commands/dashboard.js', import.meta.url)))) {
+    return { measured: false, reason: 'not measured: dashboard not yet merged' };
+  }
+  const pipeline = pipelineNamed(`bench_dash_${Date.now().toString(36)}`);
+  await createTopics(stack, pipeline);
+  await createPipeline(stack, pipeline);
+  const repeat = Math.max(1, Math.round(rows / corpus.events));
+  for (const file of corpus.files) {
+    const chunks = chunkLines(await readFile(file.path), 200_000);
+    for (let i = 0; i < repeat; i++) for (const body of chunks) await query(stack.clickhouseUrl, `INSERT INTO ${pipeline.database}.${file.table} FORMAT JSONEachRow`, body);
+  }
+  const loaded = (await rowCounts(stack, pipeline)).reduce((a, b) => a + b, 0);
+  log(`dashboard: ${loaded} rows loaded`);
+  const port = await freePort();
+  const dashboard = cli(['dashboard', '--dashboard-port', String(port), '--clickhouse-url', stack.clickhouseUrl, '--database', pipeline.database,
+    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+  try {
+    await dashboard.waitFor(/dashboard ready/i, 60_000, 'dashboard ready');
+    const base = `http://127.0.0.1:${port}`;
+    const listing = await (await fetch(`${base}/api`)).json() as unknown;
+    const paths = [...new Set(JSON.stringify(listing).match(/\/api\/[a-z_]+/g) ?? [])];
+    const load = loadavg();
+    const endpoints: Array<{ path: string; status: number; latencyMs: Distribution | undefined }> = [];
+    const all: number[] = [];
+    for (const path of paths) {
+      const times: number[] = [];
+      let status = 0;
+      await (await fetch(`${base}${path}`)).arrayBuffer(); // warm-up
+      for (let i = 0; i < ROUNDS; i++) {
+        const t = performance.now();
+        const response = await fetch(`${base}${path}`);
+        await response.arrayBuffer();
+        times.push(performance.now() - t);
+        status = response.status;
+      }
+      all.push(...times);
+      endpoints.push({ path, status, latencyMs: distribution(times) });
+      log(`dashboard ${path}: p50 ${distribution(times)?.p50.toFixed(1)} ms, p99 ${distribution(times)?.p99.toFixed(1)} ms (HTTP ${status})`);
+    }
+    return { measured: true, rows: loaded, endpoints, overallMs: distribution(all), loadavg: load };
+  } catch (error) {
+    return { measured: false, reason: `not measured: ${(error as Error).message.split('\n')[0]}` };
+  } finally {
+    await dashboard.stop();
+    await dropPipeline(stack, pipeline);
+  }
+}

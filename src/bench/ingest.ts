@@ -1,0 +1,232 @@
+/**
+ * Measurement 2: end-to-end ingest.
+ * - Scale curve: N events pre-loaded into Kafka (kcat, before the tables exist), then the clock
+ *   runs from the creation of the first view (when the Kafka tables start consuming) until all N
+ *   are queryable, next to the ceiling: the same JSON inserted straight into the same target
+ *   tables with `INSERT … FORMAT JSONEachRow` over HTTP.
+ * - Sustained: the whole stack with `kch generate --rate max` running concurrently; produced
+ *   (broker end offsets) and queryable rows sampled every second; the rate held is the one at
+ *   which the lag does not grow.
+ */
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { listEndOffsets } from '../kafka/admin.js';
+import { Child, cli } from './child.js';
+import { chunkLines, type Corpus } from './corpus.js';
+import { windowUsage, type Sampler } from './procfs.js';
+import { kcatVersion } from './versions.js';
+import { createPipeline, createTopics, dropPipeline, insertsSoFar, pipelineNamed, query, rowCounts, waitForRows, type Pipeline, type PipelineSettings, type Stack } from './stack.js';
+import { slope } from './stats.js';
+
+export type TuningSettings = PipelineSettings;
+
+export interface IngestRow {
+  readonly events: number;
+  /** Seconds kcat took to pre-load the topics. */
+  readonly preloadSeconds: number;
+  readonly kafkaEngineSeconds: number;
+  readonly kafkaEngineEventsPerSecond: number;
+  readonly directSeconds: number;
+  readonly directEventsPerSecond: number;
+  /** Kafka engine rate / direct insert rate. */
+  readonly ratio: number;
+  /** Parts written into the target tables through the Kafka engine. */
+  readonly kafkaEngineInserts: number;
+  /** CPU seconds per million events while the Kafka engine consumed, per service. */
+  readonly cpuPerMillion: Readonly<Record<string, number>>;
+  /** Average cores busy while the Kafka engine consumed, per service. */
+  readonly cores: Readonly<Record<string, number>>;
+  readonly directCpuPerMillion: number;
+  readonly loadavg: string;
+}
+
+export interface IngestResult {
+  readonly settings: TuningSettings;
+  readonly rows: readonly IngestRow[];
+  readonly notes: readonly string[];
+}
+
+async function endOffsetTotal(stack: Stack, topics: readonly string[]): Promise<number> {
+  const offsets = await listEndOffsets(stack.bootstrap, topics);
+  let total = 0;
+  for (const partitions of offsets.values()) for (const o of partitions.values()) total += Number(o);
+  return total;
+}
+
+/** Sends each corpus file `repeat` times into its topic with kcat, both topics at once. */
+async function preload(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
+  const started = performance.now();
+  await Promise.all(corpus.files.map(async (file) => {
+    const kcat = new Child('kcat', ['-P', '-b', stack.bootstrap, '-t', `${pipeline.topicPrefix}${file.topic}`, '-X', 'acks=all',
+      '-X', 'queue.buffering.max.kbytes=262144'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const text = await readFile(file.path);
+    const stdin = kcat.child.stdin!;
+    for (let i = 0; i < repeat; i++) {
+      if (!stdin.write(text)) await new Promise<void>((resolve) => stdin.once('drain', resolve));
+    }
+    stdin.end();
+    const code = await kcat.exited;
+    if (code !== 0) throw new Error(`kcat pre-load failed: ${kcat.output.slice(-1000)}`);
+  }));
+  return (performance.now() - started) / 1000;
+}
+
+/** Inserts each corpus file `repeat` times into its target table, chunks of 100,000 rows, 2 at once. */
+async function directInsert(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
+  const perFile: Array<Array<{ table: string; body: Buffer }>> = [];
+  for (const file of corpus.files) {
+    const chunks = chunkLines(await readFile(file.path), 100_000);
+    const list: Array<{ table: string; body: Buffer }> = [];
+    for (let i = 0; i < repeat; i++) for (const body of chunks) list.push({ table: `${pipeline.database}.${file.table}`, body });
+    perFile.push(list);
+  }
+  // Round-robin over the tables so that both are written all along, as the views do.
+  const jobs: Array<{ table: string; body: Buffer }> = [];
+  for (let i = 0; perFile.some((list) => i < list.length); i++) for (const list of perFile) if (i < list.length) jobs.push(list[i]!);
+  const started = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      await query(stack.clickhouseUrl, `INSERT INTO ${job.table} FORMAT JSONEachRow`, job.body);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return (performance.now() - started) / 1000;
+}
+
+export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonly number[], tuning: TuningSettings, log: (line: string) => void,
+  loadavg: () => string, sampler: Sampler): Promise<IngestResult> {
+  const rows: IngestRow[] = [];
+  const notes: string[] = [];
+  if (!kcatVersion()) return { settings: tuning, rows, notes: ['not measured: kcat (used to pre-load the topics) is not installed'] };
+  for (const wanted of sizes) {
+    const repeat = Math.max(1, Math.round(wanted / corpus.events));
+    const events = repeat * corpus.events;
+    if (events !== wanted) notes.push(`${wanted} events asked, ${events} measured (whole repeats of the ${corpus.events}-event corpus)`);
+    const load = loadavg();
+    const tag = Date.now().toString(36);
+    const viaKafka = pipelineNamed(`bench_ingest_${tag}`);
+    await createTopics(stack, viaKafka, tuning.partitions ?? 1);
+    const preloadSeconds = await preload(stack, viaKafka, corpus, repeat);
+    const inKafka = await endOffsetTotal(stack, viaKafka.topics);
+    if (inKafka !== events) throw new Error(`pre-load put ${inKafka} events in Kafka, expected ${events}`);
+    log(`ingest ${events}: pre-loaded in ${preloadSeconds.toFixed(1)} s`);
+
+    const from = sampler.sample();
+    const consumingFrom = await createPipeline(stack, viaKafka, tuning);
+    const timeoutMs = 60_000 + events / 10;
+    const doneAt = await waitForRows(stack, viaKafka, events, timeoutMs, undefined, 250);
+    const to = sampler.sample();
+    if (doneAt === undefined) {
+      const seen = (await rowCounts(stack, viaKafka)).reduce((a, b) => a + b, 0);
+      throw new Error(`ingest of ${events}: only ${seen} rows after ${timeoutMs / 1000} s`);
+    }
+    const kafkaEngineSeconds = (doneAt - consumingFrom) / 1000;
+    const kafkaEngineInserts = await insertsSoFar(stack, viaKafka);
+    const cpuPerMillion: Record<string, number> = {};
+    const cores: Record<string, number> = {};
+    for (const group of ['kafka', 'clickhouse']) {
+      const usage = windowUsage(sampler.samples, group, from, to);
+      if (usage) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / events; cores[group] = usage.cores; }
+    }
+    await dropPipeline(stack, viaKafka);
+    log(`ingest ${events}: Kafka engine ${Math.round(events / kafkaEngineSeconds)} events/s (${kafkaEngineSeconds.toFixed(1)} s, ${kafkaEngineInserts} inserts)`);
+
+    const direct = pipelineNamed(`bench_direct_${tag}`);
+    await createPipeline(stack, direct, {}, 'tables');
+    const dFrom = sampler.sample();
+    const directSeconds = await directInsert(stack, direct, corpus, repeat);
+    const dTo = sampler.sample();
+    const landed = (await rowCounts(stack, direct)).reduce((a, b) => a + b, 0);
+    if (landed !== events) throw new Error(`direct insert landed ${landed} rows, expected ${events}`);
+    const directCpu = windowUsage(sampler.samples, 'clickhouse', dFrom, dTo)?.cpuSeconds ?? 0;
+    await dropPipeline(stack, direct);
+    log(`ingest ${events}: direct insert ${Math.round(events / directSeconds)} events/s (${directSeconds.toFixed(1)} s)`);
+
+    rows.push({
+      events, preloadSeconds, kafkaEngineSeconds, kafkaEngineEventsPerSecond: events / kafkaEngineSeconds,
+      directSeconds, directEventsPerSecond: events / directSeconds,
+      ratio: (events / kafkaEngineSeconds) / (events / directSeconds),
+      kafkaEngineInserts, cpuPerMillion, cores, directCpuPerMillion: (directCpu * 1e6) / events, loadavg: load,
+    });
+  }
+  return { settings: tuning, rows, notes };
+}
+
+export interface SustainedResult {
+  readonly settings: TuningSettings;
+  readonly seconds: number;
+  /** Rate the generator reported for its whole run. */
+  readonly generatorEventsPerSecond: number;
+  /** Slopes over the steady window (warm-up excluded), events/s. */
+  readonly producedPerSecond: number;
+  readonly ingestedPerSecond: number;
+  readonly lagGrowthPerSecond: number;
+  readonly maxLag: number;
+  /** The rate held without the lag growing: produced rate when the lag is flat, else the ingest rate. */
+  readonly sustainedPerSecond: number;
+  /** Whether the consumer kept up (lag grew by less than 2 % of the produced rate). */
+  readonly keptUp: boolean;
+  /** Seconds after the generator stopped until every event was queryable. */
+  readonly drainSeconds: number | undefined;
+  readonly inserts: number;
+  readonly cpuPerMillion: Readonly<Record<string, number>>;
+  readonly cores: Readonly<Record<string, number>>;
+  readonly timeline: ReadonlyArray<readonly [number, number, number]>;
+  readonly loadavg: string;
+}
+
+export async function measureSustained(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
+  loadavg: () => string, sampler: Sampler): Promise<SustainedResult> {
+  const load = loadavg();
+  const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`);
+  await createTopics(stack, pipeline, tuning.partitions ?? 1);
+  await createPipeline(stack, pipeline, tuning);
+  await delay(2000);
+  const generator = cli(['generate', '--rate', 'max', '--duration', `${seconds}s`, '--seed', String(seed),
+    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+  sampler.watch('generator', generator.pid);
+  const started = performance.now();
+  const timeline: Array<[number, number, number]> = [];
+  const from = sampler.sample();
+  let produced = 0;
+  while (generator.running) {
+    const [p, r] = await Promise.all([endOffsetTotal(stack, pipeline.topics), rowCounts(stack, pipeline)]);
+    produced = p;
+    timeline.push([(performance.now() - started) / 1000, p, r.reduce((a, b) => a + b, 0)]);
+    await delay(1000);
+  }
+  const to = sampler.sample();
+  sampler.unwatch('generator');
+  const stoppedAt = performance.now();
+  produced = await endOffsetTotal(stack, pipeline.topics);
+  const drainedAt = await waitForRows(stack, pipeline, produced, 180_000, undefined, 250);
+  const match = /(\d+) events\/s, seed/.exec(generator.output);
+  const warm = Math.min(10, seconds / 4);
+  const steady = timeline.filter(([t]) => t >= warm);
+  const producedPerSecond = slope(steady.map(([t, p]) => [t, p])) ?? 0;
+  const ingestedPerSecond = slope(steady.map(([t, , r]) => [t, r])) ?? 0;
+  const lagGrowthPerSecond = slope(steady.map(([t, p, r]) => [t, p - r])) ?? 0;
+  const keptUp = lagGrowthPerSecond < 0.02 * producedPerSecond;
+  const cpuPerMillion: Record<string, number> = {};
+  const cores: Record<string, number> = {};
+  const last = timeline.at(-1);
+  const ingested = last ? last[2] - (timeline[0]?.[2] ?? 0) : 0;
+  for (const group of ['kafka', 'clickhouse', 'generator']) {
+    const usage = windowUsage(sampler.samples, group, from, to);
+    if (usage && ingested > 0) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / ingested; cores[group] = usage.cores; }
+  }
+  const inserts = await insertsSoFar(stack, pipeline);
+  await dropPipeline(stack, pipeline);
+  const result: SustainedResult = {
+    settings: tuning, seconds, generatorEventsPerSecond: match ? Number(match[1]) : 0,
+    producedPerSecond, ingestedPerSecond, lagGrowthPerSecond,
+    maxLag: Math.max(0, ...timeline.map(([, p, r]) => p - r)),
+    sustainedPerSecond: keptUp ? producedPerSecond : ingestedPerSecond,
+    keptUp, drainSeconds: drainedAt === undefined ? undefined : (drainedAt - stoppedAt) / 1000, inserts,
+    cpuPerMillion, cores, timeline, loadavg: load,
+  };
+  log(`sustained: produced ${Math.round(producedPerSecond)}/s, ingested ${Math.round(ingestedPerSecond)}/s, lag ${lagGrowthPerSecond >= 0 ? '+' : ''}${Math.round(lagGrowthPerSecond)}/s, drained in ${result.drainSeconds?.toFixed(1) ?? 'never'} s`);
+  return result;
+}

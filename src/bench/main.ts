@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: stands up the local stack (Kafka broker and embedded ClickHouse as child
+ * processes, temp data folder, free ports), takes every measurement side by side in one run,
+ * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
+ *
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard]
+ *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
+ *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
+ */
+import { parseArgs } from 'node:util';
+import { makeCorpus } from './corpus.js';
+import { machineFacts } from './machine.js';
+import { loadAverage, Sampler } from './procfs.js';
+import { measureProducers } from './producers.js';
+import { measureIngest, measureSustained, type TuningSettings } from './ingest.js';
+import { measureFreshness } from './freshness.js';
+import { measureStartup } from './startup.js';
+import { measureDashboard } from './dashboard.js';
+import { resourcesFrom } from './resources.js';
+import { writeResults, type BenchResults } from './results.js';
+import { scalar, startStack } from './stack.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    events: { type: 'string' },
+    scale: { type: 'string' },
+    rates: { type: 'string' },
+    sustain: { type: 'string' },
+    quick: { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+    kafka: { type: 'string' },
+    partitions: { type: 'string' },
+    seed: { type: 'string' },
+    label: { type: 'string' },
+  },
+});
+
+const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard'];
+const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
+const quick = values.quick === true;
+const numbers = (text: string | undefined, fallback: number[]): number[] => text ? text.split(',').map((s) => Number(s.replace(/_/g, ''))) : fallback;
+const corpusEvents = numbers(values.events, [quick ? 200_000 : 1_000_000])[0]!;
+const scale = numbers(values.scale, quick ? [200_000] : [1_000_000, 5_000_000, 20_000_000]);
+const rates = numbers(values.rates, quick ? [5_000] : [1_000, 5_000, 20_000]);
+const sustainSeconds = numbers(values.sustain, [quick ? 20 : 60])[0]!;
+const seed = numbers(values.seed, [42])[0]!;
+const tuning: TuningSettings = {
+  kafka: Object.fromEntries((values.kafka ?? '').split(',').filter(Boolean).map((kv) => {
+    const [k, v = ''] = kv.split('=');
+    return [k!, /^\d+$/.test(v) ? Number(v) : v];
+  })),
+  partitions: values.partitions ? Number(values.partitions) : 1,
+};
+
+const log = (line: string): void => { process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`); };
+const loadavg = (): string => loadAverage();
+
+async function main(): Promise<number> {
+  const startedLoad = loadavg();
+  log(`load average at start: ${startedLoad}; measuring ${[...only].join(', ')}`);
+  const results: BenchResults = { label: values.label ?? (quick ? 'quick' : 'full'), settings: { corpusEvents, scale, rates, sustainSeconds, seed, tuning }, notes: [] };
+  const startedAt = performance.now();
+
+  const needsStack = ['producer', 'ingest', 'sustained', 'freshness', 'dashboard'].some((m) => only.has(m));
+  if (needsStack) {
+    const corpus = await makeCorpus(corpusEvents, seed);
+    log(`corpus: ${corpus.events} events, ${(corpus.bytes / 1e6).toFixed(1)} MB, ${corpus.files.map((f) => `${f.topic} ${f.events}`).join(', ')}`);
+    const stack = await startStack(log);
+    const sampler = new Sampler(1000);
+    sampler.watch('kafka', stack.kafka.pid);
+    sampler.watch('clickhouse', stack.clickhouse.pid);
+    sampler.start();
+    const phases: Record<string, [number, number]> = {};
+    const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+      const from = sampler.sample();
+      try {
+        return await work();
+      } finally {
+        phases[name] = [from, sampler.sample()];
+      }
+    };
+    try {
+      const version = (await (await fetch(`${stack.clickhouseUrl}/?query=SELECT%20version()`)).text()).trim();
+      results.machine = machineFacts(version, '4.4.0', startedLoad);
+      await scalar(stack.clickhouseUrl, 'SELECT 1');
+      phases.idle = [sampler.sample(), sampler.sample()];
+      if (only.has('producer')) results.producer = await phase('producer', () => measureProducers(stack, corpus, log, loadavg));
+      if (only.has('ingest')) results.ingest = await phase('ingest', () => measureIngest(stack, corpus, scale, tuning, log, loadavg, sampler));
+      if (only.has('sustained')) results.sustained = await phase('sustained', () => measureSustained(stack, sustainSeconds, seed, tuning, log, loadavg, sampler));
+      if (only.has('freshness')) results.freshness = await phase('freshness', () => measureFreshness(stack, rates, quick ? 10 : 20, seed, tuning, log, loadavg));
+      if (only.has('dashboard')) results.dashboard = await phase('dashboard', () => measureDashboard(stack, corpus, quick ? 1_000_000 : 10_000_000, log, loadavg));
+      sampler.stop();
+      results.resources = resourcesFrom(sampler.samples, phases, results);
+    } finally {
+      sampler.stop();
+      await stack.stop();
+    }
+  } else {
+    results.machine = machineFacts('26.7 (chdb)', '4.4.0', startedLoad);
+  }
+  if (only.has('startup')) results.startup = await measureStartup(log, loadavg, quick);
+  results.elapsedSeconds = (performance.now() - startedAt) / 1000;
+  log(`done in ${results.elapsedSeconds.toFixed(0)} s; load average now ${loadavg()}`);
+  if (!values['no-write']) {
+    const written = await writeResults(results);
+    log(`wrote ${written.json} and ${written.markdown}`);
+  } else {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  }
+  return 0;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
