@@ -109,6 +109,22 @@ export const options = {
     flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',
     description: 'Partitions for topics the generator creates when they are missing.',
   }),
+  verifyCount: option({
+    flag: 'count', env: 'VERIFY_COUNT', type: 'integer', default: '100000',
+    description: 'Events `kch verify` produces (both streams, 70/30 like the generator).',
+  }),
+  verifyRate: option({
+    flag: 'rate', env: 'VERIFY_RATE', type: 'string', default: '2000',
+    description: 'Events per second `kch verify` produces, or `max` (as fast as Kafka acknowledges; freshness then measures the backlog).',
+  }),
+  verifyTimeout: option({
+    flag: 'timeout', env: 'VERIFY_TIMEOUT', type: 'duration', default: '2m',
+    description: 'How long `kch verify` waits, after the last acknowledgement, for every event to reach ClickHouse; events still missing then count as lost.',
+  }),
+  verifyBadRatio: option({
+    flag: 'bad-ratio', env: 'VERIFY_BAD_RATIO', type: 'number', default: '0',
+    description: 'Share of `kch verify` events made invalid on purpose (0..1), to prove they land in the dead-letter tables instead of being lost.',
+  }),
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof options;
