@@ -1,0 +1,53 @@
+import { options, type OptionSpec } from '../../config/options.js';
+import { ErrorCodes, KchError } from '../../errors.js';
+import { exitCodeOf, renderReport } from '../../verify/report.js';
+import { runVerify } from '../../verify/run.js';
+import { defineCommand } from '../command.js';
+import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+
+const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'Print the report as one JSON object instead of a table.' };
+
+export const verifyCommand = defineCommand({
+  name: 'verify',
+  summary: 'Prove that no event is lost: produce tagged events, find each in ClickHouse, report loss, duplicates, dead letters and freshness',
+  details: [
+    'Produces --count events with ids of its own (a UUIDv8 namespace: <run>-6b63-8000-8000-<sequence>),',
+    'so it counts only its events and leaves every other row alone. It waits, up to --timeout after the',
+    'last acknowledgement, until each acknowledged event is in a target table or a dead-letter table, then',
+    'reports: sent, acknowledged by Kafka, present in ClickHouse, lost, duplicated, in dead letters, and',
+    'freshness (p50/p95/p99 from handing an event to the producer to its row in ClickHouse).',
+    'Exit code 1 when an acknowledged event is missing. Kafka or ClickHouse may restart meanwhile.',
+  ].join('\n'),
+  options: [
+    ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix,
+    options.verifyCount, options.verifyRate, options.verifyTimeout, options.verifyBadRatio, json,
+  ],
+  async run({ options: resolved, log, signal, out }) {
+    const target = pipelineTargetFrom(resolved);
+    const count = resolved.integer(options.verifyCount) ?? 100_000;
+    if (count < 1) throw new KchError(ErrorCodes.USAGE, `--count must be at least 1, got ${count}`);
+    const rateText = (resolved.string(options.verifyRate) ?? '2000').trim().toLowerCase();
+    const rate = rateText === 'max' ? undefined : Number(rateText);
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+      throw new KchError(ErrorCodes.USAGE, `--rate (VERIFY_RATE) must be a positive number of events per second or "max", got "${rateText}"`);
+    }
+    const badRatio = resolved.number(options.verifyBadRatio) ?? 0;
+    if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio (VERIFY_BAD_RATIO) must be between 0 and 1, got ${badRatio}`);
+    const timeoutMs = resolved.duration(options.verifyTimeout) ?? 120_000;
+    const client = clickhouseFrom(resolved);
+    try {
+      const report = await runVerify({
+        bootstrap: resolved.requireString(options.kafkaBrokers),
+        client,
+        clickhouseUrl: resolved.requireString(options.clickhouseUrl),
+        database: target.database,
+        topicPrefix: target.topicPrefix,
+        count, rate, timeoutMs, badRatio, log, signal,
+      });
+      out(resolved.boolean(json) ? `${JSON.stringify(report)}\n` : renderReport(report));
+      return exitCodeOf(report);
+    } finally {
+      await client.close();
+    }
+  },
+});
