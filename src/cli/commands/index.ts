@@ -5,6 +5,7 @@ import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
 import { queryCommand } from './query.js';
 import { upCommand } from './up.js';
+import { verifyCommand } from './verify.js';
 
 /** Every command, in the order `kch --help` lists them. */
 export const commands: readonly Command[] = [
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   migrateCommand,
   generateCommand,
   queryCommand,
+  verifyCommand,
 ];
