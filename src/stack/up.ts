@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClickHouse } from '../clickhouse/client.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
+import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
+import { formatHost } from '../kafka/brokers.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
 import { waitForClickHouse } from '../migrate/wait.js';
@@ -17,6 +19,8 @@ export interface StackOptions {
   readonly host: string;
   readonly kafkaPort: number;
   readonly clickhousePort: number;
+  /** Port of the dashboard, always started here. */
+  readonly dashboardPort: number;
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly generate: boolean;
@@ -54,6 +58,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     CLICKHOUSE_PORT: String(options.clickhousePort),
     KAFKA_BROKERS: bootstrap,
     CLICKHOUSE_URL: clickhouseUrl,
+    DASHBOARD_PORT: String(options.dashboardPort),
   };
   const events = { line: (_service: string, text: string) => options.out(`${text}\n`) };
   const running: Supervised[] = [];
@@ -109,6 +114,7 @@ export async function runStack(options: StackOptions): Promise<number> {
   // port for ours and report it ready.
   if (!options.externalKafka) await checkPortFree(options.host, options.kafkaPort, 'kafka-port');
   if (!options.externalClickHouse) await checkPortFree(options.host, options.clickhousePort, 'clickhouse-port');
+  await checkPortFree(options.host, options.dashboardPort, 'dashboard-port');
   try {
     const starting: Promise<void>[] = [];
     let kafka: Supervised | undefined;
@@ -140,6 +146,13 @@ export async function runStack(options: StackOptions): Promise<number> {
     if (result.code !== 0) {
       throw new KchError(ErrorCodes.SERVICE_FAILED, `migrate failed (${result.signal ?? `exit ${result.code}`}); the stack is stopped. Last lines:\n${migrate.process.lastLines()}`);
     }
+    // After migrate: the page's first look already finds the tables.
+    const dashboardUrl = `http://${formatHost(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host)}:${options.dashboardPort}/`;
+    let dashboard: Supervised | undefined;
+    if (!options.signal.aborted) {
+      dashboard = launch({ name: 'dashboard', args: ['dashboard'], env, stopTimeoutMs: 10_000 });
+      await ready(dashboard, waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal: options.signal }));
+    }
     let generator: Supervised | undefined;
     if (options.generate && !options.signal.aborted) {
       generator = launch({ name: 'generator', args: ['generate', ...options.generatorArgs], env, stopTimeoutMs: 30_000 });
@@ -151,6 +164,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       `  kafka       ${bootstrap.padEnd(24)} ${kafka ? `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log` : 'external'}`,
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
+      `  dashboard   ${dashboard ? `${dashboardUrl.padEnd(24)} pid ${dashboard.process.pid}` : 'not started'}`,
       '  try:        npm run kch -- query "SELECT count() FROM sales"',
       '  stop:       Ctrl-C',
       '',

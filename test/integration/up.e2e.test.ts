@@ -50,6 +50,13 @@ test('kch up starts every service, rows arrive, and Ctrl-C leaves nothing runnin
   await pollUntil('rows in sales', async () => ((await scalar(client, 'SELECT count() FROM sales')) > 0 ? true : undefined), 60_000);
   await client.close();
 
+  assert.match(up.output, new RegExp(`dashboard\\s+http://127\\.0\\.0\\.1:${ports.dashboard}/`));
+  const status = await pollUntil('the dashboard to see data', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${ports.dashboard}/api/status`)).json() as { status: string };
+    return body.status === 'ready' ? body : undefined;
+  }, 60_000);
+  assert.equal(status.status, 'ready');
+
   const query = await runCli(['query', 'SELECT count() > 0 AS has_rows FROM stock_movements'], { CLICKHOUSE_URL: `http://127.0.0.1:${ports.clickhouse}` });
   assert.equal(query.code, 0, query.stderr);
   assert.match(query.stdout, /has_rows/);

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
+import { dashboardCommand } from './dashboard.js';
 import { generateCommand } from './generate.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
@@ -15,5 +16,6 @@ export const commands: readonly Command[] = [
   migrateCommand,
   generateCommand,
   queryCommand,
+  dashboardCommand,
   verifyCommand,
 ];

@@ -9,7 +9,7 @@ const generatorOptions = [options.rate, options.seed, options.count, options.dur
 
 export const upCommand = defineCommand({
   name: 'up',
-  summary: 'Start the whole pipeline locally: kafka, clickhouse, migrate, generator (npm start)',
+  summary: 'Start the whole pipeline locally: kafka, clickhouse, migrate, dashboard, generator (npm start)',
   details: [
     'Each service runs as a child process, restarted with back-off if it dies. Give --kafka-brokers',
     'or --clickhouse-url (or their environment variables) to use an external service instead of',
@@ -17,7 +17,7 @@ export const upCommand = defineCommand({
   ].join('\n'),
   options: [
     options.kafkaBrokers, options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword,
-    options.host, options.kafkaPort, options.clickhousePort, options.dataDir, options.cacheDir,
+    options.host, options.kafkaPort, options.clickhousePort, options.dashboardPort, options.dataDir, options.cacheDir,
     ...generatorOptions, noGenerate,
   ],
   async run({ options: resolved, log, signal, out }) {
@@ -32,6 +32,7 @@ export const upCommand = defineCommand({
       host: resolved.requireString(options.host),
       kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
       clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+      dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
       dataDir: resolved.requireString(options.dataDir),
       cacheDir: resolved.requireString(options.cacheDir),
       generate: !resolved.boolean(noGenerate),
