@@ -29,6 +29,12 @@ export interface StreamSpec<F extends Fields> {
   readonly partitionBy?: string;
   /** Doc line. */
   readonly description: string;
+  /**
+   * Repairs a dead letter before `kch dlq replay` re-produces it: gets the message as kept in the
+   * dead-letter table, returns the message to send, or undefined to leave that dead letter alone.
+   * @default none: dead letters are re-produced as they are
+   */
+  readonly fixUp?: (raw: string) => string | undefined;
 }
 
 export interface StreamDefinition<F extends Fields = Fields> {
@@ -45,6 +51,7 @@ export interface StreamDefinition<F extends Fields = Fields> {
   readonly orderBy: readonly string[];
   readonly partitionBy: string | undefined;
   readonly description: string;
+  readonly fixUp?: (raw: string) => string | undefined;
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -67,6 +74,7 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     orderBy: spec.orderBy,
     partitionBy: spec.partitionBy,
     description: spec.description,
+    ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
   };
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
     if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
@@ -90,7 +98,10 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
   const record = event as Record<string, unknown>;
   const problems: EventProblem[] = [];
   for (const [name, field] of Object.entries(stream.fields)) {
-    if (!(name in record)) { problems.push({ path: `/${name}`, message: 'is missing' }); continue; }
+    if (!(name in record)) {
+      if (!field.optional) problems.push({ path: `/${name}`, message: 'is missing' });
+      continue;
+    }
     const problem = field.problem(record[name]);
     if (problem) problems.push({ path: `/${name}`, message: problem });
   }
