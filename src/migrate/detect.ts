@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, KchError } from '../errors.js';
-import { featuresForVersion, type ServerFeatures } from '../pipeline/features.js';
+import { featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const result = await client.query({ query, format: 'JSONEachRow' });
@@ -15,7 +15,11 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
   const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version');
   const byVersion = featuresForVersion(version);
   const functions = new Set(
-    (await rows<{ name: string }>(client, "SELECT name FROM system.functions WHERE name IN ('toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull')")).map((r) => r.name),
+    (await rows<{ name: string }>(client, "SELECT name FROM system.functions WHERE name IN ('toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8')")).map((r) => r.name),
+  );
+  const wanted = Object.keys(strictJsonSettings);
+  const settings = new Set(
+    (await rows<{ name: string }>(client, `SELECT name FROM system.settings WHERE name IN (${wanted.map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
   );
   if (!functions.has('parseDateTimeBestEffortOrNull')) {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${version} has no parseDateTimeBestEffortOrNull; the pipeline needs 18.16 or later`);
@@ -33,6 +37,9 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
     ...byVersion,
     orNullConversions: functions.has('toUUIDOrNull'),
     formatRow: functions.has('formatRow'),
+    validUtf8: functions.has('isValidUTF8'),
+    // The settings only matter on a server that keeps unparsable messages (the error stream).
+    strictJsonInput: byVersion.kafkaErrorStream && wanted.every((name) => settings.has(name)),
   };
 }
 
@@ -52,7 +59,17 @@ export function degradations(features: ServerFeatures): string[] {
   if (!features.kafkaVirtualColumns) out.push(`${v} has no _topic/_partition/_offset columns: dead letters record the topic name but partition and offset 0.`);
   else if (!features.kafkaTimestamp) out.push(`${v} has no _timestamp column: dead letters have no Kafka timestamp.`);
   if (!features.lowCardinality) out.push(`${v} has no LowCardinality: small enumerations are stored as plain String.`);
-  if (!features.formatRow) out.push(`${v} has no formatRow: a rejected row is kept as tab-separated values, not JSON.`);
+  if (!features.formatRow) out.push(`${v} has no formatRow: a rejected row is kept as tab-separated values, not JSON, so \`kch dlq replay\` needs the stream's fixUp to turn it back into a message.`);
+  if (!features.strictJsonInput) {
+    out.push(`${v} reads JSON leniently: a missing field or a null becomes the type's default (0, ''), a number or true where text is expected becomes text, and an unknown field is ignored; such a message reaches the dead-letter table only when the result fails a check.`);
+  }
+  if (!features.validUtf8) out.push(`${v} has no isValidUTF8: text with invalid UTF-8 is stored as it came instead of going to the dead-letter table.`);
+  if (!detachesPermanently(features)) out.push(`${v} has no DETACH … PERMANENTLY: a stream paused with \`kch pause\` starts consuming again when the server restarts.`);
   if (features.major < 19) out.push(`${v} starts a new consumer group at the latest offset unless its config.xml has <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>: without it, events produced before the tables existed are skipped.`);
   return out;
+}
+
+/** `DETACH TABLE … PERMANENTLY` (20.5 and later): a detached table stays detached across restarts. */
+export function detachesPermanently(features: Pick<ServerFeatures, 'major' | 'minor'>): boolean {
+  return features.major > 20 || (features.major === 20 && features.minor >= 5);
 }

@@ -29,7 +29,31 @@ export interface ServerFeatures {
   readonly orNullConversions: boolean;
   /** formatRow('JSONEachRow', …) to keep a readable copy of a rejected row. */
   readonly formatRow: boolean;
+  /**
+   * The JSON input settings of `strictJsonSettings` (input_format_force_null_for_omitted_fields is
+   * the newest): a missing field, a null, an unknown field, a number where text is expected or
+   * `true` where a number is become parse errors, kept byte for byte in the dead-letter table,
+   * instead of being read as a default value or as text.
+   */
+  readonly strictJsonInput: boolean;
+  /** isValidUTF8(): text with invalid UTF-8 fails the checks instead of being stored. */
+  readonly validUtf8: boolean;
 }
+
+/**
+ * Format settings of the Kafka-engine tables on servers with `strictJsonInput`. ClickHouse still
+ * reads a quoted number ("5") into a number column (no setting turns that off; the value is kept).
+ */
+export const strictJsonSettings: Readonly<Record<string, number>> = {
+  input_format_skip_unknown_fields: 0,
+  input_format_null_as_default: 0,
+  input_format_force_null_for_omitted_fields: 1,
+  input_format_json_read_numbers_as_strings: 0,
+  input_format_json_read_bools_as_numbers: 0,
+  input_format_json_read_bools_as_strings: 0,
+  input_format_json_read_objects_as_strings: 0,
+  input_format_json_read_arrays_as_strings: 0,
+};
 
 /** A current server: everything on. The default for `--dry-run` without a server. */
 export const currentServer: ServerFeatures = {
@@ -45,6 +69,8 @@ export const currentServer: ServerFeatures = {
   kafkaTimestamp: true,
   orNullConversions: true,
   formatRow: true,
+  strictJsonInput: true,
+  validUtf8: true,
 };
 
 /** Features implied by a version alone; detection refines those it can ask the server about. */
@@ -66,5 +92,7 @@ export function featuresForVersion(version: string): ServerFeatures {
     kafkaTimestamp: atLeast(19, 1),
     orNullConversions: atLeast(19, 0),
     formatRow: atLeast(20, 7),
+    strictJsonInput: atLeast(24, 3),
+    validUtf8: atLeast(19, 1),
   };
 }

@@ -1,3 +1,4 @@
+import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from './features.js';
 
 /**
@@ -22,6 +23,18 @@ export abstract class Field<T = unknown> {
   abstract check(column: string, features: ServerFeatures): string;
   /** Returns why a value is not acceptable, or undefined when it is. */
   abstract problem(value: unknown): string | undefined;
+  /** Whether a message may leave the field out (it then takes `defaultSql`). */
+  get optional(): boolean { return false; }
+  /** SQL literal an absent optional field takes; also the target column's DEFAULT, which rows older than the field get. */
+  get defaultSql(): string | undefined { return undefined; }
+  /**
+   * The same field, optional: absent or null, it takes `value`. A field added to a stream that
+   * already carries events needs one, or every message from a producer that does not send it yet
+   * is rejected.
+   */
+  withDefault(value: T): Field<T> {
+    return new DefaultedField(this, value);
+  }
 }
 
 const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -119,11 +132,13 @@ class DecimalField extends Field<number> {
 class TextField extends Field<string> {
   readonly kind = 'text';
   constructor(readonly maxLength: number) { super(); }
-  describe(): string { return `non-empty text, at most ${this.maxLength} bytes`; }
+  describe(): string { return `non-empty UTF-8 text, at most ${this.maxLength} bytes`; }
   inputType(): string { return 'String'; }
   targetType(): string { return 'String'; }
   toTarget(column: string): string { return column; }
-  check(column: string): string { return `length(${column}) BETWEEN 1 AND ${this.maxLength}`; }
+  check(column: string, f: ServerFeatures): string {
+    return `length(${column}) BETWEEN 1 AND ${this.maxLength}${f.validUtf8 ? ` AND isValidUTF8(${column})` : ''}`;
+  }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string' || value.length === 0) return 'must be non-empty text';
     return Buffer.byteLength(value) <= this.maxLength ? undefined : `must be at most ${this.maxLength} bytes`;
@@ -142,6 +157,37 @@ class OneOfField<const V extends string> extends Field<V> {
     return typeof value === 'string' && (this.values as readonly string[]).includes(value)
       ? undefined
       : `must be one of ${this.values.join(', ')}`;
+  }
+}
+
+/**
+ * An optional field. On a server with strict JSON input its Kafka column is Nullable, so that an
+ * absent or null value is told apart from a real one and replaced by the default in the view; on
+ * older servers an absent value is the type's default (0, '') and must pass the field's check.
+ */
+class DefaultedField<T> extends Field<T> {
+  readonly kind: string;
+  constructor(readonly inner: Field<T>, readonly fallback: T) {
+    super();
+    this.kind = inner.kind;
+  }
+  override get optional(): boolean { return true; }
+  override get defaultSql(): string {
+    if (typeof this.fallback === 'number') return String(this.fallback);
+    if (typeof this.fallback === 'string') return quote(this.fallback);
+    throw new KchError(ErrorCodes.DEFINITION, `a field default must be a number or a string, got ${JSON.stringify(this.fallback)}`);
+  }
+  describe(): string { return `${this.inner.describe()}; ${JSON.stringify(this.fallback)} when absent`; }
+  inputType(f: ServerFeatures): string { return f.strictJsonInput ? `Nullable(${this.inner.inputType(f)})` : this.inner.inputType(f); }
+  targetType(f: ServerFeatures): string { return this.inner.targetType(f); }
+  toTarget(column: string, f: ServerFeatures): string {
+    return this.inner.toTarget(f.strictJsonInput ? `ifNull(${column}, ${this.defaultSql})` : column, f);
+  }
+  check(column: string, f: ServerFeatures): string {
+    return f.strictJsonInput ? `isNull(${column}) OR (${this.inner.check(column, f)})` : this.inner.check(column, f);
+  }
+  problem(value: unknown): string | undefined {
+    return value === undefined || value === null ? undefined : this.inner.problem(value);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ServerFeatures } from './features.js';
+import { strictJsonSettings, type ServerFeatures } from './features.js';
 import type { StreamDefinition } from './stream.js';
 
 /**
@@ -91,7 +91,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     database: target.database,
     table: stream.target,
     columns: [
-      ...fields.map(([name, field]) => ({ name, type: field.targetType(features) })),
+      ...fields.map(([name, field]) => ({ name, type: field.targetType(features), ...(field.defaultSql === undefined ? {} : { default: field.defaultSql }) })),
       { name: 'processing_time', type: 'DateTime', default: 'now()' },
     ],
     partitionBy: stream.partitionBy,
@@ -135,6 +135,9 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     settings.kafka_skip_broken_messages = 1_000_000;
   }
   if (features.kafkaFlushInterval) settings.kafka_flush_interval_ms = 1000;
+  // Without these, ClickHouse turns a missing field or a null into 0 or '', a number into text and
+  // drops unknown fields: messages that cannot become the row they claim to be would pass.
+  if (features.strictJsonInput) Object.assign(settings, strictJsonSettings);
 
   const kafkaTable: CreateKafkaTable = {
     kind: 'create-kafka-table',
