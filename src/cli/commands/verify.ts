@@ -34,7 +34,8 @@ export const verifyCommand = defineCommand({
     const badRatio = resolved.number(options.verifyBadRatio) ?? 0;
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio (VERIFY_BAD_RATIO) must be between 0 and 1, got ${badRatio}`);
     const timeoutMs = resolved.duration(options.verifyTimeout) ?? 120_000;
-    const client = clickhouseFrom(resolved);
+    // Every query names its database: the client's own stays 'default', which always exists.
+    const client = clickhouseFrom(resolved, 'default');
     try {
       const report = await runVerify({
         bootstrap: resolved.requireString(options.kafkaBrokers),
