@@ -100,7 +100,10 @@ test('bad messages land in the dead-letter table while good ones keep flowing', 
   const good = new EventSource(77).next().event;
   const notJson = 'this is not json {';
   const wrongType = pythonJson({ ...new EventSource(78).next().event, quantity: 'many' });
-  const outOfRange = { ...new EventSource(79).next().event, event_type: 'stock_movement', warehouse: 'Луна' };
+  const movements = new EventSource(79);
+  let movement = movements.next();
+  while (movement.stream.name !== 'warehouse') movement = movements.next();
+  const outOfRange = { ...movement.event, warehouse: 'Луна' };
   await producer.send([
     { topic: `${prefix}warehouse`, value: notJson },
     { topic: `${prefix}warehouse`, value: JSON.stringify(outOfRange) },
