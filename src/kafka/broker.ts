@@ -11,6 +11,7 @@ import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkPortFree } from '../host/ports.js';
 import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
@@ -73,7 +74,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const kafkaDir = resolve(options.dataDir, 'kafka');
   const paths = brokerPaths(kafkaDir);
   await ensureWritableFolder(kafkaDir, 'data folder', 'data-dir');
-  await checkNotRunning(paths.pidFile, kafkaDir);
+  await checkNotRunning(paths.pidFile, kafkaDir, log);
   await checkPortFree(options.host, options.port, 'kafka-port');
   await checkPortFree(controllerHostFor(options.host), options.controllerPort, 'kafka-controller-port');
   const runtime = options.runtime ?? await ensureKafkaRuntime({ cacheDir: options.cacheDir, log });
@@ -111,7 +112,8 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   // detached JVM would outlive it holding the ports: ask it to shut down on our way out.
   const killOnExit = (): void => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } };
   process.on('exit', killOnExit);
-  const pidFileWritten = writeFile(paths.pidFile, `${pid}\n`);
+  // The JVM's pid, then ours: a broker whose kch kafka died (kill -9) can be told from a live one.
+  const pidFileWritten = writeFile(paths.pidFile, `${pid} ${process.pid}\n`);
   const exited = new Promise<number | null>((resolveExit) => {
     // 'close' rather than 'exit': by then its last output lines have reached us too.
     child.once('close', (code, signal) => resolveExit(code ?? (signal ? null : 0)));
@@ -466,11 +468,20 @@ function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 
-/** A second broker on the same data would fail deep inside Kafka; say so plainly instead. */
-async function checkNotRunning(pidFile: string, kafkaDir: string): Promise<void> {
+/**
+ * A second broker on the same data would fail deep inside Kafka; say so plainly instead. A broker
+ * whose own `kch kafka` died (kill -9, OOM) keeps running detached in its process group, holding
+ * the ports and the data: nobody would ever stop it, and a supervisor restarting `kch kafka` would
+ * fail on it forever. That orphan is shut down cleanly (SIGTERM, SIGKILL after a deadline) and its
+ * place taken.
+ */
+async function checkNotRunning(pidFile: string, kafkaDir: string, log: Logger): Promise<void> {
   let pid: number;
+  let owner: number | undefined;
   try {
-    pid = Number((await readFile(pidFile, 'utf8')).trim());
+    const [jvm, parent] = (await readFile(pidFile, 'utf8')).trim().split(/\s+/).map(Number);
+    pid = jvm ?? Number.NaN;
+    owner = parent;
   } catch {
     return;
   }
@@ -478,7 +489,35 @@ async function checkNotRunning(pidFile: string, kafkaDir: string): Promise<void>
     await rm(pidFile, { force: true });
     return;
   }
+  if (owner !== undefined && Number.isSafeInteger(owner) && owner > 0 && !isAlive(owner)) {
+    log.warn(`a Kafka broker (pid ${pid}) left running by a kch kafka that is gone (pid ${owner}) holds ${kafkaDir}: shutting it down before starting`);
+    await stopOrphan(pid, log);
+    await rm(pidFile, { force: true });
+    return;
+  }
   throw new KchError(ErrorCodes.DATA_DIR_LOCKED, `a Kafka broker (pid ${pid}) is already running on ${kafkaDir}; stop it first, or use another --data-dir`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** SIGTERM (a controlled shutdown), then SIGKILL to its group after STOP_TIMEOUT_MS. Not our child: poll. */
+async function stopOrphan(pid: number, log: Logger): Promise<void> {
+  const started = performance.now();
+  signalProcess(pid, 'SIGTERM');
+  while (isAlive(pid) && performance.now() - started < STOP_TIMEOUT_MS) await sleep(100);
+  if (isAlive(pid)) {
+    log.warn(`Kafka (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`);
+    try { process.kill(-pid, 'SIGKILL'); } catch { signalProcess(pid, 'SIGKILL'); }
+    while (isAlive(pid)) await sleep(100);
+  }
+  log.info(`the orphaned broker stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Alive, and (where /proc tells us) really a Kafka JVM rather than a reused pid. */
