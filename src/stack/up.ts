@@ -78,7 +78,9 @@ export async function runStack(options: StackOptions): Promise<number> {
     for (;;) {
       const { code, signal } = await s.process.exited;
       if (stopping.value) return;
-      const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      // A service that exits on its own says why in its last line (one clear line, by design).
+      const why = signal ? '' : s.process.lastLines().split('\n').filter((line) => line.trim() !== '').pop();
+      const reason = signal ? `killed by ${signal}` : `exited with code ${code}${why ? ` (${why.trim()})` : ''}`;
       const pause = s.policy.crashed(Date.now());
       if (pause === undefined) {
         s.failed = true;
@@ -89,6 +91,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       await delay(pause, undefined, { ref: false });
       if (stopping.value) return;
       s.process.start();
+      log.info(`${s.process.spec.name} restarted (pid ${s.process.pid})`);
     }
   };
 
