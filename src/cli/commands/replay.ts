@@ -1,0 +1,54 @@
+import type { OptionSpec } from '../../config/options.js';
+import { ErrorCodes, KchError } from '../../errors.js';
+import { parseReplayFrom, replayStream } from '../../ops/replay.js';
+import { defineCommand } from '../command.js';
+import { onlyStream, opsOptions, withOps } from './pause.js';
+
+const from: OptionSpec = { flag: 'from', type: 'string', description: 'Where to read again from: an ISO time (2026-01-31T10:00:00Z), an offset on every partition (1200), or per partition (0:1200,1:900).' };
+const dedupe: OptionSpec = {
+  flag: 'dedupe', type: 'boolean',
+  description: 'Once the range is read again, delete the copies: rows written since the replay whose event_id was there before it, and dead letters read twice.',
+};
+const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '2m', description: 'How long to wait for the consumer group to empty and, with --dedupe, for the range to be read again.' };
+
+export const replayCommand = defineCommand({
+  name: 'replay',
+  summary: 'Consume a stream again from a time or an offset (moves its group\'s offsets while paused)',
+  args: '<stream> --from <ISO time | offset>',
+  details: [
+    'Pauses the stream, waits for its consumer group to empty (ClickHouse does not leave the group:',
+    'its member times out, 10 s on the embedded server), commits the new offsets (by time: the first',
+    'message at or after it, ListOffsets), says how many messages will be read again, and resumes.',
+    'A stream that was paused stays paused. Without --dedupe the target gets a second copy of every',
+    'event in the range; --dedupe deletes those copies once they are written (see README).',
+  ].join('\n'),
+  options: [...opsOptions, from, dedupe, waitFor],
+  allowPositionals: true,
+  async run({ options: resolved, log, signal, out }) {
+    const fromText = resolved.string(from);
+    if (!fromText) throw new KchError(ErrorCodes.USAGE, 'say where to replay from: --from 2026-01-31T10:00:00Z, --from 1200 or --from 0:1200,1:900');
+    const start = parseReplayFrom(fromText);
+    return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
+      const o = objects!;
+      const result = await replayStream(ctx, o, {
+        from: start,
+        dedupe: resolved.boolean(dedupe),
+        timeoutMs: resolved.duration(waitFor) ?? 120_000,
+        signal,
+        onPlan: (plan) => {
+          const total = plan.reduce((sum, p) => sum + p.reread, 0n);
+          out(`${o.stream.name}: ${total} message(s) will be read again (${plan.map((p) => `partition ${p.partition}: ${p.from}..${p.committed}`).join(', ')})\n`);
+        },
+      });
+      const group = `group ${o.group} emptied after ${(result.waitedForGroupMs / 1000).toFixed(1)} s`;
+      if (result.stayedPaused) {
+        out(`offsets moved (${group}); ${o.stream.name} stays paused: kch resume ${o.stream.name} reads them again\n`);
+      } else if (result.removed) {
+        out(`replayed ${result.reread} message(s) of ${o.stream.name} (${group}); removed ${result.removed.rows} duplicate row(s) from ${o.target} and ${result.removed.deadLetters} duplicate dead letter(s)\n`);
+      } else {
+        out(`replaying ${result.reread} message(s) of ${o.stream.name} (${group}); ${o.stream.name} is consuming again\n`);
+      }
+      return 0;
+    });
+  },
+});

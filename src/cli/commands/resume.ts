@@ -1,0 +1,33 @@
+import type { OptionSpec } from '../../config/options.js';
+import { resumeStream } from '../../ops/pause.js';
+import { defineCommand } from '../command.js';
+import { onlyStream, opsOptions, withOps } from './pause.js';
+
+const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for the consumer to get its partitions again (0: do not wait).' };
+
+export const resumeCommand = defineCommand({
+  name: 'resume',
+  summary: 'Restart a paused stream\'s consumption from its committed offsets',
+  args: '<stream>',
+  details: [
+    'Attaches the stream\'s Kafka-engine table again; its consumer rejoins the group and reads on',
+    'from the offsets committed when it was paused, so nothing is lost or read twice. Waits until',
+    'the consumer holds the topic\'s partitions (a pause shorter than the consumer session, 10 s for',
+    'the embedded server, first waits for the old member to time out).',
+  ].join('\n'),
+  options: [...opsOptions, waitFor],
+  allowPositionals: true,
+  async run({ options: resolved, log, signal, out }) {
+    return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
+      const o = objects!;
+      const result = await resumeStream(ctx, o, { waitMs: resolved.duration(waitFor) ?? 60_000, signal });
+      if (result.already) {
+        out(`${o.stream.name} is consuming already\n`);
+      } else {
+        const consuming = result.consumingAfterMs === undefined ? '' : `; consuming again after ${(result.consumingAfterMs / 1000).toFixed(1)} s`;
+        out(`resumed ${o.stream.name}: ${o.kafkaTable} attached in ${(result.ms / 1000).toFixed(2)} s${consuming}\n`);
+      }
+      return 0;
+    });
+  },
+});

@@ -1,0 +1,71 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { options, type OptionSpec } from '../../config/options.js';
+import { ErrorCodes, KchError } from '../../errors.js';
+import { streamNamed } from '../../ops/context.js';
+import { judge, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
+import { streams } from '../../pipeline/streams/index.js';
+import { defineCommand } from '../command.js';
+import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
+import { opsOptions } from './pause.js';
+
+const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'Print JSON (one object; with --watch, one line per look).' };
+const watch: OptionSpec = { flag: 'watch', short: 'w', type: 'boolean', description: 'Look again every --window until Ctrl-C.' };
+const window: OptionSpec = {
+  flag: 'window', type: 'duration', default: '2s',
+  description: 'Time between the two looks health is judged from (a lag with no commit in between is a stopped consumer).',
+};
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'Each stream\'s consumption, lag per partition, rows, rate, freshness, parts, dead letters; exit 1 when unhealthy',
+  args: '[stream]',
+  details: [
+    'Looks twice, --window apart: Kafka (reachable, consumer group state, committed and end offset',
+    'per partition) and ClickHouse (reachable, version, the Kafka table attached or detached,',
+    'system.kafka_consumers on 23.8+, rows, rows written in the last minute, the newest row\'s age,',
+    'active parts, dead letters). Exit code 1 when Kafka or ClickHouse does not answer, a stream has',
+    'no Kafka table, its consumer stopped (lag and no commit between the looks) or it falls behind',
+    '(lag grew by more than was produced meanwhile). A paused stream is not unhealthy.',
+  ].join('\n'),
+  options: [...opsOptions, options.kafkaBrokersForClickhouse, json, watch, window],
+  allowPositionals: true,
+  async run({ options: resolved, signal, out }) {
+    const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
+    const windowMs = resolved.duration(window) ?? 2000;
+    if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, '--window must be 0 or more');
+    const client = clickhouseFrom(resolved);
+    const sources: StatusSources = {
+      client,
+      clickhouseUrl: resolved.requireString(options.clickhouseUrl),
+      bootstrap: resolved.requireString(options.kafkaBrokers),
+      target: pipelineTargetFrom(resolved),
+      streams: only,
+    };
+    const print = (report: StatusReport, again: boolean): void => {
+      if (resolved.boolean(json)) out(`${JSON.stringify(report, null, again ? undefined : 2)}\n`);
+      else out(`${again && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderStatus(report)}${again ? `(every ${windowMs / 1000} s, Ctrl-C to stop)\n` : ''}`);
+    };
+    const wait = async (): Promise<boolean> => {
+      try {
+        await delay(windowMs, undefined, { signal });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      let previous = await snapshot(sources);
+      if (!(await wait())) return previous.healthy ? 0 : 1;
+      let report = judge(await snapshot(sources), windowMs > 0 ? previous : undefined);
+      print(report, resolved.boolean(watch));
+      while (resolved.boolean(watch) && (await wait())) {
+        previous = report;
+        report = judge(await snapshot(sources), previous);
+        print(report, true);
+      }
+      return report.healthy ? 0 : 1;
+    } finally {
+      await client.close();
+    }
+  },
+});

@@ -1,0 +1,346 @@
+/**
+ * `kch status`: where each stream stands — consuming or paused, its consumer group, per-partition
+ * committed offset, end offset and lag, rows, ingest rate, freshness, parts and dead letters — and
+ * whether the broker and ClickHouse answer. Health needs two looks some seconds apart: a lag alone
+ * says nothing, a lag with no offset committed in between says the consumer stopped.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { isKchError, messageOf } from '../errors.js';
+import { committedOffsets, listEndOffsets, waitForKafka } from '../kafka/admin.js';
+import type { PipelineTarget } from '../pipeline/plan.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
+import { objectsOf, type StreamObjects } from './context.js';
+import { brokerGeneration, describeGroups } from './group.js';
+import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
+import { literal, rows } from './sql.js';
+
+export interface PartitionStatus {
+  readonly partition: number;
+  /** Null when the group never committed on this partition. */
+  readonly committed: number | null;
+  readonly end: number;
+  readonly lag: number;
+}
+
+/** One consumer of a Kafka table, from system.kafka_consumers (ClickHouse 23.8+). */
+export interface ConsumerStatus {
+  readonly id: string;
+  readonly partitions: readonly number[];
+  readonly lastPoll: string | null;
+  readonly lastCommit: string | null;
+  readonly messagesRead: number;
+  readonly lastException: string | null;
+  readonly lastExceptionAt: string | null;
+}
+
+export type Health = 'ok' | 'paused' | 'unhealthy';
+
+export interface StreamStatus {
+  readonly name: string;
+  readonly topic: string;
+  readonly group: string;
+  readonly kafkaTable: string;
+  readonly target: string;
+  readonly deadLetter: string;
+  readonly consumption: Consumption | 'unknown';
+  /** The broker's view of the consumer group: STABLE, EMPTY, PREPARING_REBALANCE, … */
+  readonly groupState: string | null;
+  readonly groupMembers: number | null;
+  readonly partitions: readonly PartitionStatus[];
+  /** Sum over partitions; null when Kafka did not answer. */
+  readonly lag: number | null;
+  readonly rows: number | null;
+  /** Rows written in the last minute, per second. */
+  readonly rowsPerSecond: number | null;
+  /** Seconds since the newest row was written; null when the table is empty. */
+  readonly freshnessSeconds: number | null;
+  /** Active parts of the target table. */
+  readonly parts: number | null;
+  readonly deadLetters: number | null;
+  /** Dead letters not replayed yet. */
+  readonly deadLettersPending: number | null;
+  /** Null when the server has no system.kafka_consumers. */
+  readonly consumers: readonly ConsumerStatus[] | null;
+  readonly health: Health;
+  readonly problems: readonly string[];
+}
+
+export interface ServiceStatus {
+  readonly reachable: boolean;
+  readonly address: string;
+  readonly version?: string;
+  readonly detail?: string;
+  readonly error?: string;
+}
+
+export interface StatusReport {
+  readonly at: string;
+  readonly healthy: boolean;
+  readonly kafka: ServiceStatus;
+  readonly clickhouse: ServiceStatus;
+  readonly streams: readonly StreamStatus[];
+  /** Seconds between the two looks health was judged from (0: one look, no trend). */
+  readonly windowSeconds: number;
+}
+
+export interface StatusSources {
+  readonly client: ClickHouseClient;
+  readonly clickhouseUrl: string;
+  readonly bootstrap: string;
+  readonly target: PipelineTarget;
+  readonly streams: readonly StreamDefinition[];
+}
+
+/** One look at everything, without judging it (see `judge`). */
+export async function snapshot(sources: StatusSources): Promise<StatusReport> {
+  const objects = sources.streams.map((s) => objectsOf(s, sources.target));
+  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
+  const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
+  const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
+  const kafkaFailed = typeof fromKafka === 'string';
+  const streams = objects.map((o): StreamStatus => {
+    const k = fromKafka && !kafkaFailed ? fromKafka.get(o.stream.name) : undefined;
+    const c = fromClickHouse?.get(o.stream.name);
+    return {
+      name: o.stream.name,
+      topic: o.topic,
+      group: o.group,
+      kafkaTable: o.kafkaTable,
+      target: o.target,
+      deadLetter: o.deadLetter,
+      consumption: c?.consumption ?? 'unknown',
+      groupState: k?.groupState ?? null,
+      groupMembers: k?.groupMembers ?? null,
+      partitions: k?.partitions ?? [],
+      lag: k ? k.partitions.reduce((sum, p) => sum + p.lag, 0) : null,
+      rows: c?.rows ?? null,
+      rowsPerSecond: c?.rowsPerSecond ?? null,
+      freshnessSeconds: c?.freshnessSeconds ?? null,
+      parts: c?.parts ?? null,
+      deadLetters: c?.deadLetters ?? null,
+      deadLettersPending: c?.deadLettersPending ?? null,
+      consumers: c?.consumers ?? null,
+      health: 'ok',
+      problems: [],
+    };
+  });
+  return {
+    at: new Date().toISOString(),
+    healthy: true,
+    kafka: kafkaFailed ? { ...kafka, error: fromKafka } : kafka,
+    clickhouse,
+    streams,
+    windowSeconds: 0,
+  };
+}
+
+/**
+ * Judges `current`, comparing it with `previous` (an earlier look) when there is one:
+ * - a service that does not answer, or a stream without its Kafka table, is unhealthy;
+ * - a paused stream is not (someone paused it), whatever its lag;
+ * - a consuming stream is unhealthy when its lag is above 0 at both looks and no offset was
+ *   committed in between (its consumer stopped), or when its lag grew by more than what was
+ *   produced in between (it falls behind).
+ */
+export function judge(current: StatusReport, previous?: StatusReport): StatusReport {
+  const windowSeconds = previous ? Math.max(0, (Date.parse(current.at) - Date.parse(previous.at)) / 1000) : 0;
+  const streams = current.streams.map((s): StreamStatus => {
+    const problems: string[] = [];
+    const before = previous?.streams.find((p) => p.name === s.name);
+    if (!current.kafka.reachable || !current.clickhouse.reachable || current.kafka.error) {
+      problems.push(`cannot tell: ${!current.clickhouse.reachable ? 'ClickHouse' : 'Kafka'} does not answer`);
+    } else if (s.consumption === 'missing') {
+      problems.push(`no Kafka table ${s.kafkaTable}: run kch migrate`);
+    } else if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
+      const committedNow = committedSum(s);
+      const committedBefore = committedSum(before);
+      if (committedNow === committedBefore && !readingOn(s, before, current.at)) {
+        const why = s.consumers?.find((c) => c.lastException)?.lastException;
+        const group = s.groupState && s.groupState !== 'STABLE' ? `, group ${s.groupState}` : '';
+        problems.push(`consumer stopped: lag ${s.lag} and no offset committed in ${windowSeconds.toFixed(0)} s${group}${why ? `; last error: ${why}` : ''}`);
+      } else {
+        const produced = endSum(s) - endSum(before);
+        if (s.lag > before.lag && s.lag > produced) problems.push(`falling behind: lag grew from ${before.lag} to ${s.lag} in ${windowSeconds.toFixed(0)} s`);
+      }
+    }
+    const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
+    return { ...s, health, problems };
+  });
+  const healthy = current.kafka.reachable && !current.kafka.error && current.clickhouse.reachable && streams.every((s) => s.health !== 'unhealthy');
+  return { ...current, streams, healthy, windowSeconds };
+}
+
+/**
+ * Whether the table's consumer visibly works although nothing was committed between the looks (it
+ * commits after each block it wrote): it read more messages, or it holds partitions, polled within
+ * the last 10 s and had no error in the last minute. Needs system.kafka_consumers.
+ */
+function readingOn(s: StreamStatus, before: StreamStatus, at: string): boolean {
+  if (!s.consumers || !before.consumers) return false;
+  const read = (x: StreamStatus): number => (x.consumers ?? []).reduce((sum, c) => sum + c.messagesRead, 0);
+  if (read(s) > read(before)) return true;
+  const now = Date.parse(at);
+  return s.consumers.some((c) => c.partitions.length > 0
+    && c.lastPoll !== null && now - Date.parse(c.lastPoll) < 10_000
+    && (c.lastExceptionAt === null || now - Date.parse(c.lastExceptionAt) > 60_000));
+}
+
+function committedSum(s: StreamStatus): number {
+  return s.partitions.reduce((sum, p) => sum + (p.committed ?? 0), 0);
+}
+
+function endSum(s: StreamStatus): number {
+  return s.partitions.reduce((sum, p) => sum + p.end, 0);
+}
+
+function errorOf(error: unknown): string {
+  return isKchError(error) ? error.message : messageOf(error);
+}
+
+async function kafkaStatus(bootstrap: string): Promise<ServiceStatus> {
+  try {
+    const cluster = await waitForKafka(bootstrap, { timeoutMs: 3_000 });
+    const generation = await brokerGeneration(bootstrap).catch(() => undefined);
+    return {
+      reachable: true,
+      address: bootstrap,
+      ...(generation ? { version: generation } : {}),
+      detail: `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
+    };
+  } catch (error) {
+    return { reachable: false, address: bootstrap, error: errorOf(error) };
+  }
+}
+
+async function clickhouseStatus(client: ClickHouseClient, url: string): Promise<ServiceStatus> {
+  try {
+    const [row] = await rows<{ version: string; uptime: number | string }>(client, 'SELECT version() AS version, uptime() AS uptime');
+    return { reachable: true, address: url, version: row?.version ?? 'unknown', detail: `up ${formatSeconds(Number(row?.uptime ?? 0))}` };
+  } catch (error) {
+    return { reachable: false, address: url, error: errorOf(error) };
+  }
+}
+
+interface KafkaFacts {
+  readonly groupState: string;
+  readonly groupMembers: number;
+  readonly partitions: PartitionStatus[];
+}
+
+async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]): Promise<Map<string, KafkaFacts>> {
+  const topics = objects.map((o) => o.topic);
+  const [ends, groups, committed] = await Promise.all([
+    listEndOffsets(bootstrap, topics),
+    describeGroups(bootstrap, objects.map((o) => o.group)),
+    Promise.all(objects.map((o) => committedOffsets(bootstrap, o.group, [o.topic]))),
+  ]);
+  const out = new Map<string, KafkaFacts>();
+  objects.forEach((o, i) => {
+    const end = ends.get(o.topic) ?? new Map<number, bigint>();
+    const done = committed[i]?.get(o.topic) ?? new Map<number, bigint>();
+    const partitions = [...end].sort(([a], [b]) => a - b).map(([partition, e]): PartitionStatus => {
+      const c = done.get(partition);
+      // A group that never committed starts from the earliest offset (the table's default): all is lag.
+      return { partition, committed: c === undefined ? null : Number(c), end: Number(e), lag: Number(e - (c ?? 0n)) };
+    });
+    const group = groups.get(o.group);
+    out.set(o.stream.name, { groupState: group?.state ?? 'DEAD', groupMembers: group?.members.length ?? 0, partitions });
+  });
+  return out;
+}
+
+interface ClickHouseFacts {
+  readonly consumption: Consumption;
+  readonly rows: number | null;
+  readonly rowsPerSecond: number | null;
+  readonly freshnessSeconds: number | null;
+  readonly parts: number | null;
+  readonly deadLetters: number | null;
+  readonly deadLettersPending: number | null;
+  readonly consumers: ConsumerStatus[] | null;
+}
+
+async function clickhouseFacts(client: ClickHouseClient, database: string, objects: readonly StreamObjects[]): Promise<Map<string, ClickHouseFacts>> {
+  const ctx = { client };
+  const parts = new Map((await rows<{ table: string; parts: string | number }>(client,
+    `SELECT table, count() AS parts FROM system.parts WHERE database = ${literal(database)} AND active GROUP BY table`).catch(() => []))
+    .map((r) => [r.table, Number(r.parts)]));
+  const consumersTable = await hasSystemTable(ctx, 'kafka_consumers').catch(() => false);
+  const consumers = consumersTable ? await kafkaConsumers(client, database).catch(() => undefined) : undefined;
+  const out = new Map<string, ClickHouseFacts>();
+  for (const o of objects) {
+    const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
+    const [target] = await rows<{ rows: string | number; recent: string | number; age: string | number | null }>(client,
+      `SELECT count() AS rows, countIf(processing_time > now() - 60) AS recent, if(count() = 0, NULL, toInt64(now()) - toInt64(max(processing_time))) AS age FROM ${o.target}`).catch(() => []);
+    const [letters] = await rows<{ total: string | number; pending: string | number }>(client,
+      `SELECT count() AS total, countIf(replayed = 0) AS pending FROM ${o.deadLetter}`).catch(() => []);
+    out.set(o.stream.name, {
+      consumption,
+      rows: target ? Number(target.rows) : null,
+      rowsPerSecond: target ? Math.round((Number(target.recent) / 60) * 10) / 10 : null,
+      freshnessSeconds: target && target.age !== null ? Math.max(0, Number(target.age)) : null,
+      parts: parts.get(split(o.target).table) ?? (target ? 0 : null),
+      deadLetters: letters ? Number(letters.total) : null,
+      deadLettersPending: letters ? Number(letters.pending) : null,
+      consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
+    });
+  }
+  return out;
+}
+
+async function kafkaConsumers(client: ClickHouseClient, database: string): Promise<Map<string, ConsumerStatus[]>> {
+  const found = await rows<{ table: string; id: string; partitions: number[]; poll: string | number; commit: string | number; read: string | number; error: string; errorAt: string | number }>(client,
+    `SELECT table, consumer_id AS id, assignments.partition_id AS partitions, toUnixTimestamp(last_poll_time) AS poll, toUnixTimestamp(last_commit_time) AS commit,
+            num_messages_read AS read, exceptions.text[-1] AS error, toUnixTimestamp(exceptions.time[-1]) AS errorAt
+     FROM system.kafka_consumers WHERE database = ${literal(database)}`);
+  const out = new Map<string, ConsumerStatus[]>();
+  const when = (seconds: string | number): string | null => (Number(seconds) > 0 ? new Date(Number(seconds) * 1000).toISOString() : null);
+  for (const r of found) {
+    const list = out.get(r.table) ?? [];
+    list.push({ id: r.id, partitions: r.partitions.map(Number), lastPoll: when(r.poll), lastCommit: when(r.commit), messagesRead: Number(r.read), lastException: r.error || null, lastExceptionAt: r.error ? when(r.errorAt) : null });
+    out.set(r.table, list);
+  }
+  return out;
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
+}
+
+/** The report as a screen of text: services, one line per stream, partitions, problems. */
+export function renderStatus(report: StatusReport): string {
+  const lines: string[] = [];
+  const service = (name: string, s: ServiceStatus): string =>
+    `${name.padEnd(11)}${s.reachable && !s.error ? 'up  ' : 'DOWN'}  ${s.address}${s.version ? `  ${name === 'kafka' ? 'Kafka ' : 'ClickHouse '}${s.version}` : ''}${s.detail ? `  (${s.detail})` : ''}${s.error ? `\n           ${s.error}` : ''}`;
+  lines.push(service('kafka', report.kafka), service('clickhouse', report.clickhouse), '');
+  const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));
+  const header = ['STREAM', 'STATE', 'HEALTH', 'GROUP', 'LAG', 'ROWS', 'ROWS/S', 'NEWEST', 'PARTS', 'DEAD LETTERS'];
+  const table = report.streams.map((s) => [
+    s.name,
+    s.consumption,
+    s.health,
+    s.groupState === null ? '?' : `${s.groupState.toLowerCase()} (${s.groupMembers})`,
+    n(s.lag),
+    n(s.rows),
+    s.rowsPerSecond === null ? '?' : String(s.rowsPerSecond),
+    s.freshnessSeconds === null ? '-' : `${formatSeconds(s.freshnessSeconds)} ago`,
+    n(s.parts),
+    s.deadLetters === null ? '?' : `${n(s.deadLetters)} (${n(s.deadLettersPending)} pending)`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  lines.push(line(header), ...table.map(line), '');
+  for (const s of report.streams) {
+    if (s.partitions.length > 0) {
+      lines.push(`${s.name}: ${s.partitions.map((p) => `p${p.partition} ${p.committed ?? '-'}/${p.end} lag ${p.lag}`).join(', ')}  (committed/end, group ${s.group})`);
+    }
+    const consumer = s.consumers?.[0];
+    if (consumer?.lastException) lines.push(`${s.name}: last consumer error: ${consumer.lastException.split('\n')[0]}`);
+    for (const problem of s.problems) lines.push(`${s.name}: ${problem}`);
+  }
+  lines.push(report.healthy ? 'healthy' : 'UNHEALTHY');
+  return `${lines.join('\n')}\n`;
+}
