@@ -21,6 +21,7 @@ import type { Logger } from '../../log.js';
 import { parseByteSize } from './byte-size.js';
 import { lockDataDir } from './data-dir.js';
 import { createRequestHandler } from './handler.js';
+import { startKafkaWatch } from './kafka-watch.js';
 import { Engine } from './session.js';
 
 export interface EmbeddedClickHouseOptions {
@@ -131,6 +132,8 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
     log,
     stopping: () => stopping,
   }));
+  // A Kafka table that cannot write (full disk, read-only folder) is otherwise silent.
+  const kafkaWatch = startKafkaWatch(engine, log, lock.dir);
 
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -144,6 +147,7 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
     stop: () => {
       stopped ??= (async () => {
         stopping = true;
+        await kafkaWatch.stop();
         const closed = closeServer(server);
         server.closeIdleConnections();
         const grace = options.stopGraceMs ?? 30_000;
