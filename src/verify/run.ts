@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
+import { ConsumerWatch, KAFKA_CONSUMERS_QUERY, describeConsumerEvent, type ConsumerRow } from '../clickhouse/kafka-consumers.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { dueEvents } from '../generator/pacing.js';
 import { listEndOffsets, waitForKafka } from '../kafka/admin.js';
@@ -103,6 +104,23 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   let lastNewArrival = Date.now();
   let previousPoll = startedAt;
   let polls = 0;
+  // Why events stop arriving, when the server can say (system.kafka_consumers, 23.8+).
+  const consumers = new ConsumerWatch(30_000);
+  let consumersKnown = true;
+  const watchConsumers = async (): Promise<void> => {
+    if (!consumersKnown) return;
+    try {
+      const result = await client.query({ query: `${KAFKA_CONSUMERS_QUERY} WHERE database = '${options.database}'`, format: 'JSONEachRow' });
+      for (const event of consumers.update(await result.json<ConsumerRow>(), Date.now())) {
+        const line = `ClickHouse: ${describeConsumerEvent(event)}`;
+        if (event.kind === 'resumed') log.info(line);
+        else log.warn(line);
+      }
+    } catch (error) {
+      const mapped = toKchError(error, options.clickhouseUrl);
+      if (!mapped.retriable) consumersKnown = false;
+    }
+  };
   const observe = async (): Promise<void> => {
     const pollEvery = options.pollIntervalMs ?? 500;
     while (!stopObserving.signal.aborted && !signal.aborted) {
@@ -117,6 +135,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
         if (polls % 4 === 0 || stalled) {
           for (const seq of (await observer.deadLetterCounts()).keys()) ledger.deadLetter(seq);
         }
+        if (polls % 6 === 0) await watchConsumers();
         if (fresh > 0 || stalled) lastNewArrival = pollStart;
         previousPoll = pollStart;
         polls += 1;
