@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { topicOf } from '../pipeline/plan.js';
 import { assertEvent } from '../pipeline/stream.js';
+import { BadMessages, badKinds, type BadKind } from './bad-messages.js';
 import { EventSource } from './mix.js';
 import { describePace, dueEvents, seedPauseMs, type Pace } from './pacing.js';
 
@@ -21,9 +22,11 @@ export interface GenerateOptions {
   readonly log: Logger;
   /** Batches sent at once at high rates. @default 4 */
   readonly inFlight?: number;
-  /** Events per batch at high rates. @default 2000 */
+  /** Events per batch at high rates. @default 2000 (500 with a bad ratio) */
   readonly batchSize?: number;
   readonly clock?: () => Date;
+  /** Share of messages made malformed on purpose (0..1), one kind of each in turn. @default 0 */
+  readonly badRatio?: number;
 }
 
 export interface GenerateReport {
@@ -34,6 +37,8 @@ export interface GenerateReport {
   readonly elapsedMs: number;
   /** Why it stopped. */
   readonly stoppedBy: 'count' | 'duration' | 'signal';
+  /** Of `total`, the malformed messages acknowledged, per kind (all 0 without a bad ratio). */
+  readonly malformed: Readonly<Record<BadKind, number>>;
 }
 
 /**
@@ -46,6 +51,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   const clock = options.clock ?? (() => new Date());
   const started = Date.now();
   const acknowledged: Record<string, number> = {};
+  const bad = options.badRatio ? new BadMessages(options.seed, options.badRatio) : undefined;
+  const malformed = Object.fromEntries(badKinds.map((kind) => [kind, 0])) as Record<BadKind, number>;
   let made = 0;
   let total = 0;
   let bytes = 0;
@@ -53,7 +60,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   let loggedAt = 0;
   const limit = options.count ?? Number.POSITIVE_INFINITY;
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
-  const batchSize = pace.kind === 'seed' ? 1 : (options.batchSize ?? 2000);
+  // Smaller batches with malformed messages: oversized ones would push a batch past Kafka's 1 MB.
+  const batchSize = pace.kind === 'seed' ? 1 : (options.batchSize ?? (bad ? 500 : 2000));
   const inFlightMax = pace.kind === 'seed' ? 1 : (options.inFlight ?? 4);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -83,8 +91,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
     loggedAt = total;
   };
 
-  const dispatch = (batch: { topic: string; value: Buffer }[]): void => {
+  const dispatch = (batch: { topic: string; value: Buffer }[], kinds: (BadKind | undefined)[]): void => {
     const sending = sink.send(batch).then(() => {
+      for (const kind of kinds) if (kind) malformed[kind] += 1;
       for (const message of batch) {
         acknowledged[message.topic] = (acknowledged[message.topic] ?? 0) + 1;
         bytes += message.value.length;
@@ -109,14 +118,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
     }
     wanted = Math.min(wanted, limit - made);
     const batch: { topic: string; value: Buffer }[] = [];
+    const kinds: (BadKind | undefined)[] = [];
     const now = clock();
     for (let i = 0; i < wanted; i++) {
       const { stream, event } = source.next(now);
       assertEvent(stream, event);
-      batch.push({ topic: topicOf(stream, options), value: Buffer.from(JSON.stringify(event)) });
+      const broken = bad?.next(stream, event);
+      batch.push({ topic: topicOf(stream, options), value: broken ? broken.value : Buffer.from(JSON.stringify(event)) });
+      kinds.push(broken?.kind);
     }
     made += batch.length;
-    dispatch(batch);
+    dispatch(batch, kinds);
     if (inFlight.size >= inFlightMax) await Promise.race(inFlight);
     if (pace.kind === 'seed') {
       await Promise.all(inFlight);
@@ -126,7 +138,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   await Promise.all(inFlight);
   if (failure) throw failure;
   const elapsedMs = Date.now() - started;
-  return { acknowledged, total, bytes, elapsedMs, stoppedBy: stoppedBy ?? 'signal' };
+  return { acknowledged, total, bytes, elapsedMs, stoppedBy: stoppedBy ?? 'signal', malformed };
 }
 
 async function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
