@@ -109,6 +109,10 @@ export const options = {
     flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',
     description: 'Partitions for topics the generator creates when they are missing.',
   }),
+  badRatio: option({
+    flag: 'bad-ratio', env: 'GENERATOR_BAD_RATIO', type: 'number', default: '0',
+    description: 'Share of generated messages made malformed on purpose (0..1): invalid JSON, wrong type, missing field, invalid UTF-8, out of range, oversized, in turn; deterministic with --seed.',
+  }),
   verifyCount: option({
     flag: 'count', env: 'VERIFY_COUNT', type: 'integer', default: '100000',
     description: 'Events `kch verify` produces (both streams, 70/30 like the generator).',
