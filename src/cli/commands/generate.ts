@@ -15,9 +15,10 @@ export const generateCommand = defineCommand({
   details: [
     'Seed-faithful by default: one event every 0.5–1.5 s, a log line every 10 events.',
     'Creates missing topics with --partitions. An event counted as sent was acknowledged by Kafka;',
-    'on Ctrl-C it stops making events and waits for those in flight.',
+    'on Ctrl-C it stops making events and waits for those in flight. --bad-ratio mixes in malformed',
+    'messages of every kind the dead-letter tables catch, counted apart in the summary line.',
   ].join('\n'),
-  options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.partitions, options.topicPrefix],
+  options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.partitions, options.topicPrefix, options.badRatio],
   async run({ options: resolved, log, signal, out }) {
     const bootstrap = resolved.requireString(options.kafkaBrokers);
     const pace = parsePace(resolved.string(options.rate) ?? 'seed');
@@ -28,6 +29,8 @@ export const generateCommand = defineCommand({
     const partitions = resolved.integer(options.partitions) ?? 1;
     if (partitions < 1) throw new KchError(ErrorCodes.USAGE, '--partitions must be at least 1');
     const topicPrefix = resolved.string(options.topicPrefix) ?? '';
+    const badRatio = resolved.number(options.badRatio) ?? 0;
+    if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);
 
     await waitForKafka(bootstrap, { timeoutMs: 60_000, signal });
     const topics = seedMix.map((m) => topicOf(m.stream, { topicPrefix }));
@@ -38,7 +41,7 @@ export const generateCommand = defineCommand({
     let report;
     try {
       report = await generate({
-        sink: producer, pace, seed, topicPrefix, log, signal,
+        sink: producer, pace, seed, topicPrefix, log, signal, badRatio,
         ...(count !== undefined ? { count } : {}),
         ...(durationMs !== undefined ? { durationMs } : {}),
       });
@@ -47,7 +50,9 @@ export const generateCommand = defineCommand({
     }
     const perTopic = Object.entries(report.acknowledged).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
     const seconds = report.elapsedMs / 1000;
-    out(`generated ${report.total} events acknowledged by Kafka (${perTopic}) in ${seconds.toFixed(1)} s, ${Math.round(report.total / Math.max(seconds, 0.001))} events/s, seed ${seed}\n`);
+    const malformed = Object.values(report.malformed).reduce((sum, n) => sum + n, 0);
+    const bad = badRatio > 0 ? `; ${malformed} of them malformed on purpose (${Object.entries(report.malformed).map(([kind, n]) => `${kind} ${n}`).join(', ')})` : '';
+    out(`generated ${report.total} events acknowledged by Kafka (${perTopic}) in ${seconds.toFixed(1)} s, ${Math.round(report.total / Math.max(seconds, 0.001))} events/s, seed ${seed}${bad}\n`);
     return 0;
   },
 });
