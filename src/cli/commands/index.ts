@@ -1,10 +1,15 @@
 import type { Command } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
+import { dlqCommand } from './dlq.js';
 import { dashboardCommand } from './dashboard.js';
 import { generateCommand } from './generate.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
+import { pauseCommand } from './pause.js';
 import { queryCommand } from './query.js';
+import { replayCommand } from './replay.js';
+import { resumeCommand } from './resume.js';
+import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
 
@@ -16,6 +21,11 @@ export const commands: readonly Command[] = [
   migrateCommand,
   generateCommand,
   queryCommand,
+  statusCommand,
+  pauseCommand,
+  resumeCommand,
+  replayCommand,
+  dlqCommand,
   dashboardCommand,
   verifyCommand,
 ];
