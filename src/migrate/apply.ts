@@ -4,6 +4,7 @@ import type { Statement } from '../pipeline/plan.js';
 import { objectName, render } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { detachedTables, viewQueryDiffers } from './view-query.js';
 
 export interface MigrationStep {
   readonly statement: Statement;
@@ -12,6 +13,8 @@ export interface MigrationStep {
   /** create: will be / was created; unchanged: exists as defined; drift: exists but differs. */
   readonly action: 'create' | 'unchanged' | 'drift';
   readonly drift: readonly string[];
+  /** The object exists but is detached (a stream paused by `kch pause`): left alone, not compared. */
+  readonly detached?: boolean;
 }
 
 export interface MigrationResult {
@@ -23,12 +26,15 @@ export interface MigrationResult {
 /** Compares the plan with the server: what would be created, what is there, what differs. */
 export async function diffPlan(client: ClickHouseClient, plan: readonly Statement[]): Promise<MigrationStep[]> {
   const byDatabase = new Map<string, Map<string, Existing> | undefined>();
+  const detachedBy = new Map<string, Set<string>>();
   const steps: MigrationStep[] = [];
   for (const statement of plan) {
     const sql = render(statement);
     const object = objectName(statement);
     if (!byDatabase.has(statement.database)) {
-      byDatabase.set(statement.database, (await databaseExists(client, statement.database)) ? await existingTables(client, statement.database) : undefined);
+      const exists = await databaseExists(client, statement.database);
+      byDatabase.set(statement.database, exists ? await existingTables(client, statement.database) : undefined);
+      detachedBy.set(statement.database, exists ? await detachedTables(client, statement.database) : new Set());
     }
     const tables = byDatabase.get(statement.database);
     const table = tableOf(statement);
@@ -38,10 +44,14 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
     }
     const existing = tables?.get(table);
     if (!existing) {
-      steps.push({ statement, sql, object, action: 'create', drift: [] });
+      if (detachedBy.get(statement.database)?.has(table)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], detached: true });
+      else steps.push({ statement, sql, object, action: 'create', drift: [] });
       continue;
     }
     const drift = driftOf(statement, existing);
+    if (statement.kind === 'create-materialized-view' && drift.length === 0 && (await viewQueryDiffers(client, statement.database, statement.view, sql))) {
+      drift.push('its query differs from the definition (a field, a check or a conversion changed)');
+    }
     steps.push({ statement, sql, object, action: drift.length ? 'drift' : 'unchanged', drift });
   }
   return steps;
@@ -59,6 +69,8 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
       log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
     } else if (step.action === 'drift') {
       log.warn(`${step.object} differs from its definition: ${step.drift.join('; ')}`);
+    } else if (step.detached) {
+      log.info(`${step.object} is detached (its stream is paused, kch resume): left as it is`);
     }
   }
   return {

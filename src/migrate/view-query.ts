@@ -1,0 +1,39 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+function literal(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The SELECT of a rendered `CREATE MATERIALIZED VIEW … AS\nSELECT …`. */
+export function selectOf(createView: string): string {
+  const at = createView.indexOf(' AS\n');
+  return at < 0 ? createView : createView.slice(at + 4);
+}
+
+/**
+ * Whether a view's stored query differs from the one its definition renders, or undefined when
+ * the server cannot tell (system.tables.as_select and formatQuerySingleLine are 23.x+). The
+ * server formats both, so spacing and parentheses do not count as a difference.
+ */
+export async function viewQueryDiffers(client: ClickHouseClient, database: string, view: string, createView: string): Promise<boolean | undefined> {
+  try {
+    const result = await client.query({
+      query: `SELECT formatQuerySingleLine(${literal(selectOf(createView))}) = as_select AS same FROM system.tables WHERE database = ${literal(database)} AND name = ${literal(view)}`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ same: number | boolean }>();
+    return row === undefined ? undefined : !Number(row.same);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tables detached (by kch pause) in a database, or an empty set where the server cannot list them (before 24.x). */
+export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string>> {
+  try {
+    const result = await client.query({ query: `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`, format: 'JSONEachRow' });
+    return new Set((await result.json<{ table: string }>()).map((r) => r.table));
+  } catch {
+    return new Set();
+  }
+}
