@@ -83,17 +83,35 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
   if (state === 'consuming') return { already: true, ms: 0, consumingAfterMs: undefined };
-  const before = new Set((await describeGroup(ctx.bootstrap, objects.group)).members.map((m) => m.id));
+  const before = await groupMembers(ctx, objects);
   const started = performance.now();
   await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
   const ms = performance.now() - started;
   if (!options.waitMs) return { already: false, ms, consumingAfterMs: undefined };
+  return { already: false, ms, consumingAfterMs: await waitForConsumer(ctx, objects, { ...options, waitMs: options.waitMs, before, started }) };
+}
+
+/** Ids of the group's members now (a consumer that appears later is a new one). */
+export async function groupMembers(ctx: OpsContext, objects: StreamObjects): Promise<Set<string>> {
+  return new Set((await describeGroup(ctx.bootstrap, objects.group)).members.map((m) => m.id));
+}
+
+/**
+ * Waits until the Kafka table's consumer holds the topic's partitions: system.kafka_consumers
+ * where the server has it, else a member not in `before` in a STABLE group. Returns the time
+ * since `started` (performance.now()).
+ */
+export async function waitForConsumer(
+  ctx: OpsContext,
+  objects: StreamObjects,
+  options: { waitMs: number; signal?: AbortSignal; before: ReadonlySet<string>; started: number },
+): Promise<number> {
   const consumers = await hasSystemTable(ctx, 'kafka_consumers');
-  const deadline = started + options.waitMs;
+  const deadline = options.started + options.waitMs;
   for (;;) {
-    if (await isConsuming(ctx, objects, consumers, before)) return { already: false, ms, consumingAfterMs: performance.now() - started };
+    if (await isConsuming(ctx, objects, consumers, options.before)) return performance.now() - options.started;
     if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached again but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
+      throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
     }
     await delay(250, undefined, options.signal ? { signal: options.signal } : undefined);
   }

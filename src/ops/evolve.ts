@@ -1,0 +1,178 @@
+/**
+ * Schema evolution of a running stream: when its definition gains a field, or a check or a
+ * conversion changes, the target table gets the new columns and the Kafka table and views are
+ * made again — without losing or repeating an event.
+ *
+ * 1. Pause: DETACH the Kafka table (the block in flight is written and its offsets committed).
+ * 2. ALTER TABLE <target> ADD COLUMN, in the definition's order: rows already there get the
+ *    column's default.
+ * 3. Drop both views, then the Kafka table (attached again first: a table detached permanently
+ *    cannot be dropped; with no view it reads nothing).
+ * 4. A stand-in with the Kafka table's name and columns (engine Null, virtual columns as plain
+ *    ones) lets both views be created before anything consumes; it is dropped and the new Kafka
+ *    table created with the same consumer group: views follow their source by name, so the new
+ *    table starts with both views in place, from the committed offsets.
+ * 5. A stream that was paused is detached again at once.
+ *
+ * Only what is safe is done: a column whose type changed, a dead-letter table that differs or a
+ * target with another engine stops the evolution with the reason. A column the definition no
+ * longer has is kept (the views stop writing it; it takes its default).
+ */
+import { ErrorCodes, KchError } from '../errors.js';
+import { driftOf } from '../migrate/drift.js';
+import { existingTables, type Existing } from '../migrate/inspect.js';
+import { viewQueryDiffers } from '../migrate/view-query.js';
+import type { ServerFeatures } from '../pipeline/features.js';
+import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type Statement } from '../pipeline/plan.js';
+import { render } from '../pipeline/render.js';
+import type { OpsContext, StreamObjects } from './context.js';
+import { consumptionOf, groupMembers, pauseStream, waitForConsumer } from './pause.js';
+import { run } from './sql.js';
+
+export interface EvolutionStep {
+  readonly sql: string;
+  /** Why, in a few words, for the printed plan. */
+  readonly why: string;
+}
+
+export interface Evolution {
+  readonly stream: string;
+  /** Differences found, as migrate reports them. */
+  readonly reasons: readonly string[];
+  /** Columns added to the target table. */
+  readonly added: readonly Column[];
+  /** What cannot be evolved safely; non-empty means the evolution is refused. */
+  readonly refused: readonly string[];
+  /** Columns the target has and the definition no longer names: kept. */
+  readonly kept: readonly string[];
+  /** The statements, in order (the pause and resume included). */
+  readonly steps: readonly EvolutionStep[];
+  /** The stream consumes now: the first step pauses it, and it consumes again at the end. */
+  readonly consuming: boolean;
+}
+
+const normalize = (type: string): string => type.replace(/\s+/g, '');
+
+interface Parts {
+  readonly target: CreateMergeTree;
+  readonly deadLetter: CreateMergeTree;
+  readonly kafka: CreateKafkaTable;
+  readonly views: readonly CreateMaterializedView[];
+}
+
+function partsOf(statements: readonly Statement[]): Parts {
+  const target = statements.find((s): s is CreateMergeTree => s.kind === 'create-merge-tree' && s.role === 'target');
+  const deadLetter = statements.find((s): s is CreateMergeTree => s.kind === 'create-merge-tree' && s.role === 'dead-letter');
+  const kafka = statements.find((s): s is CreateKafkaTable => s.kind === 'create-kafka-table');
+  const views = statements.filter((s): s is CreateMaterializedView => s.kind === 'create-materialized-view');
+  if (!target || !deadLetter || !kafka || views.length !== 2) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and two views');
+  return { target, deadLetter, kafka, views };
+}
+
+/** The Kafka table's columns plus the virtual columns the views read, for a Null-engine stand-in. */
+function standIn(kafka: CreateKafkaTable, features: ServerFeatures): string {
+  const virtual: Column[] = [];
+  if (features.kafkaErrorStream) virtual.push({ name: '_error', type: 'String' }, { name: '_raw_message', type: 'String' });
+  if (features.kafkaVirtualColumns) {
+    virtual.push({ name: '_topic', type: features.lowCardinality ? 'LowCardinality(String)' : 'String' }, { name: '_partition', type: 'UInt64' }, { name: '_offset', type: 'UInt64' });
+  }
+  if (features.kafkaTimestamp) virtual.push({ name: '_timestamp', type: 'Nullable(DateTime)' });
+  const columns = [...kafka.columns, ...virtual].map((c) => `    ${c.name} ${c.type}`).join(',\n');
+  return `CREATE TABLE ${kafka.database}.${kafka.table}\n(\n${columns}\n)\nENGINE = Null`;
+}
+
+/**
+ * Compares one stream's objects with its definition and says what evolving it takes, or that it
+ * is not needed (`steps` empty) or not safe (`refused`).
+ */
+export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Promise<Evolution> {
+  const statements = planStream(objects.stream, ctx.target, ctx.features);
+  const parts = partsOf(statements);
+  const tables = await existingTables(ctx.client, ctx.target.database);
+  const name = objects.stream.name;
+  const reasons: string[] = [];
+  const refused: string[] = [];
+  const kept: string[] = [];
+  const added: Column[] = [];
+
+  const target = tables.get(parts.target.table);
+  if (!target) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
+  if (!target.engine.endsWith('MergeTree')) refused.push(`${objects.target} has engine ${target.engine}`);
+  parts.target.columns.forEach((column) => {
+    const type = target.columns.get(column.name);
+    if (type === undefined) added.push(column);
+    else if (normalize(type) !== normalize(column.type)) refused.push(`${objects.target}.${column.name} is ${type}, the definition wants ${column.type}: changing a column's type rewrites the table, do it by hand`);
+  });
+  const wanted = new Set(parts.target.columns.map((c) => c.name));
+  for (const column of target.columns.keys()) if (!wanted.has(column)) kept.push(column);
+  if (added.length) reasons.push(`${objects.target} lacks ${added.map((c) => c.name).join(', ')}`);
+
+  const deadLetter = tables.get(parts.deadLetter.table);
+  const deadLetterDrift = deadLetter ? driftOf(parts.deadLetter, deadLetter) : [];
+  if (deadLetterDrift.length) refused.push(`${objects.deadLetter} differs from its definition (${deadLetterDrift.join('; ')})`);
+
+  const kafka: Existing | undefined = tables.get(parts.kafka.table);
+  const kafkaDrift = kafka ? driftOf(parts.kafka, kafka) : [];
+  if (kafkaDrift.length) reasons.push(`${objects.kafkaTable}: ${kafkaDrift.join('; ')}`);
+  for (const view of parts.views) {
+    const existing = tables.get(view.view);
+    if (!existing) { reasons.push(`${view.database}.${view.view} is missing`); continue; }
+    const drift = driftOf(view, existing);
+    if (drift.length === 0 && (await viewQueryDiffers(ctx.client, view.database, view.view, render(view)))) drift.push('its query differs');
+    if (drift.length) reasons.push(`${view.database}.${view.view}: ${drift.join('; ')}`);
+  }
+  if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
+
+  const state = await consumptionOf(ctx, objects);
+  if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
+  const permanently = ctx.features.major > 20 || (ctx.features.major === 20 && ctx.features.minor >= 5) ? ' PERMANENTLY' : '';
+  const steps: EvolutionStep[] = [];
+  if (state === 'consuming') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'pause: the block in flight is written and committed' });
+  // AFTER the previous column keeps the definition's order (processing_time stays last).
+  const order = parts.target.columns.map((c) => c.name);
+  for (const column of added) {
+    const previous = order[order.indexOf(column.name) - 1];
+    steps.push({
+      sql: `ALTER TABLE ${objects.target} ADD COLUMN ${column.name} ${column.type}${column.default === undefined ? '' : ` DEFAULT ${column.default}`}${previous ? ` AFTER ${previous}` : ' FIRST'}`,
+      why: 'rows already there get the default',
+    });
+  }
+  for (const view of [...parts.views].reverse()) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'made again below' });
+  steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
+  steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
+  steps.push({ sql: standIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
+  for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
+  steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
+  steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
+  if (state === 'paused') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'the stream was paused: it stays paused' });
+  return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming' };
+}
+
+export interface EvolutionResult {
+  /** From the pause to the new Kafka table, i.e. how long nothing was consumed. */
+  readonly pausedMs: number;
+  /** Until the new consumer held the partitions (undefined: the stream stays paused). */
+  readonly consumingAfterMs: number | undefined;
+}
+
+/** Runs a plan from `planEvolution`; stops at the first failure, saying where it stopped. */
+export async function applyEvolution(ctx: OpsContext, objects: StreamObjects, evolution: Evolution, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<EvolutionResult> {
+  if (evolution.refused.length > 0) throw new KchError(ErrorCodes.USAGE, `${evolution.stream} cannot be evolved safely: ${evolution.refused.join('; ')}`);
+  const started = performance.now();
+  const wasConsuming = evolution.consuming;
+  const before = await groupMembers(ctx, objects);
+  for (const [i, step] of evolution.steps.entries()) {
+    try {
+      if (i === 0 && wasConsuming) await pauseStream(ctx, objects);
+      else await run(ctx.client, step.sql);
+    } catch (error) {
+      const done = evolution.steps.slice(0, i).map((s) => s.sql.split('\n')[0]).join('; ');
+      throw new KchError(ErrorCodes.CLICKHOUSE_QUERY, `evolving ${evolution.stream} stopped at step ${i + 1} of ${evolution.steps.length} (${step.sql.split('\n')[0]}): ${(error as Error).message}. Done before it: ${done || 'nothing'}`, { cause: error });
+    }
+    ctx.log.debug(`${evolution.stream}: ${step.sql.split('\n')[0]}`);
+  }
+  const pausedMs = performance.now() - started;
+  if (!wasConsuming || !options.waitMs) return { pausedMs, consumingAfterMs: undefined };
+  const consumingAfterMs = await waitForConsumer(ctx, objects, { ...options, waitMs: options.waitMs, before, started });
+  return { pausedMs, consumingAfterMs };
+}
