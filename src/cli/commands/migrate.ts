@@ -5,6 +5,8 @@ import { isKchError } from '../../errors.js';
 import { detectFeatures, degradations } from '../../migrate/detect.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
 import { waitForClickHouse } from '../../migrate/wait.js';
+import { objectsOf, type OpsContext } from '../../ops/context.js';
+import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
 import { planPipeline, topicOf } from '../../pipeline/plan.js';
 import { streams } from '../../pipeline/streams/index.js';
 import { defineCommand } from '../command.js';
@@ -12,6 +14,18 @@ import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connec
 
 const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Show the plan and its SQL; change nothing.' };
 const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for ClickHouse and Kafka to answer.' };
+const applyDrift: OptionSpec = {
+  flag: 'apply-drift', type: 'boolean',
+  description: 'Evolve the streams whose objects differ from their definition, where that is safe: pause, add the new target columns, make the Kafka table and views again with the same consumer group, resume (--dry-run prints the plan).',
+};
+
+function printEvolution(evolution: Evolution, out: (text: string) => void): void {
+  out(`-- evolve ${evolution.stream}: ${evolution.reasons.join('; ')}\n`);
+  if (evolution.refused.length) out(`--   refused: ${evolution.refused.join('; ')}\n`);
+  if (evolution.kept.length) out(`--   kept in the target (no longer in the definition): ${evolution.kept.join(', ')}\n`);
+  for (const step of evolution.steps) out(`-- ${step.why}\n${step.sql};\n`);
+  out('\n');
+}
 
 export const migrateCommand = defineCommand({
   name: 'migrate',
@@ -20,9 +34,10 @@ export const migrateCommand = defineCommand({
     'For each stream: the target MergeTree table, its dead-letter table, the Kafka-engine table,',
     'and the materialized views between them. Existing objects are compared with the definition',
     'and left alone; differences are reported. Server features are detected, and what an old',
-    'server cannot do is said before anything is created.',
+    'server cannot do is said before anything is created. --apply-drift evolves a stream whose',
+    'definition changed (a new field, a changed check) without losing or repeating an event.',
   ].join('\n'),
-  options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, dryRun, waitFor],
+  options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
     const target = pipelineTargetFrom(resolved);
     const timeoutMs = resolved.duration(waitFor) ?? 60_000;
@@ -35,19 +50,29 @@ export const migrateCommand = defineCommand({
       for (const line of degradations(features)) log.warn(line);
 
       const plan = planPipeline(streams, target, features);
+      const bootstrap = resolved.requireString(options.kafkaBrokers);
+      const ops: OpsContext = { client, features, target, bootstrap, log };
+      const evolutions = async (): Promise<Evolution[]> => {
+        const drifted = new Set((await diffPlan(client, plan)).filter((s) => s.action === 'drift' && 'stream' in s.statement).map((s) => (s.statement as { stream: string }).stream));
+        const out: Evolution[] = [];
+        for (const stream of streams.filter((s) => drifted.has(s.name))) out.push(await planEvolution(ops, objectsOf(stream, target)));
+        return out;
+      };
       if (resolved.boolean(dryRun)) {
         const steps = await diffPlan(client, plan);
         for (const step of steps) {
-          out(`-- ${step.action}: ${step.object}${step.drift.length ? ` (${step.drift.join('; ')})` : ''}\n`);
+          out(`-- ${step.action}${step.detached ? ' (detached: stream paused)' : ''}: ${step.object}${step.drift.length ? ` (${step.drift.join('; ')})` : ''}\n`);
           if (step.action === 'create') out(`${step.sql};\n\n`);
         }
-        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${steps.filter((s) => s.action === 'drift').length} differing, nothing changed\n`);
+        const planned = await evolutions();
+        for (const evolution of planned) printEvolution(evolution, out);
+        const evolvable = planned.filter((e) => e.steps.length > 0).length;
+        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${steps.filter((s) => s.action === 'drift').length} differing${evolvable ? ` (${evolvable} stream(s) kch migrate --apply-drift would evolve as above)` : ''}, nothing changed\n`);
         return 0;
       }
 
       // Topics first: a Kafka-engine consumer subscribed to a missing topic may not notice it
       // appear for minutes (metadata refresh), so the first events would wait.
-      const bootstrap = resolved.requireString(options.kafkaBrokers);
       const partitions = resolved.integer(options.partitions) ?? 1;
       try {
         await waitForKafka(bootstrap, { timeoutMs, signal });
@@ -58,14 +83,31 @@ export const migrateCommand = defineCommand({
         log.warn(`topics not checked: ${error.message}. ClickHouse will still consume them once they exist.`);
       }
 
+      let refused = 0;
+      if (resolved.boolean(applyDrift)) {
+        for (const evolution of await evolutions()) {
+          if (evolution.refused.length > 0 || evolution.steps.length === 0) {
+            refused += 1;
+            log.warn(`not evolving ${evolution.stream}: ${evolution.refused.join('; ') || 'nothing safe to do'}`);
+            continue;
+          }
+          log.info(`evolving ${evolution.stream}: ${evolution.reasons.join('; ')}`);
+          printEvolution(evolution, (text) => log.debug(text.trimEnd()));
+          const stream = streams.find((s) => s.name === evolution.stream)!;
+          const done = await applyEvolution(ops, objectsOf(stream, target), evolution, { waitMs: timeoutMs, signal });
+          const consuming = done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`;
+          out(`evolved ${evolution.stream}: ${evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : ''}Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${consuming}\n`);
+        }
+      }
+
       const result = await applyPlan(client, plan, log).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
       const unchanged = result.steps.length - result.created - result.drifted;
       if (result.created === 0 && result.drifted === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);
       } else {
-        out(`migrate: created ${result.created}, unchanged ${unchanged}, differing ${result.drifted}${result.drifted ? ' (see the warnings above)' : ''}\n`);
+        out(`migrate: created ${result.created}, unchanged ${unchanged}, differing ${result.drifted}${result.drifted ? ` (see the warnings above${resolved.boolean(applyDrift) ? '' : '; kch migrate --dry-run shows how --apply-drift would evolve them'})` : ''}\n`);
       }
-      return 0;
+      return refused > 0 ? 1 : 0;
     } finally {
       await client.close();
     }
