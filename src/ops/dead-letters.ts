@@ -55,24 +55,24 @@ function condition(options: { where?: string; state?: DeadLetterState }): string
 export async function listDeadLetters(ctx: OpsContext, objects: StreamObjects, options: ListOptions): Promise<{ total: number; letters: DeadLetter[] }> {
   const where = condition(options);
   const total = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${where}`, 'counting dead letters');
-  const found = await rows<{ topic: string; partition: number | string; offset: number | string; ts: string | null; seen: string; replayed: number | string; error: string; raw: string }>(ctx.client,
-    `SELECT topic, partition, offset, toString(kafka_timestamp) AS ts, toString(seen_at) AS seen, replayed, error, hex(raw) AS raw
+  const found = await rows<{ topic: string; partition: number | string; offset: number | string; kch_ts: string | null; kch_seen: string; replayed: number | string; error: string; raw_hex: string }>(ctx.client,
+    `SELECT topic, partition, offset, toString(kafka_timestamp) AS kch_ts, toString(seen_at) AS kch_seen, replayed, error, hex(raw) AS raw_hex
      FROM ${objects.deadLetter} WHERE ${where} ORDER BY seen_at DESC, partition DESC, offset DESC LIMIT ${Math.max(0, Math.floor(options.limit))}`,
     'reading dead letters');
   return { total, letters: found.map(toDeadLetter) };
 }
 
-function toDeadLetter(r: { topic: string; partition: number | string; offset: number | string; ts: string | null; seen: string; replayed: number | string; error: string; raw: string }): DeadLetter {
+function toDeadLetter(r: { topic: string; partition: number | string; offset: number | string; kch_ts: string | null; kch_seen: string; replayed: number | string; error: string; raw_hex: string }): DeadLetter {
   const replayed = Number(r.replayed);
   return {
     topic: r.topic,
     partition: Number(r.partition),
     offset: Number(r.offset),
-    kafkaTimestamp: r.ts,
-    seenAt: r.seen,
+    kafkaTimestamp: r.kch_ts,
+    seenAt: r.kch_seen,
     state: replayed === 0 ? 'pending' : replayed === 1 ? 'replayed' : 'claimed',
     error: r.error,
-    raw: Buffer.from(r.raw, 'hex'),
+    raw: Buffer.from(r.raw_hex, 'hex'),
   };
 }
 
@@ -131,9 +131,9 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
 
   // Unique per dead letter (a Kafka message seen at one time), also on 18.x where offsets are 0.
   const key = "concat(topic, '/', toString(partition), '/', toString(offset), '/', toString(seen_at), '/', toString(cityHash64(raw)))";
-  const held = (await rows<{ key: string; raw: string }>(ctx.client,
-    `SELECT ${key} AS key, hex(raw) AS raw FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
-    'reading claimed dead letters')).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw, 'hex') }));
+  const held = (await rows<{ key: string; raw_hex: string }>(ctx.client,
+    `SELECT ${key} AS key, hex(raw) AS raw_hex FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
+    'reading claimed dead letters')).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
 
   const release = async (letters: readonly Claimed[], to: 0 | 1): Promise<void> => {
     for (let i = 0; i < letters.length; i += 1000) {
