@@ -120,3 +120,58 @@ export async function startUp(name: string, options: UpOptions = {}): Promise<Up
   }
   return stack;
 }
+
+/** A `kch clickhouse` of the test's own, ready. */
+export async function startClickHouse(dataDir: string, port: number, env: Record<string, string> = {}): Promise<CliProcess> {
+  const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir, ...env });
+  await pollUntil('clickhouse ready', async () => {
+    if (server.child.exitCode !== null) throw new Error(server.output);
+    return /clickhouse ready/.test(server.output) ? true : undefined;
+  }, 120_000);
+  return server;
+}
+
+/** Messages in the pipeline's topics not yet committed by ClickHouse's consumer groups. */
+export async function lagOf(bootstrap: string, topicPrefix: string): Promise<{ lag: number; committed: number; end: number }> {
+  const { committedOffsets, listEndOffsets } = await import('../../../src/kafka/admin.js');
+  const { groupOf, topicOf } = await import('../../../src/pipeline/plan.js');
+  const { streams } = await import('../../../src/pipeline/streams/index.js');
+  let committed = 0;
+  let end = 0;
+  for (const stream of streams) {
+    const topic = topicOf(stream, { topicPrefix });
+    const ends = (await listEndOffsets(bootstrap, [topic])).get(topic) ?? new Map<number, bigint>();
+    const done = (await committedOffsets(bootstrap, groupOf(stream, { topicPrefix }), [topic])).get(topic) ?? new Map<number, bigint>();
+    for (const [partition, offset] of ends) {
+      end += Number(offset);
+      committed += Number(done.get(partition) ?? 0n);
+    }
+  }
+  return { lag: end - committed, committed, end };
+}
+
+/** `kch verify … --json` running in the background. */
+export function startVerify(args: readonly string[], env: Record<string, string>): CliProcess {
+  return new CliProcess(['verify', '--json', ...args], env);
+}
+
+/** The JSON report a `kch verify --json` printed. */
+export function reportFrom(output: string): import('../../../src/verify/report.js').VerifyReport {
+  const line = output.split('\n').reverse().find((l) => l.startsWith('{"run"'));
+  if (!line) throw new Error(`no verify report in:\n${output.slice(-3000)}`);
+  return JSON.parse(line) as import('../../../src/verify/report.js').VerifyReport;
+}
+
+/** Waits until verify's progress shows events arriving in ClickHouse. */
+export function arriving(verify: CliProcess, atLeast = 1): Promise<number> {
+  return pollUntil('events arriving in ClickHouse', async () => {
+    if (verify.child.exitCode !== null) throw new Error(`verify exited early:\n${verify.output}`);
+    const counts = [...verify.output.matchAll(/in ClickHouse (\d+)/g)].map((m) => Number(m[1]));
+    const last = counts[counts.length - 1] ?? 0;
+    return last >= atLeast ? last : undefined;
+  }, 60_000, 200);
+}
+
+export function summary(name: string, facts: Record<string, string | number>): void {
+  process.stdout.write(`# ${name}: ${Object.entries(facts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+}
