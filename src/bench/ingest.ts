@@ -26,6 +26,10 @@ export interface IngestRow {
   readonly preloadSeconds: number;
   readonly kafkaEngineSeconds: number;
   readonly kafkaEngineEventsPerSecond: number;
+  /** Seconds from the views' creation to the first rows (consumer start, group join, first block). */
+  readonly firstRowsSeconds: number | undefined;
+  /** Rate from the first rows to the last: consumption once running. */
+  readonly runningEventsPerSecond: number | undefined;
   readonly directSeconds: number;
   readonly directEventsPerSecond: number;
   /** Kafka engine rate / direct insert rate. */
@@ -44,6 +48,8 @@ export interface IngestResult {
   readonly settings: TuningSettings;
   readonly rows: readonly IngestRow[];
   readonly notes: readonly string[];
+  /** The database kept with the last size's direct-insert rows, for the dashboard measurement. */
+  readonly kept?: { readonly database: string; readonly topicPrefix: string; readonly rows: number };
 }
 
 async function endOffsetTotal(stack: Stack, topics: readonly string[]): Promise<number> {
@@ -96,8 +102,9 @@ async function directInsert(stack: Stack, pipeline: Pipeline, corpus: Corpus, re
 }
 
 export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonly number[], tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler): Promise<IngestResult> {
+  loadavg: () => string, sampler: Sampler, keepLast = false): Promise<IngestResult> {
   const rows: IngestRow[] = [];
+  let kept: IngestResult['kept'];
   const notes: string[] = [];
   if (!kcatVersion()) return { settings: tuning, rows, notes: ['not measured: kcat (used to pre-load the topics) is not installed'] };
   for (const wanted of sizes) {
@@ -116,7 +123,8 @@ export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonl
     const from = sampler.sample();
     const consumingFrom = await createPipeline(stack, viaKafka, tuning);
     const timeoutMs = 60_000 + events / 10;
-    const doneAt = await waitForRows(stack, viaKafka, events, timeoutMs, undefined, 250);
+    let first: [number, number] | undefined;
+    const doneAt = await waitForRows(stack, viaKafka, events, timeoutMs, (rows, at) => { if (rows > 0 && !first) first = [at, rows]; }, 100);
     const to = sampler.sample();
     if (doneAt === undefined) {
       const seen = (await rowCounts(stack, viaKafka)).reduce((a, b) => a + b, 0);
@@ -131,7 +139,7 @@ export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonl
       if (usage) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / events; cores[group] = usage.cores; }
     }
     await dropPipeline(stack, viaKafka);
-    log(`ingest ${events}: Kafka engine ${Math.round(events / kafkaEngineSeconds)} events/s (${kafkaEngineSeconds.toFixed(1)} s, ${kafkaEngineInserts} inserts)`);
+    log(`ingest ${events}: Kafka engine ${Math.round(events / kafkaEngineSeconds)} events/s (${kafkaEngineSeconds.toFixed(1)} s, ${kafkaEngineInserts} inserts; first rows after ${first ? ((first[0] - consumingFrom) / 1000).toFixed(1) : '—'} s; clickhouse ${cores.clickhouse?.toFixed(2)} cores, kafka ${cores.kafka?.toFixed(2)})`);
 
     const direct = pipelineNamed(`bench_direct_${tag}`);
     await createPipeline(stack, direct, {}, 'tables');
@@ -141,17 +149,20 @@ export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonl
     const landed = (await rowCounts(stack, direct)).reduce((a, b) => a + b, 0);
     if (landed !== events) throw new Error(`direct insert landed ${landed} rows, expected ${events}`);
     const directCpu = windowUsage(sampler.samples, 'clickhouse', dFrom, dTo)?.cpuSeconds ?? 0;
-    await dropPipeline(stack, direct);
+    if (keepLast && wanted === sizes.at(-1)) kept = { database: direct.database, topicPrefix: direct.topicPrefix, rows: landed };
+    else await dropPipeline(stack, direct);
     log(`ingest ${events}: direct insert ${Math.round(events / directSeconds)} events/s (${directSeconds.toFixed(1)} s)`);
 
     rows.push({
       events, preloadSeconds, kafkaEngineSeconds, kafkaEngineEventsPerSecond: events / kafkaEngineSeconds,
+      firstRowsSeconds: first ? (first[0] - consumingFrom) / 1000 : undefined,
+      runningEventsPerSecond: first && doneAt > first[0] ? ((events - first[1]) * 1000) / (doneAt - first[0]) : undefined,
       directSeconds, directEventsPerSecond: events / directSeconds,
       ratio: (events / kafkaEngineSeconds) / (events / directSeconds),
       kafkaEngineInserts, cpuPerMillion, cores, directCpuPerMillion: (directCpu * 1e6) / events, loadavg: load,
     });
   }
-  return { settings: tuning, rows, notes };
+  return { settings: tuning, rows, notes, ...(kept ? { kept } : {}) };
 }
 
 export interface SustainedResult {

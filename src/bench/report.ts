@@ -133,8 +133,9 @@ export function renderResults(r: BenchResults, jsonPath: string): string {
 
   if (r.ingest) {
     out.push('### 2. End-to-end ingest: the scale curve', '', `Settings: ${settingsText(r.ingest.settings)}.`, '', table(
-      ['Events', 'Pre-load (kcat) s', 'Kafka engine s', 'Kafka engine events/s', 'Direct insert s', 'Direct events/s', 'Kafka / direct', 'Inserts (parts)', 'CPU s per M: clickhouse / kafka', 'Cores busy: clickhouse / kafka', 'Direct CPU s per M', 'Load avg'],
-      r.ingest.rows.map((i) => [num(i.events), num(i.preloadSeconds, 1), num(i.kafkaEngineSeconds, 1), num(i.kafkaEngineEventsPerSecond), num(i.directSeconds, 1),
+      ['Events', 'Pre-load (kcat) s', 'Kafka engine s', 'Kafka engine events/s', 'First rows after s', 'Once running events/s', 'Direct insert s', 'Direct events/s', 'Kafka / direct', 'Inserts (parts)', 'CPU s per M: clickhouse / kafka', 'Cores busy: clickhouse / kafka', 'Direct CPU s per M', 'Load avg'],
+      r.ingest.rows.map((i) => [num(i.events), num(i.preloadSeconds, 1), num(i.kafkaEngineSeconds, 1), num(i.kafkaEngineEventsPerSecond),
+        num(i.firstRowsSeconds, 1), num(i.runningEventsPerSecond), num(i.directSeconds, 1),
         num(i.directEventsPerSecond), pct(i.ratio), num(i.kafkaEngineInserts), `${num(i.cpuPerMillion.clickhouse, 1)} / ${num(i.cpuPerMillion.kafka, 1)}`,
         `${num(i.cores.clickhouse, 2)} / ${num(i.cores.kafka, 2)}`, num(i.directCpuPerMillion, 1), i.loadavg])), '');
     for (const n of r.ingest.notes) out.push(`- ${n}`);

@@ -27,9 +27,20 @@ export interface StartupResult {
   readonly rows: readonly StartupRow[];
 }
 
-async function once(kind: StartupRow['kind'], dataDir: string, cacheDir: string, rowsBefore: number, loadavg: () => string, log: (line: string) => void): Promise<{ row: StartupRow; rows: number }> {
+type Ports = readonly [kafka: number, controller: number, clickhouse: number, dashboard: number];
+
+async function freePorts(): Promise<Ports> {
+  return [await freePort(), await freePort(), await freePort(), await freePort()];
+}
+
+/**
+ * One `kch up`. A restart must reuse the ports: the Kafka tables keep the broker address they
+ * were created with (`kch migrate` reports the difference but does not change the tables).
+ */
+async function once(kind: StartupRow['kind'], dataDir: string, cacheDir: string, rowsBefore: number, loadavg: () => string, log: (line: string) => void,
+  ports: Ports): Promise<{ row: StartupRow; rows: number }> {
   const load = loadavg();
-  const [kafkaPort, controllerPort, clickhousePort, dashboardPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [kafkaPort, controllerPort, clickhousePort, dashboardPort] = ports;
   const url = `http://127.0.0.1:${clickhousePort}`;
   const up = cli(['up', '--kafka-port', String(kafkaPort), '--clickhouse-port', String(clickhousePort), '--data-dir', dataDir, '--cache-dir', cacheDir],
     { KAFKA_CONTROLLER_PORT: String(controllerPort), DASHBOARD_PORT: String(dashboardPort) });
@@ -79,12 +90,13 @@ export async function measureStartup(log: (line: string) => void, loadavg: () =>
   try {
     const cache = join(dir, 'cache');
     const rows: StartupRow[] = [];
-    const cold = await once('cold', join(dir, 'cold'), cache, 0, loadavg, log);
+    const cold = await once('cold', join(dir, 'cold'), cache, 0, loadavg, log, await freePorts());
     rows.push(cold.row);
-    const warm = await once('warm', join(dir, 'warm'), cache, 0, loadavg, log);
+    const warmPorts = await freePorts();
+    const warm = await once('warm', join(dir, 'warm'), cache, 0, loadavg, log, warmPorts);
     rows.push(warm.row);
     if (!quick) {
-      const restart = await once('restart', join(dir, 'warm'), cache, warm.rows, loadavg, log);
+      const restart = await once('restart', join(dir, 'warm'), cache, warm.rows, loadavg, log, warmPorts);
       rows.push(restart.row);
     }
     return { mavenRepository, rows };
