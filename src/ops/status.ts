@@ -61,6 +61,8 @@ export interface StreamStatus {
   readonly deadLettersPending: number | null;
   /** Null when the server has no system.kafka_consumers. */
   readonly consumers: readonly ConsumerStatus[] | null;
+  /** The stream's materialized views that do not exist (the Kafka table reads nothing without them). */
+  readonly missingViews: readonly string[];
   readonly health: Health;
   readonly problems: readonly string[];
 }
@@ -120,6 +122,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       deadLetters: c?.deadLetters ?? null,
       deadLettersPending: c?.deadLettersPending ?? null,
       consumers: c?.consumers ?? null,
+      missingViews: c?.missingViews ?? [],
       health: 'ok',
       problems: [],
     };
@@ -151,16 +154,18 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
       problems.push(`cannot tell: ${!current.clickhouse.reachable ? 'ClickHouse' : 'Kafka'} does not answer`);
     } else if (s.consumption === 'missing') {
       problems.push(`no Kafka table ${s.kafkaTable}: run kch migrate`);
-    } else if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
-      const committedNow = committedSum(s);
-      const committedBefore = committedSum(before);
-      if (committedNow === committedBefore && !readingOn(s, before, current.at)) {
-        const why = s.consumers?.find((c) => c.lastException)?.lastException;
-        const group = s.groupState && s.groupState !== 'STABLE' ? `, group ${s.groupState}` : '';
-        problems.push(`consumer stopped: lag ${s.lag} and no offset committed in ${windowSeconds.toFixed(0)} s${group}${why ? `; last error: ${why}` : ''}`);
-      } else {
-        const produced = endSum(s) - endSum(before);
-        if (s.lag > before.lag && s.lag > produced) problems.push(`falling behind: lag grew from ${before.lag} to ${s.lag} in ${windowSeconds.toFixed(0)} s`);
+    } else {
+      if (s.rows === null) problems.push(`no target table ${s.target}`);
+      if (s.missingViews.length > 0) problems.push(`${s.missingViews.join(' and ')} missing: the Kafka table feeds nothing without them (kch migrate makes them again)`);
+      if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
+        if (committedSum(s) === committedSum(before) && !readingOn(s, before)) {
+          const why = s.consumers?.find((c) => c.lastException)?.lastException;
+          const group = s.groupState && s.groupState !== 'STABLE' ? `, group ${s.groupState}` : '';
+          problems.push(`consumer stopped: lag ${s.lag} and no offset committed in ${windowSeconds.toFixed(0)} s${group}${why ? `; last error: ${why.split('\n')[0]}` : ''}`);
+        } else {
+          const produced = endSum(s) - endSum(before);
+          if (s.lag > before.lag && s.lag > produced) problems.push(`falling behind: lag grew from ${before.lag} to ${s.lag} in ${windowSeconds.toFixed(0)} s`);
+        }
       }
     }
     const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
@@ -171,18 +176,14 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
 }
 
 /**
- * Whether the table's consumer visibly works although nothing was committed between the looks (it
- * commits after each block it wrote): it read more messages, or it holds partitions, polled within
- * the last 10 s and had no error in the last minute. Needs system.kafka_consumers.
+ * Whether the table's consumer read messages between the looks although it committed nothing (it
+ * commits after each block it wrote). Holding partitions and polling is not enough: a Kafka table
+ * whose views are gone holds its partitions and reads nothing. Needs system.kafka_consumers.
  */
-function readingOn(s: StreamStatus, before: StreamStatus, at: string): boolean {
+function readingOn(s: StreamStatus, before: StreamStatus): boolean {
   if (!s.consumers || !before.consumers) return false;
   const read = (x: StreamStatus): number => (x.consumers ?? []).reduce((sum, c) => sum + c.messagesRead, 0);
-  if (read(s) > read(before)) return true;
-  const now = Date.parse(at);
-  return s.consumers.some((c) => c.partitions.length > 0
-    && c.lastPoll !== null && now - Date.parse(c.lastPoll) < 10_000
-    && (c.lastExceptionAt === null || now - Date.parse(c.lastExceptionAt) > 60_000));
+  return read(s) > read(before);
 }
 
 function committedSum(s: StreamStatus): number {
@@ -258,6 +259,7 @@ interface ClickHouseFacts {
   readonly deadLetters: number | null;
   readonly deadLettersPending: number | null;
   readonly consumers: ConsumerStatus[] | null;
+  readonly missingViews: string[];
 }
 
 async function clickhouseFacts(client: ClickHouseClient, database: string, objects: readonly StreamObjects[]): Promise<Map<string, ClickHouseFacts>> {
@@ -266,6 +268,7 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
     `SELECT table, count() AS parts FROM system.parts WHERE database = ${literal(database)} AND active GROUP BY table`).catch(() => []))
     .map((r) => [r.table, Number(r.parts)]));
   const consumersTable = await hasSystemTable(ctx, 'kafka_consumers').catch(() => false);
+  const present = new Set((await rows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = ${literal(database)}`).catch(() => [])).map((r) => r.name));
   const consumers = consumersTable ? await kafkaConsumers(client, database).catch(() => undefined) : undefined;
   const out = new Map<string, ClickHouseFacts>();
   for (const o of objects) {
@@ -283,6 +286,7 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
+      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView].filter((v) => !present.has(split(v).table)),
     });
   }
   return out;

@@ -27,7 +27,7 @@ export async function withOps<T>(
 ): Promise<T> {
   const stream = streamName === null ? undefined : streamNamed(streamName, streams);
   const url = resolved.requireString(options.clickhouseUrl);
-  const client = clickhouseFrom(resolved);
+  const client = clickhouseFrom(resolved, 'default');
   try {
     await waitForClickHouse(client, url, { timeoutMs: 10_000, signal });
     const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });

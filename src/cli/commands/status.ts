@@ -33,7 +33,8 @@ export const statusCommand = defineCommand({
     const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
     const windowMs = resolved.duration(window) ?? 2000;
     if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, '--window must be 0 or more');
-    const client = clickhouseFrom(resolved);
+    // Every name is qualified; connecting to the pipeline's database would fail where it is missing.
+    const client = clickhouseFrom(resolved, 'default');
     const sources: StatusSources = {
       client,
       clickhouseUrl: resolved.requireString(options.clickhouseUrl),
