@@ -86,9 +86,13 @@ export const migrateCommand = defineCommand({
       let refused = 0;
       if (resolved.boolean(applyDrift)) {
         for (const evolution of await evolutions()) {
-          if (evolution.refused.length > 0 || evolution.steps.length === 0) {
+          if (evolution.refused.length > 0) {
             refused += 1;
-            log.warn(`not evolving ${evolution.stream}: ${evolution.refused.join('; ') || 'nothing safe to do'}`);
+            log.warn(`not evolving ${evolution.stream}: ${evolution.refused.join('; ')}`);
+            continue;
+          }
+          if (evolution.steps.length === 0) {
+            if (evolution.kept.length) log.info(`${evolution.stream}: nothing to evolve; its target keeps ${evolution.kept.join(', ')}, which the definition no longer has`);
             continue;
           }
           log.info(`evolving ${evolution.stream}: ${evolution.reasons.join('; ')}`);
