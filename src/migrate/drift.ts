@@ -45,6 +45,10 @@ export function driftOf(statement: Statement, existing: Existing): string[] {
       expectEngine('MaterializedView');
       if (!existing.createQuery.includes(`TO ${statement.database}.${statement.to}`)) out.push(`does not write to ${statement.database}.${statement.to}`);
       break;
+    case 'create-view':
+      expectEngine('View');
+      if (!existing.createQuery.includes(`${statement.database}.${statement.from}`)) out.push(`does not read ${statement.database}.${statement.from}`);
+      break;
   }
   return out;
 }

@@ -50,5 +50,6 @@ export function tableOf(statement: Statement): string | undefined {
     case 'create-merge-tree': return statement.table;
     case 'create-kafka-table': return statement.table;
     case 'create-materialized-view': return statement.view;
+    case 'create-view': return statement.view;
   }
 }

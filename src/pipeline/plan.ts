@@ -61,7 +61,22 @@ export interface CreateMaterializedView {
   readonly stream: string;
 }
 
-export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateMaterializedView;
+/**
+ * A plain view (no storage, computed at query time). Used for `<target>_dedup`: the target with
+ * one row per `distinctBy` value, so that queries count each event once even when at-least-once
+ * delivery (a crash between a write and its offset commit, a replay) wrote it twice.
+ */
+export interface CreateView {
+  readonly kind: 'create-view';
+  readonly database: string;
+  readonly view: string;
+  readonly from: string;
+  readonly distinctBy: string;
+  readonly role: 'dedup';
+  readonly stream: string;
+}
+
+export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateMaterializedView | CreateView;
 
 export interface PipelineTarget {
   /** Database holding every object. */
@@ -88,6 +103,11 @@ export function topicOf(stream: StreamDefinition, target: Pick<PipelineTarget, '
 
 export function groupOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
   return `${target.topicPrefix}${stream.consumerGroup}`;
+}
+
+/** `<target>_dedup`: the deduplicated view of a stream's target table. */
+export function dedupViewOf(stream: StreamDefinition): string {
+  return `${stream.target}_dedup`;
 }
 
 export function planStream(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
@@ -214,18 +234,24 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     stream: stream.name,
   };
 
+  // Each event once, for queries: a plain view, so it costs nothing until it is read.
+  const dedup: CreateView[] = 'event_id' in stream.fields
+    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: 'event_id', role: 'dedup', stream: stream.name }]
+    : [];
+
   if (!features.viewSubquery) {
     // Old servers: views cannot read through a subquery, and a WHERE would see the converting
     // aliases instead of the columns. The target view converts without filtering (conversions
     // that cannot throw); the dead-letter view, whose aliases collide with nothing, filters.
     return [targetTable, deadLetterTable, kafkaTable,
       { ...targetView, where: '', inner: [] },
-      { ...deadLetterView, select: deadLetterView.select.map((item, i) => ({ expression: inner[i]?.expression ?? item.expression, alias: item.alias })), inner: [] }];
+      { ...deadLetterView, select: deadLetterView.select.map((item, i) => ({ expression: inner[i]?.expression ?? item.expression, alias: item.alias })), inner: [] },
+      ...dedup];
   }
 
   // The Kafka table starts consuming once a view is attached. The target's view goes first so
   // that in the milliseconds before the second view exists no valid row can be missed.
-  return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView];
+  return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {

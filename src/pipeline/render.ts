@@ -1,4 +1,4 @@
-import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, SelectItem, Statement } from './plan.js';
+import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, CreateView, SelectItem, Statement } from './plan.js';
 
 /** Pure SQL rendering of planned statements. Idempotent by construction (IF NOT EXISTS). */
 export function render(statement: Statement): string {
@@ -11,7 +11,14 @@ export function render(statement: Statement): string {
       return renderKafkaTable(statement);
     case 'create-materialized-view':
       return renderView(statement);
+    case 'create-view':
+      return renderPlainView(statement);
   }
+}
+
+/** LIMIT BY (every version from 18.16) keeps one row per key without sorting the table. */
+function renderPlainView(s: CreateView): string {
+  return `CREATE VIEW IF NOT EXISTS ${s.database}.${s.view} AS\nSELECT *\nFROM ${s.database}.${s.from}\nLIMIT 1 BY ${s.distinctBy}`;
 }
 
 function columnList(columns: readonly Column[]): string {
@@ -67,5 +74,6 @@ export function objectName(statement: Statement): string {
     case 'create-merge-tree': return `${statement.database}.${statement.table}`;
     case 'create-kafka-table': return `${statement.database}.${statement.table}`;
     case 'create-materialized-view': return `${statement.database}.${statement.view}`;
+    case 'create-view': return `${statement.database}.${statement.view}`;
   }
 }

@@ -16,7 +16,7 @@ import { createProducer, type KafkaProducer, type OutgoingMessage } from '../kaf
 import type { Logger } from '../log.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { databaseExists, existingTables } from '../migrate/inspect.js';
-import { topicOf } from '../pipeline/plan.js';
+import { dedupViewOf, topicOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { streams as allStreams } from '../pipeline/streams/index.js';
 import { VerifyEvents, type BadKind } from './events.js';
@@ -80,7 +80,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   if (missing.length) {
     throw new KchError(ErrorCodes.CONFIG, `${missing.map((m) => `${options.database}.${m}`).join(', ')} missing at ${options.clickhouseUrl}: run kch migrate first`);
   }
-  const dedupViews = new Map(streams.filter((s) => tables.has(`${s.target}_dedup`)).map((s) => [s.name, `${s.target}_dedup`]));
+  const dedupViews = new Map(streams.filter((s) => tables.has(dedupViewOf(s))).map((s) => [s.name, dedupViewOf(s)]));
   await waitForKafka(options.bootstrap, { timeoutMs: 30_000, signal });
   const topics = streams.map((s) => topicOf(s, options));
   const ends = await listEndOffsets(options.bootstrap, topics);

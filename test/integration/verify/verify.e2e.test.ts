@@ -65,10 +65,11 @@ test('verify reports a loss and exits 1 when a view drops a stream\'s events', a
   // invalid rows: valid stock movements are consumed, committed and written nowhere.
   await client.command({ query: `DETACH TABLE ${database}.stock_movements_mv` });
   const result = await runCli(['verify', '--count', '1000', '--rate', '1000', '--timeout', '5s'], env);
-  assert.equal(result.code, 1, result.stdout + result.stderr);
-  assert.match(result.stdout, /lost\s+[1-9][\d,]* e\.g\. [0-9a-f]{8}-6b63-8000-8000-[0-9a-f]{12}/);
-  assert.match(result.stdout, /verdict: LOSS: [\d,]+ acknowledged event\(s\) missing at the deadline/);
-  assert.match(result.stdout, /stock_movements 0\)/);
+  const text = result.stdout + result.stderr;
+  assert.equal(result.code, 1, text);
+  assert.match(result.stdout, /lost\s+[1-9][\d,]* e\.g\. [0-9a-f]{8}-6b63-8000-8000-[0-9a-f]{12}/, text);
+  assert.match(result.stdout, /verdict: LOSS: [\d,]+ acknowledged event\(s\) missing at the deadline/, text);
+  assert.match(result.stdout, /stock_movements 0\)/, text);
 });
 
 test('verify without the tables says to run migrate, in one line', async () => {

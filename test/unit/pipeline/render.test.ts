@@ -76,7 +76,18 @@ test('the dead-letter view takes exactly the rows the target view rejects', () =
 
 test('the target view is attached before the dead-letter view', () => {
   const kinds = planStream(sales, target, currentServer).map((s) => ('view' in s ? s.view : 'table' in s ? s.table : s.kind));
-  assert.deepEqual(kinds, ['sales', 'sales_dead_letter', 'sales_kafka', 'sales_mv', 'sales_dead_letter_mv']);
+  assert.deepEqual(kinds, ['sales', 'sales_dead_letter', 'sales_kafka', 'sales_mv', 'sales_dead_letter_mv', 'sales_dedup']);
+});
+
+test('each target has a deduplicated view that keeps one row per event_id, on 18.16 as on current servers', () => {
+  for (const features of [currentServer, featuresForVersion('18.16.1')]) {
+    const view = planStream(warehouse, target, features).find((s) => s.kind === 'create-view');
+    assert.ok(view, `a dedup view for ${features.version}`);
+    assert.equal(render(view), `CREATE VIEW IF NOT EXISTS default.stock_movements_dedup AS
+SELECT *
+FROM default.stock_movements
+LIMIT 1 BY event_id`);
+  }
 });
 
 test('ClickHouse 18.16 gets plain String, no error stream, and flat views', () => {
@@ -112,7 +123,7 @@ test('a third stream is one new definition: the planner needs nothing else', () 
     orderBy: ['event_time'],
   });
   const plan = planStream(returns, target, currentServer);
-  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_kafka', 'returns_mv', 'returns_dead_letter_mv']);
+  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_kafka', 'returns_mv', 'returns_dead_letter_mv', 'returns_dedup']);
   assert.equal(find(plan, 'create-kafka-table', 'returns_kafka').settings.kafka_group_name, 'clickhouse_returns_consumer');
 });
 
