@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import type { CliProcess } from '../../support/cli.js';
 import { runCli } from '../../support/cli.js';
-import { services, uniqueName } from '../../support/env.js';
+import { remoteClickHouseUrl, services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, reportFrom, startClickHouse, startVerify, summary } from './fixture.js';
@@ -133,4 +133,39 @@ test('a data folder ClickHouse can no longer write: one clear error, nothing com
   unlock();
   const facts = await assertRecovered(s, performance.now());
   summary('unwritable data folder', facts);
+});
+
+test('on ClickHouse 18.16 a block whose insert fails is lost, offsets committed anyway: verify counts the loss', async (t) => {
+  const url = remoteClickHouseUrl();
+  if (!url) {
+    t.skip('Debian clickhouse-server is not installed');
+    return;
+  }
+  const prefix = `${uniqueName('oldfail')}_`;
+  const database = prefix.slice(0, -1);
+  const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix };
+  const migrated = await runCli(['migrate'], env);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const client = createClickHouse({ url, user: 'default', password: '', database: 'default' });
+  cleanups.push(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
+  const paths = (await (await client.query({ query: `SELECT DISTINCT data_path AS p FROM system.tables WHERE database = '${database}' AND engine LIKE '%MergeTree'`, format: 'JSONEachRow' })).json<{ p: string }>()).map((r) => r.p);
+  try {
+    for (const path of paths) execFileSync('chattr', ['+i', path], { stdio: 'ignore' });
+  } catch {
+    t.skip('chattr +i is not available here');
+    return;
+  }
+  const unlock = (): void => { for (const path of paths) execFileSync('chattr', ['-i', path]); };
+  cleanups.push(() => { try { unlock(); } catch { /* already */ } });
+  const verify = startVerify(['--count', '2000', '--rate', '500', '--timeout', '15s'], env);
+  cleanups.push(() => verify.stop());
+  // Let the consumer read (and commit) while nothing can be written, then make it writable again.
+  await pollUntil('offsets committed over unwritten rows', async () => ((await lagOf(kafka, prefix)).committed >= 1000 ? true : undefined), 60_000, 250);
+  unlock();
+  assert.equal(await verify.exited, 1, verify.output.slice(-3000));
+  const report = reportFrom(verify.output);
+  const offsets = await lagOf(kafka, prefix);
+  assert.ok(report.lost >= 1000, `lost ${report.lost}`);
+  assert.equal(offsets.lag, 0, 'everything was committed, written or not');
+  summary('18.16, inserts failing', { acknowledged: report.acknowledged, lost: report.lost, committed: offsets.committed });
 });

@@ -29,6 +29,7 @@ test('kill -9 of the Kafka broker while events flow at a steady rate: kch up res
   assert.equal(report.acknowledged, 30_000);
   assert.equal(report.lost, 0, `lost: ${report.lostSample.join(', ')}`);
   assert.equal(report.present, 30_000);
+  assert.equal(report.dedupCount, 30_000, 'the _dedup views count each event once, duplicates or not');
   const offsets = await pollUntil('consumer lag back to 0', async () => {
     const now = await lagOf(stack.bootstrap, '');
     return now.lag === 0 ? now : undefined;
