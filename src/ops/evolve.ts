@@ -23,7 +23,7 @@ import { driftOf } from '../migrate/drift.js';
 import { existingTables, type Existing } from '../migrate/inspect.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type Statement } from '../pipeline/plan.js';
+import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateView, type Statement } from '../pipeline/plan.js';
 import { render } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { consumptionOf, groupMembers, pauseStream, waitForConsumer } from './pause.js';
@@ -47,7 +47,7 @@ export interface Evolution {
   readonly kept: readonly string[];
   /** The statements, in order (the pause and resume included). */
   readonly steps: readonly EvolutionStep[];
-  /** The stream consumes now: the first step pauses it, and it consumes again at the end. */
+  /** The first step pauses the stream, and it consumes again at the end (it consumes now, and its Kafka table or views change). */
   readonly consuming: boolean;
 }
 
@@ -58,6 +58,8 @@ interface Parts {
   readonly deadLetter: CreateMergeTree;
   readonly kafka: CreateKafkaTable;
   readonly views: readonly CreateMaterializedView[];
+  /** Plain views over the target (`<target>_dedup`): they list the target's columns when made. */
+  readonly plain: readonly CreateView[];
 }
 
 function partsOf(statements: readonly Statement[]): Parts {
@@ -65,8 +67,9 @@ function partsOf(statements: readonly Statement[]): Parts {
   const deadLetter = statements.find((s): s is CreateMergeTree => s.kind === 'create-merge-tree' && s.role === 'dead-letter');
   const kafka = statements.find((s): s is CreateKafkaTable => s.kind === 'create-kafka-table');
   const views = statements.filter((s): s is CreateMaterializedView => s.kind === 'create-materialized-view');
+  const plain = statements.filter((s): s is CreateView => s.kind === 'create-view');
   if (!target || !deadLetter || !kafka || views.length !== 2) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and two views');
-  return { target, deadLetter, kafka, views };
+  return { target, deadLetter, kafka, views, plain };
 }
 
 /** The Kafka table's columns plus the virtual columns the views read, for a Null-engine stand-in. */
@@ -121,7 +124,24 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     if (drift.length === 0 && (await viewQueryDiffers(ctx.client, view.database, view.view, render(view)))) drift.push('its query differs');
     if (drift.length) reasons.push(`${view.database}.${view.view}: ${drift.join('; ')}`);
   }
+  // A plain view keeps the columns the target had when it was made: one made before a column was
+  // added does not show it. It is replaced, which needs no pause.
+  const targetColumns = [...target.columns.keys(), ...added.map((c) => c.name)];
+  const stalePlain = parts.plain.filter((view) => {
+    const existing = tables.get(view.view);
+    return existing !== undefined && targetColumns.some((column) => !existing.columns.has(column));
+  });
+  for (const view of stalePlain) reasons.push(`${view.database}.${view.view} does not show ${targetColumns.filter((c) => !tables.get(view.view)!.columns.has(c)).join(', ')}`);
+  const replacePlain = (): EvolutionStep[] => stalePlain.map((view) => ({
+    sql: render(view).replace(/^CREATE VIEW IF NOT EXISTS /, ctx.features.major >= 20 ? 'CREATE OR REPLACE VIEW ' : 'CREATE VIEW '),
+    why: 'made again so that it shows every column of the target',
+  }));
+  const streamChanges = reasons.length - stalePlain.length;
   if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
+  if (streamChanges === 0) {
+    const drops = ctx.features.major >= 20 ? [] : stalePlain.map((view) => ({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'no CREATE OR REPLACE on this server' }));
+    return { stream: name, reasons, added, refused, kept, steps: [...drops, ...replacePlain()], consuming: false };
+  }
 
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
@@ -137,6 +157,8 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
       why: 'rows already there get the default',
     });
   }
+  if (ctx.features.major < 20) for (const view of stalePlain) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'no CREATE OR REPLACE on this server' });
+  steps.push(...replacePlain());
   for (const view of [...parts.views].reverse()) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'made again below' });
   steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
   steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });

@@ -99,8 +99,11 @@ export const migrateCommand = defineCommand({
           printEvolution(evolution, (text) => log.debug(text.trimEnd()));
           const stream = streams.find((s) => s.name === evolution.stream)!;
           const done = await applyEvolution(ops, objectsOf(stream, target), evolution, { waitMs: timeoutMs, signal });
-          const consuming = done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`;
-          out(`evolved ${evolution.stream}: ${evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : ''}Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${consuming}\n`);
+          const added = evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : '';
+          const kafka = evolution.steps.some((step) => step.sql.includes('ENGINE = Kafka'));
+          const how = !kafka ? 'views made again; consumption untouched'
+            : `Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`}`;
+          out(`evolved ${evolution.stream}: ${added}${how}\n`);
         }
       }
 

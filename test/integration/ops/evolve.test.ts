@@ -52,6 +52,7 @@ test('adding a field to sales while the generator runs loses and repeats nothing
   const sql = evolution.steps.map((s) => s.sql);
   assert.equal(sql[0], `DETACH TABLE ${p.database}.sales_kafka PERMANENTLY`);
   assert.ok(sql.includes(`ALTER TABLE ${p.database}.sales ADD COLUMN channel LowCardinality(String) DEFAULT 'store' AFTER customer_id`), sql.join('\n'));
+  assert.ok(sql.some((s) => s.startsWith(`CREATE OR REPLACE VIEW ${p.database}.sales_dedup`)), 'the deduplicated view is made again to show the new column');
   assert.match(sql.find((s) => s.endsWith('ENGINE = Null')) ?? '', /channel Nullable\(String\)/);
   assert.match(sql.at(-1)!, new RegExp(`ENGINE = Kafka\\(\\)[\\s\\S]*kafka_group_name = '${p.prefix}clickhouse_sales_consumer'`));
 
@@ -93,6 +94,8 @@ test('adding a field to sales while the generator runs loses and repeats nothing
   assert.equal(stock, perTopic.warehouse, 'the other stream was not touched');
   assert.equal(stockIds, stock);
 
+  const [dedupOnline] = await numbers(p.client, "SELECT countIf(channel = 'online') FROM sales_dedup");
+  assert.equal(dedupOnline, online.length, 'the deduplicated view shows the new column');
   const again = await planEvolution(ops, objects);
   assert.deepEqual(again.steps, [], `nothing left to evolve: ${again.reasons.join('; ')}`);
 });
