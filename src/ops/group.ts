@@ -3,11 +3,11 @@
  * its committed offsets (OffsetCommit, only while the group is empty), and the offsets at a time
  * (ListOffsets). Each call opens a short-lived admin client, as src/kafka/admin.ts does.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
 import { toKchError } from '../kafka/admin.js';
 import { parseBrokers } from '../kafka/brokers.js';
+import { nap } from './wait.js';
 
 export interface GroupMember {
   readonly id: string;
@@ -75,7 +75,7 @@ export async function waitForEmptyGroup(bootstrap: string, groupId: string, opti
       throw new KchError(ErrorCodes.TIMEOUT,
         `consumer group ${groupId} still has ${group.members.length} member(s) after ${Math.round(options.timeoutMs / 1000)} s (${group.members.map((m) => `${m.clientId} from ${m.host}`).join(', ')}); its offsets can only be moved while nobody consumes`);
     }
-    await delay(500, undefined, options.signal ? { signal: options.signal } : undefined);
+    await nap(500, options.signal, `consumer group ${groupId} to empty`);
   }
 }
 

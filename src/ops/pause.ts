@@ -9,12 +9,12 @@
  * tables that were not detached permanently. Older servers have no PERMANENTLY: their pause lasts
  * until the server restarts (migrate says so).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCodes, KchError } from '../errors.js';
 import { detachesPermanently } from '../migrate/detect.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
 import { literal, rows, run, scalar, serverNow } from './sql.js';
+import { nap } from './wait.js';
 
 /** consuming: the Kafka table is attached; paused: detached; missing: never created (run kch migrate). */
 export type Consumption = 'consuming' | 'paused' | 'missing';
@@ -113,7 +113,7 @@ export async function waitForConsumer(
     if (performance.now() > deadline) {
       throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
     }
-    await delay(250, undefined, options.signal ? { signal: options.signal } : undefined);
+    await nap(250, options.signal, `the consumer of ${objects.kafkaTable}`);
   }
 }
 

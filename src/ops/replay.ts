@@ -15,13 +15,13 @@
  * it is exact when the command returns, needs no FINAL in every query and no change of engine;
  * the mutation rewrites only the parts holding re-read rows.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { ErrorCodes, KchError } from '../errors.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream, split } from './pause.js';
 import { mutate, scalar, serverNow } from './sql.js';
+import { nap } from './wait.js';
 
 /** Where to read again from: an offset (on every partition, or per partition) or a time. */
 export type ReplayFrom =
@@ -93,7 +93,7 @@ export async function replayStream(ctx: OpsContext, objects: StreamObjects, opti
     await commitGroupOffsets(ctx.bootstrap, objects.group, objects.topic, new Map(plan.map((p) => [p.partition, p.from])));
     const reread = plan.reduce((sum, p) => sum + p.reread, 0n);
     if (state === 'paused') return { partitions: plan, reread, stayedPaused: true, waitedForGroupMs };
-    while ((await serverNow(ctx.client)) < cut) await delay(100);
+    while ((await serverNow(ctx.client)) < cut) await nap(100, options.signal, 'the server clock to pass the cut');
     await resumeStream(ctx, objects, { waitMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     resumed = true;
     if (!options.dedupe) return { partitions: plan, reread, stayedPaused: false, waitedForGroupMs };
@@ -142,7 +142,7 @@ async function waitForCommitted(ctx: OpsContext, objects: StreamObjects, plan: r
     if (performance.now() > deadline) {
       throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} did not read the replayed range again within ${Math.round(options.timeoutMs / 1000)} s; copies were not removed (run kch replay again with --dedupe later, or see kch status)`);
     }
-    await delay(250, undefined, options.signal ? { signal: options.signal } : undefined);
+    await nap(250, options.signal, `${objects.stream.name} to read the range again`);
   }
 }
 
