@@ -26,7 +26,7 @@ export interface MigrationResult {
 /** Compares the plan with the server: what would be created, what is there, what differs. */
 export async function diffPlan(client: ClickHouseClient, plan: readonly Statement[]): Promise<MigrationStep[]> {
   const byDatabase = new Map<string, Map<string, Existing> | undefined>();
-  const detachedBy = new Map<string, Set<string>>();
+  const detachedBy = new Map<string, Set<string> | undefined>();
   const steps: MigrationStep[] = [];
   for (const statement of plan) {
     const sql = render(statement);
@@ -44,7 +44,7 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
     }
     const existing = tables?.get(table);
     if (!existing) {
-      if (detachedBy.get(statement.database)?.has(table)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], detached: true });
+      if (isDetached(statement, tables, detachedBy.get(statement.database), plan)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], detached: true });
       else steps.push({ statement, sql, object, action: 'create', drift: [] });
       continue;
     }
@@ -55,6 +55,19 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
     steps.push({ statement, sql, object, action: drift.length ? 'drift' : 'unchanged', drift });
   }
   return steps;
+}
+
+/**
+ * Whether a missing object is in fact detached (a paused stream's Kafka table). Where the server
+ * cannot list detached tables, a Kafka table is taken as detached when a view reading it exists:
+ * only a detach leaves views without their source.
+ */
+function isDetached(statement: Statement, tables: Map<string, Existing> | undefined, detached: Set<string> | undefined, plan: readonly Statement[]): boolean {
+  const table = tableOf(statement);
+  if (table === undefined || !tables) return false;
+  if (detached) return detached.has(table);
+  return statement.kind === 'create-kafka-table'
+    && plan.some((s) => s.kind === 'create-materialized-view' && s.database === statement.database && s.from === table && tables.has(s.view));
 }
 
 /**

@@ -28,12 +28,15 @@ export async function viewQueryDiffers(client: ClickHouseClient, database: strin
   }
 }
 
-/** Tables detached (by kch pause) in a database, or an empty set where the server cannot list them (before 24.x). */
-export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string>> {
+/**
+ * Tables detached (by kch pause) in a database, or undefined where the server cannot list them
+ * (system.detached_tables is 24.x+).
+ */
+export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string> | undefined> {
   try {
     const result = await client.query({ query: `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`, format: 'JSONEachRow' });
     return new Set((await result.json<{ table: string }>()).map((r) => r.table));
   } catch {
-    return new Set();
+    return undefined;
   }
 }
