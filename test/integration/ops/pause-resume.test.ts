@@ -55,6 +55,10 @@ test('pause, produce, resume loses and repeats nothing; status --json shows the 
   assert.match(again.stdout, /already paused/);
 
   const second = await generate(p.env, 3000, 102);
+  const migrated = await runCli(['migrate'], p.env);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  assert.match(migrated.stderr, /sales_kafka is detached \(its stream is paused, kch resume\): left as it is/, 'migrate (kch up runs it) leaves a paused stream paused');
+  assert.match(migrated.stdout, /nothing to do/);
   const whilePaused = await status(p.env);
   assert.equal(whilePaused.code, 0, 'a paused stream is not unhealthy');
   const sales = whilePaused.report.streams.find((s) => s.name === 'sales')!;
@@ -177,6 +181,9 @@ test('pause and resume on ClickHouse 18.16 (no PERMANENTLY) lose and repeat noth
   assert.equal(paused.code, 0, paused.stderr);
   assert.match(paused.stdout, /until the server restarts/);
   const second = await generate(old.env, 600, 302);
+  const again = await runCli(['migrate'], old.env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /sales_kafka is detached/, 'migrate leaves a paused stream paused on 18.16 too');
   const { report } = await status(old.env, 'sales', '--window', '0s');
   assert.equal(report.streams[0]!.consumption, 'paused');
   assert.equal(report.streams[0]!.lag, second.sales);
