@@ -18,6 +18,11 @@ export interface OptionSpec {
   readonly secret?: boolean;
   /** Short alias, one letter. */
   readonly short?: string;
+  /**
+   * Environment variable naming a file that holds the value (Docker and Kubernetes secrets), read
+   * when neither the flag nor `env` is set; one trailing newline is dropped.
+   */
+  readonly fileEnv?: string;
 }
 
 function option<const T extends OptionSpec>(spec: T): T {
@@ -38,8 +43,8 @@ export const options = {
     description: 'ClickHouse user.',
   }),
   clickhousePassword: option({
-    env: 'CLICKHOUSE_PASSWORD', flag: 'clickhouse-password', type: 'string', default: '', secret: true,
-    description: 'ClickHouse password (environment only: a flag would show in `ps`). The embedded server requires it when set.',
+    env: 'CLICKHOUSE_PASSWORD', fileEnv: 'CLICKHOUSE_PASSWORD_FILE', flag: 'clickhouse-password', type: 'string', default: '', secret: true,
+    description: 'ClickHouse password (environment only: a flag would show in `ps`), or CLICKHOUSE_PASSWORD_FILE naming a file that holds it. The embedded server requires it when set.',
   }),
   clickhouseDatabase: option({
     flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
@@ -88,6 +93,10 @@ export const options = {
   dashboardPort: option({
     flag: 'dashboard-port', env: 'DASHBOARD_PORT', type: 'integer', default: '3000',
     description: 'Port of the dashboard.',
+  }),
+  dashboardToken: option({
+    flag: 'dashboard-token', env: 'DASHBOARD_TOKEN', fileEnv: 'DASHBOARD_TOKEN_FILE', type: 'string', default: '', secret: true,
+    description: 'Token the dashboard, its API and /metrics require (`Authorization: Bearer <token>`; a browser may pass `?token=` once and keeps a cookie). Required when --host is not a loopback address; environment only, or DASHBOARD_TOKEN_FILE naming a file that holds it.',
   }),
   rate: option({
     flag: 'rate', env: 'GENERATOR_RATE', type: 'string', default: 'seed',
