@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { OptionSpec } from './options.js';
@@ -68,6 +69,16 @@ function badValue(spec: OptionSpec, value: string, expected: string): KchError {
   return new KchError(ErrorCodes.USAGE, `--${spec.flag}${spec.env ? ` (${spec.env})` : ''} must be ${expected}, got "${value}"`);
 }
 
+/** A secret from a file (`CLICKHOUSE_PASSWORD_FILE=/run/secrets/ch`): its text without one trailing newline. */
+function readValueFile(variable: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new KchError(ErrorCodes.CONFIG, `${variable} names ${path}, which cannot be read (${code})`);
+  }
+}
+
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds. */
@@ -122,8 +133,15 @@ export function resolveOptions(
       continue;
     }
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+    const file = spec.fileEnv === undefined ? undefined : env[spec.fileEnv];
     if (fromEnv !== undefined && fromEnv !== '') {
+      if (file) throw new KchError(ErrorCodes.CONFIG, `${spec.env} and ${spec.fileEnv} are both set; keep one`);
       raw.set(spec.flag, fromEnv);
+      given.add(spec.flag);
+      continue;
+    }
+    if (file) {
+      raw.set(spec.flag, readValueFile(spec.fileEnv!, file));
       given.add(spec.flag);
       continue;
     }
