@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClickHouse } from '../clickhouse/client.js';
+import { options as config } from '../config/options.js';
+import { resolveOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
@@ -128,7 +130,9 @@ export async function runStack(options: StackOptions): Promise<number> {
     } else {
       starting.push(waitForKafka(bootstrap, { timeoutMs: 30_000, signal: options.signal }).then(() => undefined));
     }
-    const probeClient = createClickHouse({ url: clickhouseUrl, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', database: 'default' });
+    // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
+    const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
+    const probeClient = createClickHouse({ url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default' });
     try {
       if (!options.externalClickHouse) {
         // chdb runs each query on libuv's pool, sized when the process starts: 4 would cap the
