@@ -3,6 +3,7 @@
  * HTTP with settings chosen once here.
  */
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ErrorCodes, KchError } from '../errors.js';
 import { toKchError } from './errors.js';
 
 export interface ClickHouseConnectionOptions {
@@ -15,6 +16,17 @@ export interface ClickHouseConnectionOptions {
 }
 
 export function createClickHouse(options: ClickHouseConnectionOptions): ClickHouseClient {
+  // `ch.example:8123` parses as a URL whose scheme is `ch.example:`; the client would then throw
+  // a bare Error with a stack. Say what is wrong instead.
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(options.url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be an http:// or https:// URL such as http://127.0.0.1:8123, got "${options.url}"`);
+  }
   return createClient({
     url: options.url,
     username: options.user,
