@@ -81,7 +81,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     throw new KchError(ErrorCodes.CONFIG, `${missing.map((m) => `${options.database}.${m}`).join(', ')} missing at ${options.clickhouseUrl}: run kch migrate first`);
   }
   const dedupViews = new Map(streams.filter((s) => tables.has(dedupViewOf(s))).map((s) => [s.name, dedupViewOf(s)]));
-  await waitForKafka(options.bootstrap, { timeoutMs: 30_000, signal });
+  // A wrong address should not keep a short run waiting longer than it would wait for events.
+  await waitForKafka(options.bootstrap, { timeoutMs: Math.min(30_000, options.timeoutMs), signal });
   const topics = streams.map((s) => topicOf(s, options));
   const ends = await listEndOffsets(options.bootstrap, topics);
   const absent = topics.filter((t) => (ends.get(t)?.size ?? 0) === 0);
