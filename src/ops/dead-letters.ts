@@ -86,7 +86,7 @@ export interface DlqReplayOptions {
   readonly sink: MessageSink;
   /** Messages per send; each send is acknowledged before the next. @default 500 */
   readonly chunkSize?: number;
-  /** Claim and fix up, but send nothing and release the claim. */
+  /** Count and fix up, claim and send nothing. */
   readonly dryRun?: boolean;
 }
 
@@ -127,6 +127,17 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
   const claim = `${condition({ state: 'pending', ...(options.where ? { where: options.where } : {}) })}${once}`;
   const candidates = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${claim}`, 'counting dead letters to replay');
   if (candidates === 0) return { claimed: 0, sent: 0, fixed: 0, skipped: 0, topic: objects.topic };
+  if (options.dryRun) {
+    // Nothing is claimed or written: only what the fixUp would make of them is counted.
+    const raws = (await rows<{ raw_hex: string }>(ctx.client, `SELECT hex(raw) AS raw_hex FROM ${objects.deadLetter} WHERE ${claim}`, 'reading dead letters'))
+      .map((r) => Buffer.from(r.raw_hex, 'hex').toString('utf8'));
+    const results = objects.stream.fixUp ? raws.map((raw) => ({ raw, fixed: objects.stream.fixUp!(raw) })) : [];
+    return {
+      claimed: raws.length, sent: 0, topic: objects.topic,
+      fixed: results.filter((r) => r.fixed !== undefined && r.fixed !== r.raw).length,
+      skipped: results.filter((r) => r.fixed === undefined).length,
+    };
+  }
   await mutate(ctx.client, ctx.features, table.database, table.table, `UPDATE replayed = ${token} WHERE ${claim}`, { action: 'claiming dead letters' });
 
   // Unique per dead letter (a Kafka message seen at one time), also on 18.x where offsets are 0.
@@ -158,10 +169,6 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
     }
     if (result !== text) fixed += 1;
     outgoing.push({ letter, value: Buffer.from(result, 'utf8') });
-  }
-  if (options.dryRun) {
-    await mutate(ctx.client, ctx.features, table.database, table.table, `UPDATE replayed = 0 WHERE replayed = ${token}`, { action: 'releasing dead letters' });
-    return { claimed: held.length, sent: 0, fixed, skipped: skipped.length, topic: objects.topic };
   }
   if (skipped.length > 0) await release(skipped, 0);
 
