@@ -174,6 +174,10 @@ test('dlq replay sends the dead letters its fixUp repairs, marks them replayed, 
   // Without a fixUp, as they are: still bad, they come back as new dead letters; the old ones are done.
   const [quantity] = await numbers(p.client, "SELECT count() FROM sales_dead_letter WHERE error LIKE 'quantity:%' AND replayed = 0");
   assert.ok(quantity! > 0);
+  const dry = await runCli(['dlq', 'replay', 'sales', '--where', "error LIKE 'quantity:%'", '--dry-run'], p.env);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, new RegExp(`dry run: ${quantity} dead letter\\(s\\) of sales would be replayed`));
+  assert.deepEqual(await numbers(p.client, "SELECT count() FROM sales_dead_letter WHERE error LIKE 'quantity:%' AND replayed = 0"), [quantity], 'a dry run changes nothing');
   const cli = await runCli(['dlq', 'replay', 'sales', '--where', "error LIKE 'quantity:%'"], p.env);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, new RegExp(`replayed ${quantity} dead letter`));
