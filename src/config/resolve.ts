@@ -66,7 +66,7 @@ export class ResolvedOptions {
 }
 
 function badValue(spec: OptionSpec, value: string, expected: string): KchError {
-  return new KchError(ErrorCodes.USAGE, `--${spec.flag}${spec.env ? ` (${spec.env})` : ''} must be ${expected}, got "${value}"`);
+  return new KchError(ErrorCodes.USAGE, `--${spec.flag}${spec.env ? ` (${spec.env})` : ''} must be ${expected}, got ${JSON.stringify(value)}`);
 }
 
 /** A secret from a file (`CLICKHOUSE_PASSWORD_FILE=/run/secrets/ch`): its text without one trailing newline. */
@@ -113,11 +113,11 @@ export function resolveOptions(
     const text = error instanceof Error ? error.message : String(error);
     // Node's messages are long and mention `parseArgs`; keep the part a user needs.
     const unknown = /Unknown option '([^']+)'/.exec(text);
-    if (unknown) throw new KchError(ErrorCodes.USAGE, `unknown option ${unknown[1]} (see --help)`);
+    if (unknown) throw new KchError(ErrorCodes.USAGE, `unknown option ${JSON.stringify(unknown[1]).slice(1, -1)} (see --help)`);
     const missing = /Option '([^']+?)(?: <value>)?' argument missing/.exec(text);
-    if (missing) throw new KchError(ErrorCodes.USAGE, `option ${missing[1]} needs a value`);
+    if (missing) throw new KchError(ErrorCodes.USAGE, `option ${JSON.stringify(missing[1]).slice(1, -1)} needs a value`);
     const positional = /Unexpected argument '([^']+)'/.exec(text);
-    if (positional) throw new KchError(ErrorCodes.USAGE, `unexpected argument "${positional[1]}" (see --help)`);
+    if (positional) throw new KchError(ErrorCodes.USAGE, `unexpected argument ${JSON.stringify(positional[1])} (see --help)`);
     throw new KchError(ErrorCodes.USAGE, text.split('\n')[0] ?? text);
   }
   const raw = new Map<string, string | boolean>();
