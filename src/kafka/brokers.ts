@@ -25,7 +25,7 @@ function parseOne(entry: string): BrokerAddress {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(withoutScheme);
   const port = match ? Number(match[3]) : NaN;
   if (!match || port < 1 || port > 65_535) {
-    throw new KchError(ErrorCodes.USAGE, `bad Kafka broker address "${entry}": expected host:port, e.g. 127.0.0.1:9092 or [::1]:9092`);
+    throw new KchError(ErrorCodes.USAGE, `bad Kafka broker address ${JSON.stringify(entry)}: expected host:port, e.g. 127.0.0.1:9092 or [::1]:9092`);
   }
   return { host: (match[1] ?? match[2]) as string, port };
 }
