@@ -12,7 +12,7 @@ export function parsePace(text: string): Pace {
   if (value === 'max') return { kind: 'max' };
   const perSecond = Number(value);
   if (!Number.isFinite(perSecond) || perSecond <= 0) {
-    throw new KchError(ErrorCodes.USAGE, `--rate must be a positive number of events per second, "max" or "seed", got "${text}"`);
+    throw new KchError(ErrorCodes.USAGE, `--rate must be a positive number of events per second, "max" or "seed", got ${JSON.stringify(text)}`);
   }
   return { kind: 'rate', perSecond };
 }
