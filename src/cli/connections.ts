@@ -13,7 +13,7 @@ export function clickhouseFrom(resolved: ResolvedOptions, database?: string): Cl
   try {
     new URL(url);
   } catch {
-    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be a URL such as http://127.0.0.1:8123, got "${url}"`);
+    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be a URL such as http://127.0.0.1:8123, got ${JSON.stringify(url)}`);
   }
   return createClickHouse({
     url,
@@ -27,9 +27,9 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   const database = resolved.string(options.clickhouseDatabase) ?? 'default';
-  if (!identifier.test(database)) throw new KchError(ErrorCodes.USAGE, `--database must be a plain identifier (letters, digits, _), got "${database}"`);
+  if (!identifier.test(database)) throw new KchError(ErrorCodes.USAGE, `--database must be a plain identifier (letters, digits, _), got ${JSON.stringify(database)}`);
   const topicPrefix = resolved.string(options.topicPrefix) ?? '';
-  if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got "${topicPrefix}"`);
+  if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got ${JSON.stringify(topicPrefix)}`);
   const brokers = resolved.string(options.kafkaBrokersForClickhouse) || resolved.requireString(options.kafkaBrokers);
   return { database, brokers, topicPrefix };
 }
