@@ -25,7 +25,7 @@ export function createClickHouse(options: ClickHouseConnectionOptions): ClickHou
     protocol = undefined;
   }
   if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be an http:// or https:// URL such as http://127.0.0.1:8123, got "${options.url}"`);
+    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be an http:// or https:// URL such as http://127.0.0.1:8123, got ${JSON.stringify(options.url)}`);
   }
   return createClient({
     url: options.url,

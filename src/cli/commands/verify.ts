@@ -29,7 +29,7 @@ export const verifyCommand = defineCommand({
     const rateText = (resolved.string(options.verifyRate) ?? '2000').trim().toLowerCase();
     const rate = rateText === 'max' ? undefined : Number(rateText);
     if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
-      throw new KchError(ErrorCodes.USAGE, `--rate (VERIFY_RATE) must be a positive number of events per second or "max", got "${rateText}"`);
+      throw new KchError(ErrorCodes.USAGE, `--rate (VERIFY_RATE) must be a positive number of events per second or "max", got ${JSON.stringify(rateText)}`);
     }
     const badRatio = resolved.number(options.verifyBadRatio) ?? 0;
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio (VERIFY_BAD_RATIO) must be between 0 and 1, got ${badRatio}`);
