@@ -88,7 +88,17 @@ class DateTimeTextField extends Field<string> {
   }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string') return 'must be a string';
-    return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? undefined : 'must look like YYYY-MM-DD HH:MM:SS';
+    const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
+    if (!match) return 'must look like YYYY-MM-DD HH:MM:SS';
+    // The same verdict as the SQL check (found by fuzzing: the shape alone let 2024-02-30 25:61:61
+    // and 1970-01-01 through): a real date and time, after 1970-01-02 and within DateTime.
+    const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+      return 'must be a real date and time';
+    }
+    // A day of margin on each side: the server reads the text in its own time zone.
+    return year >= 1970 && value >= '1970-01-03' && value < '2106-02-06' ? undefined : 'must be between 1970-01-03 and 2106-02-05';
   }
 }
 
