@@ -52,11 +52,11 @@ function addressOf(hex: string): string {
   return full === '00000000000000000000000000000001' ? '::1' : full === '0'.repeat(32) ? '::' : full;
 }
 
-test('kch up listens on loopback only, and its password shows in no process, environment or log', async () => {
+test('kch up listens on loopback only, and its password shows in no process, environment or log', async (t) => {
   const secret = `s3cret-${process.pid}-${Date.now()}`;
   const file = join((await import('node:os')).tmpdir(), `kch-secret-${process.pid}`);
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  after(() => rmSync(file, { force: true }));
+  t.after(() => rmSync(file, { force: true }));
   const stack = await startUp('security', { args: ['--rate', '20'], env: { CLICKHOUSE_PASSWORD_FILE: file } });
   stacks.push(stack);
   // The password is in force: without it the embedded server refuses.
