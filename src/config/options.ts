@@ -38,6 +38,10 @@ export const options = {
     flag: 'clickhouse-url', env: 'CLICKHOUSE_URL', type: 'string', default: 'http://127.0.0.1:8123',
     description: 'ClickHouse HTTP interface. With `kch up`, giving it means an external ClickHouse: no embedded one is started.',
   }),
+  clickhouseCaFile: option({
+    flag: 'clickhouse-ca-file', env: 'CLICKHOUSE_CA_FILE', type: 'string',
+    description: 'PEM file of the certificate authority that signed an https:// ClickHouse\'s certificate; the system\'s CAs otherwise.',
+  }),
   clickhouseUser: option({
     flag: 'clickhouse-user', env: 'CLICKHOUSE_USER', type: 'string', default: 'default',
     description: 'ClickHouse user.',
@@ -49,6 +53,26 @@ export const options = {
   clickhouseDatabase: option({
     flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
     description: 'Database that holds the pipeline\'s tables.',
+  }),
+  kafkaSecurityProtocol: option({
+    flag: 'kafka-security-protocol', env: 'KAFKA_SECURITY_PROTOCOL', type: 'string', default: 'plaintext',
+    description: 'How clients and ClickHouse\'s Kafka tables talk to an external Kafka: plaintext, ssl, sasl_plaintext or sasl_ssl.',
+  }),
+  kafkaSaslMechanism: option({
+    flag: 'kafka-sasl-mechanism', env: 'KAFKA_SASL_MECHANISM', type: 'string', default: 'PLAIN',
+    description: 'SASL mechanism with sasl_plaintext or sasl_ssl: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.',
+  }),
+  kafkaSaslUsername: option({
+    flag: 'kafka-sasl-username', env: 'KAFKA_SASL_USERNAME', type: 'string',
+    description: 'SASL user name (written into the Kafka tables\' settings; the password never is).',
+  }),
+  kafkaSaslPassword: option({
+    flag: 'kafka-sasl-password', env: 'KAFKA_SASL_PASSWORD', fileEnv: 'KAFKA_SASL_PASSWORD_FILE', type: 'string', default: '', secret: true,
+    description: 'SASL password: environment only, or KAFKA_SASL_PASSWORD_FILE naming a file that holds it. The embedded ClickHouse takes it as server configuration; an external ClickHouse needs it in its config.xml (<kafka><sasl_password>).',
+  }),
+  kafkaCaFile: option({
+    flag: 'kafka-ca-file', env: 'KAFKA_CA_FILE', type: 'string',
+    description: 'PEM file of the certificate authority that signed the brokers\' certificates (ssl, sasl_ssl); the system\'s CAs otherwise.',
   }),
   kafkaBrokersForClickhouse: option({
     flag: 'kafka-brokers-for-clickhouse', env: 'KAFKA_BROKERS_FOR_CLICKHOUSE', type: 'string',
