@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
+import { clientSecurity } from './security.js';
 
 export interface TopicSpec {
   readonly name: string;
@@ -48,6 +49,8 @@ export async function waitForKafka(bootstrap: string, options: WaitOptions): Pro
       return await withAdmin(addresses, 'connect', (admin) => describe(admin), { connectTimeout: budget, timeout: budget, retries: 0 });
     } catch (error) {
       last = error;
+      // Wrong credentials do not fix themselves while we wait.
+      if (isKchError(error) && error.details?.authentication) throw error;
     }
     const wait = Math.min(pause, deadline - performance.now());
     if (wait <= 0) break;
@@ -183,6 +186,8 @@ async function withAdmin<T>(addresses: readonly BrokerAddress[], action: string,
     timeout: 15_000,
     retries: 2,
     retryDelay: 250,
+    // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
+    ...clientSecurity(),
     ...overrides,
   });
   try {
@@ -202,10 +207,25 @@ const hint = '; start a local one with `kch kafka`, or point --kafka-brokers (KA
 export function toKchError(error: unknown, addresses: readonly BrokerAddress[], action: string): KchError {
   if (isKchError(error)) return error;
   const where = describeBrokers(addresses);
+  const refused = authenticationFailure(error);
+  if (refused) {
+    // Retrying cannot help, and "cannot reach" would send the user looking in the wrong place.
+    return new KchError(ErrorCodes.KAFKA_REQUEST, `Kafka at ${where} refused our credentials (${refused}); check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM`,
+      { retriable: false, cause: error, details: { authentication: true } });
+  }
   if (isUnreachable(error)) {
     return new KchError(ErrorCodes.KAFKA_UNREACHABLE, `cannot reach Kafka at ${where} (${reasonOf(error) ?? messageOf(error)})${hint}`, { retriable: true, cause: error });
   }
   return new KchError(ErrorCodes.KAFKA_REQUEST, `Kafka at ${where} refused to ${action}: ${kafkaErrorText(error)}`, { retriable: isRetriable(error), cause: error });
+}
+
+/** The client's message when the broker rejected our SASL credentials, else undefined. */
+function authenticationFailure(error: unknown): string | undefined {
+  for (const leaf of leaves(error)) {
+    const link = chain(leaf).find((candidate) => codeOf(candidate) === 'PLT_KFK_AUTHENTICATION');
+    if (link) return messageOf(link);
+  }
+  return undefined;
 }
 
 /** Kafka's own error name and message when there is one (`NOT_ENOUGH_REPLICAS: …`), else the client's. */
