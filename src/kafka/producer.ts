@@ -9,6 +9,7 @@ import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
+import { clientSecurity } from './security.js';
 
 export interface OutgoingMessage {
   readonly topic: string;
@@ -22,7 +23,12 @@ export interface CreateProducerOptions {
   readonly bootstrap: string;
   readonly clientId: string;
   readonly log: Logger;
-  /** Batch compression; `none` by default (the payloads are small and the broker local). */
+  /**
+   * Batch compression. lz4 by default: JSON events shrink about 5×, so the broker's 1 MB
+   * fetch and message limits hold 5× more events, and the wasm lz4 costs no more client CPU
+   * than sending the bytes uncompressed (BENCHMARKS.md). `none` for brokers or consumers
+   * without lz4. @default 'lz4'
+   */
   readonly compression?: Compression;
   /** Longest pause between two attempts while Kafka is down (default 5 s: a restarted local broker is noticed soon). */
   readonly maxBackoffMs?: number;
@@ -83,10 +89,12 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
     },
     connectTimeout: 5_000,
     timeout: 30_000,
-    compression: options.compression ?? 'none',
+    compression: options.compression ?? 'lz4',
     // The seed's producer relied on topics appearing on first use; the broker decides whether
     // it allows that.
     autocreateTopics: true,
+    // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
+    ...clientSecurity(),
   });
 
   const recovered = (): void => {
