@@ -15,6 +15,7 @@
  */
 import { Session, drainPending } from 'chdb';
 import { ErrorCodes, KchError, messageOf } from '../../errors.js';
+import { embeddedKafkaConfig } from '../../kafka/security.js';
 import { ClickHouseException } from './exception.js';
 
 export type AccessMode = 'readwrite' | 'readonly';
@@ -164,6 +165,9 @@ const KAFKA_SESSION_TIMEOUT_MS = 10_000;
 
 function connectionArgs(options: EngineOptions, mode: AccessMode): string[] {
   const args = [`--max_memory_usage=${options.maxMemoryBytes}`, `--kafka.session_timeout_ms=${KAFKA_SESSION_TIMEOUT_MS}`];
+  // The SASL password and CA of an external Kafka are server configuration, not table settings:
+  // they stay out of every table definition (and, passed in-process, out of every command line).
+  for (const [key, value] of Object.entries(embeddedKafkaConfig())) args.push(`--${key}=${value}`);
   // GET requests are read-only in ClickHouse (readonly=2: settings may still change).
   if (mode === 'readonly') args.push('--readonly=2');
   return args;
