@@ -87,6 +87,8 @@ export interface PipelineTarget {
   readonly topicPrefix: string;
   /** Consumers per Kafka table. @default 1 */
   readonly consumers?: number;
+  /** More Kafka-engine settings: how to reach a secured Kafka (kafka_security_protocol, …). */
+  readonly kafkaSettings?: Readonly<Record<string, string>>;
   /**
    * kafka_flush_interval_ms: the longest a Kafka table collects messages before it writes a
    * block, so the longest an event waits before it is queryable. Lower is fresher but writes more
@@ -154,6 +156,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     kafka_group_name: groupOf(stream, target),
     kafka_format: 'JSONEachRow',
     kafka_num_consumers: target.consumers ?? 1,
+    ...target.kafkaSettings,
   };
   if (features.kafkaErrorStream) {
     settings.kafka_handle_error_mode = 'stream';
