@@ -3,6 +3,7 @@ import { createClickHouse } from '../clickhouse/client.js';
 import { options } from '../config/options.js';
 import type { ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors.js';
+import { kafkaTableSettings } from '../kafka/security.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
 
 /** Options every command that reaches ClickHouse takes. */
@@ -31,5 +32,6 @@ export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   const topicPrefix = resolved.string(options.topicPrefix) ?? '';
   if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got ${JSON.stringify(topicPrefix)}`);
   const brokers = resolved.string(options.kafkaBrokersForClickhouse) || resolved.requireString(options.kafkaBrokers);
-  return { database, brokers, topicPrefix };
+  const kafkaSettings = kafkaTableSettings();
+  return { database, brokers, topicPrefix, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
 }
