@@ -2,6 +2,7 @@
  * The one way this project talks to ClickHouse, embedded or external: `@clickhouse/client` over
  * HTTP with settings chosen once here.
  */
+import { readFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, KchError } from '../errors.js';
 import { toKchError } from './errors.js';
@@ -13,6 +14,8 @@ export interface ClickHouseConnectionOptions {
   readonly database: string;
   /** Per request; a DDL on a busy server or a large insert can take a while (default 60 s). */
   readonly requestTimeoutMs?: number;
+  /** PEM of the CA behind an https:// server's certificate. @default CLICKHOUSE_CA_FILE, else the system's CAs */
+  readonly caFile?: string;
 }
 
 export function createClickHouse(options: ClickHouseConnectionOptions): ClickHouseClient {
@@ -41,10 +44,22 @@ export function createClickHouse(options: ClickHouseConnectionOptions): ClickHou
     keep_alive: { enabled: true, idle_socket_ttl: 2_500 },
     // Loopback by default: compression would cost CPU for nothing.
     compression: { request: false, response: false },
+    ...tlsOf(options),
     // The client would print each failed request with its stack to the console; failures reach
     // the caller as errors instead (see toKchError), and the CLI prints one line for them.
     log: { level: ClickHouseLogLevel.OFF },
   });
+}
+
+/** A private CA for https:// (CLICKHOUSE_CA_FILE): the client trusts it besides the system's. */
+function tlsOf(options: ClickHouseConnectionOptions): { tls?: { ca_cert: Buffer } } {
+  const caFile = options.caFile ?? (process.env.CLICKHOUSE_CA_FILE || undefined);
+  if (!caFile || !options.url.startsWith('https:')) return {};
+  try {
+    return { tls: { ca_cert: readFileSync(caFile) } };
+  } catch (error) {
+    throw new KchError(ErrorCodes.CONFIG, `CLICKHOUSE_CA_FILE names ${caFile}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
 }
 
 export interface ServerInfo {
