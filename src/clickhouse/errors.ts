@@ -38,6 +38,12 @@ export function toKchError(error: unknown, contextOrUrl: ClickHouseErrorContext 
     return new KchError(ErrorCodes.CLICKHOUSE_QUERY, `${doing}ClickHouse error ${error.code} (${error.type}): ${line}`, { cause: error, details });
   }
 
+  const tls = tlsCode(error);
+  if (tls) {
+    return new KchError(ErrorCodes.CLICKHOUSE_UNREACHABLE,
+      `ClickHouse${where} presented a certificate this machine does not trust (${tls}); set CLICKHOUSE_CA_FILE to the PEM of its certificate authority`,
+      { cause: error, details: { code: tls, ...(context.url ? { url: context.url } : {}) } });
+  }
   const code = networkCode(error);
   if (code !== undefined || isTimeout(error)) {
     return new KchError(ErrorCodes.CLICKHOUSE_UNREACHABLE,
@@ -60,6 +66,14 @@ function networkCode(error: unknown, depth = 0): string | undefined {
     }
   }
   return networkCode((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, wrong name). */
+function tlsCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 3) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) return code;
+  return tlsCode((error as { cause?: unknown }).cause, depth + 1);
 }
 
 /** `@clickhouse/client` reports its own request timeout as a plain Error. */
