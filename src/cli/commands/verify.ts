@@ -1,5 +1,6 @@
 import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
+import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
 import { exitCodeOf, renderReport } from '../../verify/report.js';
 import { runVerify } from '../../verify/run.js';
 import { defineCommand } from '../command.js';
@@ -19,10 +20,14 @@ export const verifyCommand = defineCommand({
     'Exit code 1 when an acknowledged event is missing. Kafka or ClickHouse may restart meanwhile.',
   ].join('\n'),
   options: [
-    ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix,
+    ...clickhouseOptions, options.clickhouseCaFile, options.kafkaBrokers, ...kafkaSecurityOptions, options.topicPrefix,
     options.verifyCount, options.verifyRate, options.verifyTimeout, options.verifyBadRatio, json,
   ],
   async run({ options: resolved, log, signal, out }) {
+    // Flags win over the environment for this process's clients (producer, admin, ClickHouse).
+    useKafkaSecurity(kafkaSecurityFrom(resolved));
+    const caFile = resolved.string(options.clickhouseCaFile);
+    if (caFile) process.env.CLICKHOUSE_CA_FILE = caFile;
     const target = pipelineTargetFrom(resolved);
     const count = resolved.integer(options.verifyCount) ?? 100_000;
     if (count < 1) throw new KchError(ErrorCodes.USAGE, `--count must be at least 1, got ${count}`);
