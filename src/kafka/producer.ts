@@ -9,6 +9,7 @@ import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
+import { clientSecurity } from './security.js';
 
 export interface OutgoingMessage {
   readonly topic: string;
@@ -92,6 +93,8 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
     // The seed's producer relied on topics appearing on first use; the broker decides whether
     // it allows that.
     autocreateTopics: true,
+    // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
+    ...clientSecurity(),
   });
 
   const recovered = (): void => {
