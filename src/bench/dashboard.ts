@@ -27,11 +27,11 @@ export async function measureDashboard(stack: Stack, corpus: Corpus, rows: numbe
   if (!existsSync(fileURLToPath(new URL('../cli/commands/dashboard.js', import.meta.url)))) {
     return { measured: false, reason: 'not measured: dashboard not yet merged' };
   }
-  // The ingest measurement's last direct-insert tables when they hold enough rows; else its own.
-  const pipeline = reuse && reuse.rows >= rows ? pipelineNamed(reuse.database) : pipelineNamed(`bench_dash_${Date.now().toString(36)}`);
+  // The ingest measurement's direct-insert tables when they hold exactly that many rows; else its own.
+  const pipeline = reuse && reuse.rows === rows ? pipelineNamed(reuse.database) : pipelineNamed(`bench_dash_${Date.now().toString(36)}`);
   await createTopics(stack, pipeline);
   await createPipeline(stack, pipeline);
-  if (!(reuse && reuse.rows >= rows)) {
+  if (!(reuse && reuse.rows === rows)) {
     const repeat = Math.max(1, Math.round(rows / corpus.events));
     for (const file of corpus.files) {
       const chunks = chunkLines(await readFile(file.path), 200_000);

@@ -63,7 +63,8 @@ async function endOffsetTotal(stack: Stack, topics: readonly string[]): Promise<
 async function preload(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
   const started = performance.now();
   await Promise.all(corpus.files.map(async (file) => {
-    const kcat = new Child('kcat', ['-P', '-b', stack.bootstrap, '-t', `${pipeline.topicPrefix}${file.topic}`, '-X', 'acks=all',
+    // lz4, as our producer writes them: the consumer reads what the pipeline really carries.
+    const kcat = new Child('kcat', ['-P', '-b', stack.bootstrap, '-t', `${pipeline.topicPrefix}${file.topic}`, '-X', 'acks=all', '-z', 'lz4',
       '-X', 'queue.buffering.max.kbytes=262144'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const text = await readFile(file.path);
     const stdin = kcat.child.stdin!;
@@ -102,7 +103,7 @@ async function directInsert(stack: Stack, pipeline: Pipeline, corpus: Corpus, re
 }
 
 export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonly number[], tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler, keepLast = false): Promise<IngestResult> {
+  loadavg: () => string, sampler: Sampler, keepRows?: number): Promise<IngestResult> {
   const rows: IngestRow[] = [];
   let kept: IngestResult['kept'];
   const notes: string[] = [];
@@ -149,7 +150,7 @@ export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonl
     const landed = (await rowCounts(stack, direct)).reduce((a, b) => a + b, 0);
     if (landed !== events) throw new Error(`direct insert landed ${landed} rows, expected ${events}`);
     const directCpu = windowUsage(sampler.samples, 'clickhouse', dFrom, dTo)?.cpuSeconds ?? 0;
-    if (keepLast && wanted === sizes.at(-1)) kept = { database: direct.database, topicPrefix: direct.topicPrefix, rows: landed };
+    if (keepRows === events && !kept) kept = { database: direct.database, topicPrefix: direct.topicPrefix, rows: landed };
     else await dropPipeline(stack, direct);
     log(`ingest ${events}: direct insert ${Math.round(events / directSeconds)} events/s (${directSeconds.toFixed(1)} s)`);
 

@@ -98,7 +98,7 @@ export async function measureProducers(stack: Stack, corpus: Corpus, log: (line:
     const inKafka = await endOffsetTotal(stack, pipeline.topics);
     // The generator logs its bytes only every 5 s; the corpus has the same events, so its size is exact.
     const exactBytes = corpus.bytes || bytes;
-    rows.push({ client: 'kch generate', what: 'makes, validates and sends (`--rate max`)', events, seconds, eventsPerSecond: events / seconds,
+    rows.push({ client: 'kch generate', what: 'makes, validates and sends (`--rate max`, lz4)', events, seconds, eventsPerSecond: events / seconds,
       mbPerSecond: mb(exactBytes, seconds), clientCpuSeconds: clientCpu, brokerCpuSeconds: brokerCpu, inKafka, loadavg: load });
     log(`producer: kch generate ${Math.round(events / seconds)} events/s`);
   }
@@ -117,7 +117,7 @@ export async function measureProducers(stack: Stack, corpus: Corpus, log: (line:
     const seconds = result.ms / 1000;
     rows.push({
       client: client === 'kch' ? 'kch producer' : `kafkajs ${packageVersion('kafkajs')}`,
-      what: client === 'kch' ? 'our producer module replaying the corpus (idempotent, sends serialized)' : 'plain `producer.sendBatch`, default settings, 4 batches in flight',
+      what: client === 'kch' ? 'our producer module replaying the corpus (lz4, idempotent, one request at a time)' : 'plain `producer.sendBatch`, default settings (no compression), 4 batches in flight',
       events: result.events, seconds, eventsPerSecond: result.events / seconds, mbPerSecond: mb(result.bytes, seconds),
       clientCpuSeconds: clientCpu, brokerCpuSeconds: brokerCpu, inKafka, loadavg: load,
     });
@@ -133,7 +133,7 @@ export async function measureProducers(stack: Stack, corpus: Corpus, log: (line:
     const load = loadavg();
     const started = performance.now();
     const children = corpus.files.map((f) => new Child('kcat', ['-P', '-b', stack.bootstrap, '-t', `${pipeline.topicPrefix}${f.topic}`,
-      '-X', 'acks=all', '-X', 'enable.idempotence=true', '-l', f.path]));
+      '-X', 'acks=all', '-X', 'enable.idempotence=true', '-z', 'lz4', '-l', f.path]));
     const roots: Record<string, number> = { kafka: stack.kafka.pid };
     children.forEach((c, i) => { roots[`kcat${i}`] = c.pid; });
     const { value: codes, cpu } = await cpuWhile(roots, Promise.all(children.map((c) => c.exited)));
@@ -142,7 +142,7 @@ export async function measureProducers(stack: Stack, corpus: Corpus, log: (line:
       notMeasured.push(`kcat failed: ${children.map((c) => c.output.slice(-300)).join(' | ')}`);
     } else {
       const inKafka = await endOffsetTotal(stack, pipeline.topics);
-      rows.push({ client: `kcat ${version}`, what: 'librdkafka, one process per topic reading its file, acks=all, idempotent', events: corpus.events, seconds,
+      rows.push({ client: `kcat ${version}`, what: 'librdkafka, one process per topic reading its file, acks=all, idempotent, lz4', events: corpus.events, seconds,
         eventsPerSecond: corpus.events / seconds, mbPerSecond: mb(corpus.bytes, seconds),
         clientCpuSeconds: children.reduce((a, _c, i) => a + (cpu[`kcat${i}`] ?? 0), 0),
         brokerCpuSeconds: cpu.kafka ?? 0, inKafka, loadavg: load });
