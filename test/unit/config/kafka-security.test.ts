@@ -1,6 +1,6 @@
 // Tests src/kafka/security.ts: the Kafka security settings and what each consumer of them gets.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -21,8 +21,9 @@ test('plaintext by default: no TLS, no SASL, no table settings', () => {
   assert.deepEqual(embeddedKafkaConfig(security), {});
 });
 
-test('SASL over TLS: clients get both, tables get everything but the password, the embedded server gets the password', () => {
+test('SASL over TLS: clients get both, tables get everything but the password, the embedded server gets the password', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kch-kafka-sec-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const ca = join(dir, 'ca.pem');
   const password = join(dir, 'password');
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');

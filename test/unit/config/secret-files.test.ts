@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { options } from '../../../src/config/options.js';
 import { resolveOptions } from '../../../src/config/resolve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kch-secrets-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const specs = [options.clickhousePassword, options.dashboardToken];
 
 test('CLICKHOUSE_PASSWORD_FILE supplies the password, without its trailing newline', () => {
