@@ -120,7 +120,7 @@ export const options = {
   }),
   dashboardToken: option({
     flag: 'dashboard-token', env: 'DASHBOARD_TOKEN', fileEnv: 'DASHBOARD_TOKEN_FILE', type: 'string', default: '', secret: true,
-    description: 'Token the dashboard, its API and /metrics require (`Authorization: Bearer <token>`; a browser may pass `?token=` once and keeps a cookie). Required when --host is not a loopback address; environment only, or DASHBOARD_TOKEN_FILE naming a file that holds it.',
+    description: 'Token the dashboard, its API and /metrics require (`Authorization: Bearer <token>`; a browser may pass `?token=` once and keeps a cookie). Without one, a dashboard listening beyond loopback warns at start; environment only, or DASHBOARD_TOKEN_FILE naming a file that holds it.',
   }),
   rate: option({
     flag: 'rate', env: 'GENERATOR_RATE', type: 'string', default: 'seed',

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { streams as allStreams } from '../pipeline/streams/index.js';
 import { KafkaWatch, type PipelineScope } from './health.js';
+import { isLoopback, TokenGate } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
 import { readerFor } from './queries.js';
 import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
@@ -36,6 +37,8 @@ export interface DashboardOptions {
   readonly kafkaTimeoutMs?: number;
   /** How often the page polls. @default 5000 */
   readonly refreshMs?: number;
+  /** When set, every request but /healthz must carry it (see auth.ts). */
+  readonly token?: string;
 }
 
 export interface Dashboard {
@@ -77,16 +80,23 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
   const page = buildPage({ database: scope.database, topicPrefix: scope.topicPrefix }, options.refreshMs ?? REFRESH_MS);
 
+  const gate = new TokenGate(options.token);
+  if (!gate.enabled && !isLoopback(options.host)) {
+    log.warn(`listening on ${options.host} without a token: anyone who reaches this address sees the dashboard and /metrics; set DASHBOARD_TOKEN (or DASHBOARD_TOKEN_FILE)`);
+  }
+  // The token may come in the query string once: never let it reach a log line.
+  const shown = (req: IncomingMessage): string => (req.url ?? '/').replace(/([?&]token=)[^&]*/i, '$1…');
+
   const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 });
   server.on('request', (req, res) => {
     const started = performance.now();
     respond(req, res).catch((error: unknown) => {
       // respond() turns every failure into a reply; reaching here means writing itself failed.
-      log.error(`${req.method} ${req.url}: ${messageOf(error)}`);
+      log.error(`${req.method} ${shown(req)}: ${messageOf(error)}`);
       if (!res.headersSent) send(req, res, errorReply(error));
       else res.destroy();
     }).finally(() => {
-      log.debug(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+      log.debug(`${req.method} ${shown(req)} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
     });
   });
   server.on('clientError', (_error, socket) => {
@@ -101,6 +111,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return;
     }
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const denied = gate.check(req, url);
+    if (denied) {
+      send(req, res, denied);
+      return;
+    }
     const path = url.pathname;
     if (path === '/' || path === '/index.html') {
       if (url.search) {

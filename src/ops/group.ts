@@ -3,6 +3,7 @@
  * its committed offsets (OffsetCommit, only while the group is empty), and the offsets at a time
  * (ListOffsets). Each call opens a short-lived admin client, as src/kafka/admin.ts does.
  */
+import { clientSecurity } from '../kafka/security.js';
 import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
 import { toKchError } from '../kafka/admin.js';
@@ -31,6 +32,7 @@ async function withAdmin<T>(bootstrap: string, action: string, work: (admin: Adm
     timeout: 15_000,
     retries: 2,
     retryDelay: 250,
+    ...clientSecurity(),
   });
   try {
     return await work(admin);

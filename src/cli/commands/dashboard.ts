@@ -14,12 +14,13 @@ export const dashboardCommand = defineCommand({
     'endpoints and their parameters), Prometheus text at /metrics. It starts even when ClickHouse or',
     'Kafka are down, and says so on the page and with HTTP 503 until they answer.',
   ].join('\n'),
-  options: [options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix],
+  options: [options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
   async run({ options: resolved, log, signal, out }) {
     const target = pipelineTargetFrom(resolved);
     const dashboard = await startDashboard({
       host: resolved.requireString(options.host),
       port: resolved.integer(options.dashboardPort) ?? 3000,
+      token: resolved.string(options.dashboardToken) || undefined,
       clickhouse: {
         url: resolved.requireString(options.clickhouseUrl),
         user: resolved.string(options.clickhouseUser) ?? 'default',
