@@ -13,12 +13,8 @@ const { kafka } = services();
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-/**
- * The issue asks for a 60 s outage; 25 s keeps the suite short on a shared 2-core runner and
- * exercises the same path (Kafka keeps taking events, ClickHouse resumes from its committed
- * offsets). KCH_FAULT_OUTAGE_S=60 runs the full minute.
- */
-const OUTAGE_MS = Number(process.env.KCH_FAULT_OUTAGE_S ?? 25) * 1000;
+/** A minute without ClickHouse, as the issue asks; KCH_FAULT_OUTAGE_S shortens it by hand. */
+const OUTAGE_MS = Number(process.env.KCH_FAULT_OUTAGE_S ?? 60) * 1000;
 
 test('ClickHouse stopped for a while as Kafka keeps taking events: once started it catches up, lag returns to 0, nothing is lost', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-outage-'));
