@@ -138,6 +138,10 @@ export const options = {
     flag: 'seed', env: 'GENERATOR_SEED', type: 'integer',
     description: 'Random seed: the same seed gives the same events, ids included (event_time is the clock when each is made). Default: random.',
   }),
+  workers: option({
+    flag: 'workers', env: 'GENERATOR_WORKERS', type: 'string', default: 'auto',
+    description: 'Threads making and sending events, each with its own producer and a seed derived from --seed: `auto` is 1 up to 50,000 events/s and one per core (at most 4) above, and for --rate max.',
+  }),
   partitions: option({
     flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',
     description: 'Partitions for topics the generator creates when they are missing.',

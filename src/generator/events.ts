@@ -1,8 +1,9 @@
-import type { Faker } from '@faker-js/faker';
 import type { EventOf } from '../pipeline/stream.js';
 import { movementTypes, warehouses } from '../pipeline/streams/catalog.js';
 import type { sales, warehouse } from '../pipeline/streams/index.js';
 import type { Product } from './catalog.js';
+import type { SeededRandom } from './random.js';
+import type { Vocabulary } from './vocabulary.js';
 
 export type SaleEvent = EventOf<typeof sales>;
 export type StockMovementEvent = EventOf<typeof warehouse>;
@@ -23,19 +24,21 @@ export function saleTotal(priceCents: number, quantity: number, discountPercent:
 }
 
 export interface EventContext {
-  readonly faker: Faker;
+  readonly random: SeededRandom;
   readonly products: readonly Product[];
-  readonly now: Date;
+  readonly vocabulary: Vocabulary;
+  /** The event's time, already formatted (formatLocalTime): events made in the same second share it. */
+  readonly eventTime: string;
 }
 
-export function makeSale({ faker, products, now }: EventContext): SaleEvent {
-  const product = faker.helpers.arrayElement(products);
-  const quantity = faker.number.int({ min: 1, max: 5 });
-  const discountPercent = faker.number.int({ min: 0, max: 30 });
+export function makeSale({ random, products, eventTime }: EventContext): SaleEvent {
+  const product = random.pick(products);
+  const quantity = random.int(1, 5);
+  const discountPercent = random.int(0, 30);
   return {
-    event_id: faker.string.uuid(),
+    event_id: random.uuid(),
     event_type: 'sale',
-    event_time: formatLocalTime(now),
+    event_time: eventTime,
     product_id: product.id,
     product_name: product.name,
     category: product.category,
@@ -43,25 +46,25 @@ export function makeSale({ faker, products, now }: EventContext): SaleEvent {
     price: product.priceCents / 100,
     discount: discountPercent / 100,
     total: saleTotal(product.priceCents, quantity, discountPercent),
-    store_id: faker.number.int({ min: 1, max: 10 }),
-    cashier_id: faker.number.int({ min: 1, max: 20 }),
-    customer_id: faker.string.uuid(),
+    store_id: random.int(1, 10),
+    cashier_id: random.int(1, 20),
+    customer_id: random.uuid(),
   };
 }
 
-export function makeStockMovement({ faker, products, now }: EventContext): StockMovementEvent {
-  const product = faker.helpers.arrayElement(products);
+export function makeStockMovement({ random, products, vocabulary, eventTime }: EventContext): StockMovementEvent {
+  const product = random.pick(products);
   return {
-    event_id: faker.string.uuid(),
+    event_id: random.uuid(),
     event_type: 'stock_movement',
-    event_time: formatLocalTime(now),
+    event_time: eventTime,
     product_id: product.id,
     product_name: product.name,
     category: product.category,
-    warehouse: faker.helpers.arrayElement(warehouses),
-    quantity: faker.number.int({ min: 1, max: 100 }),
-    movement_type: faker.helpers.arrayElement(movementTypes),
-    source: faker.company.name(),
-    responsible: faker.person.fullName(),
+    warehouse: random.pick(warehouses),
+    quantity: random.int(1, 100),
+    movement_type: random.pick(movementTypes),
+    source: random.pick(vocabulary.companies),
+    responsible: random.pick(vocabulary.people),
   };
 }

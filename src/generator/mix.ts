@@ -2,7 +2,9 @@ import { Faker, base, en, ru } from '@faker-js/faker';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { makeCatalog, type Product } from './catalog.js';
-import { makeSale, makeStockMovement, type EventContext } from './events.js';
+import { formatLocalTime, makeSale, makeStockMovement, type EventContext } from './events.js';
+import { SeededRandom } from './random.js';
+import { makeVocabulary, type Vocabulary } from './vocabulary.js';
 
 /** A stream the generator feeds, with its share of the traffic and its event factory. */
 export interface GeneratedStream {
@@ -24,19 +26,25 @@ export interface GeneratedEvent {
 
 /**
  * Deterministic event source: the same seed gives the same catalog and the same sequence of
- * events (event_time aside, which is the clock at which each event is made).
+ * events (event_time aside, which is the clock at which each event is made). faker makes the
+ * catalog and the vocabularies once; each event is then drawn from a seeded PRNG, ~4× cheaper.
  */
 export class EventSource {
   readonly seed: number;
-  private readonly faker: Faker;
+  private readonly random: SeededRandom;
   private readonly products: readonly Product[];
+  private readonly vocabulary: Vocabulary;
   private readonly cumulative: readonly number[];
+  private formattedSecond = Number.NaN;
+  private formattedTime = '';
 
   constructor(seed: number, private readonly mix: readonly GeneratedStream[] = seedMix) {
     this.seed = seed;
-    this.faker = new Faker({ locale: [ru, en, base] });
-    this.faker.seed(seed);
-    this.products = makeCatalog(this.faker);
+    const faker = new Faker({ locale: [ru, en, base] });
+    faker.seed(seed);
+    this.products = makeCatalog(faker);
+    this.vocabulary = makeVocabulary(faker);
+    this.random = new SeededRandom(seed);
     const total = mix.reduce((sum, m) => sum + m.share, 0);
     let running = 0;
     this.cumulative = mix.map((m) => (running += m.share / total));
@@ -47,9 +55,16 @@ export class EventSource {
   }
 
   next(now: Date = new Date()): GeneratedEvent {
-    const flip = this.faker.number.float({ min: 0, max: 1 });
-    const index = this.cumulative.findIndex((edge) => flip < edge);
-    const chosen = this.mix[index === -1 ? this.mix.length - 1 : index]!;
-    return { stream: chosen.stream, event: chosen.make({ faker: this.faker, products: this.products, now }) };
+    const flip = this.random.next();
+    let index = 0;
+    while (index < this.mix.length - 1 && flip >= this.cumulative[index]!) index++;
+    const chosen = this.mix[index]!;
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== this.formattedSecond) {
+      this.formattedSecond = second;
+      this.formattedTime = formatLocalTime(now);
+    }
+    const context: EventContext = { random: this.random, products: this.products, vocabulary: this.vocabulary, eventTime: this.formattedTime };
+    return { stream: chosen.stream, event: chosen.make(context) };
   }
 }

@@ -27,6 +27,10 @@ export interface GenerateOptions {
   readonly clock?: () => Date;
   /** Share of messages made malformed on purpose (0..1), one kind of each in turn. @default 0 */
   readonly badRatio?: number;
+  /** Called after each acknowledged batch; a worker thread reports its progress with it. */
+  readonly onAcknowledged?: (batch: { readonly topics: Readonly<Record<string, number>>; readonly bytes: number }) => void;
+  /** Log "generating …" and the rate every 5 s. Off in worker threads: the main thread logs the sum. @default true */
+  readonly progress?: boolean;
 }
 
 export interface GenerateReport {
@@ -66,7 +70,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
 
-  log.info(`generating ${describePace(pace)}, seed ${options.seed}${Number.isFinite(limit) ? `, ${limit} events` : ''}${options.durationMs ? `, for ${options.durationMs / 1000} s` : ''}`);
+  const progress = options.progress ?? true;
+  if (progress) log.info(`generating ${describePace(pace)}, seed ${options.seed}${Number.isFinite(limit) ? `, ${limit} events` : ''}${options.durationMs ? `, for ${options.durationMs / 1000} s` : ''}`);
 
   const stopReason = (): GenerateReport['stoppedBy'] | undefined => {
     if (options.signal?.aborted) return 'signal';
@@ -76,6 +81,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   };
 
   const report = (): void => {
+    if (!progress) return;
     if (pace.kind === 'seed') {
       if (total - loggedAt >= 10) {
         loggedAt = total - (total % 10);
@@ -94,11 +100,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   const dispatch = (batch: { topic: string; value: Buffer }[], kinds: (BadKind | undefined)[]): void => {
     const sending = sink.send(batch).then(() => {
       for (const kind of kinds) if (kind) malformed[kind] += 1;
+      const topics: Record<string, number> = {};
+      let batchBytes = 0;
       for (const message of batch) {
-        acknowledged[message.topic] = (acknowledged[message.topic] ?? 0) + 1;
-        bytes += message.value.length;
+        topics[message.topic] = (topics[message.topic] ?? 0) + 1;
+        batchBytes += message.value.length;
       }
+      for (const [topic, n] of Object.entries(topics)) acknowledged[topic] = (acknowledged[topic] ?? 0) + n;
+      bytes += batchBytes;
       total += batch.length;
+      options.onAcknowledged?.({ topics, bytes: batchBytes });
       report();
     }, (error: unknown) => { failure ??= error; });
     inFlight.add(sending);

@@ -86,8 +86,16 @@ class DateTimeTextField extends Field<string> {
     // Reject what would land as 1970 or overflow DateTime, not only what fails to parse.
     return `ifNull(parseDateTimeBestEffortOrNull(${column}) > toDateTime(86400), 0)`;
   }
+  /** The last text found valid: a generator's events share the second they were made in. */
+  private lastValid = '';
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string') return 'must be a string';
+    if (value === this.lastValid) return undefined;
+    const verdict = this.verdict(value);
+    if (verdict === undefined) this.lastValid = value;
+    return verdict;
+  }
+  private verdict(value: string): string | undefined {
     const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(value);
     if (!match) return 'must look like YYYY-MM-DD HH:MM:SS';
     // The same verdict as the SQL check (found by fuzzing: the shape alone let 2024-02-30 25:61:61
@@ -151,7 +159,8 @@ class TextField extends Field<string> {
   }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string' || value.length === 0) return 'must be non-empty text';
-    return Buffer.byteLength(value) <= this.maxLength ? undefined : `must be at most ${this.maxLength} bytes`;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: short text needs no byte count.
+    return value.length * 3 <= this.maxLength || Buffer.byteLength(value) <= this.maxLength ? undefined : `must be at most ${this.maxLength} bytes`;
   }
 }
 

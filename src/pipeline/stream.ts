@@ -97,18 +97,34 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ path: '', message: 'must be an object' }];
   const record = event as Record<string, unknown>;
   const problems: EventProblem[] = [];
-  for (const [name, field] of Object.entries(stream.fields)) {
-    if (!(name in record)) {
+  let present = 0;
+  // The generator validates every event it makes: this loop runs ~10⁵ times a second.
+  for (const [name, field] of entriesOf(stream.fields)) {
+    const value = record[name];
+    if (value === undefined && !(name in record)) {
       if (!field.optional) problems.push({ path: `/${name}`, message: 'is missing' });
       continue;
     }
-    const problem = field.problem(record[name]);
+    present += 1;
+    const problem = field.problem(value);
     if (problem) problems.push({ path: `/${name}`, message: problem });
   }
-  for (const name of Object.keys(record)) {
-    if (!(name in stream.fields)) problems.push({ path: `/${name}`, message: 'is not a field of this stream' });
+  let keys = 0;
+  for (const name in record) if (Object.hasOwn(record, name)) keys += 1;
+  if (keys !== present) {
+    for (const name of Object.keys(record)) {
+      if (!Object.hasOwn(stream.fields, name)) problems.push({ path: `/${name}`, message: 'is not a field of this stream' });
+    }
   }
   return problems;
+}
+
+const fieldEntries = new WeakMap<Fields, ReadonlyArray<readonly [string, Field]>>();
+
+function entriesOf(fields: Fields): ReadonlyArray<readonly [string, Field]> {
+  let entries = fieldEntries.get(fields);
+  if (!entries) fieldEntries.set(fields, entries = Object.entries(fields));
+  return entries;
 }
 
 /** Throws INVALID_EVENT naming every problem; returns the event typed. */

@@ -6,7 +6,8 @@ import { createProducer } from '../../kafka/producer.js';
 import { topicOf } from '../../pipeline/plan.js';
 import { seedMix } from '../../generator/mix.js';
 import { parsePace } from '../../generator/pacing.js';
-import { generate } from '../../generator/run.js';
+import { generate, type GenerateOptions, type GenerateReport } from '../../generator/run.js';
+import { generateInWorkers, workersFor } from '../../generator/workers.js';
 import { defineCommand } from '../command.js';
 
 export const generateCommand = defineCommand({
@@ -18,7 +19,7 @@ export const generateCommand = defineCommand({
     'on Ctrl-C it stops making events and waits for those in flight. --bad-ratio mixes in malformed',
     'messages of every kind the dead-letter tables catch, counted apart in the summary line.',
   ].join('\n'),
-  options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.partitions, options.topicPrefix, options.badRatio],
+  options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.workers, options.partitions, options.topicPrefix, options.badRatio],
   async run({ options: resolved, log, signal, out }) {
     const bootstrap = resolved.requireString(options.kafkaBrokers);
     const pace = parsePace(resolved.string(options.rate) ?? 'seed');
@@ -32,22 +33,21 @@ export const generateCommand = defineCommand({
     const badRatio = resolved.number(options.badRatio) ?? 0;
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);
 
+    const workers = workersFor(resolved.string(options.workers), pace);
+
     await waitForKafka(bootstrap, { timeoutMs: 60_000, signal });
     const topics = seedMix.map((m) => topicOf(m.stream, { topicPrefix }));
     const created = await ensureTopics(bootstrap, topics.map((name) => ({ name, partitions })));
     if (created.length) log.info(`created topics ${created.join(', ')} with ${partitions} partition(s)`);
 
-    const producer = createProducer({ bootstrap, clientId: 'kch-generator', log });
-    let report;
-    try {
-      report = await generate({
-        sink: producer, pace, seed, topicPrefix, log, signal, badRatio,
-        ...(count !== undefined ? { count } : {}),
-        ...(durationMs !== undefined ? { durationMs } : {}),
-      });
-    } finally {
-      await producer.close();
-    }
+    const task = {
+      pace, seed, topicPrefix, log, signal, badRatio,
+      ...(count !== undefined ? { count } : {}),
+      ...(durationMs !== undefined ? { durationMs } : {}),
+    };
+    const report = workers > 1
+      ? await generateInWorkers({ ...task, workers, bootstrap })
+      : await generateOnThisThread(bootstrap, task);
     const perTopic = Object.entries(report.acknowledged).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
     const seconds = report.elapsedMs / 1000;
     const malformed = Object.values(report.malformed).reduce((sum, n) => sum + n, 0);
@@ -56,3 +56,12 @@ export const generateCommand = defineCommand({
     return 0;
   },
 });
+
+async function generateOnThisThread(bootstrap: string, task: Omit<GenerateOptions, 'sink'>): Promise<GenerateReport> {
+  const producer = createProducer({ bootstrap, clientId: 'kch-generator', log: task.log });
+  try {
+    return await generate({ ...task, sink: producer });
+  } finally {
+    await producer.close();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * One generator thread (see workers.ts): makes its share of the events with a seed of its own and
+ * sends them through a producer of its own, reporting each acknowledged batch to the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isKchError } from '../errors.js';
+import { createProducer } from '../kafka/producer.js';
+import { createLogger } from '../log.js';
+import type { Pace } from './pacing.js';
+import { generate } from './run.js';
+
+export interface WorkerTask {
+  readonly index: number;
+  readonly bootstrap: string;
+  readonly pace: Pace;
+  readonly seed: number;
+  readonly topicPrefix: string;
+  readonly count?: number;
+  readonly durationMs?: number;
+  readonly badRatio: number;
+}
+
+/** What a worker posts to the main thread. */
+export type WorkerMessage =
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'acknowledged'; readonly topics: Readonly<Record<string, number>>; readonly bytes: number }
+  | { readonly type: 'done'; readonly report: import('./run.js').GenerateReport }
+  | { readonly type: 'failed'; readonly code: string | undefined; readonly message: string; readonly retriable: boolean };
+
+const port = parentPort;
+if (!port) throw new Error('generator worker started outside a worker thread');
+const task = workerData as WorkerTask;
+const post = (message: WorkerMessage): void => port.postMessage(message);
+const stop = new AbortController();
+port.on('message', (message: unknown) => { if (message === 'stop') stop.abort(); });
+
+const log = createLogger('generate', (line) => post({ type: 'log', line }));
+const producer = createProducer({ bootstrap: task.bootstrap, clientId: `kch-generator-${task.index}`, log });
+try {
+  const report = await generate({
+    sink: producer, pace: task.pace, seed: task.seed, topicPrefix: task.topicPrefix, log, signal: stop.signal,
+    badRatio: task.badRatio, progress: false,
+    onAcknowledged: ({ topics, bytes }) => post({ type: 'acknowledged', topics, bytes }),
+    ...(task.count !== undefined ? { count: task.count } : {}),
+    ...(task.durationMs !== undefined ? { durationMs: task.durationMs } : {}),
+  });
+  await producer.close();
+  post({ type: 'done', report });
+} catch (error) {
+  await producer.close().catch(() => undefined);
+  post({
+    type: 'failed',
+    code: isKchError(error) ? error.code : undefined,
+    message: error instanceof Error ? error.message : String(error),
+    retriable: isKchError(error) ? error.retriable : false,
+  });
+}
+port.close();
