@@ -6,6 +6,7 @@
  */
 import type { Field } from '../pipeline/field.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
+import { SeededRandom } from './random.js';
 
 export const badKinds = ['invalid-json', 'wrong-type', 'missing-field', 'invalid-utf8', 'out-of-range', 'oversized'] as const;
 export type BadKind = (typeof badKinds)[number];
@@ -27,25 +28,13 @@ export interface BadMessage {
   readonly value: Buffer;
 }
 
-/** mulberry32: small, fast, and the same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export class BadMessages {
   private readonly random: () => number;
   private made = 0;
 
   constructor(seed: number, private readonly ratio: number) {
     if (!(ratio >= 0 && ratio <= 1)) throw new RangeError(`bad ratio must be between 0 and 1, got ${ratio}`);
-    this.random = prng(seed ^ 0x5bd1e995);
+    this.random = new SeededRandom(seed ^ 0x5bd1e995).float;
   }
 
   /** Decides whether the next message is malformed; when it is, returns it, made from `event`. */

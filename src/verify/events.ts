@@ -4,6 +4,7 @@
  * input is kept in the dead-letter tables rather than lost.
  */
 import { EventSource } from '../generator/mix.js';
+import { SeededRandom } from '../generator/random.js';
 import { formatLocalTime } from '../generator/events.js';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { eventIdOf } from './tag.js';
@@ -31,16 +32,9 @@ export interface VerifyEventsOptions {
   readonly badKinds?: readonly BadKind[];
 }
 
-/** A small, fast, seeded PRNG (mulberry32): the same run makes the same bad events. */
+/** A seeded PRNG (the generator's): the same run makes the same bad events. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new SeededRandom(seed).float;
 }
 
 export class VerifyEvents {
