@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse/client.js';
 import { options } from '../config/options.js';
-import type { ResolvedOptions } from '../config/resolve.js';
+import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import { kafkaTableSettings } from '../kafka/security.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
@@ -33,5 +33,9 @@ export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got ${JSON.stringify(topicPrefix)}`);
   const brokers = resolved.string(options.kafkaBrokersForClickhouse) || resolved.requireString(options.kafkaBrokers);
   const kafkaSettings = kafkaTableSettings();
-  return { database, brokers, topicPrefix, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
+  // Commands that only compare the plan (status, verify, …) take it from the environment, as migrate does.
+  const flush = resolved.declares(options.flushInterval) ? resolved : resolveOptions([options.flushInterval], [], process.env, false);
+  const flushIntervalMs = flush.integer(options.flushInterval) ?? 500;
+  if (flushIntervalMs < 1 || flushIntervalMs > 600_000) throw new KchError(ErrorCodes.USAGE, `--flush-interval-ms must be between 1 and 600000 (KAFKA_FLUSH_INTERVAL_MS), got ${flushIntervalMs}`);
+  return { database, brokers, topicPrefix, flushIntervalMs, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
 }

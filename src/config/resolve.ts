@@ -9,11 +9,17 @@ export class ResolvedOptions {
     private readonly raw: ReadonlyMap<string, string | boolean>,
     private readonly given: ReadonlySet<string>,
     readonly positionals: readonly string[],
+    private readonly specs: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Whether the user set it (flag or environment), as opposed to a default. */
   given_(spec: OptionSpec): boolean {
     return this.given.has(spec.flag);
+  }
+
+  /** Whether the command declared this option (its flag, environment variable and default apply). */
+  declares(spec: OptionSpec): boolean {
+    return this.specs.has(spec.flag);
   }
 
   string(spec: OptionSpec): string | undefined {
@@ -147,5 +153,5 @@ export function resolveOptions(
     }
     if (spec.default !== undefined) raw.set(spec.flag, spec.type === 'boolean' ? spec.default === 'true' : spec.default);
   }
-  return new ResolvedOptions(raw, given, parsed.positionals);
+  return new ResolvedOptions(raw, given, parsed.positionals, new Set(specs.map((spec) => spec.flag)));
 }

@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' };
 
 /** Options passed through to `kch generate` when given. */
-const generatorOptions = [options.rate, options.seed, options.count, options.duration, options.partitions] as const;
+const generatorOptions = [options.rate, options.seed, options.count, options.duration, options.workers, options.partitions] as const;
 
 export const upCommand = defineCommand({
   name: 'up',
