@@ -98,7 +98,7 @@ export async function measureProducers(stack: Stack, corpus: Corpus, log: (line:
     const inKafka = await endOffsetTotal(stack, pipeline.topics);
     // The generator logs its bytes only every 5 s; the corpus has the same events, so its size is exact.
     const exactBytes = corpus.bytes || bytes;
-    rows.push({ client: 'kch generate', what: 'makes, validates and sends (`--rate max`, lz4)', events, seconds, eventsPerSecond: events / seconds,
+    rows.push({ client: 'kch generate', what: 'makes, validates and sends (`--rate max`: one thread per core, each with its own producer; lz4)', events, seconds, eventsPerSecond: events / seconds,
       mbPerSecond: mb(exactBytes, seconds), clientCpuSeconds: clientCpu, brokerCpuSeconds: brokerCpu, inKafka, loadavg: load });
     log(`producer: kch generate ${Math.round(events / seconds)} events/s`);
   }
