@@ -41,15 +41,8 @@ export function workerSeed(seed: number, index: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-export interface ParallelOptions {
+export interface ParallelOptions extends Omit<WorkerTask, 'index'> {
   readonly workers: number;
-  readonly bootstrap: string;
-  readonly pace: Pace;
-  readonly seed: number;
-  readonly topicPrefix: string;
-  readonly count?: number;
-  readonly durationMs?: number;
-  readonly badRatio: number;
   readonly signal?: AbortSignal;
   readonly log: Logger;
 }
