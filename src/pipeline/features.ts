@@ -38,6 +38,12 @@ export interface ServerFeatures {
   readonly strictJsonInput: boolean;
   /** isValidUTF8(): text with invalid UTF-8 fails the checks instead of being stored. */
   readonly validUtf8: boolean;
+  /**
+   * Aggregating projections on the target tables, used by queries without a switch (23.8 and
+   * later: projections are older, but earlier servers match fewer queries to them). Without them
+   * the dashboard's queries read the tables.
+   */
+  readonly projections: boolean;
 }
 
 /**
@@ -71,6 +77,7 @@ export const currentServer: ServerFeatures = {
   formatRow: true,
   strictJsonInput: true,
   validUtf8: true,
+  projections: true,
 };
 
 /** Features implied by a version alone; detection refines those it can ask the server about. */
@@ -94,5 +101,6 @@ export function featuresForVersion(version: string): ServerFeatures {
     formatRow: atLeast(20, 7),
     strictJsonInput: atLeast(24, 3),
     validUtf8: atLeast(19, 1),
+    projections: atLeast(23, 8),
   };
 }

@@ -17,11 +17,22 @@ export interface CreateDatabase {
   readonly database: string;
 }
 
+/**
+ * `PROJECTION <name> (<select>)`: a pre-aggregated copy of the table that the server keeps up to
+ * date on every insert and merge, and reads instead of the table for the queries it can answer.
+ */
+export interface Projection {
+  readonly name: string;
+  readonly select: string;
+}
+
 export interface CreateMergeTree {
   readonly kind: 'create-merge-tree';
   readonly database: string;
   readonly table: string;
   readonly columns: readonly Column[];
+  /** Absent (or empty) on servers without `features.projections`. */
+  readonly projections?: readonly Projection[];
   readonly partitionBy: string | undefined;
   readonly orderBy: readonly string[];
   /** What the table is for, in `migrate`'s output. */
@@ -112,6 +123,41 @@ export function dedupViewOf(stream: StreamDefinition): string {
   return `${stream.target}_dedup`;
 }
 
+/**
+ * The projections of a stream's target table, for the dashboard's questions at millions of rows
+ * (src/dashboard/queries.ts words its queries so that these answer them; BENCHMARKS.md, "Dashboard
+ * API"). Each keeps a few rows per part: per second of arrival, per hour of event time, per
+ * warehouse. Every target gets the arrivals (ingest rate, events per second); the seed's two
+ * streams get what their panels aggregate. Empty on servers without projections.
+ */
+export const projectionNames = {
+  arrivals: 'arrivals_per_second',
+  salesPerHour: 'sales_per_hour',
+  movementsPerHour: 'movements_per_hour',
+  movementsPerWarehouse: 'movements_per_warehouse',
+} as const;
+
+export function projectionsOf(stream: StreamDefinition, features: ServerFeatures): Projection[] {
+  if (!features.projections) return [];
+  const has = (...names: string[]): boolean => names.every((name) => name in stream.fields);
+  const out: Projection[] = [
+    { name: projectionNames.arrivals, select: 'SELECT processing_time, count() GROUP BY processing_time' },
+  ];
+  if (stream.name === 'sales' && has('event_time', 'quantity', 'total')) {
+    out.push({ name: projectionNames.salesPerHour, select: 'SELECT toStartOfHour(event_time), sum(quantity), sum(total), count() GROUP BY toStartOfHour(event_time)' });
+  }
+  if (stream.name === 'warehouse' && has('event_time', 'product_id', 'product_name', 'movement_type', 'quantity', 'warehouse')) {
+    out.push(
+      {
+        name: projectionNames.movementsPerHour,
+        select: 'SELECT toStartOfHour(event_time), product_id, movement_type, sum(quantity), argMax(product_name, event_time), max(event_time) GROUP BY toStartOfHour(event_time), product_id, movement_type',
+      },
+      { name: projectionNames.movementsPerWarehouse, select: 'SELECT warehouse, movement_type, sum(quantity) GROUP BY warehouse, movement_type' },
+    );
+  }
+  return out;
+}
+
 export function planStream(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
   const fields = Object.entries(stream.fields);
   const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
@@ -124,6 +170,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
       ...fields.map(([name, field]) => ({ name, type: field.targetType(features), ...(field.defaultSql === undefined ? {} : { default: field.defaultSql }) })),
       { name: 'processing_time', type: 'DateTime', default: 'now()' },
     ],
+    projections: projectionsOf(stream, features),
     partitionBy: stream.partitionBy,
     orderBy: stream.orderBy,
     role: 'target',

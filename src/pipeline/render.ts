@@ -26,8 +26,9 @@ function columnList(columns: readonly Column[]): string {
 }
 
 function renderMergeTree(s: CreateMergeTree): string {
+  const projections = (s.projections ?? []).map((p) => `,\n    PROJECTION ${p.name} (${p.select})`).join('');
   const lines = [
-    `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}\n)`,
+    `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}${projections}\n)`,
     'ENGINE = MergeTree()',
   ];
   if (s.partitionBy) lines.push(`PARTITION BY ${s.partitionBy}`);

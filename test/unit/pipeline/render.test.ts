@@ -4,7 +4,7 @@ import { currentServer, featuresForVersion } from '../../../src/pipeline/feature
 import { field } from '../../../src/pipeline/field.js';
 import { planPipeline, planStream, type Statement } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';
-import { defineStream } from '../../../src/pipeline/stream.js';
+import { defineStream, type StreamDefinition } from '../../../src/pipeline/stream.js';
 import { sales, streams, warehouse } from '../../../src/pipeline/streams/index.js';
 
 const target = { database: 'default', brokers: 'kafka:29092', topicPrefix: '' };
@@ -32,11 +32,27 @@ test('the sales target table keeps the seed\'s name, partitioning and sorting ke
     store_id UInt16,
     cashier_id UInt16,
     customer_id UUID,
-    processing_time DateTime DEFAULT now()
+    processing_time DateTime DEFAULT now(),
+    PROJECTION arrivals_per_second (SELECT processing_time, count() GROUP BY processing_time),
+    PROJECTION sales_per_hour (SELECT toStartOfHour(event_time), sum(quantity), sum(total), count() GROUP BY toStartOfHour(event_time))
 )
 ENGINE = MergeTree()
 PARTITION BY toYYYYMM(event_time)
 ORDER BY (event_time, product_id)`);
+});
+
+test('the target tables carry the dashboard\'s projections from 23.8 on, and none before', () => {
+  const names = (version: string | undefined, stream: StreamDefinition = warehouse): string[] =>
+    find(planStream(stream, target, version ? featuresForVersion(version) : currentServer), 'create-merge-tree', stream.target).projections?.map((p) => p.name) ?? [];
+  assert.deepEqual(names(undefined), ['arrivals_per_second', 'movements_per_hour', 'movements_per_warehouse']);
+  assert.deepEqual(names('23.8.2'), ['arrivals_per_second', 'movements_per_hour', 'movements_per_warehouse']);
+  assert.deepEqual(names('23.3.1'), []);
+  assert.deepEqual(names('18.16.1', sales), []);
+  assert.doesNotMatch(render(find(planStream(sales, target, featuresForVersion('21.8.1')), 'create-merge-tree', 'sales')), /PROJECTION/);
+  // Dead-letter tables are written rarely and read whole: no projections.
+  assert.equal(find(planStream(sales, target, currentServer), 'create-merge-tree', 'sales_dead_letter').projections, undefined);
+  const table = render(find(planStream(warehouse, target, currentServer), 'create-merge-tree', 'stock_movements'));
+  assert.match(table, /processing_time DateTime DEFAULT now\(\),\n    PROJECTION arrivals_per_second \(SELECT processing_time, count\(\) GROUP BY processing_time\),\n    PROJECTION movements_per_hour \(/);
 });
 
 test('the Kafka table uses the seed\'s topic, group and format, and the error stream on a current server', () => {
