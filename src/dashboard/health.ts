@@ -8,7 +8,7 @@ import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsets, listEndOffsets, type OffsetsByTopic } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { existingTables, streamTableStats, type Reader, type StreamTableStats } from './queries.js';
+import { existingTables, isMissingObject, streamTableStats, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
   readonly partition: number;
@@ -189,10 +189,18 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
 
 async function clickhouseSide(sources: HealthSources, minutes: number): Promise<Map<string, StreamTable>> {
   const { streams } = sources.scope;
+  const statsOf = async (present: (table: string) => boolean): Promise<Map<string, StreamTable>> => new Map(await Promise.all(
+    streams.filter((s) => present(s.target)).map(async (stream) => {
+      const stats = await streamTableStats(sources.db, stream, minutes, present(stream.deadLetter));
+      return [stream.name, { exists: true as const, ...stats }] as const;
+    })));
+  // Once migrated every table is there: ask straight away, one round trip per stream. Only when
+  // a table or the database is missing, list which exist and ask about those.
+  try {
+    return await statsOf(() => true);
+  } catch (error) {
+    if (!isMissingObject(error)) throw error;
+  }
   const present = await existingTables(sources.db, streams.flatMap((s) => [s.target, s.deadLetter]));
-  const entries = await Promise.all(streams.filter((s) => present.has(s.target)).map(async (stream) => {
-    const stats = await streamTableStats(sources.db, stream, minutes, present.has(stream.deadLetter));
-    return [stream.name, { exists: true as const, ...stats }] as const;
-  }));
-  return new Map(entries);
+  return statsOf((table) => present.has(table));
 }

@@ -4,11 +4,22 @@
  * parameters, never spliced into the text; table names come from the stream definitions, which
  * accept plain identifiers only. Every window is measured with the server's `now()`, so one
  * clock decides what "the last 24 hours" means, whatever the browser's or this process's.
+ *
+ * Cost at 10 M rows (BENCHMARKS.md, "Dashboard API"): every statement either prunes by the
+ * sorting key (event_time first) or is written so that the target tables' projections
+ * (src/pipeline/plan.ts, `projectionsOf`) can answer it — a window on `event_time` is spelled
+ * `toStartOfHour(event_time)` where its bounds fall on whole hours, aggregates are grouped by
+ * columns a projection keeps. Without the projections (servers before 23.8, tables made by an
+ * older `kch migrate`) the same statements give the same answers by reading the table; where a
+ * wording for the projection would read the table more slowly than the plain one, the plain one
+ * is used for tables without it (see `projectionsIn`).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
+import { isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, streams, warehouse } from '../pipeline/streams/index.js';
+import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 /** Runs read-only queries (`readonly=2`: the server refuses anything that writes). */
@@ -34,6 +45,29 @@ export const incomingTypes: readonly string[] = movementTypes.filter((t) => t ==
 export const outgoingTypes: readonly string[] = movementTypes.filter((t) => t !== 'supply');
 
 const ident = (name: string): string => `\`${name}\``;
+
+/** How often the dashboard looks again which projections the tables have (a `kch migrate` may add them). */
+const PROJECTION_CHECK_MS = 60_000;
+const projectionChecks = new WeakMap<Reader, { readonly at: number; readonly names: Promise<ReadonlySet<string>> }>();
+
+/**
+ * The projections of the pipeline's target tables, as `table.projection`: asked of the server at
+ * most once a minute (one look at system.tables), so that queries can be worded for what is there.
+ */
+export function projectionsIn(db: Reader): Promise<ReadonlySet<string>> {
+  const now = performance.now();
+  const known = projectionChecks.get(db);
+  if (known && now - known.at < PROJECTION_CHECK_MS) return known.names;
+  const names = db.rows<{ name: string; create_table_query: string }>(
+    'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    { names: streams.map((s) => s.target) }, 'listing the tables\' projections',
+  ).then((rows) => new Set<string>(rows.flatMap((r) => [...r.create_table_query.matchAll(/\bPROJECTION\s+`?(\w+)`?/g)].map((m) => `${r.name}.${m[1]}`))));
+  projectionChecks.set(db, { at: now, names });
+  names.catch(() => { if (projectionChecks.get(db)?.names === names) projectionChecks.delete(db); });
+  return names;
+}
+
+const hasProjection = async (db: Reader, table: string, projection: string): Promise<boolean> => (await projectionsIn(db)).has(`${table}.${projection}`);
 /** ClickHouse sends 64-bit integers as strings by default, and may send decimals either way. */
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 const money = (value: unknown): number => Math.round(num(value) * 100) / 100;
@@ -64,8 +98,8 @@ export async function salesByHour(db: Reader, hours: number): Promise<SalesByHou
     LEFT JOIN (
       SELECT toStartOfHour(event_time) AS h, sum(quantity) AS quantity, toString(sum(total)) AS revenue, count() AS sales
       FROM ${ident(sales.target)}
-      WHERE event_time >= subtractHours(toStartOfHour(now()), {hours:UInt32} - 1)
-        AND event_time < addHours(toStartOfHour(now()), 1)
+      WHERE toStartOfHour(event_time) >= subtractHours(toStartOfHour(now()), {hours:UInt32} - 1)
+        AND toStartOfHour(event_time) <= toStartOfHour(now())
       GROUP BY h
     ) AS agg ON agg.h = series.h
     ORDER BY ts`, { hours }, 'reading sales by hour');
@@ -94,16 +128,40 @@ export interface StockMovementTop {
 }
 
 export async function stockTop(db: Reader, days: number, limit: number): Promise<StockMovementTop> {
-  const rows = await db.rows<{ product_id: unknown; product_name: string; incoming: unknown; outgoing: unknown }>(`
+  const params = { days, limit, incoming: incomingTypes, outgoing: outgoingTypes };
+  const rank = `
+    GROUP BY product_id
+    ORDER BY incoming + outgoing DESC, product_id ASC
+    LIMIT {limit:UInt32}`;
+  type Row = { product_id: unknown; product_name: string; incoming: unknown; outgoing: unknown };
+  let rows: Row[];
+  if (await hasProjection(db, warehouse.target, projectionNames.movementsPerHour)) {
+    // The window [now − days, now…) in two pieces that add up to it exactly: the whole hours
+    // after the one it starts in (answered by the hourly projection), and the rest of that first
+    // hour (read from the table, the sorting key narrowing it to that hour). Each piece keeps per
+    // product and movement type the sum, the latest name and its time; the outer query merges them.
+    const piece = (where: string): string => `
+      SELECT product_id, movement_type, sum(quantity) AS moved, argMax(product_name, event_time) AS name, max(event_time) AS named_at
+      FROM ${ident(warehouse.target)}
+      WHERE ${where}
+      GROUP BY product_id, movement_type`;
+    rows = await db.rows<Row>(`
+    SELECT product_id,
+           argMax(name, named_at) AS product_name,
+           sumIf(moved, movement_type IN {incoming:Array(String)}) AS incoming,
+           sumIf(moved, movement_type IN {outgoing:Array(String)}) AS outgoing
+    FROM (${piece('toStartOfHour(event_time) > toStartOfHour(subtractDays(now(), {days:UInt32}))')}
+      UNION ALL${piece('toStartOfHour(event_time) = toStartOfHour(subtractDays(now(), {days:UInt32})) AND event_time >= subtractDays(now(), {days:UInt32})')}
+    )${rank}`, params, 'reading stock movements');
+  } else {
+    rows = await db.rows<Row>(`
     SELECT product_id,
            argMax(product_name, event_time) AS product_name,
            sumIf(quantity, movement_type IN {incoming:Array(String)}) AS incoming,
            sumIf(quantity, movement_type IN {outgoing:Array(String)}) AS outgoing
     FROM ${ident(warehouse.target)}
-    WHERE event_time >= subtractDays(now(), {days:UInt32})
-    GROUP BY product_id
-    ORDER BY incoming + outgoing DESC, product_id ASC
-    LIMIT {limit:UInt32}`, { days, limit, incoming: incomingTypes, outgoing: outgoingTypes }, 'reading stock movements');
+    WHERE event_time >= subtractDays(now(), {days:UInt32})${rank}`, params, 'reading stock movements');
+  }
   return {
     products: rows.map((r) => r.product_name),
     product_ids: rows.map((r) => num(r.product_id)),
@@ -130,12 +188,20 @@ export interface RecentSale {
   readonly store_id: number;
 }
 
+/**
+ * Newest first, in the sales table's sorting key order (event_time, then product_id, both
+ * descending): the server reads the newest granules of each part backwards and stops after
+ * `limit` rows instead of sorting the table. Sales of the same product in the same second come in
+ * no particular order.
+ */
+const newestFirst = sales.orderBy.map((column) => `${ident(column)} DESC`).join(', ');
+
 export async function recentSales(db: Reader, limit: number): Promise<RecentSale[]> {
   const rows = await db.rows<Record<string, unknown>>(`
     SELECT toString(event_id) AS event_id, toUnixTimestamp(event_time) AS ts, product_id, product_name, category,
            quantity, toString(price) AS price, toString(discount) AS discount, toString(total) AS total, store_id
     FROM ${ident(sales.target)}
-    ORDER BY event_time DESC, processing_time DESC, event_id DESC
+    ORDER BY ${newestFirst}
     LIMIT {limit:UInt32}`, { limit }, 'reading recent sales');
   return rows.map((r) => ({
     event_id: String(r.event_id),
@@ -177,18 +243,23 @@ export interface Overview {
 export const RATE_WINDOW_SECONDS = 60;
 
 export async function overview(db: Reader): Promise<Overview> {
+  // Per warehouse and movement type first where the projection keeps exactly that; on the table
+  // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
+  const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
+    ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${ident(warehouse.target)} GROUP BY warehouse, movement_type)`
+    : `(SELECT warehouse, movement_type, quantity AS moved FROM ${ident(warehouse.target)})`;
   const arrivals = streams.map((s) => `(SELECT count() FROM ${ident(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
   const [kpiRows, stockRows] = await Promise.all([
     db.rows<{ today: string; revenue: unknown; sales: unknown; units: unknown; arrived: unknown }>(`
       SELECT toString(today()) AS today, toString(sum(total)) AS revenue, count() AS sales, sum(quantity) AS units,
              ${arrivals} AS arrived
       FROM ${ident(sales.target)}
-      WHERE event_time >= toDateTime(today()) AND event_time < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
+      WHERE toStartOfHour(event_time) >= toDateTime(today()) AND toStartOfHour(event_time) < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
     db.rows<{ warehouse: string; incoming: unknown; outgoing: unknown }>(`
       SELECT warehouse,
-             sumIf(quantity, movement_type IN {incoming:Array(String)}) AS incoming,
-             sumIf(quantity, movement_type IN {outgoing:Array(String)}) AS outgoing
-      FROM ${ident(warehouse.target)}
+             sumIf(moved, movement_type IN {incoming:Array(String)}) AS incoming,
+             sumIf(moved, movement_type IN {outgoing:Array(String)}) AS outgoing
+      FROM ${perWarehouse}
       GROUP BY warehouse
       ORDER BY warehouse`, { incoming: incomingTypes, outgoing: outgoingTypes }, 'reading stock per warehouse'),
   ]);
@@ -214,6 +285,12 @@ export async function overview(db: Reader): Promise<Overview> {
 
 // ---------------------------------------------------------------------------------------------
 // /api/status and the ClickHouse half of /api/pipeline.
+
+/** UNKNOWN_TABLE or UNKNOWN_DATABASE: the pipeline is not (fully) migrated. */
+export function isMissingObject(error: unknown): boolean {
+  const code = isKchError(error) ? error.details?.code : undefined;
+  return code === '60' || code === '81';
+}
 
 /** Which of the given tables exist in the client's database. */
 export async function existingTables(db: Reader, names: readonly string[]): Promise<Set<string>> {
@@ -247,19 +324,20 @@ export interface StreamTableStats {
 
 export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
   const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
-  const [statsRows, seriesRows] = await Promise.all([
-    db.rows<{ rows: unknown; newest: unknown; now: unknown; arrived: unknown; dead_letters: unknown }>(`
+  // One round trip. count() and max(event_time) come from the parts' metadata (event_time is in
+  // the partition key); the arrivals and the per-minute series from the per-second arrivals
+  // projection, where the table has it.
+  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; arrived: unknown; dead_letters: unknown; series: Array<[unknown, unknown]> }>(`
       SELECT count() AS rows, toUnixTimestamp(max(event_time)) AS newest, toUnixTimestamp(now()) AS now,
-             countIf(processing_time > now() - {window:UInt32} AND processing_time <= now()) AS arrived,
-             ${deadLetters} AS dead_letters
-      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS }, `reading the ${stream.name} stream's table`),
-    db.rows<{ minute: unknown; rows: unknown; now: unknown }>(`
-      SELECT toUnixTimestamp(toStartOfMinute(processing_time)) AS minute, count() AS rows
-      FROM ${ident(stream.target)}
-      WHERE processing_time >= subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1)
-      GROUP BY minute`, { minutes }, `reading the ${stream.name} stream's ingest rate`),
-  ]);
-  const stats = statsRows[0];
+             (SELECT count() FROM ${ident(stream.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now()) AS arrived,
+             ${deadLetters} AS dead_letters,
+             (SELECT groupArray((minute, rows)) FROM (
+                SELECT toUnixTimestamp(toStartOfMinute(processing_time)) AS minute, count() AS rows
+                FROM ${ident(stream.target)}
+                WHERE processing_time >= subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1)
+                GROUP BY minute)) AS series
+      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
+  const seriesRows = (stats?.series ?? []).map(([minute, rows]) => ({ minute, rows }));
   const rows = num(stats?.rows);
   const now = num(stats?.now);
   const newest = num(stats?.newest);

@@ -9,7 +9,7 @@ import { pipelineHealth, type HealthSources, type PipelineHealth } from './healt
 import { renderMetrics } from './metrics.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
 import {
-  existingTables, overview, recentSales, rowCounts, salesByHour, stockTop,
+  existingTables, isMissingObject, overview, recentSales, rowCounts, salesByHour, stockTop,
   type Overview, type RecentSale, type SalesByHour, type StockMovementTop,
 } from './queries.js';
 
@@ -69,8 +69,19 @@ export async function status(context: ApiContext): Promise<Status> {
     { name: s.target, stream: s.name, role: 'target' as const },
     { name: s.deadLetter, stream: s.name, role: 'dead-letter' as const },
   ]);
-  const present = await tablesPresent(context, wanted.map((w) => w.name));
-  const counts = await rowCounts(context.db, wanted.filter((w) => present.has(w.name)).map((w) => w.name));
+  // Once migrated every table is there: count straight away (one round trip, from the parts'
+  // metadata). Only when one is missing, list which exist and count those.
+  let present: Set<string>;
+  let counts: Map<string, number>;
+  try {
+    counts = await rowCounts(context.db, wanted.map((w) => w.name));
+    present = new Set(wanted.map((w) => w.name));
+  } catch (error) {
+    if (!isMissingObject(error)) throw error;
+    const found = await tablesPresent(context, wanted.map((w) => w.name));
+    present = found;
+    counts = await rowCounts(context.db, wanted.filter((w) => found.has(w.name)).map((w) => w.name));
+  }
   const tables: Record<string, TableStatus> = {};
   for (const w of wanted) {
     tables[w.name] = { stream: w.stream, role: w.role, exists: present.has(w.name), rows: present.has(w.name) ? counts.get(w.name) ?? 0 : null };
