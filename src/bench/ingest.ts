@@ -169,6 +169,13 @@ export async function measureIngest(stack: Stack, corpus: Corpus, sizes: readonl
 export interface SustainedResult {
   readonly settings: TuningSettings;
   readonly seconds: number;
+  /** The generator's --rate: `max`, or a fixed rate that checks whether the stack holds it. */
+  readonly rate?: string;
+  /**
+   * The run at `max` when the consumer fell behind in it: this result is then a second run at
+   * 90 % of what was ingested, which tells whether that rate is held with the lag flat.
+   */
+  readonly atMax?: SustainedResult;
   /** Rate the generator reported for its whole run. */
   readonly generatorEventsPerSecond: number;
   /** Slopes over the steady window (warm-up excluded), events/s. */
@@ -190,13 +197,13 @@ export interface SustainedResult {
 }
 
 export async function measureSustained(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler): Promise<SustainedResult> {
+  loadavg: () => string, sampler: Sampler, rate = 'max'): Promise<SustainedResult> {
   const load = loadavg();
   const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`);
   await createTopics(stack, pipeline, tuning.partitions ?? 1);
   await createPipeline(stack, pipeline, tuning);
   await delay(2000);
-  const generator = cli(['generate', '--rate', 'max', '--duration', `${seconds}s`, '--seed', String(seed),
+  const generator = cli(['generate', '--rate', rate, '--duration', `${seconds}s`, '--seed', String(seed),
     '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
   sampler.watch('generator', generator.pid);
   const started = performance.now();
@@ -232,13 +239,27 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
   const inserts = await insertsSoFar(stack, pipeline);
   await dropPipeline(stack, pipeline);
   const result: SustainedResult = {
-    settings: tuning, seconds, generatorEventsPerSecond: match ? Number(match[1]) : 0,
+    settings: tuning, seconds, rate, generatorEventsPerSecond: match ? Number(match[1]) : 0,
     producedPerSecond, ingestedPerSecond, lagGrowthPerSecond,
     maxLag: Math.max(0, ...timeline.map(([, p, r]) => p - r)),
     sustainedPerSecond: keptUp ? producedPerSecond : ingestedPerSecond,
     keptUp, drainSeconds: drainedAt === undefined ? undefined : (drainedAt - stoppedAt) / 1000, inserts,
     cpuPerMillion, cores, timeline, loadavg: load,
   };
-  log(`sustained: produced ${Math.round(producedPerSecond)}/s, ingested ${Math.round(ingestedPerSecond)}/s, lag ${lagGrowthPerSecond >= 0 ? '+' : ''}${Math.round(lagGrowthPerSecond)}/s, drained in ${result.drainSeconds?.toFixed(1) ?? 'never'} s`);
+  log(`sustained at --rate ${rate}: produced ${Math.round(producedPerSecond)}/s, ingested ${Math.round(ingestedPerSecond)}/s, lag ${lagGrowthPerSecond >= 0 ? '+' : ''}${Math.round(lagGrowthPerSecond)}/s, drained in ${result.drainSeconds?.toFixed(1) ?? 'never'} s`);
   return result;
+}
+
+/**
+ * The sustained rate: the generator at `max` for `seconds`; when the consumer falls behind there
+ * (the generator's threads take the cores ClickHouse needs), again at 90 % of what was ingested,
+ * to see whether the stack holds that rate with the lag flat.
+ */
+export async function measureSustainedRate(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
+  loadavg: () => string, sampler: Sampler): Promise<SustainedResult> {
+  const atMax = await measureSustained(stack, seconds, seed, tuning, log, loadavg, sampler, 'max');
+  if (atMax.keptUp) return atMax;
+  const rate = Math.max(1000, Math.floor((atMax.ingestedPerSecond * 0.9) / 1000) * 1000);
+  const fixed = await measureSustained(stack, seconds, seed + 1, tuning, log, loadavg, sampler, String(rate));
+  return { ...fixed, atMax };
 }

@@ -12,7 +12,7 @@ import { makeCorpus } from './corpus.js';
 import { machineFacts } from './machine.js';
 import { loadAverage, Sampler } from './procfs.js';
 import { measureProducers } from './producers.js';
-import { measureIngest, measureSustained, type TuningSettings } from './ingest.js';
+import { measureIngest, measureSustainedRate, type TuningSettings } from './ingest.js';
 import { measureFreshness } from './freshness.js';
 import { measureStartup } from './startup.js';
 import { measureDashboard } from './dashboard.js';
@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       if (only.has('producer')) results.producer = await phase('producer', () => measureProducers(stack, corpus, log, loadavg));
       if (only.has('ingest')) results.ingest = await phase('ingest', () => measureIngest(stack, corpus, scale, tuning, log, loadavg, sampler, only.has('dashboard') ? dashboardRows : undefined));
       if (only.has('dashboard')) results.dashboard = await phase('dashboard', () => measureDashboard(stack, corpus, dashboardRows, log, loadavg, results.ingest?.kept));
-      if (only.has('sustained')) results.sustained = await phase('sustained', () => measureSustained(stack, sustainSeconds, seed, tuning, log, loadavg, sampler));
+      if (only.has('sustained')) results.sustained = await phase('sustained', () => measureSustainedRate(stack, sustainSeconds, seed, tuning, log, loadavg, sampler));
       if (only.has('freshness')) results.freshness = await phase('freshness', () => measureFreshness(stack, rates, quick ? 10 : 20, seed, tuning, log, loadavg));
       sampler.stop();
       results.resources = resourcesFrom(sampler.samples, phases, results);
