@@ -325,19 +325,29 @@ export interface StreamTableStats {
 export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
   const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
   // One round trip. count() and max(event_time) come from the parts' metadata (event_time is in
-  // the partition key); the arrivals and the per-minute series from the per-second arrivals
-  // projection, where the table has it.
-  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; arrived: unknown; dead_letters: unknown; series: Array<[unknown, unknown]> }>(`
+  // the partition key). Rows per second of arrival (what the arrivals projection keeps, where the
+  // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
+  // series the arrivals window reaches into the minute before, which the mapping below leaves out.
+  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; arrivals: unknown }>(`
       SELECT count() AS rows, toUnixTimestamp(max(event_time)) AS newest, toUnixTimestamp(now()) AS now,
-             (SELECT count() FROM ${ident(stream.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now()) AS arrived,
              ${deadLetters} AS dead_letters,
-             (SELECT groupArray((minute, rows)) FROM (
-                SELECT toUnixTimestamp(toStartOfMinute(processing_time)) AS minute, count() AS rows
-                FROM ${ident(stream.target)}
-                WHERE processing_time >= subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1)
-                GROUP BY minute)) AS series
+             (SELECT (sum(arrived), groupArray((minute, rows))) FROM (
+                SELECT toUnixTimestamp(toStartOfMinute(second)) AS minute, sum(n) AS rows,
+                       sumIf(n, second > now() - {window:UInt32} AND second <= now()) AS arrived
+                FROM (
+                  SELECT processing_time AS second, count() AS n
+                  FROM ${ident(stream.target)}
+                  WHERE processing_time >= least(now() - {window:UInt32}, subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
+                  GROUP BY second)
+                GROUP BY minute)) AS arrivals
       FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
-  const seriesRows = (stats?.series ?? []).map(([minute, rows]) => ({ minute, rows }));
+  // A tuple comes as an array, or as an object where the server names tuple elements.
+  const arrivals = stats?.arrivals === null || typeof stats?.arrivals !== 'object' ? [] : Object.values(stats.arrivals as object);
+  const arrived = arrivals[0];
+  const seriesRows = ((arrivals[1] ?? []) as unknown[]).map((pair) => {
+    const [minute, rows] = Object.values(pair as object) as [unknown, unknown];
+    return { minute, rows };
+  });
   const rows = num(stats?.rows);
   const now = num(stats?.now);
   const newest = num(stats?.newest);
@@ -349,7 +359,7 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
     dead_letters: deadLetterExists ? num(stats?.dead_letters) : null,
     newest_event_time: rows > 0 ? iso(newest) : null,
     freshness_seconds: rows > 0 ? now - newest : null,
-    rows_per_second: Math.round((num(stats?.arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
+    rows_per_second: Math.round((num(arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
     ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },
   };
 }
