@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse/client.js';
-import { options } from '../config/options.js';
+import { options, type OptionSpec } from '../config/options.js';
 import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import { kafkaTableSettings } from '../kafka/security.js';
@@ -33,9 +33,19 @@ export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   if (topicPrefix && !/^[A-Za-z0-9._-]+$/.test(topicPrefix)) throw new KchError(ErrorCodes.USAGE, `--topic-prefix may hold letters, digits, ".", "_" and "-" only, got ${JSON.stringify(topicPrefix)}`);
   const brokers = resolved.string(options.kafkaBrokersForClickhouse) || resolved.requireString(options.kafkaBrokers);
   const kafkaSettings = kafkaTableSettings();
-  // Commands that only compare the plan (status, verify, …) take it from the environment, as migrate does.
-  const flush = resolved.declares(options.flushInterval) ? resolved : resolveOptions([options.flushInterval], [], process.env, false);
-  const flushIntervalMs = flush.integer(options.flushInterval) ?? 500;
-  if (flushIntervalMs < 1 || flushIntervalMs > 600_000) throw new KchError(ErrorCodes.USAGE, `--flush-interval-ms must be between 1 and 600000 (KAFKA_FLUSH_INTERVAL_MS), got ${flushIntervalMs}`);
-  return { database, brokers, topicPrefix, flushIntervalMs, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
+  const flushIntervalMs = kafkaTableNumber(resolved, options.flushInterval, 500, 1, 600_000);
+  const consumers = kafkaTableNumber(resolved, options.consumers, 1, 1, 64);
+  return { database, brokers, topicPrefix, flushIntervalMs, consumers, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
+}
+
+/**
+ * A Kafka-table setting: from the command line where the command takes it (migrate), else from
+ * the environment, so that commands which only compare the plan (status, verify, …) see the
+ * plan migrate applied.
+ */
+function kafkaTableNumber(resolved: ResolvedOptions, spec: OptionSpec, fallback: number, min: number, max: number): number {
+  const source = resolved.declares(spec) ? resolved : resolveOptions([spec], [], process.env, false);
+  const value = source.integer(spec) ?? fallback;
+  if (value < min || value > max) throw new KchError(ErrorCodes.USAGE, `--${spec.flag} must be between ${min} and ${max} (${spec.env}), got ${value}`);
+  return value;
 }

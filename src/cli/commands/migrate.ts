@@ -37,7 +37,7 @@ export const migrateCommand = defineCommand({
     'server cannot do is said before anything is created. --apply-drift evolves a stream whose',
     'definition changed (a new field, a changed check) without losing or repeating an event.',
   ].join('\n'),
-  options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, dryRun, applyDrift, waitFor],
+  options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
     const target = pipelineTargetFrom(resolved);
     const timeoutMs = resolved.duration(waitFor) ?? 60_000;

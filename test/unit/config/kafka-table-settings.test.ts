@@ -8,7 +8,7 @@ import { planPipeline } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 
-const migrateSpecs = [options.kafkaBrokers, options.clickhouseDatabase, options.topicPrefix, options.kafkaBrokersForClickhouse, options.flushInterval];
+const migrateSpecs = [options.kafkaBrokers, options.clickhouseDatabase, options.topicPrefix, options.kafkaBrokersForClickhouse, options.flushInterval, options.consumers];
 
 function kafkaTableSql(target: ReturnType<typeof pipelineTargetFrom>): string {
   return planPipeline(streams, target, featuresForVersion('26.7.2.1')).map(render).filter((sql) => sql.includes('ENGINE = Kafka')).join('\n');
@@ -37,4 +37,11 @@ test('a flush interval out of range is a usage error', () => {
     assert.throws(() => pipelineTargetFrom(resolveOptions(migrateSpecs, [`--flush-interval-ms=${value}`], {})), (error: Error & { code?: string }) => error.code === 'KCH_USAGE' && /between 1 and 600000/.test(error.message));
   }
   assert.throws(() => pipelineTargetFrom(resolveOptions(migrateSpecs, ['--flush-interval-ms', 'soon'], {})), /whole number/);
+});
+
+test('--consumers sets kafka_num_consumers; 1 by default, 1..64', () => {
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], {}))), /kafka_num_consumers = 1,/);
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, ['--consumers', '2'], {}))), /kafka_num_consumers = 2,/);
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], { KAFKA_CONSUMERS: '3' }))), /kafka_num_consumers = 3,/);
+  assert.throws(() => pipelineTargetFrom(resolveOptions(migrateSpecs, ['--consumers', '0'], {})), /--consumers must be between 1 and 64/);
 });
