@@ -38,13 +38,18 @@ export class EventSource {
   private formattedSecond = Number.NaN;
   private formattedTime = '';
 
-  constructor(seed: number, private readonly mix: readonly GeneratedStream[] = seedMix) {
+  /**
+   * @param seed the catalog's and the vocabularies' seed, and the events' unless `drawSeed` is given
+   * @param drawSeed the events' own seed: generator threads share the catalog (a product keeps one
+   *   name and price) and draw different events
+   */
+  constructor(seed: number, private readonly mix: readonly GeneratedStream[] = seedMix, drawSeed: number = seed) {
     this.seed = seed;
     const faker = new Faker({ locale: [ru, en, base] });
     faker.seed(seed);
     this.products = makeCatalog(faker);
     this.vocabulary = makeVocabulary(faker);
-    this.random = new SeededRandom(seed);
+    this.random = new SeededRandom(drawSeed);
     const total = mix.reduce((sum, m) => sum + m.share, 0);
     let running = 0;
     this.cumulative = mix.map((m) => (running += m.share / total));

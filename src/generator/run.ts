@@ -15,6 +15,8 @@ export interface GenerateOptions {
   readonly sink: EventSink;
   readonly pace: Pace;
   readonly seed: number;
+  /** The events' own seed when it differs from `seed` (a generator thread's); the catalog stays `seed`'s. */
+  readonly drawSeed?: number;
   readonly topicPrefix: string;
   readonly count?: number;
   readonly durationMs?: number;
@@ -51,11 +53,11 @@ export interface GenerateReport {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateReport> {
   const { sink, pace, log } = options;
-  const source = new EventSource(options.seed);
+  const source = new EventSource(options.seed, undefined, options.drawSeed ?? options.seed);
   const clock = options.clock ?? (() => new Date());
   const started = Date.now();
   const acknowledged: Record<string, number> = {};
-  const bad = options.badRatio ? new BadMessages(options.seed, options.badRatio) : undefined;
+  const bad = options.badRatio ? new BadMessages(options.drawSeed ?? options.seed, options.badRatio) : undefined;
   const malformed = Object.fromEntries(badKinds.map((kind) => [kind, 0])) as Record<BadKind, number>;
   let made = 0;
   let total = 0;

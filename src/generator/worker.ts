@@ -13,7 +13,10 @@ export interface WorkerTask {
   readonly index: number;
   readonly bootstrap: string;
   readonly pace: Pace;
+  /** The run's seed: the catalog's, the same in every thread. */
   readonly seed: number;
+  /** This thread's events' seed. */
+  readonly drawSeed: number;
   readonly topicPrefix: string;
   readonly count?: number;
   readonly durationMs?: number;
@@ -38,7 +41,7 @@ const log = createLogger('generate', (line) => post({ type: 'log', line }));
 const producer = createProducer({ bootstrap: task.bootstrap, clientId: `kch-generator-${task.index}`, log });
 try {
   const report = await generate({
-    sink: producer, pace: task.pace, seed: task.seed, topicPrefix: task.topicPrefix, log, signal: stop.signal,
+    sink: producer, pace: task.pace, seed: task.seed, drawSeed: task.drawSeed, topicPrefix: task.topicPrefix, log, signal: stop.signal,
     badRatio: task.badRatio, progress: false,
     onAcknowledged: ({ topics, bytes }) => post({ type: 'acknowledged', topics, bytes }),
     ...(task.count !== undefined ? { count: task.count } : {}),

@@ -30,8 +30,9 @@ export function workersFor(setting: string | undefined, pace: Pace): number {
 }
 
 /**
- * Worker i's seed: worker 0 keeps the seed (one worker makes what the single-threaded generator
- * makes), the others get well-mixed neighbours so their event ids never meet.
+ * Worker i's events' seed: worker 0 keeps the seed (one worker makes what the single-threaded
+ * generator makes), the others get well-mixed neighbours so their event ids never meet. The
+ * catalog stays the run's seed's in every worker: a product has one name and one price.
  */
 export function workerSeed(seed: number, index: number): number {
   if (index === 0) return seed >>> 0;
@@ -41,7 +42,7 @@ export function workerSeed(seed: number, index: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-export interface ParallelOptions extends Omit<WorkerTask, 'index'> {
+export interface ParallelOptions extends Omit<WorkerTask, 'index' | 'drawSeed'> {
   readonly workers: number;
   readonly signal?: AbortSignal;
   readonly log: Logger;
@@ -80,7 +81,8 @@ export async function generateInWorkers(options: ParallelOptions): Promise<Gener
       index,
       bootstrap: options.bootstrap,
       pace: pace.kind === 'rate' ? { kind: 'rate', perSecond: pace.perSecond / n } : pace,
-      seed: workerSeed(options.seed, index),
+      seed: options.seed,
+      drawSeed: workerSeed(options.seed, index),
       topicPrefix: options.topicPrefix,
       badRatio: options.badRatio,
       ...(options.count !== undefined ? { count: share(options.count, n, index) } : {}),

@@ -48,7 +48,7 @@ export const generateCommand = defineCommand({
     const report = workers > 1
       ? await generateInWorkers({ ...task, workers, bootstrap })
       : await generateOnThisThread(bootstrap, task);
-    const perTopic = Object.entries(report.acknowledged).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+    const perTopic = Object.entries(report.acknowledged).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
     const seconds = report.elapsedMs / 1000;
     const malformed = Object.values(report.malformed).reduce((sum, n) => sum + n, 0);
     const bad = badRatio > 0 ? `; ${malformed} of them malformed on purpose (${Object.entries(report.malformed).map(([kind, n]) => `${kind} ${n}`).join(', ')})` : '';

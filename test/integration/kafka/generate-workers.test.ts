@@ -7,7 +7,7 @@ import { services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { readTopic } from '../ops/support.js';
 
-test('generate --workers 3: the count is split, acknowledged exactly, and no event id repeats', { timeout: 180_000 }, async () => {
+test('generate --workers 3: the count is split, acknowledged exactly, no event id repeats, one catalog', { timeout: 180_000 }, async () => {
   const { kafka } = services();
   const prefix = `${uniqueName('gw')}_`;
   const result = await runCli(['generate', '--kafka-brokers', kafka, '--rate', 'max', '--count', '30001', '--workers', '3', '--seed', '7', '--topic-prefix', prefix]);
@@ -29,11 +29,18 @@ test('generate --workers 3: the count is split, acknowledged exactly, and no eve
   assert.equal(inKafka, 30001);
 
   // Read everything back: three seeds, three sequences, no shared event_id.
+  // The catalog is the run's seed's in every thread: one name per product.
   const ids = new Set<string>();
+  const names = new Map<number, Set<string>>();
   for (const topic of topics) {
     const count = [...(offsets.get(topic)?.values() ?? [])].reduce((a, b) => a + Number(b), 0);
-    for (const message of await readTopic(kafka, topic, count)) ids.add((JSON.parse(message.value.toString()) as { event_id: string }).event_id);
+    for (const message of await readTopic(kafka, topic, count)) {
+      const event = JSON.parse(message.value.toString()) as { event_id: string; product_id: number; product_name: string };
+      ids.add(event.event_id);
+      names.set(event.product_id, (names.get(event.product_id) ?? new Set()).add(event.product_name));
+    }
   }
+  for (const [id, seen] of names) assert.equal(seen.size, 1, `product ${id} has one name, got ${[...seen].join(', ')}`);
   assert.equal(ids.size, 30001, 'every event id is unique across the threads');
 });
 

@@ -124,7 +124,8 @@ test('kch migrate --dry-run prints the evolution plan and --apply-drift carries 
   assert.match(applied.stdout, /evolved sales: Kafka table and views made again in \d+\.\d s; consuming again/);
   const generated = await runCli(['generate', '--count', '500', '--rate', 'max', '--seed', '9003'], p.env);
   assert.equal(generated.code, 0, generated.stderr);
-  const sent = Number(/\(\S*sales (\d+)/.exec(generated.stdout)?.[1]);
+  const sent = Number(/[(,] ?\S*sales (\d+)/.exec(generated.stdout)?.[1]);
+  assert.ok(sent > 0, generated.stdout);
   await pollUntil('the new sales', async () => ((await numbers(p.client, 'SELECT count() FROM sales'))[0] === before! + sent ? true : undefined), 60_000);
   const [stored] = await numbers(p.client, "SELECT countIf(channel = 'store') FROM sales");
   assert.equal(stored, before! + sent - 50, 'the kept column takes its default for new rows');

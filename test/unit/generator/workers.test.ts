@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
+import { EventSource } from '../../../src/generator/mix.js';
 import { SeededRandom } from '../../../src/generator/random.js';
 import { workerSeed, workersFor } from '../../../src/generator/workers.js';
 
@@ -40,4 +41,12 @@ test('seeded random: same seed same draws, uniform enough, UUIDs of version 4', 
     ids.add(id);
   }
   assert.equal(ids.size, 100_000);
+});
+
+test('threads share the run seed\'s catalog and draw their own events', () => {
+  const main = new EventSource(42);
+  const thread = new EventSource(42, undefined, workerSeed(42, 1));
+  assert.deepEqual(thread.catalog, main.catalog);
+  const now = new Date(2026, 0, 1);
+  assert.notDeepEqual(Array.from({ length: 20 }, () => thread.next(now).event), Array.from({ length: 20 }, () => main.next(now).event));
 });
