@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import type { Statement } from '../pipeline/plan.js';
-import { objectName, render } from '../pipeline/render.js';
+import type { ServerFeatures } from '../pipeline/features.js';
+import { objectName, render, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
 import { detachedTables, viewQueryDiffers } from './view-query.js';
@@ -73,13 +74,33 @@ function isDetached(statement: Statement, tables: Map<string, Existing> | undefi
 /**
  * Creates what is missing, in plan order; leaves what exists alone and reports drift. Running
  * it twice changes nothing the second time.
+ *
+ * A Kafka table consumes as soon as one view reads it: created before its two views, a message
+ * arriving between the first view and the second would reach one of them only (a bad one missing
+ * from the dead letters, or a good one from the target). Given the server's features (20.x and
+ * later), a new stream's views are therefore created on a Null-engine stand-in with the Kafka
+ * table's name, which then makes way for the Kafka table: it starts with both views in place.
  */
-export async function applyPlan(client: ClickHouseClient, plan: readonly Statement[], log: Logger, dryRun = false): Promise<MigrationResult> {
+export async function applyPlan(client: ClickHouseClient, plan: readonly Statement[], log: Logger, dryRun = false, features?: ServerFeatures): Promise<MigrationResult> {
   const steps = await diffPlan(client, plan);
+  const deferred = features && features.major >= 20 ? deferredKafkaTables(steps) : new Map<MigrationStep, MigrationStep>();
+  const runCreate = async (step: MigrationStep): Promise<void> => {
+    if (!dryRun) await client.command({ query: step.sql });
+    log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
+  };
   for (const step of steps) {
     if (step.action === 'create') {
-      if (!dryRun) await client.command({ query: step.sql });
-      log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
+      if (step.statement.kind === 'create-kafka-table' && [...deferred.values()].includes(step)) {
+        if (!dryRun) await client.command({ query: renderStandIn(step.statement, features!) });
+        log.debug(`${step.object}: a stand-in until both its views exist`);
+        continue;
+      }
+      await runCreate(step);
+      const kafka = deferred.get(step);
+      if (kafka && kafka.statement.kind === 'create-kafka-table') {
+        if (!dryRun) await client.command({ query: `DROP TABLE ${kafka.statement.database}.${kafka.statement.table}` });
+        await runCreate(kafka);
+      }
     } else if (step.action === 'drift') {
       log.warn(`${step.object} differs from its definition: ${step.drift.join('; ')}`);
     } else if (step.detached) {
@@ -91,4 +112,19 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
     created: steps.filter((s) => s.action === 'create').length,
     drifted: steps.filter((s) => s.action === 'drift').length,
   };
+}
+
+/**
+ * Kafka tables created together with both of their views, keyed by the last of those views: the
+ * step after which the stand-in makes way for the Kafka table.
+ */
+function deferredKafkaTables(steps: readonly MigrationStep[]): Map<MigrationStep, MigrationStep> {
+  const out = new Map<MigrationStep, MigrationStep>();
+  for (const step of steps) {
+    const kafka = step.statement;
+    if (step.action !== 'create' || kafka.kind !== 'create-kafka-table') continue;
+    const views = steps.filter((s) => s.statement.kind === 'create-materialized-view' && s.statement.database === kafka.database && s.statement.from === kafka.table);
+    if (views.length === 2 && views.every((v) => v.action === 'create') && steps.indexOf(views[0]!) > steps.indexOf(step)) out.set(views.at(-1)!, step);
+  }
+  return out;
 }

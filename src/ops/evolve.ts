@@ -24,7 +24,7 @@ import { existingTables, type Existing } from '../migrate/inspect.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateView, type Statement } from '../pipeline/plan.js';
-import { render } from '../pipeline/render.js';
+import { render, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { consumptionOf, groupMembers, pauseStream, waitForConsumer } from './pause.js';
 import { run } from './sql.js';
@@ -70,18 +70,6 @@ function partsOf(statements: readonly Statement[]): Parts {
   const plain = statements.filter((s): s is CreateView => s.kind === 'create-view');
   if (!target || !deadLetter || !kafka || views.length !== 2) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and two views');
   return { target, deadLetter, kafka, views, plain };
-}
-
-/** The Kafka table's columns plus the virtual columns the views read, for a Null-engine stand-in. */
-function standIn(kafka: CreateKafkaTable, features: ServerFeatures): string {
-  const virtual: Column[] = [];
-  if (features.kafkaErrorStream) virtual.push({ name: '_error', type: 'String' }, { name: '_raw_message', type: 'String' });
-  if (features.kafkaVirtualColumns) {
-    virtual.push({ name: '_topic', type: features.lowCardinality ? 'LowCardinality(String)' : 'String' }, { name: '_partition', type: 'UInt64' }, { name: '_offset', type: 'UInt64' });
-  }
-  if (features.kafkaTimestamp) virtual.push({ name: '_timestamp', type: 'Nullable(DateTime)' });
-  const columns = [...kafka.columns, ...virtual].map((c) => `    ${c.name} ${c.type}`).join(',\n');
-  return `CREATE TABLE ${kafka.database}.${kafka.table}\n(\n${columns}\n)\nENGINE = Null`;
 }
 
 /**
@@ -162,7 +150,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   for (const view of [...parts.views].reverse()) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'made again below' });
   steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
   steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
-  steps.push({ sql: standIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
+  steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
   for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
   steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
   steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });

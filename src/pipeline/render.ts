@@ -1,3 +1,4 @@
+import type { ServerFeatures } from './features.js';
 import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, CreateView, SelectItem, Statement } from './plan.js';
 
 /** Pure SQL rendering of planned statements. Idempotent by construction (IF NOT EXISTS). */
@@ -77,4 +78,19 @@ export function objectName(statement: Statement): string {
     case 'create-materialized-view': return `${statement.database}.${statement.view}`;
     case 'create-view': return `${statement.database}.${statement.view}`;
   }
+}
+
+/**
+ * A Null-engine table with the Kafka table's name and columns, virtual ones as plain columns: the
+ * views can be created on it before anything consumes, then it makes way for the Kafka table.
+ */
+export function renderStandIn(kafka: CreateKafkaTable, features: ServerFeatures): string {
+  const virtual: Column[] = [];
+  if (features.kafkaErrorStream) virtual.push({ name: '_error', type: 'String' }, { name: '_raw_message', type: 'String' });
+  if (features.kafkaVirtualColumns) {
+    virtual.push({ name: '_topic', type: features.lowCardinality ? 'LowCardinality(String)' : 'String' }, { name: '_partition', type: 'UInt64' }, { name: '_offset', type: 'UInt64' });
+  }
+  if (features.kafkaTimestamp) virtual.push({ name: '_timestamp', type: 'Nullable(DateTime)' });
+  const columns = [...kafka.columns, ...virtual].map((c) => `    ${c.name} ${c.type}`).join(',\n');
+  return `CREATE TABLE ${kafka.database}.${kafka.table}\n(\n${columns}\n)\nENGINE = Null`;
 }

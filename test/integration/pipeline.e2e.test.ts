@@ -15,10 +15,24 @@ const client = clickhouse(clickhouseUrl, database);
 const SEED = 2024;
 const COUNT = 10_000;
 
+let firstMigrate = '';
+
 before(async () => {
-  const result = await runCli(['migrate'], env);
+  const result = await runCli(['migrate'], { ...env, KCH_LOG_LEVEL: 'debug' });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /created 13, unchanged 0, differing 0/);
+  firstMigrate = result.stderr;
+});
+
+test('each Kafka table is created after both of its views (on a stand-in), so none consumes with one view', () => {
+  for (const [kafkaTable, views] of [['sales_kafka', ['sales_mv', 'sales_dead_letter_mv']], ['warehouse_kafka', ['stock_movements_mv', 'warehouse_dead_letter_mv']]] as const) {
+    const at = (object: string): number => firstMigrate.search(new RegExp(`created \\S*\\b${object}\\b`));
+    assert.match(firstMigrate, new RegExp(`${kafkaTable}: a stand-in until both its views exist`));
+    for (const view of views) {
+      assert.ok(at(view) >= 0, `${view} created`);
+      assert.ok(at(kafkaTable) > at(view), `${kafkaTable} created after ${view}`);
+    }
+  }
 });
 
 after(async () => {

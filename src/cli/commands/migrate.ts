@@ -107,7 +107,7 @@ export const migrateCommand = defineCommand({
         }
       }
 
-      const result = await applyPlan(client, plan, log).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
+      const result = await applyPlan(client, plan, log, false, features).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
       const unchanged = result.steps.length - result.created - result.drifted;
       if (result.created === 0 && result.drifted === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);
