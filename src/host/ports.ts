@@ -22,3 +22,16 @@ export async function checkPortFree(host: string, port: number, flag: string): P
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolveCheck()));
   });
 }
+
+/** A port that was free a moment ago on 127.0.0.1 (tests and the benchmark start services on them). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
