@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { reasonOf, waitForKafka } from './admin.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, lastLines, type KafkaRuntime } from './runtime.js';
+import { isAlive } from '../host/processes.js';
 
 export interface StartBrokerOptions {
   /** The `--data-dir`; the broker uses its `kafka/` sub-folder. */
@@ -498,15 +499,6 @@ async function checkNotRunning(pidFile: string, kafkaDir: string, log: Logger): 
   throw new KchError(ErrorCodes.DATA_DIR_LOCKED, `a Kafka broker (pid ${pid}) is already running on ${kafkaDir}; stop it first, or use another --data-dir`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** SIGTERM (a controlled shutdown), then SIGKILL to its group after STOP_TIMEOUT_MS. Not our child: poll. */
 async function stopOrphan(pid: number, log: Logger): Promise<void> {
   const started = performance.now();
@@ -522,11 +514,7 @@ async function stopOrphan(pid: number, log: Logger): Promise<void> {
 
 /** Alive, and (where /proc tells us) really a Kafka JVM rather than a reused pid. */
 function isKafkaProcess(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!isAlive(pid)) return false;
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
   } catch {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isAlive } from '../host/processes.js';
 
 export interface KafkaRuntime {
   /** For `java -cp`: every jar of the broker's runtime. */
@@ -137,15 +138,6 @@ async function removeAbandonedPartials(versionDir: string): Promise<void> {
     if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))) {
       await rm(join(versionDir, name), { recursive: true, force: true });
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

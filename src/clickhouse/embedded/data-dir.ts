@@ -10,6 +10,7 @@ import { access, mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes, KchError } from '../../errors.js';
+import { isAlive } from '../../host/processes.js';
 
 export const LOCK_FILE = 'kch-clickhouse.lock';
 
@@ -97,11 +98,7 @@ function ownerAlive(owner: LockContent): boolean {
   // A lock from another machine (a shared folder) cannot be checked: assume it is held.
   if (owner.host !== '' && owner.host !== hostname()) return true;
   if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!isAlive(owner.pid)) return false;
   if (owner.started === undefined) return true;
   const now = startedOf(owner.pid).started;
   return now === undefined || now === owner.started;
