@@ -1,19 +1,32 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
-import type { Statement } from '../pipeline/plan.js';
+import type { Projection, Statement } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
 import { detachedTables, viewQueryDiffers } from './view-query.js';
 
 export interface MigrationStep {
   readonly statement: Statement;
   readonly sql: string;
   readonly object: string;
-  /** create: will be / was created; unchanged: exists as defined; drift: exists but differs. */
-  readonly action: 'create' | 'unchanged' | 'drift';
+  /**
+   * create: will be / was created; unchanged: exists as defined; drift: exists but differs;
+   * alter: exists as defined but for projections of the plan it lacks (`addProjections`).
+   */
+  readonly action: 'create' | 'unchanged' | 'drift' | 'alter';
   readonly drift: readonly string[];
+  /** The part of `drift` about projections (nothing --apply-drift evolves: the message says what to do). */
+  readonly projectionDrift: readonly string[];
+  /**
+   * Projections of the plan an existing target table lacks: added by applyPlan (also on a table
+   * that otherwise drifts). Empty on servers without projections.
+   */
+  readonly addProjections: readonly Projection[];
+  /** The statements that add them: one ADD PROJECTION each, then one MATERIALIZE for the rows there. */
+  readonly alterSql: readonly string[];
   /** The object exists but is detached (a stream paused by `kch pause`): left alone, not compared. */
   readonly detached?: boolean;
 }
@@ -22,6 +35,9 @@ export interface MigrationResult {
   readonly steps: readonly MigrationStep[];
   readonly created: number;
   readonly drifted: number;
+  /** Existing tables that got (or, in a dry run, would get) projections. */
+  readonly altered: number;
+  readonly unchanged: number;
 }
 
 /** Compares the plan with the server: what would be created, what is there, what differs. */
@@ -40,20 +56,32 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
     const tables = byDatabase.get(statement.database);
     const table = tableOf(statement);
     if (table === undefined) {
-      steps.push({ statement, sql, object, action: tables ? 'unchanged' : 'create', drift: [] });
+      steps.push({ statement, sql, object, action: tables ? 'unchanged' : 'create', drift: [], projectionDrift: [], addProjections: [], alterSql: [] });
       continue;
     }
     const existing = tables?.get(table);
     if (!existing) {
-      if (isDetached(statement, tables, detachedBy.get(statement.database), plan)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], detached: true });
-      else steps.push({ statement, sql, object, action: 'create', drift: [] });
+      if (isDetached(statement, tables, detachedBy.get(statement.database), plan)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], projectionDrift: [], addProjections: [], alterSql: [], detached: true });
+      else steps.push({ statement, sql, object, action: 'create', drift: [], projectionDrift: [], addProjections: [], alterSql: [] });
       continue;
     }
     const drift = driftOf(statement, existing);
     if (statement.kind === 'create-materialized-view' && drift.length === 0 && (await viewQueryDiffers(client, statement.database, statement.view, sql))) {
       drift.push('its query differs from the definition (a field, a check or a conversion changed)');
     }
-    steps.push({ statement, sql, object, action: drift.length ? 'drift' : 'unchanged', drift });
+    let addProjections: readonly Projection[] = [];
+    let alterSql: string[] = [];
+    let projectionDrift: readonly string[] = [];
+    if (statement.kind === 'create-merge-tree') {
+      const projections = await projectionDiff(client, statement, existing);
+      projectionDrift = projections.drift;
+      drift.push(...projections.drift);
+      addProjections = projections.missing;
+      if (addProjections.length) {
+        alterSql = [...addProjections.map((p) => addProjectionSql(statement, p)), materializeProjectionsSql(statement, addProjections.map((p) => p.name))];
+      }
+    }
+    steps.push({ statement, sql, object, action: drift.length ? 'drift' : addProjections.length ? 'alter' : 'unchanged', drift, projectionDrift, addProjections, alterSql });
   }
   return steps;
 }
@@ -73,7 +101,9 @@ function isDetached(statement: Statement, tables: Map<string, Existing> | undefi
 
 /**
  * Creates what is missing, in plan order; leaves what exists alone and reports drift. Running
- * it twice changes nothing the second time.
+ * it twice changes nothing the second time. The one change made to an existing object: a target
+ * table gets the plan's projections it lacks (see `addProjections`); one whose projection has
+ * another query is drift, and left alone.
  *
  * A Kafka table consumes as soon as one view reads it: created before its two views, a message
  * arriving between the first view and the second would reach one of them only (a bad one missing
@@ -88,6 +118,7 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
     if (!dryRun) await client.command({ query: step.sql });
     log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
   };
+  const altered = new Set<MigrationStep>();
   for (const step of steps) {
     if (step.action === 'create') {
       if (step.statement.kind === 'create-kafka-table' && [...deferred.values()].includes(step)) {
@@ -106,12 +137,58 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
     } else if (step.detached) {
       log.info(`${step.object} is detached (its stream is paused, kch resume): left as it is`);
     }
+    if (step.addProjections.length && (await addProjections(client, step, log, dryRun))) altered.add(step);
   }
   return {
     steps,
     created: steps.filter((s) => s.action === 'create').length,
     drifted: steps.filter((s) => s.action === 'drift').length,
+    altered: altered.size,
+    // A table whose projections could not be added stays as it was.
+    unchanged: steps.filter((s) => s.action === 'unchanged' || (s.action === 'alter' && !altered.has(s))).length,
   };
+}
+
+/**
+ * Adds the projections an existing target lacks. ADD PROJECTION changes the table's metadata
+ * only: parts written from then on carry the projection, and nothing about ingestion changes.
+ * MATERIALIZE PROJECTION then builds it for the parts already there, as a mutation the server
+ * runs in the background (mutations_sync = 0: not waited for); until it is done, queries read
+ * those parts as before, with the same answers. A failure is a warning: the projections only
+ * make the dashboard faster, and `kch up` should not stop for them.
+ */
+async function addProjections(client: ClickHouseClient, step: MigrationStep, log: Logger, dryRun: boolean): Promise<boolean> {
+  const statement = step.statement;
+  if (statement.kind !== 'create-merge-tree') return false;
+  const names = step.addProjections.map((p) => p.name);
+  const list = (items: readonly string[]): string => `projection${items.length > 1 ? 's' : ''} ${items.join(', ')}`;
+  if (dryRun) {
+    log.info(`would add ${list(names)} to ${step.object}, and build them for its existing rows in the background`);
+    return true;
+  }
+  const added: string[] = [];
+  for (const projection of step.addProjections) {
+    try {
+      await client.command({ query: addProjectionSql(statement, projection) });
+      added.push(projection.name);
+    } catch (error) {
+      log.warn(`could not add projection ${projection.name} to ${step.object}: ${(error as Error).message.split('\n')[0]}. The dashboard reads the table instead (same answers, slower).`);
+    }
+  }
+  if (added.length === 0) return false;
+  try {
+    // Counted after the ADD: parts written since carry the projections already.
+    const rows = await activeRows(client, statement);
+    if (rows === 0) {
+      log.info(`added ${list(added)} to ${step.object}`);
+      return true;
+    }
+    await client.command({ query: materializeProjectionsSql(statement, added), clickhouse_settings: { mutations_sync: '0' } });
+    log.info(`added ${list(added)} to ${step.object}; building ${added.length > 1 ? 'them' : 'it'} for its ${rows} existing rows runs in the background (a mutation, see system.mutations); queries give the same answers meanwhile`);
+  } catch (error) {
+    log.warn(`added ${list(added)} to ${step.object}, but could not start building ${added.length > 1 ? 'them' : 'it'} for the existing rows: ${(error as Error).message.split('\n')[0]}. New rows get ${added.length > 1 ? 'them' : 'it'}; ALTER TABLE ${step.object} MATERIALIZE PROJECTION … covers the rest`);
+  }
+  return true;
 }
 
 /**

@@ -32,10 +32,12 @@ export const migrateCommand = defineCommand({
   summary: 'Create the pipeline\'s topics and ClickHouse objects; idempotent, reports drift',
   details: [
     'For each stream: the target MergeTree table, its dead-letter table, the Kafka-engine table,',
-    'and the materialized views between them. Existing objects are compared with the definition',
-    'and left alone; differences are reported. Server features are detected, and what an old',
-    'server cannot do is said before anything is created. --apply-drift evolves a stream whose',
-    'definition changed (a new field, a changed check) without losing or repeating an event.',
+    'and the materialized views between them. Existing objects are compared with the definition;',
+    'differences are reported and left alone, except that an existing target table gets the',
+    'projections it lacks (23.8 and later; built for the rows already there in the background).',
+    'Server features are detected, and what an old server cannot do is said before anything is',
+    'created. --apply-drift evolves a stream whose definition changed (a new field, a changed',
+    'check) without losing or repeating an event.',
   ].join('\n'),
   options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
@@ -63,11 +65,18 @@ export const migrateCommand = defineCommand({
         for (const step of steps) {
           out(`-- ${step.action}${step.detached ? ' (detached: stream paused)' : ''}: ${step.object}${step.drift.length ? ` (${step.drift.join('; ')})` : ''}\n`);
           if (step.action === 'create') out(`${step.sql};\n\n`);
+          if (step.addProjections.length) {
+            const many = step.addProjections.length > 1;
+            out(`-- add projection${many ? 's' : ''} ${step.addProjections.map((p) => p.name).join(', ')} (metadata only; the last statement builds ${many ? 'them' : 'it'} for the rows already there, in the background)\n`);
+            out(`${step.alterSql.map((sql) => `${sql};\n`).join('')}\n`);
+          }
         }
-        const planned = await evolutions();
+        // A stream whose only difference is a projection has nothing to evolve (the warning says what to do).
+        const planned = (await evolutions()).filter((e) => e.reasons.length > 0 || e.refused.length > 0);
         for (const evolution of planned) printEvolution(evolution, out);
         const evolvable = planned.filter((e) => e.steps.length > 0).length;
-        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${steps.filter((s) => s.action === 'drift').length} differing${evolvable ? ` (${evolvable} stream(s) kch migrate --apply-drift would evolve as above)` : ''}, nothing changed\n`);
+        const projected = steps.filter((s) => s.addProjections.length > 0).length;
+        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${projected ? `${projected} to get projections, ` : ''}${steps.filter((s) => s.action === 'drift').length} differing${evolvable ? ` (${evolvable} stream(s) kch migrate --apply-drift would evolve as above)` : ''}, nothing changed\n`);
         return 0;
       }
 
@@ -108,11 +117,12 @@ export const migrateCommand = defineCommand({
       }
 
       const result = await applyPlan(client, plan, log, false, features).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
-      const unchanged = result.steps.length - result.created - result.drifted;
-      if (result.created === 0 && result.drifted === 0) {
+      const evolvable = result.steps.some((s) => s.action === 'drift' && s.drift.length > s.projectionDrift.length);
+      if (result.created === 0 && result.drifted === 0 && result.altered === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);
       } else {
-        out(`migrate: created ${result.created}, unchanged ${unchanged}, differing ${result.drifted}${result.drifted ? ` (see the warnings above${resolved.boolean(applyDrift) ? '' : '; kch migrate --dry-run shows how --apply-drift would evolve them'})` : ''}\n`);
+        const projected = result.altered ? `added projections to ${result.altered} table(s) (built for existing rows in the background), ` : '';
+        out(`migrate: created ${result.created}, ${projected}unchanged ${result.unchanged}, differing ${result.drifted}${result.drifted ? ` (see the warnings above${resolved.boolean(applyDrift) || !evolvable ? '' : '; kch migrate --dry-run shows how --apply-drift would evolve them'})` : ''}\n`);
       }
       return refused > 0 ? 1 : 0;
     } finally {
