@@ -1,6 +1,8 @@
 /**
- * The few Kafka admin requests the pipeline needs, over @platformatic/kafka. Each call opens a
- * short-lived client and closes it: these run at start-up and for status, not in a hot loop.
+ * The few Kafka admin requests the pipeline needs, over @platformatic/kafka, and the one place
+ * admin clients are built (with the TLS and SASL settings of security.ts). The functions taking a
+ * bootstrap string open a short-lived client and close it: they run at start-up and for status,
+ * not in a hot loop. A process that asks every second (the dashboard) keeps a `SharedAdmin`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
@@ -66,7 +68,7 @@ export async function waitForKafka(bootstrap: string, options: WaitOptions): Pro
 }
 
 export async function describeCluster(bootstrap: string): Promise<ClusterDescription> {
-  return withAdmin(parseBrokers(bootstrap), 'describe the cluster', (admin) => describe(admin));
+  return withAdmin(bootstrap, 'describe the cluster', (admin) => describe(admin));
 }
 
 async function describe(admin: Admin): Promise<ClusterDescription> {
@@ -91,7 +93,7 @@ export async function ensureTopics(bootstrap: string, topics: readonly TopicSpec
       throw new KchError(ErrorCodes.USAGE, `topic ${topic.name} needs at least 1 partition, got ${topic.partitions}`);
     }
   }
-  return withAdmin(parseBrokers(bootstrap), 'create topics', async (admin) => {
+  return withAdmin(bootstrap, 'create topics', async (admin) => {
     const existing = new Set(await admin.listTopics({ includeInternals: true }));
     const created: string[] = [];
     for (const topic of topics) {
@@ -114,23 +116,29 @@ export async function ensureTopics(bootstrap: string, topics: readonly TopicSpec
  * an empty map (nothing was ever written), so a status screen need not special-case it.
  */
 export async function listEndOffsets(bootstrap: string, topics: readonly string[]): Promise<OffsetsByTopic> {
-  return withAdmin(parseBrokers(bootstrap), 'list offsets', async (admin) => {
-    const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
-    const present = await partitionCounts(admin, topics);
-    if (present.size === 0) return result;
-    const listed = await admin.listOffsets({
-      topics: [...present].map(([name, count]) => ({
-        name,
-        partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST })),
-      })),
-    });
-    for (const topic of listed) {
-      const partitions = result.get(topic.name) ?? new Map<number, bigint>();
-      for (const partition of topic.partitions) partitions.set(partition.partitionIndex, partition.offset);
-      result.set(topic.name, partitions);
-    }
-    return result;
+  return withAdmin(bootstrap, 'list offsets', (admin) => endOffsetsWith(admin, topics));
+}
+
+/**
+ * `listEndOffsets` over a client the caller holds; `present` (from `partitionCounts`) saves
+ * asking which topics exist when the caller already did.
+ */
+export async function endOffsetsWith(admin: Admin, topics: readonly string[], present?: ReadonlyMap<string, number>): Promise<OffsetsByTopic> {
+  const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
+  const counts = [...(present ?? await partitionCounts(admin, topics))].filter(([name]) => result.has(name));
+  if (counts.length === 0) return result;
+  const listed = await admin.listOffsets({
+    topics: counts.map(([name, count]) => ({
+      name,
+      partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST })),
+    })),
   });
+  for (const topic of listed) {
+    const partitions = result.get(topic.name) ?? new Map<number, bigint>();
+    for (const partition of topic.partitions) partitions.set(partition.partitionIndex, partition.offset);
+    result.set(topic.name, partitions);
+  }
+  return result;
 }
 
 /**
@@ -138,31 +146,34 @@ export async function listEndOffsets(bootstrap: string, topics: readonly string[
  * committed are absent; an unknown group gives empty maps.
  */
 export async function committedOffsets(bootstrap: string, groupId: string, topics: readonly string[]): Promise<OffsetsByTopic> {
-  return withAdmin(parseBrokers(bootstrap), `read the offsets of group ${groupId}`, async (admin) => {
-    const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
-    const present = await partitionCounts(admin, topics);
-    if (present.size === 0) return result;
-    const groups = await admin.listConsumerGroupOffsets({
-      groups: [{
-        groupId,
-        topics: [...present].map(([name, count]) => ({ name, partitionIndexes: Array.from({ length: count }, (_, i) => i) })),
-      }],
-    });
-    for (const group of groups) {
-      for (const topic of group.topics) {
-        const partitions = result.get(topic.name) ?? new Map<number, bigint>();
-        for (const partition of topic.partitions) {
-          if (partition.committedOffset >= 0n) partitions.set(partition.partitionIndex, partition.committedOffset);
-        }
-        result.set(topic.name, partitions);
-      }
-    }
-    return result;
+  return withAdmin(bootstrap, `read the offsets of group ${groupId}`, (admin) => committedOffsetsWith(admin, groupId, topics));
+}
+
+/** `committedOffsets` over a client the caller holds; `present` as for `endOffsetsWith`. */
+export async function committedOffsetsWith(admin: Admin, groupId: string, topics: readonly string[], present?: ReadonlyMap<string, number>): Promise<OffsetsByTopic> {
+  const result: OffsetsByTopic = new Map(topics.map((topic) => [topic, new Map<number, bigint>()]));
+  const counts = [...(present ?? await partitionCounts(admin, topics))].filter(([name]) => result.has(name));
+  if (counts.length === 0) return result;
+  const groups = await admin.listConsumerGroupOffsets({
+    groups: [{
+      groupId,
+      topics: counts.map(([name, count]) => ({ name, partitionIndexes: Array.from({ length: count }, (_, i) => i) })),
+    }],
   });
+  for (const group of groups) {
+    for (const topic of group.topics) {
+      const partitions = result.get(topic.name) ?? new Map<number, bigint>();
+      for (const partition of topic.partitions) {
+        if (partition.committedOffset >= 0n) partitions.set(partition.partitionIndex, partition.committedOffset);
+      }
+      result.set(topic.name, partitions);
+    }
+  }
+  return result;
 }
 
 /** Partition counts of the topics that exist; without auto-creation, asking must not create them. */
-async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+export async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   const existing = new Set(await admin.listTopics({ includeInternals: true }));
   const wanted = [...new Set(topics)].filter((topic) => existing.has(topic));
   if (wanted.length === 0) return new Map();
@@ -175,11 +186,11 @@ async function partitionCounts(admin: Admin, topics: readonly string[]): Promise
   return counts;
 }
 
-type AdminOverrides = Pick<AdminOptions, 'connectTimeout' | 'timeout' | 'retries'>;
+export type AdminSettings = Partial<Pick<AdminOptions, 'clientId' | 'connectTimeout' | 'timeout' | 'retries'>>;
 
-/** Runs `work` with a fresh client, always closes it, and turns client errors into KchErrors. */
-async function withAdmin<T>(addresses: readonly BrokerAddress[], action: string, work: (admin: Admin) => Promise<T>, overrides: AdminOverrides = {}): Promise<T> {
-  const admin = new Admin({
+/** The one place admin clients are built: our timeouts, then TLS and SASL (security.ts), then `settings`. */
+export function createAdmin(addresses: readonly BrokerAddress[], settings: AdminSettings = {}): Admin {
+  return new Admin({
     clientId,
     bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
     connectTimeout: 5_000,
@@ -188,14 +199,96 @@ async function withAdmin<T>(addresses: readonly BrokerAddress[], action: string,
     retryDelay: 250,
     // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
     ...clientSecurity(),
-    ...overrides,
+    ...settings,
   });
+}
+
+/** Runs `work` with a fresh client, always closes it, and turns client errors into KchErrors. */
+export async function withAdmin<T>(bootstrap: string | readonly BrokerAddress[], action: string, work: (admin: Admin) => Promise<T>, settings: AdminSettings = {}): Promise<T> {
+  const addresses = typeof bootstrap === 'string' ? parseBrokers(bootstrap) : bootstrap;
+  const admin = createAdmin(addresses, settings);
   try {
     return await work(admin);
   } catch (error) {
     throw toKchError(error, addresses, action);
   } finally {
     await admin.close().catch(() => undefined);
+  }
+}
+
+/** What `SharedAdmin` needs of a client; an `Admin` (tests give a stand-in). */
+export interface ClosableClient {
+  close(): Promise<void>;
+}
+
+export interface SharedAdminOptions<C extends ClosableClient> {
+  readonly settings?: AdminSettings;
+  /** Builds a client; `createAdmin` unless a test stands in. */
+  readonly create?: (addresses: readonly BrokerAddress[], settings: AdminSettings) => C;
+}
+
+/**
+ * One admin client for a process that asks Kafka over and over (the dashboard, every second):
+ * built on first use and kept, so a request costs a round trip, not a connection, an API-version
+ * handshake (and TLS and SASL) on top. After a failure the client is closed and forgotten, so the
+ * next call starts from a new one: a broker that restarted, or a connection that went stale, does
+ * not leave it broken. A client that had answered before and now cannot reach Kafka is replaced
+ * at once and the call tried once more, so an idle connection the broker dropped is not reported
+ * as an outage. `close()` ends it for good.
+ */
+export class SharedAdmin<C extends ClosableClient = Admin> {
+  private client: { readonly instance: C; served: boolean } | undefined;
+  private closed = false;
+  private readonly addresses: readonly BrokerAddress[];
+  private readonly settings: AdminSettings;
+  private readonly create: (addresses: readonly BrokerAddress[], settings: AdminSettings) => C;
+
+  constructor(bootstrap: string, options: SharedAdminOptions<C> = {}) {
+    this.addresses = parseBrokers(bootstrap);
+    this.settings = options.settings ?? {};
+    this.create = options.create ?? (createAdmin as unknown as (addresses: readonly BrokerAddress[], settings: AdminSettings) => C);
+  }
+
+  /** Runs `work` with the shared client; failures come back as KchErrors, as from `withAdmin`. */
+  async run<T>(action: string, work: (admin: C) => Promise<T>): Promise<T> {
+    const current = this.acquire(action);
+    try {
+      const value = await work(current.instance);
+      current.served = true;
+      return value;
+    } catch (error) {
+      this.discard(current);
+      if (!(current.served && isUnreachable(error)) || this.closed) throw toKchError(error, this.addresses, action);
+    }
+    const fresh = this.acquire(action);
+    try {
+      const value = await work(fresh.instance);
+      fresh.served = true;
+      return value;
+    } catch (error) {
+      this.discard(fresh);
+      throw toKchError(error, this.addresses, action);
+    }
+  }
+
+  /** Closes the client; later calls fail. Safe to call twice. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const current = this.client;
+    this.client = undefined;
+    await current?.instance.close().catch(() => undefined);
+  }
+
+  private acquire(action: string): { readonly instance: C; served: boolean } {
+    if (this.closed) throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `cannot ${action}: the Kafka client was closed`, { retriable: false });
+    this.client ??= { instance: this.create(this.addresses, this.settings), served: false };
+    return this.client;
+  }
+
+  /** Forgets `failed` (unless another call already replaced it) and closes it in the background. */
+  private discard(failed: { readonly instance: C }): void {
+    if (this.client === failed) this.client = undefined;
+    failed.instance.close().catch(() => undefined);
   }
 }
 

@@ -1,13 +1,11 @@
 /**
  * The consumer group of a Kafka-engine table, as the broker sees it: its state and members, moving
  * its committed offsets (OffsetCommit, only while the group is empty), and the offsets at a time
- * (ListOffsets). Each call opens a short-lived admin client, as src/kafka/admin.ts does.
+ * (ListOffsets). Each call opens a short-lived admin client, built by src/kafka/admin.ts.
  */
-import { clientSecurity } from '../kafka/security.js';
-import { Admin, ListOffsetTimestamps } from '@platformatic/kafka';
+import { ListOffsetTimestamps, type Admin } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
-import { toKchError } from '../kafka/admin.js';
-import { parseBrokers } from '../kafka/brokers.js';
+import { withAdmin as withKafkaAdmin } from '../kafka/admin.js';
 import { nap } from './wait.js';
 
 export interface GroupMember {
@@ -23,24 +21,9 @@ export interface GroupDescription {
   readonly members: readonly GroupMember[];
 }
 
-async function withAdmin<T>(bootstrap: string, action: string, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const addresses = parseBrokers(bootstrap);
-  const admin = new Admin({
-    clientId: 'kch-ops',
-    bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
-    connectTimeout: 5_000,
-    timeout: 15_000,
-    retries: 2,
-    retryDelay: 250,
-    ...clientSecurity(),
-  });
-  try {
-    return await work(admin);
-  } catch (error) {
-    throw toKchError(error, addresses, action);
-  } finally {
-    await admin.close().catch(() => undefined);
-  }
+/** Every call here opens its own admin client as `kch-ops` (built with the security settings by src/kafka/admin.ts). */
+function withAdmin<T>(bootstrap: string, action: string, work: (admin: Admin) => Promise<T>): Promise<T> {
+  return withKafkaAdmin(bootstrap, action, work, { clientId: 'kch-ops' });
 }
 
 export async function describeGroups(bootstrap: string, groupIds: readonly string[]): Promise<Map<string, GroupDescription>> {
