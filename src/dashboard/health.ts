@@ -5,7 +5,7 @@
  * are still reported, with the failure beside them.
  */
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
-import { committedOffsets, listEndOffsets, type OffsetsByTopic } from '../kafka/admin.js';
+import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { existingTables, isMissingObject, streamTableStats, type Reader, type StreamTableStats } from './queries.js';
@@ -87,7 +87,7 @@ export interface StreamOffsets {
 }
 
 export interface KafkaWatchOptions {
-  /** Answers younger than this are served again: each refresh opens admin connections. @default 1000 */
+  /** Answers younger than this are served again: each refresh costs the broker a few requests. @default 1000 */
   readonly maxAgeMs?: number;
   /** A broker that does not answer in this long is reported down. @default 4000 */
   readonly timeoutMs?: number;
@@ -95,17 +95,27 @@ export interface KafkaWatchOptions {
 
 /**
  * The Kafka half, asked at most once per `maxAgeMs` however many pages and scrapers poll, with
- * one request in flight at a time: a slow broker is not asked again while it still thinks.
+ * one request in flight at a time: a slow broker is not asked again while it still thinks. It
+ * keeps one admin client for its lifetime (replaced after a failure, see `SharedAdmin`) until
+ * `close()`.
  */
 export class KafkaWatch {
   private cached: { readonly at: number; readonly value: Map<string, StreamOffsets> } | undefined;
   private pending: Promise<Map<string, StreamOffsets>> | undefined;
   private readonly maxAgeMs: number;
   private readonly timeoutMs: number;
+  private readonly admin: SharedAdmin;
 
   constructor(private readonly bootstrap: string, private readonly scope: PipelineScope, options: KafkaWatchOptions = {}) {
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
     this.timeoutMs = options.timeoutMs ?? 4_000;
+    this.admin = new SharedAdmin(bootstrap);
+  }
+
+  /** Closes the admin client, after the request in flight if any; offsets() fails from then on. */
+  async close(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+    await this.admin.close();
   }
 
   /** Offsets per stream name. */
@@ -128,13 +138,17 @@ export class KafkaWatch {
   private async fetch(): Promise<Map<string, StreamOffsets>> {
     const { streams } = this.scope;
     const topics = streams.map((s) => topicOf(s, this.scope));
-    const [end, ...committed] = await Promise.all([
-      listEndOffsets(this.bootstrap, topics),
-      ...streams.map((s) => committedOffsets(this.bootstrap, groupOf(s, this.scope), [topicOf(s, this.scope)])),
-    ]);
+    // Which topics exist is asked once; then the end offsets and each group's commits together.
+    const [end, ...committed] = await this.admin.run('list offsets', async (admin) => {
+      const present = await partitionCounts(admin, topics);
+      return Promise.all([
+        endOffsetsWith(admin, topics, present),
+        ...streams.map((s) => committedOffsetsWith(admin, groupOf(s, this.scope), [topicOf(s, this.scope)], present)),
+      ]);
+    });
     return new Map(streams.map((s, i) => {
       const topic = topicOf(s, this.scope);
-      return [s.name, { end: end.get(topic) ?? new Map(), committed: (committed[i] as OffsetsByTopic).get(topic) ?? new Map() }];
+      return [s.name, { end: end.get(topic) ?? new Map(), committed: committed[i]!.get(topic) ?? new Map() }];
     }));
   }
 }

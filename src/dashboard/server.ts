@@ -45,7 +45,7 @@ export interface Dashboard {
   /** e.g. http://127.0.0.1:3000/ (with the real port when 0 was asked). */
   readonly url: string;
   readonly port: number;
-  /** Stops accepting requests, lets running ones finish (up to 5 s), closes the ClickHouse client. */
+  /** Stops accepting requests, lets running ones finish (up to 5 s), closes the ClickHouse and Kafka clients. */
   stop(): Promise<void>;
 }
 
@@ -72,9 +72,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!up) log.warn(`${service} not answering: ${typeof error === 'string' ? error : messageOf(error)}`);
     else if (before === false) log.info(`${service} answering again`);
   };
+  const kafka = new KafkaWatch(options.kafkaBrokers, scope, { timeoutMs: options.kafkaTimeoutMs ?? 4_000 });
   const context: ApiContext = {
     db: readerFor(client, options.clickhouse.url),
-    kafka: new KafkaWatch(options.kafkaBrokers, scope, { timeoutMs: options.kafkaTimeoutMs ?? 4_000 }),
+    kafka,
     scope,
     observe,
   };
@@ -179,7 +180,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         const timer = setTimeout(() => server.closeAllConnections(), 5_000);
         await closed;
         clearTimeout(timer);
-        await client.close();
+        await Promise.all([client.close(), kafka.close()]);
       })();
       return stopped;
     },
