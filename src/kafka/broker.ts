@@ -16,7 +16,7 @@ import { checkPortFree } from '../host/ports.js';
 import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
-import { reasonOf, waitForKafka } from './admin.js';
+import { reasonOf, waitForKafka, warmGroupCoordinator } from './admin.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, lastLines, type KafkaRuntime } from './runtime.js';
 import { isAlive } from '../host/processes.js';
@@ -144,6 +144,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   try {
     await waitForKafka(bootstrap, { timeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, signal: waiting.signal });
   } catch (error) {
+    options.signal?.removeEventListener('abort', onAbort);
     if (exitCode !== undefined) {
       const how = exitCode === null ? 'was killed' : `exited with code ${exitCode}`;
       throw new KchError(ErrorCodes.KAFKA_START, `Kafka ${how} before it was ready. ${await brokerTail(paths.logFile, output)}`, { cause: error });
@@ -153,9 +154,15 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     const seconds = ((options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) / 1000).toFixed(0);
     const reason = reasonOf(error instanceof Error && error.cause !== undefined ? error.cause : error) ?? 'no answer';
     throw new KchError(ErrorCodes.KAFKA_START, `Kafka did not become ready within ${seconds} s (last try: ${reason}). ${await brokerTail(paths.logFile, output)}`, { cause: error });
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
   }
+  // Ready for consumer groups too: the offsets topic exists before the first Kafka table joins.
+  const coordinating = await warmGroupCoordinator(bootstrap, { timeoutMs: 30_000, signal: waiting.signal }).catch(() => false);
+  options.signal?.removeEventListener('abort', onAbort);
+  if (options.signal?.aborted || exitCode !== undefined) {
+    await stop();
+    throw exitCode !== undefined && !options.signal?.aborted ? new KchError(ErrorCodes.KAFKA_START, `Kafka exited while starting. ${await brokerTail(paths.logFile, output)}`) : interrupted();
+  }
+  if (!coordinating) log.warn('the broker has no group coordinator after 30 s; the first consumer group will wait for it');
   const startupMs = performance.now() - started;
   log.info(`Kafka ready on ${bootstrap} in ${(startupMs / 1000).toFixed(1)} s (pid ${pid}, log ${paths.logFile})`);
   return { bootstrap, pid, logFile: paths.logFile, version: runtime.version, clusterId, startupMs, stop, exited };
