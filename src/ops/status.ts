@@ -158,7 +158,8 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
       if (s.rows === null) problems.push(`no target table ${s.target}`);
       if (s.missingViews.length > 0) problems.push(`${s.missingViews.join(' and ')} missing: the Kafka table feeds nothing without them (kch migrate makes them again)`);
       if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
-        if (committedSum(s) === committedSum(before) && !readingOn(s, before)) {
+        // Reading on without committing is no progress when reads keep failing (a target it cannot write).
+        if (committedSum(s) === committedSum(before) && (!readingOn(s, before) || failedSince(s, previous!.at))) {
           const why = s.consumers?.find((c) => c.lastException)?.lastException;
           const group = s.groupState && s.groupState !== 'STABLE' ? `, group ${s.groupState}` : '';
           problems.push(`consumer stopped: lag ${s.lag} and no offset committed in ${windowSeconds.toFixed(0)} s${group}${why ? `; last error: ${why.split('\n')[0]}` : ''}`);
@@ -184,6 +185,12 @@ function readingOn(s: StreamStatus, before: StreamStatus): boolean {
   if (!s.consumers || !before.consumers) return false;
   const read = (x: StreamStatus): number => (x.consumers ?? []).reduce((sum, c) => sum + c.messagesRead, 0);
   return read(s) > read(before);
+}
+
+/** Whether a consumer of the stream reported an error at or after `since` (an ISO time). */
+function failedSince(s: StreamStatus, since: string): boolean {
+  const from = Date.parse(since) - 1000;
+  return (s.consumers ?? []).some((c) => c.lastExceptionAt !== null && Date.parse(c.lastExceptionAt) >= from);
 }
 
 function committedSum(s: StreamStatus): number {

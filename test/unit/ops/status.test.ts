@@ -44,6 +44,16 @@ test('a consumer that read messages between the looks is not stopped, even befor
   assert.equal(idle.healthy, false, 'holding partitions without reading is not enough');
 });
 
+test('a consumer that reads on but fails to write and commits nothing is stopped, with its error', () => {
+  const failing = (read: number, errorAt: number) => [{ id: 'c', partitions: [0], lastPoll: null, lastCommit: null, messagesRead: read,
+    lastException: 'Table default.stock_movements does not exist', lastExceptionAt: new Date(errorAt).toISOString() }];
+  const judged = judge(report(3000, [lagging(100, 250, { consumers: failing(300, 2500) })]), report(0, [lagging(100, 250, { consumers: failing(150, 0) })]));
+  assert.equal(judged.healthy, false);
+  assert.match(judged.streams[0]!.problems.join('; '), /consumer stopped: lag 150 and no offset committed in 3 s; last error: Table default.stock_movements does not exist/);
+  const oldError = judge(report(60_000, [lagging(100, 250, { consumers: failing(300, 0) })]), report(57_000, [lagging(100, 250, { consumers: failing(150, 0) })]));
+  assert.equal(oldError.healthy, true, 'an error from before the window does not stop a consumer that reads on');
+});
+
 test('a lag that grew by more than was produced in the window is falling behind; a burst it keeps up with is not', () => {
   const burst = judge(report(2000, [lagging(350, 400)]), report(0, [lagging(190, 200)]));
   assert.deepEqual(burst.streams[0]!.problems, []);
