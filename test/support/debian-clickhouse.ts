@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { pollUntil } from './wait.js';
@@ -47,7 +47,10 @@ export async function startDebianClickHouse(dir: string): Promise<RemoteClickHou
   <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
 </yandex>
 `);
-  const child: ChildProcess = spawn(DEBIAN_CLICKHOUSE, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' });
+  // Its own stderr (librdkafka's assertions among it) goes to a file: error.log misses a crash's cause.
+  const output = openSync(join(dir, 'stderr.log'), 'a');
+  const child: ChildProcess = spawn(DEBIAN_CLICKHOUSE, [`--config-file=${join(dir, 'config.xml')}`], { stdio: ['ignore', output, output] });
+  closeSync(output);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = `http://127.0.0.1:${http}`;
   await pollUntil('Debian clickhouse-server to answer', async () => {
@@ -59,7 +62,12 @@ export async function startDebianClickHouse(dir: string): Promise<RemoteClickHou
     url,
     pid: child.pid!,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // It died during the run: say so, with the end of what it printed, for the failing test's reader.
+        const printed = await readFile(join(dir, 'stderr.log'), 'utf8').catch(() => '');
+        process.stderr.write(`[test] Debian clickhouse-server (pid ${child.pid}) ended during the run (${child.signalCode ?? `exit ${child.exitCode}`}); last lines of its stderr:\n${printed.split('\n').slice(-20).join('\n')}\n`);
+        return;
+      }
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await exited;
