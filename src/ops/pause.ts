@@ -10,7 +10,7 @@
  * until the server restarts (migrate says so).
  */
 import { ErrorCodes, KchError } from '../errors.js';
-import { detachesPermanently } from '../migrate/detect.js';
+import { detachRefusal, detachesPermanently } from '../migrate/detect.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
 import { literal, rows, run, scalar, serverNow } from './sql.js';
@@ -58,6 +58,9 @@ export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Prom
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
   const permanent = detachesPermanently(ctx.features);
+  if (!permanent && state === 'consuming') {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${ctx.features.version} ${detachRefusal}: not pausing ${objects.stream.name}, which keeps consuming. Pausing (and kch replay, kch migrate --apply-drift) needs ClickHouse 20.5 or later.`);
+  }
   if (state === 'paused') return { already: true, permanent, ms: 0, detachedAt: await serverNow(ctx.client) };
   const started = performance.now();
   await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}${permanent ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);

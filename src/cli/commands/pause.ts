@@ -46,8 +46,9 @@ export const pauseCommand = defineCommand({
   details: [
     'Detaches the stream\'s Kafka-engine table: its consumer finishes the block in flight, the views',
     'write it, its offsets are committed, and it stops. Messages keep arriving in Kafka (the lag',
-    'grows, see kch status). DETACH … PERMANENTLY on ClickHouse 20.5+: the stream stays paused',
-    'across a restart of the server (kch clickhouse included) until kch resume.',
+    'grows, see kch status). DETACH … PERMANENTLY: the stream stays paused across a restart of the',
+    'server (kch clickhouse included) until kch resume. Needs ClickHouse 20.5 or later: older servers',
+    'can hang or abort while a Kafka table is detached, so pausing is refused there.',
   ].join('\n'),
   options: opsOptions,
   allowPositionals: true,
