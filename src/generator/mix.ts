@@ -36,7 +36,8 @@ export class EventSource {
   private readonly vocabulary: Vocabulary;
   private readonly cumulative: readonly number[];
   private formattedSecond = Number.NaN;
-  private formattedTime = '';
+  /** What every event made in the current second shares; made again when the second changes. */
+  private context: EventContext | undefined;
 
   /**
    * @param seed the catalog's and the vocabularies' seed, and the events' unless `drawSeed` is given
@@ -65,11 +66,10 @@ export class EventSource {
     while (index < this.mix.length - 1 && flip >= this.cumulative[index]!) index++;
     const chosen = this.mix[index]!;
     const second = Math.floor(now.getTime() / 1000);
-    if (second !== this.formattedSecond) {
+    if (second !== this.formattedSecond || !this.context) {
       this.formattedSecond = second;
-      this.formattedTime = formatLocalTime(now);
+      this.context = { random: this.random, products: this.products, vocabulary: this.vocabulary, eventTime: formatLocalTime(now) };
     }
-    const context: EventContext = { random: this.random, products: this.products, vocabulary: this.vocabulary, eventTime: this.formattedTime };
-    return { stream: chosen.stream, event: chosen.make(context) };
+    return { stream: chosen.stream, event: chosen.make(this.context) };
   }
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { topicOf } from '../pipeline/plan.js';
-import { assertEvent } from '../pipeline/stream.js';
+import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { BadMessages, badKinds, type BadKind } from './bad-messages.js';
 import { EventSource } from './mix.js';
 import { describePace, dueEvents, seedPauseMs, type Pace } from './pacing.js';
@@ -118,6 +118,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
     void sending.finally(() => inFlight.delete(sending));
   };
 
+  // Topic names per stream, made once rather than per event.
+  const topics = new Map<StreamDefinition, string>();
+  const topicFor = (stream: StreamDefinition): string => {
+    let topic = topics.get(stream);
+    if (topic === undefined) topics.set(stream, topic = topicOf(stream, options));
+    return topic;
+  };
   let stoppedBy: GenerateReport['stoppedBy'] | undefined;
   while (!(stoppedBy = stopReason())) {
     if (failure) break;
@@ -137,7 +144,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
       const { stream, event } = source.next(now);
       assertEvent(stream, event);
       const broken = bad?.next(stream, event);
-      batch.push({ topic: topicOf(stream, options), value: broken ? broken.value : Buffer.from(JSON.stringify(event)) });
+      batch.push({ topic: topicFor(stream), value: broken ? broken.value : Buffer.from(JSON.stringify(event)) });
       kinds.push(broken?.kind);
     }
     made += batch.length;
