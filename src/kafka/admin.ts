@@ -280,21 +280,26 @@ export class SharedAdmin<C extends ClosableClient = Admin> {
   async run<T>(action: string, work: (admin: C) => Promise<T>): Promise<T> {
     const current = this.acquire(action);
     try {
-      const value = await work(current.instance);
-      current.served = true;
-      return value;
+      return await this.use(current, work);
     } catch (error) {
-      this.discard(current);
       if (!(current.served && isUnreachable(error)) || this.closed) throw toKchError(error, this.addresses, action);
     }
-    const fresh = this.acquire(action);
     try {
-      const value = await work(fresh.instance);
-      fresh.served = true;
+      return await this.use(this.acquire(action), work);
+    } catch (error) {
+      throw toKchError(error, this.addresses, action);
+    }
+  }
+
+  /** One call on one client: marked as having served, or discarded when it fails. */
+  private async use<T>(entry: ReturnType<SharedAdmin<C>['acquire']>, work: (admin: C) => Promise<T>): Promise<T> {
+    try {
+      const value = await work(entry.instance);
+      entry.served = true;
       return value;
     } catch (error) {
-      this.discard(fresh);
-      throw toKchError(error, this.addresses, action);
+      this.discard(entry);
+      throw error;
     }
   }
 
