@@ -4,17 +4,18 @@
  * with exponential back-off for as long as it takes. An outage is one warning line, and its end
  * one info line, whatever the number of attempts in between.
  */
-import { Producer, type CompressionAlgorithmValue, type MessageToProduce } from '@platformatic/kafka';
+import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
+import { RecordSetProducer, type PendingSet } from './record-set-producer.js';
+import { RecordSetBuilder, type RecordSet } from './records.js';
 import { clientSecurity } from './security.js';
 
 export interface OutgoingMessage {
   readonly topic: string;
   readonly value: Buffer | string;
-  readonly key?: Buffer | string;
 }
 
 export type Compression = CompressionAlgorithmValue;
@@ -37,6 +38,11 @@ export interface CreateProducerOptions {
 export interface KafkaProducer {
   /** Resolves once Kafka has acknowledged every message (acks=all); retries while it is down. */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /**
+   * The same for records already encoded (RecordSetBuilder), at most one set per topic: each
+   * set is one batch on one partition, the partitions taken in turn.
+   */
+  sendSets(sets: readonly RecordSet[]): Promise<void>;
   /** Resolves when every `send` called so far has settled. */
   flush(): Promise<void>;
   /**
@@ -63,7 +69,7 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
   /** Set when Kafka keeps refusing for another retriable reason, logged once per episode too. */
   let refusing: string | undefined;
 
-  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
+  const producer = new RecordSetProducer({
     clientId: options.clientId,
     bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
     idempotent: true,
@@ -114,32 +120,52 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
   let pending = 0;
   let closed = false;
 
-  const sendNow = async (messages: readonly OutgoingMessage[]): Promise<void> => {
-    const records: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = messages.map((message) => ({
-      topic: message.topic,
-      value: typeof message.value === 'string' ? Buffer.from(message.value) : message.value,
-      ...(message.key === undefined ? {} : { key: typeof message.key === 'string' ? Buffer.from(message.key) : message.key }),
-    }));
+  /** The partition each topic's next set goes to: taken in turn, reduced by the client modulo the topic's partitions. */
+  const nextPartition = new Map<string, number>();
+
+  const sendNow = async (sets: readonly RecordSet[]): Promise<void> => {
+    const pending: PendingSet[] = sets.map((set) => ({ set }));
+    const messages = pending.map((value) => {
+      const partition = nextPartition.get(value.set.topic) ?? 0;
+      nextPartition.set(value.set.topic, (partition + 1) % 1_000_000);
+      return { topic: value.set.topic, partition, value };
+    });
     try {
-      await producer.send({ messages: records });
+      await producer.send({ messages });
       recovered();
     } catch (error) {
+      // Not sent: the next sets take these sets' sequence numbers, as the broker expects.
+      for (const p of pending) producer.release(p);
+      const events = sets.reduce((sum, set) => sum + set.count, 0);
       if (closed) {
-        throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${messages.length} message(s)`, { retriable: true, cause: error });
+        throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${events} message(s)`, { retriable: true, cause: error });
       }
       throw toKchError(error, addresses, 'accept messages');
     }
   };
 
+  const enqueue = (sets: readonly RecordSet[]): Promise<void> => {
+    if (closed) return Promise.reject(new KchError(ErrorCodes.KAFKA_REQUEST, 'send() after close()'));
+    if (sets.length === 0) return Promise.resolve();
+    const topics = new Set(sets.map((set) => set.topic));
+    if (topics.size !== sets.length) return Promise.reject(new KchError(ErrorCodes.KAFKA_REQUEST, 'sendSets(): more than one record set for a topic'));
+    pending += 1;
+    const result = queue.then(() => sendNow(sets));
+    queue = result.catch(() => undefined).finally(() => { pending -= 1; });
+    return result;
+  };
+
   return {
     send(messages) {
-      if (closed) return Promise.reject(new KchError(ErrorCodes.KAFKA_REQUEST, 'send() after close()'));
-      if (messages.length === 0) return Promise.resolve();
-      pending += 1;
-      const result = queue.then(() => sendNow(messages));
-      queue = result.catch(() => undefined).finally(() => { pending -= 1; });
-      return result;
+      const builders = new Map<string, RecordSetBuilder>();
+      for (const message of messages) {
+        let builder = builders.get(message.topic);
+        if (!builder) builders.set(message.topic, builder = new RecordSetBuilder(message.topic, 4096));
+        builder.append(typeof message.value === 'string' ? Buffer.from(message.value) : message.value);
+      }
+      return enqueue([...builders.values()].map((builder) => builder.take()!));
     },
+    sendSets: enqueue,
     async flush() {
       await queue;
     },
