@@ -2,7 +2,8 @@ import { Faker, base, en, ru } from '@faker-js/faker';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { makeCatalog, type Product } from './catalog.js';
-import { formatLocalTime, makeSale, makeStockMovement, type EventContext } from './events.js';
+import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStockMovement, writeSale, writeStockMovement, type EncodedVocabulary, type EventContext } from './events.js';
+import type { JsonBytes } from './json-bytes.js';
 import { SeededRandom } from './random.js';
 import { makeVocabulary, type Vocabulary } from './vocabulary.js';
 
@@ -11,12 +12,14 @@ export interface GeneratedStream {
   readonly stream: StreamDefinition;
   readonly share: number;
   readonly make: (context: EventContext) => Record<string, unknown>;
+  /** Writes the JSON of the event `make` would draw from the same state. */
+  readonly write: (out: JsonBytes, context: EventContext) => void;
 }
 
 /** The seed's traffic: one coin flip per event, 70 % sales, 30 % stock movements. */
 export const seedMix: readonly GeneratedStream[] = [
-  { stream: sales, share: 0.7, make: makeSale },
-  { stream: warehouse, share: 0.3, make: makeStockMovement },
+  { stream: sales, share: 0.7, make: makeSale, write: writeSale },
+  { stream: warehouse, share: 0.3, make: makeStockMovement, write: writeStockMovement },
 ];
 
 export interface GeneratedEvent {
@@ -34,6 +37,7 @@ export class EventSource {
   private readonly random: SeededRandom;
   private readonly products: readonly Product[];
   private readonly vocabulary: Vocabulary;
+  private readonly encoded: EncodedVocabulary;
   private readonly cumulative: readonly number[];
   private formattedSecond = Number.NaN;
   /** What every event made in the current second shares; made again when the second changes. */
@@ -50,6 +54,7 @@ export class EventSource {
     faker.seed(seed);
     this.products = makeCatalog(faker);
     this.vocabulary = makeVocabulary(faker);
+    this.encoded = encodeVocabulary(this.products, this.vocabulary);
     this.random = new SeededRandom(drawSeed);
     const total = mix.reduce((sum, m) => sum + m.share, 0);
     let running = 0;
@@ -60,16 +65,39 @@ export class EventSource {
     return this.products;
   }
 
+  get streams(): readonly GeneratedStream[] {
+    return this.mix;
+  }
+
   next(now: Date = new Date()): GeneratedEvent {
+    const chosen = this.mix[this.draw()]!;
+    return { stream: chosen.stream, event: chosen.make(this.contextAt(now)) };
+  }
+
+  /**
+   * Writes the JSON of the event `next` would make into `out` (after what it holds) and returns
+   * the index of its stream in `streams`: the generator's way, with no object per event.
+   */
+  writeNext(out: JsonBytes, now: Date): number {
+    const index = this.draw();
+    this.mix[index]!.write(out, this.contextAt(now));
+    return index;
+  }
+
+  private draw(): number {
     const flip = this.random.next();
     let index = 0;
     while (index < this.mix.length - 1 && flip >= this.cumulative[index]!) index++;
-    const chosen = this.mix[index]!;
+    return index;
+  }
+
+  private contextAt(now: Date): EventContext {
     const second = Math.floor(now.getTime() / 1000);
     if (second !== this.formattedSecond || !this.context) {
       this.formattedSecond = second;
-      this.context = { random: this.random, products: this.products, vocabulary: this.vocabulary, eventTime: formatLocalTime(now) };
+      const eventTime = formatLocalTime(now);
+      this.context = { random: this.random, products: this.products, vocabulary: this.vocabulary, encoded: this.encoded, eventTime, eventTimeJson: encodeEventTime(eventTime) };
     }
-    return { stream: chosen.stream, event: chosen.make(this.context) };
+    return this.context;
   }
 }

@@ -4,6 +4,8 @@
  * the vocabularies once (src/generator/vocabulary.ts). 128 bits of state rather than mulberry32's
  * 32: event ids come from it, and a 2³²-step cycle would repeat them after ~400 M events.
  */
+import { JsonBytes } from './json-bytes.js';
+
 export class SeededRandom {
   private a: number;
   private b: number;
@@ -43,11 +45,28 @@ export class SeededRandom {
 
   /** A random (version 4, RFC 9562 variant) UUID, drawn from this generator so a seed repeats it. */
   uuid(): string {
+    scratch.reset();
+    this.uuidInto(scratch);
+    return scratch.buffer.toString('latin1', 0, scratch.length);
+  }
+
+  /** The same UUID as `uuid()` would draw, written as 36 ASCII bytes. */
+  uuidInto(out: JsonBytes): void {
     const a = this.word();
     const b = this.word();
     const c = this.word();
     const d = this.word();
-    return `${hex8(a)}-${hex4(b >>> 16)}-4${hex4(b & 0xffff).slice(1)}-${HEX2[0x80 | ((c >>> 24) & 0x3f)]}${HEX2[(c >>> 16) & 0xff]}-${hex4(c & 0xffff)}${hex8(d)}`;
+    out.hex(a, 8);
+    out.char(DASH);
+    out.hex(b >>> 16, 4);
+    out.char(DASH);
+    out.char(VERSION_4);
+    out.hex(b & 0xfff, 3);
+    out.char(DASH);
+    out.hex(((0x80 | ((c >>> 24) & 0x3f)) << 8) | ((c >>> 16) & 0xff), 4);
+    out.char(DASH);
+    out.hex(c & 0xffff, 4);
+    out.hex(d, 8);
   }
 
   /** A function form, for code that takes `() => number`. */
@@ -67,12 +86,6 @@ export class SeededRandom {
   }
 }
 
-const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function hex4(n: number): string {
-  return HEX2[(n >>> 8) & 0xff]! + HEX2[n & 0xff]!;
-}
-
-function hex8(n: number): string {
-  return hex4(n >>> 16) + hex4(n & 0xffff);
-}
+const DASH = 0x2d;
+const VERSION_4 = 0x34;
+const scratch = new JsonBytes(64);

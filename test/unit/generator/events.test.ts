@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatLocalTime, saleTotal } from '../../../src/generator/events.js';
+import { ErrorCodes, isKchError } from '../../../src/errors.js';
+import { encodeEventTime, encodeVocabulary, formatLocalTime, saleTotal } from '../../../src/generator/events.js';
+import { JsonBytes } from '../../../src/generator/json-bytes.js';
+import { SeededRandom } from '../../../src/generator/random.js';
 import { EventSource } from '../../../src/generator/mix.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 import { categories, movementTypes, warehouses } from '../../../src/pipeline/streams/catalog.js';
@@ -70,4 +73,46 @@ test('JSON keeps Cyrillic unescaped, like the seed\'s generator', () => {
   const { event } = new EventSource(5).next(now);
   const json = JSON.stringify(event);
   assert.doesNotMatch(json, /\\u04/);
+});
+
+test('the byte writers write exactly the JSON of the events the object makers draw, over 60,000 events and three seeds', () => {
+  for (const seed of [1, 42, 2 ** 31 + 7]) {
+    const objects = new EventSource(seed);
+    const bytes = new EventSource(seed);
+    const out = new JsonBytes();
+    const seen = new Set<string>();
+    for (let i = 0; i < 20_000; i++) {
+      // A second that changes now and then, so event_time is encoded again.
+      const at = new Date(now.getTime() + Math.floor(i / 5000) * 1000);
+      const { stream, event } = objects.next(at);
+      out.reset();
+      const index = bytes.writeNext(out, at);
+      seen.add(stream.name);
+      assert.equal(bytes.streams[index]!.stream, stream);
+      assert.equal(out.buffer.toString('utf8', 0, out.length), JSON.stringify(event));
+    }
+    assert.deepEqual([...seen].sort(), ['sales', 'warehouse']);
+  }
+});
+
+test('JsonBytes writes integers and hundredths as JSON.stringify writes the numbers', () => {
+  const out = new JsonBytes();
+  const random = new SeededRandom(3);
+  const values = [0, 1, 9, 10, 99, 100, 101, 1000, 4_294_967_295, 1e15 - 1, 2 ** 53 - 1, ...Array.from({ length: 5000 }, () => random.int(0, 2_000_000_000))];
+  for (const value of values) {
+    out.reset();
+    out.uint(value);
+    assert.equal(out.buffer.toString('latin1', 0, out.length), JSON.stringify(value));
+    if (value >= 1e15) continue;
+    out.reset();
+    out.hundredths(value);
+    assert.equal(out.buffer.toString('latin1', 0, out.length), JSON.stringify(value / 100), `hundredths ${value}`);
+  }
+});
+
+test('a value of the vocabularies that its field would refuse stops the generator before the first event', () => {
+  const { catalog } = new EventSource(1);
+  const tooLong = [{ ...catalog[0]!, name: 'x'.repeat(300) }];
+  assert.throws(() => encodeVocabulary(tooLong, { companies: ['A'], people: ['B'] }), (error: unknown) => isKchError(error) && error.code === ErrorCodes.DEFINITION && /product_name/.test(error.message));
+  assert.throws(() => encodeEventTime('2026-13-45 99:00:00'), (error: unknown) => isKchError(error) && /event_time/.test(error.message));
 });
