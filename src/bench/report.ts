@@ -145,7 +145,7 @@ export function renderResults(r: BenchResults, jsonPath: string): string {
   if (r.sustained) {
     const runs = r.sustained.runs ?? [r.sustained.atMax, r.sustained].filter((s): s is SustainedResult => s !== undefined);
     out.push('### 2b. Sustained: the whole stack with the generator running', '',
-      `Settings: ${settingsText(r.sustained.settings)}; \`kch generate\` for ${r.sustained.seconds} s at \`--rate max\`, and when the consumer fell behind there, at 90 % and then 100 % of what it ingested; the figure is the fastest run held with the lag flat.`, '', table(
+      `Settings: ${settingsText(r.sustained.settings)}; \`kch generate\` for ${r.sustained.seconds} s at \`--rate max\`, and when the consumer fell behind there, at up to four fixed rates searched between what it ingested and what was produced (halving the gap between the fastest rate held and the slowest that was not); the figure is the fastest run held with the lag flat.`, '', table(
       ['Generator --rate', 'Generator reported', 'Produced (steady)', 'Queryable (steady)', 'Lag growth', 'Max lag', 'Held without lag growing', 'Drain after stop', 'Inserts', 'CPU s per M: generator / kafka / clickhouse', 'Cores busy: generator / kafka / clickhouse', 'Load avg'],
       runs.map((s) => [s.rate ?? 'max', `${num(s.generatorEventsPerSecond)}/s`, `${num(s.producedPerSecond)}/s`, `${num(s.ingestedPerSecond)}/s`, `${num(s.lagGrowthPerSecond)}/s`, num(s.maxLag),
         s.keptUp ? `${num(s.producedPerSecond)}/s (consumer kept up)` : `no: ${num(s.ingestedPerSecond)}/s ingested (consumer fell behind)`, s.drainSeconds === undefined ? 'did not drain' : `${num(s.drainSeconds, 1)} s`, num(s.inserts),

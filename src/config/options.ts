@@ -148,7 +148,7 @@ export const options = {
   }),
   workers: option({
     flag: 'workers', env: 'GENERATOR_WORKERS', type: 'string', default: 'auto',
-    description: 'Threads making and sending events, each with its own producer and a seed derived from --seed: `auto` is 1 up to 50,000 events/s and one per core (at most 4) above, and for --rate max.',
+    description: 'Threads making and sending events, each with its own producer and a seed derived from --seed: `auto` is 1 up to 150,000 events/s and one per core (at most 4) above, and for --rate max.',
   }),
   partitions: option({
     flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',

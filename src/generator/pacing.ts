@@ -27,6 +27,18 @@ export function dueEvents(perSecond: number, elapsedMs: number, made: number): n
   return Math.max(0, Math.floor((elapsedMs * perSecond) / 1000) - made);
 }
 
+/**
+ * How long a fixed-rate generator lets events gather before it sends them, like a producer's
+ * linger: a batch per millisecond costs the broker and the Kafka engine a request and a block
+ * each, ten times as many as a batch per 10 ms, for no freshness anyone could see.
+ */
+export const LINGER_MS = 10;
+
+/** The fewest events worth a batch at `perSecond` (at most `batchSize`). */
+export function lingerEvents(perSecond: number, batchSize: number): number {
+  return Math.max(1, Math.min(batchSize, Math.ceil((perSecond * LINGER_MS) / 1000)));
+}
+
 export function describePace(pace: Pace): string {
   switch (pace.kind) {
     case 'seed': return 'one event every 0.5–1.5 s (the seed\'s pace)';

@@ -7,7 +7,7 @@ import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { BadMessages, badKinds, type BadKind } from './bad-messages.js';
 import { JsonBytes } from './json-bytes.js';
 import { EventSource } from './mix.js';
-import { describePace, dueEvents, seedPauseMs, type Pace } from './pacing.js';
+import { describePace, dueEvents, lingerEvents, seedPauseMs, type Pace } from './pacing.js';
 
 /** What the generator writes to: a Kafka producer, or anything that takes the same batches. */
 export interface EventSink {
@@ -171,11 +171,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
     if (failure) break;
     let wanted = batchSize;
     if (pace.kind === 'rate') {
-      wanted = Math.min(batchSize, dueEvents(pace.perSecond, Date.now() - started, made));
-      if (wanted === 0) {
-        await sleep(Math.max(1, Math.min(50, 1000 / pace.perSecond)));
+      const due = dueEvents(pace.perSecond, Date.now() - started, made);
+      const enough = Math.min(lingerEvents(pace.perSecond, batchSize), limit - made);
+      if (due < enough) {
+        await sleep(Math.max(1, Math.min(50, ((enough - due) * 1000) / pace.perSecond)));
         continue;
       }
+      wanted = Math.min(batchSize, due);
     }
     wanted = Math.min(wanted, limit - made);
     if (fast) {

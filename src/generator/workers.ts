@@ -13,11 +13,11 @@ import { describePace, type Pace } from './pacing.js';
 import type { GenerateReport } from './run.js';
 import type { WorkerMessage, WorkerTask } from './worker.js';
 
-/** Up to this many events/s one thread is enough (it does ~130k/s with room for the rest). */
-export const ONE_THREAD_RATE = 50_000;
+/** Up to this many events/s one thread is enough (it does ~300k/s at `max`, leaving room for the rest). */
+export const ONE_THREAD_RATE = 150_000;
 const MAX_AUTO_WORKERS = 4;
 
-/** `auto`: one thread for the seed's pace and rates up to 50,000/s, else one per core (at most 4). */
+/** `auto`: one thread for the seed's pace and rates up to 150,000/s, else one per core (at most 4). */
 export function workersFor(setting: string | undefined, pace: Pace): number {
   if (setting === undefined || setting === 'auto') {
     if (pace.kind === 'seed' || (pace.kind === 'rate' && pace.perSecond <= ONE_THREAD_RATE)) return 1;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dueEvents, parsePace, seedPauseMs } from '../../../src/generator/pacing.js';
+import { dueEvents, lingerEvents, parsePace, seedPauseMs } from '../../../src/generator/pacing.js';
 
 test('--rate accepts seed, max and positive numbers', () => {
   assert.deepEqual(parsePace('seed'), { kind: 'seed' });
@@ -19,4 +19,12 @@ test('a fixed rate makes exactly the events due so far', () => {
   assert.equal(dueEvents(1000, 1500, 0), 1500);
   assert.equal(dueEvents(1000, 1500, 1400), 100);
   assert.equal(dueEvents(10, 50, 1), 0);
+});
+
+test('a fixed rate sends a batch per 10 ms at most, never more than the batch size, at least one event', () => {
+  assert.equal(lingerEvents(100_000, 2000), 1000);
+  assert.equal(lingerEvents(1_000_000, 2000), 2000);
+  assert.equal(lingerEvents(1000, 2000), 10);
+  assert.equal(lingerEvents(50, 2000), 1);
+  assert.equal(lingerEvents(0.5, 2000), 1);
 });

@@ -5,11 +5,11 @@ import { EventSource } from '../../../src/generator/mix.js';
 import { SeededRandom } from '../../../src/generator/random.js';
 import { workerSeed, workersFor } from '../../../src/generator/workers.js';
 
-test('workers: auto is one thread for the seed pace and up to 50,000/s, one per core (≤ 4) above', () => {
+test('workers: auto is one thread for the seed pace and up to 150,000/s, one per core (≤ 4) above', () => {
   const cores = Math.min(availableParallelism(), 4);
   assert.equal(workersFor('auto', { kind: 'seed' }), 1);
-  assert.equal(workersFor(undefined, { kind: 'rate', perSecond: 50_000 }), 1);
-  assert.equal(workersFor('auto', { kind: 'rate', perSecond: 50_001 }), cores);
+  assert.equal(workersFor(undefined, { kind: 'rate', perSecond: 150_000 }), 1);
+  assert.equal(workersFor('auto', { kind: 'rate', perSecond: 150_001 }), cores);
   assert.equal(workersFor('auto', { kind: 'max' }), cores);
   assert.equal(workersFor('3', { kind: 'max' }), 3);
   assert.throws(() => workersFor('0', { kind: 'max' }), /KCH_USAGE|whole number/);
