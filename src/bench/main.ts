@@ -20,24 +20,60 @@ import { resourcesFrom } from './resources.js';
 import { writeResults, type BenchResults } from './results.js';
 import { scalar, startStack } from './stack.js';
 
-const { values } = parseArgs({
-  options: {
-    only: { type: 'string' },
-    events: { type: 'string' },
-    scale: { type: 'string' },
-    rates: { type: 'string' },
-    sustain: { type: 'string' },
-    quick: { type: 'boolean' },
-    'no-write': { type: 'boolean' },
-    kafka: { type: 'string' },
-    partitions: { type: 'string' },
-    seed: { type: 'string' },
-    label: { type: 'string' },
-  },
-});
+const usage = `Usage: npm run bench -- [options]   (or node dist/bench/main.js [options])
+
+Stands up the local stack, takes every measurement side by side, writes bench-results/<date>.json
+and regenerates the tables of BENCHMARKS.md.
+
+Options:
+  --only <list>       producer,ingest,sustained,freshness,startup,dashboard (default: all)
+  --events <n>        corpus size for the producer figures (default 1000000)
+  --scale <list>      events per ingest run (default 1000000,5000000,20000000)
+  --rates <list>      freshness rates in events/s (default 1000,5000,20000)
+  --sustain <s>       seconds per sustained run (default 60)
+  --kafka <k=v,...>   Kafka-table settings to override (tuning)
+  --partitions <n>    partitions of the benchmark's topics (default 1)
+  --seed <n>          corpus seed (default 42)
+  --label <text>      name of the run in the results
+  --quick             a small run of everything (~3 min)
+  --no-write          print the JSON instead of writing the results and BENCHMARKS.md
+  --help              show this help
+`;
+
+const parsed = (() => {
+  try {
+    return parseArgs({ options: {
+      help: { type: 'boolean' },
+      only: { type: 'string' },
+      events: { type: 'string' },
+      scale: { type: 'string' },
+      rates: { type: 'string' },
+      sustain: { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-write': { type: 'boolean' },
+      kafka: { type: 'string' },
+      partitions: { type: 'string' },
+      seed: { type: 'string' },
+      label: { type: 'string' },
+    } });
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+})();
+if (parsed.values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const { values } = parsed;
 
 const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard'];
 const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
+const unknown = [...only].filter((m) => !all.includes(m));
+if (unknown.length) {
+  process.stderr.write(`bench: --only ${unknown.join(',')}: not a measurement (${all.join(', ')})\n`);
+  process.exit(2);
+}
 const quick = values.quick === true;
 const numbers = (text: string | undefined, fallback: number[]): number[] => text ? text.split(',').map((s) => Number(s.replace(/_/g, ''))) : fallback;
 const corpusEvents = numbers(values.events, [quick ? 200_000 : 1_000_000])[0]!;
