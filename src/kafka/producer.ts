@@ -25,10 +25,10 @@ export interface CreateProducerOptions {
   readonly clientId: string;
   readonly log: Logger;
   /**
-   * Batch compression. lz4 by default: JSON events shrink about 5×, so the broker's 1 MB
-   * fetch and message limits hold 5× more events, and the wasm lz4 costs no more client CPU
-   * than sending the bytes uncompressed (BENCHMARKS.md). `none` for brokers or consumers
-   * without lz4. @default 'lz4'
+   * Batch compression. lz4 by default: JSON events shrink about 5×, so the broker's disk and 1 MB
+   * fetch and message limits hold 5× more events. The wasm lz4 is about a third of the
+   * generator's CPU at full speed (BENCHMARKS.md); `none` saves that, for 5× the bytes, and suits
+   * brokers or consumers without lz4. @default 'lz4'
    */
   readonly compression?: Compression;
   /** Longest pause between two attempts while Kafka is down (default 5 s: a restarted local broker is noticed soon). */
@@ -113,9 +113,8 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
     refusing = undefined;
   };
 
-  // Sends run one at a time: the client numbers batches per partition when it builds a request
-  // and only advances after the acknowledgement, so two sends in flight would share numbers and
-  // the broker would drop the second as a duplicate.
+  // Sends run one at a time: if a batch in flight failed, the one after it would reach the broker
+  // with a gap in its sequence numbers and be refused; one at a time, they arrive in order.
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   let closed = false;
