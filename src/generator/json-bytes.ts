@@ -30,6 +30,14 @@ export class JsonBytes {
     this.length += bytes.length;
   }
 
+  /** A string's UTF-8 bytes as they are (already JSON). */
+  text(json: string): void {
+    const written = this.buffer.write(json, this.length);
+    // write() stops silently where the buffer ends; an event cut short must not be sent.
+    if (written !== Buffer.byteLength(json)) throw new RangeError(`an event of ${Buffer.byteLength(json)} bytes does not fit the generator's ${this.buffer.length}-byte buffer`);
+    this.length += written;
+  }
+
   /** A non-negative integer below 2⁵³. */
   uint(value: number): void {
     const buffer = this.buffer;

@@ -1,5 +1,5 @@
 import { Faker, base, en, ru } from '@faker-js/faker';
-import type { StreamDefinition } from '../pipeline/stream.js';
+import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { makeCatalog, type Product } from './catalog.js';
 import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStockMovement, writeSale, writeStockMovement, type EncodedVocabulary, type EventContext } from './events.js';
@@ -12,8 +12,12 @@ export interface GeneratedStream {
   readonly stream: StreamDefinition;
   readonly share: number;
   readonly make: (context: EventContext) => Record<string, unknown>;
-  /** Writes the JSON of the event `make` would draw from the same state. */
-  readonly write: (out: JsonBytes, context: EventContext) => void;
+  /**
+   * Writes the JSON of the event `make` would draw from the same state, as bytes: the fast way,
+   * for streams whose every string value was checked when the vocabularies were encoded. Without
+   * it, each event is made, validated and serialized.
+   */
+  readonly write?: (out: JsonBytes, context: EventContext) => void;
 }
 
 /** The seed's traffic: one coin flip per event, 70 % sales, 30 % stock movements. */
@@ -80,7 +84,12 @@ export class EventSource {
    */
   writeNext(out: JsonBytes, now: Date): number {
     const index = this.draw();
-    this.mix[index]!.write(out, this.contextAt(now));
+    const chosen = this.mix[index]!;
+    if (chosen.write) {
+      chosen.write(out, this.contextAt(now));
+    } else {
+      out.text(JSON.stringify(assertEvent(chosen.stream, chosen.make(this.contextAt(now)))));
+    }
     return index;
   }
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCodes, isKchError } from '../../../src/errors.js';
-import { encodeEventTime, encodeVocabulary, formatLocalTime, saleTotal } from '../../../src/generator/events.js';
+import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, saleTotal } from '../../../src/generator/events.js';
 import { JsonBytes } from '../../../src/generator/json-bytes.js';
 import { SeededRandom } from '../../../src/generator/random.js';
 import { EventSource } from '../../../src/generator/mix.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 import { categories, movementTypes, warehouses } from '../../../src/pipeline/streams/catalog.js';
+import { sales } from '../../../src/pipeline/streams/index.js';
 
 const now = new Date(2026, 0, 2, 3, 4, 5);
 
@@ -115,4 +116,18 @@ test('a value of the vocabularies that its field would refuse stops the generato
   const tooLong = [{ ...catalog[0]!, name: 'x'.repeat(300) }];
   assert.throws(() => encodeVocabulary(tooLong, { companies: ['A'], people: ['B'] }), (error: unknown) => isKchError(error) && error.code === ErrorCodes.DEFINITION && /product_name/.test(error.message));
   assert.throws(() => encodeEventTime('2026-13-45 99:00:00'), (error: unknown) => isKchError(error) && /event_time/.test(error.message));
+});
+
+test('a stream without a byte writer is made, validated in full and serialized, event by event', () => {
+  const plain = [{ stream: sales, share: 1, make: makeSale }];
+  const objects = new EventSource(11, plain);
+  const bytes = new EventSource(11, plain);
+  const out = new JsonBytes();
+  for (let i = 0; i < 500; i++) {
+    out.reset();
+    bytes.writeNext(out, now);
+    assert.equal(out.buffer.toString('utf8', 0, out.length), JSON.stringify(objects.next(now).event));
+  }
+  const broken = new EventSource(11, [{ stream: sales, share: 1, make: (context) => ({ ...makeSale(context), quantity: 0 }) }]);
+  assert.throws(() => broken.writeNext(out, now), (error: unknown) => isKchError(error) && error.code === ErrorCodes.INVALID_EVENT && /quantity/.test(error.message));
 });
