@@ -123,8 +123,8 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
   const nextPartition = new Map<string, number>();
 
   const sendNow = async (sets: readonly RecordSet[]): Promise<void> => {
-    const pending: PendingSet[] = sets.map((set) => ({ set }));
-    const messages = pending.map((value) => {
+    const carried: PendingSet[] = sets.map((set) => ({ set }));
+    const messages = carried.map((value) => {
       const partition = nextPartition.get(value.set.topic) ?? 0;
       nextPartition.set(value.set.topic, (partition + 1) % 1_000_000);
       return { topic: value.set.topic, partition, value };
@@ -134,7 +134,7 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
       recovered();
     } catch (error) {
       // Not sent: the next sets take these sets' sequence numbers, as the broker expects.
-      for (const p of pending) producer.release(p);
+      for (const p of carried) producer.release(p);
       const events = sets.reduce((sum, set) => sum + set.count, 0);
       if (closed) {
         throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${events} message(s)`, { retriable: true, cause: error });
