@@ -102,7 +102,17 @@ export function makeSale({ random, products, eventTime }: EventContext): SaleEve
   };
 }
 
-const SALE_HEAD = JsonBytes.raw('{"event_id":"');
+const EVENT_ID = JsonBytes.raw('{"event_id":"');
+
+/** What events of both streams begin with: `{"event_id":…,"event_type":…,"event_time":…` and the product's three fields. */
+function writeHead(out: JsonBytes, typeAndTime: Buffer, { random, eventTimeJson, encoded }: EventContext, product: number): void {
+  out.bytes(EVENT_ID);
+  random.uuidInto(out);
+  out.bytes(typeAndTime);
+  out.bytes(eventTimeJson);
+  out.bytes(encoded.products[product]!);
+}
+
 const SALE_TYPE_TIME = JsonBytes.raw('","event_type":"sale","event_time":');
 const SALE_QUANTITY = JsonBytes.raw(',"quantity":');
 const SALE_PRICE = JsonBytes.raw(',"price":');
@@ -114,17 +124,14 @@ const SALE_CUSTOMER = JsonBytes.raw(',"customer_id":"');
 const END_STRING_OBJECT = JsonBytes.raw('"}');
 
 /** The sale makeSale would draw from the same state, written as the JSON it would serialize to. */
-export function writeSale(out: JsonBytes, { random, products, eventTimeJson, encoded }: EventContext): void {
+export function writeSale(out: JsonBytes, context: EventContext): void {
+  const { random, products } = context;
   // Drawn in makeSale's order, written in the event's field order.
   const index = Math.floor(random.next() * products.length);
   const product = products[index]!;
   const quantity = random.int(1, 5);
   const discountPercent = random.int(0, 30);
-  out.bytes(SALE_HEAD);
-  random.uuidInto(out);
-  out.bytes(SALE_TYPE_TIME);
-  out.bytes(eventTimeJson);
-  out.bytes(encoded.products[index]!);
+  writeHead(out, SALE_TYPE_TIME, context, index);
   out.bytes(SALE_QUANTITY);
   out.uint(quantity);
   out.bytes(SALE_PRICE);
@@ -142,7 +149,6 @@ export function writeSale(out: JsonBytes, { random, products, eventTimeJson, enc
   out.bytes(END_STRING_OBJECT);
 }
 
-const MOVEMENT_HEAD = JsonBytes.raw('{"event_id":"');
 const MOVEMENT_TYPE_TIME = JsonBytes.raw('","event_type":"stock_movement","event_time":');
 const MOVEMENT_WAREHOUSE = JsonBytes.raw(',"warehouse":');
 const MOVEMENT_QUANTITY = JsonBytes.raw(',"quantity":');
@@ -151,13 +157,9 @@ const MOVEMENT_SOURCE = JsonBytes.raw(',"source":');
 const MOVEMENT_RESPONSIBLE = JsonBytes.raw(',"responsible":');
 
 /** The stock movement makeStockMovement would draw from the same state, as its JSON. */
-export function writeStockMovement(out: JsonBytes, { random, products, eventTimeJson, encoded }: EventContext): void {
-  const index = Math.floor(random.next() * products.length);
-  out.bytes(MOVEMENT_HEAD);
-  random.uuidInto(out);
-  out.bytes(MOVEMENT_TYPE_TIME);
-  out.bytes(eventTimeJson);
-  out.bytes(encoded.products[index]!);
+export function writeStockMovement(out: JsonBytes, context: EventContext): void {
+  const { random, products, encoded } = context;
+  writeHead(out, MOVEMENT_TYPE_TIME, context, Math.floor(random.next() * products.length));
   out.bytes(MOVEMENT_WAREHOUSE);
   out.bytes(random.pick(encoded.warehouses));
   out.bytes(MOVEMENT_QUANTITY);
