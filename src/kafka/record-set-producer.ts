@@ -32,6 +32,9 @@ interface NormalizedMessage {
   readonly value: PendingSet;
 }
 
+/** Sequence numbers wrap at 2³¹, as the protocol says. */
+const SEQUENCE_LIMIT = 2_147_483_648;
+
 const responseParsers = {
   7: produceV7.parseResponse, 8: produceV8.parseResponse, 9: produceV9.parseResponse,
   10: produceV10.parseResponse, 11: produceV11.parseResponse,
@@ -50,7 +53,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
   release(pending: PendingSet): void {
     const { sequence } = pending;
     if (!sequence) return;
-    if (this.#sequences.get(sequence.key) === sequence.first + pending.set.count) this.#sequences.set(sequence.key, sequence.first);
+    if (this.#sequences.get(sequence.key) === (sequence.first + pending.set.count) % SEQUENCE_LIMIT) this.#sequences.set(sequence.key, sequence.first);
     delete pending.sequence;
   }
 
@@ -118,8 +121,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
       if (pending.sequence?.producerId !== producerId) {
         const key = `${producerId}:${message.topic}:${message.partition}`;
         const first = this.#sequences.get(key) ?? 0;
-        // Sequence numbers wrap at 2³¹ as the protocol says.
-        this.#sequences.set(key, (first + set.count) % 2_147_483_648);
+        this.#sequences.set(key, (first + set.count) % SEQUENCE_LIMIT);
         pending.sequence = { producerId, key, first };
       }
       firstSequence = pending.sequence.first;
