@@ -252,14 +252,28 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
   return result;
 }
 
-/**
- * The sustained rate: the generator at `max` for `seconds`; when the consumer falls behind there
- * (the generator's threads take the cores ClickHouse needs), again at 90 % of what was ingested,
- * and when that holds, at 100 % of it: the highest rate held with the lag flat is the figure.
- */
 /** Fixed-rate runs after the one at `max`, to find the fastest rate held. */
 const SEARCH_RUNS = 4;
 
+/** The rate BENCHMARKS.md's target names (issue: sustained ≥ 150,000 events/s on this machine). */
+export const SUSTAINED_TARGET = 150_000;
+
+/**
+ * The next rate to try between the fastest held and the slowest not held: the target itself while
+ * it lies between them (that run answers the question the benchmark asks), else the midpoint.
+ */
+export function nextSearchRate(held: number, failed: number, tried: ReadonlySet<number>): number {
+  if (held < SUSTAINED_TARGET && SUSTAINED_TARGET < failed && !tried.has(SUSTAINED_TARGET)) return SUSTAINED_TARGET;
+  return Math.max(1000, Math.floor((held + failed) / 2 / 1000) * 1000);
+}
+
+/**
+ * The sustained rate: the generator at `max` for `seconds`; when the consumer falls behind there
+ * (the generator's threads take the cores ClickHouse needs), up to SEARCH_RUNS fixed rates,
+ * starting at what was ingested at `max` and then halving the gap between the fastest rate held
+ * and the slowest not held (trying the target first when it lies in that gap). The fastest run
+ * held with the lag flat is the figure.
+ */
 export async function measureSustainedRate(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
   loadavg: () => string, sampler: Sampler): Promise<SustainedResult> {
   const atMax = await measureSustained(stack, seconds, seed, tuning, log, loadavg, sampler, 'max');
@@ -270,9 +284,10 @@ export async function measureSustainedRate(stack: Stack, seconds: number, seed: 
   let best: SustainedResult | undefined;
   let held = 0;
   let failed = atMax.producedPerSecond;
-  let rate = atMax.ingestedPerSecond;
+  const tried = new Set<number>();
+  let rate = Math.max(1000, Math.floor(atMax.ingestedPerSecond / 1000) * 1000);
   for (let trial = 0; trial < SEARCH_RUNS; trial++) {
-    rate = Math.max(1000, Math.floor(rate / 1000) * 1000);
+    tried.add(rate);
     const run = await measureSustained(stack, seconds, seed + runs.length, tuning, log, loadavg, sampler, String(rate));
     runs.push(run);
     if (run.keptUp) {
@@ -282,7 +297,7 @@ export async function measureSustainedRate(stack: Stack, seconds: number, seed: 
       failed = Math.min(failed, rate);
     }
     if (failed / Math.max(held, 1) < 1.06) break;
-    rate = held > 0 ? (held + failed) / 2 : rate * 0.85;
+    rate = held > 0 ? nextSearchRate(held, failed, tried) : Math.max(1000, Math.floor(rate * 0.85 / 1000) * 1000);
   }
   const headline = best ?? runs.at(-1)!;
   return { ...headline, atMax, runs };
