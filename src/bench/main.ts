@@ -17,7 +17,7 @@ import { measureFreshness } from './freshness.js';
 import { measureStartup } from './startup.js';
 import { measureDashboard } from './dashboard.js';
 import { resourcesFrom } from './resources.js';
-import { writeResults, type BenchResults } from './results.js';
+import { renderStoredResults, writeResults, type BenchResults } from './results.js';
 import { scalar, startStack } from './stack.js';
 
 const usage = `Usage: npm run bench -- [options]   (or node dist/bench/main.js [options])
@@ -37,6 +37,7 @@ Options:
   --label <text>      name of the run in the results
   --quick             a small run of everything (~3 min)
   --no-write          print the JSON instead of writing the results and BENCHMARKS.md
+  --report <file>     measure nothing: regenerate BENCHMARKS.md's tables from a results file
   --help              show this help
 `;
 
@@ -55,6 +56,7 @@ const parsed = (() => {
       partitions: { type: 'string' },
       seed: { type: 'string' },
       label: { type: 'string' },
+      report: { type: 'string' },
     } });
   } catch (error) {
     process.stderr.write(`bench: ${(error as Error).message}\n\n${usage}`);
@@ -66,6 +68,17 @@ if (parsed.values.help) {
   process.exit(0);
 }
 const { values } = parsed;
+if (values.report !== undefined) {
+  const file = values.report;
+  try {
+    const written = await renderStoredResults(file);
+    process.stdout.write(`bench: regenerated ${written} from ${file}\n`);
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`bench: cannot regenerate BENCHMARKS.md from ${file}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard'];
 const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
