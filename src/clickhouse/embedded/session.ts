@@ -163,8 +163,21 @@ export class Engine {
  */
 const KAFKA_SESSION_TIMEOUT_MS = 10_000;
 
+/**
+ * Threads that run the Kafka tables' consumers (server setting `background_message_broker_schedule_pool_size`).
+ * chdb sizes the pool by cores, 2 here; a busy consumer keeps its thread for up to 60 s before it
+ * yields, so with more busy consumers than threads (a third stream, or `kafka_thread_per_consumer`)
+ * the others stood still: measured, a second stream got no row until the first had drained its
+ * backlog. 16 is a standalone server's default; threads are only made when a consumer needs one.
+ */
+export const STREAMING_THREADS = 16;
+
 function connectionArgs(options: EngineOptions, mode: AccessMode): string[] {
-  const args = [`--max_memory_usage=${options.maxMemoryBytes}`, `--kafka.session_timeout_ms=${KAFKA_SESSION_TIMEOUT_MS}`];
+  const args = [
+    `--max_memory_usage=${options.maxMemoryBytes}`,
+    `--kafka.session_timeout_ms=${KAFKA_SESSION_TIMEOUT_MS}`,
+    `--background_message_broker_schedule_pool_size=${STREAMING_THREADS}`,
+  ];
   // The SASL password and CA of an external Kafka are server configuration, not table settings:
   // they stay out of every table definition (and, passed in-process, out of every command line).
   for (const [key, value] of Object.entries(embeddedKafkaConfig())) args.push(`--${key}=${value}`);

@@ -13,8 +13,10 @@ import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse, serverInfo, type ClickHouseConnectionOptions } from '../../../src/clickhouse/client.js';
 import { toKchError } from '../../../src/clickhouse/errors.js';
 import { startEmbeddedClickHouse, type EmbeddedClickHouse } from '../../../src/clickhouse/embedded/server.js';
+import { STREAMING_THREADS } from '../../../src/clickhouse/embedded/session.js';
 import { ErrorCodes, KchError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
+import { pollUntil } from '../../support/wait.js';
 
 const PASSWORD = 'secret';
 const root = mkdtempSync(join(tmpdir(), 'kch-clickhouse-test-'));
@@ -71,6 +73,22 @@ test('ping, and the server\'s version through serverInfo', async () => {
   const ok = await fetch(new URL('/ping', server.url));
   assert.equal(await ok.text(), 'Ok.\n');
   assert.equal(await (await fetch(new URL('/', server.url))).text(), 'Ok.\n');
+});
+
+test('the Kafka engine gets 16 streaming threads, not the one per core chdb would give', async () => {
+  // The pool is made with the first Kafka table; no broker is needed for that.
+  await client.command({ query: "CREATE TABLE pool_probe_kafka (a String) ENGINE = Kafka SETTINGS kafka_broker_list = '127.0.0.1:1', kafka_topic_list = 'pool_probe', kafka_group_name = 'pool_probe', kafka_format = 'JSONEachRow'" });
+  try {
+    const size = await pollUntil('the streaming pool', async () => {
+      const rows = await (await client.query({ query: "SELECT value FROM system.metrics WHERE metric = 'BackgroundMessageBrokerSchedulePoolSize'", format: 'JSONEachRow' })).json<{ value: string }>();
+      const value = Number(rows[0]?.value ?? 0);
+      return value > 0 ? value : undefined;
+    }, 30_000);
+    assert.equal(size, STREAMING_THREADS);
+    assert.equal(STREAMING_THREADS, 16);
+  } finally {
+    await client.command({ query: 'DROP TABLE pool_probe_kafka SYNC' });
+  }
 });
 
 test('query in JSONEachRow and JSON', async () => {
