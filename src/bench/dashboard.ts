@@ -6,9 +6,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { cli, freePort } from './child.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { cli, freePort, type Child } from './child.js';
+import { REFRESH_MS } from '../dashboard/page/index.js';
 import { chunkLines, type Corpus } from './corpus.js';
-import { createPipeline, createTopics, dropPipeline, pipelineNamed, query, rowCounts, type Stack } from './stack.js';
+import { createPipeline, createTopics, dropPipeline, pipelineNamed, query, rowCounts, type Pipeline, type Stack } from './stack.js';
 import { distribution, type Distribution } from './stats.js';
 
 export interface DashboardResult {
@@ -21,6 +23,68 @@ export interface DashboardResult {
 }
 
 const ROUNDS = 50;
+
+/** `kch dashboard` as users start it, on a free port, over one pipeline of the stack; resolves once it serves. */
+export async function launchDashboard(stack: Stack, pipeline: Pipeline): Promise<{ dashboard: Child; base: string }> {
+  const port = await freePort();
+  const dashboard = cli(['dashboard', '--dashboard-port', String(port), '--clickhouse-url', stack.clickhouseUrl, '--database', pipeline.database,
+    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+  try {
+    await dashboard.waitFor(/dashboard ready/i, 60_000, 'dashboard ready');
+  } catch (error) {
+    await dashboard.stop();
+    throw error;
+  }
+  return { dashboard, base: `http://127.0.0.1:${port}` };
+}
+
+/** What one open page asked of the dashboard while it was open. */
+export interface PageLoad {
+  readonly refreshes: number;
+  /** Requests that got no 200. */
+  readonly failed: number;
+}
+
+/** The JSON endpoints `GET /api` lists: the ones the page draws from. */
+export async function apiPaths(base: string): Promise<string[]> {
+  const listing = await (await fetch(`${base}/api`)).json() as unknown;
+  return [...new Set(JSON.stringify(listing).match(/\/api\/[a-z_]+/g) ?? [])];
+}
+
+/**
+ * One browser tab on the dashboard: every REFRESH_MS it asks every endpoint at once, as the
+ * page's script does. `close()` waits for the refresh under way; calling it again is harmless.
+ */
+export async function openPage(base: string): Promise<{ close(): Promise<PageLoad> }> {
+  const paths = await apiPaths(base);
+  let open = true;
+  let refreshes = 0;
+  let failed = 0;
+  const loop = (async () => {
+    while (open) {
+      const started = performance.now();
+      await Promise.all(paths.map(async (path) => {
+        try {
+          const response = await fetch(`${base}${path}`);
+          await response.arrayBuffer();
+          if (response.status !== 200) failed++;
+        } catch {
+          failed++;
+        }
+      }));
+      refreshes++;
+      const wait = REFRESH_MS - (performance.now() - started);
+      if (open && wait > 0) await delay(wait);
+    }
+  })();
+  return {
+    close: async () => {
+      open = false;
+      await loop;
+      return { refreshes, failed };
+    },
+  };
+}
 
 export async function measureDashboard(stack: Stack, corpus: Corpus, rows: number, log: (line: string) => void, loadavg: () => string,
   reuse?: { readonly database: string; readonly rows: number }): Promise<DashboardResult> {
@@ -40,14 +104,11 @@ export async function measureDashboard(stack: Stack, corpus: Corpus, rows: numbe
   }
   const loaded = (await rowCounts(stack, pipeline)).reduce((a, b) => a + b, 0);
   log(`dashboard: ${loaded} rows loaded`);
-  const port = await freePort();
-  const dashboard = cli(['dashboard', '--dashboard-port', String(port), '--clickhouse-url', stack.clickhouseUrl, '--database', pipeline.database,
-    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+  let launched: Awaited<ReturnType<typeof launchDashboard>> | undefined;
   try {
-    await dashboard.waitFor(/dashboard ready/i, 60_000, 'dashboard ready');
-    const base = `http://127.0.0.1:${port}`;
-    const listing = await (await fetch(`${base}/api`)).json() as unknown;
-    const paths = [...new Set(JSON.stringify(listing).match(/\/api\/[a-z_]+/g) ?? [])];
+    launched = await launchDashboard(stack, pipeline);
+    const { base } = launched;
+    const paths = await apiPaths(base);
     const load = loadavg();
     const endpoints: Array<{ path: string; status: number; latencyMs: Distribution | undefined }> = [];
     const all: number[] = [];
@@ -70,7 +131,7 @@ export async function measureDashboard(stack: Stack, corpus: Corpus, rows: numbe
   } catch (error) {
     return { measured: false, reason: `not measured: ${(error as Error).message.split('\n')[0]}` };
   } finally {
-    await dashboard.stop();
+    await launched?.dashboard.stop();
     await dropPipeline(stack, pipeline);
   }
 }

@@ -4,14 +4,15 @@
  *   runs from the creation of the first view (when the Kafka tables start consuming) until all N
  *   are queryable, next to the ceiling: the same JSON inserted straight into the same target
  *   tables with `INSERT … FORMAT JSONEachRow` over HTTP.
- * - Sustained: the whole stack with `kch generate --rate max` running concurrently; produced
- *   (broker end offsets) and queryable rows sampled every second; the rate held is the one at
- *   which the lag does not grow.
+ * - Sustained: the whole stack with `kch generate --rate max` running concurrently, and
+ *   `kch dashboard` with one page open; produced (broker end offsets) and queryable rows sampled
+ *   every second; the rate held is the one at which the lag does not grow.
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { listEndOffsets } from '../kafka/admin.js';
 import { Child, cli } from './child.js';
+import { launchDashboard, openPage, type PageLoad } from './dashboard.js';
 import { chunkLines, type Corpus } from './corpus.js';
 import { windowUsage, type Sampler } from './procfs.js';
 import { kcatVersion } from './versions.js';
@@ -195,34 +196,59 @@ export interface SustainedResult {
   readonly cpuPerMillion: Readonly<Record<string, number>>;
   readonly cores: Readonly<Record<string, number>>;
   readonly timeline: ReadonlyArray<readonly [number, number, number]>;
+  /** The dashboard page open during the run (absent in runs made before it was). */
+  readonly page?: PageLoad;
   readonly loadavg: string;
 }
 
+/**
+ * Runs `body` with `kch dashboard` serving the pipeline (sampled as the group `dashboard`) and,
+ * when `pageOpen`, one page open on it; stops both however `body` ends.
+ */
+async function besideDashboard<T>(stack: Stack, pipeline: Pipeline, sampler: Sampler, pageOpen: boolean, body: () => Promise<T>): Promise<{ result: T; page: PageLoad | undefined }> {
+  const { dashboard, base } = await launchDashboard(stack, pipeline);
+  sampler.watch('dashboard', dashboard.pid);
+  let page: Awaited<ReturnType<typeof openPage>> | undefined;
+  try {
+    page = pageOpen ? await openPage(base) : undefined;
+    const result = await body();
+    return { result, page: await page?.close() };
+  } finally {
+    await page?.close();
+    sampler.unwatch('dashboard');
+    await dashboard.stop();
+  }
+}
+
+/** One run of the whole stack at `rate` (`pageOpen` false: the dashboard runs with no page open, for comparison). */
 export async function measureSustained(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler, rate = 'max'): Promise<SustainedResult> {
+  loadavg: () => string, sampler: Sampler, rate = 'max', pageOpen = true): Promise<SustainedResult> {
   const load = loadavg();
   const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`);
   await createTopics(stack, pipeline, tuning.partitions ?? 1);
   await createPipeline(stack, pipeline, tuning);
-  await delay(2000);
-  const generator = cli(['generate', '--rate', rate, '--duration', `${seconds}s`, '--seed', String(seed),
-    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
-  sampler.watch('generator', generator.pid);
-  const started = performance.now();
-  const timeline: Array<[number, number, number]> = [];
-  const from = sampler.sample();
-  let produced = 0;
-  while (generator.running) {
-    const [p, r] = await Promise.all([endOffsetTotal(stack, pipeline.topics), rowCounts(stack, pipeline)]);
-    produced = p;
-    timeline.push([(performance.now() - started) / 1000, p, r.reduce((a, b) => a + b, 0)]);
-    await delay(1000);
-  }
-  const to = sampler.sample();
-  sampler.unwatch('generator');
-  const stoppedAt = performance.now();
-  produced = await endOffsetTotal(stack, pipeline.topics);
-  const drainedAt = await waitForRows(stack, pipeline, produced, 180_000, undefined, 250);
+  // The whole stack, as `npm start` runs it, with the dashboard open in one browser tab.
+  const { result: run, page } = await besideDashboard(stack, pipeline, sampler, pageOpen, async () => {
+    await delay(2000);
+    const generator = cli(['generate', '--rate', rate, '--duration', `${seconds}s`, '--seed', String(seed),
+      '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+    sampler.watch('generator', generator.pid);
+    const started = performance.now();
+    const timeline: Array<[number, number, number]> = [];
+    const from = sampler.sample();
+    while (generator.running) {
+      const [p, r] = await Promise.all([endOffsetTotal(stack, pipeline.topics), rowCounts(stack, pipeline)]);
+      timeline.push([(performance.now() - started) / 1000, p, r.reduce((a, b) => a + b, 0)]);
+      await delay(1000);
+    }
+    const to = sampler.sample();
+    sampler.unwatch('generator');
+    const stoppedAt = performance.now();
+    const produced = await endOffsetTotal(stack, pipeline.topics);
+    const drainedAt = await waitForRows(stack, pipeline, produced, 180_000, undefined, 250);
+    return { generator, timeline, from, to, stoppedAt, drainedAt };
+  });
+  const { generator, timeline, from, to, stoppedAt, drainedAt } = run;
   const match = /(\d+) events\/s, seed/.exec(generator.output);
   const warm = Math.min(10, seconds / 4);
   const steady = timeline.filter(([t]) => t >= warm);
@@ -234,7 +260,7 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
   const cores: Record<string, number> = {};
   const last = timeline.at(-1);
   const ingested = last ? last[2] - (timeline[0]?.[2] ?? 0) : 0;
-  for (const group of ['kafka', 'clickhouse', 'generator']) {
+  for (const group of ['kafka', 'clickhouse', 'generator', 'dashboard']) {
     const usage = windowUsage(sampler.samples, group, from, to);
     if (usage && ingested > 0) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / ingested; cores[group] = usage.cores; }
   }
@@ -246,7 +272,7 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
     maxLag: Math.max(0, ...timeline.map(([, p, r]) => p - r)),
     sustainedPerSecond: keptUp ? producedPerSecond : ingestedPerSecond,
     keptUp, drainSeconds: drainedAt === undefined ? undefined : (drainedAt - stoppedAt) / 1000, inserts,
-    cpuPerMillion, cores, timeline, loadavg: load,
+    cpuPerMillion, cores, page, timeline, loadavg: load,
   };
   log(`sustained at --rate ${rate}: produced ${Math.round(producedPerSecond)}/s, ingested ${Math.round(ingestedPerSecond)}/s, lag ${lagGrowthPerSecond >= 0 ? '+' : ''}${Math.round(lagGrowthPerSecond)}/s, drained in ${result.drainSeconds?.toFixed(1) ?? 'never'} s`);
   return result;

@@ -1,7 +1,8 @@
 /**
  * Measurement 4: memory and CPU of each service and of the whole stack, from the samples taken
  * every second through the run (see procfs.ts). Steady = the median during the sustained run
- * (generator at full speed, consumers busy), else the idle moment after start; peak = the
+ * (generator at full speed, consumers busy, the dashboard serving an open page), else the idle
+ * moment after start; peak = the
  * highest sample of the whole run and the processes' own VmHWM.
  */
 import { windowUsage, type Sample } from './procfs.js';
@@ -26,7 +27,7 @@ export interface ResourcesResult {
   };
 }
 
-const SERVICES = ['kafka', 'clickhouse', 'generator'];
+const SERVICES = ['kafka', 'clickhouse', 'generator', 'dashboard'];
 
 /** Sum of the services' RSS in each sample that saw the given ones. */
 function stackSeries(samples: readonly Sample[], from: number, to: number): number[] {

@@ -82,3 +82,21 @@ test('the sustained target is met by a run that held the target rate, though it 
   assert.equal(grew.met, false);
   assert.match(grew.measured, /141,000 events\/s ingested/);
 });
+
+test('the sustained section says whether the dashboard ran alongside with a page open, and gives its CPU', () => {
+  const run = { settings: { kafka: {}, partitions: 1 }, seconds: 60, rate: '150000', generatorEventsPerSecond: 150_000, producedPerSecond: 150_000,
+    ingestedPerSecond: 150_000, lagGrowthPerSecond: 0, maxLag: 1000, sustainedPerSecond: 150_000, keptUp: true, drainSeconds: 0.3, inserts: 100,
+    cpuPerMillion: { generator: 2.2, kafka: 0.8, clickhouse: 7.9, dashboard: 0.06 }, cores: { generator: 0.3, kafka: 0.1, clickhouse: 1.2, dashboard: 0.01 },
+    page: { refreshes: 13, failed: 0 }, timeline: [], loadavg: '1' };
+  const withPage = { ...results, sustained: run as unknown as NonNullable<BenchResults['sustained']> };
+  const md = renderResults(withPage, 'bench-results/x.json');
+  assert.match(md, /with one page open \(every endpoint every 5 s: 13 refreshes in the headline run, 0 requests failed\)/);
+  assert.match(md, /\| 2\.2 \/ 0\.8 \/ 7\.9 \/ 0\.06 \| 0\.30 \/ 0\.10 \/ 1\.20 \/ 0\.01 \|/);
+  assert.match(targets(withPage).find((r) => r.target.startsWith('End-to-end'))!.target, /\+ dashboard with a page open/);
+  // A stored run from before the dashboard ran alongside says so instead.
+  const { page: _page, ...older } = run;
+  const without = { ...results, sustained: { ...older, cpuPerMillion: { generator: 2.2, kafka: 0.8, clickhouse: 7.9 } } as unknown as NonNullable<BenchResults['sustained']> };
+  assert.match(renderResults(without, 'bench-results/x.json'), /No dashboard ran alongside in this run\./);
+  assert.match(renderResults(without, 'bench-results/x.json'), /\| 2\.2 \/ 0\.8 \/ 7\.9 \/ — \|/);
+  assert.doesNotMatch(targets(without).find((r) => r.target.startsWith('End-to-end'))!.target, /dashboard/);
+});
