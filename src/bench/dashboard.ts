@@ -58,6 +58,7 @@ export async function apiPaths(base: string): Promise<string[]> {
 export async function openPage(base: string): Promise<{ close(): Promise<PageLoad> }> {
   const paths = await apiPaths(base);
   let open = true;
+  const closing = new AbortController();
   let refreshes = 0;
   let failed = 0;
   const loop = (async () => {
@@ -74,12 +75,13 @@ export async function openPage(base: string): Promise<{ close(): Promise<PageLoa
       }));
       refreshes++;
       const wait = REFRESH_MS - (performance.now() - started);
-      if (open && wait > 0) await delay(wait);
+      if (open && wait > 0) await delay(wait, undefined, { signal: closing.signal }).catch(() => undefined);
     }
   })();
   return {
     close: async () => {
       open = false;
+      closing.abort();
       await loop;
       return { refreshes, failed };
     },
