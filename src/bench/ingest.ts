@@ -15,6 +15,7 @@ import { Child, cli } from './child.js';
 import { launchDashboard, openPage, type PageLoad } from './dashboard.js';
 import { chunkLines, type Corpus } from './corpus.js';
 import { windowUsage, type Sampler } from './procfs.js';
+import { SERVICES } from './resources.js';
 import { kcatVersion } from './versions.js';
 import { createPipeline, createTopics, dropPipeline, insertsSoFar, pipelineNamed, query, rowCounts, waitForRows, type Pipeline, type PipelineSettings, type Stack } from './stack.js';
 import { slope } from './stats.js';
@@ -209,12 +210,14 @@ async function besideDashboard<T>(stack: Stack, pipeline: Pipeline, sampler: Sam
   const { dashboard, base } = await launchDashboard(stack, pipeline);
   sampler.watch('dashboard', dashboard.pid);
   let page: Awaited<ReturnType<typeof openPage>> | undefined;
+  let load: PageLoad | undefined;
   try {
     page = pageOpen ? await openPage(base) : undefined;
     const result = await body();
-    return { result, page: await page?.close() };
+    load = await page?.close();
+    return { result, page: load };
   } finally {
-    await page?.close();
+    if (!load) await page?.close();
     sampler.unwatch('dashboard');
     await dashboard.stop();
   }
@@ -260,7 +263,7 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
   const cores: Record<string, number> = {};
   const last = timeline.at(-1);
   const ingested = last ? last[2] - (timeline[0]?.[2] ?? 0) : 0;
-  for (const group of ['kafka', 'clickhouse', 'generator', 'dashboard']) {
+  for (const group of SERVICES) {
     const usage = windowUsage(sampler.samples, group, from, to);
     if (usage && ingested > 0) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / ingested; cores[group] = usage.cores; }
   }

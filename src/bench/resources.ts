@@ -27,7 +27,8 @@ export interface ResourcesResult {
   };
 }
 
-const SERVICES = ['kafka', 'clickhouse', 'generator', 'dashboard'];
+/** The stack's long-running services, as the sampler names their process groups. */
+export const SERVICES = ['kafka', 'clickhouse', 'generator', 'dashboard'] as const;
 
 /** Sum of the services' RSS in each sample that saw the given ones. */
 function stackSeries(samples: readonly Sample[], from: number, to: number): number[] {
