@@ -15,7 +15,7 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
   const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version');
   const byVersion = featuresForVersion(version);
   const functions = new Set(
-    (await rows<{ name: string }>(client, "SELECT name FROM system.functions WHERE name IN ('toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8')")).map((r) => r.name),
+    (await rows<{ name: string }>(client, `SELECT name FROM system.functions WHERE name IN (${['toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8', ...decodeFunctions].map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
   );
   const wanted = Object.keys(strictJsonSettings);
   const settings = new Set(
@@ -40,8 +40,12 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
     validUtf8: functions.has('isValidUTF8'),
     // The settings only matter on a server that keeps unparsable messages (the error stream).
     strictJsonInput: byVersion.kafkaErrorStream && wanted.every((name) => settings.has(name)),
+    decodeInViews: byVersion.decodeInViews && decodeFunctions.every((name) => functions.has(name)),
   };
 }
+
+/** What the view that decodes JSON calls (src/pipeline/field.ts, `jsonCheck`). */
+const decodeFunctions = ['dynamicElement', 'dynamicType', 'isValidJSON', 'JSONType', 'JSONExtractKeys', 'JSONExtract'];
 
 /** What an old server costs the user, in one line each. Empty on a current server. */
 export function degradations(features: ServerFeatures): string[] {

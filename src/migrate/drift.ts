@@ -41,6 +41,10 @@ export function driftOf(statement: Statement, existing: Existing): string[] {
         if (!existing.createQuery.includes(`${key} = ${text}`)) out.push(`setting ${key} differs from ${text}`);
       }
       break;
+    case 'create-null-table':
+      expectEngine('Null');
+      compareColumns(statement.columns);
+      break;
     case 'create-materialized-view':
       expectEngine('MaterializedView');
       if (!existing.createQuery.includes(`TO ${statement.database}.${statement.to}`)) out.push(`does not write to ${statement.database}.${statement.to}`);

@@ -49,6 +49,7 @@ export function tableOf(statement: Statement): string | undefined {
     case 'create-database': return undefined;
     case 'create-merge-tree': return statement.table;
     case 'create-kafka-table': return statement.table;
+    case 'create-null-table': return statement.table;
     case 'create-materialized-view': return statement.view;
     case 'create-view': return statement.view;
   }

@@ -29,6 +29,9 @@ export interface StreamObjects {
   readonly deadLetter: string;
   readonly view: string;
   readonly deadLetterView: string;
+  /** The Null table and the view that decodes into it (servers with `decodeInViews`). */
+  readonly decoded: string;
+  readonly decodeView: string;
 }
 
 export function objectsOf(stream: StreamDefinition, target: PipelineTarget): StreamObjects {
@@ -42,6 +45,8 @@ export function objectsOf(stream: StreamDefinition, target: PipelineTarget): Str
     deadLetter: `${db}.${stream.deadLetter}`,
     view: `${db}.${stream.view}`,
     deadLetterView: `${db}.${stream.deadLetterView}`,
+    decoded: `${db}.${stream.decoded}`,
+    decodeView: `${db}.${stream.decodeView}`,
   };
 }
 

@@ -23,7 +23,7 @@ import { driftOf } from '../migrate/drift.js';
 import { existingTables, type Existing } from '../migrate/inspect.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateView, type Statement } from '../pipeline/plan.js';
+import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { render, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { consumptionOf, groupMembers, pauseStream, waitForConsumer } from './pause.js';
@@ -57,6 +57,9 @@ interface Parts {
   readonly target: CreateMergeTree;
   readonly deadLetter: CreateMergeTree;
   readonly kafka: CreateKafkaTable;
+  /** The Null table between the decoding view and the other two (servers with `decodeInViews`). */
+  readonly decoded: CreateNullTable | undefined;
+  /** In the plan's order: the decoding view, where there is one, last. */
   readonly views: readonly CreateMaterializedView[];
   /** Plain views over the target (`<target>_dedup`): they list the target's columns when made. */
   readonly plain: readonly CreateView[];
@@ -68,8 +71,9 @@ function partsOf(statements: readonly Statement[]): Parts {
   const kafka = statements.find((s): s is CreateKafkaTable => s.kind === 'create-kafka-table');
   const views = statements.filter((s): s is CreateMaterializedView => s.kind === 'create-materialized-view');
   const plain = statements.filter((s): s is CreateView => s.kind === 'create-view');
-  if (!target || !deadLetter || !kafka || views.length !== 2) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and two views');
-  return { target, deadLetter, kafka, views, plain };
+  const decoded = statements.find((s): s is CreateNullTable => s.kind === 'create-null-table');
+  if (!target || !deadLetter || !kafka || views.length !== (decoded ? 3 : 2)) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and its views');
+  return { target, deadLetter, kafka, decoded, views, plain };
 }
 
 /**
@@ -105,6 +109,11 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   const kafka: Existing | undefined = tables.get(parts.kafka.table);
   const kafkaDrift = kafka ? driftOf(parts.kafka, kafka) : [];
   if (kafkaDrift.length) reasons.push(`${objects.kafkaTable}: ${kafkaDrift.join('; ')}`);
+  if (parts.decoded) {
+    const existing = tables.get(parts.decoded.table);
+    const drift = existing ? driftOf(parts.decoded, existing) : ['is missing'];
+    if (drift.length) reasons.push(`${parts.decoded.database}.${parts.decoded.table}: ${drift.join('; ')}`);
+  }
   for (const view of parts.views) {
     const existing = tables.get(view.view);
     if (!existing) { reasons.push(`${view.database}.${view.view} is missing`); continue; }
@@ -148,12 +157,26 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   if (ctx.features.major < 20) for (const view of stalePlain) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'no CREATE OR REPLACE on this server' });
   steps.push(...replacePlain());
   for (const view of [...parts.views].reverse()) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'made again below' });
-  steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
-  steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
-  steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
-  for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
-  steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
-  steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
+  if (parts.decoded) {
+    // The decoding view is made last, on the new Kafka table: everything it writes to is in place
+    // before anything is consumed. A stream planned before the server decoded in views has no
+    // decoding view and no Null table: both are dropped only if they exist.
+    const decodeView = parts.views.find((v) => v.role === 'decode')!;
+    steps.push({ sql: `DROP TABLE IF EXISTS ${parts.decoded.database}.${parts.decoded.table}`, why: 'made again below, with the definition\'s columns' });
+    steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
+    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
+    steps.push({ sql: render(parts.decoded), why: 'each message once, decoded and checked' });
+    for (const view of parts.views.filter((v) => v !== decodeView)) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
+    steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets once it has a view` });
+    steps.push({ sql: render(decodeView), why: 'decodes each message: consuming starts with both tables\' views in place' });
+  } else {
+    steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
+    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
+    steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
+    for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
+    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
+    steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
+  }
   if (state === 'paused') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'the stream was paused: it stays paused' });
   return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming' };
 }

@@ -293,7 +293,7 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
-      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView].filter((v) => !present.has(split(v).table)),
+      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
     });
   }
   return out;

@@ -1,4 +1,4 @@
-import { strictJsonSettings, type ServerFeatures } from './features.js';
+import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import type { StreamDefinition } from './stream.js';
 
 /**
@@ -67,8 +67,26 @@ export interface CreateMaterializedView {
   readonly from: string;
   readonly select: readonly SelectItem[];
   readonly inner: readonly SelectItem[];
+  /** Empty: no WHERE. */
   readonly where: string;
-  readonly role: 'target' | 'dead-letter';
+  /** `decode`: from the Kafka table into the stream's Null table, which the other two read. */
+  readonly role: 'target' | 'dead-letter' | 'decode';
+  readonly stream: string;
+  /** SETTINGS of the view's query, applied when it runs. */
+  readonly settings?: Readonly<Record<string, number>>;
+}
+
+/**
+ * A Null-engine table: it keeps nothing, but the views reading it see every block inserted. The
+ * decoding view writes each message into it once, decoded and checked; the target and the
+ * dead-letter views read it.
+ */
+export interface CreateNullTable {
+  readonly kind: 'create-null-table';
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly Column[];
+  readonly role: 'decoded';
   readonly stream: string;
 }
 
@@ -87,7 +105,7 @@ export interface CreateView {
   readonly stream: string;
 }
 
-export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateMaterializedView | CreateView;
+export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateNullTable | CreateMaterializedView | CreateView;
 
 export interface PipelineTarget {
   /** Database holding every object. */
@@ -197,12 +215,14 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     stream: stream.name,
   };
 
+  // Each event once, for queries: a plain view, so it costs nothing until it is read.
+  const dedup: CreateView[] = 'event_id' in stream.fields
+    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: 'event_id', role: 'dedup', stream: stream.name }]
+    : [];
+  if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(stream, target, features), ...dedup];
+
   const settings: Record<string, string | number> = {
-    kafka_broker_list: target.brokers,
-    kafka_topic_list: topicOf(stream, target),
-    kafka_group_name: groupOf(stream, target),
-    kafka_format: 'JSONEachRow',
-    kafka_num_consumers: target.consumers ?? 1,
+    ...kafkaConsumerSettings(stream, target, 'JSONEachRow'),
     ...target.kafkaSettings,
   };
   if (features.kafkaErrorStream) {
@@ -284,11 +304,6 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     stream: stream.name,
   };
 
-  // Each event once, for queries: a plain view, so it costs nothing until it is read.
-  const dedup: CreateView[] = 'event_id' in stream.fields
-    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: 'event_id', role: 'dedup', stream: stream.name }]
-    : [];
-
   if (!features.viewSubquery) {
     // Old servers: views cannot read through a subquery, and a WHERE would see the converting
     // aliases instead of the columns. The target view converts without filtering (conversions
@@ -302,6 +317,156 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   // The Kafka table starts consuming once a view is attached. The target's view goes first so
   // that in the milliseconds before the second view exists no valid row can be missed.
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
+}
+
+function kafkaConsumerSettings(stream: StreamDefinition, target: PipelineTarget, format: string): Record<string, string | number> {
+  return {
+    kafka_broker_list: target.brokers,
+    kafka_topic_list: topicOf(stream, target),
+    kafka_group_name: groupOf(stream, target),
+    kafka_format: format,
+    kafka_num_consumers: target.consumers ?? 1,
+  };
+}
+
+/**
+ * The Kafka table, the Null table and the three views of a server with `decodeInViews`:
+ *
+ *   <kafkaTable> (RawBLOB: each message as bytes)
+ *     └─ <decodeView>: JSONExtract once into a Tuple of Dynamic, every check, every conversion
+ *        └─ <decoded> (Null)
+ *           ├─ <view> WHERE kch_valid       → <target>
+ *           └─ <deadLetterView> WHERE NOT   → <deadLetter>, the message byte for byte and why
+ *
+ * The Kafka table is made after both views over the Null table, and consumes once the decoding
+ * view exists: from the first block on, every message reaches exactly one of the two tables.
+ */
+function planDecoding(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const fields = Object.entries(stream.fields);
+  const database = target.database;
+  const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
+  const valueOf = (name: string): string => `tupleElement(kch_json, '${name}')`;
+
+  const kafkaTable: CreateKafkaTable = {
+    kind: 'create-kafka-table',
+    database,
+    table: stream.kafkaTable,
+    columns: [{ name: 'raw', type: 'String' }],
+    settings: {
+      ...kafkaConsumerSettings(stream, target, 'RawBLOB'),
+      ...target.kafkaSettings,
+      ...(features.kafkaFlushInterval ? { kafka_flush_interval_ms: target.flushIntervalMs ?? 500 } : {}),
+    },
+    stream: stream.name,
+  };
+
+  const meta: Column[] = [
+    { name: 'kch_valid', type: 'UInt8' },
+    { name: 'kch_raw', type: 'String' },
+    { name: 'kch_topic', type: lowCardinality('String') },
+    { name: 'kch_partition', type: 'UInt32' },
+    { name: 'kch_offset', type: 'UInt64' },
+    { name: 'kch_timestamp', type: 'Nullable(DateTime)' },
+  ];
+  const decoded: CreateNullTable = {
+    kind: 'create-null-table',
+    database,
+    table: stream.decoded,
+    columns: [...fields.map(([name, field]) => ({ name, type: field.targetType(features) })), ...meta],
+    role: 'decoded',
+    stream: stream.name,
+  };
+
+  const known = `[${fields.map(([name]) => `'${name}'`).join(', ')}]`;
+  // JSONExtractKeys gives keys only for an object that parses whole (invalid JSON and invalid
+  // UTF-8 give none), so with a required field, any key at all means a JSON object: the document
+  // is not parsed a third time to ask. Without optional fields, all known and as many as the fields
+  // means no key twice (JSON.parse would keep the last, ClickHouse the first): no hashing per row.
+  const required = fields.some(([, field]) => !field.optional);
+  const object = required ? 'notEmpty(kch_keys)' : "isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'";
+  const once = fields.some(([, field]) => field.optional) ? 'arrayUniq(kch_keys) = length(kch_keys)' : `length(kch_keys) = ${fields.length}`;
+  const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
+  const checks = fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name)), why: field.describe() }));
+  const reasons = `if(NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
+    `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
+    `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
+    ...checks.map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`),
+  ].join(', ')}]), '; '))`;
+  const json = `JSONExtract(kch_raw, 'Tuple(${fields.map(([name]) => `${name} Dynamic`).join(', ')})')`;
+  const decodeView: CreateMaterializedView = {
+    kind: 'create-materialized-view',
+    database,
+    view: stream.decodeView,
+    to: stream.decoded,
+    from: stream.kafkaTable,
+    select: [
+      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name)), alias: name })),
+      { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
+      { expression: 'kch_raw', alias: 'kch_raw' },
+      { expression: 'kch_topic', alias: 'kch_topic' },
+      { expression: 'kch_partition', alias: 'kch_partition' },
+      { expression: 'kch_offset', alias: 'kch_offset' },
+      { expression: 'kch_timestamp', alias: 'kch_timestamp' },
+    ],
+    inner: [
+      { expression: 'raw', alias: 'kch_raw' },
+      { expression: json.replace('kch_raw', 'raw'), alias: 'kch_json' },
+      { expression: 'JSONExtractKeys(raw)', alias: 'kch_keys' },
+      { expression: '_topic', alias: 'kch_topic' },
+      { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
+      { expression: 'toUInt64(_offset)', alias: 'kch_offset' },
+      { expression: 'CAST(_timestamp AS Nullable(DateTime))', alias: 'kch_timestamp' },
+    ],
+    where: '',
+    role: 'decode',
+    stream: stream.name,
+    settings: decodeSettings,
+  };
+
+  const targetView: CreateMaterializedView = {
+    kind: 'create-materialized-view',
+    database,
+    view: stream.view,
+    to: stream.target,
+    from: stream.decoded,
+    select: [...fields.map(([name]) => ({ expression: name, alias: name })), { expression: 'now()', alias: 'processing_time' }],
+    inner: [],
+    where: 'kch_valid',
+    role: 'target',
+    stream: stream.name,
+  };
+  const deadLetterView: CreateMaterializedView = {
+    kind: 'create-materialized-view',
+    database,
+    view: stream.deadLetterView,
+    to: stream.deadLetter,
+    from: stream.decoded,
+    // Why, worked out here, for the rejected rows only: their JSON is decoded a second time.
+    select: [
+      { expression: 'kch_raw', alias: 'raw' },
+      { expression: reasons, alias: 'error' },
+      { expression: 'kch_topic', alias: 'topic' },
+      { expression: 'kch_partition', alias: 'partition' },
+      { expression: 'kch_offset', alias: 'offset' },
+      { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
+      { expression: 'now()', alias: 'seen_at' },
+      { expression: 'toUInt8(0)', alias: 'replayed' },
+    ],
+    inner: [
+      { expression: 'kch_raw', alias: 'kch_raw' },
+      { expression: json, alias: 'kch_json' },
+      { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
+      { expression: 'kch_topic', alias: 'kch_topic' },
+      { expression: 'kch_partition', alias: 'kch_partition' },
+      { expression: 'kch_offset', alias: 'kch_offset' },
+      { expression: 'kch_timestamp', alias: 'kch_timestamp' },
+    ],
+    where: 'NOT kch_valid',
+    role: 'dead-letter',
+    stream: stream.name,
+    settings: decodeSettings,
+  };
+  return [decoded, targetView, deadLetterView, kafkaTable, decodeView];
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {

@@ -1,5 +1,5 @@
 import type { ServerFeatures } from './features.js';
-import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, CreateView, SelectItem, Statement } from './plan.js';
+import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, CreateNullTable, CreateView, SelectItem, Statement } from './plan.js';
 
 /** Pure SQL rendering of planned statements. Idempotent by construction (IF NOT EXISTS). */
 export function render(statement: Statement): string {
@@ -10,6 +10,8 @@ export function render(statement: Statement): string {
       return renderMergeTree(statement);
     case 'create-kafka-table':
       return renderKafkaTable(statement);
+    case 'create-null-table':
+      return renderNullTable(statement);
     case 'create-materialized-view':
       return renderView(statement);
     case 'create-view':
@@ -46,14 +48,19 @@ function renderKafkaTable(s: CreateKafkaTable): string {
   return `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}\n)\nENGINE = Kafka()\nSETTINGS\n${settings}`;
 }
 
+function renderNullTable(s: CreateNullTable): string {
+  return `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}\n(\n${columnList(s.columns)}\n)\nENGINE = Null`;
+}
+
 function renderView(s: CreateMaterializedView): string {
   const items = (list: readonly SelectItem[], indent: string): string =>
     list.map((item) => `${indent}${item.expression === item.alias ? item.alias : `${item.expression} AS ${item.alias}`}`).join(',\n');
   const head = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.database}.${s.view} TO ${s.database}.${s.to} AS`;
+  const settings = s.settings ? [`SETTINGS ${Object.entries(s.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`] : [];
   if (s.inner.length === 0) {
     const lines = [head, 'SELECT', items(s.select, '    '), `FROM ${s.database}.${s.from}`];
     if (s.where) lines.push(`WHERE ${s.where}`);
-    return lines.join('\n');
+    return [...lines, ...settings].join('\n');
   }
   return [
     head,
@@ -64,8 +71,9 @@ function renderView(s: CreateMaterializedView): string {
     '    SELECT',
     items(s.inner, '        '),
     `    FROM ${s.database}.${s.from}`,
-    `    WHERE ${s.where}`,
+    ...(s.where ? [`    WHERE ${s.where}`] : []),
     ')',
+    ...settings,
   ].join('\n');
 }
 
@@ -75,6 +83,7 @@ export function objectName(statement: Statement): string {
     case 'create-database': return statement.database;
     case 'create-merge-tree': return `${statement.database}.${statement.table}`;
     case 'create-kafka-table': return `${statement.database}.${statement.table}`;
+    case 'create-null-table': return `${statement.database}.${statement.table}`;
     case 'create-materialized-view': return `${statement.database}.${statement.view}`;
     case 'create-view': return `${statement.database}.${statement.view}`;
   }

@@ -46,6 +46,10 @@ export interface StreamDefinition<F extends Fields = Fields> {
   readonly view: string;
   readonly deadLetter: string;
   readonly deadLetterView: string;
+  /** Null table the decoding view writes each message into, decoded and checked (servers with `decodeInViews`). */
+  readonly decoded: string;
+  /** Materialized view from the Kafka table into `decoded`. */
+  readonly decodeView: string;
   readonly fields: F;
   /** Field names (checked against `fields` by defineStream). */
   readonly orderBy: readonly string[];
@@ -70,6 +74,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     view: spec.view ?? `${target}_mv`,
     deadLetter,
     deadLetterView: `${deadLetter}_mv`,
+    decoded: `${spec.name}_decoded`,
+    decodeView: `${spec.name}_decode_mv`,
     fields: spec.fields,
     orderBy: spec.orderBy,
     partitionBy: spec.partitionBy,

@@ -15,9 +15,9 @@ function kafkaTableSql(target: ReturnType<typeof pipelineTargetFrom>): string {
 }
 
 test('--flush-interval-ms sets kafka_flush_interval_ms; 500 by default', () => {
-  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], {}))), /kafka_flush_interval_ms = 500,/);
-  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, ['--flush-interval-ms', '1000'], {}))), /kafka_flush_interval_ms = 1000,/);
-  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], { KAFKA_FLUSH_INTERVAL_MS: '250' }))), /kafka_flush_interval_ms = 250,/);
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], {}))), /kafka_flush_interval_ms = 500\b/);
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, ['--flush-interval-ms', '1000'], {}))), /kafka_flush_interval_ms = 1000\b/);
+  assert.match(kafkaTableSql(pipelineTargetFrom(resolveOptions(migrateSpecs, [], { KAFKA_FLUSH_INTERVAL_MS: '250' }))), /kafka_flush_interval_ms = 250\b/);
 });
 
 test('commands that do not take the flag read KAFKA_FLUSH_INTERVAL_MS, so they see the plan migrate applied', () => {

@@ -8,6 +8,8 @@ import { defineStream, type StreamDefinition } from '../../../src/pipeline/strea
 import { sales, streams, warehouse } from '../../../src/pipeline/streams/index.js';
 
 const target = { database: 'default', brokers: 'kafka:29092', topicPrefix: '' };
+/** A server with strict JSON input that does not decode in the views: the Kafka engine parses. */
+const engineParsing = featuresForVersion('25.3.1');
 
 function find<K extends Statement['kind']>(plan: Statement[], kind: K, name: string): Extract<Statement, { kind: K }> {
   const found = plan.find((s) => s.kind === kind && ('table' in s ? s.table === name : 'view' in s ? s.view === name : false));
@@ -55,8 +57,8 @@ test('the target tables carry the dashboard\'s projections from 23.8 on, and non
   assert.match(table, /processing_time DateTime DEFAULT now\(\),\n    PROJECTION arrivals_per_second \(SELECT processing_time, count\(\) GROUP BY processing_time\),\n    PROJECTION movements_per_hour \(/);
 });
 
-test('the Kafka table uses the seed\'s topic, group and format, and the error stream on a current server', () => {
-  const sql = render(find(planStream(sales, target, currentServer), 'create-kafka-table', 'sales_kafka'));
+test('the Kafka table uses the seed\'s topic, group and format, and the error stream where the Kafka engine parses', () => {
+  const sql = render(find(planStream(sales, target, engineParsing), 'create-kafka-table', 'sales_kafka'));
   assert.match(sql, /^CREATE TABLE IF NOT EXISTS default\.sales_kafka\n\(\n    event_id String,/);
   assert.match(sql, /ENGINE = Kafka\(\)\nSETTINGS\n    kafka_broker_list = 'kafka:29092',\n    kafka_topic_list = 'sales',\n    kafka_group_name = 'clickhouse_sales_consumer',\n    kafka_format = 'JSONEachRow',/);
   assert.match(sql, /kafka_handle_error_mode = 'stream'/);
@@ -68,21 +70,23 @@ test('warehouse events go to stock_movements through stock_movements_mv, as in t
   const plan = planStream(warehouse, target, currentServer);
   const view = find(plan, 'create-materialized-view', 'stock_movements_mv');
   assert.equal(view.to, 'stock_movements');
-  assert.equal(view.from, 'warehouse_kafka');
+  assert.equal(view.from, 'warehouse_decoded');
+  assert.equal(find(plan, 'create-materialized-view', 'warehouse_decode_mv').from, 'warehouse_kafka');
+  assert.equal(find(planStream(warehouse, target, engineParsing), 'create-materialized-view', 'stock_movements_mv').from, 'warehouse_kafka');
   assert.match(render(view), /^CREATE MATERIALIZED VIEW IF NOT EXISTS default\.stock_movements_mv TO default\.stock_movements AS\nSELECT\n/);
   const kafka = find(plan, 'create-kafka-table', 'warehouse_kafka');
   assert.equal(kafka.settings.kafka_group_name, 'clickhouse_warehouse_consumer');
 });
 
 test('the target view filters on parse errors and every field check, inside a subquery', () => {
-  const sql = render(find(planStream(sales, target, currentServer), 'create-materialized-view', 'sales_mv'));
+  const sql = render(find(planStream(sales, target, engineParsing), 'create-materialized-view', 'sales_mv'));
   assert.match(sql, /FROM\n\(\n    SELECT\n        event_id,\n/);
   assert.match(sql, /WHERE length\(_error\) = 0 AND \(isNotNull\(toUUIDOrNull\(event_id\)\)\) AND \(event_type = 'sale'\)/);
   assert.match(sql, /ifNull\(parseDateTimeBestEffortOrNull\(event_time\), toDateTime\(0\)\) AS event_time/);
 });
 
 test('the dead-letter view takes exactly the rows the target view rejects', () => {
-  const plan = planStream(sales, target, currentServer);
+  const plan = planStream(sales, target, engineParsing);
   const good = find(plan, 'create-materialized-view', 'sales_mv');
   const bad = find(plan, 'create-materialized-view', 'sales_dead_letter_mv');
   const checks = good.where.replace(/^length\(_error\) = 0 AND /, '');
@@ -90,8 +94,8 @@ test('the dead-letter view takes exactly the rows the target view rejects', () =
   assert.deepEqual(bad.select.map((s) => s.alias), ['raw', 'error', 'topic', 'partition', 'offset', 'kafka_timestamp', 'seen_at', 'replayed']);
 });
 
-test('the target view is attached before the dead-letter view', () => {
-  const kinds = planStream(sales, target, currentServer).map((s) => ('view' in s ? s.view : 'table' in s ? s.table : s.kind));
+test('where the Kafka engine parses, the target view is attached before the dead-letter view', () => {
+  const kinds = planStream(sales, target, engineParsing).map((s) => ('view' in s ? s.view : 'table' in s ? s.table : s.kind));
   assert.deepEqual(kinds, ['sales', 'sales_dead_letter', 'sales_kafka', 'sales_mv', 'sales_dead_letter_mv', 'sales_dedup']);
 });
 
@@ -139,10 +143,50 @@ test('a third stream is one new definition: the planner needs nothing else', () 
     orderBy: ['event_time'],
   });
   const plan = planStream(returns, target, currentServer);
-  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_kafka', 'returns_mv', 'returns_dead_letter_mv', 'returns_dedup']);
+  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_decoded', 'returns_mv', 'returns_dead_letter_mv', 'returns_kafka', 'returns_decode_mv', 'returns_dedup']);
+  assert.deepEqual(planStream(returns, target, engineParsing).map((s) => ('view' in s ? s.view : 'table' in s ? s.table : '')), ['returns', 'returns_dead_letter', 'returns_kafka', 'returns_mv', 'returns_dead_letter_mv', 'returns_dedup']);
   assert.equal(find(plan, 'create-kafka-table', 'returns_kafka').settings.kafka_group_name, 'clickhouse_returns_consumer');
 });
 
 test('a definition naming an unknown sorting field is rejected when it loads', () => {
   assert.throws(() => defineStream({ name: 'x', description: '', fields: { a: field.uuid() }, orderBy: ['b' as 'a'] }), { code: 'KCH_DEFINITION' });
+});
+
+test('a current server reads each message as bytes and decodes it once, in the one view on the Kafka table', () => {
+  const plan = planStream(sales, target, currentServer);
+  assert.deepEqual(plan.map((s) => ('view' in s ? s.view : 'table' in s ? s.table : s.kind)),
+    ['sales', 'sales_dead_letter', 'sales_decoded', 'sales_mv', 'sales_dead_letter_mv', 'sales_kafka', 'sales_decode_mv', 'sales_dedup'],
+    'everything the decoding view writes to exists before the Kafka table has a view and consumes');
+  const kafka = render(find(plan, 'create-kafka-table', 'sales_kafka'));
+  assert.match(kafka, /^CREATE TABLE IF NOT EXISTS default\.sales_kafka\n\(\n    raw String\n\)\nENGINE = Kafka\(\)/);
+  assert.match(kafka, /kafka_format = 'RawBLOB'/);
+  assert.doesNotMatch(kafka, /kafka_handle_error_mode|input_format_/, 'RawBLOB cannot fail to parse: every message reaches the view');
+  assert.match(render(find(plan, 'create-null-table', 'sales_decoded')), /ENGINE = Null$/);
+  const decode = find(plan, 'create-materialized-view', 'sales_decode_mv');
+  assert.equal(decode.to, 'sales_decoded');
+  const sql = render(decode);
+  assert.equal(sql.match(/JSONExtract\(/g)?.length, 1, 'the JSON is parsed into values once');
+  assert.match(sql, /JSONExtract\(raw, 'Tuple\(event_id Dynamic, event_type Dynamic, /);
+  assert.match(sql, /hasAll\(\['event_id', 'event_type', /, 'an unknown field is refused');
+  assert.match(sql, /length\(kch_keys\) = 13/, 'a field given twice is refused');
+  assert.match(sql, /ifNull\(dynamicElement\(tupleElement\(kch_json, 'quantity'\), 'Int64'\) BETWEEN 1 AND 1000, 0\)/, 'a number must be a JSON number: "5" is not');
+  assert.match(sql, /\nSETTINGS input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0/, 'a JSON string stays a String');
+  assert.equal(find(plan, 'create-materialized-view', 'sales_mv').where, 'kch_valid');
+  const deadLetter = find(plan, 'create-materialized-view', 'sales_dead_letter_mv');
+  assert.equal(deadLetter.where, 'NOT kch_valid');
+  assert.equal(deadLetter.select[0]!.expression, 'kch_raw', 'a dead letter is the message byte for byte');
+  assert.match(render(deadLetter), /'quantity: expected whole number 1\.\.1000'/);
+  for (const version of ['25.3.1', '21.8.1', '18.16.1']) assert.ok(!planStream(sales, target, featuresForVersion(version)).some((s) => s.kind === 'create-null-table'), version);
+});
+
+test('a stream with an optional field decodes it as absent, null or valid, and checks for repeated keys by counting distinct ones', () => {
+  const returns = defineStream({
+    name: 'returns',
+    description: '',
+    fields: { event_id: field.uuid(), reason: field.oneOf(['broken', 'unwanted'] as const).withDefault('unwanted') },
+    orderBy: ['event_id'],
+  });
+  const sql = render(find(planStream(returns, target, currentServer), 'create-materialized-view', 'returns_decode_mv'));
+  assert.match(sql, /if\(isNull\(tupleElement\(kch_json, 'reason'\)\), 'unwanted', ifNull\(dynamicElement\(tupleElement\(kch_json, 'reason'\), 'String'\), ''\)\) AS reason/);
+  assert.match(sql, /arrayUniq\(kch_keys\) = length\(kch_keys\)/);
 });
