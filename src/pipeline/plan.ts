@@ -387,7 +387,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const once = fields.some(([, field]) => field.optional) ? 'arrayUniq(kch_keys) = length(kch_keys)' : `length(kch_keys) = ${fields.length}`;
   const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
   const checks = fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name)), why: field.describe() }));
-  const reasons = `if(NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
+  const reasons = `multiIf(NOT isValidUTF8(kch_raw), 'not valid UTF-8', NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
     `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`),

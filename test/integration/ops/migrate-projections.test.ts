@@ -16,6 +16,8 @@ import { numbers, testPipeline } from './support.js';
 const { kafka, clickhouseUrl } = services();
 const p = testPipeline('projections', kafka, clickhouseUrl);
 let supported = true;
+/** Objects in the plan (the database, and per stream its tables and views). */
+let planned = 0;
 
 async function projectionsOfTable(table: string): Promise<Map<string, string>> {
   const rows = await (await p.client.query({
@@ -35,6 +37,7 @@ async function dashboard(): Promise<{ hourly: SalesByHour; stock: StockMovementT
 before(async () => {
   const ops = await p.ops();
   supported = ops.features.projections;
+  planned = planPipeline(streams, ops.target, ops.features).length;
   if (!supported) return;
   // The target tables as an earlier kch migrate made them: the same, without projections.
   const old = planPipeline(streams, ops.target, { ...ops.features, projections: false });
@@ -73,7 +76,7 @@ test('kch migrate --dry-run reports the projections an existing target lacks, an
   assert.match(result.stdout, new RegExp(`-- alter: ${p.database}\\.sales\\n`));
   assert.match(result.stdout, new RegExp(`ALTER TABLE ${p.database}\\.sales ADD PROJECTION sales_per_hour \\(SELECT toStartOfHour\\(event_time\\)`));
   assert.match(result.stdout, new RegExp(`ALTER TABLE ${p.database}\\.stock_movements MATERIALIZE PROJECTION arrivals_per_second, MATERIALIZE PROJECTION movements_per_hour, MATERIALIZE PROJECTION movements_per_warehouse;`));
-  assert.match(result.stdout, /dry run: 10 to create, 2 to get projections, 0 differing, nothing changed/);
+  assert.match(result.stdout, new RegExp(`dry run: ${planned - 3} to create, 2 to get projections, 0 differing, nothing changed`));
   assert.equal((await projectionsOfTable('sales')).size, 0);
 });
 
@@ -87,7 +90,7 @@ test('kch migrate adds the projections to existing targets, builds them for the 
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`added projections arrivals_per_second, sales_per_hour to ${p.database}\\.sales; building them for its 12000 existing rows runs in the background`));
   assert.match(result.stderr, new RegExp(`added projections arrivals_per_second, movements_per_hour, movements_per_warehouse to ${p.database}\\.stock_movements`));
-  assert.match(result.stdout, /migrate: created 10, added projections to 2 table\(s\) \(built for existing rows in the background\), unchanged 1, differing 0/);
+  assert.match(result.stdout, new RegExp(`migrate: created ${planned - 3}, added projections to 2 table\\(s\\) \\(built for existing rows in the background\\), unchanged 1, differing 0`));
 
   const ops = await p.ops();
   for (const stream of [sales, warehouse]) {
@@ -113,7 +116,7 @@ test('a second kch migrate has nothing to do', async (t) => {
   if (!supported) return t.skip('the server has no projections');
   const result = await runCli(['migrate'], p.env);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /nothing to do, all 13 objects match the definition/);
+  assert.match(result.stdout, new RegExp(`nothing to do, all ${planned} objects match the definition`));
   assert.doesNotMatch(result.stderr, /projection/);
 });
 
@@ -132,7 +135,7 @@ test('a projection with another query is reported as drift and kept, not replace
   const result = await runCli(['migrate'], p.env);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, new RegExp(`${p.database}\\.stock_movements differs from its definition: projection movements_per_warehouse is .*DROP PROJECTION movements_per_warehouse, then kch migrate adds it as defined`));
-  assert.match(result.stdout, /migrate: created 0, unchanged 12, differing 1 \(see the warnings above\)\n/);
+  assert.match(result.stdout, new RegExp(`migrate: created 0, unchanged ${planned - 1}, differing 1 \\(see the warnings above\\)\n`));
   assert.equal((await projectionsOfTable('stock_movements')).get('movements_per_warehouse')?.replace(/`/g, ''), other);
 
   // Dropped by hand, it is added again as defined.
