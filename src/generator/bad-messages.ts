@@ -12,9 +12,10 @@ export const badKinds = ['invalid-json', 'wrong-type', 'missing-field', 'invalid
 export type BadKind = (typeof badKinds)[number];
 
 /**
- * Kinds that ClickHouse cannot parse (on 24.3+, with strict JSON input, a missing field and a wrong
- * type too): their dead letter keeps the message byte for byte. The others parse and fail a
- * check: their dead letter keeps the parsed row as JSON.
+ * Kinds that the Kafka engine's JSONEachRow cannot parse (on 24.3+, with strict JSON input, a
+ * missing field and a wrong type too): there their dead letter keeps the message byte for byte, and
+ * the others the parsed row as JSON. Where the view decodes (25.8+), every dead letter keeps the
+ * message byte for byte and only invalid JSON is not blamed on a field.
  */
 export const parseErrorKinds: ReadonlySet<BadKind> = new Set(['invalid-json', 'wrong-type', 'missing-field']);
 

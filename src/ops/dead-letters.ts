@@ -28,7 +28,7 @@ export interface DeadLetter {
   readonly seenAt: string;
   readonly state: DeadLetterState;
   readonly error: string;
-  /** The message as kept: byte for byte for a message that did not parse, the parsed row as JSON otherwise. */
+  /** The message as kept: byte for byte where the view decodes (25.8+) or the message did not parse; else the parsed row as JSON. */
   readonly raw: Buffer;
 }
 
