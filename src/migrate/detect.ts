@@ -67,6 +67,9 @@ export function degradations(features: ServerFeatures): string[] {
   if (!features.strictJsonInput) {
     out.push(`${v} reads JSON leniently: a missing field or a null becomes the type's default (0, ''), a number or true where text is expected becomes text, and an unknown field is ignored; such a message reaches the dead-letter table only when the result fails a check.`);
   }
+  if (!features.decodeInViews && features.kafkaErrorStream) {
+    out.push(`${v} cannot decode JSON in the views (Dynamic, 25.8+): the Kafka engine parses each message, which costs ClickHouse ~1.5 times the CPU per event, reads a quoted number ("5") as the number, truncates extra decimals, and keeps a message that parses but fails a check as the parsed row instead of byte for byte.`);
+  }
   if (!features.validUtf8) out.push(`${v} has no isValidUTF8: text with invalid UTF-8 is stored as it came instead of going to the dead-letter table.`);
   if (!detachesPermanently(features)) out.push(`${v} ${detachRefusal}: \`kch pause\`, \`kch replay\` and \`kch migrate --apply-drift\` are refused on it.`);
   if (features.major < 19) out.push(`${v} starts a new consumer group at the latest offset unless its config.xml has <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>: without it, events produced before the tables existed are skipped.`);
