@@ -346,6 +346,9 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const database = target.database;
   const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
   const valueOf = (name: string): string => `tupleElement(kch_json, '${name}')`;
+  // Where each message came from, carried through the Null table into the dead letters.
+  const origin = ['kch_topic', 'kch_partition', 'kch_offset', 'kch_timestamp'];
+  const same = (names: readonly string[]): SelectItem[] => names.map((name) => ({ expression: name, alias: name }));
 
   const kafkaTable: CreateKafkaTable = {
     kind: 'create-kafka-table',
@@ -402,11 +405,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     select: [
       ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name)), alias: name })),
       { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
-      { expression: 'kch_raw', alias: 'kch_raw' },
-      { expression: 'kch_topic', alias: 'kch_topic' },
-      { expression: 'kch_partition', alias: 'kch_partition' },
-      { expression: 'kch_offset', alias: 'kch_offset' },
-      { expression: 'kch_timestamp', alias: 'kch_timestamp' },
+      ...same(['kch_raw', ...origin]),
     ],
     inner: [
       { expression: 'raw', alias: 'kch_raw' },
@@ -429,7 +428,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     view: stream.view,
     to: stream.target,
     from: stream.decoded,
-    select: [...fields.map(([name]) => ({ expression: name, alias: name })), { expression: 'now()', alias: 'processing_time' }],
+    select: [...same(fields.map(([name]) => name)), { expression: 'now()', alias: 'processing_time' }],
     inner: [],
     where: 'kch_valid',
     role: 'target',
@@ -456,10 +455,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
       { expression: 'kch_raw', alias: 'kch_raw' },
       { expression: json, alias: 'kch_json' },
       { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
-      { expression: 'kch_topic', alias: 'kch_topic' },
-      { expression: 'kch_partition', alias: 'kch_partition' },
-      { expression: 'kch_offset', alias: 'kch_offset' },
-      { expression: 'kch_timestamp', alias: 'kch_timestamp' },
+      ...same(origin),
     ],
     where: 'NOT kch_valid',
     role: 'dead-letter',
