@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, KchError } from '../errors.js';
-import { featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
+import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   const result = await client.query({ query, format: 'JSONEachRow' });
@@ -40,8 +40,23 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
     validUtf8: functions.has('isValidUTF8'),
     // The settings only matter on a server that keeps unparsable messages (the error stream).
     strictJsonInput: byVersion.kafkaErrorStream && wanted.every((name) => settings.has(name)),
-    decodeInViews: byVersion.decodeInViews && decodeFunctions.every((name) => functions.has(name)),
+    decodeInViews: byVersion.decodeInViews && decodeFunctions.every((name) => functions.has(name)) && (await decodesAsPlanned(client)),
   };
+}
+
+/**
+ * Whether `JSONExtract` into `Dynamic` keeps JSON types the way the decoding view's checks expect,
+ * with the view's settings: a date-like string and a quoted number stay strings, a number is Int64.
+ */
+async function decodesAsPlanned(client: ClickHouseClient): Promise<boolean> {
+  const settings = Object.entries(decodeSettings).map(([k, v]) => `${k} = ${v}`).join(', ');
+  try {
+    const [row] = await rows<{ types: string }>(client,
+      `SELECT arrayStringConcat([dynamicType(t.a), dynamicType(t.b), dynamicType(t.c), dynamicType(t.d)], ',') AS types FROM (SELECT JSONExtract('{"a":"2024-01-01 10:00:00","b":"5","c":5,"d":0.29}', 'Tuple(a Dynamic, b Dynamic, c Dynamic, d Dynamic)') AS t) SETTINGS ${settings}`);
+    return row?.types === 'String,String,Int64,Float64';
+  } catch {
+    return false;
+  }
 }
 
 /** What the view that decodes JSON calls (src/pipeline/field.ts, `jsonCheck`). */

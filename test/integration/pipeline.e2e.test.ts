@@ -34,6 +34,10 @@ before(async () => {
   firstMigrate = result.stderr;
 });
 
+test('the embedded ClickHouse decodes in the views: Dynamic keeps JSON types as the checks expect', () => {
+  assert.equal(features.decodeInViews, true, `ClickHouse ${features.version}`);
+});
+
 test('nothing consumes before every view a message goes through exists', () => {
   const at = (object: string): number => firstMigrate.search(new RegExp(`created \\S*\\b${object}\\b`));
   for (const [kafkaTable, views, decode] of [['sales_kafka', ['sales_mv', 'sales_dead_letter_mv'], 'sales_decode_mv'], ['warehouse_kafka', ['stock_movements_mv', 'warehouse_dead_letter_mv'], 'warehouse_decode_mv']] as const) {
