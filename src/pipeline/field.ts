@@ -21,13 +21,20 @@ export abstract class Field<T = unknown> {
   abstract toTarget(column: string, features: ServerFeatures): string;
   /** SQL predicate: true when the parsed value is acceptable. */
   abstract check(column: string, features: ServerFeatures): string;
+  /** The type a well-formed value of the field has inside a `Dynamic` decoded from JSON. */
+  protected get jsonType(): 'String' | 'Int64' { return 'String'; }
   /**
    * SQL predicate over `value`, a `Dynamic` holding the field's JSON value as the server parsed it
    * (NULL when absent or null): true when acceptable. The JSON type counts: "5" is not a number.
+   * By default `check` over the value of `jsonType`, which is NULL for any other type.
    */
-  abstract jsonCheck(value: string): string;
+  jsonCheck(value: string, features: ServerFeatures): string {
+    return `ifNull(${this.check(dynamicElement(value, this.jsonType), features)}, 0)`;
+  }
   /** SQL turning that `Dynamic` into the target value. Evaluated on every row: it must never throw. */
-  abstract jsonToTarget(value: string): string;
+  jsonToTarget(value: string, features: ServerFeatures): string {
+    return this.toTarget(`ifNull(${dynamicElement(value, this.jsonType)}, ${this.jsonType === 'String' ? "''" : '0'})`, features);
+  }
   /** Returns why a value is not acceptable, or undefined when it is. */
   abstract problem(value: unknown): string | undefined;
   /** Whether a message may leave the field out (it then takes `defaultSql`). */
@@ -46,10 +53,8 @@ export abstract class Field<T = unknown> {
 
 const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The JSON string a `Dynamic` holds, or NULL when it holds anything else. */
-const jsonString = (value: string): string => `dynamicElement(${value}, 'String')`;
-/** The JSON whole number a `Dynamic` holds (-2^63..2^63-1), or NULL. */
-const jsonInteger = (value: string): string => `dynamicElement(${value}, 'Int64')`;
+/** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
+const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64'): string => `dynamicElement(${value}, '${type}')`;
 
 class UuidField extends Field<string> {
   readonly kind = 'uuid';
@@ -63,8 +68,8 @@ class UuidField extends Field<string> {
   check(column: string, f: ServerFeatures): string {
     return f.orNullConversions ? `isNotNull(toUUIDOrNull(${column}))` : this.shape(column);
   }
-  jsonCheck(value: string): string { return `isNotNull(toUUIDOrNull(${jsonString(value)}))`; }
-  jsonToTarget(value: string): string { return `toUUIDOrZero(ifNull(${jsonString(value)}, ''))`; }
+  // The same parse as the check's, so that the view parses each id once.
+  override jsonToTarget(value: string): string { return `assumeNotNull(toUUIDOrNull(${dynamicElement(value, 'String')}))`; }
   private shape(column: string): string {
     return `match(${column}, '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')`;
   }
@@ -82,8 +87,6 @@ class LiteralField<const V extends string> extends Field<V> {
   targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
   toTarget(column: string): string { return column; }
   check(column: string): string { return `${column} = ${quote(this.value)}`; }
-  jsonCheck(value: string): string { return `ifNull(${jsonString(value)} = ${quote(this.value)}, 0)`; }
-  jsonToTarget(value: string): string { return `ifNull(${jsonString(value)}, '')`; }
   problem(value: unknown): string | undefined {
     return value === this.value ? undefined : `must be "${this.value}"`;
   }
@@ -102,8 +105,9 @@ class DateTimeTextField extends Field<string> {
     // Reject what would land as 1970 or overflow DateTime, not only what fails to parse.
     return `ifNull(parseDateTimeBestEffortOrNull(${column}) > toDateTime(86400), 0)`;
   }
-  jsonCheck(value: string): string { return this.check(jsonString(value)); }
-  jsonToTarget(value: string): string { return this.toTarget(jsonString(value)); }
+  // The text as the check has it (NULL included: toTarget turns that into 1970), so that the view
+  // parses the date once for both.
+  override jsonToTarget(value: string): string { return this.toTarget(dynamicElement(value, 'String')); }
   /** The last text found valid: a generator's events share the second they were made in. */
   private lastValid = '';
   problem(value: unknown): string | undefined {
@@ -139,8 +143,7 @@ class IntegerField extends Field<number> {
   targetType(): string { return this.type; }
   toTarget(column: string): string { return `to${this.type}(${column})`; }
   check(column: string): string { return `${column} BETWEEN ${this.min} AND ${this.max}`; }
-  jsonCheck(value: string): string { return `ifNull(${jsonInteger(value)} BETWEEN ${this.min} AND ${this.max}, 0)`; }
-  jsonToTarget(value: string): string { return `to${this.type}(ifNull(${jsonInteger(value)}, 0))`; }
+  protected override get jsonType(): 'Int64' { return 'Int64'; }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be a whole number';
     return value >= this.min && value <= this.max ? undefined : `must be between ${this.min} and ${this.max}`;
@@ -161,15 +164,15 @@ class DecimalField extends Field<number> {
   check(column: string): string { return `${column} >= ${this.min} AND ${column} <= ${this.max}`; }
   /** A JSON number, whole or not, as Float64 (exact for the 15 digits a Decimal(18, s) holds). */
   private jsonNumber(value: string): string {
-    return `ifNull(dynamicElement(${value}, 'Float64'), toFloat64(${jsonInteger(value)}))`;
+    return `ifNull(${dynamicElement(value, 'Float64')}, toFloat64(${dynamicElement(value, 'Int64')}))`;
   }
-  jsonCheck(value: string): string {
+  override jsonCheck(value: string): string {
     // The same test as `problem`: in range, and within 1e-6 of a whole number of cents.
     const x = this.jsonNumber(value);
     const scaled = `${x} * ${10 ** this.scale}`;
     return `ifNull(${x} BETWEEN ${this.min} AND ${this.max} AND abs(${scaled} - round(${scaled})) < 1e-6, 0)`;
   }
-  jsonToTarget(value: string): string {
+  override jsonToTarget(value: string): string {
     // Through the shortest text of the rounded Float64: toDecimal of the Float64 itself truncates 0.29 to 0.28.
     const width = this.precision <= 9 ? 32 : this.precision <= 18 ? 64 : 128;
     return `toDecimal${width}OrZero(toString(round(ifNull(${this.jsonNumber(value)}, 0), ${this.scale})), ${this.scale})`;
@@ -192,11 +195,6 @@ class TextField extends Field<string> {
   check(column: string, f: ServerFeatures): string {
     return `length(${column}) BETWEEN 1 AND ${this.maxLength}${f.validUtf8 ? ` AND isValidUTF8(${column})` : ''}`;
   }
-  jsonCheck(value: string): string {
-    const text = jsonString(value);
-    return `ifNull(length(${text}) BETWEEN 1 AND ${this.maxLength} AND isValidUTF8(${text}), 0)`;
-  }
-  jsonToTarget(value: string): string { return `ifNull(${jsonString(value)}, '')`; }
   problem(value: unknown): string | undefined {
     if (typeof value !== 'string' || value.length === 0) return 'must be non-empty text';
     // A UTF-16 unit is at most 3 UTF-8 bytes: short text needs no byte count.
@@ -212,8 +210,6 @@ class OneOfField<const V extends string> extends Field<V> {
   targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
   toTarget(column: string): string { return column; }
   check(column: string): string { return `${column} IN (${this.values.map(quote).join(', ')})`; }
-  jsonCheck(value: string): string { return `ifNull(${jsonString(value)} IN (${this.values.map(quote).join(', ')}), 0)`; }
-  jsonToTarget(value: string): string { return `ifNull(${jsonString(value)}, '')`; }
   problem(value: unknown): string | undefined {
     return typeof value === 'string' && (this.values as readonly string[]).includes(value)
       ? undefined
@@ -247,8 +243,8 @@ class DefaultedField<T> extends Field<T> {
   check(column: string, f: ServerFeatures): string {
     return f.strictJsonInput ? `isNull(${column}) OR (${this.inner.check(column, f)})` : this.inner.check(column, f);
   }
-  jsonCheck(value: string): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value)})`; }
-  jsonToTarget(value: string): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value)})`; }
+  override jsonCheck(value: string, f: ServerFeatures): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f)})`; }
+  override jsonToTarget(value: string, f: ServerFeatures): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f)})`; }
   problem(value: unknown): string | undefined {
     return value === undefined || value === null ? undefined : this.inner.problem(value);
   }

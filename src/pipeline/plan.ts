@@ -389,13 +389,13 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const object = required ? 'notEmpty(kch_keys)' : "isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'";
   const once = fields.some(([, field]) => field.optional) ? 'arrayUniq(kch_keys) = length(kch_keys)' : `length(kch_keys) = ${fields.length}`;
   const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
-  const checks = fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name)), why: field.describe() }));
+  const checks = fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name), features), why: field.describe() }));
   const reasons = `multiIf(NOT isValidUTF8(kch_raw), 'not valid UTF-8', NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
     `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`),
   ].join(', ')}]), '; '))`;
-  const json = `JSONExtract(kch_raw, 'Tuple(${fields.map(([name]) => `${name} Dynamic`).join(', ')})')`;
+  const json = (column: string): string => `JSONExtract(${column}, 'Tuple(${fields.map(([name]) => `${name} Dynamic`).join(', ')})')`;
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
@@ -403,13 +403,13 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     to: stream.decoded,
     from: stream.kafkaTable,
     select: [
-      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name)), alias: name })),
+      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name), features), alias: name })),
       { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
       ...same(['kch_raw', ...origin]),
     ],
     inner: [
       { expression: 'raw', alias: 'kch_raw' },
-      { expression: json.replace('kch_raw', 'raw'), alias: 'kch_json' },
+      { expression: json('raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(raw)', alias: 'kch_keys' },
       { expression: '_topic', alias: 'kch_topic' },
       { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
@@ -453,7 +453,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     ],
     inner: [
       { expression: 'kch_raw', alias: 'kch_raw' },
-      { expression: json, alias: 'kch_json' },
+      { expression: json('kch_raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
       ...same(origin),
     ],
