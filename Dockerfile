@@ -6,10 +6,11 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm install, not npm ci: chdb lists platform packages for other systems that the registry
-# does not serve for every version, and npm ci refuses a lock file without them.
+# npm ci installs exactly what the lock file records. The lock lists every platform package of
+# chdb (those the registry does not serve are recorded without a checksum; npm skips them as
+# failed optional packages on their platform).
 # --ignore-scripts: `prepare` would compile before src/ is here; the build runs below.
-RUN npm install --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
@@ -21,7 +22,7 @@ COPY package.json package-lock.json ./
 # --omit=optional leaves out the embedded ClickHouse (chdb, ~540 MB), which Compose does not
 # use, and native speed-ups that have portable fallbacks. --ignore-scripts: no `prepare`
 # (TypeScript is not here) and no install script runs.
-RUN npm install --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The CLI's default data and cache folders (.kch/…) resolve under /app: let the user write there.
