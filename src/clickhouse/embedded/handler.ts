@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Session } from 'chdb';
 import type { Logger } from '../../log.js';
 import { chooseEncoding, discard, readBody } from './compression.js';
+import { browserRefusal, type Listener } from './browser-guard.js';
 import { ClickHouseException, toFailure, withVersion } from './exception.js';
 import { contentTypeOf, DEFAULT_FORMAT, rawInsertFormat } from './formats.js';
 import { httpStatusForCode } from './http-status.js';
@@ -17,7 +18,7 @@ import { parseMultipart } from './multipart.js';
 import { header, parseQueryRequest, type QueryRequest } from './request.js';
 import { emptySummary, sendComplete, StreamingAnswer, summaryHeader, type Compression, type Summary } from './response.js';
 import { quoteIdentifier, type Engine } from './session.js';
-import { splitStatement, type StatementInfo } from './statement.js';
+import { callsUngrantedFileFunction, splitStatement, type StatementInfo } from './statement.js';
 
 export interface HandlerContext {
   readonly engine: Engine;
@@ -29,6 +30,8 @@ export interface HandlerContext {
   readonly maxBodyBytes: number;
   readonly log: Logger;
   readonly stopping: () => boolean;
+  /** Where the server listens: a browser's request must name it (browser-guard.ts). */
+  readonly listener: Listener;
 }
 
 /** ClickHouse holds back at least this much of a result before it starts sending (DBMS_DEFAULT_BUFFER_SIZE). */
@@ -44,6 +47,16 @@ export function createRequestHandler(ctx: HandlerContext): (req: IncomingMessage
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.setHeader('X-ClickHouse-Server-Display-Name', ctx.displayName);
     if (ctx.stopping()) res.setHeader('Connection', 'close');
+
+    const refusal = browserRefusal(req.headers, ctx.listener);
+    if (refusal !== undefined) {
+      await discard(req);
+      const failure = toFailure(new ClickHouseException('ACCESS_DENIED', refusal));
+      res.writeHead(403, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-ClickHouse-Exception-Code': String(failure.code) })
+        .end(`${withVersion(failure.text, ctx.engine.version)}\n`);
+      ctx.log.warn(`refused a ${method} request from a web page: ${refusal}`);
+      return;
+    }
 
     const isRead = method === 'GET' || method === 'HEAD';
     if (method === 'OPTIONS') {
@@ -81,7 +94,7 @@ export function createRequestHandler(ctx: HandlerContext): (req: IncomingMessage
       }
 
       const statement = splitStatement(query, body);
-      refuseLikeClickHouse(statement.info);
+      refuseLikeClickHouse(statement.info, statement.sql);
 
       const lease = await ctx.engine.lease(request.readonly ? 'readonly' : 'readwrite');
       try {
@@ -156,11 +169,15 @@ function formFields(body: Buffer, boundary: string, query: string, params: Query
 }
 
 /** What ClickHouse's HTTP interface refuses, refused the same way (chdb itself would allow it). */
-function refuseLikeClickHouse(info: StatementInfo): void {
+function refuseLikeClickHouse(info: StatementInfo, sql: string): void {
   if (info.kind === 'empty') throw new ClickHouseException('SYNTAX_ERROR', 'Empty query');
   if (info.multiStatement) throw new ClickHouseException('SYNTAX_ERROR', 'Syntax error (Multi-statements are not allowed)');
   if (info.intoOutfile) throw new ClickHouseException('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed');
   if (info.fromInfile) throw new ClickHouseException('UNKNOWN_TYPE_OF_QUERY', 'Query has infile and was send directly to server');
+  if (callsUngrantedFileFunction(sql)) {
+    throw new ClickHouseException('ACCESS_DENIED',
+      'file() is not allowed on the embedded server: it would read outside the data folder (see README, Security)');
+  }
   if (info.semicolonBeforeData) {
     throw new ClickHouseException('SYNTAX_ERROR',
       'You have excessive \';\' symbol before data for INSERT. Note that there is no \';\' just after format name, you need to put at least one whitespace symbol before the data');

@@ -131,6 +131,7 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
     log,
     stopping: () => stopping,
+    listener: { host: options.host, port: (server.address() as AddressInfo).port },
   }));
   // A Kafka table that cannot write (full disk, read-only folder) is otherwise silent.
   const kafkaWatch = startKafkaWatch(engine, log, lock.dir);

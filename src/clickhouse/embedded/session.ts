@@ -16,6 +16,7 @@
 import { Session, drainPending } from 'chdb';
 import { ErrorCodes, KchError, messageOf } from '../../errors.js';
 import { embeddedKafkaConfig } from '../../kafka/security.js';
+import { writeConfinement } from './confinement.js';
 import { ClickHouseException } from './exception.js';
 
 export type AccessMode = 'readwrite' | 'readonly';
@@ -55,19 +56,21 @@ export class Engine {
   private stopped = false;
 
   private constructor(
-    private readonly options: EngineOptions,
+    private readonly options: EngineOptions & { readonly confinement: readonly string[] },
     private readonly anchor: Session,
     readonly version: string,
     readonly timezone: string,
   ) {}
 
   /** Opens the data folder (creating its layout on first use) and reads the engine's version. */
-  static async open(options: EngineOptions): Promise<Engine> {
+  static async open(engineOptions: EngineOptions): Promise<Engine> {
     let anchor: Session;
+    let options: EngineOptions & { readonly confinement: readonly string[] };
     try {
+      options = { ...engineOptions, confinement: await writeConfinement(engineOptions.dataDir) };
       anchor = new Session(options.dataDir, { connectionArgs: connectionArgs(options, 'readwrite') });
     } catch (error) {
-      throw new KchError(ErrorCodes.CLICKHOUSE_START, `chdb could not open ${options.dataDir}: ${firstLine(messageOf(error))}`, { cause: error });
+      throw new KchError(ErrorCodes.CLICKHOUSE_START, `chdb could not open ${engineOptions.dataDir}: ${firstLine(messageOf(error))}`, { cause: error });
     }
     try {
       const result = await anchor.queryAsync('SELECT version(), timezone()', { format: 'TabSeparated' });
@@ -172,8 +175,9 @@ const KAFKA_SESSION_TIMEOUT_MS = 10_000;
  */
 export const STREAMING_THREADS = 16;
 
-function connectionArgs(options: EngineOptions, mode: AccessMode): string[] {
+function connectionArgs(options: EngineOptions & { readonly confinement: readonly string[] }, mode: AccessMode): string[] {
   const args = [
+    ...options.confinement,
     `--max_memory_usage=${options.maxMemoryBytes}`,
     `--kafka.session_timeout_ms=${KAFKA_SESSION_TIMEOUT_MS}`,
     `--background_message_broker_schedule_pool_size=${STREAMING_THREADS}`,

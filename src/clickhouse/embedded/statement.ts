@@ -418,3 +418,28 @@ export function splitStatement(query: string, body: Buffer): SplitStatement {
   }
   return { info, sql: full.toString('utf8'), data: undefined };
 }
+
+/** A quoted name's text with ClickHouse's escapes (`\x66`, `\\`, doubled quotes) undone. */
+function unescapedName(bytes: Uint8Array, token: Token): string {
+  const raw = text(bytes, { kind: 'quoted', start: token.start + 1, end: token.end - 1 });
+  return raw.replace(/\\x([0-9A-Fa-f]{2})|\\(.)|(["`])\3/gs, (_m, hex: string | undefined, escaped: string | undefined, quote: string | undefined) =>
+    hex !== undefined ? String.fromCharCode(Number.parseInt(hex, 16)) : escaped ?? quote ?? '');
+}
+
+/**
+ * Whether the statement calls a function that reads the file system without any grant (only
+ * `file(path)`: ClickHouse confines it to user_files_path on a server, not in clickhouse-local).
+ * Every `file` followed by `(` counts (function names are case-sensitive), however deep and however quoted, so `FROM file(…)` is caught
+ * too (the engine would refuse that one by its grants anyway).
+ */
+export function callsUngrantedFileFunction(sql: string): boolean {
+  const bytes = Buffer.from(sql, 'utf8');
+  const lexer = new Lexer(bytes);
+  for (let token = lexer.next(); token.kind !== 'end'; token = lexer.next()) {
+    if (token.kind !== 'word' && token.kind !== 'quoted') continue;
+    if (!isPunct(bytes, lexer.peek(), '(')) continue;
+    const name = token.kind === 'word' ? text(bytes, token) : unescapedName(bytes, token);
+    if (name === 'file') return true;
+  }
+  return false;
+}
