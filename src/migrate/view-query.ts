@@ -30,10 +30,13 @@ export async function viewQueryDiffers(client: ClickHouseClient, database: strin
 
 /**
  * Tables detached (by kch pause) in a database, or undefined where the server cannot list them
- * (system.detached_tables is 24.x+).
+ * (system.detached_tables is 24.x+; an Overlay database has none).
  */
 export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string> | undefined> {
   try {
+    // An Overlay database (the embedded server's default) cannot list them, and would say so in the server's log.
+    const engine = await client.query({ query: `SELECT engine FROM system.databases WHERE name = ${literal(database)}`, format: 'JSONEachRow' });
+    if ((await engine.json<{ engine: string }>())[0]?.engine === 'Overlay') return undefined;
     const result = await client.query({ query: `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`, format: 'JSONEachRow' });
     return new Set((await result.json<{ table: string }>()).map((r) => r.table));
   } catch {

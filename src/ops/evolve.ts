@@ -26,7 +26,7 @@ import type { ServerFeatures } from '../pipeline/features.js';
 import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { render, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
-import { consumptionOf, groupMembers, pauseStream, waitForConsumer } from './pause.js';
+import { consumptionOf, groupMembers, pauseMethodOf, pauseStream, waitForConsumer } from './pause.js';
 import { run } from './sql.js';
 
 export interface EvolutionStep {
@@ -142,7 +142,10 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
 
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
-  const permanently = ctx.features.major > 20 || (ctx.features.major === 20 && ctx.features.minor >= 5) ? ' PERMANENTLY' : '';
+  const method = await pauseMethodOf(ctx, objects);
+  const permanently = method === 'detach-permanently' ? ' PERMANENTLY' : '';
+  // Paused by dropping the decoding view, the Kafka table may be attached or not (a restart attaches it).
+  const attach = method === 'drop-decode-view' ? 'ATTACH TABLE IF NOT EXISTS' : 'ATTACH TABLE';
   const steps: EvolutionStep[] = [];
   if (state === 'consuming') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'pause: the block in flight is written and committed' });
   // AFTER the previous column keeps the definition's order (processing_time stays last).
@@ -163,12 +166,14 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     // decoding view and no Null table: both are dropped only if they exist.
     const decodeView = parts.views.find((v) => v.role === 'decode')!;
     steps.push({ sql: `DROP TABLE IF EXISTS ${parts.decoded.database}.${parts.decoded.table}`, why: 'made again below, with the definition\'s columns' });
-    steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
+    steps.push({ sql: `${attach} ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
     steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
     steps.push({ sql: render(parts.decoded), why: 'each message once, decoded and checked' });
     for (const view of parts.views.filter((v) => v !== decodeView)) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets once it has a view` });
-    steps.push({ sql: render(decodeView), why: 'decodes each message: consuming starts with both tables\' views in place' });
+    if (state !== 'paused' || method !== 'drop-decode-view') {
+      steps.push({ sql: render(decodeView), why: 'decodes each message: consuming starts with both tables\' views in place' });
+    }
   } else {
     steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
     steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
@@ -177,7 +182,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
   }
-  if (state === 'paused') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'the stream was paused: it stays paused' });
+  if (state === 'paused' && method !== 'drop-decode-view') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'the stream was paused: it stays paused' });
   return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming' };
 }
 

@@ -1,6 +1,14 @@
 /**
  * Pausing and resuming a stream's consumption, by detaching and attaching its Kafka-engine table.
  *
+ * Where the database has no DETACH … PERMANENTLY — the embedded server's `default` database, an
+ * Overlay of an Atomic database and the file system (chdb's clickhouse-local) — the pause is kept
+ * by the decoding view instead: the Kafka table is detached (its consumers finish the block in
+ * flight, commit and leave the group), then its decoding view, the only thing reading it, is
+ * dropped. A Kafka table without views reads nothing, attached or not, so the pause outlasts a
+ * restart (which attaches the table again) exactly as PERMANENTLY does; resuming makes the view
+ * again from the plan.
+ *
  * DETACH stops the table's consumers after the block in flight has been written by the views and
  * its offsets committed (the embedded server does the same on every stop: Engine.stop() in
  * src/clickhouse/embedded/session.ts), so nothing is lost or read twice; ATTACH starts them again
@@ -9,8 +17,10 @@
  * tables that were not detached permanently. Older servers have no PERMANENTLY: their pause lasts
  * until the server restarts (migrate says so).
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { detachRefusal, detachesPermanently } from '../migrate/detect.js';
+import { planStream } from '../pipeline/plan.js';
+import { render } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
 import { literal, rows, run, scalar, serverNow } from './sql.js';
@@ -28,12 +38,41 @@ export function split(qualified: string): { database: string; table: string } {
   return { database: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
 }
 
+/**
+ * How a pause is kept: `detach-permanently` (20.5 and later), `drop-decode-view` (a database
+ * without DETACH … PERMANENTLY, see above), `detach` (before 20.5: until the server restarts).
+ */
+export type PauseMethod = 'detach-permanently' | 'drop-decode-view' | 'detach';
+
+/** Whether the stream's database is an Overlay (chdb's `default`), which has no DETACH … PERMANENTLY. */
+async function inOverlay(ctx: Pick<OpsContext, 'client'>, objects: StreamObjects): Promise<boolean> {
+  const { database } = split(objects.kafkaTable);
+  const [row] = await rows<{ engine: string }>(ctx.client, `SELECT engine FROM system.databases WHERE name = ${literal(database)}`, 'reading the database\'s engine');
+  return row?.engine === 'Overlay';
+}
+
+export async function pauseMethodOf(ctx: Pick<OpsContext, 'client' | 'features'>, objects: StreamObjects): Promise<PauseMethod> {
+  if (!detachesPermanently(ctx.features)) return 'detach';
+  if (!(await inOverlay(ctx, objects))) return 'detach-permanently';
+  const { database } = split(objects.kafkaTable);
+  if (!ctx.features.decodeInViews) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `${database} is an Overlay database, which cannot detach a table permanently, on a server that does not decode in views: pausing needs another database (--database)`);
+  }
+  return 'drop-decode-view';
+}
+
 export async function consumptionOf(ctx: Pick<OpsContext, 'client'>, objects: StreamObjects): Promise<Consumption> {
   const kafka = split(objects.kafkaTable);
   const view = split(objects.view);
+  const decodeView = split(objects.decodeView);
   const present = new Set((await rows<{ name: string }>(ctx.client,
-    `SELECT name FROM system.tables WHERE database = ${literal(kafka.database)} AND name IN (${literal(kafka.table)}, ${literal(view.table)})`,
+    `SELECT name FROM system.tables WHERE database = ${literal(kafka.database)} AND name IN (${literal(kafka.table)}, ${literal(view.table)}, ${literal(decodeView.table)})`,
     'reading the stream\'s tables')).map((r) => r.name));
+  if (await inOverlay(ctx, objects)) {
+    if (present.has(kafka.table) && present.has(decodeView.table)) return 'consuming';
+    // Without its decoding view the Kafka table reads nothing: paused, if the rest is there.
+    return present.has(view.table) ? 'paused' : 'missing';
+  }
   if (present.has(kafka.table)) return 'consuming';
   if (await hasSystemTable(ctx, 'detached_tables')) {
     const detached = await scalar(ctx.client, `SELECT count() FROM system.detached_tables WHERE database = ${literal(kafka.database)} AND table = ${literal(kafka.table)}`);
@@ -46,8 +85,9 @@ export async function consumptionOf(ctx: Pick<OpsContext, 'client'>, objects: St
 export interface PauseResult {
   /** The stream was paused already; nothing was done. */
   readonly already: boolean;
-  /** DETACH … PERMANENTLY: the pause outlasts a restart of the server. */
+  /** The pause outlasts a restart of the server. */
   readonly permanent: boolean;
+  readonly method: PauseMethod;
   /** How long the DETACH took (the consumers finishing their block and committing). */
   readonly ms: number;
   /** The server's clock (seconds) right after the DETACH: every row the stream wrote is older or as old. */
@@ -57,20 +97,40 @@ export interface PauseResult {
 export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Promise<PauseResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
-  const permanent = detachesPermanently(ctx.features);
+  const method = await pauseMethodOf(ctx, objects);
+  const permanent = method !== 'detach';
   if (!permanent && state === 'consuming') {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${ctx.features.version} ${detachRefusal}: not pausing ${objects.stream.name}, which keeps consuming. Pausing (and kch replay, kch migrate --apply-drift) needs ClickHouse 20.5 or later.`);
   }
-  if (state === 'paused') return { already: true, permanent, ms: 0, detachedAt: await serverNow(ctx.client) };
+  if (state === 'paused') return { already: true, permanent, method, ms: 0, detachedAt: await serverNow(ctx.client) };
   const started = performance.now();
-  await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}${permanent ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);
+  await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);
+  if (method === 'drop-decode-view') {
+    try {
+      await run(ctx.client, `DROP TABLE IF EXISTS ${objects.decodeView}`, `pausing ${objects.stream.name}`);
+    } catch (error) {
+      // Left detached, the table would consume again at the next restart: put it back as it was.
+      await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`).catch(() => undefined);
+      throw new KchError(ErrorCodes.CLICKHOUSE_QUERY, `could not pause ${objects.stream.name} (dropping ${objects.decodeView} failed: ${messageOf(error)}); ${objects.kafkaTable} was attached again, so it goes on consuming`, { cause: error });
+    }
+  }
   const ms = performance.now() - started;
-  ctx.log.debug(`detached ${objects.kafkaTable}${permanent ? ' permanently' : ''} in ${Math.round(ms)} ms`);
-  return { already: false, permanent, ms, detachedAt: await serverNow(ctx.client) };
+  ctx.log.debug(`paused ${objects.stream.name} (${method}) in ${Math.round(ms)} ms`);
+  return { already: false, permanent, method, ms, detachedAt: await serverNow(ctx.client) };
+}
+
+/** The decoding view's statement, as `kch migrate` makes it (`drop-decode-view` pauses drop it). */
+function decodeViewSql(ctx: OpsContext, objects: StreamObjects): string {
+  const statement = planStream(objects.stream, ctx.target, ctx.features).find((s) => s.kind === 'create-materialized-view' && s.role === 'decode');
+  if (!statement) throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `${objects.stream.name} has no decoding view on this server`);
+  return render(statement);
 }
 
 export interface ResumeResult {
+  /** The stream was consuming: nothing was done. */
   readonly already: boolean;
+  /** The Kafka table was attached but had no consumer (stopped by a failed operation): detached and attached again. */
+  readonly restarted?: boolean;
   /** How long the ATTACH took. */
   readonly ms: number;
   /** From the ATTACH until a consumer of the table held the topic's partitions (undefined: not waited for). */
@@ -85,13 +145,37 @@ export interface ResumeResult {
 export async function resumeStream(ctx: OpsContext, objects: StreamObjects, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<ResumeResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
-  if (state === 'consuming') return { already: true, ms: 0, consumingAfterMs: undefined };
+  if (state === 'consuming') {
+    if (!(await consumerStopped(ctx, objects))) return { already: true, ms: 0, consumingAfterMs: undefined };
+    const before = await groupMembers(ctx, objects);
+    const started = performance.now();
+    await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name}`);
+    await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name} (it is detached now: kch resume ${objects.stream.name} again)`);
+    const ms = performance.now() - started;
+    const consumingAfterMs = options.waitMs ? await waitForConsumer(ctx, objects, { ...options, waitMs: options.waitMs, before, started }) : undefined;
+    return { already: false, restarted: true, ms, consumingAfterMs };
+  }
   const before = await groupMembers(ctx, objects);
   const started = performance.now();
-  await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
+  if (await pauseMethodOf(ctx, objects) === 'drop-decode-view') {
+    await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
+    await run(ctx.client, decodeViewSql(ctx, objects), `resuming ${objects.stream.name} (it stays paused: ${objects.kafkaTable} has no view reading it)`);
+  } else {
+    await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
+  }
   const ms = performance.now() - started;
   if (!options.waitMs) return { already: false, ms, consumingAfterMs: undefined };
   return { already: false, ms, consumingAfterMs: await waitForConsumer(ctx, objects, { ...options, waitMs: options.waitMs, before, started }) };
+}
+
+/**
+ * An attached Kafka table whose consumers are gone (system.kafka_consumers lists none), e.g. after
+ * a DETACH that failed half-way. Servers without that table cannot tell: taken as running.
+ */
+async function consumerStopped(ctx: OpsContext, objects: StreamObjects): Promise<boolean> {
+  if (!(await hasSystemTable(ctx, 'kafka_consumers'))) return false;
+  const kafka = split(objects.kafkaTable);
+  return (await scalar(ctx.client, `SELECT count() FROM system.kafka_consumers WHERE database = ${literal(kafka.database)} AND table = ${literal(kafka.table)}`)) === 0;
 }
 
 /** Ids of the group's members now (a consumer that appears later is a new one). */

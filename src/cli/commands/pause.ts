@@ -47,7 +47,9 @@ export const pauseCommand = defineCommand({
     'Detaches the stream\'s Kafka-engine table: its consumer finishes the block in flight, the views',
     'write it, its offsets are committed, and it stops. Messages keep arriving in Kafka (the lag',
     'grows, see kch status). DETACH … PERMANENTLY: the stream stays paused across a restart of the',
-    'server (kch clickhouse included) until kch resume. Needs ClickHouse 20.5 or later: older servers',
+    'server (kch clickhouse included) until kch resume; in a database without it (the embedded',
+    'server\'s default database) the stream\'s decoding view is dropped as well, which keeps the',
+    'pause just as well, and kch resume makes it again. Needs ClickHouse 20.5 or later: older servers',
     'can hang or abort while a Kafka table is detached, so pausing is refused there.',
   ].join('\n'),
   options: opsOptions,
@@ -59,7 +61,12 @@ export const pauseCommand = defineCommand({
       if (result.already) {
         out(`${o.stream.name} is already paused\n`);
       } else {
-        out(`paused ${o.stream.name}: ${o.kafkaTable} detached${result.permanent ? ' permanently (stays paused across restarts)' : ' (until the server restarts: no DETACH PERMANENTLY here)'} in ${(result.ms / 1000).toFixed(2)} s; kch resume ${o.stream.name} goes on from the committed offsets\n`);
+        const how = {
+          'detach-permanently': `${o.kafkaTable} detached permanently (stays paused across restarts)`,
+          'drop-decode-view': `${o.kafkaTable} detached and its decoding view ${o.decodeView} dropped (stays paused across restarts: this database has no DETACH PERMANENTLY)`,
+          detach: `${o.kafkaTable} detached (until the server restarts: no DETACH PERMANENTLY here)`,
+        }[result.method];
+        out(`paused ${o.stream.name}: ${how} in ${(result.ms / 1000).toFixed(2)} s; kch resume ${o.stream.name} goes on from the committed offsets\n`);
       }
       return 0;
     });

@@ -23,6 +23,9 @@ export const resumeCommand = defineCommand({
       const result = await resumeStream(ctx, o, { waitMs: resolved.duration(waitFor) ?? 60_000, signal });
       if (result.already) {
         out(`${o.stream.name} is consuming already\n`);
+      } else if (result.restarted) {
+        const consuming = result.consumingAfterMs === undefined ? '' : `; consuming again after ${(result.consumingAfterMs / 1000).toFixed(1)} s`;
+        out(`${o.stream.name} was attached but its consumer had stopped: restarted it (${o.kafkaTable} detached and attached again)${consuming}\n`);
       } else {
         const consuming = result.consumingAfterMs === undefined ? '' : `; consuming again after ${(result.consumingAfterMs / 1000).toFixed(1)} s`;
         out(`resumed ${o.stream.name}: ${o.kafkaTable} attached in ${(result.ms / 1000).toFixed(2)} s${consuming}\n`);
