@@ -47,7 +47,7 @@ export interface PageLoad {
 
 /** The JSON endpoints `GET /api` lists: the ones the page draws from. */
 export async function apiPaths(base: string): Promise<string[]> {
-  const listing = await (await fetch(`${base}/api`)).json() as unknown;
+  const listing = await (await fetch(`${base}/api`)).json();
   return [...new Set(JSON.stringify(listing).match(/\/api\/[a-z_]+/g) ?? [])];
 }
 

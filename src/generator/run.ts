@@ -82,7 +82,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   const batchSize = pace.kind === 'seed' ? 1 : (options.batchSize ?? (bad ? 500 : 2000));
   const inFlightMax = pace.kind === 'seed' ? 1 : (options.inFlight ?? 4);
   const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
+  // The first send that failed, boxed so that any rejection reason counts (even a falsy one).
+  let failure: { error: unknown } | undefined;
 
   const progress = options.progress ?? true;
   if (progress) log.info(`generating ${describePace(pace)}, seed ${options.seed}${Number.isFinite(limit) ? `, ${limit} events` : ''}${options.durationMs ? `, for ${options.durationMs / 1000} s` : ''}`);
@@ -124,7 +125,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
   };
 
   const track = (sending: Promise<void>): void => {
-    const tracked = sending.catch((error: unknown) => { failure ??= error; });
+    const tracked = sending.catch((error: unknown) => { failure ??= { error }; });
     inFlight.add(tracked);
     void tracked.finally(() => inFlight.delete(tracked));
   };
@@ -220,7 +221,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
     }
   }
   await Promise.all(inFlight);
-  if (failure) throw failure;
+  if (failure) throw failure.error;
   const elapsedMs = Date.now() - started;
   return { acknowledged, total, bytes, elapsedMs, stoppedBy: stoppedBy ?? 'signal', malformed };
 }

@@ -64,7 +64,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
     }
     super[kGetApi]<RequestArguments, ResponseType>(name, (error, chosen) => {
       if (error) {
-        callback(error, undefined as never);
+        callback(error);
         return;
       }
       const version = chosen!.version as keyof typeof responseParsers;

@@ -97,7 +97,7 @@ const BEFORE_ATTRIBUTES = 8 + 4 + 4 + 1 + 4;
 export function compressRecords(records: Buffer, compression: RecordCompression): Buffer {
   if (compression === 'none') return records;
   const algorithm = compressionsAlgorithms[compression];
-  return algorithm.compressSync(records) as Buffer;
+  return algorithm.compressSync(records);
 }
 
 /**

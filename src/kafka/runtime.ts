@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWritableFolder } from '../host/folders.js';
@@ -263,8 +263,4 @@ async function totalSize(dir: string, names: readonly string[]): Promise<number>
 
 function seconds(startedAt: number): string {
   return ((performance.now() - startedAt) / 1000).toFixed(1);
-}
-
-function codeOf(error: unknown): string {
-  return (error as NodeJS.ErrnoException | undefined)?.code ?? messageOf(error);
 }

@@ -37,7 +37,7 @@ export async function existingTables(client: ClickHouseClient, database: string)
   const byTable = new Map<string, Map<string, string>>();
   for (const c of columns) {
     let map = byTable.get(c.table);
-    if (!map) byTable.set(c.table, (map = new Map()));
+    if (!map) byTable.set(c.table, (map = new Map<string, string>()));
     map.set(c.name, c.type);
   }
   return new Map(tables.map((t) => [t.name, { engine: t.engine, createQuery: t.create_table_query, columns: byTable.get(t.name) ?? new Map() }]));

@@ -170,8 +170,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const producer = options.producer ?? createProducer({ bootstrap: options.bootstrap, clientId: 'kch-verify', log });
   const observing$ = observe();
   let failure: unknown;
-  let sendEndedAt = startedAt;
-  let timedOut = false;
+  let sendEndedAt: number;
+  let timedOut: boolean;
   try {
     // Produce at the asked rate; at most IN_FLIGHT sends outstanding (the producer holds them
     // while Kafka is away, so production pauses instead of piling up).

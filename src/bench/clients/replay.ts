@@ -56,16 +56,17 @@ async function load(options: ReplayOptions): Promise<Message[][]> {
 
 async function pump(batches: Message[][], inFlight: number, send: (batch: Message[]) => Promise<void>): Promise<void> {
   const pending = new Set<Promise<void>>();
-  let failure: unknown;
+  // The first send that failed, boxed so that any rejection reason counts (even a falsy one).
+  let failure: { error: unknown } | undefined;
   for (const batch of batches) {
-    const p = send(batch).catch((error: unknown) => { failure ??= error; });
+    const p = send(batch).catch((error: unknown) => { failure ??= { error }; });
     pending.add(p);
     void p.finally(() => pending.delete(p));
     if (pending.size >= inFlight) await Promise.race(pending);
-    if (failure) throw failure;
+    if (failure) throw failure.error;
   }
   await Promise.all(pending);
-  if (failure) throw failure;
+  if (failure) throw failure.error;
 }
 
 async function main(): Promise<void> {

@@ -112,7 +112,10 @@ function record(value: unknown, where: string): Record<string, unknown> {
 }
 
 function scalar(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value);
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  throw new Error(`expected a scalar, got ${JSON.stringify(value)}`);
 }
 
 /** Compose accepts a map or a `NAME=value` list. */

@@ -35,7 +35,7 @@ test('total = price × quantity × (1 − discount), rounded to kopecks', () => 
     const { stream, event } = source.next(now);
     if (stream.name !== 'sales') continue;
     const expected = Math.round(Number(event.price) * Number(event.quantity) * (1 - Number(event.discount)) * 100) / 100;
-    assert.ok(Math.abs(Number(event.total) - expected) <= 0.01 + 1e-9, `total ${event.total} vs ${expected}`);
+    assert.ok(Math.abs(Number(event.total) - expected) <= 0.01 + 1e-9, `total ${String(event.total)} vs ${expected}`);
   }
 });
 

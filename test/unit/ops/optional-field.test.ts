@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
+import { featuresForVersion } from '../../../src/pipeline/features.js';
 import { field } from '../../../src/pipeline/field.js';
 import { planStream, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';
