@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
@@ -12,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { streams as allStreams } from '../pipeline/streams/index.js';
 import { KafkaWatch, type PipelineScope } from './health.js';
-import { isLoopback, TokenGate } from './auth.js';
+import { foreignRequest, isLoopback, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
 import { readerFor } from './queries.js';
 import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
@@ -83,12 +84,20 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   const gate = new TokenGate(options.token);
   if (!gate.enabled && !isLoopback(options.host)) {
-    log.warn(`listening on ${options.host} without a token: anyone who reaches this address sees the dashboard and /metrics; set DASHBOARD_TOKEN (or DASHBOARD_TOKEN_FILE)`);
+    log.warn(`listening on ${options.host} without a token: anyone who reaches this address sees the dashboard and /metrics (asked for by IP address, localhost or ${hostname()}; other names are refused); set DASHBOARD_TOKEN (or DASHBOARD_TOKEN_FILE)`);
   }
   // The token may come in the query string once: never let it reach a log line.
   const shown = (req: IncomingMessage): string => (req.url ?? '/').replace(/([?&]token=)[^&]*/i, '$1…');
 
-  const server = createServer({ keepAliveTimeout: 5_000, requestTimeout: 30_000, headersTimeout: 10_000 });
+  // A client that has not sent its whole header block within 5 s is answered 408 and closed: a
+  // real client sends it in one packet within milliseconds, 5 s leaves room for a loaded machine
+  // or a slow link, and one connection dripping a header line every few seconds cannot hold a
+  // socket open for long. Node compares these timers only every connectionsCheckingInterval
+  // (30 s by default, which let such a connection live 30 s): every 1 s here, so it is closed
+  // within 6 s. requestTimeout bounds the whole request the same way; the API takes no bodies,
+  // so 8 s (9 s with the check) is only ever spent on one being refused.
+  const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 5_000, requestTimeout: 8_000, connectionsCheckingInterval: 1_000 });
+  let listener: Listener | undefined;
   server.on('request', (req, res) => {
     const started = performance.now();
     respond(req, res).catch((error: unknown) => {
@@ -100,21 +109,30 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       log.debug(`${req.method} ${shown(req)} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
     });
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
 
+  // Who may ask (auth.ts), before anything else: a browser sent by another site (403), then the
+  // token (401), and only then the method, so that without the token a POST learns nothing either.
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const reply = json(405, { error: `${req.method} is not allowed: this API is read-only (GET and HEAD only)`, code: ErrorCodes.USAGE });
-      send(req, res, { ...reply, headers: { ...reply.headers, allow: 'GET, HEAD' } });
+    listener ??= { host: options.host, port: (server.address() as AddressInfo).port, token: gate.enabled, hostname: hostname() };
+    const foreign = foreignRequest(req, listener);
+    if (foreign !== undefined) {
+      send(req, res, json(403, { error: foreign, code: ErrorCodes.USAGE }));
       return;
     }
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     const denied = gate.check(req, url);
     if (denied) {
       send(req, res, denied);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const reply = json(405, { error: `${req.method} is not allowed: this API is read-only (GET and HEAD only)`, code: ErrorCodes.USAGE });
+      send(req, res, { ...reply, headers: { ...reply.headers, allow: 'GET, HEAD' } });
       return;
     }
     const path = url.pathname;
@@ -167,6 +185,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   await listen(server, options.host, options.port);
   const port = (server.address() as AddressInfo).port;
+  listener ??= { host: options.host, port, token: gate.enabled, hostname: hostname() };
   const url = `http://${formatHost(options.host)}:${port}/`;
 
   let stopped: Promise<void> | undefined;
