@@ -11,6 +11,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { hostHeaderName, isLoopback, loopbackHosts } from '../host/loopback.js';
 import type { Reply } from './routes.js';
 
 const COOKIE = 'kch_dashboard';
@@ -116,11 +117,6 @@ export class TokenGate {
   }
 }
 
-/** Addresses that only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 export interface Listener {
   /** The address listened on, as given (`127.0.0.1`, `::1`, `localhost`, `0.0.0.0`, a LAN address…). */
   readonly host: string;
@@ -130,23 +126,6 @@ export interface Listener {
   readonly token: boolean;
   /** This machine's name (os.hostname()), accepted as Host beyond loopback. */
   readonly hostname: string;
-}
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
-/** The exact `Host` values a browser sends to a loopback listener: a loopback name with our port; no port only on 80, which browsers leave out. */
-export function loopbackHosts(listener: Pick<Listener, 'host' | 'port'>): Set<string> {
-  const hosts = new Set<string>();
-  for (const name of new Set([ownName(listener.host), ...LOOPBACK_NAMES])) {
-    hosts.add(`${name}:${listener.port}`);
-    if (listener.port === 80) hosts.add(name);
-  }
-  return hosts;
-}
-
-/** The address listened on as it appears in a Host header. */
-function ownName(host: string): string {
-  return isIP(host) === 6 ? `[${host}]` : host.toLowerCase();
 }
 
 /** The name part of a Host value: `[::1]:3000` → `[::1]`, `a.b:80` → `a.b`. */
@@ -183,7 +162,7 @@ export function foreignRequest(req: IncomingMessage, listener: Listener): string
   const host = header(req, 'host')?.toLowerCase();
   if (host !== undefined) {
     if (isLoopback(listener.host)) {
-      if (!loopbackHosts(listener).has(host)) return `Host "${host.slice(0, 200)}" is not an address this dashboard listens on (a web page reaching it through another name is refused); use http://${ownName(listener.host)}:${listener.port}/`;
+      if (!loopbackHosts(listener).has(host)) return `Host "${host.slice(0, 200)}" is not an address this dashboard listens on (a web page reaching it through another name is refused); use http://${hostHeaderName(listener.host)}:${listener.port}/`;
     } else if (!listener.token) {
       const name = hostName(host);
       if (!isIpLiteral(name) && name !== 'localhost' && name !== listener.hostname.toLowerCase()) {
@@ -193,7 +172,7 @@ export function foreignRequest(req: IncomingMessage, listener: Listener): string
   }
   const origin = header(req, 'origin');
   if (origin !== undefined) {
-    const own = `${cameOverTls(req) ? 'https' : 'http'}://${host ?? `${ownName(listener.host)}:${listener.port}`}`;
+    const own = `${cameOverTls(req) ? 'https' : 'http'}://${host ?? `${hostHeaderName(listener.host)}:${listener.port}`}`;
     const given = normalOrigin(origin);
     if (given === undefined || given !== normalOrigin(own)) return `Origin "${origin.slice(0, 200)}" is not this dashboard's own origin (${own}): requests made by other web pages are refused`;
   }

@@ -22,7 +22,6 @@ import { ErrorCodes, KchError } from '../errors.js';
 import { driftOf } from '../migrate/drift.js';
 import { existingTables, type Existing } from '../migrate/inspect.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
-import type { ServerFeatures } from '../pipeline/features.js';
 import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { render, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';

@@ -14,30 +14,12 @@
  *   the attacker's name). Listening beyond loopback, the names it is reached by cannot be known, so
  *   Host is not checked there: set a password (CLICKHOUSE_PASSWORD).
  */
-import { isIP } from 'node:net';
+import { isLoopback, loopbackHosts } from '../../host/loopback.js';
 
 export interface Listener {
   /** The address listened on, as given (`127.0.0.1`, `::1`, `localhost`, `0.0.0.0`…). */
   readonly host: string;
   readonly port: number;
-}
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
-export function isLoopbackAddress(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** The `host[:port]` values a request to this listener may carry. */
-function allowedHosts(listener: Listener): Set<string> {
-  const own = isIP(listener.host) === 6 ? `[${listener.host}]` : listener.host;
-  const names = new Set([own, ...LOOPBACK_NAMES]);
-  const out = new Set<string>();
-  for (const name of names) {
-    out.add(`${name}:${listener.port}`);
-    if (listener.port === 80) out.add(name);
-  }
-  return out;
 }
 
 /** undefined when the request may go on, else why it is refused (one sentence). */
@@ -46,21 +28,21 @@ export function browserRefusal(headers: Readonly<Record<string, string | string[
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const loopback = isLoopbackAddress(listener.host);
-  const hosts = allowedHosts(listener);
+  const loopback = isLoopback(listener.host);
+  const hosts = loopbackHosts(listener);
   const host = one('host')?.toLowerCase();
   if (loopback && host !== undefined && !hosts.has(host)) {
     return `Host "${host}" is not this server's address (a web page reaching it through another name is refused)`;
   }
   const origin = one('origin');
   if (origin !== undefined) {
-    let ownOrigin = false;
+    let url: URL | undefined;
     try {
-      const url = new URL(origin);
-      ownOrigin = url.protocol === 'http:' && (loopback ? hosts.has(url.host) : url.host === host);
+      url = new URL(origin);
     } catch {
-      ownOrigin = false;
+      url = undefined;
     }
+    const ownOrigin = url !== undefined && url.protocol === 'http:' && (loopback ? hosts.has(url.host) : url.host === host);
     if (!ownOrigin) return `requests from web pages of another origin (${origin}) are refused`;
   }
   const site = one('sec-fetch-site');

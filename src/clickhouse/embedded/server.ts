@@ -7,7 +7,8 @@
  * Differences from a real server, on purpose or by necessity:
  * - `session_id` is accepted and ignored: every request runs on its own connection, so a SET or a
  *   temporary table does not outlive its request (clients that need sessions must not rely on it).
- * - One user, the configured one; no access control beyond its password.
+ * - One user, the configured one, with the grants of confinement.ts: nothing outside the data folder.
+ * - Requests a browser makes on another page's behalf are refused (browser-guard.ts).
  * - Bodies are held in memory (chdb takes a buffer), up to `maxBodyBytes`.
  * - ClickHouse's native compression (`compress=1`/`decompress=1`) and external data are refused.
  * - The summary's read_rows/read_bytes are what chdb reports (result rows for SELECTs).
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, KchError, messageOf } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { isLoopback } from '../../host/loopback.js';
 import { parseByteSize } from './byte-size.js';
 import { lockDataDir } from './data-dir.js';
 import { createRequestHandler } from './handler.js';
@@ -105,6 +107,9 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
     await listen(server, options.host, options.port);
   } catch (error) {
     failStart(error);
+  }
+  if (!isLoopback(options.host) && options.password === '') {
+    log.warn(`listening on ${options.host}, beyond loopback, without a password: anyone who reaches it can query and change the pipeline; set CLICKHOUSE_PASSWORD`);
   }
 
   let engine: Engine;

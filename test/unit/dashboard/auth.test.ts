@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { cameOverTls, COOKIE_MAX_AGE_SECONDS, isLoopback, TokenGate } from '../../../src/dashboard/auth.js';
+import { cameOverTls, COOKIE_MAX_AGE_SECONDS, TokenGate } from '../../../src/dashboard/auth.js';
+import { isLoopback } from '../../../src/host/loopback.js';
 
 function request(headers: Record<string, string> = {}, socket: { remoteAddress?: string; encrypted?: boolean } = { remoteAddress: '127.0.0.1' }): IncomingMessage {
   return { headers, socket } as unknown as IncomingMessage;

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { test } from 'node:test';
-import { foreignRequest, loopbackHosts, type Listener } from '../../../src/dashboard/auth.js';
+import { foreignRequest, type Listener } from '../../../src/dashboard/auth.js';
+import { loopbackHosts } from '../../../src/host/loopback.js';
 
 function request(headers: Record<string, string>, remoteAddress = '127.0.0.1'): IncomingMessage {
   return { headers, socket: { remoteAddress } } as unknown as IncomingMessage;
