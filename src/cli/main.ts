@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (isKchError(error)) {
       process.stderr.write(`kch ${command.name}: ${error.message}\n`);
-      if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${String((error.cause as Error).stack ?? error.cause)}\n`);
+      if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${error.cause instanceof Error ? error.cause.stack ?? error.cause.message : JSON.stringify(error.cause)}\n`);
       return error.code === 'KCH_USAGE' ? 2 : 1;
     }
     // Not a user mistake: a bug. Show the stack so it can be reported.

@@ -72,7 +72,7 @@ test('exactly 10,000 generated events arrive in the two tables, none twice', asy
   const acked = /generated (\d+) events acknowledged by Kafka \(([^)]*)\)/.exec(result.stdout);
   assert.ok(acked, result.stdout);
   assert.equal(Number(acked[1]), COUNT);
-  const perTopic = Object.fromEntries(acked[2]!.split(', ').map((part) => { const [t, n] = part.split(' '); return [t, Number(n)]; }));
+  const perTopic = Object.fromEntries(acked[2]!.split(', ').map((part): [string, number] => { const [t, n] = part.split(' '); return [t!, Number(n)]; }));
 
   const total = await pollUntil('all events in ClickHouse', async () => {
     const n = await scalar(client, 'SELECT (SELECT count() FROM sales) + (SELECT count() FROM stock_movements)');

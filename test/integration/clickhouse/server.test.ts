@@ -256,7 +256,7 @@ test('INSERT data in the body after ?query=, in TSV, CSV and Parquet (a binary f
   await client.command({ query: 'CREATE TABLE kv (k String, v UInt32) ENGINE = MergeTree ORDER BY k' });
   const tsv = await http(sql('INSERT INTO kv FORMAT TabSeparated'), { method: 'POST', body: 'a\t1\nb\t2\n' });
   assert.equal(tsv.status, 200, await tsv.clone().text());
-  assert.equal(JSON.parse(tsv.headers.get('x-clickhouse-summary') ?? '{}').written_rows, '2');
+  assert.equal((JSON.parse(tsv.headers.get('x-clickhouse-summary') ?? '{}') as { written_rows?: string }).written_rows, '2');
   const csv = await http('/', { method: 'POST', body: 'INSERT INTO kv (k, v) FORMAT CSV\n"c",3\n' });
   assert.equal(csv.status, 200);
   const parquet = Buffer.from(await (await http(sql('SELECT \'p\' || toString(number) AS k, toUInt32(number) AS v FROM numbers(5) FORMAT Parquet'))).arrayBuffer());
@@ -297,7 +297,7 @@ test('large results stream, and an error half-way through reaches the client as 
   let last = -1;
   for await (const batch of rs.stream()) {
     for (const row of batch) {
-      last = (row.json() as [number | string])[0] as number;
+      last = Number(row.json<[number | string]>()[0]);
       rows++;
     }
   }

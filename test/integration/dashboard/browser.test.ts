@@ -65,7 +65,7 @@ async function open(url: string, viewport: { width: number; height: number }, sc
 
 /** Evaluates an expression in the page (a string: this project compiles without the DOM's types). */
 async function value<T>(page: Page, expression: string): Promise<T> {
-  return page.evaluate(expression) as Promise<T>;
+  return page.evaluate<T>(expression);
 }
 
 /**

@@ -27,7 +27,7 @@ const cacheDir = process.env.KCH_CACHE_DIR ? resolve(process.env.KCH_CACHE_DIR) 
 function connectionsTo(port: number): Set<number> {
   const found = new Set<number>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try { text = readFileSync(file, 'utf8'); } catch { continue; }
     for (const line of text.split('\n').slice(1)) {
       const [, local, remote, state] = line.trim().split(/\s+/);

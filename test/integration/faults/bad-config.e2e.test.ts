@@ -14,7 +14,7 @@ import { freePort } from '../../support/ports.js';
 import { startClickHouse } from './fixture.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const scratch = mkdtempSync(join(tmpdir(), 'kch-badconfig-'));

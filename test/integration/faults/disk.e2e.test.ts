@@ -14,7 +14,7 @@ import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, reportFrom, startClickHouse, startVerify, summary } from './fixture.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const root = process.getuid?.() === 0;

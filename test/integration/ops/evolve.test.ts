@@ -31,7 +31,7 @@ function salesWith(fields: Fields): StreamDefinition {
   return defineStream({
     name: sales.name, topic: sales.topic, consumerGroup: sales.consumerGroup, kafkaTable: sales.kafkaTable,
     target: sales.target, view: sales.view, description: sales.description, partitionBy: sales.partitionBy,
-    fields, orderBy: sales.orderBy as never,
+    fields, orderBy: sales.orderBy,
   });
 }
 

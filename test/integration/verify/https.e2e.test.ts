@@ -16,7 +16,7 @@ import { runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 async function tlsFront(): Promise<{ url: string; ca: string }> {

@@ -18,7 +18,7 @@ import { runCli } from '../../support/cli.js';
 import { freePort } from '../../support/ports.js';
 import { reportFrom, startClickHouse, startVerify } from '../faults/fixture.js';
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 async function startSaslBroker(dir: string): Promise<{ bootstrap: string; child: ChildProcess }> {

@@ -72,10 +72,10 @@ test('kch up listens on loopback only, and its password shows in no process, env
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
     assert.ok(!cmdline.includes(secret), `pid ${pid}'s command line holds the password: ${cmdline}`);
     assert.ok(!environ.includes(secret), `pid ${pid}'s environment holds the password`);
-    let fds: string[] = [];
+    let fds: string[];
     try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
     for (const fd of fds) {
-      let target = '';
+      let target: string;
       try { target = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { continue; }
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
       const address = inode ? sockets.get(inode) : undefined;
