@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CliProcess, runCli } from '../support/cli.js';
+import { CliProcess, runCli, startClickHouseProcess } from '../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { pollUntil } from '../support/wait.js';
@@ -12,14 +12,7 @@ const { kafka } = services();
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-async function startClickHouse(dataDir: string, port: number): Promise<CliProcess> {
-  const process = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
-  await pollUntil('clickhouse ready', async () => {
-    if (process.child.exitCode !== null) throw new Error(process.output);
-    return /clickhouse ready/.test(process.output) ? true : undefined;
-  }, 120_000);
-  return process;
-}
+const startClickHouse = startClickHouseProcess;
 
 test('restarting the clickhouse service mid-stream continues from committed offsets and loses nothing', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-restart-'));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from './wait.js';
 
 /** The built CLI, as users run it. */
 export const cliPath = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
@@ -49,4 +50,14 @@ export class CliProcess {
     clearTimeout(timer);
     return code;
   }
+}
+
+/** `kch clickhouse` on a data folder and port of its own, once it says it is ready; stop it by its PID. */
+export async function startClickHouseProcess(dataDir: string, port: number): Promise<CliProcess> {
+  const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
+  await pollUntil('clickhouse ready', async () => {
+    if (server.child.exitCode !== null) throw new Error(server.output);
+    return /clickhouse ready/.test(server.output) ? true : undefined;
+  }, 120_000);
+  return server;
 }

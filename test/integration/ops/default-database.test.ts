@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { StatusReport } from '../../../src/ops/status.js';
-import { CliProcess, runCli } from '../../support/cli.js';
+import { runCli, startClickHouseProcess } from '../../support/cli.js';
 import { clickhouse, services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
@@ -20,14 +20,7 @@ const { kafka } = services();
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-async function startClickHouse(dataDir: string, port: number): Promise<CliProcess> {
-  const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
-  await pollUntil('clickhouse ready', async () => {
-    if (server.child.exitCode !== null) throw new Error(server.output);
-    return /clickhouse ready/.test(server.output) ? true : undefined;
-  }, 120_000);
-  return server;
-}
+const startClickHouse = startClickHouseProcess;
 
 test('on the embedded server\'s default database, pause survives a restart and migrate; replay, --apply-drift and resume lose and repeat nothing', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-default-db-'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { StatusReport } from '../../../src/ops/status.js';
-import { CliProcess, runCli } from '../../support/cli.js';
+import { runCli, startClickHouseProcess, type CliProcess } from '../../support/cli.js';
 import { remoteClickHouseUrl, services } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
@@ -128,14 +128,7 @@ test('a paused stream stays paused across a restart of kch clickhouse', async ()
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const start = async (): Promise<CliProcess> => {
-    const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
-    await pollUntil('clickhouse ready', async () => {
-      if (server.child.exitCode !== null) throw new Error(server.output);
-      return /clickhouse ready/.test(server.output) ? true : undefined;
-    }, 120_000);
-    return server;
-  };
+  const start = (): Promise<CliProcess> => startClickHouseProcess(dataDir, port);
   const local = testPipeline('restart', kafka, url);
   let server = await start();
   cleanups.push(() => server.stop());
