@@ -342,7 +342,7 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
                 GROUP BY minute)) AS arrivals
       FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
   // A tuple comes as an array, or as an object where the server names tuple elements.
-  const arrivals = stats?.arrivals === null || typeof stats?.arrivals !== 'object' ? [] : Object.values(stats.arrivals as object);
+  const arrivals: unknown[] = stats?.arrivals === null || typeof stats?.arrivals !== 'object' ? [] : Object.values(stats.arrivals);
   const arrived = arrivals[0];
   const seriesRows = ((arrivals[1] ?? []) as unknown[]).map((pair) => {
     const [minute, rows] = Object.values(pair as object) as [unknown, unknown];

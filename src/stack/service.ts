@@ -62,8 +62,8 @@ export class ServiceProcess {
         this.events.line(this.spec.name, text, kind);
       });
     };
-    pipe(child.stdout!, 'stdout');
-    pipe(child.stderr!, 'stderr');
+    pipe(child.stdout, 'stdout');
+    pipe(child.stderr, 'stderr');
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: -1, signal: null }));

@@ -313,9 +313,9 @@ export function dashboardClient(refreshMs: number): void {
     try {
       const res = await fetch(path, { signal, cache: 'no-store', headers: { accept: 'application/json' } });
       let body = null;
-      try { body = await res.json(); } catch (e) { body = null; }
+      try { body = await res.json(); } catch { body = null; }
       return { ok: res.ok, status: res.status, body };
-    } catch (error) {
+    } catch {
       return { ok: false, status: 0, body: null, network: true, timedOut: signal.aborted };
     }
   }
