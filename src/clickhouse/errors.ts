@@ -31,8 +31,10 @@ export function toKchError(error: unknown, contextOrUrl: ClickHouseErrorContext 
     const line = firstLine(error.message);
     const details = { code: error.code, type: error.type, ...(context.url ? { url: context.url } : {}) };
     if (authCodes.has(error.code)) {
+      // The server's text starts with the user it refused ("nobody: Authentication failed…").
+      const user = context.user ?? /^([^\s:]+): /.exec(line)?.[1];
       return new KchError(ErrorCodes.CLICKHOUSE_AUTH,
-        `ClickHouse${where} refused user "${context.user ?? 'default'}": ${line} Check --clickhouse-user and CLICKHOUSE_PASSWORD.`,
+        `ClickHouse${where} refused ${user === undefined ? 'the user' : `user "${user}"`}: ${line} Check --clickhouse-user and CLICKHOUSE_PASSWORD.`,
         { cause: error, details });
     }
     return new KchError(ErrorCodes.CLICKHOUSE_QUERY, `${doing}ClickHouse error ${error.code} (${error.type}): ${line}`, { cause: error, details });

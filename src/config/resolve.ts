@@ -114,7 +114,7 @@ export function resolveOptions(
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals });
+    parsed = parseArgs({ args: joinNegativeValues(argv, config), options: config, strict: true, allowPositionals });
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     // Node's messages are long and mention `parseArgs`; keep the part a user needs.
@@ -154,4 +154,25 @@ export function resolveOptions(
     if (spec.default !== undefined) raw.set(spec.flag, spec.type === 'boolean' ? spec.default === 'true' : spec.default);
   }
   return new ResolvedOptions(raw, given, parsed.positionals, new Set(specs.map((spec) => spec.flag)));
+}
+
+/**
+ * `--rate -5`: parseArgs takes `-5` for an option and answers "argument is ambiguous". A value
+ * that looks like a negative number is joined to its option (`--rate=-5`), so that the option's
+ * own check says what a valid value is.
+ */
+function joinNegativeValues(argv: readonly string[], config: Readonly<Record<string, { type: 'string' | 'boolean' }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const flag = /^--([^=]+)$/.exec(arg)?.[1];
+    if (flag !== undefined && config[flag]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

@@ -94,6 +94,8 @@ test('toKchError: unreachable, authentication, query errors', () => {
   const auth = toKchError(new ClickHouseError({ message: 'default: Authentication failed. ', code: '516', type: 'AUTHENTICATION_FAILED' }), { url: 'u', user: 'default' });
   assert.equal(auth.code, ErrorCodes.CLICKHOUSE_AUTH);
   assert.match(auth.message, /CLICKHOUSE_PASSWORD/);
+  const nobody = toKchError(new ClickHouseError({ message: 'nobody: Authentication failed: password is incorrect, or there is no user with such name. ', code: '516', type: 'AUTHENTICATION_FAILED' }), 'u');
+  assert.match(nobody.message, /refused user "nobody"/, 'the user the server refused, not "default"');
 
   const query = toKchError(new ClickHouseError({ message: 'Unknown table x\nmore', code: '60', type: 'UNKNOWN_TABLE' }), { action: 'creating view v' });
   assert.equal(query.code, ErrorCodes.CLICKHOUSE_QUERY);

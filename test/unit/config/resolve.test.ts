@@ -33,3 +33,11 @@ test('numbers and durations are checked', () => {
   assert.equal(parseDuration('250ms'), 250);
   assert.equal(parseDuration('2'), 2000);
 });
+
+test('a negative number after an option is its value, for the option to judge (not "argument is ambiguous")', () => {
+  const specs = [options.rate, options.verifyCount];
+  assert.equal(resolveOptions(specs, ['--rate', '-5'], {}).string(options.rate), '-5');
+  assert.equal(resolveOptions(specs, ['--count', '-5'], {}).string(options.verifyCount), '-5');
+  assert.equal(resolveOptions(specs, ['--rate', '-5', '--count', '3'], {}).string(options.verifyCount), '3');
+  assert.throws(() => resolveOptions(specs, ['--rate', '-x'], {}), /unknown option|ambiguous|needs a value/, 'an option-like word is still an option');
+});
