@@ -11,7 +11,7 @@
  * - `Sec-Fetch-Site`, when present, must be `same-origin` or `none` (a typed address): browsers
  *   send it on every request, also on those without an Origin (`<img>`, `<script>`, navigations).
  * - `Host` must name the address the server listens on, by IP or `localhost` (DNS rebinding sends
- *   the attacker's name). Listening beyond loopback, the names it is reached by cannot be known, so
+ *   the attacker's name), with any port (a TLS proxy on this machine forwards its own). Listening beyond loopback, the names it is reached by cannot be known, so
  *   Host is not checked there: set a password (CLICKHOUSE_PASSWORD).
  */
 import { isLoopback, loopbackHosts } from '../../host/loopback.js';
@@ -31,7 +31,9 @@ export function browserRefusal(headers: Readonly<Record<string, string | string[
   const loopback = isLoopback(listener.host);
   const hosts = loopbackHosts(listener);
   const host = one('host')?.toLowerCase();
-  if (loopback && host !== undefined && !hosts.has(host)) {
+  // The name is what DNS rebinding changes; the port may be a local TLS proxy's in front of us.
+  const names = new Set([...hosts].map((h) => h.replace(/:\d+$/, '')));
+  if (loopback && host !== undefined && !names.has(host.replace(/:\d*$/, ''))) {
     return `Host "${host}" is not this server's address (a web page reaching it through another name is refused)`;
   }
   const origin = one('origin');

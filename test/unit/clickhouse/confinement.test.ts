@@ -20,7 +20,8 @@ test('a browser\'s request for another page is refused: foreign Origin, rebound 
   assert.match(browserRefusal({ host: '127.0.0.1:8123', origin: 'null' }, local) ?? '', /another origin/);
   assert.match(browserRefusal({ host: '127.0.0.1:8123', origin: 'http://127.0.0.1:3000' }, local) ?? '', /another origin/, 'another port is another origin');
   assert.match(browserRefusal({ host: 'evil.example:8123' }, local) ?? '', /not this server's address/);
-  assert.match(browserRefusal({ host: '127.0.0.1:8124' }, local) ?? '', /not this server's address/);
+  assert.equal(browserRefusal({ host: '127.0.0.1:8443' }, local), undefined, 'a local TLS proxy forwards its own port');
+  assert.match(browserRefusal({ host: '127.0.0.2:8123' }, local) ?? '', /not this server's address/);
   assert.match(browserRefusal({ host: '127.0.0.1:8123', 'sec-fetch-site': 'cross-site' }, local) ?? '', /Sec-Fetch-Site/);
   assert.match(browserRefusal({ host: '127.0.0.1:8123', 'sec-fetch-site': 'same-site' }, local) ?? '', /Sec-Fetch-Site/);
 });
