@@ -36,8 +36,39 @@ export interface WaitOptions {
 
 const clientId = 'kch-admin';
 
-/** Polls with a real metadata request until Kafka answers, the deadline passes or `signal` aborts. */
+/**
+ * Polls with a real metadata request until Kafka answers, the deadline passes or `signal` aborts.
+ * The deadline bounds the whole wait, a broker that accepts connections and never answers
+ * included: each attempt gets what is left of it (connection and request alike).
+ */
 export async function waitForKafka(bootstrap: string, options: WaitOptions): Promise<ClusterDescription> {
+  return untilAnswered(bootstrap, options, (admin) => describe(admin));
+}
+
+/** One API a broker supports, with the range of versions it speaks (its ApiVersions answer). */
+export interface ApiRange {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
+export interface KafkaProbe extends ClusterDescription {
+  readonly apis: readonly ApiRange[];
+}
+
+/**
+ * `waitForKafka` that also asks which API versions the broker speaks, on the same connection and
+ * within the same deadline (see `versionFromApis`).
+ */
+export async function probeKafka(bootstrap: string, options: WaitOptions): Promise<KafkaProbe> {
+  return untilAnswered(bootstrap, options, async (admin) => {
+    const cluster = await describe(admin);
+    const apis = (await admin.listApis()).map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
+    return { ...cluster, apis };
+  });
+}
+
+async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const addresses = parseBrokers(bootstrap);
   const deadline = performance.now() + options.timeoutMs;
   let pause = 100;
@@ -46,9 +77,11 @@ export async function waitForKafka(bootstrap: string, options: WaitOptions): Pro
     options.signal?.throwIfAborted();
     const remaining = deadline - performance.now();
     if (remaining <= 0) break;
-    const budget = Math.max(250, Math.min(2_000, remaining));
+    const budget = Math.max(1, Math.min(2_000, remaining));
     try {
-      return await withAdmin(addresses, 'connect', (admin) => describe(admin), { connectTimeout: budget, timeout: budget, retries: 0 });
+      return await withDeadline(
+        withAdmin(addresses, 'connect', work, { connectTimeout: budget, requestTimeout: budget, retries: 0 }),
+        remaining, () => new Error('no answer'));
     } catch (error) {
       last = error;
       // Wrong credentials do not fix themselves while we wait.
@@ -59,12 +92,46 @@ export async function waitForKafka(bootstrap: string, options: WaitOptions): Pro
     await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
     pause = Math.min(pause * 2, 1_000);
   }
-  const reason = isKchError(last) ? last.message : messageOf(last);
+  const reason = reasonOf(last) ?? (isKchError(last) ? last.message.replace(hint, '') : messageOf(last));
   throw new KchError(
     ErrorCodes.KAFKA_UNREACHABLE,
-    `Kafka at ${describeBrokers(addresses)} did not answer within ${(options.timeoutMs / 1000).toFixed(0)} s (${reasonOf(last) ?? reason})${hint}`,
+    `Kafka at ${describeBrokers(addresses)} did not answer within ${formatSeconds(options.timeoutMs)} (${reason})${hint}`,
     { retriable: true, cause: last },
   );
+}
+
+/** `promise`, or `error()` once `ms` passed (the work goes on in the background, its result ignored). */
+function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(error()), ms); });
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) || seconds >= 10 ? seconds.toFixed(0) : seconds.toFixed(1)} s`;
+}
+
+/**
+ * What a broker's API versions say of its release, as the oldest release it must at least be:
+ * Kafka does not send its version over the wire, but each release adds request versions (and 4.0
+ * dropped old ones, KIP-896). Markers are versions every broker of that release offers, whatever
+ * its configuration (none is an early-access API). Returns e.g. `4.0`, or undefined when the
+ * answer predates every marker (older than 2.8).
+ */
+export function versionFromApis(apis: readonly ApiRange[]): string | undefined {
+  const api = (key: number): ApiRange | undefined => apis.find((a) => a.apiKey === key);
+  const max = (key: number): number => api(key)?.maxVersion ?? -1;
+  const [produce, fetch, listOffsets, findCoordinator, joinGroup] = [0, 1, 2, 10, 11];
+  if ((api(fetch)?.minVersion ?? 0) >= 4) return '4.0';
+  if (max(produce) >= 11 && max(findCoordinator) >= 5) return '3.8';
+  if (max(produce) >= 10 && max(fetch) >= 16) return '3.7';
+  if (max(joinGroup) >= 9) return '3.2';
+  if (max(fetch) >= 13) return '3.1';
+  if (max(listOffsets) >= 7) return '3.0';
+  if (max(produce) >= 9 && max(listOffsets) >= 6) return '2.8';
+  return undefined;
 }
 
 /**
@@ -213,7 +280,10 @@ export async function partitionCounts(admin: Admin, topics: readonly string[]): 
   return counts;
 }
 
-export type AdminSettings = Partial<Pick<AdminOptions, 'clientId' | 'connectTimeout' | 'timeout' | 'retries'>>;
+export type AdminSettings = Partial<Pick<AdminOptions, 'clientId' | 'connectTimeout' | 'timeout' | 'retries'>> & {
+  /** How long one request waits for its answer (the client's default is 30 s). */
+  readonly requestTimeout?: number;
+};
 
 /** The one place admin clients are built: our timeouts, then TLS and SASL (security.ts), then `settings`. */
 export function createAdmin(addresses: readonly BrokerAddress[], settings: AdminSettings = {}): Admin {

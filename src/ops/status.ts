@@ -4,13 +4,16 @@
  * whether the broker and ClickHouse answer. Health needs two looks some seconds apart: a lag alone
  * says nothing, a lag with no offset committed in between says the consumer stopped.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isKchError, messageOf } from '../errors.js';
-import { committedOffsets, listEndOffsets, waitForKafka } from '../kafka/admin.js';
+import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
+import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
-import { brokerGeneration, describeGroups } from './group.js';
+import { describeGroups } from './group.js';
 import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
 import { literal, rows } from './sql.js';
 
@@ -29,8 +32,43 @@ export interface ConsumerStatus {
   readonly lastPoll: string | null;
   readonly lastCommit: string | null;
   readonly messagesRead: number;
+  /** The newest exception the engine kept for this consumer, however old (see `currentError`). */
   readonly lastException: string | null;
   readonly lastExceptionAt: string | null;
+}
+
+/**
+ * How long a consumer holding no partitions must poll without a new error before its last one is
+ * history. An unreachable broker repeats its error at least every 10 s (librdkafka's
+ * reconnect.backoff.max.ms), so 30 s without one means the connection is back.
+ */
+const QUIET_MS = 30_000;
+
+/**
+ * The consumer's last exception if it still stands, else null. It stands unless something worked
+ * after it: an offset committed later, or, for a consumer holding partitions, a poll later (the
+ * engine polls, then writes, so a write that fails leaves its error newer than the poll), or, for
+ * one holding none (it lost them, or never got them, while the broker was away), polling on for
+ * `QUIET_MS` with no new error. Times are whole seconds: an error in the same second as a commit
+ * or poll stands. Used for the status screen and for the "consumer stopped" reason alike.
+ */
+export function currentError(consumer: ConsumerStatus): string | null {
+  if (!consumer.lastException) return null;
+  if (consumer.lastExceptionAt === null) return consumer.lastException;
+  const at = Date.parse(consumer.lastExceptionAt);
+  const after = (time: string | null): number => (time === null ? Number.NEGATIVE_INFINITY : Date.parse(time) - at);
+  if (after(consumer.lastCommit) > 0) return null;
+  if (consumer.partitions.length > 0 ? after(consumer.lastPoll) > 0 : after(consumer.lastPoll) >= QUIET_MS) return null;
+  return consumer.lastException;
+}
+
+/** The first standing error among a stream's consumers (see `currentError`). */
+export function streamError(s: Pick<StreamStatus, 'consumers'>): string | null {
+  for (const consumer of s.consumers ?? []) {
+    const error = currentError(consumer);
+    if (error !== null) return error;
+  }
+  return null;
 }
 
 export type Health = 'ok' | 'paused' | 'unhealthy';
@@ -91,12 +129,41 @@ export interface StatusSources {
   readonly bootstrap: string;
   readonly target: PipelineTarget;
   readonly streams: readonly StreamDefinition[];
+  /** The broker `kch kafka` keeps in the data folder, when there is one: its release is known. */
+  readonly localKafka?: LocalKafka;
+}
+
+/** How long `kch status` waits for Kafka's first answer, connection and version included. */
+export const KAFKA_PROBE_MS = 3_000;
+
+export interface LocalKafka {
+  readonly clusterId: string;
+  /** The Apache Kafka release it runs, e.g. `4.4.0`. */
+  readonly version: string;
+}
+
+/**
+ * The local broker of `<dataDir>/kafka`, if `kch kafka` ever formatted one there: its cluster id
+ * (a broker answering with the same id is that one) and its release — read from the running
+ * JVM's class path (`…/kafka-4.4.0/jars/…`) where /proc shows it, else the release kch kafka
+ * starts (kafka/pom.xml).
+ */
+export async function localKafkaOf(dataDir: string): Promise<LocalKafka | undefined> {
+  const kafkaDir = join(dataDir, 'kafka');
+  const clusterId = (await readFile(join(kafkaDir, 'cluster-id'), 'utf8').catch(() => '')).trim();
+  if (!clusterId) return undefined;
+  const jvm = Number((await readFile(join(kafkaDir, 'broker.pid'), 'utf8').catch(() => '')).trim().split(/\s+/)[0]);
+  const running = Number.isSafeInteger(jvm) && jvm > 0
+    ? /kafka-(\d+\.\d+\.\d+[\w.-]*?)[/\\]jars/.exec((await readFile(`/proc/${jvm}/cmdline`, 'utf8').catch(() => '')))?.[1]
+    : undefined;
+  const version = running ?? kafkaVersionOf(await readFile(defaultPomPath(), 'utf8').catch(() => ''));
+  return version ? { clusterId, version } : undefined;
 }
 
 /** One look at everything, without judging it (see `judge`). */
 export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const objects = sources.streams.map((s) => objectsOf(s, sources.target));
-  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
+  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
@@ -160,7 +227,7 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
       if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
         // Reading on without committing is no progress when reads keep failing (a target it cannot write).
         if (committedSum(s) === committedSum(before) && (!readingOn(s, before) || failedSince(s, previous!.at))) {
-          const why = s.consumers?.find((c) => c.lastException)?.lastException;
+          const why = streamError(s);
           const group = s.groupState && s.groupState !== 'STABLE' ? `, group ${s.groupState}` : '';
           problems.push(`consumer stopped: lag ${s.lag} and no offset committed in ${windowSeconds.toFixed(0)} s${group}${why ? `; last error: ${why.split('\n')[0]}` : ''}`);
         } else {
@@ -205,15 +272,19 @@ function errorOf(error: unknown): string {
   return isKchError(error) ? error.message : messageOf(error);
 }
 
-async function kafkaStatus(bootstrap: string): Promise<ServiceStatus> {
+/**
+ * Whether Kafka answers, within `KAFKA_PROBE_MS` all told, and its release: exact for the local
+ * broker (same cluster id), else the oldest release its API versions allow (`≥ 4.0 (from its API
+ * versions)`), since Kafka does not send its version over the wire.
+ */
+async function kafkaStatus(bootstrap: string, local: LocalKafka | undefined): Promise<ServiceStatus> {
   try {
-    const cluster = await waitForKafka(bootstrap, { timeoutMs: 3_000 });
-    const generation = await brokerGeneration(bootstrap).catch(() => undefined);
+    const probe = await probeKafka(bootstrap, { timeoutMs: KAFKA_PROBE_MS });
     return {
       reachable: true,
       address: bootstrap,
-      ...(generation ? { version: generation } : {}),
-      detail: `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
+      version: kafkaVersionText(probe.clusterId, probe.apis, local),
+      detail: `cluster ${probe.clusterId}, ${probe.brokers.length} broker(s)`,
     };
   } catch (error) {
     return { reachable: false, address: bootstrap, error: errorOf(error) };
@@ -227,6 +298,13 @@ async function clickhouseStatus(client: ClickHouseClient, url: string): Promise<
   } catch (error) {
     return { reachable: false, address: url, error: errorOf(error) };
   }
+}
+
+/** `4.4.0` for the local broker, else what its API versions say: `≥ 4.0 (from its API versions)`. */
+export function kafkaVersionText(clusterId: string, apis: Parameters<typeof versionFromApis>[0], local?: LocalKafka): string {
+  if (local && local.clusterId === clusterId) return local.version;
+  const least = versionFromApis(apis);
+  return least ? `≥ ${least} (from its API versions)` : 'older than 2.8 (from its API versions)';
 }
 
 interface KafkaFacts {
@@ -348,8 +426,8 @@ export function renderStatus(report: StatusReport): string {
     if (s.partitions.length > 0) {
       lines.push(`${s.name}: ${s.partitions.map((p) => `p${p.partition} ${p.committed ?? '-'}/${p.end} lag ${p.lag}`).join(', ')}  (committed/end, group ${s.group})`);
     }
-    const consumer = s.consumers?.[0];
-    if (consumer?.lastException) lines.push(`${s.name}: last consumer error: ${consumer.lastException.split('\n')[0]}`);
+    const error = streamError(s);
+    if (error) lines.push(`${s.name}: consumer error: ${error.split('\n')[0]}`);
     for (const problem of s.problems) lines.push(`${s.name}: ${problem}`);
   }
   lines.push(report.healthy ? 'healthy' : 'UNHEALTHY');

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { streamNamed } from '../../ops/context.js';
-import { judge, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
+import { judge, localKafkaOf, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
 import { streams } from '../../pipeline/streams/index.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
@@ -25,9 +25,10 @@ export const statusCommand = defineCommand({
     'system.kafka_consumers on 23.8+, rows, rows written in the last minute, the newest row\'s age,',
     'active parts, dead letters). Exit code 1 when Kafka or ClickHouse does not answer, a stream has',
     'no Kafka table, its consumer stopped (lag and no commit between the looks) or it falls behind',
-    '(lag grew by more than was produced meanwhile). A paused stream is not unhealthy.',
+    '(lag grew by more than was produced meanwhile). A paused stream is not unhealthy. When a service',
+    'does not answer at the first look there is no trend to judge: it reports at once.',
   ].join('\n'),
-  options: [...opsOptions, options.kafkaBrokersForClickhouse, json, watch, window],
+  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, json, watch, window],
   allowPositionals: true,
   async run({ options: resolved, signal, out }) {
     const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
@@ -41,6 +42,7 @@ export const statusCommand = defineCommand({
       bootstrap: resolved.requireString(options.kafkaBrokers),
       target: pipelineTargetFrom(resolved),
       streams: only,
+      ...await localKafkaOf(resolved.requireString(options.dataDir)).then((local) => (local ? { localKafka: local } : {})),
     };
     const print = (report: StatusReport, again: boolean): void => {
       if (resolved.boolean(json)) out(`${JSON.stringify(report, null, again ? undefined : 2)}\n`);
@@ -56,6 +58,14 @@ export const statusCommand = defineCommand({
     };
     try {
       let previous = await snapshot(sources);
+      // A service that does not answer leaves nothing to compare: say so now, not one window and
+      // one more timeout later (the time the report says it waited is then the time it took).
+      const down = !previous.kafka.reachable || !previous.clickhouse.reachable;
+      if (down && !resolved.boolean(watch)) {
+        const once = judge(previous);
+        print(once, false);
+        return once.healthy ? 0 : 1;
+      }
       if (!(await wait())) return previous.healthy ? 0 : 1;
       let report = judge(await snapshot(sources), windowMs > 0 ? previous : undefined);
       print(report, resolved.boolean(watch));

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judge, renderStatus, type StatusReport, type StreamStatus } from '../../../src/ops/status.js';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { currentError, judge, kafkaVersionText, localKafkaOf, renderStatus, type ConsumerStatus, type StatusReport, type StreamStatus } from '../../../src/ops/status.js';
+import { versionFromApis } from '../../../src/kafka/admin.js';
 
 function stream(over: Partial<StreamStatus> = {}): StreamStatus {
   return {
@@ -14,7 +18,7 @@ function stream(over: Partial<StreamStatus> = {}): StreamStatus {
 function report(at: number, streams: StreamStatus[], over: Partial<StatusReport> = {}): StatusReport {
   return {
     at: new Date(at).toISOString(), healthy: true, windowSeconds: 0, streams,
-    kafka: { reachable: true, address: '127.0.0.1:9092', version: '4.0 or later' },
+    kafka: { reachable: true, address: '127.0.0.1:9092', version: '4.4.0' },
     clickhouse: { reachable: true, address: 'http://127.0.0.1:8123', version: '26.7.2.1' },
     ...over,
   };
@@ -83,11 +87,69 @@ test('one look is enough for what needs no trend; the screen shows services, str
   const judged = judge(report(0, [lagging(100, 250)]));
   assert.equal(judged.healthy, true, 'no second look, no verdict on the lag');
   const text = renderStatus(judge(report(3000, [lagging(100, 250)]), report(0, [lagging(100, 200)])));
-  assert.match(text, /^kafka\s+up\s+127\.0\.0\.1:9092\s+Kafka 4\.0 or later/);
+  assert.match(text, /^kafka\s+up\s+127\.0\.0\.1:9092\s+Kafka 4\.4\.0/);
   assert.match(text, /\nclickhouse up\s+http:\/\/127\.0\.0\.1:8123\s+ClickHouse 26\.7\.2\.1/);
   assert.match(text, /STREAM\s+STATE\s+HEALTH\s+GROUP\s+LAG\s+ROWS\s+ROWS\/S\s+NEWEST\s+PARTS\s+DEAD LETTERS/);
   assert.match(text, /\nsales\s+consuming\s+unhealthy\s+stable \(1\)\s+150\s+100\s+1\.5\s+2 s ago\s+3\s+1 \(1 pending\)/);
   assert.match(text, /\nsales: p0 100\/250 lag 150/);
   assert.match(text, /\nsales: consumer stopped/);
   assert.match(text, /UNHEALTHY\n$/);
+});
+
+const at = (seconds: number): string => new Date(seconds * 1000).toISOString();
+const consumer = (over: Partial<ConsumerStatus>): ConsumerStatus => ({
+  id: 'c', partitions: [0], lastPoll: at(100), lastCommit: at(90), messagesRead: 10, lastException: null, lastExceptionAt: null, ...over,
+});
+const brokersDown = '[thrd:127.0.0.1:9092/bootstrap]: 2/2 brokers are down\n0. ? @ 0x1';
+
+test('a consumer\'s last exception shows only while it stands: not once a later poll or commit worked', () => {
+  // Recovered: the outage's error is older than the polls of a consumer holding its partitions again.
+  const recovered = consumer({ lastException: brokersDown, lastExceptionAt: at(60), lastPoll: at(100) });
+  assert.equal(currentError(recovered), null);
+  const text = renderStatus(judge(report(2000, [stream({ consumers: [recovered] })]), report(0, [stream({ consumers: [recovered] })])));
+  assert.doesNotMatch(text, /brokers are down/, 'a healthy, recovered consumer shows no error');
+  assert.match(text, /healthy\n$/);
+  assert.equal(currentError(consumer({ lastException: 'x', lastExceptionAt: at(95), lastPoll: at(95), lastCommit: at(96) })), null, 'committed since');
+  // Standing: a write that fails after its poll; a broker still away (no partitions, errors keep coming).
+  const failing = consumer({ lastException: 'Cannot reserve 1.00 MiB, not enough space', lastExceptionAt: at(100), lastPoll: at(100) });
+  assert.equal(currentError(failing), 'Cannot reserve 1.00 MiB, not enough space');
+  assert.match(renderStatus(judge(report(0, [stream({ consumers: [consumer({}), failing] })]))), /\nsales: consumer error: Cannot reserve 1\.00 MiB/);
+  const away = consumer({ partitions: [], lastException: brokersDown, lastExceptionAt: at(95), lastPoll: at(100) });
+  assert.match(currentError(away)!, /brokers are down/);
+  assert.equal(currentError({ ...away, lastPoll: at(95 + 31) }), null, 'an idle member polling 30 s without a new error is past it');
+  assert.equal(currentError(consumer({ lastException: 'x', lastExceptionAt: at(100), lastPoll: null, lastCommit: null })), 'x');
+});
+
+test('the "consumer stopped" reason names a standing error only', () => {
+  const stale = [consumer({ messagesRead: 10, lastException: brokersDown, lastExceptionAt: at(1), lastPoll: at(1000), lastCommit: null })];
+  const judged = judge(report(3000, [lagging(100, 250, { consumers: stale })]), report(0, [lagging(100, 200, { consumers: stale })]));
+  assert.deepEqual(judged.streams[0]!.problems, ['consumer stopped: lag 150 and no offset committed in 3 s']);
+});
+
+test('Kafka\'s release: exact for the local broker, else the least its API versions allow', () => {
+  const v = (apiKey: number, minVersion: number, maxVersion: number) => ({ apiKey, minVersion, maxVersion });
+  const kafka44 = [v(0, 3, 13), v(1, 4, 18), v(2, 1, 10), v(10, 0, 6), v(11, 2, 9), v(18, 0, 4)];
+  const kafka38 = [v(0, 0, 11), v(1, 0, 16), v(2, 0, 8), v(10, 0, 5), v(11, 0, 9)];
+  const kafka37 = [v(0, 0, 10), v(1, 0, 16), v(2, 0, 8), v(10, 0, 4), v(11, 0, 9)];
+  const kafka32 = [v(0, 0, 9), v(1, 0, 13), v(2, 0, 7), v(10, 0, 4), v(11, 0, 9)];
+  const kafka28 = [v(0, 0, 9), v(1, 0, 12), v(2, 0, 6), v(10, 0, 3), v(11, 0, 7)];
+  const kafka27 = [v(0, 0, 8), v(1, 0, 12), v(2, 0, 5), v(10, 0, 3), v(11, 0, 7)];
+  assert.deepEqual([kafka44, kafka38, kafka37, kafka32, kafka28, kafka27].map(versionFromApis), ['4.0', '3.8', '3.7', '3.2', '2.8', undefined]);
+  assert.equal(kafkaVersionText('abc', kafka44, { clusterId: 'abc', version: '4.4.0' }), '4.4.0');
+  assert.equal(kafkaVersionText('other', kafka44, { clusterId: 'abc', version: '4.4.0' }), '≥ 4.0 (from its API versions)');
+  assert.equal(kafkaVersionText('other', kafka27), 'older than 2.8 (from its API versions)');
+  assert.match(renderStatus(report(0, [], { kafka: { reachable: true, address: 'k:9092', version: '≥ 4.0 (from its API versions)' } })), /^kafka\s+up\s+k:9092\s+Kafka ≥ 4\.0 \(from its API versions\)/);
+});
+
+test('the local broker is known by the cluster id kch kafka keeps in the data folder', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kch-status-'));
+  try {
+    assert.equal(await localKafkaOf(dir), undefined, 'no local broker there');
+    await mkdir(join(dir, 'kafka'));
+    await writeFile(join(dir, 'kafka', 'cluster-id'), 'WNYCzxuLOZ2BrmzxHE49Mw\n');
+    // No running broker: the release kch kafka starts (kafka/pom.xml).
+    assert.deepEqual(await localKafkaOf(dir), { clusterId: 'WNYCzxuLOZ2BrmzxHE49Mw', version: '4.4.0' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
