@@ -8,7 +8,7 @@ import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { existingTables, isMissingObject, streamTableStats, type Reader, type StreamTableStats } from './queries.js';
+import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
   readonly partition: number;
@@ -56,6 +56,11 @@ export interface PipelineHealth {
   readonly topic_prefix: string;
   readonly window_minutes: number;
   readonly services: { readonly clickhouse: ServiceState; readonly kafka: ServiceState };
+  /**
+   * Whether the pipeline's database exists; null when ClickHouse could not be asked. A server
+   * that answers without it is up (`kch migrate` creates the database), not down.
+   */
+  readonly database_exists: boolean | null;
   readonly streams: StreamHealth[];
 }
 
@@ -132,7 +137,8 @@ export class KafkaWatch {
       ).finally(() => { if (this.pending === pending) this.pending = undefined; });
     }
     return withTimeout(this.pending, this.timeoutMs, () => new KchError(ErrorCodes.KAFKA_UNREACHABLE,
-      `Kafka at ${this.bootstrap} did not answer within ${(this.timeoutMs / 1000).toFixed(0)} s`, { retriable: true }));
+      `Kafka at ${this.bootstrap} did not answer within ${(this.timeoutMs / 1000).toFixed(0)} s`, { retriable: true }))
+      .catch((error: unknown) => { throw withRestartAdvice(error, 'kafka'); });
   }
 
   private async fetch(): Promise<Map<string, StreamOffsets>> {
@@ -185,6 +191,7 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
       clickhouse: tables.status === 'fulfilled' ? up : down(tables.reason),
       kafka: offsets.status === 'fulfilled' ? up : down(offsets.reason),
     },
+    database_exists: tables.status === 'fulfilled' ? tables.value.databaseExists : null,
     streams: scope.streams.map((stream): StreamHealth => {
       const streamOffsets = offsets.status === 'fulfilled' ? offsets.value.get(stream.name) : undefined;
       return {
@@ -194,14 +201,14 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
         table: stream.target,
         dead_letter_table: stream.deadLetter,
         kafka: streamOffsets ? lagOf(streamOffsets.end, streamOffsets.committed) : null,
-        clickhouse: tables.status === 'fulfilled' ? tables.value.get(stream.name) ?? { exists: false } : null,
+        clickhouse: tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false } : null,
       };
     }),
   };
   return { health, failures };
 }
 
-async function clickhouseSide(sources: HealthSources, minutes: number): Promise<Map<string, StreamTable>> {
+async function clickhouseSide(sources: HealthSources, minutes: number): Promise<{ tables: Map<string, StreamTable>; databaseExists: boolean }> {
   const { streams } = sources.scope;
   const statsOf = async (present: (table: string) => boolean): Promise<Map<string, StreamTable>> => new Map(await Promise.all(
     streams.filter((s) => present(s.target)).map(async (stream) => {
@@ -210,11 +217,13 @@ async function clickhouseSide(sources: HealthSources, minutes: number): Promise<
     })));
   // Once migrated every table is there: ask straight away, one round trip per stream. Only when
   // a table or the database is missing, list which exist and ask about those.
+  // A missing database is a server that answered: no tables, not an outage.
   try {
-    return await statsOf(() => true);
+    return { tables: await statsOf(() => true), databaseExists: true };
   } catch (error) {
+    if (isMissingDatabase(error)) return { tables: new Map(), databaseExists: false };
     if (!isMissingObject(error)) throw error;
   }
   const present = await existingTables(sources.db, streams.flatMap((s) => [s.target, s.deadLetter]));
-  return statsOf((table) => present.has(table));
+  return { tables: await statsOf((table) => present.has(table)), databaseExists: true };
 }

@@ -2,12 +2,14 @@
  * `/metrics`: the pipeline's health in Prometheus' text exposition format (version 0.0.4).
  * Every metric is declared once below, with its help text; rendering is pure, so a test can
  * compare the exact text. A service the dashboard cannot reach shows as `kch_service_up 0` and
- * its metrics are left out — never reported as zeros, which would read as "all caught up".
+ * its metrics are left out — never reported as zeros, which would read as "all caught up". A
+ * ClickHouse that answers without the pipeline's database is up, with `kch_database_exists 0`.
  */
 import type { PipelineHealth } from './health.js';
 
 export const metricDefinitions = {
   serviceUp: { name: 'kch_service_up', type: 'gauge', help: 'Whether the dashboard could reach the service at the last scrape (1) or not (0).' },
+  databaseExists: { name: 'kch_database_exists', type: 'gauge', help: 'Whether the pipeline\'s database exists in ClickHouse (1) or not (0: kch migrate creates it); absent while ClickHouse does not answer.' },
   kafkaMessages: { name: 'kch_stream_kafka_messages', type: 'gauge', help: 'Messages written to the stream\'s topic: its log-end offsets summed over partitions.' },
   kafkaEndOffset: { name: 'kch_stream_kafka_end_offset', type: 'gauge', help: 'Log-end offset of one partition of the stream\'s topic.' },
   kafkaCommitted: { name: 'kch_stream_kafka_committed_offset', type: 'gauge', help: 'Offset the ClickHouse consumer group committed on one partition (absent before its first commit).' },
@@ -32,6 +34,7 @@ export function renderMetrics(health: PipelineHealth): string {
 
   add('serviceUp', { service: 'clickhouse' }, health.services.clickhouse.up ? 1 : 0);
   add('serviceUp', { service: 'kafka' }, health.services.kafka.up ? 1 : 0);
+  if (health.database_exists !== null) add('databaseExists', { database: health.database }, health.database_exists ? 1 : 0);
   for (const stream of health.streams) {
     if (stream.kafka) {
       add('kafkaMessages', { stream: stream.name, topic: stream.topic }, stream.kafka.messages);

@@ -16,7 +16,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
-import { isKchError } from '../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, streams, warehouse } from '../pipeline/streams/index.js';
 import { projectionNames } from '../pipeline/plan.js';
@@ -34,10 +34,35 @@ export function readerFor(client: ClickHouseClient, url: string): Reader {
         const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { readonly: '2' } });
         return await result.json<T>();
       } catch (error) {
-        throw toKchError(error, { url, action });
+        throw withRestartAdvice(toKchError(error, { url, action }), 'clickhouse');
       }
     },
   };
+}
+
+/**
+ * What the dashboard advises when a service does not answer. Under `kch up` (which says so with
+ * KCH_SUPERVISED=1) the local services are restarted for the user, so "start it with kch
+ * clickhouse" would be wrong; without it, the dashboard cannot tell who runs them, and the advice
+ * must hold either way.
+ */
+export function restartAdvice(service: 'clickhouse' | 'kafka', env: NodeJS.ProcessEnv = process.env): string {
+  const [name, command, flag] = service === 'clickhouse'
+    ? ['ClickHouse', 'kch clickhouse', '--clickhouse-url'] : ['Kafka broker', 'kch kafka', '--kafka-brokers'];
+  if (env.KCH_SUPERVISED === '1') return `kch up restarts the local ${name} by itself; one given with ${flag} is yours to restart`;
+  return `under kch up the local ${name} is restarted by itself; if you run the services yourself, start it with \`${command}\`, or point ${flag} at a running one`;
+}
+
+/** The advice at the end of a "cannot reach" message, replaced by `restartAdvice` (the rest kept). */
+const cliAdvice: Readonly<Record<'clickhouse' | 'kafka', RegExp>> = {
+  clickhouse: /; start it with `kch clickhouse`.*$/s,
+  kafka: /; start a local one with `kch kafka`.*$/s,
+};
+
+export function withRestartAdvice(error: unknown, service: 'clickhouse' | 'kafka', env: NodeJS.ProcessEnv = process.env): unknown {
+  if (!isKchError(error) || error.code !== (service === 'clickhouse' ? ErrorCodes.CLICKHOUSE_UNREACHABLE : ErrorCodes.KAFKA_UNREACHABLE)) return error;
+  const bare = error.message.replace(cliAdvice[service], '');
+  return new KchError(error.code, `${bare}; ${restartAdvice(service, env)}`, { cause: error.cause, retriable: error.retriable, ...(error.details ? { details: error.details } : {}) });
 }
 
 /** Seed semantics: what arrives is supplied, what leaves is relocated or written off. */
@@ -292,12 +317,22 @@ export function isMissingObject(error: unknown): boolean {
   return code === '60' || code === '81';
 }
 
-/** Which of the given tables exist in the client's database. */
+/** UNKNOWN_DATABASE: the client's database does not exist (every query on it fails so). */
+export function isMissingDatabase(error: unknown): boolean {
+  return isKchError(error) && error.details?.code === '81';
+}
+
+/** Which of the given tables exist in the client's database: none when the database itself does not. */
 export async function existingTables(db: Reader, names: readonly string[]): Promise<Set<string>> {
-  const rows = await db.rows<{ name: string }>(
-    'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
-    { names }, 'listing the pipeline\'s tables');
-  return new Set(rows.map((r) => r.name));
+  try {
+    const rows = await db.rows<{ name: string }>(
+      'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+      { names }, 'listing the pipeline\'s tables');
+    return new Set(rows.map((r) => r.name));
+  } catch (error) {
+    if (isMissingDatabase(error)) return new Set();
+    throw error;
+  }
 }
 
 /** Row counts of tables known to exist, in one round trip. */

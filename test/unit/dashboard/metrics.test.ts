@@ -9,6 +9,7 @@ const health: PipelineHealth = {
   topic_prefix: '',
   window_minutes: 1,
   services: { clickhouse: { up: true, error: null, code: null }, kafka: { up: true, error: null, code: null } },
+  database_exists: true,
   streams: [{
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', table: 'sales', dead_letter_table: 'sales_dead_letter',
     kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2 }, { partition: 1, end_offset: 2, committed: null, lag: 2 }] },
@@ -21,6 +22,9 @@ test('the exposition has HELP and TYPE for each metric and one sample per stream
 # TYPE kch_service_up gauge
 kch_service_up{service="clickhouse"} 1
 kch_service_up{service="kafka"} 1
+# HELP kch_database_exists Whether the pipeline's database exists in ClickHouse (1) or not (0: kch migrate creates it); absent while ClickHouse does not answer.
+# TYPE kch_database_exists gauge
+kch_database_exists{database="default"} 1
 # HELP kch_stream_kafka_messages Messages written to the stream's topic: its log-end offsets summed over partitions.
 # TYPE kch_stream_kafka_messages gauge
 kch_stream_kafka_messages{stream="sales",topic="sales"} 12
@@ -54,11 +58,19 @@ test('a service that did not answer is 0 and its metrics are left out, not zero'
   const text = renderMetrics({
     ...health,
     services: { clickhouse: { up: false, error: 'down', code: 'KCH_CLICKHOUSE_UNREACHABLE' }, kafka: { up: false, error: 'down', code: null } },
+    database_exists: null,
     streams: health.streams.map((s) => ({ ...s, kafka: null, clickhouse: null })),
   });
   assert.match(text, /^kch_service_up\{service="clickhouse"\} 0$/m);
   assert.match(text, /^kch_service_up\{service="kafka"\} 0$/m);
   assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('kch_service_up')).length, 0);
+});
+
+test('a ClickHouse that answers without the pipeline\'s database is up, the database missing said apart', () => {
+  const text = renderMetrics({ ...health, database: 'shop', database_exists: false, streams: health.streams.map((s) => ({ ...s, clickhouse: { exists: false as const } })) });
+  assert.match(text, /^kch_service_up\{service="clickhouse"\} 1$/m);
+  assert.match(text, /^kch_database_exists\{database="shop"\} 0$/m);
+  assert.doesNotMatch(text, /^kch_stream_rows/m, 'no table, no rows: not zero rows');
 });
 
 test('label values escape backslash, quote and newline', () => {
