@@ -167,7 +167,7 @@ function joinNegativeValues(argv: readonly string[], config: Readonly<Record<str
     const arg = argv[i]!;
     const next = argv[i + 1];
     const flag = /^--([^=]+)$/.exec(arg)?.[1];
-    if (flag !== undefined && config[flag]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+    if (flag !== undefined && config[flag]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
       out.push(`${arg}=${next}`);
       i++;
     } else {

@@ -9,6 +9,7 @@ import { parsePace } from '../../generator/pacing.js';
 import { generate, type GenerateOptions, type GenerateReport } from '../../generator/run.js';
 import { generateInWorkers, workersFor } from '../../generator/workers.js';
 import { defineCommand } from '../command.js';
+import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 export const generateCommand = defineCommand({
   name: 'generate',
@@ -21,14 +22,16 @@ export const generateCommand = defineCommand({
   ].join('\n'),
   options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.workers, options.partitions, options.topicPrefix, options.badRatio],
   async run({ options: resolved, log, signal, out }) {
+    // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
+    stopWhenSupervisorGone(log, signal);
     const bootstrap = resolved.requireString(options.kafkaBrokers);
     const pace = parsePace(resolved.string(options.rate) ?? 'seed');
     const count = resolved.integer(options.count);
-    if (count !== undefined && count < 0) throw new KchError(ErrorCodes.USAGE, '--count must be 0 or more');
+    if (count !== undefined && count < 0) throw new KchError(ErrorCodes.USAGE, `--count must be 0 or more, got ${count}`);
     const durationMs = resolved.duration(options.duration);
     const seed = resolved.integer(options.seed) ?? randomInt(0, 2 ** 31);
     const partitions = resolved.integer(options.partitions) ?? 1;
-    if (partitions < 1) throw new KchError(ErrorCodes.USAGE, '--partitions must be at least 1');
+    if (partitions < 1) throw new KchError(ErrorCodes.USAGE, `--partitions must be a whole number of at least 1, got ${partitions}`);
     const topicPrefix = resolved.string(options.topicPrefix) ?? '';
     const badRatio = resolved.number(options.badRatio) ?? 0;
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);

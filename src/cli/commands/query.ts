@@ -1,5 +1,5 @@
 import { toKchError } from '../../clickhouse/errors.js';
-import type { OptionSpec } from '../../config/options.js';
+import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions } from '../connections.js';
@@ -34,7 +34,8 @@ export const queryCommand = defineCommand({
       }
       return 0;
     } catch (error) {
-      throw toKchError(error, url);
+      // The user sent, not one the message assumes: "refused user \"nobody\"" for --clickhouse-user nobody.
+      throw toKchError(error, { url, user: resolved.string(options.clickhouseUser) ?? 'default' });
     } finally {
       await client.close();
     }

@@ -33,7 +33,7 @@ export const statusCommand = defineCommand({
   async run({ options: resolved, signal, out }) {
     const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
     const windowMs = resolved.duration(window) ?? 2000;
-    if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, '--window must be 0 or more');
+    if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, `--window must be 0 or more, got ${resolved.string(window)}`);
     // Every name is qualified; connecting to the pipeline's database would fail where it is missing.
     const client = clickhouseFrom(resolved, 'default');
     const sources: StatusSources = {

@@ -40,4 +40,16 @@ test('a negative number after an option is its value, for the option to judge (n
   assert.equal(resolveOptions(specs, ['--count', '-5'], {}).string(options.verifyCount), '-5');
   assert.equal(resolveOptions(specs, ['--rate', '-5', '--count', '3'], {}).string(options.verifyCount), '3');
   assert.throws(() => resolveOptions(specs, ['--rate', '-x'], {}), /unknown option|ambiguous|needs a value/, 'an option-like word is still an option');
+  assert.equal(resolveOptions(specs, ['--rate', '-.5'], {}).string(options.rate), '-.5');
+});
+
+test('every numeric option takes a negative number as its value, for its own check to refuse', () => {
+  const numeric = Object.values(options).filter((spec) => spec.type === 'integer' || spec.type === 'number' || spec.type === 'duration');
+  assert.ok(numeric.length >= 10);
+  for (const spec of numeric) {
+    const resolved = resolveOptions([spec], [`--${spec.flag}`, '-5'], {});
+    assert.equal(resolved.string(spec), '-5', `--${spec.flag} -5`);
+    if (spec.type === 'duration') assert.throws(() => resolved.duration(spec), /must be a duration .*got "-5"/, `--${spec.flag}`);
+    else assert.equal(spec.type === 'integer' ? resolved.integer(spec) : resolved.number(spec), -5, `--${spec.flag}`);
+  }
 });
