@@ -20,6 +20,7 @@ import { reasonOf, waitForKafka, warmGroupCoordinator } from './admin.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, lastLines, type KafkaRuntime } from './runtime.js';
 import { isAlive } from '../host/processes.js';
+import { tieToThisProcess } from '../host/supervisor.js';
 
 export interface StartBrokerOptions {
   /** The `--data-dir`; the broker uses its `kafka/` sub-folder. */
@@ -109,6 +110,9 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     throw new KchError(ErrorCodes.KAFKA_START, `cannot run ${runtime.java}: ${messageOf(error)}`, { cause: error });
   }
   const output = forwardOutput(child, log);
+  // Detached, the JVM would outlive a kch kafka killed with SIGKILL, holding the ports and the
+  // data: a watchdog stops it when this process ends, however (src/host/supervisor.ts).
+  const tie = tieToThisProcess(pid, 'kafka.Kafka', log);
   // If this process ends without stopping the broker (an uncaught error, process.exit), the
   // detached JVM would outlive it holding the ports: ask it to shut down on our way out.
   const killOnExit = (): void => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } };
@@ -121,6 +125,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   }).then(async (code) => {
     // Tidy up before anyone awaiting `exited` (or stop()) carries on.
     process.off('exit', killOnExit);
+    tie.release();
     await pidFileWritten.catch(() => undefined);
     await rm(paths.pidFile, { force: true }).catch(() => undefined);
     return code;
@@ -321,7 +326,7 @@ function isWildcard(host: string): boolean {
 }
 
 /** The controller is only talked to by the broker in the same JVM: never expose it more than needed. */
-function controllerHostFor(host: string): string {
+export function controllerHostFor(host: string): string {
   return isWildcard(host) ? '127.0.0.1' : host;
 }
 

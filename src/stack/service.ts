@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { SUPERVISED_ENV, stopAfterLine } from '../host/supervisor.js';
 
 /** The CLI entry point, so that each service runs as `node main.js <command>`, like in Compose. */
 export const cliEntry = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -25,7 +26,8 @@ export interface ServiceEvents {
 
 /**
  * One child process of the stack. Runs in its own process group so that a JVM or any other
- * grandchild goes with it when it has to be killed.
+ * grandchild goes with it when it has to be killed. Its stdin is a pipe that only this process
+ * holds: when it closes, whatever ended us, the service stops by itself (src/host/supervisor.ts).
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
@@ -49,10 +51,12 @@ export class ServiceProcess {
 
   start(): void {
     const child = spawn(process.execPath, [cliEntry, ...this.spec.args], {
-      env: this.spec.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...this.spec.env, [SUPERVISED_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // Written to only by stopAfter; a service that is gone makes that write fail, harmlessly.
+    child.stdin.on('error', () => undefined);
     this.child = child;
     this.tail.length = 0;
     const pipe = (stream: NodeJS.ReadableStream, kind: 'stdout' | 'stderr'): void => {
@@ -68,6 +72,11 @@ export class ServiceProcess {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: -1, signal: null }));
     });
+  }
+
+  /** Should we end without stopping it, it stops only once these processes have exited. */
+  stopAfter(pids: readonly number[]): void {
+    if (this.running && this.child?.stdin?.writable) this.child.stdin.write(stopAfterLine(pids));
   }
 
   /** SIGTERM, a deadline for a clean exit, then SIGKILL to the whole group. */

@@ -7,6 +7,7 @@ import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
 import { formatHost } from '../kafka/brokers.js';
+import { controllerHostFor } from '../kafka/broker.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
 import { waitForClickHouse } from '../migrate/wait.js';
@@ -20,14 +21,18 @@ export interface StackOptions {
   readonly externalClickHouse?: string;
   readonly host: string;
   readonly kafkaPort: number;
+  readonly kafkaControllerPort: number;
   readonly clickhousePort: number;
   /** Port of the dashboard, always started here. */
   readonly dashboardPort: number;
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly generate: boolean;
-  /** Extra arguments for `kch generate` (rate, seed, …). */
-  readonly generatorArgs: readonly string[];
+  /**
+   * Settings for the services, as environment variables (KAFKA_HEAP=512m, GENERATOR_RATE=200…):
+   * every service reads its own and ignores the others'.
+   */
+  readonly settings: Readonly<Record<string, string>>;
   readonly log: Logger;
   readonly signal: AbortSignal;
   readonly out: (text: string) => void;
@@ -38,6 +43,8 @@ interface Supervised {
   readonly process: ServiceProcess;
   readonly policy: RestartPolicy;
   failed: boolean;
+  /** Answered its readiness probe once. Until then, dying fails the start instead of restarting it. */
+  ready: boolean;
 }
 
 /**
@@ -53,10 +60,12 @@ export async function runStack(options: StackOptions): Promise<number> {
   const clickhouseUrl = options.externalClickHouse ?? `http://${options.host}:${options.clickhousePort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...options.settings,
     KCH_DATA_DIR: dataDir,
     KCH_CACHE_DIR: cacheDir,
     KCH_HOST: options.host,
     KAFKA_PORT: String(options.kafkaPort),
+    KAFKA_CONTROLLER_PORT: String(options.kafkaControllerPort),
     CLICKHOUSE_PORT: String(options.clickhousePort),
     KAFKA_BROKERS: bootstrap,
     CLICKHOUSE_URL: clickhouseUrl,
@@ -66,11 +75,23 @@ export async function runStack(options: StackOptions): Promise<number> {
   const running: Supervised[] = [];
   const stopping = { value: false };
 
-  const launch = (spec: ServiceSpec): Supervised => {
-    const supervised: Supervised = { process: new ServiceProcess(spec, events), policy: new RestartPolicy(), failed: false };
+  /**
+   * Should this process end without stopping the stack (kill -9), each service stops by itself
+   * (src/host/supervisor.ts); kafka only once the others have exited, as on Ctrl-C: clickhouse
+   * commits its offsets to it and the generator flushes to it. Told again after every (re)start.
+   */
+  const orderStop = (): void => {
+    const kafka = running.find((s) => s.process.spec.name === 'kafka');
+    const others = running.filter((s) => s !== kafka).map((s) => s.process.pid).filter((pid): pid is number => pid !== undefined);
+    kafka?.process.stopAfter(others);
+  };
+
+  const launch = (spec: ServiceSpec, probed = true): Supervised => {
+    const supervised: Supervised = { process: new ServiceProcess(spec, events), policy: new RestartPolicy(), failed: false, ready: !probed };
     supervised.process.start();
     if (!spec.oneShot) {
       running.push(supervised);
+      orderStop();
       void watch(supervised);
     }
     return supervised;
@@ -79,7 +100,8 @@ export async function runStack(options: StackOptions): Promise<number> {
   const watch = async (s: Supervised): Promise<void> => {
     for (;;) {
       const { code, signal } = await s.process.exited;
-      if (stopping.value) return;
+      // Not ready yet: `ready` below reports it and the start fails.
+      if (stopping.value || !s.ready) return;
       // A service that exits on its own says why in its last line (one clear line, by design).
       const why = signal ? '' : s.process.lastLines().split('\n').filter((line) => line.trim() !== '').pop();
       const reason = signal ? `killed by ${signal}` : `exited with code ${code}${why ? ` (${why.trim()})` : ''}`;
@@ -93,6 +115,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       await delay(pause, undefined, { ref: false });
       if (stopping.value) return;
       s.process.start();
+      orderStop();
       log.info(`${s.process.spec.name} restarted (pid ${s.process.pid})`);
     }
   };
@@ -111,24 +134,37 @@ export async function runStack(options: StackOptions): Promise<number> {
       throw new KchError(ErrorCodes.SERVICE_FAILED, `${s.process.spec.name} ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it was ready. Last lines:\n${s.process.lastLines()}`);
     });
     await Promise.race([probe, died]);
+    // Died just as it answered: its watch has already left it to us.
+    if (!s.process.running) await died;
+    s.ready = true;
   };
 
   const timeoutMs = options.readyTimeoutMs ?? 180_000;
   const started = performance.now();
   // Checked here too, not only by the services: a probe would take another program on the
-  // port for ours and report it ready.
-  if (!options.externalKafka) await checkPortFree(options.host, options.kafkaPort, 'kafka-port');
+  // port for ours and report it ready; and a port taken is one clear line before anything starts.
+  if (!options.externalKafka) {
+    await checkPortFree(options.host, options.kafkaPort, 'kafka-port');
+    await checkPortFree(controllerHostFor(options.host), options.kafkaControllerPort, 'kafka-controller-port');
+  }
   if (!options.externalClickHouse) await checkPortFree(options.host, options.clickhousePort, 'clickhouse-port');
   await checkPortFree(options.host, options.dashboardPort, 'dashboard-port');
+  // Aborted on Ctrl-C and when the start fails: the probes of the other services stop polling
+  // then, instead of keeping this process alive (with nothing left to supervise) until their
+  // deadline.
+  const halt = new AbortController();
+  const onStop = (): void => halt.abort();
+  options.signal.addEventListener('abort', onStop, { once: true });
+  const signal = halt.signal;
   try {
     const starting: Promise<void>[] = [];
     let kafka: Supervised | undefined;
     let clickhouse: Supervised | undefined;
     if (!options.externalKafka) {
       kafka = launch({ name: 'kafka', args: ['kafka'], env, stopTimeoutMs: 60_000 });
-      starting.push(ready(kafka, waitForKafka(bootstrap, { timeoutMs, signal: options.signal }).then(() => undefined)));
+      starting.push(ready(kafka, waitForKafka(bootstrap, { timeoutMs, signal }).then(() => undefined)));
     } else {
-      starting.push(waitForKafka(bootstrap, { timeoutMs: 30_000, signal: options.signal }).then(() => undefined));
+      starting.push(waitForKafka(bootstrap, { timeoutMs: 30_000, signal }).then(() => undefined));
     }
     // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
     const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
@@ -138,9 +174,9 @@ export async function runStack(options: StackOptions): Promise<number> {
         // chdb runs each query on libuv's pool, sized when the process starts: 4 would cap the
         // embedded server at 4 concurrent queries.
         clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env: { UV_THREADPOOL_SIZE: '16', ...env }, stopTimeoutMs: 60_000 });
-        starting.push(ready(clickhouse, waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs, signal: options.signal })));
+        starting.push(ready(clickhouse, waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs, signal })));
       } else {
-        starting.push(waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs: 30_000, signal: options.signal }));
+        starting.push(waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs: 30_000, signal }));
       }
       await Promise.all(starting);
     } finally {
@@ -158,11 +194,11 @@ export async function runStack(options: StackOptions): Promise<number> {
     let dashboard: Supervised | undefined;
     if (!options.signal.aborted) {
       dashboard = launch({ name: 'dashboard', args: ['dashboard'], env, stopTimeoutMs: 10_000 });
-      await ready(dashboard, waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal: options.signal }));
+      await ready(dashboard, waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal }));
     }
     let generator: Supervised | undefined;
     if (options.generate && !options.signal.aborted) {
-      generator = launch({ name: 'generator', args: ['generate', ...options.generatorArgs], env, stopTimeoutMs: 30_000 });
+      generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000 }, false);
     }
 
     const lines = [
@@ -187,6 +223,8 @@ export async function runStack(options: StackOptions): Promise<number> {
     if (isKchError(error) && options.signal.aborted) return 130;
     throw error;
   } finally {
+    halt.abort();
+    options.signal.removeEventListener('abort', onStop);
     await stopAll();
     log.info('every service stopped');
   }

@@ -3,6 +3,7 @@ import { options } from '../../config/options.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { defineCommand } from '../command.js';
+import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch clickhouse`: the embedded ClickHouse in the foreground until Ctrl-C / SIGTERM. */
 export const clickhouseCommand = defineCommand({
@@ -24,6 +25,8 @@ export const clickhouseCommand = defineCommand({
     options.dataDir,
   ],
   async run({ options: given, log, signal }) {
+    // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
+    stopWhenSupervisorGone(log, signal);
     const port = given.integer(options.clickhousePort) ?? 8123;
     if (port < 0 || port > 65535) throw new KchError(ErrorCodes.USAGE, `--clickhouse-port must be between 0 and 65535, got ${port}`);
     const maxMemory = parseByteSize(given.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');

@@ -2,6 +2,7 @@ import { options } from '../../config/options.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { defineCommand } from '../command.js';
 import { clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch dashboard`: the live page and its read-only HTTP API, until Ctrl-C / SIGTERM. */
 export const dashboardCommand = defineCommand({
@@ -16,6 +17,8 @@ export const dashboardCommand = defineCommand({
   ].join('\n'),
   options: [options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
   async run({ options: resolved, log, signal, out }) {
+    // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
+    stopWhenSupervisorGone(log, signal);
     const target = pipelineTargetFrom(resolved);
     const dashboard = await startDashboard({
       host: resolved.requireString(options.host),

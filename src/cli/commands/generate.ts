@@ -9,6 +9,7 @@ import { parsePace } from '../../generator/pacing.js';
 import { generate, type GenerateOptions, type GenerateReport } from '../../generator/run.js';
 import { generateInWorkers, workersFor } from '../../generator/workers.js';
 import { defineCommand } from '../command.js';
+import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 export const generateCommand = defineCommand({
   name: 'generate',
@@ -21,6 +22,8 @@ export const generateCommand = defineCommand({
   ].join('\n'),
   options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.workers, options.partitions, options.topicPrefix, options.badRatio],
   async run({ options: resolved, log, signal, out }) {
+    // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
+    stopWhenSupervisorGone(log, signal);
     const bootstrap = resolved.requireString(options.kafkaBrokers);
     const pace = parsePace(resolved.string(options.rate) ?? 'seed');
     const count = resolved.integer(options.count);

@@ -4,6 +4,7 @@ import { isKchError } from '../../errors.js';
 import { startBroker } from '../../kafka/broker.js';
 import { ensureKafkaRuntime } from '../../kafka/runtime.js';
 import { defineCommand } from '../command.js';
+import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** Only for this command: CI warms the jar cache with it before the tests run. */
 const fetchOnly: OptionSpec = {
@@ -21,6 +22,8 @@ export const kafkaCommand = defineCommand({
   ].join('\n'),
   options: [options.host, options.kafkaPort, options.kafkaControllerPort, options.kafkaHeap, options.dataDir, options.cacheDir, fetchOnly],
   async run({ options: given, log, signal, out }) {
+    // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
+    stopWhenSupervisorGone(log, signal);
     const started = performance.now();
     const cacheDir = resolve(given.requireString(options.cacheDir));
     if (given.boolean(fetchOnly)) {

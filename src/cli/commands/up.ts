@@ -1,11 +1,40 @@
 import { options, type OptionSpec } from '../../config/options.js';
+import type { ResolvedOptions } from '../../config/resolve.js';
+import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
+import { parseHeap } from '../../kafka/broker.js';
+import { ignoreOutputErrors } from '../../host/supervisor.js';
 import { runStack } from '../../stack/up.js';
 import { defineCommand } from '../command.js';
+import { clickhouseCommand } from './clickhouse.js';
+import { dashboardCommand } from './dashboard.js';
+import { generateCommand } from './generate.js';
+import { kafkaCommand } from './kafka.js';
+import { migrateCommand } from './migrate.js';
 
 const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' };
 
-/** Options passed through to `kch generate` when given. */
-const generatorOptions = [options.rate, options.seed, options.count, options.duration, options.workers, options.partitions] as const;
+/**
+ * Every setting of the services `kch up` starts (the ones with an environment variable: not
+ * `kch kafka --fetch-only` or `kch migrate --dry-run`), so that whatever one of them takes,
+ * `kch up` takes too and passes on through the environment: `--kafka-heap`, `--consumers`,
+ * `--clickhouse-max-memory`, `--bad-ratio`, … Taken from the commands themselves, so a setting
+ * added to a service cannot be forgotten here.
+ */
+const serviceSettings: readonly OptionSpec[] = (() => {
+  const byFlag = new Map<string, OptionSpec>();
+  for (const command of [kafkaCommand, clickhouseCommand, migrateCommand, dashboardCommand, generateCommand]) {
+    for (const spec of command.options) {
+      if (spec.env !== undefined && !byFlag.has(spec.flag)) byFlag.set(spec.flag, spec);
+    }
+  }
+  return [...byFlag.values()];
+})();
+
+/** Set by `kch up` itself for every service, from the values below. */
+const setByStack = new Set<OptionSpec>([
+  options.kafkaBrokers, options.clickhouseUrl, options.host, options.kafkaPort, options.kafkaControllerPort,
+  options.clickhousePort, options.dashboardPort, options.dataDir, options.cacheDir,
+]);
 
 export const upCommand = defineCommand({
   name: 'up',
@@ -13,31 +42,67 @@ export const upCommand = defineCommand({
   details: [
     'Each service runs as a child process, restarted with back-off if it dies. Give --kafka-brokers',
     'or --clickhouse-url (or their environment variables) to use an external service instead of',
-    'starting the local one. Ctrl-C stops every process it started.',
+    'starting the local one. Every setting of the services it starts can be given here too.',
+    'Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops every process it started; should kch up',
+    'itself be killed, its services notice and stop cleanly on their own.',
   ].join('\n'),
-  options: [
-    options.kafkaBrokers, options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword,
-    options.host, options.kafkaPort, options.clickhousePort, options.dashboardPort, options.dataDir, options.cacheDir,
-    ...generatorOptions, noGenerate,
-  ],
+  options: [...serviceSettings, noGenerate],
   async run({ options: resolved, log, signal, out }) {
-    const generatorArgs: string[] = [];
-    for (const spec of generatorOptions) {
-      const value = resolved.given_(spec) ? resolved.string(spec) : undefined;
-      if (value !== undefined) generatorArgs.push(`--${spec.flag}`, value);
+    const externalKafka = resolved.given_(options.kafkaBrokers) ? resolved.requireString(options.kafkaBrokers) : undefined;
+    const externalClickHouse = resolved.given_(options.clickhouseUrl) ? resolved.requireString(options.clickhouseUrl) : undefined;
+    const settings = passedOn(resolved);
+    // A bad value is one line now, not a service failing to start later.
+    if (!externalKafka) parseHeap(resolved.requireString(options.kafkaHeap));
+    if (!externalClickHouse) parseByteSize(resolved.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
+
+    // A closed terminal sends SIGHUP: stop the stack as on Ctrl-C (output to the gone terminal
+    // is dropped meanwhile) rather than die and leave it to the services to notice.
+    const stop = new AbortController();
+    const onStop = (): void => stop.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    const onHangup = (): void => {
+      ignoreOutputErrors();
+      if (stop.signal.aborted) return;
+      log.info('SIGHUP received, stopping');
+      stop.abort();
+    };
+    process.on('SIGHUP', onHangup);
+    try {
+      return await runStack({
+        ...(externalKafka !== undefined ? { externalKafka } : {}),
+        ...(externalClickHouse !== undefined ? { externalClickHouse } : {}),
+        host: resolved.requireString(options.host),
+        kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
+        kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
+        clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+        dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
+        dataDir: resolved.requireString(options.dataDir),
+        cacheDir: resolved.requireString(options.cacheDir),
+        generate: !resolved.boolean(noGenerate),
+        settings,
+        log, signal: stop.signal, out,
+      });
+    } finally {
+      process.off('SIGHUP', onHangup);
+      signal.removeEventListener('abort', onStop);
     }
-    return runStack({
-      ...(resolved.given_(options.kafkaBrokers) ? { externalKafka: resolved.requireString(options.kafkaBrokers) } : {}),
-      ...(resolved.given_(options.clickhouseUrl) ? { externalClickHouse: resolved.requireString(options.clickhouseUrl) } : {}),
-      host: resolved.requireString(options.host),
-      kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
-      clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
-      dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
-      dataDir: resolved.requireString(options.dataDir),
-      cacheDir: resolved.requireString(options.cacheDir),
-      generate: !resolved.boolean(noGenerate),
-      generatorArgs,
-      log, signal, out,
-    });
   },
 });
+
+/**
+ * The settings given to `kch up` (flag or environment), as the environment of its services, each
+ * checked here first. Secrets are left out: they are environment-only, so the services already
+ * have them (or the *_FILE naming them) from ours.
+ */
+function passedOn(resolved: ResolvedOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const spec of serviceSettings) {
+    if (spec.env === undefined || spec.secret || setByStack.has(spec) || !resolved.given_(spec)) continue;
+    if (spec.type === 'integer') resolved.integer(spec);
+    else if (spec.type === 'number') resolved.number(spec);
+    else if (spec.type === 'duration') resolved.duration(spec);
+    const value = resolved.string(spec);
+    if (value !== undefined) env[spec.env] = value;
+  }
+  return env;
+}
