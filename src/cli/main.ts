@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isKchError } from '../errors.js';
+import { ignoreOutputErrors } from '../host/supervisor.js';
 import { createLogger } from '../log.js';
 import { resolveOptions } from '../config/resolve.js';
 import type { Command } from './command.js';
@@ -40,8 +41,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     log.info(`${signal} received, stopping`);
     controller.abort();
   };
+  // A closed terminal sends SIGHUP: every command stops as on Ctrl-C (kch clickhouse detaching its
+  // Kafka tables, kch up its whole stack), its output to the gone terminal dropped meanwhile.
+  const onHangup = (signal: NodeJS.Signals): void => {
+    ignoreOutputErrors();
+    onSignal(signal);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
   try {
     const options = resolveOptions(command.options, rest, process.env, command.allowPositionals ?? false);
     return await command.run({ options, log, signal: controller.signal, out: (text) => process.stdout.write(text) });
@@ -57,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHangup);
   }
 }
 

@@ -15,6 +15,8 @@ export interface ServiceSpec {
   readonly env: NodeJS.ProcessEnv;
   /** One-shot services (migrate) must exit 0 and are never restarted. */
   readonly oneShot?: boolean;
+  /** Exiting with code 0 means its work is done (the generator's --count or --duration): not restarted. */
+  readonly mayFinish?: boolean;
   /** Time allowed for a clean stop before SIGKILL. */
   readonly stopTimeoutMs?: number;
 }

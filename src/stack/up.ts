@@ -102,6 +102,10 @@ export async function runStack(options: StackOptions): Promise<number> {
       const { code, signal } = await s.process.exited;
       // Not ready yet: `ready` below reports it and the start fails.
       if (stopping.value || !s.ready) return;
+      if (code === 0 && !signal && s.process.spec.mayFinish) {
+        log.info(`${s.process.spec.name} finished its work; the other services keep running`);
+        return;
+      }
       // A service that exits on its own says why in its last line (one clear line, by design).
       const why = signal ? '' : s.process.lastLines().split('\n').filter((line) => line.trim() !== '').pop();
       const reason = signal ? `killed by ${signal}` : `exited with code ${code}${why ? ` (${why.trim()})` : ''}`;
@@ -198,7 +202,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     }
     let generator: Supervised | undefined;
     if (options.generate && !options.signal.aborted) {
-      generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000 }, false);
+      generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000, mayFinish: true }, false);
     }
 
     const lines = [

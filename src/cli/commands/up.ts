@@ -2,7 +2,6 @@ import { options, type OptionSpec } from '../../config/options.js';
 import type { ResolvedOptions } from '../../config/resolve.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
-import { ignoreOutputErrors } from '../../host/supervisor.js';
 import { runStack } from '../../stack/up.js';
 import { defineCommand } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
@@ -55,37 +54,21 @@ export const upCommand = defineCommand({
     if (!externalKafka) parseHeap(resolved.requireString(options.kafkaHeap));
     if (!externalClickHouse) parseByteSize(resolved.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
 
-    // A closed terminal sends SIGHUP: stop the stack as on Ctrl-C (output to the gone terminal
-    // is dropped meanwhile) rather than die and leave it to the services to notice.
-    const stop = new AbortController();
-    const onStop = (): void => stop.abort();
-    signal.addEventListener('abort', onStop, { once: true });
-    const onHangup = (): void => {
-      ignoreOutputErrors();
-      if (stop.signal.aborted) return;
-      log.info('SIGHUP received, stopping');
-      stop.abort();
-    };
-    process.on('SIGHUP', onHangup);
-    try {
-      return await runStack({
-        ...(externalKafka !== undefined ? { externalKafka } : {}),
-        ...(externalClickHouse !== undefined ? { externalClickHouse } : {}),
-        host: resolved.requireString(options.host),
-        kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
-        kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
-        clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
-        dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
-        dataDir: resolved.requireString(options.dataDir),
-        cacheDir: resolved.requireString(options.cacheDir),
-        generate: !resolved.boolean(noGenerate),
-        settings,
-        log, signal: stop.signal, out,
-      });
-    } finally {
-      process.off('SIGHUP', onHangup);
-      signal.removeEventListener('abort', onStop);
-    }
+    // SIGHUP (the terminal closed) aborts `signal` like Ctrl-C: src/cli/main.ts.
+    return runStack({
+      ...(externalKafka !== undefined ? { externalKafka } : {}),
+      ...(externalClickHouse !== undefined ? { externalClickHouse } : {}),
+      host: resolved.requireString(options.host),
+      kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
+      kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
+      clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+      dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
+      dataDir: resolved.requireString(options.dataDir),
+      cacheDir: resolved.requireString(options.cacheDir),
+      generate: !resolved.boolean(noGenerate),
+      settings,
+      log, signal, out,
+    });
   },
 });
 

@@ -246,3 +246,27 @@ test('a service failing before it is ready makes kch up stop the others and exit
   assert.ok(seconds < 45, `exited after ${seconds.toFixed(1)} s`);
   assert.ok(statSync(join(broken, 'kafka')).isFile());
 });
+
+test('a generator that reaches its --count under kch up has finished, not crashed: the stack keeps running', async () => {
+  const stack = await up(['--count', '300', '--rate', '1000']);
+  await pollUntil('the generator to finish', async () => (/generator finished its work/.test(stack.output) ? true : undefined), 60_000);
+  assert.doesNotMatch(stack.output, /generator exited with code 0[^\n]*restarting|given up on/);
+  assert.equal(stack.child.exitCode, null, 'kch up still runs');
+  assert.equal(await stack.stop('SIGINT', 120_000), 0);
+});
+
+test('SIGHUP of a kch clickhouse run by hand stops it cleanly, its Kafka tables detached', async () => {
+  const port = await freePort();
+  const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
+  started.add(server.pid);
+  cleanups.push(() => server.stop('SIGKILL'));
+  await pollUntil('clickhouse ready', async () => {
+    if (server.child.exitCode !== null) throw new Error(server.output);
+    return /clickhouse ready/.test(server.output) ? true : undefined;
+  }, 120_000);
+  server.child.kill('SIGHUP');
+  assert.equal(await exitWithin(server, 60_000), 0, server.output);
+  assert.match(server.output, /SIGHUP received, stopping/);
+  assert.match(server.output, /detached Kafka table\(s\) [^\n]*default\.sales_kafka/, 'its consumers committed and stopped');
+  assert.match(server.output, /clickhouse stopped/);
+});
