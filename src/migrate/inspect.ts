@@ -1,19 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Statement } from '../pipeline/plan.js';
+import { literal } from '../pipeline/quote.js';
 
 /** What the server has for one planned object. */
 export interface Existing {
   readonly engine: string;
   readonly columns: ReadonlyMap<string, string>;
   readonly createQuery: string;
-}
-
-/**
- * A quoted SQL string. Used instead of query parameters here because ClickHouse before 19.x has
- * none, and migrate must work against those servers; the values are identifiers we validated.
- */
-function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 export async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CreateMergeTree, Projection } from '../pipeline/plan.js';
 import type { Existing } from './inspect.js';
+import { literal } from '../pipeline/quote.js';
 
 /**
  * The projections of an existing target table compared with the plan's. A missing projection is
@@ -16,10 +17,6 @@ export interface ProjectionDiff {
 }
 
 const none: ProjectionDiff = { missing: [], drift: [] };
-
-function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /** Index of the quote that closes the one at `start` ('…', `…`, "…"; backslash or doubled quote escapes). */
 function closingQuote(text: string, start: number): number {

@@ -1,8 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-
-function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
+import { literal } from '../pipeline/quote.js';
 
 /** The SELECT of a rendered `CREATE MATERIALIZED VIEW … AS\nSELECT …`. */
 export function selectOf(createView: string): string {

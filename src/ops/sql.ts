@@ -9,11 +9,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { toKchError } from '../clickhouse/errors.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from '../pipeline/features.js';
+import { literal } from '../pipeline/quote.js';
 
-/** A quoted SQL string literal. */
-export function literal(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
+export { literal };
 
 export async function rows<T>(client: ClickHouseClient, query: string, action?: string): Promise<T[]> {
   try {

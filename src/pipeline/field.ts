@@ -1,5 +1,6 @@
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from './features.js';
+import { literal as quote } from './quote.js';
 
 /**
  * One field of an event stream. A field knows every form it takes: its TypeScript type (for
@@ -50,8 +51,6 @@ export abstract class Field<T = unknown> {
     return new DefaultedField(this, value);
   }
 }
-
-const quote = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
 const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64'): string => `dynamicElement(${value}, '${type}')`;

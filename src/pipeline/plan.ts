@@ -1,5 +1,6 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import type { StreamDefinition } from './stream.js';
+import { literal } from './quote.js';
 
 /**
  * The statements that make a pipeline, as data. The renderer turns each into SQL; `migrate`
@@ -267,7 +268,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
 
   // Inner names carry a kch_ prefix so that no field of a stream can collide with them.
   const reasons = `arrayStringConcat(arrayFilter(x -> x != '', [${checks
-    .map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`)
+    .map((c) => `if(${c.sql}, '', ${literal(`${c.name}: expected ${c.why}`)})`)
     .join(', ')}]), '; ')`;
   const rowCopy = features.formatRow
     ? `formatRow('JSONEachRow', ${fields.map(([name]) => name).join(', ')})`
@@ -393,7 +394,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const reasons = `multiIf(NOT isValidUTF8(kch_raw), 'not valid UTF-8', NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
     `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
-    ...checks.map((c) => `if(${c.sql}, '', '${c.name}: expected ${c.why.replace(/'/g, "\\'")}')`),
+    ...checks.map((c) => `if(${c.sql}, '', ${literal(`${c.name}: expected ${c.why}`)})`),
   ].join(', ')}]), '; '))`;
   const json = (column: string): string => `JSONExtract(${column}, 'Tuple(${fields.map(([name]) => `${name} Dynamic`).join(', ')})')`;
   const decodeView: CreateMaterializedView = {

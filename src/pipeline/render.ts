@@ -1,5 +1,6 @@
 import type { ServerFeatures } from './features.js';
 import type { Column, CreateKafkaTable, CreateMaterializedView, CreateMergeTree, CreateNullTable, CreateView, SelectItem, Statement } from './plan.js';
+import { literal } from './quote.js';
 
 /** Pure SQL rendering of planned statements. Idempotent by construction (IF NOT EXISTS). */
 export function render(statement: Statement): string {
@@ -40,7 +41,7 @@ function renderMergeTree(s: CreateMergeTree): string {
 }
 
 function settingValue(value: string | number): string {
-  return typeof value === 'number' ? String(value) : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return typeof value === 'number' ? String(value) : literal(value);
 }
 
 function renderKafkaTable(s: CreateKafkaTable): string {

@@ -3,7 +3,7 @@ import { ErrorCodes, KchError } from '../../errors.js';
 import { createProducer } from '../../kafka/producer.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterState } from '../../ops/dead-letters.js';
 import { defineCommand } from '../command.js';
-import { opsOptions, withOps } from './pause.js';
+import { opsOptions, withOps } from '../ops.js';
 
 const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'list: print JSON (raw as text, plus raw_hex when it is not valid UTF-8).' };
 const limit: OptionSpec = { flag: 'limit', type: 'integer', default: '20', description: 'list: show at most this many, newest first.' };

@@ -1,43 +1,6 @@
-import { options, type OptionSpec } from '../../config/options.js';
-import type { ResolvedOptions } from '../../config/resolve.js';
-import { toKchError } from '../../clickhouse/errors.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
-import type { Logger } from '../../log.js';
-import { detectFeatures } from '../../migrate/detect.js';
-import { waitForClickHouse } from '../../migrate/wait.js';
-import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../../ops/context.js';
 import { pauseStream } from '../../ops/pause.js';
-import { streams } from '../../pipeline/streams/index.js';
 import { defineCommand } from '../command.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
-
-/** Options of every command that operates on a running pipeline. */
-export const opsOptions: readonly OptionSpec[] = [...clickhouseOptions, options.kafkaBrokers, options.topicPrefix];
-
-/**
- * Connects to ClickHouse (waiting a little for it), detects its features, and runs `work` with
- * the operations' context and the objects of the stream named `streamName` (none when null).
- */
-export async function withOps<T>(
-  resolved: ResolvedOptions,
-  log: Logger,
-  signal: AbortSignal,
-  streamName: string | undefined | null,
-  work: (ctx: OpsContext, stream: StreamObjects | undefined) => Promise<T>,
-): Promise<T> {
-  const stream = streamName === null ? undefined : streamNamed(streamName, streams);
-  const url = resolved.requireString(options.clickhouseUrl);
-  const client = clickhouseFrom(resolved, 'default');
-  try {
-    await waitForClickHouse(client, url, { timeoutMs: 10_000, signal });
-    const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
-    const target = pipelineTargetFrom(resolved);
-    const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
-    return await work(ctx, stream ? objectsOf(stream, target) : undefined);
-  } finally {
-    await client.close();
-  }
-}
+import { onlyStream, opsOptions, withOps } from '../ops.js';
 
 export const pauseCommand = defineCommand({
   name: 'pause',
@@ -72,9 +35,3 @@ export const pauseCommand = defineCommand({
     });
   },
 });
-
-/** The one positional argument, a stream name. */
-export function onlyStream(resolved: ResolvedOptions): string | undefined {
-  if (resolved.positionals.length > 1) throw new KchError(ErrorCodes.USAGE, `unexpected argument "${resolved.positionals[1]}"`);
-  return resolved.positionals[0];
-}

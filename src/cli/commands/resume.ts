@@ -1,7 +1,7 @@
 import type { OptionSpec } from '../../config/options.js';
 import { resumeStream } from '../../ops/pause.js';
 import { defineCommand } from '../command.js';
-import { onlyStream, opsOptions, withOps } from './pause.js';
+import { onlyStream, opsOptions, withOps } from '../ops.js';
 
 const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for the consumer to get its partitions again (0: do not wait).' };
 

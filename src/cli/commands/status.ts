@@ -6,7 +6,7 @@ import { judge, localKafkaOf, renderStatus, snapshot, type StatusReport, type St
 import { streams } from '../../pipeline/streams/index.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
-import { opsOptions } from './pause.js';
+import { opsOptions } from '../ops.js';
 
 const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'Print JSON (one object; with --watch, one line per look).' };
 const watch: OptionSpec = { flag: 'watch', short: 'w', type: 'boolean', description: 'Look again every --window until Ctrl-C.' };

@@ -17,8 +17,10 @@ import { httpStatusForCode } from './http-status.js';
 import { parseMultipart } from './multipart.js';
 import { header, parseQueryRequest, type QueryRequest } from './request.js';
 import { emptySummary, sendComplete, StreamingAnswer, summaryHeader, type Compression, type Summary } from './response.js';
-import { quoteIdentifier, type Engine } from './session.js';
+import { quoteIdentifier } from '../../pipeline/quote.js';
+import type { Engine } from './session.js';
 import { callsUngrantedFileFunction, splitStatement, type StatementInfo } from './statement.js';
+import { literal } from '../../pipeline/quote.js';
 
 export interface HandlerContext {
   readonly engine: Engine;
@@ -185,10 +187,6 @@ function refuseLikeClickHouse(info: StatementInfo, sql: string): void {
 }
 
 const settingName = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function literal(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 /**
  * Statements that give the request's connection its database, settings and query parameters.

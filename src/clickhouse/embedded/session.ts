@@ -18,6 +18,7 @@ import { ErrorCodes, KchError, messageOf } from '../../errors.js';
 import { embeddedKafkaConfig } from '../../kafka/security.js';
 import { writeConfinement } from './confinement.js';
 import { ClickHouseException } from './exception.js';
+import { quoteIdentifier } from '../../pipeline/quote.js';
 
 export type AccessMode = 'readwrite' | 'readonly';
 
@@ -44,10 +45,6 @@ export interface StopReport {
 }
 
 const MAX_IDLE = 8;
-
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
-}
 
 export class Engine {
   private readonly idle: Record<AccessMode, Session[]> = { readwrite: [], readonly: [] };
