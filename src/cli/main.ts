@@ -50,6 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
+  log.debug(`running (pid ${process.pid}); Ctrl-C stops it`);
   try {
     const options = resolveOptions(command.options, rest, process.env, command.allowPositionals ?? false);
     return await command.run({ options, log, signal: controller.signal, out: (text) => process.stdout.write(text) });
@@ -58,6 +59,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`kch ${command.name}: ${error.message}\n`);
       if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${error.cause instanceof Error ? error.cause.stack ?? error.cause.message : JSON.stringify(error.cause)}\n`);
       return error.code === 'KCH_USAGE' ? 2 : 1;
+    }
+    // Stopped by Ctrl-C, SIGTERM or SIGHUP while waiting: an abort, not a bug.
+    if (controller.signal.aborted) {
+      process.stderr.write(`kch ${command.name}: stopped\n`);
+      return 130;
     }
     // Not a user mistake: a bug. Show the stack so it can be reported.
     process.stderr.write(`kch ${command.name}: unexpected error (please report it)\n${(error as Error)?.stack ?? String(error)}\n`);
