@@ -81,9 +81,12 @@ test('ClickHouse waiting for a broker that comes late logs no error, a warning o
 
 test('kch status with Kafka away takes the 3 s it says it waited, not three times that', async () => {
   const closed = await freePort();
-  const silent = createServer(() => undefined);
+  // Accepts and never answers. It never reads either, so a connection's end goes unseen: close()
+  // would wait for them forever unless they are destroyed.
+  const accepted = new Set<Socket>();
+  const silent = createServer((socket) => { accepted.add(socket); socket.on('error', () => undefined); });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => silent.close(resolve)));
+  cleanups.push(() => new Promise((resolve) => { for (const s of accepted) s.destroy(); silent.close(resolve); }));
   for (const bootstrap of [`127.0.0.1:${closed}`, `127.0.0.1:${(silent.address() as { port: number }).port}`]) {
     const started = performance.now();
     const result = await runCli(['status'], { KAFKA_BROKERS: bootstrap, CLICKHOUSE_URL: clickhouseUrl, KCH_TOPIC_PREFIX: uniqueName('away') });
