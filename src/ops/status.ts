@@ -371,7 +371,8 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
-      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
+      // A stream paused on an Overlay database has no decoding view by design (src/ops/pause.ts).
+      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
     });
   }
   return out;

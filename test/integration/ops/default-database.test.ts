@@ -75,6 +75,7 @@ test('on the embedded server\'s default database, pause survives a restart and m
   await pollUntil('the warehouse stream, not paused, to take in the second batch', async () => ((await counts())[2] === first.warehouse + second.warehouse ? true : undefined), 120_000);
   const whilePaused = await status();
   assert.equal(whilePaused.streams[0]!.consumption, 'paused');
+  assert.equal(whilePaused.streams[0]!.health, 'paused', `a paused stream is not unhealthy: ${whilePaused.streams[0]!.problems.join('; ')}`);
   assert.equal(whilePaused.streams[0]!.lag, second.sales, 'every sale produced while paused waits in Kafka');
   assert.equal((await counts())[0], first.sales, 'and none reached the table, through the restart');
 

@@ -93,6 +93,19 @@ test('pause, produce, resume loses and repeats nothing; status --json shows the 
   assert.match(done.report.kafka.version ?? '', /^(4\.4\.0|≥ 4\.\d+ \(from its API versions\))$/, 'the local broker\'s release, or what its API versions tell');
 });
 
+/** ATTACH, retried while ClickHouse says the detached table is "still used by some query. Retry later." (a consumer's block holding it). */
+async function attachAgain(table: string): Promise<void> {
+  await pollUntil(`${table} to attach again`, async () => {
+    try {
+      await p.client.command({ query: `ATTACH TABLE ${table}` });
+      return true;
+    } catch (error) {
+      if (/still used by some query/.test(String((error as Error).message))) return undefined;
+      throw error;
+    }
+  }, 60_000);
+}
+
 test('status exits 1 when a consumer stopped, its views are gone or a service does not answer, and says why', async () => {
   // Without its target table the Kafka table's consumer stops reading (its views cannot write).
   await p.client.command({ query: `DETACH TABLE ${p.database}.stock_movements` });
@@ -104,7 +117,7 @@ test('status exits 1 when a consumer stopped, its views are gone or a service do
     assert.equal(warehouse.health, 'unhealthy');
     assert.match(warehouse.problems.join('; '), /no target table .*stock_movements.*; consumer stopped: lag \d+ and no offset committed in 3 s/);
   } finally {
-    await p.client.command({ query: `ATTACH TABLE ${p.database}.stock_movements` });
+    await attachAgain(`${p.database}.stock_movements`);
   }
   await p.client.command({ query: `DETACH TABLE ${p.database}.sales_mv` });
   try {
@@ -112,7 +125,7 @@ test('status exits 1 when a consumer stopped, its views are gone or a service do
     assert.equal(viewless.code, 1);
     assert.match(viewless.report.streams[0]!.problems.join(' '), /sales_mv missing: the Kafka table feeds nothing/);
   } finally {
-    await p.client.command({ query: `ATTACH TABLE ${p.database}.sales_mv` });
+    await attachAgain(`${p.database}.sales_mv`);
   }
   const down = await status({ ...p.env, KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }, '--window', '0s');
   assert.equal(down.code, 1);
