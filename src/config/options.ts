@@ -30,6 +30,10 @@ function option<const T extends OptionSpec>(spec: T): T {
 }
 
 export const options = {
+  config: option({
+    flag: 'config', env: 'KCH_CONFIG', type: 'string',
+    description: 'Pipeline file defining the streams (kch.config.ts, .mts, .js or .mjs). Default: the kch.config.* of the current folder; without one, the seed\'s two streams (sales, warehouse).',
+  }),
   kafkaBrokers: option({
     flag: 'kafka-brokers', env: 'KAFKA_BROKERS', type: 'string', default: '127.0.0.1:9092',
     description: 'Kafka bootstrap servers, comma-separated host:port. With `kch up`, giving it means an external Kafka: no local broker is started.',

@@ -217,8 +217,8 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   };
 
   // Each event once, for queries: a plain view, so it costs nothing until it is read.
-  const dedup: CreateView[] = 'event_id' in stream.fields
-    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: 'event_id', role: 'dedup', stream: stream.name }]
+  const dedup: CreateView[] = stream.id !== undefined
+    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
     : [];
   if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(stream, target, features), ...dedup];
 

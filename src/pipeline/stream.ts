@@ -27,6 +27,17 @@ export interface StreamSpec<F extends Fields> {
   readonly orderBy: readonly (keyof F & string)[];
   /** Partition expression over target columns. @default none */
   readonly partitionBy?: string;
+  /**
+   * The field that names each event once: the dedup view keeps one row per value, `kch verify`
+   * tags and counts events by it. @default `event_id` when there is one; else none, and the
+   * stream has no dedup view and cannot be verified
+   */
+  readonly id?: (keyof F & string) | null;
+  /**
+   * The event's own time: the dashboard charts events over it and freshness is measured from it.
+   * @default `event_time` when there is one; else none
+   */
+  readonly time?: (keyof F & string) | null;
   /** Doc line. */
   readonly description: string;
   /**
@@ -54,6 +65,10 @@ export interface StreamDefinition<F extends Fields = Fields> {
   /** Field names (checked against `fields` by defineStream). */
   readonly orderBy: readonly string[];
   readonly partitionBy: string | undefined;
+  /** The field that names each event once (see StreamSpec.id); undefined when none. */
+  readonly id: string | undefined;
+  /** The event's own time (see StreamSpec.time); undefined when none. */
+  readonly time: string | undefined;
   readonly description: string;
   readonly fixUp?: (raw: string) => string | undefined;
 }
@@ -79,6 +94,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     fields: spec.fields,
     orderBy: spec.orderBy,
     partitionBy: spec.partitionBy,
+    id: spec.id === null ? undefined : spec.id ?? ('event_id' in spec.fields ? 'event_id' : undefined),
+    time: spec.time === null ? undefined : spec.time ?? ('event_time' in spec.fields ? 'event_time' : undefined),
     description: spec.description,
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
   };
@@ -87,6 +104,9 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   }
   for (const key of spec.orderBy) {
     if (!(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy names unknown field "${key}"`);
+  }
+  for (const [role, key] of [['id', definition.id], ['time', definition.time]] as const) {
+    if (key !== undefined && !(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ${role} names unknown field "${key}"`);
   }
   if (Object.keys(spec.fields).length === 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no fields`);
   return definition;
