@@ -10,11 +10,11 @@ import type { Logger } from '../log.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
-import { streams } from '../pipeline/streams/index.js';
+import { loadPipelineConfig } from '../config/pipeline-file.js';
 import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
 
 /** Options of every command that operates on a running pipeline. */
-export const opsOptions: readonly OptionSpec[] = [...clickhouseOptions, options.kafkaBrokers, options.topicPrefix];
+export const opsOptions: readonly OptionSpec[] = [options.config, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix];
 
 /**
  * Connects to ClickHouse (waiting a little for it), detects its features, and runs `work` with
@@ -27,6 +27,7 @@ export async function withOps<T>(
   streamName: string | undefined | null,
   work: (ctx: OpsContext, stream: StreamObjects | undefined) => Promise<T>,
 ): Promise<T> {
+  const { streams } = await loadPipelineConfig(resolved, log);
   const stream = streamName === null ? undefined : streamNamed(streamName, streams);
   const url = resolved.requireString(options.clickhouseUrl);
   const client = clickhouseFrom(resolved, 'default');

@@ -8,7 +8,7 @@ import { waitForClickHouse } from '../../migrate/wait.js';
 import { objectsOf, type OpsContext } from '../../ops/context.js';
 import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
 import { planPipeline, topicOf } from '../../pipeline/plan.js';
-import { streams } from '../../pipeline/streams/index.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
 
@@ -39,8 +39,9 @@ export const migrateCommand = defineCommand({
     'created. --apply-drift evolves a stream whose definition changed (a new field, a changed',
     'check) without losing or repeating an event.',
   ].join('\n'),
-  options: [...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, dryRun, applyDrift, waitFor],
+  options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
+    const { streams } = await loadPipelineConfig(resolved, log);
     const target = pipelineTargetFrom(resolved);
     const timeoutMs = resolved.duration(waitFor) ?? 60_000;
     const client = clickhouseFrom(resolved, 'default');

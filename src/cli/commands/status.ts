@@ -3,7 +3,7 @@ import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { streamNamed } from '../../ops/context.js';
 import { judge, localKafkaOf, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
-import { streams } from '../../pipeline/streams/index.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
 import { opsOptions } from '../ops.js';
@@ -30,7 +30,8 @@ export const statusCommand = defineCommand({
   ].join('\n'),
   options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, json, watch, window],
   allowPositionals: true,
-  async run({ options: resolved, signal, out }) {
+  async run({ options: resolved, log, signal, out }) {
+    const { streams } = await loadPipelineConfig(resolved, log);
     const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
     const windowMs = resolved.duration(window) ?? 2000;
     if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, `--window must be 0 or more, got ${resolved.string(window)}`);

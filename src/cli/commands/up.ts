@@ -2,6 +2,7 @@ import { options, type OptionSpec } from '../../config/options.js';
 import type { ResolvedOptions } from '../../config/resolve.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { runStack } from '../../stack/up.js';
 import { defineCommand } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
@@ -50,6 +51,13 @@ export const upCommand = defineCommand({
     const externalKafka = resolved.given_(options.kafkaBrokers) ? resolved.requireString(options.kafkaBrokers) : undefined;
     const externalClickHouse = resolved.given_(options.clickhouseUrl) ? resolved.requireString(options.clickhouseUrl) : undefined;
     const settings = passedOn(resolved);
+    // A config with a mistake is one line now, not every service failing on it; the services get
+    // the file found here (by absolute path), whatever folder they run in.
+    const pipeline = await loadPipelineConfig(resolved, log);
+    if (pipeline.file !== undefined) {
+      settings[options.config.env] = pipeline.file;
+      log.info(`streams from ${pipeline.file}: ${pipeline.streams.map((s) => s.name).join(', ')}`);
+    }
     // A bad value is one line now, not a service failing to start later.
     if (!externalKafka) parseHeap(resolved.requireString(options.kafkaHeap));
     if (!externalClickHouse) parseByteSize(resolved.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
