@@ -18,3 +18,8 @@ export interface PipelineConfig {
 export function loadPipelineConfig(_resolved: ResolvedOptions, _log: Logger): Promise<PipelineConfig> {
   return Promise.resolve({ streams: seedStreams, file: undefined });
 }
+
+/** The streams of one pipeline file (a generator thread's way: the main thread found the file). */
+export function loadPipelineFile(_file: string, _log: Logger): Promise<PipelineConfig> {
+  return Promise.resolve({ streams: seedStreams, file: undefined });
+}

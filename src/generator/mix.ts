@@ -2,6 +2,7 @@ import { Faker, base, en, ru } from '@faker-js/faker';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { makeCatalog, type Product } from './catalog.js';
+import { drawnFrom } from './drawn.js';
 import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStockMovement, writeSale, writeStockMovement, type EncodedVocabulary, type EventContext } from './events.js';
 import type { JsonBytes } from './json-bytes.js';
 import { SeededRandom } from './random.js';
@@ -25,6 +26,23 @@ export const seedMix: readonly GeneratedStream[] = [
   { stream: sales, share: 0.7, make: makeSale, write: writeSale },
   { stream: warehouse, share: 0.3, make: makeStockMovement, write: writeStockMovement },
 ];
+
+/**
+ * What the generator feeds for a pipeline's streams. A seed stream (its name and its fields the
+ * seed's: a config may list them beside its own) keeps its realistic events and its share; any
+ * other stream gets events drawn from its fields, and the share of the seed's two together.
+ */
+export function mixFor(streams: readonly StreamDefinition[]): GeneratedStream[] {
+  return streams.map((stream) => {
+    const seed = seedMix.find((m) => sameShape(m.stream, stream));
+    return seed ? { ...seed, stream } : { stream, share: 1, make: drawnFrom(stream) };
+  });
+}
+
+function sameShape(a: StreamDefinition, b: StreamDefinition): boolean {
+  const fields = (s: StreamDefinition): string => Object.entries(s.fields).map(([name, f]) => `${name}:${f.kind}`).join(',');
+  return a.name === b.name && fields(a) === fields(b);
+}
 
 export interface GeneratedEvent {
   readonly stream: StreamDefinition;

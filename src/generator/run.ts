@@ -6,7 +6,7 @@ import { topicOf } from '../pipeline/plan.js';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { BadMessages, badKinds, type BadKind } from './bad-messages.js';
 import { JsonBytes } from './json-bytes.js';
-import { EventSource } from './mix.js';
+import { EventSource, mixFor } from './mix.js';
 import { describePace, dueEvents, lingerEvents, seedPauseMs, type Pace } from './pacing.js';
 
 /** What the generator writes to: a Kafka producer, or anything that takes the same batches. */
@@ -25,6 +25,8 @@ const CHECK_EVERY = 1000;
 
 export interface GenerateOptions {
   readonly sink: EventSink;
+  /** The streams to feed. @default the seed's two */
+  readonly streams?: readonly StreamDefinition[];
   readonly pace: Pace;
   readonly seed: number;
   /** The events' own seed when it differs from `seed` (a generator thread's); the catalog stays `seed`'s. */
@@ -65,7 +67,7 @@ export interface GenerateReport {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateReport> {
   const { sink, pace, log } = options;
-  const source = new EventSource(options.seed, undefined, options.drawSeed ?? options.seed);
+  const source = new EventSource(options.seed, options.streams ? mixFor(options.streams) : undefined, options.drawSeed ?? options.seed);
   const clock = options.clock ?? (() => new Date());
   const started = Date.now();
   const acknowledged: Record<string, number> = {};

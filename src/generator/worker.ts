@@ -7,6 +7,7 @@ import { isKchError } from '../errors.js';
 import { createProducer } from '../kafka/producer.js';
 import { createLogger } from '../log.js';
 import type { Pace } from './pacing.js';
+import { loadPipelineFile } from '../config/pipeline-file.js';
 import { generate } from './run.js';
 
 export interface WorkerTask {
@@ -21,6 +22,8 @@ export interface WorkerTask {
   readonly count?: number;
   readonly durationMs?: number;
   readonly badRatio: number;
+  /** The pipeline file whose streams to feed (a thread loads it itself: definitions hold functions); the seed's without one. */
+  readonly configFile: string | undefined;
 }
 
 /** What a worker posts to the main thread. */
@@ -40,7 +43,9 @@ port.on('message', (message: unknown) => { if (message === 'stop') stop.abort();
 const log = createLogger('generate', (line) => post({ type: 'log', line }));
 const producer = createProducer({ bootstrap: task.bootstrap, clientId: `kch-generator-${task.index}`, log });
 try {
+  const streams = task.configFile === undefined ? undefined : (await loadPipelineFile(task.configFile, log)).streams;
   const report = await generate({
+    ...(streams ? { streams } : {}),
     sink: producer, pace: task.pace, seed: task.seed, drawSeed: task.drawSeed, topicPrefix: task.topicPrefix, log, signal: stop.signal,
     badRatio: task.badRatio, progress: false,
     onAcknowledged: ({ topics, bytes }) => post({ type: 'acknowledged', topics, bytes }),

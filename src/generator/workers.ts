@@ -85,6 +85,7 @@ export async function generateInWorkers(options: ParallelOptions): Promise<Gener
       drawSeed: workerSeed(options.seed, index),
       topicPrefix: options.topicPrefix,
       badRatio: options.badRatio,
+      configFile: options.configFile,
       ...(options.count !== undefined ? { count: share(options.count, n, index) } : {}),
       ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
     };

@@ -55,6 +55,6 @@ export function streamNamed(name: string | undefined, streams: readonly StreamDe
   const names = streams.map((s) => s.name).join(', ');
   if (!name) throw new KchError(ErrorCodes.USAGE, `name a stream: ${names}`);
   const found = streams.find((s) => s.name === name || s.topic === name || s.target === name);
-  if (!found) throw new KchError(ErrorCodes.USAGE, `no stream "${name}"; the streams are ${names}`);
+  if (!found) throw new KchError(ErrorCodes.USAGE, `no stream ${JSON.stringify(name)}; the streams are ${names}`);
   return found;
 }

@@ -8,7 +8,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { PREFIX_LENGTH, parseSequence } from './tag.js';
+import { quoteIdentifier } from '../pipeline/quote.js';
+import { PREFIX_LENGTH, parseSequence, verifiableId } from './tag.js';
 
 export interface ObservedStream {
   readonly stream: StreamDefinition;
@@ -44,9 +45,20 @@ const EVENT_TIME_MARGIN_SEC = 26 * 3600;
 export class Observer {
   constructor(private readonly options: ObserverOptions) {}
 
-  private get runFilter(): string {
+  /**
+   * The run's rows of a stream: by the id's prefix, and by the event's time where it is the seed's
+   * local-time text (the primary key then skips everything older); else by when rows landed.
+   */
+  private runFilter(stream: StreamDefinition): string {
     const { prefix, startedSec } = this.options;
-    return `substring(toString(event_id), 1, ${PREFIX_LENGTH}) = '${prefix}' AND event_time >= toDateTime(${Math.max(0, startedSec - EVENT_TIME_MARGIN_SEC)})`;
+    const time = stream.time !== undefined && stream.fields[stream.time]?.kind === 'datetime'
+      ? `${quoteIdentifier(stream.time)} >= toDateTime(${Math.max(0, startedSec - EVENT_TIME_MARGIN_SEC)})`
+      : `processing_time >= toDateTime(${Math.max(0, startedSec - 60)})`;
+    return `substring(toString(${this.idOf(stream)}), 1, ${PREFIX_LENGTH}) = '${prefix}' AND ${time}`;
+  }
+
+  private idOf(stream: StreamDefinition): string {
+    return quoteIdentifier(verifiableId(stream));
   }
 
   private table(name: string): string {
@@ -66,7 +78,7 @@ export class Observer {
   /** The run's rows in the targets written at or after `sinceSec` (processing_time). */
   async arrivals(sinceSec: number): Promise<Arrival[]> {
     const selects = this.options.streams.map(({ stream }) =>
-      `SELECT substring(toString(event_id), ${PREFIX_LENGTH + 1}, 12) AS s, toUInt32(processing_time) AS t FROM ${this.table(stream.target)} WHERE ${this.runFilter} AND processing_time >= toDateTime(${Math.max(0, Math.floor(sinceSec))})`);
+      `SELECT substring(toString(${this.idOf(stream)}), ${PREFIX_LENGTH + 1}, 12) AS s, toUInt32(processing_time) AS t FROM ${this.table(stream.target)} WHERE ${this.runFilter(stream)} AND processing_time >= toDateTime(${Math.max(0, Math.floor(sinceSec))})`);
     const lines = await this.rows(selects.join(' UNION ALL '), 'looking for the run\'s events');
     return toArrivals(lines);
   }
@@ -75,7 +87,7 @@ export class Observer {
   async targetCounts(): Promise<Map<number, number>[]> {
     return Promise.all(this.options.streams.map(async ({ stream }) => {
       const lines = await this.rows(
-        `SELECT substring(toString(event_id), ${PREFIX_LENGTH + 1}, 12) AS s, count() AS n FROM ${this.table(stream.target)} WHERE ${this.runFilter} GROUP BY s`,
+        `SELECT substring(toString(${this.idOf(stream)}), ${PREFIX_LENGTH + 1}, 12) AS s, count() AS n FROM ${this.table(stream.target)} WHERE ${this.runFilter(stream)} GROUP BY s`,
         `counting the run's events in ${stream.target}`);
       return toCounts(lines);
     }));
@@ -97,7 +109,7 @@ export class Observer {
     let total = 0;
     for (const { stream } of this.options.streams) {
       const view = views.get(stream.name)!;
-      const [[n = '0'] = []] = await this.rows(`SELECT count() FROM ${this.table(view)} WHERE ${this.runFilter}`, `counting through ${view}`);
+      const [[n = '0'] = []] = await this.rows(`SELECT count() FROM ${this.table(view)} WHERE ${this.runFilter(stream)}`, `counting through ${view}`);
       total += Number(n);
     }
     return total;

@@ -18,12 +18,11 @@ import { detectFeatures } from '../migrate/detect.js';
 import { databaseExists, existingTables } from '../migrate/inspect.js';
 import { dedupViewOf, topicOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { streams as allStreams } from '../pipeline/streams/index.js';
 import { VerifyEvents, type BadKind } from './events.js';
 import { Ledger, arrivalEstimate } from './ledger.js';
 import { Observer, type ObservedStream } from './observe.js';
 import { buildReport, type VerifyReport } from './report.js';
-import { MAX_SEQUENCE, newRunId, runPrefix } from './tag.js';
+import { MAX_SEQUENCE, newRunId, runPrefix, verifiableId } from './tag.js';
 
 export interface VerifyOptions {
   readonly bootstrap: string;
@@ -41,8 +40,8 @@ export interface VerifyOptions {
   readonly run?: string;
   readonly log: Logger;
   readonly signal: AbortSignal;
-  /** The streams to feed. @default every stream of the pipeline */
-  readonly streams?: readonly StreamDefinition[];
+  /** The streams to feed. */
+  readonly streams: readonly StreamDefinition[];
   /** @default 500 */
   readonly pollIntervalMs?: number;
   /** @default 5000 */
@@ -61,7 +60,8 @@ const SWEEP_AFTER_MS = 5_000;
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const { log, signal, client } = options;
-  const streams = options.streams ?? allStreams;
+  const streams = options.streams;
+  for (const stream of streams) verifiableId(stream);
   if (!Number.isSafeInteger(options.count) || options.count < 1 || options.count > MAX_SEQUENCE) {
     throw new KchError(ErrorCodes.USAGE, `--count must be between 1 and ${MAX_SEQUENCE}, got ${options.count}`);
   }
@@ -89,7 +89,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   if (absent.length) throw new KchError(ErrorCodes.CONFIG, `topic(s) ${absent.join(', ')} do not exist: run kch migrate first (it creates them)`);
 
   const badKinds: BadKind[] = features.kafkaErrorStream ? ['check', 'unparsable'] : ['check'];
-  const events = new VerifyEvents({ run, seed: Number.parseInt(run, 16), badRatio, badKinds });
+  const events = new VerifyEvents({ run, streams, seed: Number.parseInt(run, 16), badRatio, badKinds });
   const ledger = new Ledger(options.count);
   const startedAt = Date.now();
   const startedSec = Math.floor(startedAt / 1000);

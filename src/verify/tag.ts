@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes, KchError } from '../errors.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
 
 /** `kc` in ASCII: marks an id as made by kch verify. */
 export const VERIFY_MARKER = '6b63';
@@ -31,6 +32,23 @@ export function newRunId(random: (size: number) => Buffer = randomBytes): string
 
 export function assertRunId(run: string): void {
   if (!runPattern.test(run)) throw new KchError(ErrorCodes.USAGE, `a verify run id is 8 lowercase hex digits, got "${run}"`);
+}
+
+/**
+ * The field a stream's events are tagged by: its id, a UUID or a text field that holds one.
+ * Throws, naming the stream and what to do, when it has none that can.
+ */
+export function verifiableId(stream: StreamDefinition): string {
+  const id = stream.id;
+  if (id === undefined) {
+    throw new KchError(ErrorCodes.CONFIG, `stream ${stream.name} has no id field, so kch verify cannot tell its events apart: name one with id: '<field>' in its definition`);
+  }
+  const field = stream.fields[id]!;
+  const holdsUuid = field.kind === 'uuid' || (field.kind === 'text' && field.problem('00000000-6b63-8000-8000-000000000000') === undefined);
+  if (!holdsUuid || field.optional) {
+    throw new KchError(ErrorCodes.CONFIG, `stream ${stream.name}: kch verify tags events by their id, and its id field ${id} (${field.describe()}) cannot hold the UUID-shaped tag; it must be a required uuid or text field`);
+  }
+  return id;
 }
 
 /** The text every id of the run starts with. */

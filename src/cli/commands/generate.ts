@@ -4,7 +4,8 @@ import { ErrorCodes, KchError } from '../../errors.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
 import { createProducer } from '../../kafka/producer.js';
 import { topicOf } from '../../pipeline/plan.js';
-import { seedMix } from '../../generator/mix.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
+import { mixFor } from '../../generator/mix.js';
 import { parsePace } from '../../generator/pacing.js';
 import { generate, type GenerateOptions, type GenerateReport } from '../../generator/run.js';
 import { generateInWorkers, workersFor } from '../../generator/workers.js';
@@ -13,14 +14,16 @@ import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 export const generateCommand = defineCommand({
   name: 'generate',
-  summary: 'Produce retail events (70 % sales, 30 % stock movements) into Kafka',
+  summary: 'Produce valid events for every stream into Kafka (the seed\'s: 70 % sales, 30 % stock movements)',
   details: [
     'Seed-faithful by default: one event every 0.5–1.5 s, a log line every 10 events.',
     'Creates missing topics with --partitions. An event counted as sent was acknowledged by Kafka;',
     'on Ctrl-C it stops making events and waits for those in flight. --bad-ratio mixes in malformed',
     'messages of every kind the dead-letter tables catch, counted apart in the summary line.',
+    'Streams of your own (kch.config.ts) get events drawn from their fields; each has the share of',
+    'the seed\'s two together.',
   ].join('\n'),
-  options: [options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.workers, options.partitions, options.topicPrefix, options.badRatio],
+  options: [options.config, options.kafkaBrokers, options.rate, options.count, options.duration, options.seed, options.workers, options.partitions, options.topicPrefix, options.badRatio],
   async run({ options: resolved, log, signal, out }) {
     // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
     stopWhenSupervisorGone(log, signal);
@@ -37,14 +40,15 @@ export const generateCommand = defineCommand({
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);
 
     const workers = workersFor(resolved.string(options.workers), pace);
+    const pipeline = await loadPipelineConfig(resolved, log);
 
     await waitForKafka(bootstrap, { timeoutMs: 60_000, signal });
-    const topics = seedMix.map((m) => topicOf(m.stream, { topicPrefix }));
+    const topics = mixFor(pipeline.streams).map((m) => topicOf(m.stream, { topicPrefix }));
     const created = await ensureTopics(bootstrap, topics.map((name) => ({ name, partitions })));
     if (created.length) log.info(`created topics ${created.join(', ')} with ${partitions} partition(s)`);
 
     const task = {
-      pace, seed, topicPrefix, log, signal, badRatio,
+      pace, seed, topicPrefix, log, signal, badRatio, streams: pipeline.streams, configFile: pipeline.file,
       ...(count !== undefined ? { count } : {}),
       ...(durationMs !== undefined ? { durationMs } : {}),
     };

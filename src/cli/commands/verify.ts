@@ -1,7 +1,10 @@
 import { options, type OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
 import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
 import { exitCodeOf, renderReport } from '../../verify/report.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { streamNamed } from '../../ops/context.js';
+import { verifiableId } from '../../verify/tag.js';
 import { runVerify } from '../../verify/run.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
@@ -18,8 +21,12 @@ export const verifyCommand = defineCommand({
     'reports: sent, acknowledged by Kafka, present in ClickHouse, lost, duplicated, in dead letters, and',
     'freshness (p50/p95/p99 from handing an event to the producer to its row in ClickHouse).',
     'Exit code 1 when an acknowledged event is missing. Kafka or ClickHouse may restart meanwhile.',
+    'Every stream with an id field (a uuid, or text that can hold one) takes part, or those named.',
   ].join('\n'),
+  args: '[stream...]',
+  allowPositionals: true,
   options: [
+    options.config,
     ...clickhouseOptions, options.clickhouseCaFile, options.kafkaBrokers, ...kafkaSecurityOptions, options.topicPrefix,
     options.verifyCount, options.verifyRate, options.verifyTimeout, options.verifyBadRatio, json,
   ],
@@ -39,6 +46,21 @@ export const verifyCommand = defineCommand({
     const badRatio = resolved.number(options.verifyBadRatio) ?? 0;
     if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio (VERIFY_BAD_RATIO) must be between 0 and 1, got ${badRatio}`);
     const timeoutMs = resolved.duration(options.verifyTimeout) ?? 120_000;
+    const { streams: all } = await loadPipelineConfig(resolved, log);
+    // Named streams must be verifiable; unnamed, the ones that cannot be are left out, saying why.
+    const streams = resolved.positionals.length > 0
+      ? resolved.positionals.map((name) => streamNamed(name, all))
+      : all.filter((stream) => {
+        try {
+          verifiableId(stream);
+          return true;
+        } catch (error) {
+          if (!isKchError(error)) throw error;
+          log.warn(`not verifying ${stream.name}: ${error.message}`);
+          return false;
+        }
+      });
+    if (streams.length === 0) throw new KchError(ErrorCodes.CONFIG, 'no stream can be verified: each needs an id field (see the warnings above)');
     // Every query names its database: the client's own stays 'default', which always exists.
     const client = clickhouseFrom(resolved, 'default');
     try {
@@ -48,7 +70,7 @@ export const verifyCommand = defineCommand({
         clickhouseUrl: resolved.requireString(options.clickhouseUrl),
         database: target.database,
         topicPrefix: target.topicPrefix,
-        count, rate, timeoutMs, badRatio, log, signal,
+        streams, count, rate, timeoutMs, badRatio, log, signal,
       });
       out(resolved.boolean(json) ? `${JSON.stringify(report)}\n` : renderReport(report));
       return exitCodeOf(report);
