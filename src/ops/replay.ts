@@ -9,7 +9,7 @@
  *
  * `--dedupe` then removes the copies: once the consumer has committed past the old offsets again,
  * a mutation deletes every target row written after the pause (processing_time at or after a cut
- * taken on the server's clock past the last row written before it) whose event_id was already
+ * taken on the server's clock past the last row written before it) whose id was already
  * there before it; dead letters read again are removed the same way by topic, partition and
  * offset, so a dead letter is never replayed twice. Chosen over a ReplacingMergeTree target because
  * it is exact when the command returns, needs no FINAL in every query and no change of engine;
@@ -17,6 +17,7 @@
  */
 import { ErrorCodes, KchError } from '../errors.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
+import { quoteIdentifier } from '../pipeline/quote.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream, split } from './pause.js';
@@ -74,6 +75,9 @@ export interface ReplayOptions {
 export async function replayStream(ctx: OpsContext, objects: StreamObjects, options: ReplayOptions): Promise<ReplayResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} has no Kafka table: run kch migrate first`);
+  if (options.dedupe && objects.stream.id === undefined) {
+    throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} has no id field, so --dedupe cannot tell a copy from an event: name one with id: '<field>' in its definition, or replay without --dedupe`);
+  }
   if (state === 'paused' && options.dedupe) {
     throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} is paused: --dedupe needs it to consume the replayed range; kch resume it first, or replay without --dedupe`);
   }
@@ -150,7 +154,8 @@ async function waitForCommitted(ctx: OpsContext, objects: StreamObjects, plan: r
 async function removeCopies(ctx: OpsContext, objects: StreamObjects, cut: number): Promise<{ rows: number; deadLetters: number }> {
   const after = `processing_time >= toDateTime(${cut})`;
   const before = `processing_time < toDateTime(${cut})`;
-  const rowsCondition = `${after} AND event_id IN (SELECT event_id FROM ${objects.target} WHERE ${before} AND event_id IN (SELECT event_id FROM ${objects.target} WHERE ${after}))`;
+  const id = quoteIdentifier(objects.stream.id!);
+  const rowsCondition = `${after} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${before} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${after}))`;
   const target = split(objects.target);
   const rows = await scalar(ctx.client, `SELECT count() FROM ${objects.target} WHERE ${rowsCondition}`, 'counting replayed copies');
   if (rows > 0) await mutate(ctx.client, ctx.features, target.database, target.table, `DELETE WHERE ${rowsCondition}`, { action: 'removing replayed copies' });
