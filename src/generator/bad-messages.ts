@@ -52,7 +52,7 @@ export class BadMessages {
 
   private make(kind: BadKind, stream: StreamDefinition, event: Record<string, unknown>): Buffer {
     const fields = Object.entries(stream.fields) as [string, Field][];
-    const named = (...kinds: string[]): string[] => fields.filter(([, f]) => kinds.includes(f.kind) && !f.optional).map(([name]) => name);
+    const named = (...kinds: string[]): string[] => fields.filter(([, f]) => kinds.includes(f.kind) && !f.isOptional).map(([name]) => name);
     const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
     switch (kind) {
       case 'invalid-json': {
@@ -68,7 +68,7 @@ export class BadMessages {
         return json({ ...event, [this.pick(fields)[0]]: { nested: true } });
       }
       case 'missing-field': {
-        const required = fields.filter(([, f]) => !f.optional).map(([name]) => name);
+        const required = fields.filter(([, f]) => !f.isOptional).map(([name]) => name);
         const gone = this.pick(required);
         return json(Object.fromEntries(Object.entries(event).filter(([name]) => name !== gone)));
       }
@@ -79,7 +79,7 @@ export class BadMessages {
         return Buffer.concat([Buffer.from(head!), Buffer.from('bad '), notUtf8, Buffer.from(tail!)]);
       }
       case 'out-of-range': {
-        const bounded = fields.filter(([, f]) => (f.kind === 'integer' || f.kind === 'decimal') && !f.optional) as [string, Field & { min: number; max: number }][];
+        const bounded = fields.filter(([, f]) => (f.kind === 'integer' || f.kind === 'decimal') && !f.isOptional) as [string, Field & { min: number; max: number }][];
         if (bounded.length === 0) return json({ ...event, [this.pick(fields)[0]]: 'out of range' });
         const [name, f] = this.pick(bounded);
         return json({ ...event, [name]: this.random() < 0.5 && f.min > Number.MIN_SAFE_INTEGER ? f.min - 1 : f.max + 1 });

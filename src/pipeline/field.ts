@@ -8,10 +8,31 @@ import { literal as quote } from './quote.js';
  * in the target table, the SQL that converts one into the other, the SQL that says whether a
  * parsed value is acceptable, and the same check in TypeScript for events we produce.
  */
+/** A source of uniform numbers in [0, 1): what `example` draws from (the generator's SeededRandom is one). */
+export interface Draw {
+  next(): number;
+}
+
 export abstract class Field<T = unknown> {
   /** Phantom member carrying the TypeScript type; never set. */
   declare readonly _type: T;
   abstract readonly kind: string;
+  /**
+   * Where the value sits in the message when it is inside nested objects (`at('zone.pickup')`):
+   * each nested value gets a column of its own, named by the field, so that it can be sorted on,
+   * filtered and charted like any other (a JSON column would be neither typed nor checked). A
+   * top-level field is found under its name: undefined.
+   */
+  jsonPath: readonly string[] | undefined = undefined;
+  /** A valid value, drawn from `random`: what `kch generate` sends. Undefined: leave the field out. */
+  abstract example(random: Draw): T | undefined;
+  /** The field's type inside the decoding view's JSONExtract tuple. */
+  get jsonTupleType(): string { return 'Dynamic'; }
+  /**
+   * Only the views that decode JSON themselves (ClickHouse 25.8+) can check this field; the
+   * reason, for older servers, or undefined.
+   */
+  needsDecoding(): string | undefined { return this.jsonPath ? 'a nested value' : undefined; }
   /** Human description for docs and `--help`. */
   abstract describe(): string;
   /** Column type in the Kafka-engine table: as loose as needed to parse, as strict as it can be. */
@@ -39,7 +60,7 @@ export abstract class Field<T = unknown> {
   /** Returns why a value is not acceptable, or undefined when it is. */
   abstract problem(value: unknown): string | undefined;
   /** Whether a message may leave the field out (it then takes `defaultSql`). */
-  get optional(): boolean { return false; }
+  get isOptional(): boolean { return false; }
   /** SQL literal an absent optional field takes; also the target column's DEFAULT, which rows older than the field get. */
   get defaultSql(): string | undefined { return undefined; }
   /**
@@ -50,10 +71,39 @@ export abstract class Field<T = unknown> {
   withDefault(value: T): Field<T> {
     return new DefaultedField(this, value);
   }
+  /**
+   * The same field, optional without a default: absent or null, it is NULL in a Nullable target
+   * column (an empty array, for arrays: ClickHouse has no Nullable arrays).
+   */
+  optional(): Field<T | null> {
+    return new OptionalField<T>(this);
+  }
+  /** The same field, read from inside nested objects: `at('zone.pickup')` reads `{"zone":{"pickup":…}}`. */
+  at(path: string): Field<T> {
+    const segments = path.split('.');
+    if (segments.length < 2 || !segments.every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))) {
+      throw new KchError(ErrorCodes.DEFINITION, `at('${path}'): a path is two or more plain names joined by dots, e.g. 'zone.pickup'`);
+    }
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as Field<T>;
+    Object.assign(copy, this, { jsonPath: segments });
+    return copy;
+  }
 }
 
 /** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
-const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64'): string => `dynamicElement(${value}, '${type}')`;
+const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64' | 'Bool'): string => `dynamicElement(${value}, '${type}')`;
+
+/** A whole number in [lo, hi] (both safe integers). */
+const drawInt = (random: Draw, lo: number, hi: number): number => lo + Math.floor(random.next() * (hi - lo + 1));
+
+/** The modest part of a range that examples come from: near zero, at most 100,000 wide. */
+function exampleRange(min: number, max: number): [number, number] {
+  const lo = Math.max(min, Math.min(max, min < 0 ? -1000 : min));
+  return [lo, Math.min(max, lo + 100_000)];
+}
+
+const words = ['north', 'amber', 'river', 'delta', 'quartz', 'maple', 'orbit', 'cedar', 'pixel', 'harbor', 'lumen', 'sierra', 'tango', 'willow', 'zephyr', 'atlas'] as const;
+const hex = '0123456789abcdef';
 
 class UuidField extends Field<string> {
   readonly kind = 'uuid';
@@ -76,6 +126,14 @@ class UuidField extends Field<string> {
     if (typeof value !== 'string') return 'must be a string';
     return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? undefined : 'must be a UUID';
   }
+  example(random: Draw): string {
+    let out = '';
+    for (let i = 0; i < 32; i++) {
+      if (i === 8 || i === 12 || i === 16 || i === 20) out += '-';
+      out += i === 12 ? '4' : i === 16 ? hex[8 + Math.floor(random.next() * 4)] : hex[Math.floor(random.next() * 16)];
+    }
+    return out;
+  }
 }
 
 class LiteralField<const V extends string> extends Field<V> {
@@ -89,6 +147,7 @@ class LiteralField<const V extends string> extends Field<V> {
   problem(value: unknown): string | undefined {
     return value === this.value ? undefined : `must be "${this.value}"`;
   }
+  example(): V { return this.value; }
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in the producer's local time, as the seed's generator wrote it. */
@@ -129,9 +188,25 @@ class DateTimeTextField extends Field<string> {
     // A day of margin on each side: the server reads the text in its own time zone.
     return year >= 1970 && value >= '1970-01-03' && value < '2106-02-06' ? undefined : 'must be between 1970-01-03 and 2106-02-05';
   }
+  /** Now, in local time, as the seed's generator wrote it. */
+  example(): string {
+    const date = new Date();
+    const p = (n: number): string => String(n).padStart(2, '0');
+    return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
+  }
 }
 
-type IntegerType = 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int32' | 'Int64';
+export type IntegerType = 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int8' | 'Int16' | 'Int32' | 'Int64';
+
+/**
+ * Each integer type's range. 64-bit ones stop at ±(2^53 − 1): past that a JSON number is not held
+ * exactly by JavaScript (nor by the Float64 ClickHouse compares it through), so neither side
+ * could check it.
+ */
+const integerRanges: Readonly<Record<IntegerType, readonly [number, number]>> = {
+  UInt8: [0, 255], UInt16: [0, 65_535], UInt32: [0, 4_294_967_295], UInt64: [0, Number.MAX_SAFE_INTEGER],
+  Int8: [-128, 127], Int16: [-32_768, 32_767], Int32: [-2_147_483_648, 2_147_483_647], Int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
 
 class IntegerField extends Field<number> {
   readonly kind = 'integer';
@@ -146,6 +221,10 @@ class IntegerField extends Field<number> {
   problem(value: unknown): string | undefined {
     if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be a whole number';
     return value >= this.min && value <= this.max ? undefined : `must be between ${this.min} and ${this.max}`;
+  }
+  example(random: Draw): number {
+    const [lo, hi] = exampleRange(this.min, this.max);
+    return drawInt(random, lo, hi);
   }
 }
 
@@ -182,20 +261,49 @@ class DecimalField extends Field<number> {
     const scaled = value * 10 ** this.scale;
     return Math.abs(scaled - Math.round(scaled)) < 1e-6 ? undefined : `must have at most ${this.scale} decimals`;
   }
+  example(random: Draw): number {
+    const unit = 10 ** this.scale;
+    const [lo, hi] = exampleRange(Math.ceil(this.min * unit), Math.floor(Math.min(this.max, this.min + 10_000) * unit));
+    return drawInt(random, lo, hi) / unit;
+  }
+}
+
+export interface TextOptions {
+  /** @default 1024 */
+  readonly maxLength?: number;
+  /** A LowCardinality(String) column: for text with few distinct values (a country, a status). */
+  readonly lowCardinality?: boolean;
+  /** Whether "" is acceptable. @default false */
+  readonly allowEmpty?: boolean;
 }
 
 class TextField extends Field<string> {
   readonly kind = 'text';
-  constructor(readonly maxLength: number) { super(); }
-  describe(): string { return `non-empty UTF-8 text, at most ${this.maxLength} bytes`; }
+  readonly maxLength: number;
+  readonly lowCardinality: boolean;
+  readonly allowEmpty: boolean;
+  constructor(options: TextOptions) {
+    super();
+    this.maxLength = options.maxLength ?? 1024;
+    this.lowCardinality = options.lowCardinality ?? false;
+    this.allowEmpty = options.allowEmpty ?? false;
+  }
+  describe(): string { return `${this.allowEmpty ? '' : 'non-empty '}UTF-8 text, at most ${this.maxLength} bytes`; }
   inputType(): string { return 'String'; }
-  targetType(): string { return 'String'; }
+  targetType(f: ServerFeatures): string { return this.lowCardinality && f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
   toTarget(column: string): string { return column; }
   check(column: string, f: ServerFeatures): string {
-    return `length(${column}) BETWEEN 1 AND ${this.maxLength}${f.validUtf8 ? ` AND isValidUTF8(${column})` : ''}`;
+    return `length(${column}) ${this.allowEmpty ? `<= ${this.maxLength}` : `BETWEEN 1 AND ${this.maxLength}`}${f.validUtf8 ? ` AND isValidUTF8(${column})` : ''}`;
+  }
+  example(random: Draw): string {
+    const count = this.lowCardinality ? 1 : 1 + Math.floor(random.next() * 3);
+    let out = words[Math.floor(random.next() * (this.lowCardinality ? 6 : words.length))]!;
+    for (let i = 1; i < count; i++) out += ` ${words[Math.floor(random.next() * words.length)]!}`;
+    return out.length <= this.maxLength ? out : out.slice(0, Math.max(1, this.maxLength));
   }
   problem(value: unknown): string | undefined {
-    if (typeof value !== 'string' || value.length === 0) return 'must be non-empty text';
+    if (typeof value !== 'string') return this.allowEmpty ? 'must be text' : 'must be non-empty text';
+    if (value.length === 0) return this.allowEmpty ? undefined : 'must be non-empty text';
     // A UTF-16 unit is at most 3 UTF-8 bytes: short text needs no byte count.
     return value.length * 3 <= this.maxLength || Buffer.byteLength(value) <= this.maxLength ? undefined : `must be at most ${this.maxLength} bytes`;
   }
@@ -214,6 +322,7 @@ class OneOfField<const V extends string> extends Field<V> {
       ? undefined
       : `must be one of ${this.values.join(', ')}`;
   }
+  example(random: Draw): V { return this.values[Math.floor(random.next() * this.values.length)]!; }
 }
 
 /**
@@ -226,8 +335,9 @@ class DefaultedField<T> extends Field<T> {
   constructor(readonly inner: Field<T>, readonly fallback: T) {
     super();
     this.kind = inner.kind;
+    this.jsonPath = inner.jsonPath;
   }
-  override get optional(): boolean { return true; }
+  override get isOptional(): boolean { return true; }
   override get defaultSql(): string {
     if (typeof this.fallback === 'number') return String(this.fallback);
     if (typeof this.fallback === 'string') return quote(this.fallback);
@@ -247,6 +357,158 @@ class DefaultedField<T> extends Field<T> {
   problem(value: unknown): string | undefined {
     return value === undefined || value === null ? undefined : this.inner.problem(value);
   }
+  /** Left out one time in ten, as producers that do not send it yet would. */
+  example(random: Draw): T | undefined { return random.next() < 0.1 ? undefined : this.inner.example(random); }
+  override needsDecoding(): string | undefined { return super.needsDecoding() ?? this.inner.needsDecoding(); }
+}
+
+/** Any finite JSON number, whole or not, as Float64. */
+class FloatField extends Field<number> {
+  readonly kind = 'float';
+  describe(): string { return 'a number (Float64)'; }
+  inputType(): string { return 'Float64'; }
+  targetType(): string { return 'Float64'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `isFinite(${column})`; }
+  /** A JSON number, whole or not ("5" and true are not). */
+  private jsonNumber(value: string): string {
+    return `ifNull(${dynamicElement(value, 'Float64')}, toFloat64(${dynamicElement(value, 'Int64')}))`;
+  }
+  override jsonCheck(value: string): string { return `ifNull(isFinite(${this.jsonNumber(value)}), 0)`; }
+  override jsonToTarget(value: string): string { return `ifNull(${this.jsonNumber(value)}, 0)`; }
+  problem(value: unknown): string | undefined {
+    return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
+  }
+  example(random: Draw): number { return Math.round(random.next() * 1_000_000) / 1000; }
+}
+
+/** JSON true or false. */
+class BoolField extends Field<boolean> {
+  readonly kind = 'bool';
+  describe(): string { return 'true or false'; }
+  inputType(): string { return 'Bool'; }
+  targetType(): string { return 'Bool'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `isNotNull(${column})`; }
+  override jsonCheck(value: string): string { return `isNotNull(${dynamicElement(value, 'Bool')})`; }
+  override jsonToTarget(value: string): string { return `ifNull(${dynamicElement(value, 'Bool')}, false)`; }
+  override needsDecoding(): string { return 'a Bool column'; }
+  problem(value: unknown): string | undefined { return typeof value === 'boolean' ? undefined : 'must be true or false'; }
+  example(random: Draw): boolean { return random.next() < 0.5; }
+}
+
+export type TimestampPrecision = 0 | 3 | 6 | 9;
+
+/**
+ * ISO-8601 text (`2026-12-05T01:02:03.456Z`, `…+02:00`, or with a space for the T) as
+ * DateTime64. The shape is checked by one regular expression on both sides, strict about each
+ * part's range (ClickHouse's parser would read hour 25 as the next day), and the date must exist:
+ * years 1970 to 2261 (within DateTime64 at every precision), 1 to 9 decimals, an offset of at
+ * most ±14:59, or none (then the column's time zone applies).
+ */
+const isoPattern = '^(19[7-9][0-9]|2[01][0-9][0-9]|22[0-5][0-9]|226[01])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$';
+const isoRegExp = new RegExp(isoPattern);
+
+class TimestampField extends Field<string> {
+  readonly kind = 'timestamp';
+  constructor(readonly precision: TimestampPrecision, readonly timeZone: string | undefined) { super(); }
+  describe(): string { return `ISO-8601 time, e.g. 2026-12-05T01:02:03${this.precision ? `.${'1'.repeat(this.precision)}` : ''}Z`; }
+  inputType(): string { return 'String'; }
+  targetType(): string { return `DateTime64(${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`; }
+  private parse(column: string): string {
+    return `parseDateTime64BestEffortOrNull(${column}, ${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`;
+  }
+  toTarget(column: string): string {
+    return `ifNull(${this.parse(column)}, toDateTime64(0, ${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`}))`;
+  }
+  check(column: string): string { return `match(${column}, ${quote(isoPattern)}) AND isNotNull(${this.parse(column)})`; }
+  override needsDecoding(): string { return 'a DateTime64 column'; }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'string') return 'must be a string';
+    if (!isoRegExp.test(value)) return 'must be ISO-8601 time, e.g. 2026-12-05T01:02:03Z';
+    const [year, month, day] = [Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10))];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    return date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? undefined : 'must be a real date';
+  }
+  /** Now, in UTC, with the field's precision. */
+  example(): string {
+    const text = new Date().toISOString();
+    if (this.precision === 0) return `${text.slice(0, 19)}Z`;
+    return `${text.slice(0, 23)}${'0'.repeat(this.precision - 3)}Z`;
+  }
+}
+
+/** A JSON array whose every element is a value of `of` (no nulls in it); Array(T). */
+class ArrayField<E> extends Field<E[]> {
+  readonly kind = 'array';
+  constructor(readonly of: Field<E>) {
+    super();
+    if (of.kind === 'array' || of.isOptional || of.jsonPath) throw new KchError(ErrorCodes.DEFINITION, 'array(of): the elements must be a plain, required field (no arrays of arrays)');
+  }
+  describe(): string { return `an array of ${this.of.describe()}`; }
+  inputType(f: ServerFeatures): string { return `Array(${this.of.inputType(f)})`; }
+  targetType(f: ServerFeatures): string { return `Array(${this.of.targetType(f)})`; }
+  toTarget(column: string, f: ServerFeatures): string { return `arrayMap(x -> ${this.of.toTarget('x', f)}, ${column})`; }
+  check(column: string, f: ServerFeatures): string { return `arrayAll(x -> ${this.of.check('x', f)}, ${column})`; }
+  // Each element a Dynamic of its JSON type, as a scalar field's value is; that the value is an
+  // array at all is checked over the message (plan.ts), since a non-array extracts as [].
+  override get jsonTupleType(): string { return 'Array(Dynamic)'; }
+  override jsonCheck(value: string, f: ServerFeatures): string { return `arrayAll(x -> ${this.of.jsonCheck('x', f)}, ${value})`; }
+  override jsonToTarget(value: string, f: ServerFeatures): string { return `arrayMap(x -> ${this.of.jsonToTarget('x', f)}, ${value})`; }
+  override needsDecoding(): string { return 'an array'; }
+  problem(value: unknown): string | undefined {
+    if (!Array.isArray(value)) return 'must be an array';
+    for (let i = 0; i < value.length; i++) {
+      const problem = this.of.problem(value[i]);
+      if (problem) return `element ${i} ${problem}`;
+    }
+    return undefined;
+  }
+  example(random: Draw): E[] {
+    const out: E[] = [];
+    for (let n = Math.floor(random.next() * 5); n > 0; n--) out.push(this.of.example(random)!);
+    return out;
+  }
+}
+
+/** Optional without a default: absent or null is NULL (see Field.optional). */
+class OptionalField<T> extends Field<T | null> {
+  readonly kind: string;
+  constructor(readonly inner: Field<T>) {
+    super();
+    this.kind = inner.kind;
+    this.jsonPath = inner.jsonPath;
+    if (inner.isOptional) throw new KchError(ErrorCodes.DEFINITION, 'optional(): the field is optional already');
+  }
+  private get isArray(): boolean { return this.inner.kind === 'array'; }
+  override get isOptional(): boolean { return true; }
+  override get jsonTupleType(): string { return this.inner.jsonTupleType; }
+  describe(): string { return `${this.inner.describe()}, or null`; }
+  inputType(f: ServerFeatures): string { return this.isArray ? this.inner.inputType(f) : `Nullable(${this.inner.inputType(f)})`; }
+  targetType(f: ServerFeatures): string {
+    const inner = this.inner.targetType(f);
+    if (this.isArray) return inner;
+    const low = /^LowCardinality\((.*)\)$/.exec(inner);
+    return low ? `LowCardinality(Nullable(${low[1]}))` : `Nullable(${inner})`;
+  }
+  toTarget(column: string, f: ServerFeatures): string {
+    return this.isArray ? this.inner.toTarget(column, f) : `if(isNull(${column}), NULL, ${this.inner.toTarget(`assumeNotNull(${column})`, f)})`;
+  }
+  check(column: string, f: ServerFeatures): string {
+    return this.isArray ? this.inner.check(column, f) : `isNull(${column}) OR (${this.inner.check(`assumeNotNull(${column})`, f)})`;
+  }
+  override jsonCheck(value: string, f: ServerFeatures): string {
+    return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f)})`;
+  }
+  override jsonToTarget(value: string, f: ServerFeatures): string {
+    return this.isArray ? this.inner.jsonToTarget(value, f) : `if(isNull(${value}), NULL, ${this.inner.jsonToTarget(value, f)})`;
+  }
+  override needsDecoding(): string | undefined { return super.needsDecoding() ?? this.inner.needsDecoding(); }
+  problem(value: unknown): string | undefined {
+    return value === undefined || value === null ? undefined : this.inner.problem(value);
+  }
+  /** Left out one time in ten. */
+  example(random: Draw): T | undefined { return random.next() < 0.1 ? undefined : this.inner.example(random); }
 }
 
 /** The field constructors a stream definition uses. */
@@ -254,10 +516,22 @@ export const field = {
   uuid: (): Field<string> => new UuidField(),
   literal: <const V extends string>(value: V): Field<V> => new LiteralField(value),
   dateTimeText: (): Field<string> => new DateTimeTextField(),
-  integer: (min: number, max: number, type: IntegerType = 'UInt32'): Field<number> => new IntegerField(min, max, type),
+  integer: (min: number, max: number, type: IntegerType = 'UInt32'): Field<number> => {
+    const [lo, hi] = integerRanges[type];
+    if (!(Number.isSafeInteger(min) && Number.isSafeInteger(max) && lo <= min && min <= max && max <= hi)) {
+      throw new KchError(ErrorCodes.DEFINITION, `integer(${min}, ${max}, '${type}'): the range must lie within ${type} (${lo}..${hi}) and min ≤ max`);
+    }
+    return new IntegerField(min, max, type);
+  },
+  /** A whole number over its type's whole range (a sample's largest value is no contract). */
+  int: (type: IntegerType): Field<number> => new IntegerField(integerRanges[type][0], integerRanges[type][1], type),
+  float: (): Field<number> => new FloatField(),
+  bool: (): Field<boolean> => new BoolField(),
+  timestamp: (options: { precision?: TimestampPrecision; timeZone?: string } = {}): Field<string> => new TimestampField(options.precision ?? 3, options.timeZone),
+  array: <E>(of: Field<E>): Field<E[]> => new ArrayField(of),
   decimal: (options: { precision: number; scale: number; min: number; max: number }): Field<number> =>
     new DecimalField(options.precision, options.scale, options.min, options.max),
-  text: (maxLength = 1024): Field<string> => new TextField(maxLength),
+  text: (options: number | TextOptions = {}): Field<string> => new TextField(typeof options === 'number' ? { maxLength: options } : options),
   oneOf: <const V extends string>(values: readonly V[]): Field<V> => new OneOfField(values),
 };
 

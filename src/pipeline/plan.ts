@@ -1,5 +1,6 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
-import type { StreamDefinition } from './stream.js';
+import { ErrorCodes, KchError } from '../errors.js';
+import { requiredMember, shapeOf, type Member, type StreamDefinition } from './stream.js';
 import { literal } from './quote.js';
 
 /**
@@ -221,6 +222,12 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
     : [];
   if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(stream, target, features), ...dedup];
+  for (const [name, field] of fields) {
+    const needs = field.needsDecoding();
+    if (needs !== undefined) {
+      throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: field ${name} is ${needs}, which only ClickHouse 25.8 or later can check (this server is ${features.version}); upgrade it, or define the field otherwise`);
+    }
+  }
 
   const settings: Record<string, string | number> = {
     ...kafkaConsumerSettings(stream, target, 'JSONEachRow'),
@@ -346,7 +353,8 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const fields = Object.entries(stream.fields);
   const database = target.database;
   const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
-  const valueOf = (name: string): string => `tupleElement(kch_json, '${name}')`;
+  // A nested field's value is reached through the tuples of its objects.
+  const valueOf = (name: string): string => (stream.fields[name]!.jsonPath ?? [name]).reduce((at, key) => `tupleElement(${at}, '${key}')`, 'kch_json');
   // Where each message came from, carried through the Null table into the dead letters.
   const origin = ['kch_topic', 'kch_partition', 'kch_offset', 'kch_timestamp'];
   const same = (names: readonly string[]): SelectItem[] => names.map((name) => ({ expression: name, alias: name }));
@@ -381,22 +389,27 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     stream: stream.name,
   };
 
-  const known = `[${fields.map(([name]) => `'${name}'`).join(', ')}]`;
+  const shape = shapeOf(stream);
+  const known = `[${[...shape.members.keys()].map((key) => `'${key}'`).join(', ')}]`;
   // JSONExtractKeys gives keys only for an object that parses whole (invalid JSON and invalid
   // UTF-8 give none), so with a required field, any key at all means a JSON object: the document
   // is not parsed a third time to ask. Without optional fields, all known and as many as the fields
   // means no key twice (JSON.parse would keep the last, ClickHouse the first): no hashing per row.
-  const required = fields.some(([, field]) => !field.optional);
+  const required = fields.some(([, field]) => !field.isOptional);
   const object = required ? 'notEmpty(kch_keys)' : "isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'";
-  const once = fields.some(([, field]) => field.optional) ? 'arrayUniq(kch_keys) = length(kch_keys)' : `length(kch_keys) = ${fields.length}`;
+  const members = [...shape.members.values()];
+  const once = members.every(requiredMember) ? `length(kch_keys) = ${members.length}` : 'arrayUniq(kch_keys) = length(kch_keys)';
   const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
-  const checks = fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name), features), why: field.describe() }));
+  const checks = [
+    ...structureChecks(shape.members),
+    ...fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name), features), why: field.describe() })),
+  ];
   const reasons = `multiIf(NOT isValidUTF8(kch_raw), 'not valid UTF-8', NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
     `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql}, '', ${literal(`${c.name}: expected ${c.why}`)})`),
   ].join(', ')}]), '; '))`;
-  const json = (column: string): string => `JSONExtract(${column}, 'Tuple(${fields.map(([name]) => `${name} Dynamic`).join(', ')})')`;
+  const json = (column: string): string => `JSONExtract(${column}, '${tupleType(shape.members)}')`;
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
@@ -464,6 +477,40 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     settings: decodeSettings,
   };
   return [decoded, targetView, deadLetterView, kafkaTable, decodeView];
+}
+
+/** The JSONExtract type of a message's (or a nested object's) members: a named Tuple, nested as the objects are. */
+function tupleType(members: ReadonlyMap<string, Member>): string {
+  return `Tuple(${[...members].map(([key, m]) => `${key} ${m.kind === 'field' ? m.field.jsonTupleType : tupleType(m.members)}`).join(', ')})`;
+}
+
+/**
+ * What the tuple cannot tell: that a nested object is one (a string there extracts as a tuple of
+ * NULLs) with no unknown or repeated keys, and that an array is one (anything else extracts as []).
+ * Each asks the message itself, so only streams with nested objects or arrays pay for it.
+ */
+function structureChecks(members: ReadonlyMap<string, Member>): { name: string; sql: string; why: string }[] {
+  const out: { name: string; sql: string; why: string }[] = [];
+  for (const member of members.values()) {
+    if (member.kind === 'field') {
+      if (member.field.jsonTupleType.startsWith('Array')) {
+        const path = member.field.jsonPath ?? [member.name];
+        const type = `JSONType(kch_raw, ${path.map((k) => `'${k}'`).join(', ')})`;
+        out.push({ name: member.name, sql: member.field.isOptional ? `${type} IN ('Array', 'Null')` : `${type} = 'Array'`, why: 'an array' });
+      }
+      continue;
+    }
+    const at = member.path.map((k) => `'${k}'`).join(', ');
+    const keys = `JSONExtractKeys(kch_raw, ${at})`;
+    const type = `JSONType(kch_raw, ${at})`;
+    out.push({
+      name: member.path.join('.'),
+      sql: `${member.required ? `${type} = 'Object'` : `${type} IN ('Object', 'Null')`} AND hasAll([${[...member.members.keys()].map((k) => `'${k}'`).join(', ')}], ${keys}) AND arrayUniq(${keys}) = length(${keys})`,
+      why: `an object with only the fields ${[...member.members.keys()].join(', ')}, each once`,
+    });
+    out.push(...structureChecks(member.members));
+  }
+  return out;
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {

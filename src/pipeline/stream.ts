@@ -1,5 +1,5 @@
 import { ErrorCodes, KchError } from '../errors.js';
-import type { Field } from './field.js';
+import type { Draw, Field } from './field.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
@@ -38,8 +38,14 @@ export interface StreamSpec<F extends Fields> {
    * @default `event_time` when there is one; else none
    */
   readonly time?: (keyof F & string) | null;
-  /** Doc line. */
-  readonly description: string;
+  /** Doc line. @default '' */
+  readonly description?: string;
+  /**
+   * How `kch generate` draws some fields instead of their own `example` (a realistic range, a
+   * vocabulary): per field, a function of a uniform random source. Return undefined to leave the
+   * field out of that event (optional fields only).
+   */
+  readonly generate?: { readonly [K in keyof F]?: (random: Draw) => F[K]['_type'] | undefined };
   /**
    * Repairs a dead letter before `kch dlq replay` re-produces it: gets the message as kept in the
    * dead-letter table, returns the message to send, or undefined to leave that dead letter alone.
@@ -70,6 +76,7 @@ export interface StreamDefinition<F extends Fields = Fields> {
   /** The event's own time (see StreamSpec.time); undefined when none. */
   readonly time: string | undefined;
   readonly description: string;
+  readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
   readonly fixUp?: (raw: string) => string | undefined;
 }
 
@@ -96,7 +103,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     partitionBy: spec.partitionBy,
     id: spec.id === null ? undefined : spec.id ?? ('event_id' in spec.fields ? 'event_id' : undefined),
     time: spec.time === null ? undefined : spec.time ?? ('event_time' in spec.fields ? 'event_time' : undefined),
-    description: spec.description,
+    description: spec.description ?? '',
+    ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
   };
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
@@ -104,7 +112,16 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   }
   for (const key of spec.orderBy) {
     if (!(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy names unknown field "${key}"`);
+    const keyField = spec.fields[key]!;
+    // ClickHouse refuses Nullable and Array columns in a sorting key.
+    if ((keyField.isOptional && keyField.defaultSql === undefined) || keyField.kind === 'array') {
+      throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy field "${key}" must be required (or have a default) and not an array`);
+    }
   }
+  for (const name of Object.keys(spec.generate ?? {})) {
+    if (!(name in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: generate names unknown field "${name}"`);
+  }
+  shapeOf(definition);
   for (const [role, key] of [['id', definition.id], ['time', definition.time]] as const) {
     if (key !== undefined && !(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ${role} names unknown field "${key}"`);
   }
@@ -118,9 +135,112 @@ export interface EventProblem {
   readonly message: string;
 }
 
+/** A member of a message's object: a field's value, or a nested object of further members. */
+export type Member =
+  | { readonly kind: 'field'; readonly name: string; readonly field: Field }
+  | { readonly kind: 'object'; readonly path: readonly string[]; readonly members: ReadonlyMap<string, Member>; readonly required: boolean };
+
+/** The message's shape: top-level members, fields nested by their `at()` paths. */
+export interface Shape {
+  readonly members: ReadonlyMap<string, Member>;
+  /** Whether any field sits in a nested object. */
+  readonly nested: boolean;
+}
+
+const shapes = new WeakMap<StreamDefinition, Shape>();
+
+/** The stream's message shape (checked once: no value may be both a field and an object). */
+export function shapeOf(stream: StreamDefinition): Shape {
+  const known = shapes.get(stream);
+  if (known) return known;
+  interface Building { members: Map<string, Member | Building>; path: string[] }
+  const root: Building = { members: new Map(), path: [] };
+  for (const [name, field] of Object.entries(stream.fields)) {
+    const path = field.jsonPath ?? [name];
+    let at = root;
+    for (const [i, key] of path.entries()) {
+      const existing = at.members.get(key);
+      if (i === path.length - 1) {
+        if (existing) throw new KchError(ErrorCodes.DEFINITION, `stream ${stream.name}: field ${name} reads ${path.join('.')}, which another field already reads or holds`);
+        at.members.set(key, { kind: 'field', name, field });
+      } else {
+        if (existing && 'kind' in existing) throw new KchError(ErrorCodes.DEFINITION, `stream ${stream.name}: field ${name} reads ${path.join('.')}, but ${path.slice(0, i + 1).join('.')} is a field of its own`);
+        let next = existing;
+        if (!next) at.members.set(key, next = { members: new Map(), path: path.slice(0, i + 1) });
+        at = next;
+      }
+    }
+  }
+  const freeze = (building: Building): ReadonlyMap<string, Member> => new Map([...building.members].map(([key, m]): [string, Member] => {
+    if ('kind' in m) return [key, m];
+    const members = freeze(m);
+    return [key, { kind: 'object', path: m.path, members, required: [...members.values()].some(requiredMember) }];
+  }));
+  const shape: Shape = { members: freeze(root), nested: Object.values(stream.fields).some((f) => f.jsonPath !== undefined) };
+  shapes.set(stream, shape);
+  return shape;
+}
+
+/** Whether a valid message must hold this member. */
+export function requiredMember(member: Member): boolean {
+  return member.kind === 'field' ? !member.field.isOptional : member.required;
+}
+
+/** The event's object, fields placed at their paths; fields whose value is undefined are left out. */
+export function buildEvent(stream: StreamDefinition, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const event: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(stream.fields)) {
+    const value = values[name];
+    if (value === undefined) continue;
+    const path = field.jsonPath;
+    if (!path) {
+      event[name] = value;
+      continue;
+    }
+    let at = event;
+    for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+    at[path[path.length - 1]!] = value;
+  }
+  return event;
+}
+
+function validateMembers(members: ReadonlyMap<string, Member>, record: Record<string, unknown>, pointer: string, problems: EventProblem[]): void {
+  for (const [key, member] of members) {
+    const value = record[key];
+    const present = value !== undefined && Object.hasOwn(record, key);
+    if (member.kind === 'field') {
+      if (!present) {
+        if (!member.field.isOptional) problems.push({ path: `${pointer}/${key}`, message: 'is missing' });
+        continue;
+      }
+      const problem = member.field.problem(value);
+      if (problem) problems.push({ path: `${pointer}/${key}`, message: problem });
+      continue;
+    }
+    if (!present || value === null) {
+      if (member.required) problems.push({ path: `${pointer}/${key}`, message: 'is missing' });
+      continue;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push({ path: `${pointer}/${key}`, message: 'must be an object' });
+      continue;
+    }
+    validateMembers(member.members, value as Record<string, unknown>, `${pointer}/${key}`, problems);
+  }
+  for (const key of Object.keys(record)) {
+    if (!members.has(key)) problems.push({ path: `${pointer}/${key}`, message: 'is not a field of this stream' });
+  }
+}
+
 /** Every problem of an event against its stream; empty when the event is valid. */
 export function validateEvent(stream: StreamDefinition, event: unknown): EventProblem[] {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ path: '', message: 'must be an object' }];
+  const shape = shapeOf(stream);
+  if (shape.nested) {
+    const problems: EventProblem[] = [];
+    validateMembers(shape.members, event as Record<string, unknown>, '', problems);
+    return problems;
+  }
   const record = event as Record<string, unknown>;
   const problems: EventProblem[] = [];
   let present = 0;
@@ -128,7 +248,7 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
   for (const [name, field] of entriesOf(stream.fields)) {
     const value = record[name];
     if (value === undefined && !(name in record)) {
-      if (!field.optional) problems.push({ path: `/${name}`, message: 'is missing' });
+      if (!field.isOptional) problems.push({ path: `/${name}`, message: 'is missing' });
       continue;
     }
     present += 1;

@@ -87,7 +87,7 @@ export function breakEvent(stream: StreamDefinition, event: Record<string, unkno
  */
 function failingValue(stream: StreamDefinition): Record<string, unknown> {
   if ('quantity' in stream.fields && stream.fields.quantity.problem(0) !== undefined) return { quantity: 0 };
-  const required = Object.entries(stream.fields).filter(([name, f]) => !f.optional && name !== stream.id && name !== stream.time);
+  const required = Object.entries(stream.fields).filter(([name, f]) => !f.isOptional && name !== stream.id && name !== stream.time);
   for (const [name, f] of required) {
     const max = (f as { max?: unknown }).max;
     if (f.kind === 'integer' && typeof max === 'number' && max < 2 ** 31 && f.problem(max + 1) !== undefined) return { [name]: max + 1 };

@@ -45,7 +45,7 @@ export function verifiableId(stream: StreamDefinition): string {
   }
   const field = stream.fields[id]!;
   const holdsUuid = field.kind === 'uuid' || (field.kind === 'text' && field.problem('00000000-6b63-8000-8000-000000000000') === undefined);
-  if (!holdsUuid || field.optional) {
+  if (!holdsUuid || field.isOptional) {
     throw new KchError(ErrorCodes.CONFIG, `stream ${stream.name}: kch verify tags events by their id, and its id field ${id} (${field.describe()}) cannot hold the UUID-shaped tag; it must be a required uuid or text field`);
   }
   return id;
