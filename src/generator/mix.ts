@@ -35,7 +35,7 @@ export const seedMix: readonly GeneratedStream[] = [
 export function mixFor(streams: readonly StreamDefinition[]): GeneratedStream[] {
   return streams.map((stream) => {
     const seed = seedMix.find((m) => sameShape(m.stream, stream));
-    return seed ? { ...seed, stream } : { stream, share: 1, make: drawnFrom(stream) };
+    return seed ? { ...seed, stream } : { stream, share: 1, ...drawnFrom(stream) };
   });
 }
 

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { drawnFrom } from '../../../src/generator/drawn.js';
+import type { EventContext } from '../../../src/generator/events.js';
+import { JsonBytes } from '../../../src/generator/json-bytes.js';
+import { mixFor, seedMix } from '../../../src/generator/mix.js';
+import { SeededRandom } from '../../../src/generator/random.js';
+import { field } from '../../../src/pipeline/field.js';
+import { defineStream, validateEvent } from '../../../src/pipeline/stream.js';
+import { streams } from '../../../src/pipeline/streams/index.js';
+import { kindsStream } from '../../support/kinds-stream.js';
+
+const context = (seed: number): EventContext => ({ random: new SeededRandom(seed) } as unknown as EventContext);
+
+test('events drawn from the fields of every kind are valid, nested ones at their paths', () => {
+  const { make, write } = drawnFrom(kindsStream);
+  const ctx = context(7);
+  let absent = 0;
+  for (let i = 0; i < 5000; i++) {
+    const event = make(ctx);
+    assert.deepEqual(validateEvent(kindsStream, event), [], JSON.stringify(event));
+    assert.equal(typeof (event.zone as { pickup: unknown }).pickup, 'string');
+    if (!('note' in event)) absent += 1;
+  }
+  assert.ok(absent > 300 && absent < 700, `an optional field is left out about one time in ten: ${absent} of 5000`);
+  const out = new JsonBytes();
+  write(out, ctx);
+  assert.deepEqual(validateEvent(kindsStream, JSON.parse(out.buffer.toString('utf8', 0, out.length))), []);
+});
+
+test('a definition may say how a field is drawn', () => {
+  const readings = defineStream({
+    name: 'readings',
+    fields: { device: field.text(16), celsius: field.float() },
+    orderBy: ['device'],
+    generate: { device: () => 'dev-1', celsius: (random) => 20 + random.next() },
+  });
+  const event = drawnFrom(readings).make(context(1));
+  assert.equal(event.device, 'dev-1');
+  assert.ok((event.celsius as number) >= 20 && (event.celsius as number) < 21);
+});
+
+test('the seed streams keep their own events and their 70/30 share beside a stream of one\'s own', () => {
+  const mix = mixFor([...streams, kindsStream]);
+  assert.equal(mix[0]!.make, seedMix[0]!.make);
+  assert.equal(mix[1]!.share, 0.3);
+  assert.notEqual(mix[2]!.make, seedMix[0]!.make);
+  assert.equal(mix[2]!.share, 1);
+  // A stream named like a seed stream but of another shape is drawn from its fields.
+  const other = defineStream({ name: 'sales', fields: { sku: field.text(8) }, orderBy: ['sku'] });
+  assert.notEqual(mixFor([other])[0]!.make, seedMix[0]!.make);
+});
