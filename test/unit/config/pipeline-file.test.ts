@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from '../../../src/config/define.js';
+import { options } from '../../../src/config/options.js';
+import { loadPipelineConfig } from '../../../src/config/pipeline-file.js';
+import { resolveOptions } from '../../../src/config/resolve.js';
+import { isKchError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log.js';
+import { field } from '../../../src/pipeline/field.js';
+import { defineStream } from '../../../src/pipeline/stream.js';
+import { streams as seedStreams } from '../../../src/pipeline/streams/index.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const cli = join(root, 'dist/cli/main.js');
+const log = createLogger('test', () => undefined);
+const folders: string[] = [];
+after(async () => { for (const f of folders) await rm(f, { recursive: true, force: true }); });
+
+async function folder(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kch-config-'));
+  folders.push(dir);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+const orders = (extra = ''): string => `import { defineConfig, defineStream, field, seedStreams } from 'kafka-clickhouse-pipeline';
+const orders = defineStream({
+  name: 'orders',
+  fields: {
+    order_id: field.uuid(),
+    placed_at: field.timestamp({ precision: 3 }),
+    amount: field.decimal({ precision: 18, scale: 2, min: 0, max: 1e6 }),
+    city: field.text({ maxLength: 64, lowCardinality: true }).at('ship.city'),
+  },
+  id: 'order_id',
+  time: 'placed_at',
+  orderBy: ['placed_at', 'order_id'${extra}],
+});
+export default defineConfig({ streams: [...seedStreams, orders] });
+`;
+
+async function load(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ names: string[]; file: string | undefined }> {
+  const config = await loadPipelineConfig(resolveOptions([options.config], argv, env), log);
+  return { names: config.streams.map((s) => s.name), file: config.file };
+}
+
+async function failure(argv: string[]): Promise<string> {
+  try {
+    await load(argv);
+  } catch (error) {
+    assert.ok(isKchError(error), `a KchError, not ${String(error)}`);
+    assert.doesNotMatch(error.message, /\n/, 'one line');
+    return error.message;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+test('without a pipeline file: the seed\'s two streams', async () => {
+  const dir = await folder({});
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const config = await loadPipelineConfig(resolveOptions([options.config], [], {}), log);
+    assert.equal(config.file, undefined);
+    assert.equal(config.streams, seedStreams);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+test('kch.config.ts in the current folder, --config and KCH_CONFIG; .ts, .mts, .js and .mjs', async () => {
+  const dir = await folder({
+    'kch.config.ts': orders(),
+    'other.mts': orders().replace("name: 'orders'", "name: 'other'"),
+    'plain.mjs': orders().replace("name: 'orders'", "name: 'plain'"),
+    'plain.js': orders().replace("name: 'orders'", "name: 'js'"),
+  });
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    assert.deepEqual(await load([]), { names: ['sales', 'warehouse', 'orders'], file: join(dir, 'kch.config.ts') });
+  } finally {
+    process.chdir(cwd);
+  }
+  assert.deepEqual((await load(['--config', join(dir, 'other.mts')])).names, ['sales', 'warehouse', 'other']);
+  assert.deepEqual((await load([], { KCH_CONFIG: join(dir, 'plain.mjs') })).names, ['sales', 'warehouse', 'plain']);
+  assert.deepEqual((await load([], { KCH_CONFIG: join(dir, 'plain.js') })).names, ['sales', 'warehouse', 'js']);
+});
+
+test('a mistake in the pipeline file is one line naming the file, and the stream and field where there is one', async () => {
+  const dir = await folder({
+    'unknown-key.ts': orders(", 'nope'"),
+    'syntax.ts': orders().replace('field.uuid(),', 'field.uuid(,'),
+    'nothing.ts': 'export const x = 1;\n',
+    'twice.ts': orders().replace('[...seedStreams, orders]', '[orders, orders]'),
+    'throws.ts': "throw new Error('broken\\nacross lines');\n",
+  });
+  assert.equal(await failure(['--config', join(dir, 'missing.ts')]), `pipeline file ${join(dir, 'missing.ts')} (--config / KCH_CONFIG) does not exist`);
+  assert.equal(await failure(['--config', join(dir, 'unknown-key.ts')]), `${join(dir, 'unknown-key.ts')}: stream orders: orderBy names unknown field "nope"`);
+  assert.match(await failure(['--config', join(dir, 'syntax.ts')]), new RegExp(`^${join(dir, 'syntax.ts')}: line 5, column \\d+: .*Unexpected token`));
+  assert.match(await failure(['--config', join(dir, 'nothing.ts')]), /nothing\.ts exports no pipeline: end it with export default defineConfig/);
+  assert.match(await failure(['--config', join(dir, 'twice.ts')]), /twice\.ts: streams orders and orders both use the name orders/);
+  assert.equal(await failure(['--config', join(dir, 'throws.ts')]), `${join(dir, 'throws.ts')}: broken`);
+});
+
+test('defineConfig refuses streams that share a topic or a table', () => {
+  const a = defineStream({ name: 'a', topic: 'shared', fields: { x: field.int('Int32') }, orderBy: ['x'] });
+  const b = defineStream({ name: 'b', topic: 'shared', fields: { x: field.int('Int32') }, orderBy: ['x'] });
+  const c = defineStream({ name: 'c', target: 'a', fields: { x: field.int('Int32') }, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [a, b] }), /streams a and b both use the topic shared/);
+  assert.throws(() => defineConfig({ streams: [a, c] }), /streams a and c both use the table a/);
+  assert.throws(() => defineConfig({ streams: [] }), /at least one stream/);
+});
+
+test('a pipeline file loads where the package is not installed: its import is the running kch', async () => {
+  const dir = await folder({ 'kch.config.ts': orders() });
+  const result = spawnSync(process.execPath, [cli, 'status', 'orders', '--clickhouse-url', 'http://127.0.0.1:1', '--kafka-brokers', '127.0.0.1:1', '--window', '0s', '--json'], {
+    cwd: dir, encoding: 'utf8', env: { ...process.env, KCH_LOG_LEVEL: 'debug' }, timeout: 60_000,
+  });
+  assert.match(result.stderr, /streams sales, warehouse, orders from .*kch\.config\.ts in \d+ ms/);
+  assert.match(result.stdout, /"name": "orders"/, 'status reports the stream of the file');
+});
+
+test('a pipeline file type-checks against the package: editor completion and mistakes caught before running', async () => {
+  const dir = await folder({
+    'kch.config.ts': orders(),
+    'package.json': '{"type":"module"}\n',
+    'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['kch.config.ts'] }),
+  });
+  await mkdir(join(dir, 'node_modules'));
+  await symlink(root, join(dir, 'node_modules', 'kafka-clickhouse-pipeline'));
+  const tsc = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 60_000 });
+  const good = tsc();
+  assert.equal(good.status, 0, String(good.stdout));
+  await writeFile(join(dir, 'kch.config.ts'), orders(", 'nope'"));
+  const bad = tsc();
+  assert.equal(bad.status, 2);
+  assert.match(String(bad.stdout), /Type '"nope"' is not assignable to type '"order_id" \| "placed_at" \| "amount" \| "city"'/);
+});
