@@ -3,6 +3,7 @@ import { clickhouseCommand } from './clickhouse.js';
 import { dlqCommand } from './dlq.js';
 import { dashboardCommand } from './dashboard.js';
 import { generateCommand } from './generate.js';
+import { initCommand } from './init.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
 import { pauseCommand } from './pause.js';
@@ -16,6 +17,7 @@ import { verifyCommand } from './verify.js';
 /** Every command, in the order `kch --help` lists them. */
 export const commands: readonly Command[] = [
   upCommand,
+  initCommand,
   kafkaCommand,
   clickhouseCommand,
   migrateCommand,

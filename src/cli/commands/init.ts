@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { options, type OptionSpec } from '../../config/options.js';
+import { configNames, findConfig, loadPipelineFile } from '../../config/pipeline-file.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { definitionOf, inferStream } from '../../init/infer.js';
+import { renderReport } from '../../init/report.js';
+import { parseSample, replaySample } from '../../init/replay.js';
+import { sampleTopic } from '../../init/sample.js';
+import { addStream, configSource } from '../../init/source.js';
+import { waitForKafka } from '../../kafka/admin.js';
+import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
+import { defineCommand } from '../command.js';
+
+const fromTopic: OptionSpec = { flag: 'from-topic', type: 'string', description: 'The topic to sample and infer a stream from.' };
+const sampleSize: OptionSpec = { flag: 'sample', type: 'integer', default: '1000', description: 'Messages to sample, from the earliest offset of each partition.' };
+const name: OptionSpec = { flag: 'name', type: 'string', description: 'The stream\'s name (and its target table\'s); default: the topic, made a plain name.' };
+const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Print the pipeline file instead of writing it.' };
+const timeout: OptionSpec = { flag: 'timeout', type: 'duration', default: '60s', description: 'How long to wait for Kafka and to read the sample.' };
+
+/** Exit codes of init's own refusals (2 is any usage mistake, 1 any other failure). */
+export const initExit = { noTopic: 3, empty: 4, noObjects: 5, exists: 6 } as const;
+
+export const initCommand = defineCommand({
+  name: 'init',
+  summary: 'Infer a stream from a topic\'s messages, prove it against them, and write kch.config.ts',
+  details: [
+    'Reads --sample messages from the earliest offset of each partition (no consumer group is joined',
+    'or committed), infers each field\'s type (README: "How init infers a stream"), replays the sample',
+    'through the checks the pipeline will make, and reports per field its type, how often it was',
+    'absent or null and values seen, and how many messages would be dead letters and why. Then it',
+    'writes kch.config.ts (or --config) in this folder; a file init wrote gets the stream added, any',
+    'other is left alone. ClickHouse is not touched: kch migrate makes the tables.',
+    `Exit codes: 0 written (or printed), ${initExit.noTopic} no such topic, ${initExit.empty} the topic is empty, ${initExit.noObjects} no message is a`,
+    `JSON object, ${initExit.exists} the pipeline file exists and is not init's or has the stream, 2 usage.`,
+  ].join('\n'),
+  options: [fromTopic, sampleSize, name, options.config, dryRun, options.kafkaBrokers, ...kafkaSecurityOptions, timeout],
+  async run({ options: resolved, log, signal, out }) {
+    useKafkaSecurity(kafkaSecurityFrom(resolved));
+    const topic = resolved.string(fromTopic);
+    if (!topic) throw new KchError(ErrorCodes.USAGE, 'name the topic to infer a stream from: kch init --from-topic <topic>');
+    const size = resolved.integer(sampleSize) ?? 1000;
+    if (size < 1 || size > 10_000_000) throw new KchError(ErrorCodes.USAGE, `--sample must be between 1 and 10,000,000, got ${size}`);
+    const streamName = resolved.string(name) ?? topic.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(streamName)) throw new KchError(ErrorCodes.USAGE, `--name must be a plain name (letters, digits, _), got ${JSON.stringify(streamName)}`);
+    const timeoutMs = resolved.duration(timeout) ?? 60_000;
+    const given = resolved.string(options.config);
+    const file = given ? resolve(given) : findConfig() ?? resolve(configNames[0]);
+    const bootstrap = resolved.requireString(options.kafkaBrokers);
+
+    // The file first: a refusal costs nothing to learn.
+    const existing = existsSync(file) ? await readFile(file, 'utf8') : undefined;
+    if (existing !== undefined) {
+      const names = await loadPipelineFile(file, log).then((c) => c.streams.map((s) => s.name), () => undefined);
+      if (names?.includes(streamName)) {
+        out(`${relative(process.cwd(), file) || file} already has a stream ${streamName}: give another --name, or --dry-run and compare\n`);
+        return initExit.exists;
+      }
+    }
+
+    await waitForKafka(bootstrap, { timeoutMs, signal });
+    const started = performance.now();
+    let lastProgress = started;
+    let sample;
+    try {
+      sample = await sampleTopic({
+        bootstrap, topic, size, timeoutMs, signal,
+        progress: (read) => {
+          const now = performance.now();
+          if (now - lastProgress < 2000) return;
+          lastProgress = now;
+          log.info(`read ${read.toLocaleString('en-US')} of ${size.toLocaleString('en-US')} messages, ${Math.round((read * 1000) / (now - started)).toLocaleString('en-US')} messages/s`);
+        },
+      });
+    } catch (error) {
+      if (isKchError(error) && /does not exist/.test(error.message)) {
+        out(`${error.message}: check the name (kch status lists the pipeline's topics) and --kafka-brokers\n`);
+        return initExit.noTopic;
+      }
+      throw error;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (sample.messages.length === 0) {
+      out(`topic ${topic} is empty (${sample.partitions} partition${sample.partitions === 1 ? '' : 's'}, no message between the earliest and the end offsets): nothing to infer from; produce a few messages first\n`);
+      return initExit.empty;
+    }
+    const parsed = parseSample(sample.messages);
+    if (parsed.objects.length === 0) {
+      out(`topic ${topic}: none of the ${sample.messages.length.toLocaleString('en-US')} messages sampled is a JSON object (${[...parsed.unreadable].map(([why, count]) => `${count} ${why}`).join(', ')}); kch ingests JSON objects, one per message\n`);
+      return initExit.noObjects;
+    }
+    const inference = inferStream(parsed.objects, { name: streamName, topic });
+    if (inference.unsupportedKeys.length) {
+      log.warn(`keys that are not plain names cannot be columns and will make their messages dead letters: ${inference.unsupportedKeys.slice(0, 10).join(', ')}`);
+    }
+    if (inference.fields.length === 0) throw new KchError(ErrorCodes.USAGE, `topic ${topic}: the sampled objects have no field kch can take`);
+    const stream = definitionOf(inference);
+    const replay = replaySample(stream, sample.messages);
+    out(renderReport(inference, replay, { topic, sampled: sample.messages.length, available: sample.available, partitions: sample.partitions, seconds }));
+
+    const facts = { sampled: sample.messages.length, date: new Date().toISOString().slice(0, 10), bootstrap };
+    const source = existing === undefined ? configSource(inference, facts) : addStream(existing, inference, facts);
+    const shown = relative(process.cwd(), file) || file;
+    if (source === undefined) {
+      out(`\n${shown} exists and was not written by kch init, so it is left alone: add the stream yourself (kch init --dry-run prints it), or write another file with --config\n`);
+      return initExit.exists;
+    }
+    if (resolved.boolean(dryRun)) {
+      out(`\n--- ${shown} (dry run: not written)\n${source}`);
+      return 0;
+    }
+    await writeFile(file, source);
+    out(`\n${existing === undefined ? 'wrote' : 'added stream to'} ${shown} (stream ${streamName}); next: kch migrate, then kch status ${streamName}\n`);
+    return 0;
+  },
+});
