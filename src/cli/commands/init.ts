@@ -53,9 +53,15 @@ export const initCommand = defineCommand({
     // The file first: a refusal costs nothing to learn.
     const existing = existsSync(file) ? await readFile(file, 'utf8') : undefined;
     if (existing !== undefined) {
-      const names = await loadPipelineFile(file, log).then((c) => c.streams.map((s) => s.name), () => undefined);
-      if (names?.includes(streamName)) {
-        out(`${relative(process.cwd(), file) || file} already has a stream ${streamName}: give another --name, or --dry-run and compare\n`);
+      const streams = await loadPipelineFile(file, log).then((c) => c.streams, () => []);
+      const shown = relative(process.cwd(), file) || file;
+      if (streams.some((s) => s.name === streamName)) {
+        out(`${shown} already has a stream ${streamName}: give another --name, or --dry-run and compare\n`);
+        return initExit.exists;
+      }
+      const reader = streams.find((s) => s.topic === topic);
+      if (reader) {
+        out(`${shown} already has a stream reading topic ${topic} (${reader.name}): two streams cannot share a topic; --dry-run prints what init would write now, to compare\n`);
         return initExit.exists;
       }
     }
