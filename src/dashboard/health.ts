@@ -4,6 +4,7 @@
  * (rows, dead letters, ingest rate, freshness). Either side may be down; the other side's facts
  * are still reported, with the failure beside them.
  */
+import { partitionLag } from '../kafka/lag.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
@@ -76,8 +77,7 @@ export function lagOf(end: ReadonlyMap<number, bigint>, committed: ReadonlyMap<n
     const endOffset = Number(end.get(partition) ?? 0n);
     const done = committed.get(partition);
     const committedOffset = done === undefined ? null : Number(done);
-    // A commit beyond the end cannot mean negative lag (a truncated or recreated topic).
-    return { partition, end_offset: endOffset, committed: committedOffset, lag: Math.max(0, endOffset - (committedOffset ?? 0)) };
+    return { partition, end_offset: endOffset, committed: committedOffset, lag: partitionLag(end.get(partition) ?? 0n, done) };
   });
   return {
     messages: partitions.reduce((sum, p) => sum + p.end_offset, 0),

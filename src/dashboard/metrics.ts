@@ -17,7 +17,7 @@ export const metricDefinitions = {
   tableRows: { name: 'kch_stream_rows', type: 'gauge', help: 'Rows in the stream\'s target table.' },
   deadLetters: { name: 'kch_stream_dead_letters', type: 'gauge', help: 'Rows in the stream\'s dead-letter table: messages that failed to parse or validate.' },
   ingestRate: { name: 'kch_stream_ingest_rows_per_second', type: 'gauge', help: 'Rows that reached the target table over the last minute (by processing_time), per second.' },
-  freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest event in the target table: now minus its event_time, by the ClickHouse server\'s clock.' },
+  freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server\'s clock.' },
 } as const;
 
 type MetricKey = keyof typeof metricDefinitions;

@@ -347,9 +347,13 @@ export async function rowCounts(db: Reader, tables: readonly string[]): Promise<
 export interface StreamTableStats {
   readonly rows: number;
   readonly dead_letters: number | null;
-  /** Newest event_time, ISO 8601 UTC; null while the table is empty. */
-  readonly newest_event_time: string | null;
-  /** now − newest event_time, seconds, by the server's clock; null while the table is empty. */
+  /** When the newest row landed (processing_time), ISO 8601 UTC; null while the table is empty. */
+  readonly newest_row_at: string | null;
+  /**
+   * now − when the newest row landed, seconds, by the server's clock; null while the table is
+   * empty. The same as `kch status`'s "newest": arrival time, which no producer's clock (nor a
+   * stream without a time field) can skew.
+   */
   readonly freshness_seconds: number | null;
   /** Rows that arrived (processing_time) over the last `RATE_WINDOW_SECONDS`, per second. */
   readonly rows_per_second: number;
@@ -359,12 +363,11 @@ export interface StreamTableStats {
 
 export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
   const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
-  // One round trip. count() and max(event_time) come from the parts' metadata (event_time is in
-  // the partition key). Rows per second of arrival (what the arrivals projection keeps, where the
+  // One round trip. count() comes from the parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
   // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
   // series the arrivals window reaches into the minute before, which the mapping below leaves out.
   const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; arrivals: unknown }>(`
-      SELECT count() AS rows, toUnixTimestamp(max(event_time)) AS newest, toUnixTimestamp(now()) AS now,
+      SELECT count() AS rows, toUnixTimestamp(max(processing_time)) AS newest, toUnixTimestamp(now()) AS now,
              ${deadLetters} AS dead_letters,
              (SELECT (sum(arrived), groupArray((minute, rows))) FROM (
                 SELECT toUnixTimestamp(toStartOfMinute(second)) AS minute, sum(n) AS rows,
@@ -392,7 +395,7 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
   return {
     rows,
     dead_letters: deadLetterExists ? num(stats?.dead_letters) : null,
-    newest_event_time: rows > 0 ? iso(newest) : null,
+    newest_row_at: rows > 0 ? iso(newest) : null,
     freshness_seconds: rows > 0 ? now - newest : null,
     rows_per_second: Math.round((num(arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
     ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },

@@ -7,7 +7,9 @@
 import { ErrorCodes, isKchError, messageOf } from '../errors.js';
 import { pipelineHealth, type HealthSources, type PipelineHealth } from './health.js';
 import { renderMetrics } from './metrics.js';
+import { panelsOf, streamPanels, type StreamPanels } from './panels.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
+import { isSeedStream } from '../pipeline/streams/index.js';
 import {
   existingTables, isMissingObject, overview, recentSales, rowCounts, salesByHour, stockTop,
   type Overview, type RecentSale, type SalesByHour, type StockMovementTop,
@@ -129,6 +131,15 @@ export const routes: readonly Route[] = [
     summary: 'Revenue, sales and items sold today; events per second now; stock level per warehouse.',
     params: {},
     run: async (context) => json(200, await clickhouse(context, overview(context.db)) satisfies Overview),
+  }),
+  route({
+    path: '/api/streams',
+    summary: 'Per stream of one\'s own (not the seed\'s): events over its time field, top values of its low-cardinality fields, sums of its numeric fields, its newest rows.',
+    params: { hours: { min: 1, max: 168, default: 6, description: 'hours to look back' } },
+    run: async (context, { hours }) => {
+      const own = context.scope.streams.filter((s) => !isSeedStream(s));
+      return json(200, await clickhouse(context, Promise.all(own.map((s) => streamPanels(context.db, context.scope.database, panelsOf(s), hours)))) satisfies StreamPanels[]);
+    },
   }),
   route({
     path: '/api/status',

@@ -11,7 +11,7 @@ import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { streams as allStreams } from '../pipeline/streams/index.js';
+import { isSeedStream, streams as allStreams } from '../pipeline/streams/index.js';
 import { KafkaWatch, type PipelineScope } from './health.js';
 import { isLoopback } from '../host/loopback.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
@@ -81,7 +81,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     scope,
     observe,
   };
-  const page = buildPage({ database: scope.database, topicPrefix: scope.topicPrefix }, options.refreshMs ?? REFRESH_MS);
+  const page = buildPage({
+    database: scope.database,
+    topicPrefix: scope.topicPrefix,
+    seed: scope.streams.some(isSeedStream),
+    own: scope.streams.filter((s) => !isSeedStream(s)).map((s) => s.name),
+  }, options.refreshMs ?? REFRESH_MS);
 
   const gate = new TokenGate(options.token);
   if (!gate.enabled && !isLoopback(options.host)) {

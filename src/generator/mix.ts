@@ -1,6 +1,6 @@
 import { Faker, base, en, ru } from '@faker-js/faker';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
-import { sales, warehouse } from '../pipeline/streams/index.js';
+import { isSeedStream, sales, warehouse } from '../pipeline/streams/index.js';
 import { makeCatalog, type Product } from './catalog.js';
 import { drawnFrom } from './drawn.js';
 import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStockMovement, writeSale, writeStockMovement, type EncodedVocabulary, type EventContext } from './events.js';
@@ -34,15 +34,11 @@ export const seedMix: readonly GeneratedStream[] = [
  */
 export function mixFor(streams: readonly StreamDefinition[]): GeneratedStream[] {
   return streams.map((stream) => {
-    const seed = seedMix.find((m) => sameShape(m.stream, stream));
+    const seed = isSeedStream(stream) ? seedMix.find((m) => m.stream.name === stream.name) : undefined;
     return seed ? { ...seed, stream } : { stream, share: 1, ...drawnFrom(stream) };
   });
 }
 
-function sameShape(a: StreamDefinition, b: StreamDefinition): boolean {
-  const fields = (s: StreamDefinition): string => Object.entries(s.fields).map(([name, f]) => `${name}:${f.kind}`).join(',');
-  return a.name === b.name && fields(a) === fields(b);
-}
 
 export interface GeneratedEvent {
   readonly stream: StreamDefinition;

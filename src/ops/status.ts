@@ -4,6 +4,7 @@
  * whether the broker and ClickHouse answer. Health needs two looks some seconds apart: a lag alone
  * says nothing, a lag with no offset committed in between says the consumer stopped.
  */
+import { partitionLag } from '../kafka/lag.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -327,7 +328,7 @@ async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]):
     const partitions = [...end].sort(([a], [b]) => a - b).map(([partition, e]): PartitionStatus => {
       const c = done.get(partition);
       // A group that never committed starts from the earliest offset (the table's default): all is lag.
-      return { partition, committed: c === undefined ? null : Number(c), end: Number(e), lag: Number(e - (c ?? 0n)) };
+      return { partition, committed: c === undefined ? null : Number(c), end: Number(e), lag: partitionLag(e, c) };
     });
     const group = groups.get(o.group);
     out.set(o.stream.name, { groupState: group?.state ?? 'DEAD', groupMembers: group?.members.length ?? 0, partitions });

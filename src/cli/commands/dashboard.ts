@@ -1,4 +1,5 @@
 import { options } from '../../config/options.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { defineCommand } from '../command.js';
 import { clickhouseOptions, pipelineTargetFrom } from '../connections.js';
@@ -9,18 +10,21 @@ export const dashboardCommand = defineCommand({
   name: 'dashboard',
   summary: 'Serve the live dashboard and its read-only HTTP API (JSON, Prometheus /metrics)',
   details: [
-    'One self-contained page (no internet needed) that refreshes every 5 s: sales per hour, top stock',
-    'movements, recent sales, stock per warehouse, and per stream the messages in Kafka, consumer lag',
+    'One self-contained page (no internet needed) that refreshes every 5 s: for the seed\'s streams sales',
+    'per hour, top stock movements, recent sales, stock per warehouse; for streams of your own, events over',
+    'time, top values, sums and newest rows from their fields; and per stream the messages in Kafka, consumer lag',
     'per partition, rows, ingest rate, freshness and dead letters. JSON under /api (GET /api lists the',
     'endpoints and their parameters), Prometheus text at /metrics. It starts even when ClickHouse or',
     'Kafka are down, and says so on the page and with HTTP 503 until they answer.',
   ].join('\n'),
-  options: [options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
+  options: [options.config, options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
   async run({ options: resolved, log, signal, out }) {
     // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
     stopWhenSupervisorGone(log, signal);
     const target = pipelineTargetFrom(resolved);
+    const { streams } = await loadPipelineConfig(resolved, log);
     const dashboard = await startDashboard({
+      streams,
       host: resolved.requireString(options.host),
       port: resolved.integer(options.dashboardPort) ?? 3000,
       token: resolved.string(options.dashboardToken) || undefined,

@@ -8,7 +8,7 @@
  * plain elements, no library), and never shows a number silently out of date — a panel that
  * could not refresh says so and dims, and the header names the service that is down.
  */
-export function dashboardClient(refreshMs: number): void {
+export function dashboardClient(refreshMs: number, page: { seed: boolean; own: string[] }): void {
   'use strict';
   const doc = document;
   const byId = (id) => doc.getElementById(id);
@@ -25,10 +25,11 @@ export function dashboardClient(refreshMs: number): void {
   const rub2 = (n) => nf2.format(n) + ' ₽';
   const plural = (n, one, many) => nf0.format(n) + ' ' + (n === 1 ? one : many);
 
-  const endpoints = {
-    sales: '/api/sales', stock: '/api/stock', recent: '/api/recent_sales',
-    overview: '/api/overview', pipeline: '/api/pipeline', status: '/api/status',
-  };
+  // The seed's retail panels when its streams are configured; a card per stream of one's own.
+  const endpoints = page.seed
+    ? { sales: '/api/sales', stock: '/api/stock', recent: '/api/recent_sales', overview: '/api/overview', pipeline: '/api/pipeline', status: '/api/status' }
+    : { pipeline: '/api/pipeline', status: '/api/status' };
+  if (page.own.length > 0) endpoints.streams = '/api/streams?hours=6';
   /** Last good data per endpoint, and when it came: redrawn on resize, named when stale. */
   const last = {};
   let lastFull = null;
@@ -269,7 +270,7 @@ export function dashboardClient(refreshMs: number): void {
     row('In table', c && c.exists ? [nf0.format(c.rows), '', 'rows in ' + st.table] : unknown(chWhy));
     row('Consumer lag', k ? [nf0.format(k.lag), backlog(st) ? 'warn' : '', 'group ' + st.group] : unknown(kafkaWhy));
     row('Ingest', c && c.exists ? [nf1.format(c.rows_per_second) + '/s', '', 'rows per second over the last minute'] : unknown(chWhy));
-    row('Freshness', c && c.exists ? [ago(c.freshness_seconds), c.freshness_seconds > 300 ? 'warn' : '', c.newest_event_time ? 'newest event ' + c.newest_event_time : 'no rows yet'] : unknown(chWhy));
+    row('Freshness', c && c.exists ? [ago(c.freshness_seconds), c.freshness_seconds > 300 ? 'warn' : '', c.newest_row_at ? 'newest row landed ' + c.newest_row_at : 'no rows yet'] : unknown(chWhy));
     row('Dead letters', c && c.exists && c.dead_letters !== null ? [nf0.format(c.dead_letters), c.dead_letters > 0 ? 'bad' : '', 'rows in ' + st.dead_letter_table] : unknown(chWhy));
     card.append(head, stats);
     if (c && c.exists) {
@@ -370,9 +371,88 @@ export function dashboardClient(refreshMs: number): void {
         setPanel('panel-pipeline', failure ? 'error' : missing ? 'empty' : 'ready', failure, data);
         break;
       }
+      case 'streams': {
+        for (const name of page.own) {
+          const panel = doc.querySelector('section[data-stream="' + name + '"]');
+          const data = seen ? seen.data.find((d) => d.stream === name) : null;
+          if (data) drawOwn(panel, data);
+          panel.dataset.state = failure ? 'error' : !data || (data.rows_in_window === 0 && data.newest.length === 0) ? 'empty' : 'ready';
+          panel.dataset.hasData = data ? 'yes' : 'no';
+          panel.querySelector('.msg.error').textContent = failure || '';
+        }
+        break;
+      }
       default:
         break;
     }
+  }
+
+  // ---------------------------------------------------------------- streams of one's own
+  function cell(value) {
+    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return text.length > 40 ? text.slice(0, 39) + '…' : text;
+  }
+  function eventBars(data) {
+    const w = 600;
+    const hgt = 120;
+    const span = data.window_hours * 3600;
+    const end = Math.floor(Date.now() / 1000 / data.bucket_seconds) * data.bucket_seconds;
+    const start = end - span + data.bucket_seconds;
+    const n = Math.max(1, Math.round(span / data.bucket_seconds));
+    const counts = new Map(data.events.map((e) => [e[0], e[1]]));
+    const max = Math.max(1, ...data.events.map((e) => e[1]));
+    const svg = s('svg', { class: 'own-events', viewBox: '0 0 ' + w + ' ' + hgt, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'events per ' + (data.bucket_seconds === 60 ? 'minute' : 'hour') + ' over ' + data.time });
+    const bw = w / n;
+    for (let i = 0; i < n; i++) {
+      const v = counts.get(start + i * data.bucket_seconds) || 0;
+      if (v === 0) continue;
+      const bh = ((hgt - 4) * v) / max;
+      const bar = s('rect', { class: 'bar', x: (i * bw).toFixed(1), y: (hgt - bh).toFixed(1), width: Math.max(1, bw - 1).toFixed(1), height: bh.toFixed(1) });
+      bar.append(s('title', {}, nf0.format(v) + ' at ' + clock.format(new Date((start + i * data.bucket_seconds) * 1000))));
+      svg.append(bar);
+    }
+    return svg;
+  }
+  function drawOwn(panel, data) {
+    const body = panel.querySelector('.own-body');
+    const parts = [];
+    const chart = h('div', 'own-chart');
+    chart.append(h('h3', null, 'Events per ' + (data.bucket_seconds === 60 ? 'minute' : 'hour') + ' by ' + data.time + ' · last ' + data.window_hours + ' h · ' + nf0.format(data.rows_in_window)), eventBars(data));
+    parts.push(chart);
+    const facts = h('div', 'own-facts');
+    for (const name of Object.keys(data.sums)) facts.append(stat('Σ ' + name, compact.format(data.sums[name]), 'own-sum', nf2.format(data.sums[name])));
+    for (const name of Object.keys(data.top)) {
+      const top = h('div', 'own-top');
+      top.append(h('h3', null, name));
+      const list = h('ul');
+      const most = Math.max(1, ...data.top[name].map((t) => t.count));
+      for (const t of data.top[name]) {
+        const li = h('li');
+        const barEl = h('i');
+        barEl.style.width = Math.round((100 * t.count) / most) + '%';
+        li.append(h('span', 'v', cell(t.value)), h('span', 'n', nf0.format(t.count)), barEl);
+        list.append(li);
+      }
+      top.append(list);
+      facts.append(top);
+    }
+    parts.push(facts);
+    const wrap = h('div', 'table-wrap');
+    const table = h('table', 'own-rows');
+    const head = h('tr');
+    for (const c of data.columns) head.append(h('th', null, c));
+    const thead = h('thead');
+    thead.append(head);
+    const tbody = h('tbody');
+    for (const row of data.newest) {
+      const tr = h('tr');
+      for (const c of data.columns) tr.append(h('td', null, cell(row[c])));
+      tbody.append(tr);
+    }
+    table.append(thead, tbody);
+    wrap.append(table);
+    parts.push(wrap);
+    body.replaceChildren(...parts);
   }
 
   function services(results) {
@@ -462,10 +542,12 @@ export function dashboardClient(refreshMs: number): void {
 
   // Charts with text are redrawn at their new size; bars and sparklines stretch by themselves.
   let pending = 0;
-  new ResizeObserver(() => {
-    cancelAnimationFrame(pending);
-    pending = requestAnimationFrame(() => { if (last.sales) drawSales(last.sales.data); });
-  }).observe(byId('chart-sales'));
+  if (page.seed) {
+    new ResizeObserver(() => {
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => { if (last.sales) drawSales(last.sales.data); });
+    }).observe(byId('chart-sales'));
+  }
   doc.addEventListener('visibilitychange', () => { if (!doc.hidden) refresh(); });
   refresh();
 }

@@ -5,6 +5,10 @@
 export interface PageScope {
   readonly database: string;
   readonly topicPrefix: string;
+  /** Whether the seed's streams are configured: their retail panels are shown. @default true */
+  readonly seed?: boolean;
+  /** Streams of one's own: a card each, filled from /api/streams. @default none */
+  readonly own?: readonly string[];
 }
 
 const escapeHtml = (text: string): string =>
@@ -16,6 +20,8 @@ const logo = `<svg class="logo" viewBox="0 0 40 40" aria-hidden="true"><defs><li
 export const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="10" fill="#111a2e"/><path d="M8 13h9l5 7M8 27h9l5-7" fill="none" stroke="#5aa9ff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/><rect x="24" y="10" width="3.6" height="20" rx="1.5" fill="#5aa9ff"/><rect x="29" y="14" width="3.6" height="16" rx="1.5" fill="#34d399"/></svg>`;
 
 export function renderHtml(scope: PageScope, parts: { readonly style: string; readonly script: string }): string {
+  const seed = scope.seed ?? true;
+  const own = scope.own ?? [];
   const where = `database ${scope.database}${scope.topicPrefix ? ` · topic prefix ${scope.topicPrefix}` : ''}`;
   return `<!doctype html>
 <html lang="en">
@@ -24,13 +30,13 @@ export function renderHtml(scope: PageScope, parts: { readonly style: string; re
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="dark">
 <meta name="theme-color" content="#0a0f1c">
-<title>Retail pipeline · kch dashboard</title>
+<title>${seed ? 'Retail pipeline' : 'Pipeline'} · kch dashboard</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${parts.style}</style>
 </head>
 <body>
 <header class="top">
-  <div class="brand">${logo}<div><h1>Retail pipeline</h1><p class="sub">Kafka → ClickHouse · ${escapeHtml(where)}</p></div></div>
+  <div class="brand">${logo}<div><h1>${seed ? 'Retail pipeline' : 'Pipeline'}</h1><p class="sub">Kafka → ClickHouse · ${escapeHtml(where)}</p></div></div>
   <div class="live">
     <span class="pill" id="svc-clickhouse" data-up="unknown" title="Not checked yet"><i></i>ClickHouse</span>
     <span class="pill" id="svc-kafka" data-up="unknown" title="Not checked yet"><i></i>Kafka</span>
@@ -40,13 +46,13 @@ export function renderHtml(scope: PageScope, parts: { readonly style: string; re
 <div class="banner" id="banner" role="status" hidden></div>
 <main class="grid">
   <section class="kpis" aria-label="Key figures">
-    <article class="kpi" id="kpi-revenue" data-state="loading"><h2>Revenue today</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
+    ${seed ? `<article class="kpi" id="kpi-revenue" data-state="loading"><h2>Revenue today</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
     <article class="kpi" id="kpi-sales" data-state="loading"><h2>Sales today</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
     <article class="kpi" id="kpi-rate" data-state="loading"><h2>Events / s now</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
-    <article class="kpi" id="kpi-lag" data-state="loading"><h2>Consumer lag</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
+    ` : ''}<article class="kpi" id="kpi-lag" data-state="loading"><h2>Consumer lag</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
   </section>
 
-  <section class="card span2" id="panel-sales" data-state="loading">
+${seed ? `  <section class="card span2" id="panel-sales" data-state="loading">
     <header><div><h2>Sales per hour</h2><p class="hint" id="sales-hint">Last 24 hours</p></div>
       <ul class="legend"><li><i class="c-blue"></i>Items sold</li><li><i class="line c-green"></i>Revenue, ₽</li></ul></header>
     <div class="body"><div class="chart" id="chart-sales"></div></div>
@@ -74,8 +80,14 @@ export function renderHtml(scope: PageScope, parts: { readonly style: string; re
     <div class="body"><div class="bars" id="chart-warehouses"></div></div>
     <p class="msg empty">No stock movements yet.</p>
     <p class="msg error"></p>
+  </section>` : ''}
+${own.map((name) => `  <section class="card span3 own" id="panel-own-${escapeHtml(name)}" data-stream="${escapeHtml(name)}" data-state="loading">
+    <header><div><h2>${escapeHtml(name)}</h2><p class="hint">Events over time, top values, sums and the newest rows, from its fields</p></div></header>
+    <div class="body own-body"></div>
+    <p class="msg empty">No ${escapeHtml(name)} events in this window yet.</p>
+    <p class="msg error"></p>
   </section>
-
+`).join('')}
   <section class="card span3" id="panel-pipeline" data-state="loading">
     <header><div><h2>Pipeline health</h2><p class="hint">Kafka offsets from the broker, rows from ClickHouse, per stream</p></div></header>
     <div class="body"><div class="streams" id="streams"></div></div>
@@ -85,7 +97,7 @@ export function renderHtml(scope: PageScope, parts: { readonly style: string; re
 </main>
 <footer>
   <span>Refreshes every 5 s.</span>
-  <span>API: <a href="/api/status">status</a> · <a href="/api/sales">sales</a> · <a href="/api/stock">stock</a> · <a href="/api/recent_sales">recent_sales</a> · <a href="/api/overview">overview</a> · <a href="/api/pipeline">pipeline</a> · <a href="/metrics">metrics</a> · <a href="/api">all endpoints</a></span>
+  <span>API: <a href="/api/status">status</a> · ${seed ? '<a href="/api/sales">sales</a> · <a href="/api/stock">stock</a> · <a href="/api/recent_sales">recent_sales</a> · <a href="/api/overview">overview</a> · ' : ''}${own.length ? '<a href="/api/streams">streams</a> · ' : ''}<a href="/api/pipeline">pipeline</a> · <a href="/metrics">metrics</a> · <a href="/api">all endpoints</a></span>
 </footer>
 <script>${parts.script}</script>
 </body>

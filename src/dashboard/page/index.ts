@@ -24,14 +24,14 @@ export interface Page {
 }
 
 /** The script as the browser gets it: the function's own source, called once. */
-export function clientScript(refreshMs = REFRESH_MS): string {
-  return `(${dashboardClient.toString()})(${JSON.stringify(refreshMs)});`;
+export function clientScript(refreshMs = REFRESH_MS, page: { seed: boolean; own: readonly string[] } = { seed: true, own: [] }): string {
+  return `(${dashboardClient.toString()})(${JSON.stringify(refreshMs)}, ${JSON.stringify(page)});`;
 }
 
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export function buildPage(scope: PageScope, refreshMs = REFRESH_MS): Page {
-  const script = clientScript(refreshMs);
+  const script = clientScript(refreshMs, { seed: scope.seed ?? true, own: scope.own ?? [] });
   const html = renderHtml(scope, { style: styles, script });
   const contentSecurityPolicy = [
     "default-src 'none'",

@@ -181,6 +181,17 @@ footer { max-width: 1440px; margin: 0 auto; padding: 10px 24px 28px; color: var(
   .banner { margin: 8px 14px 0; }
   footer { padding: 10px 14px 24px; }
 }
+.own-body { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 14px 18px; }
+.own-body h3 { margin: 0 0 6px; font-size: 12.5px; font-weight: 560; color: var(--faint); }
+.own-events { width: 100%; height: 120px; display: block; }
+.own-events .bar { fill: #5aa9ff; }
+.own-facts { display: flex; flex-direction: column; gap: 10px; }
+.own-top ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
+.own-top li { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 2px 8px; font-size: 13px; }
+.own-top li .v { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.own-top li i { grid-column: 1 / -1; height: 3px; border-radius: 2px; background: #34d399; }
+.own-body .table-wrap { grid-column: 1 / -1; }
+@media (max-width: 760px) { .own-body { grid-template-columns: minmax(0, 1fr); } }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation: none !important; transition: none !important; }
 }

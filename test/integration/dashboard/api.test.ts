@@ -172,7 +172,7 @@ test('/api/pipeline: Kafka holds what the generator was told, the tables hold it
     assert.equal(stream.group, `${pipeline.prefix}clickhouse_${stream.name}_consumer`);
     for (const p of stream.kafka!.partitions) assert.equal(p.committed, p.end_offset);
     const [counts] = await rows<{ n: string; d: string; f: string }>(pipeline.client,
-      `SELECT (SELECT count() FROM ${stream.table}) AS n, (SELECT count() FROM ${stream.dead_letter_table}) AS d, dateDiff('second', (SELECT max(event_time) FROM ${stream.table}), now()) AS f`);
+      `SELECT (SELECT count() FROM ${stream.table}) AS n, (SELECT count() FROM ${stream.dead_letter_table}) AS d, dateDiff('second', (SELECT max(processing_time) FROM ${stream.table}), now()) AS f`);
     assert.equal(table.rows, num(counts!.n));
     assert.equal(table.rows, pipeline.acked.get(stream.topic));
     assert.equal(table.dead_letters, num(counts!.d));

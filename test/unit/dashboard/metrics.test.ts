@@ -13,7 +13,7 @@ const health: PipelineHealth = {
   streams: [{
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', table: 'sales', dead_letter_table: 'sales_dead_letter',
     kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2 }, { partition: 1, end_offset: 2, committed: null, lag: 2 }] },
-    clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_event_time: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
+    clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
   }],
 };
 
@@ -48,7 +48,7 @@ kch_stream_dead_letters{stream="sales",table="sales_dead_letter"} 1
 # HELP kch_stream_ingest_rows_per_second Rows that reached the target table over the last minute (by processing_time), per second.
 # TYPE kch_stream_ingest_rows_per_second gauge
 kch_stream_ingest_rows_per_second{stream="sales",table="sales"} 0.5
-# HELP kch_stream_freshness_seconds Age of the newest event in the target table: now minus its event_time, by the ClickHouse server's clock.
+# HELP kch_stream_freshness_seconds Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server's clock.
 # TYPE kch_stream_freshness_seconds gauge
 kch_stream_freshness_seconds{stream="sales",table="sales"} 3
 `);

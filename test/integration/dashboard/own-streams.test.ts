@@ -1,0 +1,131 @@
+/**
+ * The dashboard of a pipeline of one's own (no seed stream): its streams come from a pipeline
+ * file, `kch generate` feeds them, and the page, in real headless Chromium, shows a card per
+ * stream drawn from its fields (events over time, top values, sums, newest rows), and none of
+ * the seed's retail panels, with no console error and no failed request.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
+import type { StreamPanels } from '../../../src/dashboard/panels.js';
+import { startDashboard, type Dashboard } from '../../../src/dashboard/server.js';
+import { createLogger } from '../../../src/log.js';
+import { runCli } from '../../support/cli.js';
+import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
+import { pollUntil } from '../../support/wait.js';
+import { getJson } from './fixture.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const { kafka, clickhouseUrl } = services();
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => { for (const c of cleanups.reverse()) await c(); });
+
+const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
+export default defineConfig({
+  streams: [
+    defineStream({
+      name: 'readings',
+      fields: {
+        reading_id: field.uuid(),
+        at: field.timestamp({ precision: 3, timeZone: 'UTC' }),
+        device: field.text({ maxLength: 32, lowCardinality: true }),
+        status: field.oneOf(['ok', 'degraded', 'offline']),
+        celsius: field.decimal({ precision: 9, scale: 2, min: -50, max: 80 }),
+        battery: field.int('UInt8'),
+        site_city: field.text(64).at('site.city'),
+      },
+      id: 'reading_id',
+      time: 'at',
+      orderBy: ['at', 'reading_id'],
+      generate: { device: (r) => \`dev-\${Math.floor(r.next() * 4)}\` },
+    }),
+  ],
+});
+`;
+
+test('a pipeline of one\'s own: a card per stream from its fields, in the API and in Chromium', async (t) => {
+  const database = uniqueName('dash_own');
+  const dir = await mkdtemp(join(tmpdir(), 'kch-dash-own-'));
+  const file = join(dir, 'kch.config.ts');
+  await writeFile(file, config);
+  const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_`, KCH_CONFIG: file };
+  const client = clickhouse(clickhouseUrl, database);
+  cleanups.push(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const migrated = await runCli(['migrate'], env);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const generated = await runCli(['generate', '--count', '600', '--rate', 'max', '--seed', '4'], env);
+  assert.equal(generated.code, 0, generated.stderr);
+  await pollUntil('600 readings', async () => ((await scalar(client, 'SELECT count() FROM readings')) >= 600 ? true : undefined), 60_000);
+
+  const log = createLogger('dashboard', () => undefined);
+  const { streams } = await loadPipelineFile(file, log);
+  const dashboard: Dashboard = await startDashboard({
+    host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
+    kafkaBrokers: kafka, topicPrefix: `${database}_`, log, streams, refreshMs: 1000,
+  });
+  cleanups.push(() => dashboard.stop());
+
+  const api = await getJson<StreamPanels[]>(dashboard.url, '/api/streams?hours=2');
+  assert.equal(api.status, 200);
+  const [panels] = api.body;
+  assert.equal(panels?.stream, 'readings');
+  assert.equal(panels.time, 'at');
+  assert.equal(panels.rows_in_window, 600);
+  assert.equal(panels.events.reduce((sum, [, n]) => sum + n, 0), 600);
+  assert.deepEqual(Object.keys(panels.top), ['device', 'status']);
+  assert.deepEqual(panels.top.device!.map((d) => d.value).sort(), ['dev-0', 'dev-1', 'dev-2', 'dev-3'], 'the definition\'s generate function drew the devices');
+  assert.deepEqual(Object.keys(panels.sums), ['celsius', 'battery']);
+  const sum = await scalar(client, 'SELECT sum(battery) FROM readings');
+  assert.equal(panels.sums.battery, sum);
+  assert.equal(panels.newest.length, 10);
+  assert.ok(panels.columns.includes('site_city'));
+  assert.equal((await getJson(dashboard.url, '/api/streams?hours=0')).status, 400, 'parameters validated before any query');
+
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`);
+    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
+    return;
+  }
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  cleanups.push(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.goto(dashboard.url);
+  const ready = 'document.querySelector(\'section[data-stream="readings"]\').dataset.state === "ready"';
+  const deadline = Date.now() + 20_000;
+  while (!(await page.evaluate<boolean>(ready))) {
+    if (Date.now() > deadline) assert.fail(`the readings card never became ready: ${problems.join('; ')}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const seen = await page.evaluate<{ bars: number; tops: number; rows: number; heads: string[]; seedPanels: number; title: string }>(`(() => {
+    const card = document.querySelector('section[data-stream="readings"]');
+    return {
+      bars: card.querySelectorAll('svg.own-events rect.bar').length,
+      tops: card.querySelectorAll('.own-top li').length,
+      rows: card.querySelectorAll('table.own-rows tbody tr').length,
+      heads: [...card.querySelectorAll('table.own-rows th')].map((th) => th.textContent),
+      seedPanels: document.querySelectorAll('#panel-sales, #panel-stock, #panel-recent, #panel-warehouses, #kpi-revenue').length,
+      title: document.title,
+    };
+  })()`);
+  assert.ok(seen.bars > 0, 'events drawn as bars');
+  assert.equal(seen.tops, 4 + 3, 'the top values of device and status');
+  assert.equal(seen.rows, 10);
+  assert.ok(seen.heads.includes('site_city') && seen.heads.includes('processing_time'));
+  assert.equal(seen.seedPanels, 0, 'no retail panel without the seed streams');
+  assert.equal(seen.title, 'Pipeline · kch dashboard');
+  await page.screenshot({ path: 'test-artifacts/dashboard-own-streams.png', fullPage: true }).catch(() => undefined);
+  assert.deepEqual(problems, []);
+});
