@@ -28,7 +28,7 @@ const ROUNDS = 50;
 export async function launchDashboard(stack: Stack, pipeline: Pipeline): Promise<{ dashboard: Child; base: string }> {
   const port = await freePort();
   const dashboard = cli(['dashboard', '--dashboard-port', String(port), '--clickhouse-url', stack.clickhouseUrl, '--database', pipeline.database,
-    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+    '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix, ...(pipeline.configFile ? ['--config', pipeline.configFile] : [])]);
   try {
     await dashboard.waitFor(/dashboard ready/i, 60_000, 'dashboard ready');
   } catch (error) {

@@ -225,16 +225,16 @@ async function besideDashboard<T>(stack: Stack, pipeline: Pipeline, sampler: Sam
 
 /** One run of the whole stack at `rate` (`pageOpen` false: the dashboard runs with no page open, for comparison). */
 export async function measureSustained(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler, rate = 'max', pageOpen = true): Promise<SustainedResult> {
+  loadavg: () => string, sampler: Sampler, rate = 'max', pageOpen = true, own?: Parameters<typeof pipelineNamed>[1]): Promise<SustainedResult> {
   const load = loadavg();
-  const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`);
+  const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`, own);
   await createTopics(stack, pipeline, tuning.partitions ?? 1);
   await createPipeline(stack, pipeline, tuning);
   // The whole stack, as `npm start` runs it, with the dashboard open in one browser tab.
   const { result: run, page } = await besideDashboard(stack, pipeline, sampler, pageOpen, async () => {
     await delay(2000);
     const generator = cli(['generate', '--rate', rate, '--duration', `${seconds}s`, '--seed', String(seed),
-      '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix]);
+      '--kafka-brokers', stack.bootstrap, '--topic-prefix', pipeline.topicPrefix, ...(pipeline.configFile ? ['--config', pipeline.configFile] : [])]);
     sampler.watch('generator', generator.pid);
     const started = performance.now();
     const timeline: Array<[number, number, number]> = [];

@@ -3,7 +3,7 @@
  * processes, temp data folder, free ports), takes every measurement side by side in one run,
  * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
  *
- *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard]
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own]
  *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
  *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
  */
@@ -15,6 +15,7 @@ import { measureProducers } from './producers.js';
 import { measureIngest, measureSustainedRate, type TuningSettings } from './ingest.js';
 import { measureFreshness } from './freshness.js';
 import { measureStartup } from './startup.js';
+import { measureOwnStreams, writeOwnStreams, type OwnStreamsResult } from './own-streams.js';
 import { measureDashboard } from './dashboard.js';
 import { resourcesFrom } from './resources.js';
 import { renderStoredResults, writeResults, type BenchResults } from './results.js';
@@ -26,7 +27,9 @@ Stands up the local stack, takes every measurement side by side, writes bench-re
 and regenerates the tables of BENCHMARKS.md.
 
 Options:
-  --only <list>       producer,ingest,sustained,freshness,startup,dashboard (default: all)
+  --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own (default: all;
+                      own: a stream of one's own, its generator, sustained rate, kch init
+                      and config loading, in a block of BENCHMARKS.md of its own)
   --events <n>        corpus size for the producer figures (default 1000000)
   --scale <list>      events per ingest run (default 1000000,5000000,20000000)
   --rates <list>      freshness rates in events/s (default 1000,5000,20000)
@@ -80,7 +83,7 @@ if (values.report !== undefined) {
   }
 }
 
-const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard'];
+const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own'];
 const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
 const unknown = [...only].filter((m) => !all.includes(m));
 if (unknown.length) {
@@ -113,7 +116,8 @@ async function main(): Promise<number> {
   const results: BenchResults = { label: values.label ?? (quick ? 'quick' : 'full'), settings: { corpusEvents, scale, rates, sustainSeconds, seed, tuning }, notes: [] };
   const startedAt = performance.now();
 
-  const needsStack = ['producer', 'ingest', 'sustained', 'freshness', 'dashboard'].some((m) => only.has(m));
+  const needsStack = ['producer', 'ingest', 'sustained', 'freshness', 'dashboard', 'own'].some((m) => only.has(m));
+  let own: OwnStreamsResult | undefined;
   if (needsStack) {
     const corpus = await makeCorpus(corpusEvents, seed);
     log(`corpus: ${corpus.events} events, ${(corpus.bytes / 1e6).toFixed(1)} MB, ${corpus.files.map((f) => `${f.topic} ${f.events}`).join(', ')}`);
@@ -141,6 +145,7 @@ async function main(): Promise<number> {
       if (only.has('dashboard')) results.dashboard = await phase('dashboard', () => measureDashboard(stack, corpus, dashboardRows, log, loadavg, results.ingest?.kept));
       if (only.has('sustained')) results.sustained = await phase('sustained', () => measureSustainedRate(stack, sustainSeconds, seed, tuning, log, loadavg, sampler));
       if (only.has('freshness')) results.freshness = await phase('freshness', () => measureFreshness(stack, rates, quick ? 10 : 20, seed, tuning, log, loadavg));
+      if (only.has('own')) own = await measureOwnStreams(stack, log, loadavg, sampler, quick, sustainSeconds);
       sampler.stop();
       results.resources = resourcesFrom(sampler.samples, phases, results);
     } finally {
@@ -154,10 +159,14 @@ async function main(): Promise<number> {
   results.elapsedSeconds = (performance.now() - startedAt) / 1000;
   log(`done in ${results.elapsedSeconds.toFixed(0)} s; load average now ${loadavg()}`);
   if (!values['no-write']) {
-    const written = await writeResults(results);
-    log(`wrote ${written.json} and ${written.markdown}`);
+    // A run of `own` alone leaves the other tables of BENCHMARKS.md as they are.
+    if ([...only].some((m) => m !== 'own')) {
+      const written = await writeResults(results);
+      log(`wrote ${written.json} and ${written.markdown}`);
+    }
+    if (own) log(`wrote ${await writeOwnStreams(own, (results.machine?.date ?? new Date().toISOString()).slice(0, 19).replace(/:/g, '-'))} and its block of BENCHMARKS.md`);
   } else {
-    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, own }, null, 2)}\n`);
   }
   return 0;
 }

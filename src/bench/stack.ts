@@ -10,7 +10,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ensureTopics } from '../kafka/admin.js';
 import { planPipeline, topicOf, type Statement } from '../pipeline/plan.js';
 import { render } from '../pipeline/render.js';
-import { streams } from '../pipeline/streams/index.js';
+import { streams as seedStreams } from '../pipeline/streams/index.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { createClickHouse } from '../clickhouse/client.js';
@@ -77,13 +78,20 @@ export interface Pipeline {
   readonly topics: readonly string[];
   /** Target and dead-letter tables, database-qualified. */
   readonly tables: readonly string[];
+  /** The pipeline's streams: the seed's unless a pipeline file's. */
+  readonly streams: readonly StreamDefinition[];
+  /** The pipeline file the streams come from, passed to the generator and the dashboard. */
+  readonly configFile?: string;
 }
 
-export function pipelineNamed(name: string): Pipeline {
+export function pipelineNamed(name: string, own?: { readonly streams: readonly StreamDefinition[]; readonly configFile: string }): Pipeline {
   const topicPrefix = `${name}.`;
+  const streams = own?.streams ?? seedStreams;
   return {
     database: name,
     topicPrefix,
+    streams,
+    ...(own ? { configFile: own.configFile } : {}),
     topics: streams.map((s) => topicOf(s, { topicPrefix })),
     tables: streams.flatMap((s) => [`${name}.${s.target}`, `${name}.${s.deadLetter}`]),
   };
@@ -106,7 +114,7 @@ export async function planFor(stack: Stack, pipeline: Pipeline, settings: Pipeli
   }
   // Tuning: KCH_BENCH_DECODE=engine measures the Kafka engine's own JSONEachRow where the server could decode in the views.
   const used = process.env.KCH_BENCH_DECODE === 'engine' ? { ...features, decodeInViews: false } : features;
-  const plan = planPipeline(streams, { database: pipeline.database, brokers: stack.bootstrap, topicPrefix: pipeline.topicPrefix }, used);
+  const plan = planPipeline(pipeline.streams, { database: pipeline.database, brokers: stack.bootstrap, topicPrefix: pipeline.topicPrefix }, used);
   return plan.map((s) => s.kind === 'create-kafka-table' ? { ...s, settings: { ...s.settings, ...settings.kafka } } : s);
 }
 
@@ -133,7 +141,7 @@ export async function createPipeline(stack: Stack, pipeline: Pipeline, settings:
 
 /** Drops the Kafka tables first (stops their consumers), then the database. */
 export async function dropPipeline(stack: Stack, pipeline: Pipeline): Promise<void> {
-  for (const s of streams) await query(stack.clickhouseUrl, `DROP TABLE IF EXISTS ${pipeline.database}.${s.kafkaTable} SYNC`).catch(() => undefined);
+  for (const s of pipeline.streams) await query(stack.clickhouseUrl, `DROP TABLE IF EXISTS ${pipeline.database}.${s.kafkaTable} SYNC`).catch(() => undefined);
   await query(stack.clickhouseUrl, `DROP DATABASE IF EXISTS ${pipeline.database} SYNC`).catch(() => undefined);
 }
 

@@ -33,9 +33,27 @@ export class JsonBytes {
   /** A string's UTF-8 bytes as they are (already JSON). */
   text(json: string): void {
     const written = this.buffer.write(json, this.length);
-    // write() stops silently where the buffer ends; an event cut short must not be sent.
-    if (written !== Buffer.byteLength(json)) throw new RangeError(`an event of ${Buffer.byteLength(json)} bytes does not fit the generator's ${this.buffer.length}-byte buffer`);
+    // write() stops silently where the buffer ends; an event cut short must not be sent. Short of
+    // the last 4 bytes (one character's most) it wrote everything: no second pass to count.
+    if (this.length + written > this.buffer.length - 4 && written !== Buffer.byteLength(json)) throw new RangeError(`an event of ${Buffer.byteLength(json)} bytes does not fit the generator's ${this.buffer.length}-byte buffer`);
     this.length += written;
+  }
+
+  /**
+   * The same as `text`, faster for short ASCII (a number, a UUID, a time): copied code by code,
+   * without the cost of a native call; anything else goes through `text`.
+   */
+  short(json: string): void {
+    const n = json.length;
+    const buffer = this.buffer;
+    const at = this.length;
+    if (n > 64 || at + n > buffer.length) return this.text(json);
+    for (let i = 0; i < n; i++) {
+      const code = json.charCodeAt(i);
+      if (code > 127) return this.text(json);
+      buffer[at + i] = code;
+    }
+    this.length = at + n;
   }
 
   /** A non-negative integer below 2⁵³. */

@@ -13,7 +13,7 @@ export interface StreamSpec<F extends Fields> {
   readonly topic?: string;
   /** Consumer group of the Kafka-engine table. @default `clickhouse_${name}_consumer` */
   readonly consumerGroup?: string;
-  /** Kafka-engine table. @default `${topic}_kafka` */
+  /** Kafka-engine table. @default `${topic}_kafka`, or `${name}_kafka` when the topic is no plain name */
   readonly kafkaTable?: string;
   /** Target MergeTree table. @default name */
   readonly target?: string;
@@ -91,7 +91,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     name: spec.name,
     topic,
     consumerGroup: spec.consumerGroup ?? `clickhouse_${spec.name}_consumer`,
-    kafkaTable: spec.kafkaTable ?? `${topic}_kafka`,
+    // A topic such as `shop.orders` is no table name: the stream's name stands in for it.
+    kafkaTable: spec.kafkaTable ?? (identifier.test(`${topic}_kafka`) ? `${topic}_kafka` : `${spec.name}_kafka`),
     target,
     view: spec.view ?? `${target}_mv`,
     deadLetter,

@@ -92,3 +92,10 @@ test('the source text defines the stream inferred, and a stream is added only to
   assert.equal(addStream('export default defineConfig({ streams: [] });\n', inference, facts), undefined, 'a file of the user\'s own');
   assert.deepEqual(validateEvent(definitionOf(inference), { id: '3f2a9c1e-6b63-4000-8000-00000001e240', zone: { pickup: 'JFK' }, price: 1.5 }), []);
 });
+
+test('a topic that is no plain name (shop.orders) gives its Kafka table the stream\'s name', () => {
+  const inference = inferStream([{ a: 1 }], { name: 'shop_orders', topic: 'shop.orders' });
+  const stream = definitionOf(inference);
+  assert.equal(stream.topic, 'shop.orders');
+  assert.equal(stream.kafkaTable, 'shop_orders_kafka');
+});

@@ -1,0 +1,194 @@
+/**
+ * Measurement 7: pipelines of one's own. A non-seed stream of about the seed's size (an order:
+ * UUID, ISO time, money, whole numbers, a low-cardinality text, an enumeration, an array, a
+ * nested object, an optional note), beside the seed's streams, in the same run:
+ * - `kch generate --rate max` for each, interleaved (events/s; target: the own stream ≥ 80 % of the seed's);
+ * - the sustained rate of the whole stack (generator, Kafka, ClickHouse, dashboard) for the own stream;
+ * - `kch init --from-topic` on a 10,000-message sample, the whole command (target ≤ 5 s);
+ * - what loading a TypeScript pipeline file adds to a command's start-up (target ≤ 300 ms).
+ * Its figures go to their own results file and their own block of BENCHMARKS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { loadPipelineFile } from '../config/pipeline-file.js';
+import { ensureTopics } from '../kafka/admin.js';
+import { createLogger } from '../log.js';
+import { Child, cli, cliPath } from './child.js';
+import { measureSustained, type SustainedResult } from './ingest.js';
+import type { Sampler } from './procfs.js';
+import { median } from './stats.js';
+import type { Stack } from './stack.js';
+
+const silent = createLogger('bench', () => undefined);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const ownConfig = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
+
+export default defineConfig({
+  streams: [
+    defineStream({
+      name: 'orders',
+      fields: {
+        order_id: field.uuid(),
+        placed_at: field.timestamp({ precision: 3, timeZone: 'UTC' }),
+        customer: field.text({ maxLength: 64, lowCardinality: true }),
+        status: field.oneOf(['placed', 'paid', 'shipped', 'cancelled']),
+        items: field.int('UInt16'),
+        amount: field.decimal({ precision: 18, scale: 2, min: 0, max: 1_000_000 }),
+        weight_kg: field.float(),
+        tags: field.array(field.text(16)),
+        ship_city: field.text(64).at('ship.city'),
+        ship_zip: field.text(16).at('ship.zip'),
+        note: field.text(256).optional(),
+      },
+      id: 'order_id',
+      time: 'placed_at',
+      orderBy: ['placed_at', 'order_id'],
+      partitionBy: 'toYYYYMM(placed_at)',
+    }),
+  ],
+});
+`;
+
+export interface OwnStreamsResult {
+  readonly generate: {
+    readonly events: number;
+    /** events/s of each `kch generate --rate max` run, in the order run (seed, own, seed, own). */
+    readonly seedRuns: readonly number[];
+    readonly ownRuns: readonly number[];
+    readonly seedBytesPerEvent: number;
+    readonly ownBytesPerEvent: number;
+    /** Best own ÷ best seed. */
+    readonly ratio: number;
+  };
+  readonly sustained?: SustainedResult;
+  readonly init: { readonly messages: number; readonly runs: readonly number[]; readonly medianSeconds: number };
+  readonly configLoad: { readonly runs: number; readonly withFileMs: number; readonly withoutMs: number; readonly addedMs: number };
+}
+
+function generateRate(output: string): number {
+  const match = /(\d+) events\/s, seed/.exec(output);
+  if (!match) throw new Error(`kch generate did not report a rate:\n${output.slice(-1500)}`);
+  return Number(match[1]);
+}
+
+/** Median wall time of `args` run as a fresh process in `cwd`, `runs` times. */
+function startupMs(args: readonly string[], cwd: string, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+    times.push(performance.now() - started);
+  }
+  return median(times) ?? 0;
+}
+
+export async function measureOwnStreams(stack: Stack, log: (line: string) => void, loadavg: () => string, sampler: Sampler, quick: boolean, sustainSeconds: number): Promise<OwnStreamsResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'kch-bench-own-'));
+  const configFile = join(dir, 'kch.config.ts');
+  await writeFile(configFile, ownConfig);
+  try {
+    // 1. What loading the file adds: the loader in a fresh process, with and without a file.
+    const loadScript = `const { loadPipelineConfig } = await import(${JSON.stringify(join(root, 'dist/config/pipeline-file.js'))});
+const { resolveOptions } = await import(${JSON.stringify(join(root, 'dist/config/resolve.js'))});
+const { options } = await import(${JSON.stringify(join(root, 'dist/config/options.js'))});
+const log = { debug() {}, info() {}, warn() {}, error() {} };
+await loadPipelineConfig(resolveOptions([options.config], [], process.env), log);`;
+    const empty = await mkdtemp(join(tmpdir(), 'kch-bench-none-'));
+    const runs = quick ? 5 : 15;
+    const withFileMs = startupMs(['--input-type=module', '-e', loadScript], dir, runs);
+    const withoutMs = startupMs(['--input-type=module', '-e', loadScript], empty, runs);
+    await rm(empty, { recursive: true, force: true });
+    const configLoad = { runs, withFileMs, withoutMs, addedMs: withFileMs - withoutMs };
+    log(`own streams: loading a TypeScript pipeline file adds ${configLoad.addedMs.toFixed(0)} ms to start-up (${withFileMs.toFixed(0)} vs ${withoutMs.toFixed(0)} ms, median of ${runs})`);
+
+    // 2. kch generate --rate max: the seed's streams and the own stream, interleaved.
+    const events = quick ? 200_000 : 1_000_000;
+    const seedRuns: number[] = [];
+    const ownRuns: number[] = [];
+    const prefix = `bench_own_${Date.now().toString(36)}.`;
+    await ensureTopics(stack.bootstrap, ['sales', 'warehouse', 'orders'].map((t) => ({ name: `${prefix}${t}`, partitions: 1 })));
+    for (let round = 0; round < 2; round++) {
+      for (const own of [false, true]) {
+        const child = cli(['generate', '--rate', 'max', '--count', String(events), '--seed', String(7 + round), '--kafka-brokers', stack.bootstrap, '--topic-prefix', prefix,
+          ...(own ? ['--config', configFile] : [])]);
+        if ((await child.exited) !== 0) throw new Error(`kch generate failed:\n${child.output.slice(-2000)}`);
+        (own ? ownRuns : seedRuns).push(generateRate(child.output));
+      }
+    }
+    const seedBytes = await sampleBytes(false, configFile);
+    const ownBytes = await sampleBytes(true, configFile);
+    const generate = { events, seedRuns, ownRuns, seedBytesPerEvent: seedBytes, ownBytesPerEvent: ownBytes, ratio: Math.max(...ownRuns) / Math.max(...seedRuns) };
+    log(`own streams: kch generate --rate max: seed ${seedRuns.join(', ')} events/s, own ${ownRuns.join(', ')} events/s (${(generate.ratio * 100).toFixed(0)} %)`);
+
+    // 3. The whole stack, sustained, for the own stream.
+    const { streams } = await loadPipelineFile(configFile, silent);
+    const sustained = await measureSustained(stack, sustainSeconds, 42, {}, log, loadavg, sampler, 'max', true, { streams, configFile });
+
+    // 4. kch init on a 10,000-message sample of the own stream's topic (filled by the runs above).
+    const initRuns: number[] = [];
+    for (let i = 0; i < (quick ? 2 : 5); i++) {
+      const started = performance.now();
+      const child = new Child(process.execPath, [cliPath, 'init', '--from-topic', `${prefix}orders`, '--sample', '10000', '--dry-run', '--kafka-brokers', stack.bootstrap], { cwd: dir });
+      if ((await child.exited) !== 0) throw new Error(`kch init failed:\n${child.output.slice(-2000)}`);
+      initRuns.push((performance.now() - started) / 1000);
+    }
+    const init = { messages: 10_000, runs: initRuns, medianSeconds: median(initRuns) ?? 0 };
+    log(`own streams: kch init on 10,000 messages: ${init.medianSeconds.toFixed(2)} s (median of ${initRuns.length})`);
+    return { generate, sustained, init, configLoad };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Mean JSON bytes of an event: the seed's mix, or the own stream. */
+async function sampleBytes(own: boolean, configFile: string): Promise<number> {
+  const { EventSource, mixFor } = await import('../generator/mix.js');
+  const { streams } = own ? await loadPipelineFile(configFile, silent) : { streams: undefined };
+  const source = new EventSource(1, streams ? mixFor(streams) : undefined);
+  let bytes = 0;
+  for (let i = 0; i < 10_000; i++) bytes += Buffer.byteLength(JSON.stringify(source.next().event));
+  return Math.round(bytes / 10_000);
+}
+
+const BEGIN = '<!-- bench:own:begin (generated by npm run bench -- --only own: edits here are overwritten) -->';
+const END = '<!-- bench:own:end -->';
+
+export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string {
+  const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+  const lines = [
+    BEGIN,
+    `From \`${jsonPath}\`. The stream of one's own is \`orders\` (src/bench/own-streams.ts: 11 fields, among them an array, a nested object, an ISO timestamp and an optional text; ${r.generate.ownBytesPerEvent} bytes of JSON per event against the seed mix's ${r.generate.seedBytesPerEvent}).`,
+    '',
+    '| Measurement | Target | Figure | Met |',
+    '| --- | --- | --- | --- |',
+    `| \`kch generate --rate max\`, own stream vs the seed's (best of ${r.generate.ownRuns.length} runs each, ${n(r.generate.events)} events, interleaved) | ≥ 80 % | ${(r.generate.ratio * 100).toFixed(0)} % (${n(Math.max(...r.generate.ownRuns))} vs ${n(Math.max(...r.generate.seedRuns))} events/s; runs ${r.generate.ownRuns.map(n).join(', ')} vs ${r.generate.seedRuns.map(n).join(', ')}) | ${r.generate.ratio >= 0.8 ? 'yes' : 'no'} |`,
+    ...(r.sustained ? [`| Sustained, whole stack (generator + Kafka + ClickHouse + dashboard), own stream, ${r.sustained.seconds} s at \`--rate max\` | (the seed's: see above) | ${n(r.sustained.sustainedPerSecond)} events/s ${r.sustained.keptUp ? 'held' : 'ingested (the lag grew)'} (${n(r.sustained.producedPerSecond)}/s produced) | — |`] : []),
+    `| \`kch init --from-topic\` on 10,000 messages (the whole command, median of ${r.init.runs.length}) | ≤ 5 s | ${r.init.medianSeconds.toFixed(2)} s | ${r.init.medianSeconds <= 5 ? 'yes' : 'no'} |`,
+    `| Loading a TypeScript pipeline file, added to a command's start-up (median of ${r.configLoad.runs} fresh processes) | ≤ 300 ms | ${r.configLoad.addedMs.toFixed(0)} ms (${r.configLoad.withFileMs.toFixed(0)} vs ${r.configLoad.withoutMs.toFixed(0)} ms) | ${r.configLoad.addedMs <= 300 ? 'yes' : 'no'} |`,
+    END,
+  ];
+  return lines.join('\n');
+}
+
+/** Writes the results file and replaces (or adds) the own-streams block of BENCHMARKS.md. */
+export async function writeOwnStreams(r: OwnStreamsResult, stamp: string): Promise<string> {
+  const name = `bench-results/${stamp}-own-streams.json`;
+  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
+  const markdown = join(root, 'BENCHMARKS.md');
+  const current = existsSync(markdown) ? await readFile(markdown, 'utf8') : '# Benchmarks\n';
+  const block = renderOwnStreams(r, name);
+  const begin = current.indexOf(BEGIN);
+  const end = current.indexOf(END);
+  const next = begin >= 0 && end > begin
+    ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
+    : `${current.trimEnd()}\n\n## Pipelines of your own\n\n${block}\n`;
+  await writeFile(markdown, next);
+  return name;
+}
