@@ -279,7 +279,8 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     .join(', ')}]), '; ')`;
   const rowCopy = features.formatRow
     ? `formatRow('JSONEachRow', ${fields.map(([name]) => name).join(', ')})`
-    : `arrayStringConcat([${fields.map(([name]) => `toString(${name})`).join(', ')}], '\\t')`;
+    // A Nullable value's text is Nullable too, which arrayStringConcat refuses (found on 18.16).
+    : `arrayStringConcat([${fields.map(([name, field]) => (field.inputType(features).startsWith('Nullable(') ? `ifNull(toString(${name}), 'null')` : `toString(${name})`)).join(', ')}], '\\t')`;
   const inner: SelectItem[] = [
     { expression: parsed ? `if(${parsed}, ${rowCopy}, _raw_message)` : rowCopy, alias: 'kch_raw' },
     { expression: parsed ? `if(${parsed}, ${reasons}, _error)` : reasons, alias: 'kch_error' },

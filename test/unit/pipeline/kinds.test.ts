@@ -199,3 +199,21 @@ test('example timestamps are recent and carry the field\'s precision', () => {
     assert.equal((/\.(\d+)Z$/.exec(text)?.[1] ?? '').length, precision, text);
   }
 });
+
+test('Bool and DateTime64 are capabilities of the server: UInt8 and DateTime without them', () => {
+  const old = featuresForVersion('18.16.1');
+  assert.equal(old.boolType, false);
+  assert.equal(old.dateTime64, false);
+  assert.equal(featuresForVersion('21.12.1').boolType, true);
+  assert.equal(featuresForVersion('20.1.1').dateTime64, true);
+  assert.equal(field.bool().targetType(old), 'UInt8');
+  assert.equal(field.bool().optional().targetType(old), 'Nullable(UInt8)');
+  assert.equal(field.timestamp({ precision: 6, timeZone: 'UTC' }).targetType(old), `DateTime('UTC')`);
+  assert.equal(field.timestamp({ precision: 6 }).targetType(currentServer), 'DateTime64(6)');
+});
+
+test('an old server keeps a readable copy of a rejected row with optional values in it', () => {
+  const meters = defineStream({ name: 'meters', fields: { event_id: field.uuid(), level: field.float().optional(), label: field.text(8).optional() }, orderBy: ['event_id'] });
+  const deadLetterView = rendered(planStream(meters, target, featuresForVersion('18.16.1')), 'create-materialized-view', 'meters_dead_letter_mv');
+  assert.ok(deadLetterView.includes(String.raw`arrayStringConcat([toString(event_id), ifNull(toString(level), 'null'), ifNull(toString(label), 'null')], '\t') AS raw`), deadLetterView);
+});
