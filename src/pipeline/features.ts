@@ -53,6 +53,18 @@ export interface ServerFeatures {
    * keeps every dead letter byte for byte, and names the field whose type is wrong.
    */
   readonly decodeInViews: boolean;
+  /**
+   * The Bool data type (21.12 and later). Without it a `field.bool()` column is UInt8 (0/1); the
+   * checks of a bool need `decodeInViews` anyway (an older JSONEachRow reads 1, "true" and null
+   * into UInt8 as if they were booleans), so this only decides the column's type.
+   */
+  readonly boolType: boolean;
+  /**
+   * DateTime64 with a precision and a time zone (20.1 and later). Without it a `field.timestamp()`
+   * column would be a DateTime, losing the fraction: worth a warning. Its checks need
+   * `decodeInViews`, so the plan refuses such a field on those servers instead (18.16 among them).
+   */
+  readonly dateTime64: boolean;
 }
 
 /**
@@ -98,6 +110,8 @@ export const currentServer: ServerFeatures = {
   validUtf8: true,
   projections: true,
   decodeInViews: true,
+  boolType: true,
+  dateTime64: true,
 };
 
 /** Features implied by a version alone; detection refines those it can ask the server about. */
@@ -123,5 +137,7 @@ export function featuresForVersion(version: string): ServerFeatures {
     validUtf8: atLeast(19, 1),
     projections: atLeast(23, 8),
     decodeInViews: atLeast(25, 8),
+    boolType: atLeast(21, 12),
+    dateTime64: atLeast(20, 1),
   };
 }

@@ -429,8 +429,8 @@ class FloatField extends Field<number> {
 class BoolField extends Field<boolean> {
   readonly kind = 'bool';
   describe(): string { return 'true or false'; }
-  inputType(): string { return 'Bool'; }
-  targetType(): string { return 'Bool'; }
+  inputType(f: ServerFeatures): string { return f.boolType ? 'Bool' : 'UInt8'; }
+  targetType(f: ServerFeatures): string { return f.boolType ? 'Bool' : 'UInt8'; }
   toTarget(column: string): string { return column; }
   check(column: string): string { return `isNotNull(${column})`; }
   override jsonCheck(value: string): string { return `isNotNull(${dynamicElement(value, 'Bool')})`; }
@@ -458,7 +458,10 @@ class TimestampField extends Field<string> {
   constructor(readonly precision: TimestampPrecision, readonly timeZone: string | undefined) { super(); }
   describe(): string { return `ISO-8601 time, e.g. 2026-12-05T01:02:03${this.precision ? `.${'1'.repeat(this.precision)}` : ''}Z`; }
   inputType(): string { return 'String'; }
-  targetType(): string { return `DateTime64(${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`; }
+  targetType(f: ServerFeatures): string {
+    if (!f.dateTime64) return `DateTime${this.timeZone === undefined ? '' : `(${quote(this.timeZone)})`}`;
+    return `DateTime64(${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`;
+  }
   private parse(column: string): string {
     return `parseDateTime64BestEffortOrNull(${column}, ${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`;
   }

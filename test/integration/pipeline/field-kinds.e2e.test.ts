@@ -72,25 +72,30 @@ test(`every field kind decodes or is a dead letter exactly as validateEvent says
   }
   // Hand-made ones: what a user's producer gets wrong most often.
   const base = exampleEvent(any, '00000000-0000-4000-8000-100000000000');
-  const cases: [string, Record<string, unknown>, boolean][] = [
-    ['nested object as text', { ...base, zone: 'JFK' }, false],
-    ['unknown nested key', { ...base, zone: { pickup: 'JFK', gate: 4 } }, false],
-    ['array with a bad element', { ...base, tags: ['a', 7] }, false],
-    ['array as text', { ...base, tags: 'a,b' }, false],
-    ['null in a required field', { ...base, ok: null }, false],
-    ['bool as 1', { ...base, ok: 1 }, false],
-    ['hour 25', { ...base, at: '2026-12-05T25:00:00Z' }, false],
-    ['30 February', { ...base, at: '2026-02-30T10:00:00Z' }, false],
-    ['Int8 out of range', { ...base, small: 128 }, false],
+  const cases: [string, Record<string, unknown>, boolean, RegExp?][] = [
+    ['nested object as text', { ...base, zone: 'JFK' }, false, /zone: expected an object/],
+    ['unknown nested key', { ...base, zone: { pickup: 'JFK', gate: 4 } }, false, /zone: expected an object with only the fields pickup, dropoff/],
+    ['array with a bad element', { ...base, tags: ['a', 7] }, false, /tags: expected an array of/],
+    ['array as text', { ...base, tags: 'a,b' }, false, /tags: expected an array/],
+    ['null in a required field', { ...base, ok: null }, false, /ok: expected true or false/],
+    ['bool as 1', { ...base, ok: 1 }, false, /ok: expected true or false/],
+    ['hour 25', { ...base, at: '2026-12-05T25:00:00Z' }, false, /at: expected ISO-8601 time/],
+    ['30 February', { ...base, at: '2026-02-30T10:00:00Z' }, false, /at: expected ISO-8601 time/],
+    ['Int8 out of range', { ...base, small: 128 }, false, /small: expected whole number -128\.\.127/],
     ['optional nested object absent', Object.fromEntries(Object.entries({ ...base, zone: { pickup: 'JFK' } }).filter(([k]) => k !== 'meta')), true],
     ['optional values null', { ...base, note: null, scores: null, amount: null, meta: null }, true],
     ['offset and nanoseconds', { ...base, at: '2026-12-05T01:02:03.123456789+02:00' }, true],
+    // After the case above, whose id the check of stored values below names.
+    ['text where a number is', { ...base, ratio: '0.5' }, false, /ratio: expected a number/],
+    ['unknown top-level key', { ...base, extra: 1 }, false, /unknown field: extra/],
   ];
-  for (const [i, [why, event, valid]] of cases.entries()) {
+  const reasons: [string, RegExp][] = [];
+  for (const [i, [why, event, valid, reason]] of cases.entries()) {
     const id = `00000000-0000-4000-8000-2000000000${String(i).padStart(2, '0')}`;
     const value = JSON.stringify({ ...event, id });
     assert.equal(validateEvent(kindsStream, JSON.parse(value)).length === 0, valid, `our validation of: ${why}`);
     sent.push({ id, value, valid });
+    if (reason) reasons.push([value, reason]);
   }
 
   const producer = createProducer({ bootstrap: kafka, clientId: 'kch-kinds', log: createLogger('kinds', () => undefined) });
@@ -111,6 +116,8 @@ test(`every field kind decodes or is a dead letter exactly as validateEvent says
   assert.match(nested?.error ?? '', /zone: expected an object/);
   const badElement = letters.find((l) => l.raw.includes('"tags":["a",7]'));
   assert.match(badElement?.error ?? '', /tags: expected an array of/);
+  // Each hand-made bad message is a dead letter whose reason names the field it got wrong.
+  for (const [value, reason] of reasons) assert.match(letters.find((l) => l.raw === value)?.error ?? `no dead letter for ${value}`, reason);
 
   // Values as they were sent: the nested one in its own column, the array, the time with its zone.
   const [row] = await (await client.query({
