@@ -9,7 +9,7 @@ import { definitionOf, inferStream } from '../../init/infer.js';
 import { renderReport } from '../../init/report.js';
 import { parseSample, replaySample } from '../../init/replay.js';
 import { sampleTopic } from '../../init/sample.js';
-import { addStream, configSource } from '../../init/source.js';
+import { addStream, configSource, streamSource } from '../../init/source.js';
 import { waitForKafka } from '../../kafka/admin.js';
 import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
 import { defineCommand } from '../command.js';
@@ -109,6 +109,10 @@ export const initCommand = defineCommand({
     const facts = { sampled: sample.messages.length, date: new Date().toISOString().slice(0, 10), bootstrap };
     const source = existing === undefined ? configSource(inference, facts) : addStream(existing, inference, facts);
     const shown = relative(process.cwd(), file) || file;
+    if (source === undefined && resolved.boolean(dryRun)) {
+      out(`\n--- the stream, to paste into ${shown} and list in its defineConfig (dry run; ${shown} is not init's, so init does not edit it)\n${streamSource(inference, facts)}\n`);
+      return 0;
+    }
     if (source === undefined) {
       out(`\n${shown} exists and was not written by kch init, so it is left alone: add the stream yourself (kch init --dry-run prints it), or write another file with --config\n`);
       return initExit.exists;

@@ -123,5 +123,10 @@ test('init refuses, with a line saying why and an exit code of its own: no topic
   assert.equal(own.code, 6, own.stderr);
   assert.match(own.stdout, /kch\.config\.ts exists and was not written by kch init, so it is left alone/);
   assert.equal(await readFile(join(dir, 'kch.config.ts'), 'utf8'), mine, 'untouched');
+  const paste = await runCli(['init', '--from-topic', objects, '--dry-run'], env, 120_000, dir);
+  assert.equal(paste.code, 0, paste.stderr);
+  assert.match(paste.stdout, /--- the stream, to paste into kch\.config\.ts and list in its defineConfig/);
+  assert.match(paste.stdout, /const objects_\w+ = defineStream\(\{/);
+  assert.equal(await readFile(join(dir, 'kch.config.ts'), 'utf8'), mine, 'still untouched');
   for (const result of [missing, emptied, notJson, own]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 });
