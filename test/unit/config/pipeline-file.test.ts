@@ -142,3 +142,11 @@ test('a pipeline file type-checks against the package: editor completion and mis
   assert.equal(bad.status, 2);
   assert.match(String(bad.stdout), /Type '"nope"' is not assignable to type '"order_id" \| "placed_at" \| "amount" \| "city"'/);
 });
+
+test('kch up reads the pipeline file before it starts anything: a mistake in it is one line, and nothing runs', async () => {
+  const dir = await folder({ 'kch.config.ts': orders(", 'nope'") });
+  const result = spawnSync(process.execPath, [cli, 'up', '--data-dir', join(dir, 'data')], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /kch up: .*kch\.config\.ts: stream orders: orderBy names unknown field "nope"/);
+  assert.doesNotMatch(result.stderr, /starting Kafka|\n\s+at /);
+});
