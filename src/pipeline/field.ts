@@ -103,6 +103,14 @@ export abstract class Field<T = unknown> {
 /** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
 const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64' | 'Bool'): string => `dynamicElement(${value}, '${type}')`;
 
+/**
+ * Whether ClickHouse's JSON parser cannot take this number as JavaScript writes it: a whole
+ * number below 10²¹ is written as an integer literal, and one outside Int64 makes the message
+ * unreadable (or a UInt64 no numeric field takes). Found by fuzzing: -2⁶³ is written
+ * -9223372036854776000.
+ */
+const beyondJsonInt64 = (value: number): boolean => Number.isInteger(value) && Math.abs(value) < 1e21 && Math.abs(value) >= 2 ** 63;
+
 /** A whole number in [lo, hi] (both safe integers). */
 const drawInt = (random: Draw, lo: number, hi: number): number => lo + Math.floor(random.next() * (hi - lo + 1));
 
@@ -278,6 +286,7 @@ class DecimalField extends Field<number> {
   problem(value: unknown): string | undefined {
     if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
     if (value < this.min || value > this.max) return `must be between ${this.min} and ${this.max}`;
+    if (beyondJsonInt64(value)) return 'must be a whole number within 64 bits';
     const scaled = value * 10 ** this.scale;
     return Math.abs(scaled - Math.round(scaled)) < 1e-6 ? undefined : `must have at most ${this.scale} decimals`;
   }
@@ -415,7 +424,8 @@ class FloatField extends Field<number> {
   override jsonCheck(value: string): string { return `ifNull(isFinite(${this.jsonNumber(value)}), 0)`; }
   override jsonToTarget(value: string): string { return `ifNull(${this.jsonNumber(value)}, 0)`; }
   problem(value: unknown): string | undefined {
-    return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
+    if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
+    return beyondJsonInt64(value) ? 'must be a whole number within 64 bits, or have a fraction or an exponent' : undefined;
   }
   example(random: Draw): number { return Math.round(random.next() * 1_000_000) / 1000; }
   override exampleJson(random: Draw): string {
