@@ -49,7 +49,7 @@ ORDER BY (at)`;
 const tripsDecodeView = String.raw`CREATE MATERIALIZED VIEW IF NOT EXISTS default.trips_decode_mv TO default.trips_decoded AS
 SELECT
     assumeNotNull(toUUIDOrNull(dynamicElement(tupleElement(kch_json, 'id'), 'String'))) AS id,
-    ifNull(parseDateTime64BestEffortOrNull(ifNull(dynamicElement(tupleElement(kch_json, 'at'), 'String'), ''), 3, 'UTC'), toDateTime64(0, 3, 'UTC')) AS at,
+    ifNull(parseDateTime64BestEffortOrNull(dynamicElement(tupleElement(kch_json, 'at'), 'String'), 3, 'UTC'), toDateTime64(0, 3, 'UTC')) AS at,
     toInt16(ifNull(dynamicElement(tupleElement(kch_json, 'n'), 'Int64'), 0)) AS n,
     ifNull(ifNull(dynamicElement(tupleElement(kch_json, 'ratio'), 'Float64'), toFloat64(dynamicElement(tupleElement(kch_json, 'ratio'), 'Int64'))), 0) AS ratio,
     ifNull(dynamicElement(tupleElement(kch_json, 'ok'), 'Bool'), false) AS ok,
