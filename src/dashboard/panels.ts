@@ -30,7 +30,8 @@ const NUMERIC_KINDS = new Set(['integer', 'decimal', 'float']);
 
 /** One-of, booleans, and whatever the target keeps as LowCardinality (text declared so, optional or not). */
 function fewValues(field: Field): boolean {
-  if (field.kind === 'array') return false;
+  // A literal has one value: its top would be one bar.
+  if (field.kind === 'array' || field.kind === 'literal') return false;
   if (field.kind === 'one-of' || field.kind === 'bool') return true;
   return /^LowCardinality\(/.test(field.targetType(currentServer));
 }
