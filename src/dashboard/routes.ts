@@ -145,7 +145,7 @@ export const routes: readonly Route[] = [
     path: '/api/stream_fields',
     summary: 'What the dashboard knows of each configured stream: its fields (kind, ClickHouse type, optional), time and id fields, and the panels derived from them. The page draws from this.',
     params: {},
-    run: async (context) => json(200, describeStreams(context.scope.streams) satisfies StreamDescription[]),
+    run: (context) => Promise.resolve(json(200, describeStreams(context.scope.streams) satisfies StreamDescription[])),
   }),
   route({
     path: '/api/stream',
