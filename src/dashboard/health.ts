@@ -4,7 +4,7 @@
  * (rows, dead letters, ingest rate, freshness). Either side may be down; the other side's facts
  * are still reported, with the failure beside them.
  */
-import { partitionLag } from '../kafka/lag.js';
+import { partitionsOf } from '../ops/status.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
@@ -17,8 +17,10 @@ export interface PartitionLag {
   readonly end_offset: number;
   /** The group's committed offset; null when it never committed on this partition. */
   readonly committed: number | null;
-  /** end_offset − committed (end_offset when nothing was committed yet). */
+  /** end_offset − committed (end_offset when nothing was committed yet), floored at 0. */
   readonly lag: number;
+  /** committed > end_offset (a topic truncated or made again): the lag reads 0, not negative. */
+  readonly committed_ahead: boolean;
 }
 
 export interface StreamKafka {
@@ -73,12 +75,9 @@ export interface PipelineScope {
 
 /** Per-partition lag of one topic from its end offsets and the group's committed offsets. */
 export function lagOf(end: ReadonlyMap<number, bigint>, committed: ReadonlyMap<number, bigint>): StreamKafka {
-  const partitions = [...end.keys()].sort((a, b) => a - b).map((partition): PartitionLag => {
-    const endOffset = Number(end.get(partition) ?? 0n);
-    const done = committed.get(partition);
-    const committedOffset = done === undefined ? null : Number(done);
-    return { partition, end_offset: endOffset, committed: committedOffset, lag: partitionLag(end.get(partition) ?? 0n, done) };
-  });
+  // The one health model (src/ops/status.ts), in the API's snake_case.
+  const partitions = partitionsOf(end, committed).map((p): PartitionLag => (
+    { partition: p.partition, end_offset: p.end, committed: p.committed, lag: p.lag, committed_ahead: p.committedAhead }));
   return {
     messages: partitions.reduce((sum, p) => sum + p.end_offset, 0),
     lag: partitions.reduce((sum, p) => sum + p.lag, 0),

@@ -14,14 +14,27 @@ export interface IntegerParam {
   readonly description: string;
 }
 
-export type ParamSpecs = Readonly<Record<string, IntegerParam>>;
+/** A configured stream's name: required, checked against the streams the dashboard was given. */
+export interface StreamParam {
+  readonly kind: 'stream';
+  readonly description: string;
+}
 
-export type ParamValues<S extends ParamSpecs> = { readonly [K in keyof S]: number };
+export type ParamSpec = IntegerParam | StreamParam;
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+export type ParamValues<S extends ParamSpecs> = { readonly [K in keyof S]: S[K] extends StreamParam ? string : number };
+
+function isStreamParam(spec: ParamSpec): spec is StreamParam {
+  return 'kind' in spec && spec.kind === 'stream';
+}
 
 /** Whole numbers only, no sign, no exponent, no leading zeros beyond one digit: `24`, not `24.0` or `2e1`. */
 const wholeNumber = /^(0|[1-9][0-9]{0,8})$/;
 
-export function parseParams<const S extends ParamSpecs>(search: URLSearchParams, specs: S): ParamValues<S> {
+/** `streams`: the configured streams' names, which a stream parameter must be one of. */
+export function parseParams<const S extends ParamSpecs>(search: URLSearchParams, specs: S, streams: readonly string[] = []): ParamValues<S> {
   const seen = new Set<string>();
   for (const name of search.keys()) {
     if (!Object.hasOwn(specs, name)) {
@@ -31,9 +44,15 @@ export function parseParams<const S extends ParamSpecs>(search: URLSearchParams,
     if (seen.has(name)) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" is given more than once`);
     seen.add(name);
   }
-  const values: Record<string, number> = {};
+  const values: Record<string, number | string> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const text = search.get(name);
+    if (isStreamParam(spec)) {
+      if (text === null) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" (${spec.description}) is required: one of ${streams.join(', ') || '(no streams configured)'}`);
+      if (!streams.includes(text)) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" must name a configured stream (${streams.join(', ') || 'none configured'}), got "${clip(text)}"`);
+      values[name] = text;
+      continue;
+    }
     if (text === null) {
       values[name] = spec.default;
       continue;

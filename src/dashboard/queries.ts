@@ -18,7 +18,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
-import { sales, streams, warehouse } from '../pipeline/streams/index.js';
+import { sales, warehouse } from '../pipeline/streams/index.js';
+import { freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
 import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
@@ -85,7 +86,7 @@ export function projectionsIn(db: Reader): Promise<ReadonlySet<string>> {
   if (known && now - known.at < PROJECTION_CHECK_MS) return known.names;
   const names = db.rows<{ name: string; create_table_query: string }>(
     'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
-    { names: streams.map((s) => s.target) }, 'listing the tables\' projections',
+    { names: [sales.target, warehouse.target] }, 'listing the tables\' projections',
   ).then((rows) => new Set<string>(rows.flatMap((r) => [...r.create_table_query.matchAll(/\bPROJECTION\s+`?(\w+)`?/g)].map((m) => `${r.name}.${m[1]}`))));
   projectionChecks.set(db, { at: now, names });
   names.catch(() => { if (projectionChecks.get(db)?.names === names) projectionChecks.delete(db); });
@@ -265,9 +266,10 @@ export interface Overview {
   readonly warehouses: WarehouseStock[];
 }
 
-export const RATE_WINDOW_SECONDS = 60;
+export { RATE_WINDOW_SECONDS };
 
-export async function overview(db: Reader): Promise<Overview> {
+/** `streams`: the configured ones, whose arrivals make up events per second. */
+export async function overview(db: Reader, streams: readonly StreamDefinition[]): Promise<Overview> {
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
   // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
   const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
@@ -396,8 +398,8 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
     rows,
     dead_letters: deadLetterExists ? num(stats?.dead_letters) : null,
     newest_row_at: rows > 0 ? iso(newest) : null,
-    freshness_seconds: rows > 0 ? now - newest : null,
-    rows_per_second: Math.round((num(arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
+    freshness_seconds: freshnessSeconds(rows, now, newest),
+    rows_per_second: rowsPerSecond(num(arrived)),
     ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },
   };
 }

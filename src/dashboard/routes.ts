@@ -7,7 +7,7 @@
 import { ErrorCodes, isKchError, messageOf } from '../errors.js';
 import { pipelineHealth, type HealthSources, type PipelineHealth } from './health.js';
 import { renderMetrics } from './metrics.js';
-import { panelsOf, streamPanels, type StreamPanels } from './panels.js';
+import { describeStreams, panelsOf, streamPanels, type StreamDescription, type StreamPanels } from './panels.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
 import {
@@ -130,7 +130,7 @@ export const routes: readonly Route[] = [
     path: '/api/overview',
     summary: 'Revenue, sales and items sold today; events per second now; stock level per warehouse.',
     params: {},
-    run: async (context) => json(200, await clickhouse(context, overview(context.db)) satisfies Overview),
+    run: async (context) => json(200, await clickhouse(context, overview(context.db, context.scope.streams)) satisfies Overview),
   }),
   route({
     path: '/api/streams',
@@ -139,6 +139,24 @@ export const routes: readonly Route[] = [
     run: async (context, { hours }) => {
       const own = context.scope.streams.filter((s) => !isSeedStream(s));
       return json(200, await clickhouse(context, Promise.all(own.map((s) => streamPanels(context.db, context.scope.database, panelsOf(s), hours)))) satisfies StreamPanels[]);
+    },
+  }),
+  route({
+    path: '/api/stream_fields',
+    summary: 'What the dashboard knows of each configured stream: its fields (kind, ClickHouse type, optional), time and id fields, and the panels derived from them. The page draws from this.',
+    params: {},
+    run: (context) => Promise.resolve(json(200, describeStreams(context.scope.streams) satisfies StreamDescription[])),
+  }),
+  route({
+    path: '/api/stream',
+    summary: 'The panels of one configured stream: events over its time field, top values, sums, newest rows.',
+    params: {
+      stream: { kind: 'stream', description: 'a configured stream\'s name' },
+      hours: { min: 1, max: 168, default: 6, description: 'hours to look back' },
+    },
+    run: async (context, { stream, hours }) => {
+      const definition = context.scope.streams.find((s) => s.name === stream)!;
+      return json(200, await clickhouse(context, streamPanels(context.db, context.scope.database, panelsOf(definition), hours)) satisfies StreamPanels);
     },
   }),
   route({
@@ -180,7 +198,9 @@ export const apiIndex = {
   endpoints: routes.map((r) => ({
     path: r.path,
     summary: r.summary,
-    parameters: Object.fromEntries(Object.entries(r.params).map(([name, p]) => [name, { type: 'integer', min: p.min, max: p.max, default: p.default, description: p.description }])),
+    parameters: Object.fromEntries(Object.entries(r.params).map(([name, p]) => [name, 'kind' in p
+      ? { type: 'stream', required: true, description: p.description }
+      : { type: 'integer', min: p.min, max: p.max, default: p.default, description: p.description }])),
   })),
 };
 
@@ -191,7 +211,7 @@ export function findRoute(path: string): Route | undefined {
 /** Validates the query string against the route's parameters, then runs it; never throws. */
 export async function handleApi(r: Route, search: URLSearchParams, context: ApiContext): Promise<Reply> {
   try {
-    const values = parseParams(search, r.params);
+    const values = parseParams(search, r.params, context.scope.streams.map((s) => s.name));
     return await r.run(context, values);
   } catch (error) {
     return errorReply(error);

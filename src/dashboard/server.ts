@@ -11,7 +11,7 @@ import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { isSeedStream, streams as allStreams } from '../pipeline/streams/index.js';
+import { isSeedStream } from '../pipeline/streams/index.js';
 import { KafkaWatch, type PipelineScope } from './health.js';
 import { isLoopback } from '../host/loopback.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
@@ -31,8 +31,8 @@ export interface DashboardOptions {
   /** Prefix of topics and consumer groups, as given to `kch migrate`. */
   readonly topicPrefix: string;
   readonly log: Logger;
-  /** @default every stream of the pipeline */
-  readonly streams?: readonly StreamDefinition[];
+  /** The configured streams (the pipeline file's, see loadPipelineConfig): the dashboard knows no others. */
+  readonly streams: readonly StreamDefinition[];
   /** A query slower than this reports ClickHouse as not answering. @default 8000 */
   readonly clickhouseTimeoutMs?: number;
   /** Kafka slower than this is reported down. @default 4000 */
@@ -63,7 +63,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
   parseBrokers(options.kafkaBrokers);
 
-  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams ?? allStreams };
+  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams };
   const client = createClickHouse({ ...options.clickhouse, requestTimeoutMs: options.clickhouseTimeoutMs ?? 8_000 });
   const states = new Map<Service, boolean>();
   const observe = (service: Service, error: unknown): void => {

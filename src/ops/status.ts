@@ -24,6 +24,42 @@ export interface PartitionStatus {
   readonly committed: number | null;
   readonly end: number;
   readonly lag: number;
+  /** The group committed beyond the end (a topic truncated or made again): lag is 0, not negative. */
+  readonly committedAhead: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The health model, one for `kch status` and the dashboard (its /api/pipeline and /metrics):
+// lag per partition floored at 0 (noting a commit beyond the end), freshness and ingest rate
+// from processing_time, the ClickHouse server's own clock, which no producer's clock can skew.
+
+/** Seconds over which the ingest rate is counted (rows whose processing_time is in the last minute). */
+export const RATE_WINDOW_SECONDS = 60;
+
+/** One partition's lag: end − committed, everything when the group never committed, 0 (noted) when committed > end. */
+export function partitionStatus(partition: number, end: bigint, committed: bigint | undefined): PartitionStatus {
+  return {
+    partition,
+    committed: committed === undefined ? null : Number(committed),
+    end: Number(end),
+    lag: partitionLag(end, committed),
+    committedAhead: committed !== undefined && committed > end,
+  };
+}
+
+/** Every partition of a topic, in order, from its end offsets and the group's committed offsets. */
+export function partitionsOf(end: ReadonlyMap<number, bigint>, committed: ReadonlyMap<number, bigint>): PartitionStatus[] {
+  return [...end].sort(([a], [b]) => a - b).map(([partition, e]) => partitionStatus(partition, e, committed.get(partition)));
+}
+
+/** Seconds since the newest row landed (processing_time), floored at 0; null while the table is empty. */
+export function freshnessSeconds(rows: number, nowSeconds: number, newestSeconds: number): number | null {
+  return rows > 0 ? Math.max(0, nowSeconds - newestSeconds) : null;
+}
+
+/** Rows that arrived over the last RATE_WINDOW_SECONDS, per second, to 2 decimals. */
+export function rowsPerSecond(arrived: number): number {
+  return Math.round((arrived / RATE_WINDOW_SECONDS) * 100) / 100;
 }
 
 /** One consumer of a Kafka table, from system.kafka_consumers (ClickHouse 23.8+). */
@@ -325,11 +361,8 @@ async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]):
   objects.forEach((o, i) => {
     const end = ends.get(o.topic) ?? new Map<number, bigint>();
     const done = committed[i]?.get(o.topic) ?? new Map<number, bigint>();
-    const partitions = [...end].sort(([a], [b]) => a - b).map(([partition, e]): PartitionStatus => {
-      const c = done.get(partition);
-      // A group that never committed starts from the earliest offset (the table's default): all is lag.
-      return { partition, committed: c === undefined ? null : Number(c), end: Number(e), lag: partitionLag(e, c) };
-    });
+    // A group that never committed starts from the earliest offset (the table's default): all is lag.
+    const partitions = partitionsOf(end, done);
     const group = groups.get(o.group);
     out.set(o.stream.name, { groupState: group?.state ?? 'DEAD', groupMembers: group?.members.length ?? 0, partitions });
   });
@@ -359,15 +392,15 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
   const out = new Map<string, ClickHouseFacts>();
   for (const o of objects) {
     const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
-    const [target] = await rows<{ rows: string | number; recent: string | number; age: string | number | null }>(client,
-      `SELECT count() AS rows, countIf(processing_time > now() - 60) AS recent, if(count() = 0, NULL, toInt64(now()) - toInt64(max(processing_time))) AS age FROM ${o.target}`).catch(() => []);
+    const [target] = await rows<{ rows: string | number; recent: string | number; now: string | number; newest: string | number }>(client,
+      `SELECT count() AS rows, countIf(processing_time > now() - ${RATE_WINDOW_SECONDS} AND processing_time <= now()) AS recent, toInt64(now()) AS now, toInt64(max(processing_time)) AS newest FROM ${o.target}`).catch(() => []);
     const [letters] = await rows<{ total: string | number; pending: string | number }>(client,
       `SELECT count() AS total, countIf(replayed = 0) AS pending FROM ${o.deadLetter}`).catch(() => []);
     out.set(o.stream.name, {
       consumption,
       rows: target ? Number(target.rows) : null,
-      rowsPerSecond: target ? Math.round((Number(target.recent) / 60) * 10) / 10 : null,
-      freshnessSeconds: target && target.age !== null ? Math.max(0, Number(target.age)) : null,
+      rowsPerSecond: target ? rowsPerSecond(Number(target.recent)) : null,
+      freshnessSeconds: target ? freshnessSeconds(Number(target.rows), Number(target.now), Number(target.newest)) : null,
       parts: parts.get(split(o.target).table) ?? (target ? 0 : null),
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
@@ -426,7 +459,7 @@ export function renderStatus(report: StatusReport): string {
   lines.push(line(header), ...table.map(line), '');
   for (const s of report.streams) {
     if (s.partitions.length > 0) {
-      lines.push(`${s.name}: ${s.partitions.map((p) => `p${p.partition} ${p.committed ?? '-'}/${p.end} lag ${p.lag}`).join(', ')}  (committed/end, group ${s.group})`);
+      lines.push(`${s.name}: ${s.partitions.map((p) => `p${p.partition} ${p.committed ?? '-'}/${p.end} lag ${p.lag}${p.committedAhead ? ' (committed beyond the end: topic truncated or made again?)' : ''}`).join(', ')}  (committed/end, group ${s.group})`);
     }
     const error = streamError(s);
     if (error) lines.push(`${s.name}: consumer error: ${error.split('\n')[0]}`);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../../src/dashboard/server.js';
 import { createLogger } from '../../../src/log.js';
+import { streams } from '../../../src/pipeline/streams/index.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
@@ -63,6 +64,7 @@ export async function createPipeline(name: string): Promise<Pipeline> {
         kafkaBrokers: kafka,
         topicPrefix: prefix,
         log,
+        streams,
         ...overrides,
       });
       dashboards.push(dashboard);

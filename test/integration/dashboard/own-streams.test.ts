@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
-import type { StreamPanels } from '../../../src/dashboard/panels.js';
+import type { StreamDescription, StreamPanels } from '../../../src/dashboard/panels.js';
 import { startDashboard, type Dashboard } from '../../../src/dashboard/server.js';
 import { createLogger } from '../../../src/log.js';
 import { runCli } from '../../support/cli.js';
@@ -89,6 +89,22 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   assert.equal(panels.newest.length, 10);
   assert.ok(panels.columns.includes('site_city'));
   assert.equal((await getJson(dashboard.url, '/api/streams?hours=0')).status, 400, 'parameters validated before any query');
+
+  // One stream by name: the name checked against the configured streams before any query.
+  const one = await getJson<StreamPanels>(dashboard.url, '/api/stream?stream=readings&hours=2');
+  assert.equal(one.status, 200);
+  assert.equal(one.body.rows_in_window, 600);
+  assert.equal(one.body.sums.battery, sum);
+  for (const bad of ['/api/stream?stream=sales', '/api/stream?stream=readings%60', '/api/stream']) {
+    const reply = await getJson<{ error: string; code: string }>(dashboard.url, bad);
+    assert.equal(reply.status, 400, bad);
+    assert.match(reply.body.error, /readings/, 'names the configured streams');
+  }
+  const described = await getJson<StreamDescription[]>(dashboard.url, '/api/stream_fields');
+  assert.equal(described.status, 200);
+  assert.deepEqual(described.body.map((d) => [d.name, d.seed, d.time]), [['readings', false, 'at']]);
+  assert.deepEqual(described.body[0]!.panels.top, ['device', 'status']);
+  assert.equal(described.body[0]!.fields.find((f) => f.name === 'device')!.type, 'LowCardinality(String)');
 
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`);

@@ -30,7 +30,7 @@ async function projectionsOfTable(table: string): Promise<Map<string, string>> {
 /** What the dashboard shows, read through its own queries (a new reader: no cached projection list). */
 async function dashboard(): Promise<{ hourly: SalesByHour; stock: StockMovementTop; summary: Overview }> {
   const db = readerFor(p.client, clickhouseUrl);
-  const [hourly, stock, summary] = await Promise.all([salesByHour(db, 24), stockTop(db, 7, 5), overview(db)]);
+  const [hourly, stock, summary] = await Promise.all([salesByHour(db, 24), stockTop(db, 7, 5), overview(db, [sales, warehouse])]);
   return { hourly, stock, summary };
 }
 

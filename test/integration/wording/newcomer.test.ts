@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startDashboard } from '../../../src/dashboard/server.js';
 import { createLogger } from '../../../src/log.js';
+import { streams } from '../../../src/pipeline/streams/index.js';
 import { runCli, startClickHouseProcess } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
@@ -123,7 +124,7 @@ test('/metrics: a ClickHouse that answers without the pipeline\'s database is up
   const database = uniqueName('nodb');
   const dashboard = await startDashboard({
     host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
-    kafkaBrokers: kafka, topicPrefix: `${database}_`, log: createLogger('dashboard', () => undefined),
+    kafkaBrokers: kafka, topicPrefix: `${database}_`, log: createLogger('dashboard', () => undefined), streams,
   });
   cleanups.push(() => dashboard.stop());
   const metrics = await (await fetch(new URL('/metrics', dashboard.url))).text();

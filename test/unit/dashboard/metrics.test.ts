@@ -12,7 +12,7 @@ const health: PipelineHealth = {
   database_exists: true,
   streams: [{
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', table: 'sales', dead_letter_table: 'sales_dead_letter',
-    kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2 }, { partition: 1, end_offset: 2, committed: null, lag: 2 }] },
+    kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2, committed_ahead: false }, { partition: 1, end_offset: 2, committed: null, lag: 2, committed_ahead: false }] },
     clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
   }],
 };

@@ -32,3 +32,12 @@ test('an unknown or repeated parameter is refused', () => {
 test('echoed values are cut short', () => {
   assert.throws(() => parse(`hours=${'9'.repeat(500)}`), (error: Error) => error.message.length < 200);
 });
+
+test('a stream parameter must name a configured stream: required, no default, checked before any query', () => {
+  const streamSpecs = { stream: { kind: 'stream', description: 'a stream' }, hours: { min: 1, max: 24, default: 6, description: 'hours' } } as const;
+  const names = ['iot_readings', 'sales'];
+  assert.deepEqual(parseParams(new URLSearchParams('stream=iot_readings'), streamSpecs, names), { stream: 'iot_readings', hours: 6 });
+  assert.throws(() => parseParams(new URLSearchParams(''), streamSpecs, names), /"stream" \(a stream\) is required: one of iot_readings, sales/);
+  assert.throws(() => parseParams(new URLSearchParams('stream=users`; DROP TABLE x'), streamSpecs, names), /must name a configured stream \(iot_readings, sales\)/);
+  assert.throws(() => parseParams(new URLSearchParams('stream=a&stream=b'), streamSpecs, names), /more than once/);
+});

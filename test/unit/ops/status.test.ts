@@ -10,7 +10,7 @@ function stream(over: Partial<StreamStatus> = {}): StreamStatus {
   return {
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', kafkaTable: 'default.sales_kafka', target: 'default.sales',
     deadLetter: 'default.sales_dead_letter', consumption: 'consuming', groupState: 'STABLE', groupMembers: 1,
-    partitions: [{ partition: 0, committed: 100, end: 100, lag: 0 }], lag: 0, rows: 100, rowsPerSecond: 1.5, freshnessSeconds: 2,
+    partitions: [{ partition: 0, committed: 100, end: 100, lag: 0, committedAhead: false }], lag: 0, rows: 100, rowsPerSecond: 1.5, freshnessSeconds: 2,
     parts: 3, deadLetters: 1, deadLettersPending: 1, consumers: null, missingViews: [], health: 'ok', problems: [], ...over,
   };
 }
@@ -25,7 +25,7 @@ function report(at: number, streams: StreamStatus[], over: Partial<StatusReport>
 }
 
 const lagging = (committed: number, end: number, over: Partial<StreamStatus> = {}): StreamStatus =>
-  stream({ partitions: [{ partition: 0, committed, end, lag: end - committed }], lag: end - committed, ...over });
+  stream({ partitions: [{ partition: 0, committed, end, lag: end - committed, committedAhead: false }], lag: end - committed, ...over });
 
 test('a stream with no lag is healthy', () => {
   const judged = judge(report(2000, [stream()]), report(0, [stream()]));

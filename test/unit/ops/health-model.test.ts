@@ -1,0 +1,35 @@
+// The one health model `kch status` and the dashboard (/api/pipeline, /metrics) share.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { freshnessSeconds, partitionStatus, partitionsOf, rowsPerSecond } from '../../../src/ops/status.js';
+
+test('lag is the log-end offset minus the committed offset', () => {
+  assert.deepEqual(partitionStatus(0, 120n, 100n), { partition: 0, committed: 100, end: 120, lag: 20, committedAhead: false });
+});
+
+test('a partition the group never committed lags by all of it', () => {
+  assert.deepEqual(partitionStatus(3, 7n, undefined), { partition: 3, committed: null, end: 7, lag: 7, committedAhead: false });
+});
+
+test('a commit beyond the end (a truncated or recreated topic) is lag 0, noted, never negative', () => {
+  assert.deepEqual(partitionStatus(0, 3n, 10n), { partition: 0, committed: 10, end: 3, lag: 0, committedAhead: true });
+});
+
+test('partitions come in order, each with its own commit', () => {
+  const parts = partitionsOf(new Map([[1, 50n], [0, 120n]]), new Map([[0, 100n]]));
+  assert.deepEqual(parts.map((p) => [p.partition, p.lag]), [[0, 20], [1, 50]]);
+  assert.deepEqual(partitionsOf(new Map(), new Map()), []);
+});
+
+test('freshness is now minus the newest processing_time, floored at 0, null for an empty table', () => {
+  assert.equal(freshnessSeconds(10, 1_000, 990), 10);
+  // A row stamped a second ahead (clock steps between rows and now()) is fresh, not -1 s old.
+  assert.equal(freshnessSeconds(10, 1_000, 1_001), 0);
+  assert.equal(freshnessSeconds(0, 1_000, 0), null);
+});
+
+test('ingest rate is the last minute\'s arrivals per second, to 2 decimals', () => {
+  assert.equal(rowsPerSecond(90), 1.5);
+  assert.equal(rowsPerSecond(1), 0.02);
+  assert.equal(rowsPerSecond(0), 0);
+});
