@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
 import { parseBrokers } from '../kafka/brokers.js';
-import { clientSecurity } from '../kafka/security.js';
-import { toKchError } from '../kafka/admin.js';
+import { clientBase, toKchError } from '../kafka/admin.js';
 
 export interface SampledMessage {
   readonly partition: number;
@@ -41,16 +40,7 @@ const FETCH_BYTES = 4 * 1024 * 1024;
 export async function sampleTopic(options: SampleOptions): Promise<Sample> {
   const addresses = parseBrokers(options.bootstrap);
   // A group id is required to build the client; it is never joined (consume() is never called).
-  const consumer = new Consumer({
-    clientId: 'kch-init',
-    groupId: `kch-init-${randomBytes(4).toString('hex')}`,
-    bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
-    connectTimeout: 5_000,
-    timeout: 15_000,
-    retries: 2,
-    retryDelay: 250,
-    ...clientSecurity(),
-  });
+  const consumer = new Consumer({ clientId: 'kch-init', groupId: `kch-init-${randomBytes(4).toString('hex')}`, ...clientBase(addresses) });
   const deadline = Date.now() + options.timeoutMs;
   try {
     const metadata = await consumer.metadata({ topics: [options.topic] }).catch((error: unknown) => {

@@ -285,10 +285,15 @@ export type AdminSettings = Partial<Pick<AdminOptions, 'clientId' | 'connectTime
   readonly requestTimeout?: number;
 };
 
-/** The one place admin clients are built: our timeouts, then TLS and SASL (security.ts), then `settings`. */
-export function createAdmin(addresses: readonly BrokerAddress[], settings: AdminSettings = {}): Admin {
-  return new Admin({
-    clientId,
+/** What every client but the producer starts from: the brokers, our timeouts, then TLS and SASL (security.ts). */
+export function clientBase(addresses: readonly BrokerAddress[]): {
+  bootstrapBrokers: { host: string; port: number }[];
+  connectTimeout: number;
+  timeout: number;
+  retries: number;
+  retryDelay: number;
+} & ReturnType<typeof clientSecurity> {
+  return {
     bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
     connectTimeout: 5_000,
     timeout: 15_000,
@@ -296,8 +301,12 @@ export function createAdmin(addresses: readonly BrokerAddress[], settings: Admin
     retryDelay: 250,
     // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
     ...clientSecurity(),
-    ...settings,
-  });
+  };
+}
+
+/** The one place admin clients are built: `clientBase`, then `settings`. */
+export function createAdmin(addresses: readonly BrokerAddress[], settings: AdminSettings = {}): Admin {
+  return new Admin({ clientId, ...clientBase(addresses), ...settings });
 }
 
 /** Runs `work` with a fresh client, always closes it, and turns client errors into KchErrors. */
