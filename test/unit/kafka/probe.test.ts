@@ -35,6 +35,8 @@ test('a port nobody listens on is given up on within the time said, with the rea
   const { server, port } = await silentServer();
   server.close();
   const started = performance.now();
-  await assert.rejects(probeKafka(`127.0.0.1:${port}`, { timeoutMs: 1000 }), /did not answer within 1 s \(connect ECONNREFUSED/);
-  assert.ok(performance.now() - started < 1500);
+  // The reason is the refused connection, as the client words it on its first try or, on a loaded
+  // machine where the deadline falls during a retry, as its summary of them (a CI run met both).
+  await assert.rejects(probeKafka(`127.0.0.1:${port}`, { timeoutMs: 1000 }), /did not answer within 1 s \((connect ECONNREFUSED|cannot reach Kafka at 127\.0\.0\.1:\d+ \(Cannot connect to any broker)/);
+  assert.ok(performance.now() - started < 2000);
 });
