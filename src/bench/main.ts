@@ -3,7 +3,7 @@
  * processes, temp data folder, free ports), takes every measurement side by side in one run,
  * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
  *
- *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own]
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,config-load]
  *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
  *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
  */
@@ -15,6 +15,7 @@ import { measureProducers } from './producers.js';
 import { measureIngest, measureSustainedRate, type TuningSettings } from './ingest.js';
 import { measureFreshness } from './freshness.js';
 import { measureStartup } from './startup.js';
+import { measureConfigLoad, writeConfigLoad, type ConfigLoadResult } from './config-load.js';
 import { measureOwnStreams, writeOwnStreams, type OwnStreamsResult } from './own-streams.js';
 import { measureDashboard } from './dashboard.js';
 import { resourcesFrom } from './resources.js';
@@ -27,9 +28,11 @@ Stands up the local stack, takes every measurement side by side, writes bench-re
 and regenerates the tables of BENCHMARKS.md.
 
 Options:
-  --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own (default: all;
-                      own: a stream of one's own, its generator, sustained rate, kch init
-                      and config loading, in a block of BENCHMARKS.md of its own)
+  --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own,config-load
+                      (default: all; own: a stream of one's own, its generator, ingest,
+                      sustained rate and kch init; config-load: what a pipeline file adds to a
+                      command's start-up, needs no Kafka or ClickHouse; each of the two in a
+                      block of BENCHMARKS.md of its own)
   --events <n>        corpus size for the producer figures (default 1000000)
   --scale <list>      events per ingest run (default 1000000,5000000,20000000)
   --rates <list>      freshness rates in events/s (default 1000,5000,20000)
@@ -83,7 +86,9 @@ if (values.report !== undefined) {
   }
 }
 
-const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own'];
+const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own', 'config-load'];
+/** Measurements whose figures have a block of BENCHMARKS.md of their own. */
+const ownBlocks = new Set(['own', 'config-load']);
 const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
 const unknown = [...only].filter((m) => !all.includes(m));
 if (unknown.length) {
@@ -156,17 +161,21 @@ async function main(): Promise<number> {
     results.machine = machineFacts('26.7 (chdb)', '4.4.0', startedLoad);
   }
   if (only.has('startup')) results.startup = await measureStartup(log, loadavg, quick);
+  let configLoad: ConfigLoadResult | undefined;
+  if (only.has('config-load')) configLoad = await measureConfigLoad(quick ? 5 : 21, log, loadavg);
   results.elapsedSeconds = (performance.now() - startedAt) / 1000;
   log(`done in ${results.elapsedSeconds.toFixed(0)} s; load average now ${loadavg()}`);
   if (!values['no-write']) {
-    // A run of `own` alone leaves the other tables of BENCHMARKS.md as they are.
-    if ([...only].some((m) => m !== 'own')) {
+    // A run of `own` or `config-load` alone leaves the other tables of BENCHMARKS.md as they are.
+    if ([...only].some((m) => !ownBlocks.has(m))) {
       const written = await writeResults(results);
       log(`wrote ${written.json} and ${written.markdown}`);
     }
-    if (own) log(`wrote ${await writeOwnStreams(own, (results.machine?.date ?? new Date().toISOString()).slice(0, 19).replace(/:/g, '-'))} and its block of BENCHMARKS.md`);
+    const stamp = (results.machine?.date ?? new Date().toISOString()).slice(0, 19).replace(/:/g, '-');
+    if (own) log(`wrote ${await writeOwnStreams(own, stamp)} and its block of BENCHMARKS.md`);
+    if (configLoad) log(`wrote ${await writeConfigLoad(configLoad, stamp)} and its block of BENCHMARKS.md`);
   } else {
-    process.stdout.write(`${JSON.stringify({ ...results, own }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, own, configLoad }, null, 2)}\n`);
   }
   return 0;
 }

@@ -6,19 +6,16 @@
  * - ClickHouse's ingest of each: a backlog produced first, then the tables made, rows/s until all landed;
  * - the whole stack (generator, Kafka, ClickHouse, dashboard) for each at one fixed rate: held or not;
  * - `kch init --from-topic` on a 10,000-message sample, the whole command (target ≤ 5 s);
- * - what loading a TypeScript pipeline file adds to a command's start-up (target ≤ 300 ms).
  * Its figures go to their own results file and their own block of BENCHMARKS.md.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { loadPipelineFile } from '../config/pipeline-file.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createLogger } from '../log.js';
+import { replaceBlock, root } from './block.js';
 import { Child, cli, cliPath } from './child.js';
 import { measureSustained, type SustainedResult } from './ingest.js';
 import type { Sampler } from './procfs.js';
@@ -26,7 +23,6 @@ import { median } from './stats.js';
 import { createPipeline, createTopics, dropPipeline, pipelineNamed, waitForRows, type Stack } from './stack.js';
 
 const silent = createLogger('bench', () => undefined);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const ownConfig = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
 
@@ -72,7 +68,6 @@ export interface OwnStreamsResult {
   /** The whole stack at one fixed rate, seed and own. */
   readonly sustained?: { readonly rate: number; readonly seed: SustainedResult; readonly own: SustainedResult };
   readonly init: { readonly messages: number; readonly runs: readonly number[]; readonly medianSeconds: number };
-  readonly configLoad: { readonly runs: number; readonly withFileMs: number; readonly withoutMs: number; readonly addedMs: number };
 }
 
 function generateRate(output: string): number {
@@ -81,38 +76,12 @@ function generateRate(output: string): number {
   return Number(match[1]);
 }
 
-/** Median wall time of `args` run as a fresh process in `cwd`, `runs` times. */
-function startupMs(args: readonly string[], cwd: string, runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-    times.push(performance.now() - started);
-  }
-  return median(times) ?? 0;
-}
-
 export async function measureOwnStreams(stack: Stack, log: (line: string) => void, loadavg: () => string, sampler: Sampler, quick: boolean, sustainSeconds: number): Promise<OwnStreamsResult> {
   const dir = await mkdtemp(join(tmpdir(), 'kch-bench-own-'));
   const configFile = join(dir, 'kch.config.ts');
   await writeFile(configFile, ownConfig);
   try {
-    // 1. What loading the file adds: the loader in a fresh process, with and without a file.
-    const loadScript = `const { loadPipelineConfig } = await import(${JSON.stringify(join(root, 'dist/config/pipeline-file.js'))});
-const { resolveOptions } = await import(${JSON.stringify(join(root, 'dist/config/resolve.js'))});
-const { options } = await import(${JSON.stringify(join(root, 'dist/config/options.js'))});
-const log = { debug() {}, info() {}, warn() {}, error() {} };
-await loadPipelineConfig(resolveOptions([options.config], [], process.env), log);`;
-    const empty = await mkdtemp(join(tmpdir(), 'kch-bench-none-'));
-    const runs = quick ? 5 : 15;
-    const withFileMs = startupMs(['--input-type=module', '-e', loadScript], dir, runs);
-    const withoutMs = startupMs(['--input-type=module', '-e', loadScript], empty, runs);
-    await rm(empty, { recursive: true, force: true });
-    const configLoad = { runs, withFileMs, withoutMs, addedMs: withFileMs - withoutMs };
-    log(`own streams: loading a TypeScript pipeline file adds ${configLoad.addedMs.toFixed(0)} ms to start-up (${withFileMs.toFixed(0)} vs ${withoutMs.toFixed(0)} ms, median of ${runs})`);
-
-    // 2. kch generate --rate max: the seed's streams and the own stream, interleaved.
+    // 1. kch generate --rate max: the seed's streams and the own stream, interleaved.
     const events = quick ? 200_000 : 1_000_000;
     const seedRuns: number[] = [];
     const ownRuns: number[] = [];
@@ -131,7 +100,7 @@ await loadPipelineConfig(resolveOptions([options.config], [], process.env), log)
     const generate = { events, seedRuns, ownRuns, seedBytesPerEvent: seedBytes, ownBytesPerEvent: ownBytes, ratio: Math.max(...ownRuns) / Math.max(...seedRuns) };
     log(`own streams: kch generate --rate max: seed ${seedRuns.join(', ')} events/s, own ${ownRuns.join(', ')} events/s (${(generate.ratio * 100).toFixed(0)} %)`);
 
-    // 3. ClickHouse's ingest: a backlog in Kafka first, then the pipeline made; rows/s until all landed.
+    // 2. ClickHouse's ingest: a backlog in Kafka first, then the pipeline made; rows/s until all landed.
     const { streams } = await loadPipelineFile(configFile, silent);
     const backlog = quick ? 300_000 : 2_000_000;
     const ingestRuns: { seed: number[]; own: number[] } = { seed: [], own: [] };
@@ -152,14 +121,14 @@ await loadPipelineConfig(resolveOptions([options.config], [], process.env), log)
     const ingest = { events: backlog, seedRuns: ingestRuns.seed, ownRuns: ingestRuns.own, ratio: Math.max(...ingestRuns.own) / Math.max(...ingestRuns.seed) };
     log(`own streams: ingest of ${backlog} events: seed ${ingest.seedRuns.map(Math.round).join(', ')}, own ${ingest.ownRuns.map(Math.round).join(', ')} rows/s (${(ingest.ratio * 100).toFixed(0)} %)`);
 
-    // 4. The whole stack at one fixed rate, each.
+    // 3. The whole stack at one fixed rate, each.
     const rate = quick ? 20_000 : 100_000;
     const seconds = Math.min(sustainSeconds, 30);
     const seedSustained = await measureSustained(stack, seconds, 42, {}, log, loadavg, sampler, String(rate), true);
     const ownSustained = await measureSustained(stack, seconds, 42, {}, log, loadavg, sampler, String(rate), true, { streams, configFile });
     const sustained = { rate, seed: seedSustained, own: ownSustained };
 
-    // 5. kch init on a 10,000-message sample of the own stream's topic (filled by the runs above), from an empty folder.
+    // 4. kch init on a 10,000-message sample of the own stream's topic (filled by the runs above), from an empty folder.
     const initRuns: number[] = [];
     const emptyFolder = await mkdtemp(join(tmpdir(), 'kch-bench-init-'));
     for (let i = 0; i < (quick ? 2 : 5); i++) {
@@ -171,7 +140,7 @@ await loadPipelineConfig(resolveOptions([options.config], [], process.env), log)
     await rm(emptyFolder, { recursive: true, force: true });
     const init = { messages: 10_000, runs: initRuns, medianSeconds: median(initRuns) ?? 0 };
     log(`own streams: kch init on 10,000 messages: ${init.medianSeconds.toFixed(2)} s (median of ${initRuns.length})`);
-    return { generate, ingest, sustained, init, configLoad };
+    return { generate, ingest, sustained, init };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -187,13 +156,9 @@ async function sampleBytes(own: boolean, configFile: string): Promise<number> {
   return Math.round(bytes / 10_000);
 }
 
-const BEGIN = '<!-- bench:own:begin (generated by npm run bench -- --only own: edits here are overwritten) -->';
-const END = '<!-- bench:own:end -->';
-
 export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string {
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   const lines = [
-    BEGIN,
     `From \`${jsonPath}\`. The stream of one's own is \`orders\` (src/bench/own-streams.ts: 11 fields, among them an array, a nested object, an ISO timestamp and an optional text; ${r.generate.ownBytesPerEvent} bytes of JSON per event against the seed mix's ${r.generate.seedBytesPerEvent}).`,
     '',
     '| Measurement | Target | Figure | Met |',
@@ -202,8 +167,6 @@ export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string 
     ...(r.ingest ? [`| ClickHouse's ingest of a backlog of ${n(r.ingest.events)} events (Kafka table and views made after producing; best of ${r.ingest.ownRuns.length}, interleaved) | ≥ 80 % | ${(r.ingest.ratio * 100).toFixed(0)} % (${n(Math.max(...r.ingest.ownRuns))} vs ${n(Math.max(...r.ingest.seedRuns))} rows/s; runs ${r.ingest.ownRuns.map(n).join(', ')} vs ${r.ingest.seedRuns.map(n).join(', ')}) | ${r.ingest.ratio >= 0.8 ? 'yes' : 'no'} |`] : []),
     ...(r.sustained ? [`| Sustained, whole stack (generator + Kafka + ClickHouse + dashboard with a page open), ${r.sustained.seed.seconds} s at ${n(r.sustained.rate)} events/s | held as the seed's is | own ${r.sustained.own.keptUp ? 'held' : 'not held'} (${n(r.sustained.own.ingestedPerSecond)}/s ingested, lag ${r.sustained.own.lagGrowthPerSecond >= 0 ? '+' : ''}${n(r.sustained.own.lagGrowthPerSecond)}/s); seed ${r.sustained.seed.keptUp ? 'held' : 'not held'} (${n(r.sustained.seed.ingestedPerSecond)}/s, lag ${r.sustained.seed.lagGrowthPerSecond >= 0 ? '+' : ''}${n(r.sustained.seed.lagGrowthPerSecond)}/s) | ${r.sustained.own.keptUp || !r.sustained.seed.keptUp ? 'yes' : 'no'} |`] : []),
     `| \`kch init --from-topic\` on 10,000 messages (the whole command, median of ${r.init.runs.length}) | ≤ 5 s | ${r.init.medianSeconds.toFixed(2)} s | ${r.init.medianSeconds <= 5 ? 'yes' : 'no'} |`,
-    `| Loading a TypeScript pipeline file, added to a command's start-up (median of ${r.configLoad.runs} fresh processes) | ≤ 300 ms | ${r.configLoad.addedMs.toFixed(0)} ms (${r.configLoad.withFileMs.toFixed(0)} vs ${r.configLoad.withoutMs.toFixed(0)} ms) | ${r.configLoad.addedMs <= 300 ? 'yes' : 'no'} |`,
-    END,
   ];
   return lines.join('\n');
 }
@@ -212,14 +175,6 @@ export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string 
 export async function writeOwnStreams(r: OwnStreamsResult, stamp: string): Promise<string> {
   const name = `bench-results/${stamp}-own-streams.json`;
   await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  const markdown = join(root, 'BENCHMARKS.md');
-  const current = existsSync(markdown) ? await readFile(markdown, 'utf8') : '# Benchmarks\n';
-  const block = renderOwnStreams(r, name);
-  const begin = current.indexOf(BEGIN);
-  const end = current.indexOf(END);
-  const next = begin >= 0 && end > begin
-    ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
-    : `${current.trimEnd()}\n\n## Pipelines of your own\n\n${block}\n`;
-  await writeFile(markdown, next);
+  await replaceBlock('own', 'Pipelines of your own', renderOwnStreams(r, name));
   return name;
 }

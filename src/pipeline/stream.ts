@@ -23,8 +23,11 @@ export interface StreamSpec<F extends Fields> {
   readonly deadLetter?: string;
   /** Fields in message order. */
   readonly fields: F;
-  /** Sorting key of the target, over field names. */
-  readonly orderBy: readonly (keyof F & string)[];
+  /**
+   * Sorting key of the target, over field names.
+   * @default the time field, then the id field (those there are); else the first required field
+   */
+  readonly orderBy?: readonly (keyof F & string)[];
   /** Partition expression over target columns. @default none */
   readonly partitionBy?: string;
   /**
@@ -82,8 +85,34 @@ export interface StreamDefinition<F extends Fields = Fields> {
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A field ClickHouse accepts in a sorting key: not Nullable, not an array. */
+function keyable(field: Field | undefined): boolean {
+  return field !== undefined && !(field.isOptional && field.defaultSql === undefined) && field.kind !== 'array';
+}
+
+function defaultOrderBy(spec: { readonly name: string; readonly fields: Fields; readonly time?: string | null; readonly id?: string | null }): string[] {
+  const roles = [spec.time === null ? undefined : spec.time ?? 'event_time', spec.id === null ? undefined : spec.id ?? 'event_id'];
+  const keys = roles.filter((key): key is string => key !== undefined && keyable(spec.fields[key]));
+  if (keys.length > 0) return keys;
+  const first = Object.keys(spec.fields).find((key) => keyable(spec.fields[key]));
+  if (first === undefined) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no field can sort the table (all are optional or arrays): give orderBy`);
+  return [first];
+}
+
 /** Fills in the defaults and checks the definition once, when the module loads. */
 export function defineStream<const F extends Fields>(spec: StreamSpec<F>): StreamDefinition<F> {
+  // A pipeline file in plain JavaScript has no type checker: its mistakes are named here.
+  if (typeof spec !== 'object' || spec === null) throw new KchError(ErrorCodes.DEFINITION, 'defineStream takes an object: { name, fields, … }');
+  if (typeof spec.name !== 'string' || spec.name === '') throw new KchError(ErrorCodes.DEFINITION, 'a stream has no name (defineStream({ name: … }))');
+  if (typeof spec.fields !== 'object' || spec.fields === null || Array.isArray(spec.fields)) {
+    throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: fields must be an object of field.…() values`);
+  }
+  for (const [key, value] of Object.entries(spec.fields)) {
+    if (typeof value !== 'object' || value === null || typeof (value as Partial<Field>).inputType !== 'function') {
+      throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: field "${key}" is not a field.…() value`);
+    }
+  }
+  if (spec.orderBy !== undefined && !Array.isArray(spec.orderBy)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy must be a list of field names`);
   const topic = spec.topic ?? spec.name;
   const target = spec.target ?? spec.name;
   const deadLetter = spec.deadLetter ?? `${spec.name}_dead_letter`;
@@ -100,7 +129,7 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     decoded: `${spec.name}_decoded`,
     decodeView: `${spec.name}_decode_mv`,
     fields: spec.fields,
-    orderBy: spec.orderBy,
+    orderBy: spec.orderBy ?? defaultOrderBy(spec),
     partitionBy: spec.partitionBy,
     id: spec.id === null ? undefined : spec.id ?? ('event_id' in spec.fields ? 'event_id' : undefined),
     time: spec.time === null ? undefined : spec.time ?? ('event_time' in spec.fields ? 'event_time' : undefined),
@@ -111,11 +140,10 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
     if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
   }
-  for (const key of spec.orderBy) {
+  for (const key of definition.orderBy) {
     if (!(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy names unknown field "${key}"`);
-    const keyField = spec.fields[key]!;
     // ClickHouse refuses Nullable and Array columns in a sorting key.
-    if ((keyField.isOptional && keyField.defaultSql === undefined) || keyField.kind === 'array') {
+    if (!keyable(spec.fields[key])) {
       throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy field "${key}" must be required (or have a default) and not an array`);
     }
   }

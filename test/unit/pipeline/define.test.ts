@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { field } from '../../../src/pipeline/field.js';
+import { defineStream } from '../../../src/pipeline/stream.js';
+
+test('orderBy defaults to the time field, then the id field', () => {
+  const s = defineStream({ name: 'orders', fields: { note: field.text(8), order_id: field.uuid(), at: field.timestamp() }, id: 'order_id', time: 'at' });
+  assert.deepEqual(s.orderBy, ['at', 'order_id']);
+});
+
+test('orderBy defaults to event_time and event_id when the stream has them', () => {
+  const s = defineStream({ name: 'e', fields: { event_id: field.uuid(), event_time: field.dateTimeText() } });
+  assert.deepEqual(s.orderBy, ['event_time', 'event_id']);
+});
+
+test('an optional time is no sorting key: the first required field stands in', () => {
+  const s = defineStream({ name: 'r', fields: { at: field.timestamp().optional(), tags: field.array(field.text(4)), sensor: field.text(8) }, time: 'at' });
+  assert.deepEqual(s.orderBy, ['sensor']);
+});
+
+test('a stream with no field that can sort it asks for orderBy', () => {
+  assert.throws(() => defineStream({ name: 'r', fields: { tags: field.array(field.text(4)), note: field.text(8).optional() } }),
+    { code: 'KCH_DEFINITION', message: 'stream r: no field can sort the table (all are optional or arrays): give orderBy' });
+});
+
+test('a plain JavaScript file\'s mistakes are named, not a TypeError', () => {
+  const loose = defineStream as (spec: unknown) => unknown;
+  assert.throws(() => loose({ fields: {} }), { code: 'KCH_DEFINITION', message: 'a stream has no name (defineStream({ name: … }))' });
+  assert.throws(() => loose({ name: 'x', fields: [] }), { code: 'KCH_DEFINITION', message: 'stream x: fields must be an object of field.…() values' });
+  assert.throws(() => loose({ name: 'x', fields: { a: 'String' } }), { code: 'KCH_DEFINITION', message: 'stream x: field "a" is not a field.…() value' });
+  assert.throws(() => loose({ name: 'x', fields: { a: field.text(4) }, orderBy: 'a' }), { code: 'KCH_DEFINITION', message: 'stream x: orderBy must be a list of field names' });
+});
