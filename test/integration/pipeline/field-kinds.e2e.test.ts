@@ -88,6 +88,11 @@ test(`every field kind decodes or is a dead letter exactly as validateEvent says
     // After the case above, whose id the check of stored values below names.
     ['text where a number is', { ...base, ratio: '0.5' }, false, /ratio: expected a number/],
     ['unknown top-level key', { ...base, extra: 1 }, false, /unknown field: extra/],
+    // A nested object of single values is extracted as a map: what a map cannot hold is still caught.
+    ['nested object as an array', { ...base, zone: ['JFK'] }, false, /zone: expected an object/],
+    ['nested object empty', { ...base, zone: {} }, false, /zone: expected an object with only the fields pickup, dropoff/],
+    ['nested value an object', { ...base, zone: { pickup: { code: 'JFK' } } }, false, /zone_pickup: expected/],
+    ['object two levels down as text', { ...base, meta: { geo: 'here' } }, false, /meta\.geo: expected an object/],
   ];
   const reasons: [string, RegExp][] = [];
   for (const [i, [why, event, valid, reason]] of cases.entries()) {
