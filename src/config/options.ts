@@ -106,6 +106,10 @@ export const options = {
     flag: 'kafka-controller-port', env: 'KAFKA_CONTROLLER_PORT', type: 'integer', default: '9093',
     description: 'Port of the local Kafka broker\'s KRaft controller listener.',
   }),
+  kafkaNodes: option({
+    flag: 'kafka-nodes', env: 'KAFKA_NODES', type: 'integer', default: '1',
+    description: 'Local Kafka brokers: 1, or a cluster of 3 (up to 5) on this machine, each partition kept on 3 of them; node n takes --kafka-port + 2(n−1).',
+  }),
   kafkaHeap: option({
     flag: 'kafka-heap', env: 'KAFKA_HEAP', type: 'string', default: '384m',
     description: 'JVM heap of the local Kafka broker (-Xmx).',

@@ -54,18 +54,47 @@ export interface ApiRange {
 
 export interface KafkaProbe extends ClusterDescription {
   readonly apis: readonly ApiRange[];
+  /** Of the topics asked about (`probeKafka`'s `topics`): how their partitions are copied. */
+  readonly replication: Replication;
+}
+
+/**
+ * What a cluster's copies of the asked topics' partitions say: brokers that hold copies but do
+ * not answer (a broker that is down drops out of the metadata, its assignments stay), and the
+ * partitions with fewer copies in sync than assigned.
+ */
+export interface Replication {
+  readonly missingBrokers: readonly number[];
+  readonly underReplicated: readonly { readonly topic: string; readonly partition: number; readonly replicas: number; readonly inSync: number }[];
 }
 
 /**
  * `waitForKafka` that also asks which API versions the broker speaks, on the same connection and
  * within the same deadline (see `versionFromApis`).
  */
-export async function probeKafka(bootstrap: string, options: WaitOptions): Promise<KafkaProbe> {
+export async function probeKafka(bootstrap: string, options: WaitOptions & { readonly topics?: readonly string[] }): Promise<KafkaProbe> {
   return untilAnswered(bootstrap, options, async (admin) => {
     const cluster = await describe(admin);
     const apis = (await admin.listApis()).map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion }));
-    return { ...cluster, apis };
+    const replication = await replicationOf(admin, options.topics ?? [], new Set(cluster.brokers.map((b) => b.id)));
+    return { ...cluster, apis, replication };
   });
+}
+
+async function replicationOf(admin: Admin, topics: readonly string[], live: ReadonlySet<number>): Promise<Replication> {
+  const existing = new Set(await admin.listTopics({ includeInternals: true }));
+  const wanted = [...new Set(topics)].filter((topic) => existing.has(topic));
+  if (wanted.length === 0) return { missingBrokers: [], underReplicated: [] };
+  const metadata = await admin.metadata({ topics: wanted, autocreateTopics: false, forceUpdate: true });
+  const missing = new Set<number>();
+  const underReplicated: Replication['underReplicated'][number][] = [];
+  for (const topic of wanted) {
+    for (const [partition, info] of (metadata.topics.get(topic)?.partitions ?? []).entries()) {
+      for (const id of info.replicas) if (!live.has(id)) missing.add(id);
+      if (info.isr.length < info.replicas.length) underReplicated.push({ topic, partition, replicas: info.replicas.length, inSync: info.isr.length });
+    }
+  }
+  return { missingBrokers: [...missing].sort((a, b) => a - b), underReplicated };
 }
 
 async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (admin: Admin) => Promise<T>): Promise<T> {

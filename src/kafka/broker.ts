@@ -1,6 +1,7 @@
 /**
- * A real single-node Apache Kafka broker (KRaft, broker and controller in one JVM) run as a child
- * process from the cached jars. Everything it writes lives under `<dataDir>/kafka/`:
+ * A real Apache Kafka broker (KRaft, broker and controller in one JVM) run as a child process
+ * from the cached jars: alone, or as one node of a local cluster (src/kafka/cluster.ts).
+ * Everything it writes lives under its folder, `<dataDir>/kafka/` for a single node:
  * server.properties and log4j2.xml (rewritten on every start), data/ (topics and the metadata
  * log), logs/server.log, broker.pid and cluster-id.
  */
@@ -38,6 +39,21 @@ export interface StartBrokerOptions {
   readonly signal?: AbortSignal;
   /** Already fetched runtime; fetched (or taken from the cache) when absent. */
   readonly runtime?: KafkaRuntime;
+  /** One node of a cluster; absent: a single node in `<dataDir>/kafka/`. */
+  readonly node?: ClusterNode;
+}
+
+/** What makes a broker one node of a cluster (src/kafka/cluster.ts). */
+export interface ClusterNode {
+  readonly id: number;
+  /** The node's folder (`<dataDir>/kafka-cluster/node-<id>`). */
+  readonly kafkaDir: string;
+  /** `controller.quorum.voters`: every node's id and controller address. */
+  readonly voters: string;
+  /** How many copies of each partition (default.replication.factor); min.insync.replicas follows. */
+  readonly replicas: number;
+  /** Shared by every node: formatted with it once. */
+  readonly clusterId: string;
 }
 
 export interface RunningBroker {
@@ -64,6 +80,8 @@ export interface BrokerSettings {
   readonly logDir: string;
   /** The address clients are told to use; differs from `host` only for a wildcard host. */
   readonly advertisedHost: string;
+  /** Absent: a single node. */
+  readonly node?: Pick<ClusterNode, 'id' | 'voters' | 'replicas'>;
 }
 
 const NODE_ID = 1;
@@ -73,7 +91,7 @@ const STOP_TIMEOUT_MS = 30_000;
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const { log } = options;
   const heapBytes = parseHeap(options.heap);
-  const kafkaDir = resolve(options.dataDir, 'kafka');
+  const kafkaDir = options.node?.kafkaDir ?? resolve(options.dataDir, 'kafka');
   const paths = brokerPaths(kafkaDir);
   await ensureWritableFolder(kafkaDir, 'data folder', 'data-dir');
   await checkNotRunning(paths.pidFile, kafkaDir, log);
@@ -88,14 +106,15 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     controllerPort: options.controllerPort,
     logDir: paths.logDir,
     advertisedHost: advertisedHostFor(options.host, networkInterfaces()),
+    ...(options.node ? { node: options.node } : {}),
   };
   await mkdir(paths.logsDir, { recursive: true });
   await writeFile(paths.properties, renderServerProperties(settings));
   await writeFile(paths.log4j, renderLog4j2(paths.logFile));
-  const clusterId = await ensureFormatted(runtime, paths, log);
+  const clusterId = await ensureFormatted(runtime, paths, log, options.node?.clusterId);
 
   const bootstrap = formatBroker({ host: settings.advertisedHost, port: options.port });
-  log.info(`starting Kafka ${runtime.version} on ${formatBroker({ host: options.host, port: options.port })} (controller port ${options.controllerPort}, heap ${options.heap}, data ${paths.logDir})`);
+  log.info(`starting Kafka ${runtime.version}${options.node ? ` node ${options.node.id}` : ''} on ${formatBroker({ host: options.host, port: options.port })} (controller port ${options.controllerPort}, heap ${options.heap}, data ${paths.logDir})`);
   const started = performance.now();
   const child = spawn(runtime.java, [...jvmArgs(heapBytes, options.heap, paths.log4j), '-cp', runtime.classpath, 'kafka.Kafka', paths.properties], {
     cwd: kafkaDir,
@@ -210,25 +229,29 @@ function brokerPaths(kafkaDir: string): BrokerPaths {
 export function renderServerProperties(settings: BrokerSettings): string {
   const controllerHost = formatHost(controllerHostFor(settings.host));
   const host = formatHost(settings.host);
+  // A cluster keeps three copies of each partition (as many as it has nodes when fewer) and
+  // takes a write once two hold it: one node may be lost without losing an acknowledged event.
+  const replicas = settings.node?.replicas ?? 1;
+  const inSync = replicas >= 3 ? 2 : 1;
   const entries: [string, string | number][] = [
-    ['node.id', NODE_ID],
+    ['node.id', settings.node?.id ?? NODE_ID],
     ['process.roles', 'broker,controller'],
-    ['controller.quorum.voters', `${NODE_ID}@${controllerHost}:${settings.controllerPort}`],
+    ['controller.quorum.voters', settings.node?.voters ?? `${NODE_ID}@${controllerHost}:${settings.controllerPort}`],
     ['listeners', `PLAINTEXT://${host}:${settings.port},CONTROLLER://${controllerHost}:${settings.controllerPort}`],
     ['advertised.listeners', `PLAINTEXT://${formatHost(settings.advertisedHost)}:${settings.port}`],
     ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
     ['controller.listener.names', 'CONTROLLER'],
     ['inter.broker.listener.name', 'PLAINTEXT'],
     ['log.dirs', settings.logDir],
-    // One node: every internal topic can only have one replica.
+    // Internal topics take as many copies as user topics.
     ['num.partitions', 1],
-    ['default.replication.factor', 1],
-    ['min.insync.replicas', 1],
-    ['offsets.topic.replication.factor', 1],
-    ['transaction.state.log.replication.factor', 1],
-    ['transaction.state.log.min.isr', 1],
-    ['share.coordinator.state.topic.replication.factor', 1],
-    ['share.coordinator.state.topic.min.isr', 1],
+    ['default.replication.factor', replicas],
+    ['min.insync.replicas', inSync],
+    ['offsets.topic.replication.factor', replicas],
+    ['transaction.state.log.replication.factor', replicas],
+    ['transaction.state.log.min.isr', inSync],
+    ['share.coordinator.state.topic.replication.factor', replicas],
+    ['share.coordinator.state.topic.min.isr', inSync],
     // 50 partitions each (the default) make the first consumer join slow on a small machine.
     ['offsets.topic.num.partitions', 5],
     ['transaction.state.log.num.partitions', 5],
@@ -279,6 +302,16 @@ export function renderLog4j2(logFile: string): string {
     <Logger name="kafka.request.logger" level="WARN"/>
     <Logger name="state.change.logger" level="WARN"/>
     <Logger name="org.apache.kafka.clients" level="WARN"/>
+    <!-- A cluster's node that is down (or not up yet) is warned about every half second by each
+         of the others: the file keeps it, kch status says it once. -->
+    <Logger name="org.apache.kafka.clients.NetworkClient" level="WARN" additivity="false">
+      <AppenderRef ref="file"/>
+      <AppenderRef ref="stderr" level="ERROR"/>
+    </Logger>
+    <Logger name="kafka.server.ReplicaFetcherThread" level="INFO" additivity="false">
+      <AppenderRef ref="file"/>
+      <AppenderRef ref="stderr" level="ERROR"/>
+    </Logger>
     <!-- Warns "Performing controller activation" on every start: keep that in the file only. -->
     <Logger name="org.apache.kafka.controller.QuorumController" level="INFO" additivity="false">
       <AppenderRef ref="file"/>
@@ -347,13 +380,16 @@ export function advertisedHostFor(host: string, interfaces: NodeJS.Dict<NetworkI
  * Formats the storage once. The cluster id is kept in `cluster-id` so that a format interrupted
  * half-way is redone with the same id; `meta.properties` in the log dir means "done".
  */
-async function ensureFormatted(runtime: KafkaRuntime, paths: BrokerPaths, log: Logger): Promise<string> {
+async function ensureFormatted(runtime: KafkaRuntime, paths: BrokerPaths, log: Logger, given?: string): Promise<string> {
   const meta = join(paths.logDir, 'meta.properties');
   if (existsSync(meta)) {
     const id = /^cluster\.id=(.+)$/m.exec(await readFile(meta, 'utf8'))?.[1]?.trim();
+    if (id && given !== undefined && id !== given) {
+      throw new KchError(ErrorCodes.KAFKA_START, `${paths.logDir} belongs to another Kafka cluster (id ${id}, this one's is ${given}): remove ${paths.kafkaDir} or use another --data-dir`);
+    }
     if (id) return id;
   }
-  let clusterId = existsSync(paths.clusterIdFile) ? (await readFile(paths.clusterIdFile, 'utf8')).trim() : '';
+  let clusterId = given ?? (existsSync(paths.clusterIdFile) ? (await readFile(paths.clusterIdFile, 'utf8')).trim() : '');
   if (!/^[A-Za-z0-9_-]{22}$/.test(clusterId)) {
     clusterId = newClusterId();
     await writeFile(paths.clusterIdFile, `${clusterId}\n`);

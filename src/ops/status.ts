@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { isKchError, messageOf } from '../errors.js';
 import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
+import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
@@ -148,6 +149,10 @@ export interface ServiceStatus {
   readonly version?: string;
   readonly detail?: string;
   readonly error?: string;
+  /** Kafka's brokers: those answering, and those holding copies of the streams' partitions that do not. */
+  readonly brokers?: readonly { readonly id: number; readonly address: string | null; readonly up: boolean }[];
+  /** What is at risk though the service answers: partitions short of copies in sync. */
+  readonly warnings?: readonly string[];
 }
 
 export interface StatusReport {
@@ -186,8 +191,13 @@ export interface LocalKafka {
  * starts (kafka/pom.xml).
  */
 export async function localKafkaOf(dataDir: string): Promise<LocalKafka | undefined> {
-  const kafkaDir = join(dataDir, 'kafka');
-  const clusterId = (await readFile(join(kafkaDir, 'cluster-id'), 'utf8').catch(() => '')).trim();
+  const single = await localKafkaIn(join(dataDir, 'kafka'), join(dataDir, 'kafka'));
+  // A local cluster (kch kafka --nodes 3) keeps its id beside its nodes.
+  return single ?? localKafkaIn(join(dataDir, 'kafka-cluster'), join(dataDir, 'kafka-cluster', 'node-1'));
+}
+
+async function localKafkaIn(idDir: string, kafkaDir: string): Promise<LocalKafka | undefined> {
+  const clusterId = (await readFile(join(idDir, 'cluster-id'), 'utf8').catch(() => '')).trim();
   if (!clusterId) return undefined;
   const jvm = Number((await readFile(join(kafkaDir, 'broker.pid'), 'utf8').catch(() => '')).trim().split(/\s+/)[0]);
   const running = Number.isSafeInteger(jvm) && jvm > 0
@@ -200,7 +210,7 @@ export async function localKafkaOf(dataDir: string): Promise<LocalKafka | undefi
 /** One look at everything, without judging it (see `judge`). */
 export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const objects = sources.streams.map((s) => objectsOf(s, sources.target));
-  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
+  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
@@ -314,14 +324,22 @@ function errorOf(error: unknown): string {
  * broker (same cluster id), else the oldest release its API versions allow (`≥ 4.0 (from its API
  * versions)`), since Kafka does not send its version over the wire.
  */
-async function kafkaStatus(bootstrap: string, local: LocalKafka | undefined): Promise<ServiceStatus> {
+async function kafkaStatus(bootstrap: string, local: LocalKafka | undefined, topics: readonly string[]): Promise<ServiceStatus> {
   try {
-    const probe = await probeKafka(bootstrap, { timeoutMs: KAFKA_PROBE_MS });
+    const probe = await probeKafka(bootstrap, { timeoutMs: KAFKA_PROBE_MS, topics });
+    const { missingBrokers, underReplicated } = probe.replication;
+    const brokers = [
+      ...probe.brokers.map((b) => ({ id: b.id, address: formatBroker(b), up: true })),
+      ...missingBrokers.map((id) => ({ id, address: null, up: false })),
+    ].sort((a, b) => a.id - b.id);
+    const down = missingBrokers.length > 0 ? `, DOWN: broker ${missingBrokers.join(', ')}` : '';
     return {
       reachable: true,
       address: bootstrap,
       version: kafkaVersionText(probe.clusterId, probe.apis, local),
-      detail: `cluster ${probe.clusterId}, ${probe.brokers.length} broker(s)`,
+      detail: `cluster ${probe.clusterId}, ${probe.brokers.length} broker(s) up${down}`,
+      brokers,
+      warnings: underReplicated.map((p) => `${p.topic} partition ${p.partition}: ${p.inSync} of ${p.replicas} copies in sync (under-replicated)`),
     };
   } catch (error) {
     return { reachable: false, address: bootstrap, error: errorOf(error) };
@@ -439,7 +457,11 @@ export function renderStatus(report: StatusReport): string {
   const lines: string[] = [];
   const service = (name: string, s: ServiceStatus): string =>
     `${name.padEnd(11)}${s.reachable && !s.error ? 'up  ' : 'DOWN'}  ${s.address}${s.version ? `  ${name === 'kafka' ? 'Kafka ' : 'ClickHouse '}${s.version}` : ''}${s.detail ? `  (${s.detail})` : ''}${s.error ? `\n           ${s.error}` : ''}`;
-  lines.push(service('kafka', report.kafka), service('clickhouse', report.clickhouse), '');
+  lines.push(service('kafka', report.kafka));
+  const brokers = report.kafka.brokers ?? [];
+  if (brokers.length > 1 || brokers.some((b) => !b.up)) lines.push(`           brokers: ${brokers.map((b) => `${b.id} ${b.up ? b.address ?? 'up' : 'DOWN'}`).join(', ')}`);
+  for (const warning of report.kafka.warnings ?? []) lines.push(`           ${warning}`);
+  lines.push(service('clickhouse', report.clickhouse), '');
   const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));
   const header = ['STREAM', 'STATE', 'HEALTH', 'GROUP', 'LAG', 'ROWS', 'ROWS/S', 'NEWEST', 'PARTS', 'DEAD LETTERS'];
   const table = report.streams.map((s) => [

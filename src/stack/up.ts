@@ -8,6 +8,7 @@ import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
 import { formatHost } from '../kafka/brokers.js';
 import { controllerHostFor } from '../kafka/broker.js';
+import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
 import { waitForClickHouse } from '../migrate/wait.js';
@@ -22,6 +23,8 @@ export interface StackOptions {
   readonly host: string;
   readonly kafkaPort: number;
   readonly kafkaControllerPort: number;
+  /** Local Kafka nodes: 1, or a cluster (src/kafka/cluster.ts). */
+  readonly kafkaNodes: number;
   readonly clickhousePort: number;
   /** Port of the dashboard, always started here. */
   readonly dashboardPort: number;
@@ -56,7 +59,9 @@ export async function runStack(options: StackOptions): Promise<number> {
   const { log } = options;
   const dataDir = resolve(options.dataDir);
   const cacheDir = resolve(options.cacheDir);
-  const bootstrap = options.externalKafka ?? `${options.host}:${options.kafkaPort}`;
+  if (!options.externalKafka) checkNodeCount(options.kafkaNodes);
+  const kafkaNodes = options.externalKafka ? [] : nodePorts(options.kafkaPort, options.kafkaControllerPort, options.kafkaNodes);
+  const bootstrap = options.externalKafka ?? kafkaNodes.map((n) => `${options.host}:${n.port}`).join(',');
   const clickhouseUrl = options.externalClickHouse ?? `http://${options.host}:${options.clickhousePort}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -66,6 +71,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     KCH_HOST: options.host,
     KAFKA_PORT: String(options.kafkaPort),
     KAFKA_CONTROLLER_PORT: String(options.kafkaControllerPort),
+    KAFKA_NODES: String(options.kafkaNodes),
     CLICKHOUSE_PORT: String(options.clickhousePort),
     KAFKA_BROKERS: bootstrap,
     CLICKHOUSE_URL: clickhouseUrl,
@@ -147,9 +153,9 @@ export async function runStack(options: StackOptions): Promise<number> {
   const started = performance.now();
   // Checked here too, not only by the services: a probe would take another program on the
   // port for ours and report it ready; and a port taken is one clear line before anything starts.
-  if (!options.externalKafka) {
-    await checkPortFree(options.host, options.kafkaPort, 'kafka-port');
-    await checkPortFree(controllerHostFor(options.host), options.kafkaControllerPort, 'kafka-controller-port');
+  for (const node of kafkaNodes) {
+    await checkPortFree(options.host, node.port, 'kafka-port');
+    await checkPortFree(controllerHostFor(options.host), node.controllerPort, 'kafka-controller-port');
   }
   if (!options.externalClickHouse) await checkPortFree(options.host, options.clickhousePort, 'clickhouse-port');
   await checkPortFree(options.host, options.dashboardPort, 'dashboard-port');
@@ -208,7 +214,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     const lines = [
       '',
       `kch up: pipeline running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
-      `  kafka       ${bootstrap.padEnd(24)} ${kafka ? `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log` : 'external'}`,
+      `  kafka       ${bootstrap.padEnd(24)} ${!kafka ? 'external' : kafkaNodes.length > 1 ? `local cluster of ${kafkaNodes.length}, pid ${kafka.process.pid}, logs ${dataDir}/kafka-cluster/node-*/logs/server.log` : `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log`}`,
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
       `  dashboard   ${dashboard ? `${dashboardUrl.padEnd(24)} pid ${dashboard.process.pid}` : 'not started'}`,

@@ -21,10 +21,12 @@ const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', descripti
  * added to a service cannot be forgotten here.
  */
 const serviceSettings: readonly OptionSpec[] = (() => {
-  const byFlag = new Map<string, OptionSpec>();
+  // `kch kafka --nodes` is `kch up --kafka-nodes`: one setting, KAFKA_NODES, named for the stack.
+  const byFlag = new Map<string, OptionSpec>([[options.kafkaNodes.flag, options.kafkaNodes]]);
+  const envs = new Set<string>([options.kafkaNodes.env]);
   for (const command of [kafkaCommand, clickhouseCommand, migrateCommand, dashboardCommand, generateCommand]) {
     for (const spec of command.options) {
-      if (spec.env !== undefined && !byFlag.has(spec.flag)) byFlag.set(spec.flag, spec);
+      if (spec.env !== undefined && !byFlag.has(spec.flag) && !envs.has(spec.env)) byFlag.set(spec.flag, spec);
     }
   }
   return [...byFlag.values()];
@@ -32,7 +34,7 @@ const serviceSettings: readonly OptionSpec[] = (() => {
 
 /** Set by `kch up` itself for every service, from the values below. */
 const setByStack = new Set<OptionSpec>([
-  options.kafkaBrokers, options.clickhouseUrl, options.host, options.kafkaPort, options.kafkaControllerPort,
+  options.kafkaBrokers, options.clickhouseUrl, options.host, options.kafkaPort, options.kafkaControllerPort, options.kafkaNodes,
   options.clickhousePort, options.dashboardPort, options.dataDir, options.cacheDir,
 ]);
 
@@ -69,6 +71,7 @@ export const upCommand = defineCommand({
       host: resolved.requireString(options.host),
       kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
       kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
+      kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
       clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
       dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
       dataDir: resolved.requireString(options.dataDir),

@@ -108,3 +108,24 @@ test('broker lists: host:port, IPv6 in brackets, stray schemes tolerated, mistak
     assert.throws(() => parseBrokers(bad), (error: unknown) => error instanceof KchError && error.code === ErrorCodes.USAGE, bad);
   }
 });
+
+test('server.properties of a cluster node: its id, every voter, three copies and two in sync', async () => {
+  const node = { id: 2, voters: '1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097', replicas: 3 };
+  const p = properties(renderServerProperties({ ...loopback, port: 9094, controllerPort: 9095, node }));
+  assert.equal(p.get('node.id'), '2');
+  assert.equal(p.get('controller.quorum.voters'), node.voters);
+  assert.equal(p.get('listeners'), 'PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095');
+  for (const key of ['default.replication.factor', 'offsets.topic.replication.factor', 'transaction.state.log.replication.factor']) assert.equal(p.get(key), '3', key);
+  for (const key of ['min.insync.replicas', 'transaction.state.log.min.isr']) assert.equal(p.get(key), '2', key);
+});
+
+test('cluster ports: node n takes both ports + 2(n−1); ports that collide, or too many nodes, are usage errors', async () => {
+  const { checkNodeCount, nodePorts } = await import('../../../src/kafka/cluster.js');
+  assert.deepEqual(nodePorts(9092, 9093, 3), [
+    { id: 1, port: 9092, controllerPort: 9093 }, { id: 2, port: 9094, controllerPort: 9095 }, { id: 3, port: 9096, controllerPort: 9097 },
+  ]);
+  assert.throws(() => nodePorts(9092, 9094, 3), { code: ErrorCodes.USAGE, message: /give port 9094 to two of 3 nodes/ });
+  assert.throws(() => nodePorts(65_532, 65_533, 3), { code: ErrorCodes.USAGE, message: /run past port 65535/ });
+  assert.throws(() => checkNodeCount(0), { code: ErrorCodes.USAGE, message: '--nodes (KAFKA_NODES) must be a whole number from 1 to 5, got 0' });
+  assert.throws(() => checkNodeCount(6), { code: ErrorCodes.USAGE });
+});

@@ -1,0 +1,100 @@
+/**
+ * `kch up --kafka-nodes 3`: three real brokers, a controller quorum of three, topics with three
+ * copies of each partition and two needed in sync. One node is killed with SIGKILL while
+ * `kch verify` produces: no acknowledged event is lost, and `kch status` names the node that is
+ * down and the partitions short of copies.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { withAdmin } from '../../../src/kafka/admin.js';
+import { runCli } from '../../support/cli.js';
+import { pollUntil } from '../../support/wait.js';
+import { alive, arriving, reportFrom, startUp, startVerify, summary, type UpStack } from './fixture.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => { for (const c of cleanups.reverse()) await c(); });
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose next five are free too: node n takes base + 2(n−1) and the one after. */
+async function freeRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000) * 2;
+    let free = true;
+    for (let p = base; p < base + count && free; p++) free = await portFree(p);
+    if (free) return base;
+  }
+  throw new Error('no range of free ports found');
+}
+
+function nodePid(dataDir: string, node: number): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'kafka-cluster', `node-${node}`, 'broker.pid'), 'utf8').trim().split(/\s+/)[0]);
+    return Number.isSafeInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+test('kch up --kafka-nodes 3: kill -9 of one broker while events flow loses no acknowledged event, and kch status names it', async () => {
+  const base = await freeRange(6);
+  const stack: UpStack = await startUp('kcluster', {
+    args: ['--no-generate', '--kafka-nodes', '3'],
+    env: { KAFKA_PORT: String(base), KAFKA_CONTROLLER_PORT: String(base + 1), KAFKA_HEAP: '256m' },
+  });
+  cleanups.push(async () => {
+    await stack.stop();
+    // A node a failed test left behind lives in its own process group.
+    for (const node of [1, 2, 3]) {
+      const pid = nodePid(stack.dataDir, node);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+  });
+  const brokers = [0, 2, 4].map((offset) => `127.0.0.1:${base + offset}`).join(',');
+  assert.match(stack.up.output, new RegExp(`kafka +${brokers.replace(/\./g, '\\.')} +local cluster of 3`));
+  const env = { ...stack.env, KAFKA_BROKERS: brokers };
+
+  const verify = startVerify(['--count', '20000', '--rate', '1000', '--timeout', '3m'], env);
+  cleanups.push(() => verify.stop());
+  await arriving(verify, 2000);
+
+  // Each topic keeps three copies of each partition, one on each node.
+  const replicas = await withAdmin(brokers, 'describe topics', async (admin) => {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith('verify') || t === 'sales' || t === 'warehouse');
+    const metadata = await admin.metadata({ topics, autocreateTopics: false });
+    return [...metadata.topics.values()].flatMap((t) => [...t.partitions.values()].map((p) => p.replicas.length));
+  });
+  assert.ok(replicas.length > 0 && replicas.every((n) => n === 3), `copies per partition: ${replicas.join(', ')}`);
+
+  const victim = nodePid(stack.dataDir, 2);
+  assert.ok(victim, 'node 2 runs');
+  process.kill(victim, 'SIGKILL');
+  await stack.waitFor(/Kafka node 2 \(pid \d+\) was killed/, 30_000);
+
+  const status = await pollUntil('kch status to name the node that is down', async () => {
+    const result = await runCli(['status'], { ...env, KCH_DATA_DIR: stack.dataDir }, 60_000);
+    const text = result.stdout + result.stderr;
+    return /DOWN: broker 2/.test(text) && /under-replicated/.test(text) ? text : undefined;
+  }, 60_000, 1000);
+  assert.match(status, /brokers: 1 127\.0\.0\.1:\d+, 2 DOWN, 3 127\.0\.0\.1:\d+/);
+
+  assert.equal(await verify.exited, 0, verify.output.slice(-4000));
+  const report = reportFrom(verify.output);
+  assert.equal(report.acknowledged, 20_000);
+  assert.equal(report.lost, 0, `lost: ${report.lostSample.join(', ')}`);
+  assert.equal(report.present, 20_000);
+  assert.equal(report.dedupCount, 20_000);
+  summary('kafka cluster, one of three brokers killed', {
+    acknowledged: report.acknowledged, lost: report.lost, 'duplicated events': report.duplicated,
+    'freshness p99 (s)': (report.freshness.p99 / 1000).toFixed(1), 'max (s)': (report.freshness.max / 1000).toFixed(1),
+  });
+});
