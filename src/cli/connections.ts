@@ -4,7 +4,8 @@ import { options, type OptionSpec } from '../config/options.js';
 import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import { kafkaTableSettings } from '../kafka/security.js';
-import type { PipelineTarget } from '../pipeline/plan.js';
+import { rows } from '../clickhouse/query.js';
+import type { ClusterTarget, PipelineTarget } from '../pipeline/plan.js';
 
 /** Options every command that reaches ClickHouse takes. */
 export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;
@@ -35,7 +36,31 @@ export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   const kafkaSettings = kafkaTableSettings();
   const flushIntervalMs = kafkaTableNumber(resolved, options.flushInterval, 500, 1, 600_000);
   const consumers = kafkaTableNumber(resolved, options.consumers, 1, 1, 64);
-  return { database, brokers, topicPrefix, flushIntervalMs, consumers, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}) };
+  const cluster = clusterFrom(resolved);
+  return { database, brokers, topicPrefix, flushIntervalMs, consumers, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}), ...(cluster ? { cluster } : {}) };
+}
+
+/** The cluster every command plans for: from the command line where it takes --cluster, else from the environment. */
+function clusterFrom(resolved: ResolvedOptions): ClusterTarget | undefined {
+  const fromEnv = resolveOptions([options.clickhouseCluster, options.clusterPath, options.clusterReplica], [], process.env, false);
+  const pick = (spec: OptionSpec): string | undefined => (resolved.declares(spec) ? resolved : fromEnv).string(spec);
+  const name = pick(options.clickhouseCluster);
+  if (!name) return undefined;
+  if (!identifier.test(name)) throw new KchError(ErrorCodes.USAGE, `--cluster must be a cluster's name as in system.clusters (letters, digits, _), got ${JSON.stringify(name)}`);
+  return { name, path: pick(options.clusterPath) ?? '/clickhouse/tables/{shard}/{database}/{table}', replica: pick(options.clusterReplica) ?? '{replica}' };
+}
+
+/**
+ * Before any DDL: the server must know the cluster (a mistyped name would otherwise fail half-way,
+ * or on another server's cluster of that name). Names the clusters it does know.
+ */
+export async function checkCluster(client: ClickHouseClient, cluster: ClusterTarget): Promise<number> {
+  const known = await rows<{ cluster: string; replicas: string | number }>(client, 'SELECT cluster, count() AS replicas FROM system.clusters GROUP BY cluster ORDER BY cluster', 'listing the clusters');
+  const found = known.find((k) => k.cluster === cluster.name);
+  if (!found) {
+    throw new KchError(ErrorCodes.CONFIG, `ClickHouse knows no cluster ${cluster.name} (--cluster, CLICKHOUSE_CLUSTER): ${known.length ? `system.clusters has ${known.map((k) => k.cluster).join(', ')}` : 'system.clusters is empty (a plain server: leave --cluster out)'}`);
+  }
+  return Number(found.replicas);
 }
 
 /**

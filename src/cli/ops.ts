@@ -1,6 +1,5 @@
 /**
- * What every command that operates on a running pipeline shares (pause, resume, replay, dlq,
- * status): its options, the operations' context, and the one stream it names.
+ * What every command that operates on a running pipeline shares (pause, resume, replay, dlq): its options, the operations' context, and the one stream it names.
  */
 import { options, type OptionSpec } from '../config/options.js';
 import type { ResolvedOptions } from '../config/resolve.js';
@@ -35,6 +34,9 @@ export async function withOps<T>(
     await waitForClickHouse(client, url, { timeoutMs: 10_000, signal });
     const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
     const target = pipelineTargetFrom(resolved);
+    // They detach, alter and mutate tables on the server they reach; on a cluster that would be
+    // one replica of several. Refused until they act on each (issue 15).
+    if (target.cluster) throw new KchError(ErrorCodes.USAGE, `pause, resume, replay and dlq are not built for a cluster yet (--cluster ${target.cluster.name})`);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
     return await work(ctx, stream ? objectsOf(stream, target) : undefined);
   } finally {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, KchError } from '../errors.js';
-import { toKchError } from './errors.js';
+import { rows } from './query.js';
 
 export interface ClickHouseConnectionOptions {
   readonly url: string;
@@ -70,13 +70,8 @@ export interface ServerInfo {
 
 /** The server's version, e.g. `26.7.2.1` → major 26, minor 7. Errors become KchErrors. */
 export async function serverInfo(client: ClickHouseClient, url = ''): Promise<ServerInfo> {
-  try {
-    const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
-    const rows = await result.json<{ version: string }>();
-    const version = rows[0]?.version ?? '';
-    const [major = Number.NaN, minor = Number.NaN] = version.split('.').map(Number);
-    return { version, major, minor };
-  } catch (error) {
-    throw toKchError(error, { url, action: 'reading the server version' });
-  }
+  const [row] = await rows<{ version: string }>(client, 'SELECT version() AS version', { url, action: 'reading the server version' });
+  const version = row?.version ?? '';
+  const [major = Number.NaN, minor = Number.NaN] = version.split('.').map(Number);
+  return { version, major, minor };
 }

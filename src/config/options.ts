@@ -58,6 +58,18 @@ export const options = {
     flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
     description: 'Database that holds the pipeline\'s tables.',
   }),
+  clickhouseCluster: option({
+    flag: 'cluster', env: 'CLICKHOUSE_CLUSTER', type: 'string',
+    description: 'A ClickHouse cluster (as in system.clusters): every object ON CLUSTER, tables replicated under <name>_local and read through a Distributed <name>.',
+  }),
+  clusterPath: option({
+    flag: 'cluster-path', env: 'CLICKHOUSE_CLUSTER_PATH', type: 'string', default: '/clickhouse/tables/{shard}/{database}/{table}',
+    description: 'Each replicated table\'s path in ZooKeeper/Keeper ({database} and {table} filled in by kch; other macros by the server).',
+  }),
+  clusterReplica: option({
+    flag: 'cluster-replica', env: 'CLICKHOUSE_CLUSTER_REPLICA', type: 'string', default: '{replica}',
+    description: 'The replica name of each replicated table: a macro every server of the cluster defines.',
+  }),
   kafkaSecurityProtocol: option({
     flag: 'kafka-security-protocol', env: 'KAFKA_SECURITY_PROTOCOL', type: 'string', default: 'plaintext',
     description: 'How clients and ClickHouse\'s Kafka tables talk to an external Kafka: plaintext, ssl, sasl_plaintext or sasl_ssl.',

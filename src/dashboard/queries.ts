@@ -15,7 +15,7 @@
  * is used for tables without it (see `projectionsIn`).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { toKchError } from '../clickhouse/errors.js';
+import { rows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
@@ -32,10 +32,9 @@ export function readerFor(client: ClickHouseClient, url: string): Reader {
   return {
     async rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]> {
       try {
-        const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { readonly: '2' } });
-        return await result.json<T>();
+        return await rows<T>(client, query, { url, action, params, settings: { readonly: '2' } });
       } catch (error) {
-        throw withRestartAdvice(toKchError(error, { url, action }), 'clickhouse');
+        throw withRestartAdvice(error, 'clickhouse');
       }
     },
   };

@@ -51,10 +51,13 @@ export function kafkaSecurityFrom(resolved: ResolvedOptions): KafkaSecurity {
 
 let chosen: KafkaSecurity | undefined;
 
-/** This process's Kafka security: what a command set, else the environment's. */
+/**
+ * This process's Kafka security: what a command set from its flags, else the environment's as it
+ * is now. Read again on each call rather than kept: a client is made seldom, and a setting
+ * changed in the environment (a test, a password file rotated) is never served stale.
+ */
 export function kafkaSecurity(): KafkaSecurity {
-  chosen ??= kafkaSecurityFrom(resolveOptions(kafkaSecurityOptions, [], process.env));
-  return chosen;
+  return chosen ?? kafkaSecurityFrom(resolveOptions(kafkaSecurityOptions, [], process.env));
 }
 
 /** For commands that take the flags: use these settings in this process (and its children's environment). */

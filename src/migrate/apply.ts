@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
 import type { CreateMaterializedView, Projection, Statement } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { objectName, render, renderStandIn } from '../pipeline/render.js';
+import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
@@ -144,7 +144,7 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
       await runCreate(step);
       const kafka = deferred.get(step);
       if (kafka && kafka.statement.kind === 'create-kafka-table') {
-        if (!dryRun) await client.command({ query: `DROP TABLE ${kafka.statement.database}.${kafka.statement.table}` });
+        if (!dryRun) await client.command({ query: renderDropStandIn(kafka.statement) });
         await runCreate(kafka);
       }
     } else if (step.action === 'drift') {

@@ -1,11 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
-async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
-  const result = await client.query({ query, format: 'JSONEachRow' });
-  return result.json<T>();
-}
 
 /**
  * Asks the server what it is and what it has. The version gives the defaults; where the server

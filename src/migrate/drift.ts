@@ -30,8 +30,13 @@ export function driftOf(statement: Statement, existing: Existing): string[] {
     case 'create-database':
       break;
     case 'create-merge-tree':
-      if (!existing.engine.endsWith('MergeTree')) expectEngine('MergeTree');
+      if (!existing.engine.endsWith('MergeTree')) expectEngine(statement.replicated ? 'ReplicatedMergeTree' : 'MergeTree');
+      else if (statement.replicated && !existing.engine.startsWith('Replicated')) out.push(`engine is ${existing.engine}, the definition wants ReplicatedMergeTree`);
       compareColumns(statement.columns);
+      break;
+    case 'create-distributed':
+      expectEngine('Distributed');
+      if (!existing.createQuery.includes(statement.local)) out.push(`does not read ${statement.local}`);
       break;
     case 'create-kafka-table':
       expectEngine('Kafka');

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Statement } from '../pipeline/plan.js';
+import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 
 /** What the server has for one planned object. */
@@ -10,23 +11,13 @@ export interface Existing {
 }
 
 export async function databaseExists(client: ClickHouseClient, database: string): Promise<boolean> {
-  const result = await client.query({
-    query: `SELECT count() AS n FROM system.databases WHERE name = ${literal(database)}`,
-    format: 'JSONEachRow',
-  });
-  const [row] = await result.json<{ n: string | number }>();
-  return Number(row?.n ?? 0) > 0;
+  return await scalar(client, `SELECT count() AS n FROM system.databases WHERE name = ${literal(database)}`) > 0;
 }
 
 export async function existingTables(client: ClickHouseClient, database: string): Promise<Map<string, Existing>> {
-  const tables = await (await client.query({
-    query: `SELECT name, engine, create_table_query FROM system.tables WHERE database = ${literal(database)}`,
-    format: 'JSONEachRow',
-  })).json<{ name: string; engine: string; create_table_query: string }>();
-  const columns = await (await client.query({
-    query: `SELECT table, name, type FROM system.columns WHERE database = ${literal(database)}`,
-    format: 'JSONEachRow',
-  })).json<{ table: string; name: string; type: string }>();
+  const tables = await rows<{ name: string; engine: string; create_table_query: string }>(client,
+    `SELECT name, engine, create_table_query FROM system.tables WHERE database = ${literal(database)}`);
+  const columns = await rows<{ table: string; name: string; type: string }>(client, `SELECT table, name, type FROM system.columns WHERE database = ${literal(database)}`);
   const byTable = new Map<string, Map<string, string>>();
   for (const c of columns) {
     let map = byTable.get(c.table);
@@ -43,6 +34,7 @@ export function tableOf(statement: Statement): string | undefined {
     case 'create-merge-tree': return statement.table;
     case 'create-kafka-table': return statement.table;
     case 'create-null-table': return statement.table;
+    case 'create-distributed': return statement.table;
     case 'create-materialized-view': return statement.view;
     case 'create-view': return statement.view;
   }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rows, scalar } from '../clickhouse/query.js';
 import type { CreateMergeTree, Projection } from '../pipeline/plan.js';
 import type { Existing } from './inspect.js';
 import { literal } from '../pipeline/quote.js';
@@ -80,8 +81,7 @@ function normalize(query: string): string {
  */
 async function queriesDiffer(client: ClickHouseClient, a: string, b: string): Promise<boolean | undefined> {
   try {
-    const result = await client.query({ query: `SELECT formatQuerySingleLine(${literal(a)}) = formatQuerySingleLine(${literal(b)}) AS same`, format: 'JSONEachRow' });
-    const [row] = await result.json<{ same: number | boolean }>();
+    const [row] = await rows<{ same: number | boolean }>(client, `SELECT formatQuerySingleLine(${literal(a)}) = formatQuerySingleLine(${literal(b)}) AS same`);
     return row === undefined ? undefined : !Number(row.same);
   } catch {
     return undefined;
@@ -125,10 +125,5 @@ export function materializeProjectionsSql(statement: CreateMergeTree, names: rea
 
 /** Rows in the table's active parts (system.parts: no scan). */
 export async function activeRows(client: ClickHouseClient, statement: CreateMergeTree): Promise<number> {
-  const result = await client.query({
-    query: `SELECT sum(rows) AS n FROM system.parts WHERE database = ${literal(statement.database)} AND table = ${literal(statement.table)} AND active`,
-    format: 'JSONEachRow',
-  });
-  const [row] = await result.json<{ n: string | number }>();
-  return Number(row?.n ?? 0);
+  return scalar(client, `SELECT sum(rows) AS n FROM system.parts WHERE database = ${literal(statement.database)} AND table = ${literal(statement.table)} AND active`);
 }

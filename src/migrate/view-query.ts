@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rows } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 
 /** The SELECT of a rendered `CREATE MATERIALIZED VIEW … AS\nSELECT …`. */
@@ -14,11 +15,8 @@ export function selectOf(createView: string): string {
  */
 export async function viewQueryDiffers(client: ClickHouseClient, database: string, view: string, createView: string): Promise<boolean | undefined> {
   try {
-    const result = await client.query({
-      query: `SELECT formatQuerySingleLine(${literal(selectOf(createView))}) = as_select AS same FROM system.tables WHERE database = ${literal(database)} AND name = ${literal(view)}`,
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ same: number | boolean }>();
+    const [row] = await rows<{ same: number | boolean }>(client,
+      `SELECT formatQuerySingleLine(${literal(selectOf(createView))}) = as_select AS same FROM system.tables WHERE database = ${literal(database)} AND name = ${literal(view)}`);
     return row === undefined ? undefined : !Number(row.same);
   } catch {
     return undefined;
@@ -32,10 +30,9 @@ export async function viewQueryDiffers(client: ClickHouseClient, database: strin
 export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string> | undefined> {
   try {
     // An Overlay database (the embedded server's default) cannot list them, and would say so in the server's log.
-    const engine = await client.query({ query: `SELECT engine FROM system.databases WHERE name = ${literal(database)}`, format: 'JSONEachRow' });
-    if ((await engine.json<{ engine: string }>())[0]?.engine === 'Overlay') return undefined;
-    const result = await client.query({ query: `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`, format: 'JSONEachRow' });
-    return new Set((await result.json<{ table: string }>()).map((r) => r.table));
+    const [engine] = await rows<{ engine: string }>(client, `SELECT engine FROM system.databases WHERE name = ${literal(database)}`);
+    if (engine?.engine === 'Overlay') return undefined;
+    return new Set((await rows<{ table: string }>(client, `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`)).map((r) => r.table));
   } catch {
     return undefined;
   }

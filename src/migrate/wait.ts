@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
+import { rows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors.js';
 
 /** Polls ClickHouse until a real query answers, the deadline passes, or `signal` aborts. */
@@ -9,7 +10,7 @@ export async function waitForClickHouse(client: ClickHouseClient, url: string, o
   let pause = 100;
   for (;;) {
     try {
-      await (await client.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json();
+      await rows(client, 'SELECT 1', { url });
       return;
     } catch (error) {
       const mapped = toKchError(error, url);

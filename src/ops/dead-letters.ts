@@ -16,7 +16,9 @@ import { ErrorCodes, KchError } from '../errors.js';
 import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { split } from './pause.js';
-import { literal, mutate, rows, scalar } from './sql.js';
+import { rows, scalar } from '../clickhouse/query.js';
+import { literal } from '../pipeline/quote.js';
+import { mutate } from './sql.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';
 

@@ -26,7 +26,7 @@ import { planStream, type Column, type CreateKafkaTable, type CreateMaterialized
 import { render, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { consumptionOf, groupMembers, pauseMethodOf, pauseStream, waitForConsumer } from './pause.js';
-import { run } from './sql.js';
+import { run } from '../clickhouse/query.js';
 
 export interface EvolutionStep {
   readonly sql: string;

@@ -23,7 +23,9 @@ import { planStream } from '../pipeline/plan.js';
 import { render } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
-import { literal, rows, run, scalar, serverNow } from './sql.js';
+import { rows, run, scalar } from '../clickhouse/query.js';
+import { literal } from '../pipeline/quote.js';
+import { serverNow } from './sql.js';
 import { nap } from './wait.js';
 
 /** consuming: the Kafka table is attached; paused: detached; missing: never created (run kch migrate). */

@@ -21,7 +21,8 @@ import { quoteIdentifier } from '../pipeline/quote.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream, split } from './pause.js';
-import { mutate, scalar, serverNow } from './sql.js';
+import { scalar } from '../clickhouse/query.js';
+import { mutate, serverNow } from './sql.js';
 import { nap } from './wait.js';
 
 /** Where to read again from: an offset (on every partition, or per partition) or a time. */

@@ -1,39 +1,13 @@
 /**
- * The few ClickHouse calls the operations share: rows of a query, a statement, and a mutation
- * waited for. Values are inlined as quoted literals rather than bound as query parameters
- * because ClickHouse 18.x has none, and every operation must work against it; the identifiers are
- * the ones stream definitions validated.
+ * What the operations add to the one way of asking ClickHouse (clickhouse/query.ts): a mutation
+ * waited for, on servers with and without mutations_sync, and the server's clock.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { setTimeout as delay } from 'node:timers/promises';
-import { toKchError } from '../clickhouse/errors.js';
+import { run, scalar } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { literal } from '../pipeline/quote.js';
-
-export { literal };
-
-export async function rows<T>(client: ClickHouseClient, query: string, action?: string): Promise<T[]> {
-  try {
-    return await (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-  } catch (error) {
-    throw toKchError(error, action ? { action } : {});
-  }
-}
-
-/** The first column of the first row as a number (0 when there is no row). */
-export async function scalar(client: ClickHouseClient, query: string, action?: string): Promise<number> {
-  const [first] = await rows<Record<string, string | number>>(client, query, action);
-  return first ? Number(Object.values(first)[0] ?? 0) : 0;
-}
-
-export async function run(client: ClickHouseClient, query: string, action?: string): Promise<void> {
-  try {
-    await client.command({ query });
-  } catch (error) {
-    throw toKchError(error, action ? { action } : {});
-  }
-}
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {

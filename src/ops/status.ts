@@ -12,12 +12,14 @@ import { isKchError, messageOf } from '../errors.js';
 import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
+import { localTableOf } from '../pipeline/cluster.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
 import { describeGroups } from './group.js';
 import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
-import { literal, rows } from './sql.js';
+import { rows } from '../clickhouse/query.js';
+import { literal } from '../pipeline/quote.js';
 
 export interface PartitionStatus {
   readonly partition: number;
@@ -419,7 +421,8 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       rows: target ? Number(target.rows) : null,
       rowsPerSecond: target ? rowsPerSecond(Number(target.recent)) : null,
       freshnessSeconds: target ? freshnessSeconds(Number(target.rows), Number(target.now), Number(target.newest)) : null,
-      parts: parts.get(split(o.target).table) ?? (target ? 0 : null),
+      // On a cluster the parts are the local table's, on the server asked (src/pipeline/cluster.ts).
+      parts: parts.get(split(o.target).table) ?? parts.get(localTableOf(split(o.target).table)) ?? (target ? 0 : null),
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,

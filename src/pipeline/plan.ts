@@ -1,6 +1,7 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import { requiredMember, shapeOf, type Member, type StreamDefinition } from './stream.js';
+import { onCluster } from './cluster.js';
 import { literal } from './quote.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Column {
 export interface CreateDatabase {
   readonly kind: 'create-database';
   readonly database: string;
+  /** `ON CLUSTER`: made on every server of the cluster (src/pipeline/cluster.ts). */
+  readonly onCluster?: string;
 }
 
 /**
@@ -40,6 +43,24 @@ export interface CreateMergeTree {
   /** What the table is for, in `migrate`'s output. */
   readonly role: 'target' | 'dead-letter';
   readonly stream: string;
+  readonly onCluster?: string;
+  /** ReplicatedMergeTree: its path in ZooKeeper/Keeper and its replica's name (macros allowed). */
+  readonly replicated?: { readonly path: string; readonly replica: string };
+}
+
+/**
+ * A Distributed table over a cluster's local tables: what users, `kch query`, the dashboard,
+ * `status` and `verify` read, under the name a single server gives the table itself.
+ */
+export interface CreateDistributed {
+  readonly kind: 'create-distributed';
+  readonly database: string;
+  readonly table: string;
+  /** The local table on every server, whose columns it takes. */
+  readonly local: string;
+  readonly cluster: string;
+  readonly role: 'target' | 'dead-letter';
+  readonly stream: string;
 }
 
 export interface CreateKafkaTable {
@@ -49,6 +70,7 @@ export interface CreateKafkaTable {
   readonly columns: readonly Column[];
   readonly settings: Readonly<Record<string, string | number>>;
   readonly stream: string;
+  readonly onCluster?: string;
 }
 
 export interface SelectItem {
@@ -76,6 +98,7 @@ export interface CreateMaterializedView {
   readonly stream: string;
   /** SETTINGS of the view's query, applied when it runs. */
   readonly settings?: Readonly<Record<string, number>>;
+  readonly onCluster?: string;
 }
 
 /**
@@ -90,6 +113,7 @@ export interface CreateNullTable {
   readonly columns: readonly Column[];
   readonly role: 'decoded';
   readonly stream: string;
+  readonly onCluster?: string;
 }
 
 /**
@@ -105,9 +129,10 @@ export interface CreateView {
   readonly distinctBy: string;
   readonly role: 'dedup';
   readonly stream: string;
+  readonly onCluster?: string;
 }
 
-export type Statement = CreateDatabase | CreateMergeTree | CreateKafkaTable | CreateNullTable | CreateMaterializedView | CreateView;
+export type Statement = CreateDatabase | CreateMergeTree | CreateDistributed | CreateKafkaTable | CreateNullTable | CreateMaterializedView | CreateView;
 
 export interface PipelineTarget {
   /** Database holding every object. */
@@ -128,6 +153,17 @@ export interface PipelineTarget {
    * gained unless kafka_poll_timeout_ms (500 by default) is lowered too. @default 500
    */
   readonly flushIntervalMs?: number;
+  /** A ClickHouse cluster (`--cluster`): every object on each of its servers (src/pipeline/cluster.ts). */
+  readonly cluster?: ClusterTarget;
+}
+
+export interface ClusterTarget {
+  /** As in system.clusters and `<remote_servers>`. */
+  readonly name: string;
+  /** Each replicated table's path in ZooKeeper/Keeper; `{database}` and `{table}` are filled in by kch, other macros by the server. */
+  readonly path: string;
+  /** The replica's name: a macro each server defines. */
+  readonly replica: string;
 }
 
 export function topicOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
@@ -553,5 +589,5 @@ export function planPipeline(streams: readonly StreamDefinition[], target: Pipel
   const statements: Statement[] = [];
   if (target.database !== 'default') statements.push({ kind: 'create-database', database: target.database });
   for (const stream of streams) statements.push(...planStream(stream, target, features));
-  return statements;
+  return target.cluster ? onCluster(statements, target.cluster) : statements;
 }

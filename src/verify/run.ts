@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
+import { rows } from '../clickhouse/query.js';
 import { ConsumerWatch, KAFKA_CONSUMERS_QUERY, describeConsumerEvent, type ConsumerRow } from '../clickhouse/kafka-consumers.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { dueEvents } from '../generator/pacing.js';
@@ -17,6 +18,7 @@ import type { Logger } from '../log.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { databaseExists, existingTables } from '../migrate/inspect.js';
 import { dedupViewOf, topicOf } from '../pipeline/plan.js';
+import { literal } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { VerifyEvents, type BadKind } from './events.js';
 import { Ledger, arrivalEstimate } from './ledger.js';
@@ -111,8 +113,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const watchConsumers = async (): Promise<void> => {
     if (!consumersKnown) return;
     try {
-      const result = await client.query({ query: `${KAFKA_CONSUMERS_QUERY} WHERE database = '${options.database}'`, format: 'JSONEachRow' });
-      for (const event of consumers.update(await result.json<ConsumerRow>(), Date.now())) {
+      for (const event of consumers.update(await rows<ConsumerRow>(client, `${KAFKA_CONSUMERS_QUERY} WHERE database = ${literal(options.database)}`, { url: options.clickhouseUrl }), Date.now())) {
         const line = `ClickHouse: ${describeConsumerEvent(event)}`;
         if (event.kind === 'resumed') log.info(line);
         else log.warn(line);

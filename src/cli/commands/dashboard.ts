@@ -17,7 +17,7 @@ export const dashboardCommand = defineCommand({
     'endpoints and their parameters), Prometheus text at /metrics. It starts even when ClickHouse or',
     'Kafka are down, and says so on the page and with HTTP 503 until they answer.',
   ].join('\n'),
-  options: [options.config, options.host, options.dashboardPort, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
+  options: [options.config, options.host, options.dashboardPort, ...clickhouseOptions, options.clickhouseCluster, options.kafkaBrokers, options.topicPrefix, options.dashboardToken],
   async run({ options: resolved, log, signal, out }) {
     // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
     stopWhenSupervisorGone(log, signal);

@@ -27,7 +27,7 @@ export const verifyCommand = defineCommand({
   allowPositionals: true,
   options: [
     options.config,
-    ...clickhouseOptions, options.clickhouseCaFile, options.kafkaBrokers, ...kafkaSecurityOptions, options.topicPrefix,
+    ...clickhouseOptions, options.clickhouseCaFile, options.clickhouseCluster, options.kafkaBrokers, ...kafkaSecurityOptions, options.topicPrefix,
     options.verifyCount, options.verifyRate, options.verifyTimeout, options.verifyBadRatio, json,
   ],
   async run({ options: resolved, log, signal, out }) {

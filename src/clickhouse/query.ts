@@ -1,0 +1,50 @@
+/**
+ * The one way kch asks ClickHouse something: rows of a query as objects, a number, or a
+ * statement. Failures become KchErrors that say what was being done and where. Values are
+ * inlined as quoted literals (pipeline/quote.ts) rather than bound, because ClickHouse 18.x has
+ * no query parameters and every command must work against it; only the dashboard, which needs
+ * 22.x+ anyway for its queries, binds `params`. `kch query` alone streams the server's own output
+ * formats to the user.
+ */
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { toKchError, type ClickHouseErrorContext } from './errors.js';
+
+export interface QueryOptions extends ClickHouseErrorContext {
+  /** Query parameters (`{name:Type}` in the query). */
+  readonly params?: Record<string, unknown>;
+  readonly settings?: ClickHouseSettings;
+}
+
+/** `options` as a string: what was being done, for the error message. */
+type Given = string | QueryOptions | undefined;
+const optionsOf = (given: Given): QueryOptions => (typeof given === 'string' ? { action: given } : given ?? {});
+const contextOf = ({ url, action }: QueryOptions): ClickHouseErrorContext => ({ ...(url ? { url } : {}), ...(action ? { action } : {}) });
+
+export async function rows<T>(client: ClickHouseClient, query: string, given?: Given): Promise<T[]> {
+  const options = optionsOf(given);
+  try {
+    const result = await client.query({
+      query, format: 'JSONEachRow',
+      ...(options.params ? { query_params: options.params } : {}),
+      ...(options.settings ? { clickhouse_settings: options.settings } : {}),
+    });
+    return await result.json<T>();
+  } catch (error) {
+    throw toKchError(error, contextOf(options));
+  }
+}
+
+/** The first column of the first row as a number (0 when there is no row). */
+export async function scalar(client: ClickHouseClient, query: string, given?: Given): Promise<number> {
+  const [first] = await rows<Record<string, string | number>>(client, query, given);
+  return first ? Number(Object.values(first)[0] ?? 0) : 0;
+}
+
+export async function run(client: ClickHouseClient, query: string, given?: Given): Promise<void> {
+  const options = optionsOf(given);
+  try {
+    await client.command({ query, ...(options.settings ? { clickhouse_settings: options.settings } : {}) });
+  } catch (error) {
+    throw toKchError(error, contextOf(options));
+  }
+}
