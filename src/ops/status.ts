@@ -174,7 +174,7 @@ export interface StatusSources {
   readonly target: PipelineTarget;
   readonly streams: readonly StreamDefinition[];
   /** The broker `kch kafka` keeps in the data folder, when there is one: its release is known. */
-  readonly localKafka?: LocalKafka;
+  readonly localKafka?: readonly LocalKafka[];
 }
 
 /** How long `kch status` waits for Kafka's first answer, connection and version included. */
@@ -192,10 +192,14 @@ export interface LocalKafka {
  * JVM's class path (`…/kafka-4.4.0/jars/…`) where /proc shows it, else the release kch kafka
  * starts (kafka/pom.xml).
  */
-export async function localKafkaOf(dataDir: string): Promise<LocalKafka | undefined> {
-  const single = await localKafkaIn(join(dataDir, 'kafka'), join(dataDir, 'kafka'));
-  // A local cluster (kch kafka --nodes 3) keeps its id beside its nodes.
-  return single ?? localKafkaIn(join(dataDir, 'kafka-cluster'), join(dataDir, 'kafka-cluster', 'node-1'));
+export async function localKafkaOf(dataDir: string): Promise<LocalKafka[]> {
+  // A folder may hold both a single broker and a cluster (kch kafka --nodes 3, its id beside its
+  // nodes): whichever answers is told by its cluster id.
+  const found = await Promise.all([
+    localKafkaIn(join(dataDir, 'kafka'), join(dataDir, 'kafka')),
+    localKafkaIn(join(dataDir, 'kafka-cluster'), join(dataDir, 'kafka-cluster', 'node-1')),
+  ]);
+  return found.filter((k): k is LocalKafka => k !== undefined);
 }
 
 async function localKafkaIn(idDir: string, kafkaDir: string): Promise<LocalKafka | undefined> {
@@ -326,7 +330,7 @@ function errorOf(error: unknown): string {
  * broker (same cluster id), else the oldest release its API versions allow (`≥ 4.0 (from its API
  * versions)`), since Kafka does not send its version over the wire.
  */
-async function kafkaStatus(bootstrap: string, local: LocalKafka | undefined, topics: readonly string[]): Promise<ServiceStatus> {
+async function kafkaStatus(bootstrap: string, local: readonly LocalKafka[] | undefined, topics: readonly string[]): Promise<ServiceStatus> {
   try {
     const probe = await probeKafka(bootstrap, { timeoutMs: KAFKA_PROBE_MS, topics });
     const { missingBrokers, underReplicated } = probe.replication;
@@ -358,8 +362,9 @@ async function clickhouseStatus(client: ClickHouseClient, url: string): Promise<
 }
 
 /** `4.4.0` for the local broker, else what its API versions say: `≥ 4.0 (from its API versions)`. */
-export function kafkaVersionText(clusterId: string, apis: Parameters<typeof versionFromApis>[0], local?: LocalKafka): string {
-  if (local && local.clusterId === clusterId) return local.version;
+export function kafkaVersionText(clusterId: string, apis: Parameters<typeof versionFromApis>[0], local: readonly LocalKafka[] = []): string {
+  const ours = local.find((k) => k.clusterId === clusterId);
+  if (ours) return ours.version;
   const least = versionFromApis(apis);
   return least ? `≥ ${least} (from its API versions)` : 'older than 2.8 (from its API versions)';
 }

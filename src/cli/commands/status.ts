@@ -43,7 +43,7 @@ export const statusCommand = defineCommand({
       bootstrap: resolved.requireString(options.kafkaBrokers),
       target: pipelineTargetFrom(resolved),
       streams: only,
-      ...await localKafkaOf(resolved.requireString(options.dataDir)).then((local) => (local ? { localKafka: local } : {})),
+      localKafka: await localKafkaOf(resolved.requireString(options.dataDir)),
     };
     const print = (report: StatusReport, again: boolean): void => {
       if (resolved.boolean(json)) out(`${JSON.stringify(report, null, again ? undefined : 2)}\n`);

@@ -135,8 +135,9 @@ test('Kafka\'s release: exact for the local broker, else the least its API versi
   const kafka28 = [v(0, 0, 9), v(1, 0, 12), v(2, 0, 6), v(10, 0, 3), v(11, 0, 7)];
   const kafka27 = [v(0, 0, 8), v(1, 0, 12), v(2, 0, 5), v(10, 0, 3), v(11, 0, 7)];
   assert.deepEqual([kafka44, kafka38, kafka37, kafka32, kafka28, kafka27].map(versionFromApis), ['4.0', '3.8', '3.7', '3.2', '2.8', undefined]);
-  assert.equal(kafkaVersionText('abc', kafka44, { clusterId: 'abc', version: '4.4.0' }), '4.4.0');
-  assert.equal(kafkaVersionText('other', kafka44, { clusterId: 'abc', version: '4.4.0' }), '≥ 4.0 (from its API versions)');
+  assert.equal(kafkaVersionText('abc', kafka44, [{ clusterId: 'abc', version: '4.4.0' }]), '4.4.0');
+  assert.equal(kafkaVersionText('abc', kafka44, [{ clusterId: 'old', version: '4.3.0' }, { clusterId: 'abc', version: '4.4.0' }]), '4.4.0', 'a folder with a single broker and a cluster');
+  assert.equal(kafkaVersionText('other', kafka44, [{ clusterId: 'abc', version: '4.4.0' }]), '≥ 4.0 (from its API versions)');
   assert.equal(kafkaVersionText('other', kafka27), 'older than 2.8 (from its API versions)');
   assert.match(renderStatus(report(0, [], { kafka: { reachable: true, address: 'k:9092', version: '≥ 4.0 (from its API versions)' } })), /^kafka\s+up\s+k:9092\s+Kafka ≥ 4\.0 \(from its API versions\)/);
 });
@@ -144,11 +145,11 @@ test('Kafka\'s release: exact for the local broker, else the least its API versi
 test('the local broker is known by the cluster id kch kafka keeps in the data folder', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kch-status-'));
   try {
-    assert.equal(await localKafkaOf(dir), undefined, 'no local broker there');
+    assert.deepEqual(await localKafkaOf(dir), [], 'no local broker there');
     await mkdir(join(dir, 'kafka'));
     await writeFile(join(dir, 'kafka', 'cluster-id'), 'WNYCzxuLOZ2BrmzxHE49Mw\n');
     // No running broker: the release kch kafka starts (kafka/pom.xml).
-    assert.deepEqual(await localKafkaOf(dir), { clusterId: 'WNYCzxuLOZ2BrmzxHE49Mw', version: '4.4.0' });
+    assert.deepEqual(await localKafkaOf(dir), [{ clusterId: 'WNYCzxuLOZ2BrmzxHE49Mw', version: '4.4.0' }]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
