@@ -13,6 +13,7 @@ import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '.
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
+import { replicaFacts, type ReplicaStatus } from './replicas.js';
 import type { PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
@@ -162,6 +163,8 @@ export interface StatusReport {
   readonly healthy: boolean;
   readonly kafka: ServiceStatus;
   readonly clickhouse: ServiceStatus;
+  /** A cluster's servers one by one (`--cluster`); absent on a single server. */
+  readonly replicas?: readonly ReplicaStatus[];
   readonly streams: readonly StreamStatus[];
   /** Seconds between the two looks health was judged from (0: one look, no trend). */
   readonly windowSeconds: number;
@@ -219,6 +222,10 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
+  const cluster = sources.target.cluster;
+  const replicas = cluster && clickhouse.reachable
+    ? await replicaFacts(sources.client, cluster, objects).catch((error: unknown): ReplicaStatus[] => [{ host: cluster.name, shard: 0, reachable: false, error: errorOf(error), streams: {} }])
+    : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   const streams = objects.map((o): StreamStatus => {
     const k = fromKafka && !kafkaFailed ? fromKafka.get(o.stream.name) : undefined;
@@ -252,6 +259,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
     healthy: true,
     kafka: kafkaFailed ? { ...kafka, error: fromKafka } : kafka,
     clickhouse,
+    ...(replicas ? { replicas } : {}),
     streams,
     windowSeconds: 0,
   };
@@ -469,7 +477,12 @@ export function renderStatus(report: StatusReport): string {
   const brokers = report.kafka.brokers ?? [];
   if (brokers.length > 1 || brokers.some((b) => !b.up)) lines.push(`           brokers: ${brokers.map((b) => `${b.id} ${b.up ? b.address ?? 'up' : 'DOWN'}`).join(', ')}`);
   for (const warning of report.kafka.warnings ?? []) lines.push(`           ${warning}`);
-  lines.push(service('clickhouse', report.clickhouse), '');
+  lines.push(service('clickhouse', report.clickhouse));
+  for (const r of report.replicas ?? []) {
+    const held = Object.entries(r.streams).map(([name, n]) => `${name} ${n.rows.toLocaleString('en-US')} rows, ${n.deadLetters.toLocaleString('en-US')} dead letters`).join('; ');
+    lines.push(`           replica ${r.host} (shard ${r.shard}) ${r.reachable ? `up: ${held || 'no tables yet'}` : `DOWN: ${r.error ?? 'no answer'}`}`);
+  }
+  lines.push('');
   const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));
   const header = ['STREAM', 'STATE', 'HEALTH', 'GROUP', 'LAG', 'ROWS', 'ROWS/S', 'NEWEST', 'PARTS', 'DEAD LETTERS'];
   const table = report.streams.map((s) => [

@@ -1,0 +1,88 @@
+/**
+ * A cluster's servers, one by one, as `kch status` shows them: whether each answers, and the
+ * rows and dead letters each holds of every stream. Asked through the server `kch` reaches,
+ * with ClickHouse's own means: `clusterAllReplicas` where the server has it (the cluster's
+ * configured credentials, every replica, those that do not answer skipped and so named), else
+ * `remote()` to each replica's address in system.clusters (ClickHouse 18.16–20.x: the replica is
+ * asked as `default` without a password).
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { rows, scalar } from '../clickhouse/query.js';
+import { localTableOf } from '../pipeline/cluster.js';
+import type { ClusterTarget } from '../pipeline/plan.js';
+import { literal } from '../pipeline/quote.js';
+import type { StreamObjects } from './context.js';
+import { split } from './pause.js';
+
+export interface ReplicaStatus {
+  /** `host:port` as system.clusters names it. */
+  readonly host: string;
+  readonly shard: number;
+  readonly reachable: boolean;
+  readonly error?: string;
+  /** Per stream name: rows of its local target and dead-letter tables on this replica. */
+  readonly streams: Readonly<Record<string, { readonly rows: number; readonly deadLetters: number }>>;
+}
+
+interface ClusterHost { host_name: string; host_address: string; port: number | string; shard_num: number | string; is_local: number | string }
+
+export async function replicaFacts(client: ClickHouseClient, cluster: ClusterTarget, objects: readonly StreamObjects[]): Promise<ReplicaStatus[]> {
+  const hosts = await rows<ClusterHost>(client,
+    `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster.name)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
+  const tables = objects.flatMap((o) => [
+    { stream: o.stream.name, kind: 'rows' as const, database: split(o.target).database, table: localTableOf(split(o.target).table) },
+    { stream: o.stream.name, kind: 'deadLetters' as const, database: split(o.deadLetter).database, table: localTableOf(split(o.deadLetter).table) },
+  ]);
+  const all = await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
+  return all ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables);
+}
+
+type Counted = { stream: string; kind: 'rows' | 'deadLetters'; database: string; table: string };
+
+function empty(host: ClusterHost, reachable: boolean, error?: string): ReplicaStatus {
+  return { host: `${host.host_name}:${host.port}`, shard: Number(host.shard_num), reachable, ...(error ? { error } : {}), streams: {} };
+}
+
+function add(streams: Record<string, { rows: number; deadLetters: number }>, t: Counted, n: number): void {
+  const entry = streams[t.stream] ??= { rows: 0, deadLetters: 0 };
+  entry[t.kind] = n;
+}
+
+async function throughAllReplicas(client: ClickHouseClient, cluster: ClusterTarget, hosts: readonly ClusterHost[], tables: readonly Counted[]): Promise<ReplicaStatus[]> {
+  // Which server answered: by its native port when every replica has its own (servers of one
+  // machine), else by hostName(), which must then be the name system.clusters gives it.
+  const byPort = new Set(hosts.map((h) => String(h.port))).size === hosts.length;
+  const keyOf = (h: ClusterHost): string => (byPort ? String(h.port) : h.host_name);
+  const found = await rows<{ host: string; port: number | string; i: number | string; n: number | string }>(client,
+    tables.map((t, i) => `SELECT hostName() AS host, tcpPort() AS port, ${i} AS i, count() AS n FROM clusterAllReplicas(${literal(cluster.name)}, ${t.database}.${t.table}) GROUP BY host, port`).join(' UNION ALL ')
+    + ' SETTINGS skip_unavailable_shards = 1', 'counting rows on each replica');
+  // Who answered at all (a replica whose tables are empty has no row above).
+  const alive = await rows<{ host: string; port: number | string }>(client,
+    `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster.name)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
+  const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>(alive.map((a) => [byPort ? String(a.port) : a.host, {}]));
+  for (const row of found) {
+    const key = byPort ? String(row.port) : row.host;
+    const streams = byHost.get(key) ?? {};
+    byHost.set(key, streams);
+    add(streams, tables[Number(row.i)]!, Number(row.n));
+  }
+  return hosts.map((h) => {
+    const streams = byHost.get(keyOf(h));
+    return streams ? { ...empty(h, true), streams } : empty(h, false, 'did not answer (skipped by clusterAllReplicas)');
+  });
+}
+
+async function throughRemote(client: ClickHouseClient, hosts: readonly ClusterHost[], tables: readonly Counted[]): Promise<ReplicaStatus[]> {
+  return Promise.all(hosts.map(async (h) => {
+    const address = literal(`${h.host_address}:${h.port}`);
+    try {
+      const [row] = await rows<Record<string, number | string>>(client,
+        `SELECT ${tables.map((t, i) => `(SELECT count() FROM remote(${address}, ${t.database}.${t.table})) AS c${i}`).join(', ')}`, `asking replica ${h.host_name}:${h.port}`);
+      const streams: Record<string, { rows: number; deadLetters: number }> = {};
+      tables.forEach((t, i) => add(streams, t, Number(row?.[`c${i}`] ?? 0)));
+      return { ...empty(h, true), streams };
+    } catch (error) {
+      return empty(h, false, (error as Error).message.split('\n')[0]);
+    }
+  }));
+}
