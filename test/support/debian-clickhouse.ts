@@ -10,7 +10,17 @@ export const DEBIAN_CLICKHOUSE = '/usr/sbin/clickhouse-server';
 export interface RemoteClickHouse {
   readonly url: string;
   readonly pid: number;
+  /** Its native-protocol port (what a cluster's `<remote_servers>` name). */
+  readonly tcp: number;
   stop(): Promise<void>;
+}
+
+/** For one server of a cluster (test/support/clickhouse-cluster.ts): its ports chosen ahead, and more configuration. */
+export interface DebianServerOptions {
+  readonly http?: number;
+  readonly tcp?: number;
+  /** XML elements added to the config's root: remote_servers, macros, zookeeper… */
+  readonly extraConfig?: string;
 }
 
 /**
@@ -18,10 +28,10 @@ export interface RemoteClickHouse {
  * server" of the tests. Its config sets auto_offset_reset=smallest, which 18.x needs for a new
  * consumer group to read what was produced before the tables existed (migrate warns users).
  */
-export async function startDebianClickHouse(dir: string): Promise<RemoteClickHouse> {
+export async function startDebianClickHouse(dir: string, options: DebianServerOptions = {}): Promise<RemoteClickHouse> {
   if (!existsSync(DEBIAN_CLICKHOUSE)) throw new Error(`${DEBIAN_CLICKHOUSE} is missing: apt-get install clickhouse-server`);
-  const http = await freePort();
-  const tcp = await freePort();
+  const http = options.http ?? await freePort();
+  const tcp = options.tcp ?? await freePort();
   await mkdir(join(dir, 'data'), { recursive: true });
   await writeFile(join(dir, 'users.xml'), `<?xml version="1.0"?>
 <yandex>
@@ -45,6 +55,7 @@ export async function startDebianClickHouse(dir: string): Promise<RemoteClickHou
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <kafka><auto_offset_reset>smallest</auto_offset_reset></kafka>
+${options.extraConfig ?? ''}
 </yandex>
 `);
   // Its own stderr (librdkafka's assertions among it) goes to a file: error.log misses a crash's cause.
@@ -61,6 +72,7 @@ export async function startDebianClickHouse(dir: string): Promise<RemoteClickHou
   return {
     url,
     pid: child.pid!,
+    tcp,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) {
         // It died during the run: say so, with the end of what it printed, for the failing test's reader.
