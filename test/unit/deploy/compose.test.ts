@@ -193,7 +193,11 @@ function checkEnvExample(refs: readonly Reference[], example: EnvExample): strin
   for (const [name, value] of example.values) {
     if (!used.has(name)) problems.push(`.env.example lists ${name}, which docker-compose.yml does not use`);
     const spec = optionsByEnv.get(name);
-    if (spec && !containerOverrides.has(name) && value !== (spec.default ?? '')) {
+    // Empty leaves the Compose file's own default, where every use has one (${NAME:-…}): a
+    // value shared by docker-compose.yml and docker-compose.cluster.yml whose defaults differ.
+    const uses = refs.filter((ref) => ref.name === name);
+    const leavesDefault = value === '' && uses.length > 0 && uses.every((ref) => ref.operator === ':-');
+    if (spec && !containerOverrides.has(name) && !leavesDefault && value !== (spec.default ?? '')) {
       problems.push(`.env.example sets ${name}=${value}, the option's default is "${spec.default ?? ''}"`);
     }
   }
@@ -337,6 +341,9 @@ test('the rules catch a drifted ${VAR:-default}, an unknown variable, and a miss
   assertProblem(checkEnvExample([{ name: 'GENERATOR_RATE', operator: ':-', argument: 'seed' }], undocumented), /no comment right above GENERATOR_RATE/);
   assertProblem(checkEnvExample([], envExampleOf('# unused\nKAFKA_HEAP=384m\n')), /KAFKA_HEAP, which docker-compose.yml does not use/);
   assertProblem(checkEnvExample([{ name: 'KAFKA_HEAP', operator: ':-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=2g\n')), /KAFKA_HEAP=2g/);
+  assert.deepEqual(checkEnvExample([{ name: 'KAFKA_HEAP', operator: ':-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=\n')), [],
+    'an empty value leaves ${KAFKA_HEAP:-384m} its default');
+  assertProblem(checkEnvExample([{ name: 'KAFKA_HEAP', operator: '-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=\n')), /KAFKA_HEAP=,/);
 });
 
 test('the rules catch a port open beyond loopback and a port that is not the option\'s default', () => {
