@@ -7,7 +7,7 @@
  * that output (scripts/check-compose.sh writes it in CI); otherwise it is parsed here, with
  * .env.example's values filled in the way Compose does (test/support/compose-file.ts). Each
  * rule is a function returning its problems, so that every rule is also shown to fail on a
- * broken copy.
+ * broken copy. docker-compose.cluster.yml has its own: compose-cluster.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ const publishedPorts = new Map<string, OptionSpec>([
 
 const dockerfile = read('Dockerfile');
 
-// Reading the file: test/support/compose-file.ts.
+// Reading the file: test/support/compose-file.ts, shared with compose-cluster.test.ts.
 const file = loadComposeFile('docker-compose.yml', process.env.KCH_COMPOSE_CONFIG);
 const { references } = file;
 const composeFromRaw = (): Compose => file.fromRaw();
