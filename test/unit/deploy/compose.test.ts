@@ -5,16 +5,17 @@
  *
  * The Compose file is read as docker-compose normalized it when KCH_COMPOSE_CONFIG names
  * that output (scripts/check-compose.sh writes it in CI); otherwise it is parsed here, with
- * .env.example's values filled in the way Compose does. Each rule is a function returning
- * its problems, so that every rule is also shown to fail on a broken copy.
+ * .env.example's values filled in the way Compose does (test/support/compose-file.ts). Each
+ * rule is a function returning its problems, so that every rule is also shown to fail on a
+ * broken copy. docker-compose.cluster.yml has its own: compose-cluster.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { options, type OptionSpec } from '../../../src/config/options.js';
+import {
+  envExample, envExampleOf, interpolate, loadComposeFile, optionsByEnv, portOf, read,
+  type Compose, type EnvExample, type Reference, type Service,
+} from '../../support/compose-file.js';
 
 // ---------------------------------------------------------------------------------------
 // What the rules compare against.
@@ -49,223 +50,12 @@ const publishedPorts = new Map<string, OptionSpec>([
   ['dashboard', options.dashboardPort],
 ]);
 
-const optionsByEnv = new Map<string, OptionSpec>(
-  Object.values(options).flatMap((spec: OptionSpec) => (spec.env ? [[spec.env, spec] as const] : [])),
-);
-
-// ---------------------------------------------------------------------------------------
-// Reading the files into a small model that both sources (normalized or raw) map onto.
-
-interface Port {
-  readonly hostIp: string;
-  readonly published: number | undefined;
-  readonly target: number;
-}
-
-interface Service {
-  build: boolean;
-  image: string | undefined;
-  command: string[];
-  environment: Map<string, string>;
-  ports: Port[];
-  /** Service it depends on → condition. */
-  dependsOn: Map<string, string>;
-  /** The check's command; undefined when there is none or it is disabled. */
-  healthcheck: string[] | undefined;
-  restart: string | undefined;
-}
-
-type Compose = Map<string, Service>;
-
-/** One `${NAME…}` in the Compose file. */
-interface Reference {
-  readonly name: string;
-  readonly operator: '' | ':-' | '-' | ':?' | '?';
-  readonly argument: string;
-}
-
-interface EnvExample {
-  readonly values: Map<string, string>;
-  /** Names whose line directly follows a comment. */
-  readonly documented: Set<string>;
-}
-
-function repoRoot(): string {
-  // Compiled tests live one level deeper (dist-test/…) than their sources: walk up.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'docker-compose.yml')) || !existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('docker-compose.yml not found above the test');
-    dir = parent;
-  }
-  return dir;
-}
-
-const root = repoRoot();
-const read = (name: string): string => readFileSync(join(root, name), 'utf8');
-
-function record(value: unknown, where: string): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${where}: expected a mapping`);
-  }
-  return value as Record<string, unknown>;
-}
-
-function scalar(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  throw new Error(`expected a scalar, got ${JSON.stringify(value)}`);
-}
-
-/** Compose accepts a map or a `NAME=value` list. */
-function environmentOf(value: unknown): Map<string, string> {
-  if (value === undefined) return new Map();
-  if (Array.isArray(value)) {
-    return new Map(value.map((entry) => {
-      const [name = '', ...rest] = scalar(entry).split('=');
-      return [name, rest.join('=')];
-    }));
-  }
-  return new Map(Object.entries(record(value, 'environment')).map(([k, v]) => [k, scalar(v)]));
-}
-
-/** Short (`127.0.0.1:8123:8123/tcp`) or long (`{ host_ip, published, target }`) syntax. */
-function portOf(value: unknown): Port {
-  if (typeof value === 'object' && value !== null) {
-    const long = record(value, 'port');
-    const published = scalar(long.published);
-    return {
-      hostIp: scalar(long.host_ip) || '0.0.0.0',
-      published: published === '' ? undefined : Number(published),
-      target: Number(long.target),
-    };
-  }
-  const text = scalar(value).replace(/\/(tcp|udp)$/, '');
-  const match = /^(?:(\[[^\]]+\]|[^:]+):)?(?:(\d+):)?(\d+)$/.exec(text);
-  if (!match) throw new Error(`unreadable port "${text}"`);
-  // Two parts are published:target, one is a target published on a random port.
-  const [, first, second, target] = match;
-  const hostIp = second === undefined ? '0.0.0.0' : (first ?? '0.0.0.0');
-  const published = second ?? (first !== undefined && /^\d+$/.test(first) ? first : undefined);
-  return { hostIp, published: published === undefined ? undefined : Number(published), target: Number(target) };
-}
-
-function dependsOnOf(value: unknown): Map<string, string> {
-  if (value === undefined) return new Map();
-  if (Array.isArray(value)) return new Map(value.map((name) => [scalar(name), 'service_started']));
-  return new Map(Object.entries(record(value, 'depends_on')).map(([name, spec]) => [
-    name, scalar(record(spec, `depends_on.${name}`).condition) || 'service_started',
-  ]));
-}
-
-function healthcheckOf(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const check = record(value, 'healthcheck');
-  if (check.disable === true) return undefined;
-  const testValue = check.test;
-  const command = Array.isArray(testValue) ? testValue.map(scalar) : testValue === undefined ? [] : ['CMD-SHELL', scalar(testValue)];
-  return command.length === 0 || command[0] === 'NONE' ? undefined : command;
-}
-
-function composeOf(document: unknown): Compose {
-  const services = record(record(document, 'compose file').services, 'services');
-  return new Map(Object.entries(services).map(([name, raw]) => {
-    const s = record(raw, `services.${name}`);
-    const command = Array.isArray(s.command) ? s.command.map(scalar) : s.command === undefined ? [] : scalar(s.command).split(/\s+/);
-    return [name, {
-      build: s.build !== undefined,
-      image: s.image === undefined ? undefined : scalar(s.image),
-      command,
-      environment: environmentOf(s.environment),
-      ports: Array.isArray(s.ports) ? s.ports.map(portOf) : [],
-      dependsOn: dependsOnOf(s.depends_on),
-      healthcheck: healthcheckOf(s.healthcheck),
-      restart: s.restart === undefined ? undefined : scalar(s.restart),
-    }];
-  }));
-}
-
-const referencePattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|-|:\?|\?)([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-
-function referencesIn(text: string): Reference[] {
-  const unescaped = text.replaceAll('$$', '');
-  return [...unescaped.matchAll(referencePattern)].map((m) => ({
-    name: (m[1] ?? m[4]) as string,
-    operator: (m[2] ?? '') as Reference['operator'],
-    argument: m[3] ?? '',
-  }));
-}
-
-/** Every string value of a parsed document (keys are not interpolated by Compose). */
-function* stringsOf(value: unknown): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (Array.isArray(value)) for (const item of value) yield* stringsOf(item);
-  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) yield* stringsOf(item);
-}
-
-/** Compose's interpolation, for the forms docker-compose 1.29 knows. */
-function interpolate(text: string, vars: ReadonlyMap<string, string>): string {
-  const parts = text.split('$$');
-  // A form this reader does not know (e.g. v2's ${VAR:+alt}) must not pass as literal text.
-  if (parts.some((part) => part.replace(referencePattern, '').includes('${'))) throw new Error(`unsupported interpolation in "${text}"`);
-  return parts.map((part) => part.replace(referencePattern, (_all, braced?: string, operator?: string, argument?: string, bare?: string) => {
-    const name = (braced ?? bare) as string;
-    const value = vars.get(name);
-    switch (operator) {
-      case ':-': return value ? value : (argument ?? '');
-      case '-': return value ?? argument ?? '';
-      case ':?': if (!value) throw new Error(`${name}: ${argument}`); return value;
-      case '?': if (value === undefined) throw new Error(`${name}: ${argument}`); return value;
-      default: return value ?? '';
-    }
-  })).join('$');
-}
-
-function interpolated(value: unknown, vars: ReadonlyMap<string, string>): unknown {
-  if (typeof value === 'string') return interpolate(value, vars);
-  if (Array.isArray(value)) return value.map((item) => interpolated(item, vars));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolated(v, vars)]));
-  }
-  return value;
-}
-
-function envExampleOf(text: string): EnvExample {
-  const values = new Map<string, string>();
-  const documented = new Set<string>();
-  let previous = '';
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim();
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (match) {
-      const name = match[1] as string;
-      values.set(name, (match[2] as string).replace(/^(['"])(.*)\1$/, '$2'));
-      if (previous.startsWith('#')) documented.add(name);
-    }
-    previous = line;
-  }
-  return { values, documented };
-}
-
-const rawDocument: unknown = parse(read('docker-compose.yml'), { merge: true });
-const references = [...stringsOf(rawDocument)].flatMap(referencesIn);
-const envExample = envExampleOf(read('.env.example'));
 const dockerfile = read('Dockerfile');
 
-/** The raw file as Compose would run it with .env.example as its .env. */
-function composeFromRaw(): Compose {
-  return composeOf(interpolated(rawDocument, envExample.values));
-}
-
-function loadCompose(): { compose: Compose; source: string } {
-  const normalized = process.env.KCH_COMPOSE_CONFIG;
-  if (normalized) {
-    // Set but unreadable means the CI step that writes it broke: fail, do not fall back.
-    return { compose: composeOf(parse(readFileSync(normalized, 'utf8'))), source: normalized };
-  }
-  return { compose: composeFromRaw(), source: 'docker-compose.yml (parsed by the test)' };
-}
+// Reading the file: test/support/compose-file.ts, shared with compose-cluster.test.ts.
+const file = loadComposeFile('docker-compose.yml', process.env.KCH_COMPOSE_CONFIG);
+const { references } = file;
+const composeFromRaw = (): Compose => file.fromRaw();
 
 // ---------------------------------------------------------------------------------------
 // The rules. Each returns what is wrong, in words a reader of a failing test can act on.
@@ -403,7 +193,11 @@ function checkEnvExample(refs: readonly Reference[], example: EnvExample): strin
   for (const [name, value] of example.values) {
     if (!used.has(name)) problems.push(`.env.example lists ${name}, which docker-compose.yml does not use`);
     const spec = optionsByEnv.get(name);
-    if (spec && !containerOverrides.has(name) && value !== (spec.default ?? '')) {
+    // Empty leaves the Compose file's own default, where every use has one (${NAME:-…}): a
+    // value shared by docker-compose.yml and docker-compose.cluster.yml whose defaults differ.
+    const uses = refs.filter((ref) => ref.name === name);
+    const leavesDefault = value === '' && uses.length > 0 && uses.every((ref) => ref.operator === ':-');
+    if (spec && !containerOverrides.has(name) && !leavesDefault && value !== (spec.default ?? '')) {
       problems.push(`.env.example sets ${name}=${value}, the option's default is "${spec.default ?? ''}"`);
     }
   }
@@ -452,7 +246,7 @@ function checkDockerfile(text: string): string[] {
 // ---------------------------------------------------------------------------------------
 // The real files.
 
-const { compose, source } = loadCompose();
+const { compose, source } = file;
 
 test(`the Compose file (${source}) has every service the pipeline runs, ours built from one image`, () => {
   assert.deepEqual(checkServices(compose), []);
@@ -547,6 +341,9 @@ test('the rules catch a drifted ${VAR:-default}, an unknown variable, and a miss
   assertProblem(checkEnvExample([{ name: 'GENERATOR_RATE', operator: ':-', argument: 'seed' }], undocumented), /no comment right above GENERATOR_RATE/);
   assertProblem(checkEnvExample([], envExampleOf('# unused\nKAFKA_HEAP=384m\n')), /KAFKA_HEAP, which docker-compose.yml does not use/);
   assertProblem(checkEnvExample([{ name: 'KAFKA_HEAP', operator: ':-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=2g\n')), /KAFKA_HEAP=2g/);
+  assert.deepEqual(checkEnvExample([{ name: 'KAFKA_HEAP', operator: ':-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=\n')), [],
+    'an empty value leaves ${KAFKA_HEAP:-384m} its default');
+  assertProblem(checkEnvExample([{ name: 'KAFKA_HEAP', operator: '-', argument: '384m' }], envExampleOf('# heap\nKAFKA_HEAP=\n')), /KAFKA_HEAP=,/);
 });
 
 test('the rules catch a port open beyond loopback and a port that is not the option\'s default', () => {
