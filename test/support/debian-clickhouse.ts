@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
-import { pollUntil } from './wait.js';
+import { lastLines, spawnServer } from './process.js';
+import { PollAbort, pollUntil } from './wait.js';
 
 export const DEBIAN_CLICKHOUSE = '/usr/sbin/clickhouse-server';
 
@@ -12,6 +13,8 @@ export interface RemoteClickHouse {
   readonly pid: number;
   /** Its native-protocol port (what a cluster's `<remote_servers>` name). */
   readonly tcp: number;
+  /** Whether its process is still there. */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,26 @@ export interface DebianServerOptions {
   readonly tcp?: number;
   /** XML elements added to the config's root: remote_servers, macros, zookeeper… */
   readonly extraConfig?: string;
+}
+
+/**
+ * A query over HTTP on a connection of its own, closed after the answer: 18.16 waits some 8 s
+ * at SIGTERM for open connections, and fetch() would keep its socket for reuse. Resolves with
+ * the HTTP status and body.
+ */
+export function queryOnce(url: string, query: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/?query=${encodeURIComponent(query)}`, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { body += chunk; });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /**
@@ -59,31 +82,35 @@ ${options.extraConfig ?? ''}
 </yandex>
 `);
   // Its own stderr (librdkafka's assertions among it) goes to a file: error.log misses a crash's cause.
-  const output = openSync(join(dir, 'stderr.log'), 'a');
-  const child: ChildProcess = spawn(DEBIAN_CLICKHOUSE, [`--config-file=${join(dir, 'config.xml')}`], { stdio: ['ignore', output, output] });
-  closeSync(output);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const server = spawnServer(DEBIAN_CLICKHOUSE, [`--config-file=${join(dir, 'config.xml')}`], join(dir, 'stderr.log'));
+  const logs = [join(dir, 'error.log'), join(dir, 'stderr.log')];
   const url = `http://127.0.0.1:${http}`;
-  await pollUntil('Debian clickhouse-server to answer', async () => {
-    if (child.exitCode !== null) throw new Error(`clickhouse-server exited with ${child.exitCode}; see ${dir}/error.log`);
-    const response = await fetch(`${url}/ping`);
-    return response.ok ? true : undefined;
-  }, 60_000);
+  try {
+    // Ready when a query answers (not /ping alone, which asks no user): the users config is read too.
+    await pollUntil('Debian clickhouse-server to answer SELECT 1', async () => {
+      if (server.ended()) throw new PollAbort(`clickhouse-server exited (${server.child.signalCode ?? `exit ${server.child.exitCode}`})`);
+      const { status, body } = await queryOnce(url, 'SELECT 1');
+      return status === 200 && body.trim() === '1' ? true : undefined;
+    }, 60_000);
+  } catch (error) {
+    await server.stop(10_000);
+    throw new Error(`clickhouse-server (pid ${server.pid}, ${dir}) did not start: ${(error as Error).message}\n${await lastLines(logs)}`, { cause: error });
+  }
+  let stopped = false;
   return {
     url,
-    pid: child.pid!,
+    pid: server.pid,
     tcp,
+    running: () => !server.ended(),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (stopped) return;
+      stopped = true;
+      if (server.ended()) {
         // It died during the run: say so, with the end of what it printed, for the failing test's reader.
-        const printed = await readFile(join(dir, 'stderr.log'), 'utf8').catch(() => '');
-        process.stderr.write(`[test] Debian clickhouse-server (pid ${child.pid}) ended during the run (${child.signalCode ?? `exit ${child.exitCode}`}); last lines of its stderr:\n${printed.split('\n').slice(-20).join('\n')}\n`);
+        process.stderr.write(`[test] Debian clickhouse-server (pid ${server.pid}) ended during the run (${server.child.signalCode ?? `exit ${server.child.exitCode}`})\n${await lastLines(logs, 20)}\n`);
         return;
       }
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
+      await server.stop(60_000);
     },
   };
 }

@@ -1,6 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
-/** Polls `probe` until it returns a value that is not undefined, or fails after the deadline. */
+/** Thrown by a probe when waiting longer cannot help (the process it waits for has exited): pollUntil rethrows it at once. */
+export class PollAbort extends Error {}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after the deadline (at once on a PollAbort). */
 export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -9,6 +12,7 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof PollAbort) throw error;
       last = error;
     }
     if (Date.now() > deadline) {
