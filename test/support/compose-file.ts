@@ -274,3 +274,14 @@ export function loadComposeFile(name: string, normalized: string | undefined): C
   }
   return { compose: fromRaw(), source: `${name} (parsed by the test)`, normalized: false, references, fromRaw };
 }
+
+/** Both Compose files' rule: migrate is one-shot (no restart policy), every other service restarts. */
+export function checkRestart(compose: Compose): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of compose) {
+    const none = service.restart === undefined || service.restart === 'no';
+    if (name === 'migrate' && !none) problems.push(`migrate is one-shot but has restart: ${service.restart}`);
+    if (name !== 'migrate' && none) problems.push(`${name} has no restart policy`);
+  }
+  return problems;
+}

@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { options } from '../../../src/config/options.js';
 import {
-  envExample, envExampleOf, loadComposeFile, mountOf, normalizedClusterConfig, optionsByEnv, root,
+  checkRestart, envExample, envExampleOf, loadComposeFile, mountOf, normalizedClusterConfig, optionsByEnv, root,
   type Compose, type EnvExample, type Reference, type Service,
 } from '../../support/compose-file.js';
 
@@ -474,16 +474,6 @@ function checkDependencies(c: Compose): string[] {
         problems.push(`${from} waits for ${to} with ${condition}, not ${expected}`);
       }
     }
-  }
-  return problems;
-}
-
-function checkRestart(c: Compose): string[] {
-  const problems: string[] = [];
-  for (const [name, service] of c) {
-    const none = service.restart === undefined || service.restart === 'no';
-    if (name === 'migrate' && !none) problems.push(`migrate is one-shot but has restart: ${service.restart}`);
-    if (name !== 'migrate' && none) problems.push(`${name} has no restart policy`);
   }
   return problems;
 }

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { options, type OptionSpec } from '../../../src/config/options.js';
 import {
-  envExample, envExampleOf, interpolate, loadComposeFile, optionsByEnv, portOf, read,
+  checkRestart, envExample, envExampleOf, interpolate, loadComposeFile, optionsByEnv, portOf, read,
   type Compose, type EnvExample, type Reference, type Service,
 } from '../../support/compose-file.js';
 
@@ -151,16 +151,6 @@ function checkDependencies(compose: Compose): string[] {
         problems.push(`${from} waits for ${to} with ${condition}, not ${expected}`);
       }
     }
-  }
-  return problems;
-}
-
-function checkRestart(compose: Compose): string[] {
-  const problems: string[] = [];
-  for (const [name, service] of compose) {
-    const none = service.restart === undefined || service.restart === 'no';
-    if (name === 'migrate' && !none) problems.push(`migrate is one-shot but has restart: ${service.restart}`);
-    if (name !== 'migrate' && none) problems.push(`${name} has no restart policy`);
   }
   return problems;
 }
