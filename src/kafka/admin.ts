@@ -82,16 +82,12 @@ export async function probeKafka(bootstrap: string, options: WaitOptions & { rea
 }
 
 async function replicationOf(admin: Admin, topics: readonly string[], live: ReadonlySet<number>): Promise<Replication> {
-  const existing = new Set(await admin.listTopics({ includeInternals: true }));
-  const wanted = [...new Set(topics)].filter((topic) => existing.has(topic));
-  if (wanted.length === 0) return { missingBrokers: [], underReplicated: [] };
-  const metadata = await admin.metadata({ topics: wanted, autocreateTopics: false, forceUpdate: true });
   const missing = new Set<number>();
   const underReplicated: Replication['underReplicated'][number][] = [];
-  for (const topic of wanted) {
-    for (const [partition, info] of (metadata.topics.get(topic)?.partitions ?? []).entries()) {
-      for (const id of info.replicas) if (!live.has(id)) missing.add(id);
-      if (info.isr.length < info.replicas.length) underReplicated.push({ topic, partition, replicas: info.replicas.length, inSync: info.isr.length });
+  for (const [topic, info] of await existingTopicsMetadata(admin, topics)) {
+    for (const [partition, copies] of info.partitions.entries()) {
+      for (const id of copies.replicas) if (!live.has(id)) missing.add(id);
+      if (copies.isr.length < copies.replicas.length) underReplicated.push({ topic, partition, replicas: copies.replicas.length, inSync: copies.isr.length });
     }
   }
   return { missingBrokers: [...missing].sort((a, b) => a - b), underReplicated };
@@ -297,16 +293,19 @@ export async function committedOffsetsWith(admin: Admin, groupId: string, topics
 
 /** Partition counts of the topics that exist; without auto-creation, asking must not create them. */
 export async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  return new Map([...await existingTopicsMetadata(admin, topics)].map(([topic, info]) => [topic, info.partitionsCount]));
+}
+
+/** Metadata of those of `topics` that exist, fresh, asked without creating any. */
+async function existingTopicsMetadata(admin: Admin, topics: readonly string[]) {
   const existing = new Set(await admin.listTopics({ includeInternals: true }));
   const wanted = [...new Set(topics)].filter((topic) => existing.has(topic));
-  if (wanted.length === 0) return new Map();
+  if (wanted.length === 0) return [];
   const metadata = await admin.metadata({ topics: wanted, autocreateTopics: false, forceUpdate: true });
-  const counts = new Map<string, number>();
-  for (const topic of wanted) {
+  return wanted.flatMap((topic) => {
     const info = metadata.topics.get(topic);
-    if (info) counts.set(topic, info.partitionsCount);
-  }
-  return counts;
+    return info ? [[topic, info] as const] : [];
+  });
 }
 
 export type AdminSettings = Partial<Pick<AdminOptions, 'clientId' | 'connectTimeout' | 'timeout' | 'retries'>> & {
