@@ -7,7 +7,7 @@
 import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
+import { isRetriable, isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
 import { RecordSetProducer, type PendingSet } from './record-set-producer.js';
 import { RecordSetBuilder, type RecordSet } from './records.js';
@@ -74,25 +74,11 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
     bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
     idempotent: true,
     acks: -1,
-    // With an idempotent producer the client retries a batch with the same sequence numbers, so
-    // the broker keeps exactly one copy; "forever" because close() is what ends the wait.
-    retries: Number.MAX_SAFE_INTEGER,
-    retryDelay: (_client, operation, attempt, _retries, error) => {
-      if (isUnreachable(error)) {
-        if (!outage) {
-          outage = { since: performance.now(), attempts: 0 };
-          log.warn(`Kafka at ${where} is unreachable (${reasonOf(error) ?? error.message}); holding messages and retrying with back-off up to ${maxBackoff / 1000} s`);
-        }
-        outage.attempts += 1;
-      } else if (attempt >= 5 && refusing === undefined) {
-        // Short-lived refusals (a leader moving, a topic being auto-created) are normal; say
-        // something only when one lasts.
-        refusing = error.message;
-        log.warn(`Kafka at ${where} keeps refusing ${operation} (${kafkaErrorText(error)}); still retrying`);
-      }
-      log.debug(`${operation} attempt ${attempt} failed: ${error.message}`);
-      return backoffMs(attempt, maxBackoff);
-    },
+    // Retries are ours (sendNow): the client's own retry of a produce request goes back to the
+    // leader it looked up first, so when that broker died it knocked on a closed door for ever.
+    // Two quick ones here (the client makes an idempotent producer's 0 or 1 into "for ever").
+    retries: 2,
+    retryDelay: 100,
     connectTimeout: 5_000,
     timeout: 30_000,
     compression: options.compression ?? 'lz4',
@@ -102,6 +88,23 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
     // TLS and SASL for an external Kafka (KAFKA_SECURITY_PROTOCOL …); nothing for plaintext.
     ...clientSecurity(),
   });
+
+  /** Logs a failed attempt: an outage once, a lasting refusal once, every attempt at debug level. */
+  const failed = (error: Error, attempt: number): void => {
+    if (isUnreachable(error)) {
+      if (!outage) {
+        outage = { since: performance.now(), attempts: 0 };
+        log.warn(`Kafka at ${where} is unreachable (${reasonOf(error) ?? error.message}); holding messages and retrying with back-off up to ${maxBackoff / 1000} s`);
+      }
+      outage.attempts += 1;
+    } else if (attempt >= 5 && refusing === undefined) {
+      // Short-lived refusals (a leader moving, a topic being auto-created) are normal; say
+      // something only when one lasts.
+      refusing = error.message;
+      log.warn(`Kafka at ${where} keeps refusing messages (${kafkaErrorText(error)}); still retrying`);
+    }
+    log.debug(`produce attempt ${attempt} failed: ${error.message}`);
+  };
 
   const recovered = (): void => {
     if (outage) {
@@ -118,6 +121,14 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
   let closed = false;
+  /** Ends the back-off pauses when close() gives up on pending sends. */
+  const closing = new AbortController();
+  const pause = (ms: number): Promise<void> => new Promise((resolvePause) => {
+    if (closing.signal.aborted) { resolvePause(); return; }
+    const done = (): void => { clearTimeout(timer); closing.signal.removeEventListener('abort', done); resolvePause(); };
+    const timer = setTimeout(done, ms);
+    closing.signal.addEventListener('abort', done);
+  });
 
   /** The partition each topic's next set goes to: taken in turn, reduced by the client modulo the topic's partitions. */
   const nextPartition = new Map<string, number>();
@@ -129,17 +140,32 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
       nextPartition.set(value.set.topic, (partition + 1) % 1_000_000);
       return { topic: value.set.topic, partition, value };
     });
-    try {
-      await producer.send({ messages });
-      recovered();
-    } catch (error) {
-      // Not sent: the next sets take these sets' sequence numbers, as the broker expects.
-      for (const p of carried) producer.release(p);
-      const events = sets.reduce((sum, set) => sum + set.count, 0);
-      if (closed) {
-        throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${events} message(s)`, { retriable: true, cause: error });
+    const topics = [...new Set(sets.map((set) => set.topic))];
+    // Every attempt sends the same pending sets, so they keep their sequence numbers and the
+    // broker (the old leader or the new one, which has the producer's state from the log) keeps
+    // exactly one copy of a set whose acknowledgement was lost.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await producer.send({ messages });
+        recovered();
+        return;
+      } catch (error) {
+        if (closed || !isRetriable(error)) {
+          // Not sent: the next sets take these sets' sequence numbers, as the broker expects.
+          for (const p of carried) producer.release(p);
+          const events = sets.reduce((sum, set) => sum + set.count, 0);
+          if (closed) {
+            throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${events} message(s)`, { retriable: true, cause: error });
+          }
+          throw toKchError(error, addresses, 'accept messages');
+        }
+        failed(error as Error, attempt);
+        await pause(backoffMs(attempt, maxBackoff));
+        // Ask again who leads these partitions: a leader that died or moved is why many sends fail.
+        // A forced update keeps the brokers already discovered, so a dead bootstrap broker does not
+        // hide the live ones.
+        if (!closed) await producer.metadata({ topics, forceUpdate: true }).catch(() => undefined);
       }
-      throw toKchError(error, addresses, 'accept messages');
     }
   };
 
@@ -176,6 +202,7 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
         clearTimeout(timer);
       }
       closed = true;
+      closing.abort();
       // force: also ends the retry loops of sends still waiting for Kafka.
       await new Promise<void>((resolveClose) => producer.close(true, () => resolveClose()));
       await queue;
