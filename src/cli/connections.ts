@@ -6,6 +6,7 @@ import { ErrorCodes, KchError } from '../errors.js';
 import { kafkaTableSettings } from '../kafka/security.js';
 import { rows } from '../clickhouse/query.js';
 import type { ClusterTarget, PipelineTarget } from '../pipeline/plan.js';
+import { ingestModes, type Ingest } from '../pipeline/stream.js';
 
 /** Options every command that reaches ClickHouse takes. */
 export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;
@@ -37,7 +38,16 @@ export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {
   const flushIntervalMs = kafkaTableNumber(resolved, options.flushInterval, 500, 1, 600_000);
   const consumers = kafkaTableNumber(resolved, options.consumers, 1, 1, 64);
   const cluster = clusterFrom(resolved);
-  return { database, brokers, topicPrefix, flushIntervalMs, consumers, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}), ...(cluster ? { cluster } : {}) };
+  const ingest = ingestFrom(resolved);
+  return { database, brokers, topicPrefix, flushIntervalMs, consumers, ingest, ...(Object.keys(kafkaSettings).length ? { kafkaSettings } : {}), ...(cluster ? { cluster } : {}) };
+}
+
+/** The pipeline's transport: from the command line where it takes --ingest, else from KCH_INGEST. */
+export function ingestFrom(resolved: ResolvedOptions): Ingest {
+  const source = resolved.declares(options.ingest) ? resolved : resolveOptions([options.ingest], [], process.env, false);
+  const value = source.string(options.ingest) ?? 'engine';
+  if (!ingestModes.includes(value as Ingest)) throw new KchError(ErrorCodes.USAGE, `--ingest must be ${ingestModes.join(' or ')} (KCH_INGEST), got ${JSON.stringify(value)}`);
+  return value as Ingest;
 }
 
 /** The cluster every command plans for: from the command line where it takes --cluster, else from the environment. */

@@ -6,6 +6,7 @@
  * 22.x+ anyway for its queries, binds `params`. `kch query` alone streams the server's own output
  * formats to the user.
  */
+import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { toKchError, type ClickHouseErrorContext } from './errors.js';
 
@@ -44,6 +45,21 @@ export async function run(client: ClickHouseClient, query: string, given?: Given
   const options = optionsOf(given);
   try {
     await client.command({ query, ...(options.settings ? { clickhouse_settings: options.settings } : {}) });
+  } catch (error) {
+    throw toKchError(error, contextOf(options));
+  }
+}
+
+/**
+ * An INSERT whose rows are ready-made bytes in the format the query names (`… FORMAT RowBinary`):
+ * sent as the request's body, with the query in its URL, as ClickHouse's HTTP interface takes it.
+ */
+export async function insertBytes(client: ClickHouseClient, query: string, body: Buffer, given?: Given): Promise<void> {
+  const options = optionsOf(given);
+  try {
+    const result = await client.exec({ query, values: Readable.from([body]), ...(options.settings ? { clickhouse_settings: options.settings } : {}) });
+    // The summary is not needed; the connection goes back to the pool once the body is read.
+    for await (const _ of result.stream) { /* drain */ }
   } catch (error) {
     throw toKchError(error, contextOf(options));
   }

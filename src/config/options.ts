@@ -162,6 +162,10 @@ export const options = {
     flag: 'flush-interval-ms', env: 'KAFKA_FLUSH_INTERVAL_MS', type: 'integer', default: '500',
     description: 'kafka_flush_interval_ms of the Kafka tables: the longest an event waits before its block is written. Lower is fresher and writes more parts; higher writes fewer, larger parts (BENCHMARKS.md: 500 ms gives p95 0.6 s and ~3.5 parts/s at 5,000 events/s, 1000 ms 1.1 s and ~1.9). Changing it on a running pipeline is drift: apply it with --apply-drift.',
   }),
+  ingest: option({
+    flag: 'ingest', env: 'KCH_INGEST', type: 'string', default: 'engine',
+    description: 'How messages reach ClickHouse, for every stream without an ingest of its own: engine (ClickHouse\'s Kafka tables, the seed\'s design; at least once) or sink (kch sink inserts them with a deduplication token per partition and offset range: exactly once, docs/guarantees.md). Switching a running stream loses and repeats nothing: kch migrate swaps its input table, and the new transport goes on from the consumer group\'s committed offsets.',
+  }),
   consumers: option({
     flag: 'consumers', env: 'KAFKA_CONSUMERS', type: 'integer', default: '1',
     description: 'kafka_num_consumers of each Kafka table: consumers (and insert threads) per stream. More than one pays only with as many topic partitions (--partitions) and idle cores; ClickHouse refuses more than its cores. Changing it on a running pipeline is drift: apply it with --apply-drift.',

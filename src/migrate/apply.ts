@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../log.js';
-import type { CreateMaterializedView, Projection, Statement } from '../pipeline/plan.js';
+import type { CreateMaterializedView, CreateMergeTree, Projection, Statement } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
@@ -14,9 +14,11 @@ export interface MigrationStep {
   readonly object: string;
   /**
    * create: will be / was created; unchanged: exists as defined; drift: exists but differs;
-   * alter: exists as defined but for projections of the plan it lacks (`addProjections`).
+   * alter: exists as defined but for projections or settings of the plan it lacks (`addProjections`,
+   * `alterSql`); switch: a stream's input table of the other transport (a Kafka table where the
+   * plan wants the sink's Null table, or the reverse), replaced: see `switchSql`.
    */
-  readonly action: 'create' | 'unchanged' | 'drift' | 'alter';
+  readonly action: 'create' | 'unchanged' | 'drift' | 'alter' | 'switch';
   readonly drift: readonly string[];
   /** The part of `drift` about projections (nothing --apply-drift evolves: the message says what to do). */
   readonly projectionDrift: readonly string[];
@@ -27,6 +29,8 @@ export interface MigrationStep {
   readonly addProjections: readonly Projection[];
   /** The statements that add them: one ADD PROJECTION each, then one MATERIALIZE for the rows there. */
   readonly alterSql: readonly string[];
+  /** Table settings of the plan the table lacks, as MODIFY SETTING statements (run before the projections). */
+  readonly settingsSql?: readonly string[];
   /** The object exists but is detached (a stream paused by `kch pause`): left alone, not compared. */
   readonly detached?: boolean;
 }
@@ -72,7 +76,12 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
       else steps.push({ statement, sql, object, action: 'create', drift: [], projectionDrift: [], addProjections: [], alterSql: [] });
       continue;
     }
+    if (isTransportSwitch(statement, existing)) {
+      steps.push({ statement, sql, object, action: 'switch', drift: [], projectionDrift: [], addProjections: [], alterSql: [] });
+      continue;
+    }
     const drift = driftOf(statement, existing);
+    const settingsSql = statement.kind === 'create-merge-tree' ? missingSettings(statement, existing) : [];
     if (statement.kind === 'create-materialized-view' && drift.length === 0 && (await viewQueryDiffers(client, statement.database, statement.view, sql))) {
       drift.push('its query differs from the definition (a field, a check or a conversion changed)');
     }
@@ -88,9 +97,26 @@ export async function diffPlan(client: ClickHouseClient, plan: readonly Statemen
         alterSql = [...addProjections.map((p) => addProjectionSql(statement, p)), materializeProjectionsSql(statement, addProjections.map((p) => p.name))];
       }
     }
-    steps.push({ statement, sql, object, action: drift.length ? 'drift' : addProjections.length ? 'alter' : 'unchanged', drift, projectionDrift, addProjections, alterSql });
+    steps.push({ statement, sql, object, action: drift.length ? 'drift' : addProjections.length || settingsSql.length ? 'alter' : 'unchanged', drift, projectionDrift, addProjections, alterSql, ...(settingsSql.length ? { settingsSql } : {}) });
   }
   return steps;
+}
+
+/**
+ * A stream's input table made for the other transport. Replacing it loses nothing: a Kafka table
+ * commits its group's offsets for every block it wrote, and the sink goes on from them (and the
+ * reverse); the views reading the input are the same for both.
+ */
+function isTransportSwitch(statement: Statement, existing: Existing): boolean {
+  return (statement.kind === 'create-null-table' && statement.role === 'sink-input' && existing.engine === 'Kafka')
+    || (statement.kind === 'create-kafka-table' && existing.engine === 'Null');
+}
+
+/** MODIFY SETTING for each table setting of the plan the server's table does not have (as in its CREATE). */
+function missingSettings(statement: CreateMergeTree, existing: Existing): string[] {
+  return Object.entries(statement.settings ?? {})
+    .filter(([key, value]) => !existing.createQuery.includes(`${key} = ${value}`))
+    .map(([key, value]) => `ALTER TABLE ${statement.database}.${statement.table} MODIFY SETTING ${key} = ${value}`);
 }
 
 /**
@@ -147,6 +173,13 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
         if (!dryRun) await client.command({ query: renderDropStandIn(kafka.statement) });
         await runCreate(kafka);
       }
+    } else if (step.action === 'switch') {
+      const table = objectName(step.statement);
+      if (!dryRun) {
+        await client.command({ query: `DROP TABLE ${table}` });
+        await client.command({ query: step.sql });
+      }
+      log.info(`${dryRun ? 'would switch' : 'switched'} ${table} to ${step.statement.kind === 'create-kafka-table' ? 'the Kafka engine' : 'kch sink'}: it goes on from the consumer group's committed offsets`);
     } else if (step.action === 'drift') {
       log.warn(`${step.object} differs from its definition: ${step.drift.join('; ')}`);
     } else if (step.detached) {
@@ -154,11 +187,16 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
         ? `${step.object} is not there: its stream is paused (kch resume makes it again)`
         : `${step.object} is detached (its stream is paused, kch resume): left as it is`);
     }
+    for (const sql of step.settingsSql ?? []) {
+      if (!dryRun) await client.command({ query: sql });
+      log.info(`${dryRun ? 'would run' : 'ran'} ${sql}`);
+      altered.add(step);
+    }
     if (step.addProjections.length && (await addProjections(client, step, log, dryRun))) altered.add(step);
   }
   return {
     steps,
-    created: steps.filter((s) => s.action === 'create').length,
+    created: steps.filter((s) => s.action === 'create' || s.action === 'switch').length,
     drifted: steps.filter((s) => s.action === 'drift').length,
     altered: altered.size,
     // A table whose projections could not be added stays as it was.

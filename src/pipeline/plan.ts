@@ -1,6 +1,6 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import { ErrorCodes, KchError } from '../errors.js';
-import { requiredMember, shapeOf, type Member, type StreamDefinition } from './stream.js';
+import { requiredMember, shapeOf, type Ingest, type Member, type StreamDefinition } from './stream.js';
 import { onCluster } from './cluster.js';
 import { literal } from './quote.js';
 
@@ -40,12 +40,16 @@ export interface CreateMergeTree {
   readonly projections?: readonly Projection[];
   readonly partitionBy: string | undefined;
   readonly orderBy: readonly string[];
-  /** What the table is for, in `migrate`'s output. */
-  readonly role: 'target' | 'dead-letter';
+  /** What the table is for, in `migrate`'s output. `sink-ranges`: what `kch sink` is inserting (src/sink/ranges.ts). */
+  readonly role: 'target' | 'dead-letter' | 'sink-ranges';
   readonly stream: string;
   readonly onCluster?: string;
   /** ReplicatedMergeTree: its path in ZooKeeper/Keeper and its replica's name (macros allowed). */
   readonly replicated?: { readonly path: string; readonly replica: string };
+  /** ReplacingMergeTree over this version column: merges keep the newest row of each key. */
+  readonly replacing?: string;
+  /** Table SETTINGS. */
+  readonly settings?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -59,7 +63,7 @@ export interface CreateDistributed {
   /** The local table on every server, whose columns it takes. */
   readonly local: string;
   readonly cluster: string;
-  readonly role: 'target' | 'dead-letter';
+  readonly role: CreateMergeTree['role'];
   readonly stream: string;
 }
 
@@ -104,14 +108,15 @@ export interface CreateMaterializedView {
 /**
  * A Null-engine table: it keeps nothing, but the views reading it see every block inserted. The
  * decoding view writes each message into it once, decoded and checked; the target and the
- * dead-letter views read it.
+ * dead-letter views read it (`decoded`). With `kch sink`, the stream's input is one too
+ * (`sink-input`): it takes the Kafka table's name and columns, so the decoding view is the same.
  */
 export interface CreateNullTable {
   readonly kind: 'create-null-table';
   readonly database: string;
   readonly table: string;
   readonly columns: readonly Column[];
-  readonly role: 'decoded';
+  readonly role: 'decoded' | 'sink-input';
   readonly stream: string;
   readonly onCluster?: string;
 }
@@ -155,7 +160,26 @@ export interface PipelineTarget {
   readonly flushIntervalMs?: number;
   /** A ClickHouse cluster (`--cluster`): every object on each of its servers (src/pipeline/cluster.ts). */
   readonly cluster?: ClusterTarget;
+  /** The transport of streams without one of their own (`--ingest`). @default 'engine' */
+  readonly ingest?: Ingest;
 }
+
+/** A stream's transport: its own, else the pipeline's, else the Kafka engine (the seed's design). */
+export function ingestOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'ingest'>): Ingest {
+  return stream.ingest ?? target.ingest ?? 'engine';
+}
+
+/** `<stream>_sink_ranges`: the offset range `kch sink` is inserting for each partition. */
+export function sinkRangesOf(stream: StreamDefinition): string {
+  return `${stream.name}_sink_ranges`;
+}
+
+/**
+ * How many recent blocks each table remembers to drop a repeat: the sink's token names a
+ * partition's offset range, and only a partition's last range can come again, so a few per
+ * partition would do; 1000 is the replicated tables' own default.
+ */
+export const deduplicationWindow = 1000;
 
 export interface ClusterTarget {
   /** As in system.clusters and `<remote_servers>`. */
@@ -257,6 +281,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   const dedup: CreateView[] = stream.id !== undefined
     ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
     : [];
+  if (ingestOf(stream, target) === 'sink') return planSink(stream, target, features, targetTable, deadLetterTable, dedup);
   if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(stream, target, features), ...dedup];
   for (const [name, field] of fields) {
     const needs = field.needsDecoding();
@@ -514,6 +539,55 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     settings: decodeSettings,
   };
   return [decoded, targetView, deadLetterView, kafkaTable, decodeView];
+}
+
+/**
+ * A stream that `kch sink` moves (docs/guarantees.md): the same decoding, checks and dead letters,
+ * fed by a Null table the sink inserts into instead of a Kafka table. The target and dead-letter
+ * tables remember their recent blocks, so that ClickHouse drops a block inserted again under the
+ * same token; `<stream>_sink_ranges` keeps the range each partition's insert covers.
+ */
+function planSink(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures, targetTable: CreateMergeTree, deadLetterTable: CreateMergeTree, dedup: readonly Statement[]): Statement[] {
+  if (!features.decodeInViews) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: ingest 'sink' needs ClickHouse 25.8 or later (decoding in views, deduplication tokens through views); this server is ${features.version}: use --ingest engine`);
+  }
+  if (target.cluster) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: ingest 'sink' on a cluster is not built yet: use --ingest engine with --cluster`);
+  }
+  const settings = { non_replicated_deduplication_window: deduplicationWindow };
+  const decoding = planDecoding(stream, target, features).map((s): Statement => {
+    if (s.kind !== 'create-kafka-table') return s;
+    return { kind: 'create-null-table', database: s.database, table: s.table, columns: sinkInputColumns(features), role: 'sink-input', stream: stream.name };
+  });
+  const ranges: CreateMergeTree = {
+    kind: 'create-merge-tree',
+    database: target.database,
+    table: sinkRangesOf(stream),
+    columns: [
+      { name: 'group', type: 'String' },
+      { name: 'partition', type: 'UInt32' },
+      { name: 'first', type: 'UInt64' },
+      { name: 'last', type: 'UInt64' },
+      { name: 'recorded', type: 'DateTime64(6)' },
+    ],
+    partitionBy: undefined,
+    orderBy: ['group', 'partition'],
+    replacing: 'recorded',
+    role: 'sink-ranges',
+    stream: stream.name,
+  };
+  return [{ ...targetTable, settings }, { ...deadLetterTable, settings }, ranges, ...decoding, ...dedup];
+}
+
+/** The sink's input: the message, and what the Kafka table gives as virtual columns. */
+export function sinkInputColumns(features: ServerFeatures): Column[] {
+  return [
+    { name: 'raw', type: 'String' },
+    { name: '_topic', type: features.lowCardinality ? 'LowCardinality(String)' : 'String' },
+    { name: '_partition', type: 'UInt64' },
+    { name: '_offset', type: 'UInt64' },
+    { name: '_timestamp', type: 'Nullable(DateTime)' },
+  ];
 }
 
 /**

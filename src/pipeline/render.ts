@@ -45,10 +45,11 @@ function renderMergeTree(s: CreateMergeTree): string {
   const projections = (s.projections ?? []).map((p) => `,\n    PROJECTION ${p.name} (${p.select})`).join('');
   const lines = [
     `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}${on(s.onCluster)}\n(\n${columnList(s.columns)}${projections}\n)`,
-    s.replicated ? `ENGINE = ReplicatedMergeTree(${literal(s.replicated.path)}, ${literal(s.replicated.replica)})` : 'ENGINE = MergeTree()',
+    s.replicated ? `ENGINE = ReplicatedMergeTree(${literal(s.replicated.path)}, ${literal(s.replicated.replica)})` : s.replacing ? `ENGINE = ReplacingMergeTree(${s.replacing})` : 'ENGINE = MergeTree()',
   ];
   if (s.partitionBy) lines.push(`PARTITION BY ${s.partitionBy}`);
   lines.push(`ORDER BY (${s.orderBy.join(', ')})`);
+  if (s.settings) lines.push(`SETTINGS ${Object.entries(s.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -44,6 +44,11 @@ export interface StreamSpec<F extends Fields> {
   /** Doc line. @default '' */
   readonly description?: string;
   /**
+   * How its messages reach ClickHouse: `engine` (a Kafka table, at least once) or `sink`
+   * (`kch sink`, exactly once; docs/guarantees.md). @default the pipeline's `--ingest` (engine)
+   */
+  readonly ingest?: Ingest;
+  /**
    * How `kch generate` draws some fields instead of their own `example` (a realistic range, a
    * vocabulary): per field, a function of a uniform random source. Return undefined to leave the
    * field out of that event (optional fields only).
@@ -56,6 +61,10 @@ export interface StreamSpec<F extends Fields> {
    */
   readonly fixUp?: (raw: string) => string | undefined;
 }
+
+/** The two transports of one definition: the Kafka engine's tables, or `kch sink`. */
+export type Ingest = 'engine' | 'sink';
+export const ingestModes: readonly Ingest[] = ['engine', 'sink'];
 
 export interface StreamDefinition<F extends Fields = Fields> {
   readonly name: string;
@@ -79,6 +88,8 @@ export interface StreamDefinition<F extends Fields = Fields> {
   /** The event's own time (see StreamSpec.time); undefined when none. */
   readonly time: string | undefined;
   readonly description: string;
+  /** Its own transport; undefined: the pipeline's (PipelineTarget.ingest). */
+  readonly ingest?: Ingest;
   readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
   readonly fixUp?: (raw: string) => string | undefined;
 }
@@ -112,6 +123,7 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
       throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: field "${key}" is not a field.…() value`);
     }
   }
+  if (spec.ingest !== undefined && !ingestModes.includes(spec.ingest)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ingest must be ${ingestModes.map((m) => `'${m}'`).join(' or ')}, got ${JSON.stringify(spec.ingest)}`);
   if (spec.orderBy !== undefined && !Array.isArray(spec.orderBy)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy must be a list of field names`);
   const topic = spec.topic ?? spec.name;
   const target = spec.target ?? spec.name;
@@ -134,6 +146,7 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     id: spec.id === null ? undefined : spec.id ?? ('event_id' in spec.fields ? 'event_id' : undefined),
     time: spec.time === null ? undefined : spec.time ?? ('event_time' in spec.fields ? 'event_time' : undefined),
     description: spec.description ?? '',
+    ...(spec.ingest ? { ingest: spec.ingest } : {}),
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
   };

@@ -31,6 +31,8 @@ export interface StackOptions {
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly generate: boolean;
+  /** Some stream's ingest is `sink`: `kch sink` runs beside the others (after migrate, before the generator). */
+  readonly sink?: boolean;
   /**
    * Settings for the services, as environment variables (KAFKA_HEAP=512m, GENERATOR_RATE=200…):
    * every service reads its own and ignores the others'.
@@ -206,6 +208,10 @@ export async function runStack(options: StackOptions): Promise<number> {
       dashboard = launch({ name: 'dashboard', args: ['dashboard'], env, stopTimeoutMs: 10_000 });
       await ready(dashboard, waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal }));
     }
+    let sink: Supervised | undefined;
+    if (options.sink && !options.signal.aborted) {
+      sink = launch({ name: 'sink', args: ['sink'], env, stopTimeoutMs: 30_000 }, false);
+    }
     let generator: Supervised | undefined;
     if (options.generate && !options.signal.aborted) {
       generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000, mayFinish: true }, false);
@@ -216,6 +222,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       `kch up: pipeline running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       `  kafka       ${bootstrap.padEnd(24)} ${!kafka ? 'external' : kafkaNodes.length > 1 ? `local cluster of ${kafkaNodes.length}, pid ${kafka.process.pid}, logs ${dataDir}/kafka-cluster/node-*/logs/server.log` : `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log`}`,
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
+      ...(sink ? [`  sink        pid ${sink.process.pid} (streams with ingest sink, exactly once)`] : []),
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
       `  dashboard   ${dashboard ? `${dashboardUrl.padEnd(24)} pid ${dashboard.process.pid}` : 'not started'}`,
       '  try:        npm run kch -- query "SELECT count() FROM sales"',

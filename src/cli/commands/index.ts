@@ -10,6 +10,7 @@ import { pauseCommand } from './pause.js';
 import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { resumeCommand } from './resume.js';
+import { sinkCommand } from './sink.js';
 import { statusCommand } from './status.js';
 import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
@@ -22,6 +23,7 @@ export const commands: readonly Command[] = [
   clickhouseCommand,
   migrateCommand,
   generateCommand,
+  sinkCommand,
   queryCommand,
   statusCommand,
   pauseCommand,

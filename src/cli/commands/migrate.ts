@@ -39,7 +39,7 @@ export const migrateCommand = defineCommand({
     'created. --apply-drift evolves a stream whose definition changed (a new field, a changed',
     'check) without losing or repeating an event.',
   ].join('\n'),
-  options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, options.clickhouseCluster, options.clusterPath, options.clusterReplica, dryRun, applyDrift, waitFor],
+  options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, options.ingest, options.clickhouseCluster, options.clusterPath, options.clusterReplica, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);
     const target = pipelineTargetFrom(resolved);

@@ -8,6 +8,9 @@ import { defineCommand } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
 import { dashboardCommand } from './dashboard.js';
 import { generateCommand } from './generate.js';
+import { sinkCommand } from './sink.js';
+import { ingestOf } from '../../pipeline/plan.js';
+import { ingestFrom } from '../connections.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
 
@@ -24,7 +27,7 @@ const serviceSettings: readonly OptionSpec[] = (() => {
   // `kch kafka --nodes` is `kch up --kafka-nodes`: one setting, KAFKA_NODES, named for the stack.
   const byFlag = new Map<string, OptionSpec>([[options.kafkaNodes.flag, options.kafkaNodes]]);
   const envs = new Set<string>([options.kafkaNodes.env]);
-  for (const command of [kafkaCommand, clickhouseCommand, migrateCommand, dashboardCommand, generateCommand]) {
+  for (const command of [kafkaCommand, clickhouseCommand, migrateCommand, sinkCommand, dashboardCommand, generateCommand]) {
     for (const spec of command.options) {
       if (spec.env !== undefined && !byFlag.has(spec.flag) && !envs.has(spec.env)) byFlag.set(spec.flag, spec);
     }
@@ -77,6 +80,7 @@ export const upCommand = defineCommand({
       dataDir: resolved.requireString(options.dataDir),
       cacheDir: resolved.requireString(options.cacheDir),
       generate: !resolved.boolean(noGenerate),
+      sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
       settings,
       log, signal, out,
     });

@@ -1,0 +1,82 @@
+/**
+ * A batch of one partition's messages as RowBinary rows of the stream's input table
+ * (pipeline/plan.ts `sinkInputColumns`): the message's bytes as they are, and where it came from.
+ * Nothing is parsed here: decoding and checks happen once, in ClickHouse's views, for both
+ * transports.
+ */
+export class RowBinaryBatch {
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  private length = 0;
+  /** Messages in the batch. */
+  count = 0;
+  /** Offsets of the first and last message. */
+  first = -1n;
+  last = -1n;
+  /** When the first message came (performance.now()), for the flush interval. */
+  since = 0;
+  private readonly tail: Buffer;
+
+  constructor(readonly topic: string, readonly partition: number) {
+    const name = Buffer.from(topic);
+    // _topic and _partition are the same for every row: encoded once.
+    this.tail = Buffer.alloc(varintLength(name.length) + name.length + 8);
+    let at = writeVarint(this.tail, 0, name.length);
+    at += name.copy(this.tail, at);
+    this.tail.writeBigUInt64LE(BigInt(partition), at);
+  }
+
+  /** Adds a message; `timestampMs` below 0 means Kafka gave none (a NULL _timestamp). */
+  append(value: Buffer | null | undefined, offset: bigint, timestampMs: bigint): void {
+    const bytes = value ?? EMPTY;
+    this.reserve(10 + bytes.length + this.tail.length + 8 + 5);
+    let at = writeVarint(this.buffer, this.length, bytes.length);
+    at += bytes.copy(this.buffer, at);
+    at += this.tail.copy(this.buffer, at);
+    this.buffer.writeBigUInt64LE(offset, at);
+    at += 8;
+    if (timestampMs < 0n) {
+      this.buffer[at++] = 1;
+    } else {
+      this.buffer[at++] = 0;
+      this.buffer.writeUInt32LE(Number(timestampMs / 1000n) >>> 0, at);
+      at += 4;
+    }
+    this.length = at;
+    if (this.count === 0) {
+      this.first = offset;
+      this.since = performance.now();
+    }
+    this.last = offset;
+    this.count += 1;
+  }
+
+  /** The rows so far (a copy: the batch may be reused). */
+  bytes(): Buffer {
+    return Buffer.from(this.buffer.subarray(0, this.length));
+  }
+
+  private reserve(more: number): void {
+    if (this.length + more <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + more));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function varintLength(value: number): number {
+  let n = 1;
+  while (value >= 0x80) { value = Math.floor(value / 128); n += 1; }
+  return n;
+}
+
+/** Unsigned LEB128, RowBinary's length prefix. */
+function writeVarint(buffer: Buffer, at: number, value: number): number {
+  while (value >= 0x80) {
+    buffer[at++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  buffer[at++] = value;
+  return at;
+}
