@@ -14,8 +14,8 @@ import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
 import { replicaFacts, type ReplicaStatus } from './replicas.js';
-import type { PipelineTarget } from '../pipeline/plan.js';
-import type { StreamDefinition } from '../pipeline/stream.js';
+import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
+import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
 import { describeGroups } from './group.js';
 import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
@@ -122,6 +122,8 @@ export interface StreamStatus {
   readonly target: string;
   readonly deadLetter: string;
   readonly consumption: Consumption | 'unknown';
+  /** The stream's transport (its definition's, else the pipeline's --ingest): the Kafka engine or `kch sink`. */
+  readonly ingest: Ingest;
   /** The broker's view of the consumer group: STABLE, EMPTY, PREPARING_REBALANCE, … */
   readonly groupState: string | null;
   readonly groupMembers: number | null;
@@ -238,6 +240,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       target: o.target,
       deadLetter: o.deadLetter,
       consumption: c?.consumption ?? 'unknown',
+      ingest: ingestOf(o.stream, sources.target),
       groupState: k?.groupState ?? null,
       groupMembers: k?.groupMembers ?? null,
       partitions: k?.partitions ?? [],
@@ -487,7 +490,7 @@ export function renderStatus(report: StatusReport): string {
   const header = ['STREAM', 'STATE', 'HEALTH', 'GROUP', 'LAG', 'ROWS', 'ROWS/S', 'NEWEST', 'PARTS', 'DEAD LETTERS'];
   const table = report.streams.map((s) => [
     s.name,
-    s.consumption,
+    s.ingest === 'sink' && s.consumption === 'consuming' ? 'consuming (sink)' : s.consumption,
     s.health,
     s.groupState === null ? '?' : `${s.groupState.toLowerCase()} (${s.groupMembers})`,
     n(s.lag),

@@ -9,7 +9,7 @@ import { versionFromApis } from '../../../src/kafka/admin.js';
 function stream(over: Partial<StreamStatus> = {}): StreamStatus {
   return {
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', kafkaTable: 'default.sales_kafka', target: 'default.sales',
-    deadLetter: 'default.sales_dead_letter', consumption: 'consuming', groupState: 'STABLE', groupMembers: 1,
+    deadLetter: 'default.sales_dead_letter', consumption: 'consuming', ingest: 'engine', groupState: 'STABLE', groupMembers: 1,
     partitions: [{ partition: 0, committed: 100, end: 100, lag: 0, committedAhead: false }], lag: 0, rows: 100, rowsPerSecond: 1.5, freshnessSeconds: 2,
     parts: 3, deadLetters: 1, deadLettersPending: 1, consumers: null, missingViews: [], health: 'ok', problems: [], ...over,
   };
@@ -153,4 +153,10 @@ test('the local broker is known by the cluster id kch kafka keeps in the data fo
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a stream moved by kch sink says so in its state', () => {
+  const text = renderStatus(report(0, [stream({ ingest: 'sink' }), stream({ name: 'warehouse' })]));
+  assert.match(text, /sales +consuming \(sink\) +ok/);
+  assert.match(text, /warehouse +consuming +ok/);
 });
