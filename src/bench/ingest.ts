@@ -62,7 +62,7 @@ async function endOffsetTotal(stack: Stack, topics: readonly string[]): Promise<
 }
 
 /** Sends each corpus file `repeat` times into its topic with kcat, both topics at once. */
-async function preload(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
+export async function preload(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
   const started = performance.now();
   await Promise.all(corpus.files.map(async (file) => {
     // lz4, as our producer writes them: the consumer reads what the pipeline really carries.
@@ -81,7 +81,7 @@ async function preload(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat:
 }
 
 /** Inserts each corpus file `repeat` times into its target table, chunks of 100,000 rows, 2 at once. */
-async function directInsert(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
+export async function directInsert(stack: Stack, pipeline: Pipeline, corpus: Corpus, repeat: number): Promise<number> {
   const perFile: Array<Array<{ table: string; body: Buffer }>> = [];
   for (const file of corpus.files) {
     const chunks = chunkLines(await readFile(file.path), 100_000);
@@ -225,11 +225,14 @@ async function besideDashboard<T>(stack: Stack, pipeline: Pipeline, sampler: Sam
 
 /** One run of the whole stack at `rate` (`pageOpen` false: the dashboard runs with no page open, for comparison). */
 export async function measureSustained(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler, rate = 'max', pageOpen = true, own?: Parameters<typeof pipelineNamed>[1]): Promise<SustainedResult> {
+  loadavg: () => string, sampler: Sampler, rate = 'max', pageOpen = true, own?: Parameters<typeof pipelineNamed>[1],
+  /** Starts what else the pipeline needs (`kch sink`); returns how to stop it, after the drain. */
+  beside?: (pipeline: Pipeline) => () => Promise<void>): Promise<SustainedResult> {
   const load = loadavg();
   const pipeline = pipelineNamed(`bench_sustained_${Date.now().toString(36)}`, own);
   await createTopics(stack, pipeline, tuning.partitions ?? 1);
   await createPipeline(stack, pipeline, tuning);
+  const stopBeside = beside?.(pipeline);
   // The whole stack, as `npm start` runs it, with the dashboard open in one browser tab.
   const { result: run, page } = await besideDashboard(stack, pipeline, sampler, pageOpen, async () => {
     await delay(2000);
@@ -268,6 +271,7 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
     if (usage && ingested > 0) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / ingested; cores[group] = usage.cores; }
   }
   const inserts = await insertsSoFar(stack, pipeline);
+  await stopBeside?.();
   await dropPipeline(stack, pipeline);
   const result: SustainedResult = {
     settings: tuning, seconds, rate, generatorEventsPerSecond: match ? Number(match[1]) : 0,

@@ -104,6 +104,8 @@ export interface PipelineSettings {
   readonly kafka?: Readonly<Record<string, string | number>>;
   /** Partitions of the topics. @default 1 */
   readonly partitions?: number;
+  /** The transport: `sink` plans the sink's input tables (then `kch sink` must run). @default 'engine' */
+  readonly ingest?: 'engine' | 'sink';
 }
 
 /** The plan `kch migrate` applies for this pipeline, with the overrides. */
@@ -114,7 +116,7 @@ export async function planFor(stack: Stack, pipeline: Pipeline, settings: Pipeli
   }
   // Tuning: KCH_BENCH_DECODE=engine measures the Kafka engine's own JSONEachRow where the server could decode in the views.
   const used = process.env.KCH_BENCH_DECODE === 'engine' ? { ...features, decodeInViews: false } : features;
-  const plan = planPipeline(pipeline.streams, { database: pipeline.database, brokers: stack.bootstrap, topicPrefix: pipeline.topicPrefix }, used);
+  const plan = planPipeline(pipeline.streams, { database: pipeline.database, brokers: stack.bootstrap, topicPrefix: pipeline.topicPrefix, ingest: settings.ingest ?? 'engine' }, used);
   return plan.map((s) => s.kind === 'create-kafka-table' ? { ...s, settings: { ...s.settings, ...settings.kafka } } : s);
 }
 

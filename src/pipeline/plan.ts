@@ -48,6 +48,8 @@ export interface CreateMergeTree {
   readonly replicated?: { readonly path: string; readonly replica: string };
   /** ReplacingMergeTree over this version column: merges keep the newest row of each key. */
   readonly replacing?: string;
+  /** Rows expire: `TTL <ttl>`. */
+  readonly ttl?: string;
   /** Table SETTINGS. */
   readonly settings?: Readonly<Record<string, number>>;
 }
@@ -571,8 +573,10 @@ function planSink(stream: StreamDefinition, target: PipelineTarget, features: Se
       { name: 'recorded', type: 'DateTime64(6)' },
     ],
     partitionBy: undefined,
-    orderBy: ['group', 'partition'],
+    orderBy: ['group', 'partition', 'first'],
     replacing: 'recorded',
+    // A range matters until its batch is committed, seconds later; a month covers a sink left stopped.
+    ttl: 'toDateTime(recorded) + INTERVAL 30 DAY',
     role: 'sink-ranges',
     stream: stream.name,
   };

@@ -49,6 +49,7 @@ function renderMergeTree(s: CreateMergeTree): string {
   ];
   if (s.partitionBy) lines.push(`PARTITION BY ${s.partitionBy}`);
   lines.push(`ORDER BY (${s.orderBy.join(', ')})`);
+  if (s.ttl) lines.push(`TTL ${s.ttl}`);
   if (s.settings) lines.push(`SETTINGS ${Object.entries(s.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 /**
- * `<stream>_sink_ranges`: for each partition, the offset range the sink inserts or last
- * inserted, written before the insert. After any crash, the next owner of the partition finds
- * there the range that may be in ClickHouse already and forms exactly that batch again, so that
- * its deduplication token matches and ClickHouse drops the copy (docs/guarantees.md).
+ * `<stream>_sink_ranges`: the offset range of each batch the sink inserts, written before the
+ * insert. After any crash, the next owner of the partition finds there the ranges that may be in
+ * ClickHouse already and forms exactly those batches again, so that their deduplication tokens
+ * match and ClickHouse drops the copies (docs/guarantees.md).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, run } from '../clickhouse/query.js';
@@ -16,12 +16,16 @@ export interface Range {
 export class SinkRanges {
   constructor(private readonly client: ClickHouseClient, private readonly table: string, private readonly group: string) {}
 
-  /** The newest range recorded for the partition, if any. */
-  async latest(partition: number): Promise<Range | undefined> {
-    const [row] = await rows<{ first: string; last: string }>(this.client,
-      `SELECT argMax(first, recorded) AS first, argMax(last, recorded) AS last FROM ${this.table} WHERE group = ${literal(this.group)} AND partition = ${partition} GROUP BY partition`,
+  /**
+   * The ranges recorded for the partition from offset `from` on, first → last (the newest record
+   * of a first offset wins). Only the batches in flight when a sink stopped can be uncommitted, so
+   * the first few hundred are all that can matter.
+   */
+  async from(partition: number, from: bigint): Promise<Map<bigint, bigint>> {
+    const found = await rows<{ first: string; last: string }>(this.client,
+      `SELECT first, argMax(last, recorded) AS last FROM ${this.table} WHERE group = ${literal(this.group)} AND partition = ${partition} AND first >= ${from} GROUP BY first ORDER BY first LIMIT 1000`,
       `reading ${this.table}`);
-    return row ? { first: BigInt(row.first), last: BigInt(row.last) } : undefined;
+    return new Map(found.map((r) => [BigInt(r.first), BigInt(r.last)]));
   }
 
   async record(partition: number, range: Range): Promise<void> {

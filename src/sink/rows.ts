@@ -50,9 +50,9 @@ export class RowBinaryBatch {
     this.count += 1;
   }
 
-  /** The rows so far (a copy: the batch may be reused). */
+  /** The rows so far; the batch is done with once they are taken. */
   bytes(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.length));
+    return this.buffer.subarray(0, this.length);
   }
 
   private reserve(more: number): void {

@@ -34,7 +34,7 @@ test('the sink\'s input is a Null table with the Kafka table\'s name and columns
   for (const view of byEngine.filter((sql) => sql.startsWith('CREATE MATERIALIZED VIEW'))) assert.ok(bySink.includes(view), `the same view: ${view.split('\n')[0]}`);
 });
 
-test('target and dead letters remember 1000 blocks; the ranges table keeps the newest range per group and partition', () => {
+test('target and dead letters remember 1000 blocks; the ranges table keeps the range of each batch for a month', () => {
   const bySink = planPipeline([sales], sink, currentServer).map(render);
   const target = bySink.find((sql) => sql.startsWith('CREATE TABLE IF NOT EXISTS shop.sales\n'))!;
   assert.match(target, /\nSETTINGS non_replicated_deduplication_window = 1000$/);
@@ -50,7 +50,8 @@ test('target and dead letters remember 1000 blocks; the ranges table keeps the n
     '    recorded DateTime64(6)',
     ')',
     'ENGINE = ReplacingMergeTree(recorded)',
-    'ORDER BY (group, partition)',
+    'ORDER BY (group, partition, first)',
+    'TTL toDateTime(recorded) + INTERVAL 30 DAY',
   ].join('\n')));
   const byEngine = planPipeline([sales], engine, currentServer).map(render);
   assert.ok(!byEngine.some((sql) => sql.includes('deduplication_window') || sql.includes('_sink_ranges')));
