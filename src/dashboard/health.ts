@@ -7,8 +7,8 @@
 import { partitionsOf } from '../ops/status.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
-import { groupOf, topicOf } from '../pipeline/plan.js';
-import type { StreamDefinition } from '../pipeline/stream.js';
+import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
+import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
@@ -38,6 +38,8 @@ export interface StreamHealth {
   readonly name: string;
   readonly topic: string;
   readonly group: string;
+  /** How its messages reach ClickHouse: the Kafka engine or `kch sink` (the lag is its group's either way). */
+  readonly ingest: Ingest;
   readonly table: string;
   readonly dead_letter_table: string;
   /** null when Kafka could not be asked. */
@@ -71,6 +73,8 @@ export interface PipelineScope {
   readonly database: string;
   readonly topicPrefix: string;
   readonly streams: readonly StreamDefinition[];
+  /** The pipeline's --ingest, for streams without their own. @default 'engine' */
+  readonly ingest?: Ingest;
 }
 
 /** Per-partition lag of one topic from its end offsets and the group's committed offsets. */
@@ -197,6 +201,7 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
         name: stream.name,
         topic: topicOf(stream, scope),
         group: groupOf(stream, scope),
+        ingest: ingestOf(stream, scope),
         table: stream.target,
         dead_letter_table: stream.deadLetter,
         kafka: streamOffsets ? lagOf(streamOffsets.end, streamOffsets.committed) : null,

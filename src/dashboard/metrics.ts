@@ -17,6 +17,7 @@ export const metricDefinitions = {
   tableRows: { name: 'kch_stream_rows', type: 'gauge', help: 'Rows in the stream\'s target table.' },
   deadLetters: { name: 'kch_stream_dead_letters', type: 'gauge', help: 'Rows in the stream\'s dead-letter table: messages that failed to parse or validate.' },
   ingestRate: { name: 'kch_stream_ingest_rows_per_second', type: 'gauge', help: 'Rows that reached the target table over the last minute (by processing_time), per second.' },
+  ingest: { name: 'kch_stream_ingest', type: 'gauge', help: 'Always 1: how the stream\'s messages reach ClickHouse, in the label ingest (engine: its Kafka table; sink: kch sink, exactly once).' },
   freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server\'s clock.' },
 } as const;
 
@@ -36,6 +37,7 @@ export function renderMetrics(health: PipelineHealth): string {
   add('serviceUp', { service: 'kafka' }, health.services.kafka.up ? 1 : 0);
   if (health.database_exists !== null) add('databaseExists', { database: health.database }, health.database_exists ? 1 : 0);
   for (const stream of health.streams) {
+    add('ingest', { stream: stream.name, ingest: stream.ingest }, 1);
     if (stream.kafka) {
       add('kafkaMessages', { stream: stream.name, topic: stream.topic }, stream.kafka.messages);
       for (const p of stream.kafka.partitions) {

@@ -10,7 +10,7 @@ import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhous
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../log.js';
-import type { StreamDefinition } from '../pipeline/stream.js';
+import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
 import { KafkaWatch, type PipelineScope } from './health.js';
 import { isLoopback } from '../host/loopback.js';
@@ -30,6 +30,8 @@ export interface DashboardOptions {
   readonly kafkaBrokers: string;
   /** Prefix of topics and consumer groups, as given to `kch migrate`. */
   readonly topicPrefix: string;
+  /** The pipeline's --ingest (streams may have their own). @default 'engine' */
+  readonly ingest?: Ingest;
   readonly log: Logger;
   /** The configured streams (the pipeline file's, see loadPipelineConfig): the dashboard knows no others. */
   readonly streams: readonly StreamDefinition[];
@@ -63,7 +65,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
   parseBrokers(options.kafkaBrokers);
 
-  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams };
+  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams, ...(options.ingest ? { ingest: options.ingest } : {}) };
   const client = createClickHouse({ ...options.clickhouse, requestTimeoutMs: options.clickhouseTimeoutMs ?? 8_000 });
   const states = new Map<Service, boolean>();
   const observe = (service: Service, error: unknown): void => {

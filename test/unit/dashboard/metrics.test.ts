@@ -11,7 +11,7 @@ const health: PipelineHealth = {
   services: { clickhouse: { up: true, error: null, code: null }, kafka: { up: true, error: null, code: null } },
   database_exists: true,
   streams: [{
-    name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', table: 'sales', dead_letter_table: 'sales_dead_letter',
+    name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', ingest: 'sink', table: 'sales', dead_letter_table: 'sales_dead_letter',
     kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2, committed_ahead: false }, { partition: 1, end_offset: 2, committed: null, lag: 2, committed_ahead: false }] },
     clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
   }],
@@ -48,6 +48,9 @@ kch_stream_dead_letters{stream="sales",table="sales_dead_letter"} 1
 # HELP kch_stream_ingest_rows_per_second Rows that reached the target table over the last minute (by processing_time), per second.
 # TYPE kch_stream_ingest_rows_per_second gauge
 kch_stream_ingest_rows_per_second{stream="sales",table="sales"} 0.5
+# HELP kch_stream_ingest Always 1: how the stream's messages reach ClickHouse, in the label ingest (engine: its Kafka table; sink: kch sink, exactly once).
+# TYPE kch_stream_ingest gauge
+kch_stream_ingest{stream="sales",ingest="sink"} 1
 # HELP kch_stream_freshness_seconds Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server's clock.
 # TYPE kch_stream_freshness_seconds gauge
 kch_stream_freshness_seconds{stream="sales",table="sales"} 3
@@ -63,7 +66,9 @@ test('a service that did not answer is 0 and its metrics are left out, not zero'
   });
   assert.match(text, /^kch_service_up\{service="clickhouse"\} 0$/m);
   assert.match(text, /^kch_service_up\{service="kafka"\} 0$/m);
-  assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('kch_service_up')).length, 0);
+  // The transport is configuration, known without asking either service.
+  assert.match(text, /^kch_stream_ingest\{stream="sales",ingest="sink"\} 1$/m);
+  assert.equal(text.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('kch_service_up') && !l.startsWith('kch_stream_ingest{')).length, 0);
 });
 
 test('a ClickHouse that answers without the pipeline\'s database is up, the database missing said apart', () => {
