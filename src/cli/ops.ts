@@ -11,6 +11,7 @@ import { waitForClickHouse } from '../migrate/wait.js';
 import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
 import { loadPipelineConfig } from '../config/pipeline-file.js';
 import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
+import { ingestOf } from '../pipeline/plan.js';
 
 /** Options of every command that operates on a running pipeline. */
 export const opsOptions: readonly OptionSpec[] = [options.config, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix];
@@ -41,6 +42,17 @@ export async function withOps<T>(
     return await work(ctx, stream ? objectsOf(stream, target) : undefined);
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * pause, resume and replay act on a stream's Kafka table; a stream the sink moves has none (its
+ * input is a Null table the sink inserts into). Stopping `kch sink` pauses it; moving its group's
+ * offsets while the sink is stopped replays it.
+ */
+export function engineOnly(ctx: OpsContext, objects: StreamObjects, action: string): void {
+  if (ingestOf(objects.stream, ctx.target) === 'sink') {
+    throw new KchError(ErrorCodes.USAGE, `${action} acts on a Kafka table, and ${objects.stream.name} has none: its ingest is sink. Stop kch sink to pause it (it goes on from the committed offsets when started again), or switch it back with kch migrate --ingest engine`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { pauseStream } from '../../ops/pause.js';
 import { defineCommand } from '../command.js';
-import { onlyStream, opsOptions, withOps } from '../ops.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
 
 export const pauseCommand = defineCommand({
   name: 'pause',
@@ -20,6 +20,7 @@ export const pauseCommand = defineCommand({
   async run({ options: resolved, log, signal, out }) {
     return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
       const o = objects!;
+      engineOnly(ctx, o, 'pause');
       const result = await pauseStream(ctx, o);
       if (result.already) {
         out(`${o.stream.name} is already paused\n`);

@@ -2,7 +2,7 @@ import type { OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { parseReplayFrom, replayStream } from '../../ops/replay.js';
 import { defineCommand } from '../command.js';
-import { onlyStream, opsOptions, withOps } from '../ops.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
 
 const from: OptionSpec = { flag: 'from', type: 'string', description: 'Where to read again from: an ISO time (2026-01-31T10:00:00Z), an offset on every partition (1200), or per partition (0:1200,1:900).' };
 const dedupe: OptionSpec = {
@@ -30,6 +30,7 @@ export const replayCommand = defineCommand({
     const start = parseReplayFrom(fromText);
     return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
       const o = objects!;
+      engineOnly(ctx, o, 'replay');
       const result = await replayStream(ctx, o, {
         from: start,
         dedupe: resolved.boolean(dedupe),

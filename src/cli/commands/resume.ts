@@ -1,7 +1,7 @@
 import type { OptionSpec } from '../../config/options.js';
 import { resumeStream } from '../../ops/pause.js';
 import { defineCommand } from '../command.js';
-import { onlyStream, opsOptions, withOps } from '../ops.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
 
 const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for the consumer to get its partitions again (0: do not wait).' };
 
@@ -20,6 +20,7 @@ export const resumeCommand = defineCommand({
   async run({ options: resolved, log, signal, out }) {
     return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
       const o = objects!;
+      engineOnly(ctx, o, 'resume');
       const result = await resumeStream(ctx, o, { waitMs: resolved.duration(waitFor) ?? 60_000, signal });
       if (result.already) {
         out(`${o.stream.name} is consuming already\n`);
