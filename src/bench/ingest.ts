@@ -266,7 +266,8 @@ export async function measureSustained(stack: Stack, seconds: number, seed: numb
   const cores: Record<string, number> = {};
   const last = timeline.at(-1);
   const ingested = last ? last[2] - (timeline[0]?.[2] ?? 0) : 0;
-  for (const group of SERVICES) {
+  // `sink`: sampled when `beside` started kch sink.
+  for (const group of [...SERVICES, 'sink']) {
     const usage = windowUsage(sampler.samples, group, from, to);
     if (usage && ingested > 0) { cpuPerMillion[group] = (usage.cpuSeconds * 1e6) / ingested; cores[group] = usage.cores; }
   }
@@ -320,8 +321,10 @@ export function nextSearchRate(held: number, failed: number, tried: ReadonlySet<
  * held with the lag flat is the figure.
  */
 export async function measureSustainedRate(stack: Stack, seconds: number, seed: number, tuning: TuningSettings, log: (line: string) => void,
-  loadavg: () => string, sampler: Sampler): Promise<SustainedResult> {
-  const atMax = await measureSustained(stack, seconds, seed, tuning, log, loadavg, sampler, 'max');
+  loadavg: () => string, sampler: Sampler, around: { readonly pageOpen?: boolean; readonly beside?: (pipeline: Pipeline) => () => Promise<void> } = {}): Promise<SustainedResult> {
+  const run = (rate: string, runSeed: number): Promise<SustainedResult> =>
+    measureSustained(stack, seconds, runSeed, tuning, log, loadavg, sampler, rate, around.pageOpen ?? true, undefined, around.beside);
+  const atMax = await run('max', seed);
   if (atMax.keptUp) return atMax;
   const runs: SustainedResult[] = [atMax];
   // At `max` the generator's threads take cores ClickHouse needs, so what it ingested there is
@@ -331,13 +334,13 @@ export async function measureSustainedRate(stack: Stack, seconds: number, seed: 
   let failed = atMax.producedPerSecond;
   const tried = new Set<number>();
   let rate = Math.max(1000, Math.floor(atMax.ingestedPerSecond / 1000) * 1000);
-  for (let trial = 0; trial < SEARCH_RUNS; trial++) {
+  for (let attempt = 0; attempt < SEARCH_RUNS; attempt++) {
     tried.add(rate);
-    const run = await measureSustained(stack, seconds, seed + runs.length, tuning, log, loadavg, sampler, String(rate));
-    runs.push(run);
-    if (run.keptUp) {
+    const trial = await run(String(rate), seed + runs.length);
+    runs.push(trial);
+    if (trial.keptUp) {
       held = rate;
-      if (!best || (heldRate(run) ?? 0) > (heldRate(best) ?? 0)) best = run;
+      if (!best || (heldRate(trial) ?? 0) > (heldRate(best) ?? 0)) best = trial;
     } else {
       failed = Math.min(failed, rate);
     }
