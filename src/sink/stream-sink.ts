@@ -104,6 +104,8 @@ export class StreamSink {
         try {
           await this.consumeOnce();
           attempt = 0;
+          // The stream ended without an error: leave the group before joining it again.
+          if (!this.stopping) await this.closeConsumer();
         } catch (error) {
           if (this.stopping) break;
           const wait = backoffMs(attempt, 5_000);
