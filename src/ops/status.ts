@@ -240,7 +240,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       target: o.target,
       deadLetter: o.deadLetter,
       consumption: c?.consumption ?? 'unknown',
-      ingest: ingestOf(o.stream, sources.target),
+      ingest: c?.ingest ?? ingestOf(o.stream, sources.target),
       groupState: k?.groupState ?? null,
       groupMembers: k?.groupMembers ?? null,
       partitions: k?.partitions ?? [],
@@ -415,6 +415,8 @@ interface ClickHouseFacts {
   readonly deadLettersPending: number | null;
   readonly consumers: ConsumerStatus[] | null;
   readonly missingViews: string[];
+  /** The transport the server's input table is made for, when it has one. */
+  readonly ingest?: Ingest;
 }
 
 async function clickhouseFacts(client: ClickHouseClient, database: string, objects: readonly StreamObjects[]): Promise<Map<string, ClickHouseFacts>> {
@@ -423,7 +425,8 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
     `SELECT table, count() AS parts FROM system.parts WHERE database = ${literal(database)} AND active GROUP BY table`).catch(() => []))
     .map((r) => [r.table, Number(r.parts)]));
   const consumersTable = await hasSystemTable(ctx, 'kafka_consumers').catch(() => false);
-  const present = new Set((await rows<{ name: string }>(client, `SELECT name FROM system.tables WHERE database = ${literal(database)}`).catch(() => [])).map((r) => r.name));
+  const engines = new Map((await rows<{ name: string; engine: string }>(client, `SELECT name, engine FROM system.tables WHERE database = ${literal(database)}`).catch(() => [])).map((r) => [r.name, r.engine]));
+  const present = new Set(engines.keys());
   const consumers = consumersTable ? await kafkaConsumers(client, database).catch(() => undefined) : undefined;
   const out = new Map<string, ClickHouseFacts>();
   for (const o of objects) {
@@ -443,6 +446,8 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       deadLettersPending: letters ? Number(letters.pending) : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
       // A stream paused on an Overlay database has no decoding view by design (src/ops/pause.ts).
+      // What the server has decides, not this process's --ingest: a Null input is the sink's.
+      ...(engines.has(split(o.kafkaTable).table) ? { ingest: engines.get(split(o.kafkaTable).table) === 'Null' ? 'sink' as const : 'engine' as const } : {}),
       missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
     });
   }

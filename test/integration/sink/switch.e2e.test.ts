@@ -49,6 +49,10 @@ test('engine → sink → engine: kch migrate swaps the input tables, nothing is
   cleanups.push(() => sink.stop());
   await generate(3000, 2);
   await allIn(6000, 'by the sink');
+  // kch status asks the server, so it says so without being told --ingest (env has no KCH_INGEST).
+  const during = await runCli(['status', '--json'], env);
+  const ingests = (JSON.parse(during.stdout) as { streams: { name: string; ingest: string }[] }).streams.map((s) => `${s.name}:${s.ingest}`);
+  assert.deepEqual(ingests, ['sales:sink', 'warehouse:sink']);
   assert.equal(await sink.stop('SIGTERM'), 0, sink.output);
   assert.match(sink.output, /sink stopped after inserting \d+ messages/);
 
