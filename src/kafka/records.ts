@@ -145,3 +145,129 @@ function writeZigzag(buffer: Buffer, at: number, value: number): number {
   buffer[at++] = v;
   return at;
 }
+
+/**
+ * Where a fetched record's value lies, for `readRecords`: `buffer[start, end)` (empty for a null
+ * value). Offsets and timestamps are plain numbers: both stay below 2⁵³, and a BigInt per record
+ * was most of what the client library's reader cost.
+ */
+export type RecordVisitor = (buffer: Buffer, start: number, end: number, offset: number, timestampMs: number) => void;
+
+/** A fetch response's aborted transactions for one partition (read_committed). */
+export interface AbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+/** The batch header fields `readRecords` needs, by their position from the batch's start. */
+const AT = { length: 8, magic: 16, attributes: 21, lastOffsetDelta: 23, firstTimestamp: 27, maxTimestamp: 35, producerId: 43, count: 57, records: 61 } as const;
+const COMPRESSION_MASK = 0x07;
+const LOG_APPEND_TIME = 0x08;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+const CODEC_NAMES = Object.fromEntries(Object.entries(CODECS).map(([name, code]) => [code, name])) as Record<number, RecordCompression>;
+
+/**
+ * Walks the record batches of a fetched partition (format v2), calling `visit` for each record at
+ * `from` or after, in offset order. Control batches are skipped, and so are the batches of
+ * transactions the response lists as aborted (read_committed, as the Kafka engine reads). Returns
+ * the offset after the last whole batch (where the next fetch starts), or `from` when the data
+ * holds no whole batch (the broker cuts the last one at the size limit).
+ */
+export function readRecords(data: Buffer, from: number, visit: RecordVisitor, aborted: readonly AbortedTransaction[] = []): number {
+  let next = from;
+  let at = 0;
+  // Producers whose transaction is open and aborted at the current batch (the Java consumer's rule).
+  const pending = aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : aborted;
+  let nextAborted = 0;
+  const abortedProducers = new Set<bigint>();
+  while (at + AT.records <= data.length) {
+    const end = at + 12 + data.readInt32BE(at + AT.length);
+    if (end > data.length) break;
+    const magic = data[at + AT.magic];
+    if (magic !== 2) throw new Error(`a record batch in message format v${magic}: only v2 (Kafka 0.11 and later) is read`);
+    const base = data.readUInt32BE(at) * 4_294_967_296 + data.readUInt32BE(at + 4);
+    const attributes = data.readInt16BE(at + AT.attributes);
+    const last = base + data.readInt32BE(at + AT.lastOffsetDelta);
+    const batchStart = at;
+    at = end;
+    if (last < from) continue;
+    next = last + 1;
+    while (nextAborted < pending.length && pending[nextAborted]!.firstOffset <= BigInt(last)) abortedProducers.add(pending[nextAborted++]!.producerId);
+    if (attributes & TRANSACTIONAL && abortedProducers.size > 0) {
+      const producerId = data.readBigInt64BE(batchStart + AT.producerId);
+      if (abortedProducers.has(producerId)) {
+        // The abort marker ends the transaction: the producer's later batches are its next one's.
+        if (attributes & CONTROL && controlType(data, batchStart, end, attributes) === ABORT_MARKER) abortedProducers.delete(producerId);
+        continue;
+      }
+    }
+    if (attributes & CONTROL) continue;
+    const count = data.readInt32BE(batchStart + AT.count);
+    const records = recordsOf(data, batchStart, end, attributes);
+    const appendTime = attributes & LOG_APPEND_TIME ? readInt64Number(data, batchStart + AT.maxTimestamp) : -1;
+    const firstTimestamp = readInt64Number(data, batchStart + AT.firstTimestamp);
+    let r = records === data ? batchStart + AT.records : 0;
+    for (let i = 0; i < count; i += 1) {
+      cursor = r;
+      const length = readZigzag(records);
+      const recordEnd = cursor + length;
+      cursor += 1; // attributes
+      const timestampDelta = readZigzag(records);
+      const offset = base + readZigzag(records);
+      const keyLength = readZigzag(records);
+      if (keyLength > 0) cursor += keyLength;
+      const valueLength = readZigzag(records);
+      const valueStart = cursor;
+      r = recordEnd;
+      if (offset < from) continue;
+      const timestamp = appendTime >= 0 ? appendTime : firstTimestamp < 0 ? -1 : firstTimestamp + timestampDelta;
+      visit(records, valueStart, valueLength > 0 ? valueStart + valueLength : valueStart, offset, timestamp);
+    }
+  }
+  return next;
+}
+
+const ABORT_MARKER = 0;
+
+/** A control batch's marker type (0 abort, 1 commit): its one record's key is `version:int16 type:int16`. */
+function controlType(data: Buffer, start: number, end: number, attributes: number): number {
+  const records = recordsOf(data, start, end, attributes);
+  cursor = records === data ? start + AT.records : 0;
+  readZigzag(records); // length
+  cursor += 1; // attributes
+  readZigzag(records); // timestampDelta
+  readZigzag(records); // offsetDelta
+  const keyLength = readZigzag(records);
+  return keyLength >= 4 ? records.readInt16BE(cursor + 2) : -1;
+}
+
+/** The batch's records: a view of `data`, or its payload decompressed. */
+function recordsOf(data: Buffer, start: number, end: number, attributes: number): Buffer {
+  const code = attributes & COMPRESSION_MASK;
+  if (code === 0) return data;
+  const name = CODEC_NAMES[code];
+  if (!name) throw new Error(`a record batch compressed with unknown codec ${code}`);
+  return compressionsAlgorithms[name].decompressSync(data.subarray(start + AT.records, end)) as Buffer;
+}
+
+function readInt64Number(buffer: Buffer, at: number): number {
+  return buffer.readInt32BE(at) * 4_294_967_296 + buffer.readUInt32BE(at + 4);
+}
+
+/** Read position of `readZigzag`: one shared cursor instead of a result object per varint. */
+let cursor = 0;
+
+/** A zigzag varint (or varlong below 2⁵³) at `cursor`, which moves past it. */
+function readZigzag(buffer: Buffer): number {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const byte = buffer[cursor++]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) break;
+    scale *= 128;
+  }
+  // Zigzag: even → value / 2, odd → -(value + 1) / 2.
+  return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+}
