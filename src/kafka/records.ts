@@ -248,7 +248,7 @@ function recordsOf(data: Buffer, start: number, end: number, attributes: number)
   if (code === 0) return data;
   const name = CODEC_NAMES[code];
   if (!name) throw new Error(`a record batch compressed with unknown codec ${code}`);
-  return compressionsAlgorithms[name].decompressSync(data.subarray(start + AT.records, end)) as Buffer;
+  return compressionsAlgorithms[name].decompressSync(data.subarray(start + AT.records, end));
 }
 
 function readInt64Number(buffer: Buffer, at: number): number {

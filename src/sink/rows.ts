@@ -9,9 +9,9 @@ export class RowBinaryBatch {
   private length = 0;
   /** Messages in the batch. */
   count = 0;
-  /** Offsets of the first and last message. */
-  first = -1n;
-  last = -1n;
+  /** Offsets of the first and last message (numbers: offsets stay below 2⁵³). */
+  firstOffset = -1;
+  lastOffset = -1;
   /** When the first message came (performance.now()), for the flush interval. */
   since = 0;
   private readonly tail: Buffer;
@@ -25,28 +25,41 @@ export class RowBinaryBatch {
     this.tail.writeBigUInt64LE(BigInt(partition), at);
   }
 
-  /** Adds a message; `timestampMs` below 0 means Kafka gave none (a NULL _timestamp). */
-  append(value: Buffer | null | undefined, offset: bigint, timestampMs: bigint): void {
-    const bytes = value ?? EMPTY;
-    this.reserve(10 + bytes.length + this.tail.length + 8 + 5);
-    let at = writeVarint(this.buffer, this.length, bytes.length);
-    at += bytes.copy(this.buffer, at);
-    at += this.tail.copy(this.buffer, at);
-    this.buffer.writeBigUInt64LE(offset, at);
+  get first(): bigint {
+    return BigInt(this.firstOffset);
+  }
+
+  get last(): bigint {
+    return BigInt(this.lastOffset);
+  }
+
+  /**
+   * Adds the message whose value is `source[start, end)`; `timestampMs` below 0 means Kafka gave
+   * none (a NULL _timestamp).
+   */
+  append(source: Buffer, start: number, end: number, offset: number, timestampMs: number): void {
+    const length = end - start;
+    this.reserve(5 + length + this.tail.length + 8 + 5);
+    const buffer = this.buffer;
+    let at = writeVarint(buffer, this.length, length);
+    at += source.copy(buffer, at, start, end);
+    at += this.tail.copy(buffer, at);
+    buffer.writeUInt32LE(offset % 4_294_967_296, at);
+    buffer.writeUInt32LE(Math.floor(offset / 4_294_967_296), at + 4);
     at += 8;
-    if (timestampMs < 0n) {
-      this.buffer[at++] = 1;
+    if (timestampMs < 0) {
+      buffer[at++] = 1;
     } else {
-      this.buffer[at++] = 0;
-      this.buffer.writeUInt32LE(Number(timestampMs / 1000n) >>> 0, at);
+      buffer[at++] = 0;
+      buffer.writeUInt32LE(Math.floor(timestampMs / 1000) % 4_294_967_296, at);
       at += 4;
     }
     this.length = at;
     if (this.count === 0) {
-      this.first = offset;
+      this.firstOffset = offset;
       this.since = performance.now();
     }
-    this.last = offset;
+    this.lastOffset = offset;
     this.count += 1;
   }
 
@@ -62,8 +75,6 @@ export class RowBinaryBatch {
     this.buffer = grown;
   }
 }
-
-const EMPTY = Buffer.alloc(0);
 
 function varintLength(value: number): number {
   let n = 1;

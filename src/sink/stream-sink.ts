@@ -14,13 +14,15 @@
  * range, so the same token.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import { ConnectionPool } from '@platformatic/kafka';
 import { setTimeout as delay } from 'node:timers/promises';
 import { insertBytes } from '../clickhouse/query.js';
 import type { Logger } from '../log.js';
 import { clientBase, toKchError } from '../kafka/admin.js';
 import { parseBrokers } from '../kafka/brokers.js';
 import { backoffMs } from '../kafka/producer.js';
+import { errorName, RawFetchConsumer, type RawFetchPartition } from '../kafka/raw-fetch-consumer.js';
+import { readRecords } from '../kafka/records.js';
 import { groupOf, sinkInputColumns, sinkRangesOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
@@ -48,25 +50,27 @@ export interface SinkCounters {
   reformed: number;
 }
 
-type Buffered = Message<Buffer, Buffer, Buffer, Buffer>;
 
 interface PartitionState {
-  /** The offset the next message should have; another one means the partition was (re)assigned. */
-  expected: bigint | undefined;
+  /** Bumped at each (re)assignment and reconnection: work begun for an older one is dropped. */
+  epoch: number;
+  /** The offset the next fetch starts at; undefined until the start and the recorded ranges are known. */
+  next: number | undefined;
   batch: RowBinaryBatch;
-  /** The batch's last message: committing it commits the offset after the batch. */
-  lastMessage?: Buffered;
-  /** False until the ranges recorded from this run's first offset on are known. */
-  ready: boolean;
-  /** Those ranges, first offset → last: a batch starting at one of them ends where it ended. */
-  known: Map<bigint, bigint>;
-  /** Messages read meanwhile, taken in order once it is known. */
-  waiting: Buffered[];
-  mustEndAt?: bigint;
+  /** The ranges recorded from the start on, first offset → last: a batch starting at one ends where it ended. */
+  known: Map<number, number>;
+  mustEndAt?: number;
   /** Settles when every batch cut so far is inserted and committed (commits go in order). */
   chain: Promise<void>;
   inFlight: number;
 }
+
+/** Fetch errors that mean "ask the cluster again who leads the partition". */
+const LEADER_ERRORS = new Set([3, 5, 6, 74, 75, 78, 100]);
+const OFFSET_OUT_OF_RANGE = 1;
+/** Bytes per fetch, and per partition in it (compressed, as the broker keeps them). */
+const FETCH_MAX_BYTES = 8 * 1024 * 1024;
+const PARTITION_MAX_BYTES = 4 * 1024 * 1024;
 
 export class StreamSink {
   readonly counters: SinkCounters = { inserted: 0, batches: 0, reformed: 0 };
@@ -80,10 +84,14 @@ export class StreamSink {
   private stopping = false;
   /** The partitions the group gave this member at its last join; undefined before the first. */
   private owned: Set<number> | undefined;
-  /** Between a rebalance's start and the next join: no range is recorded meanwhile. */
+  /** Between a rebalance's start and the next join: nothing is fetched, no range is recorded. */
   private rebalancing = false;
-  private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
-  private messages: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  private consumer: RawFetchConsumer | undefined;
+  private running: Promise<void> | undefined;
+  /** A fetch found a partition without its leader: the next waits a little. */
+  private leaderMoved = false;
+  /** Ends the fetch loop's wait when there may be something to do (a join, a start known, a write done). */
+  private wakeUp: (() => void) | undefined;
 
   constructor(private readonly options: StreamSinkOptions) {
     const { stream, target } = options;
@@ -96,7 +104,19 @@ export class StreamSink {
   }
 
   /** Consumes until stop(); a lost connection to Kafka is retried with back-off. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    this.running ??= this.consume();
+    return this.running;
+  }
+
+  /** Stops fetching, writes what was read, commits it, and leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+  }
+
+  private async consume(): Promise<void> {
     const { log } = this.options;
     const ticker = setInterval(() => this.flushDue(), Math.max(20, Math.floor(this.flushMs / 4)));
     try {
@@ -104,8 +124,6 @@ export class StreamSink {
         try {
           await this.consumeOnce();
           attempt = 0;
-          // The stream ended without an error: leave the group before joining it again.
-          if (!this.stopping) await this.closeConsumer();
         } catch (error) {
           if (this.stopping) break;
           const wait = backoffMs(attempt, 5_000);
@@ -119,134 +137,219 @@ export class StreamSink {
     }
   }
 
-  /** Stops consuming, writes what was read, commits it, and leaves the group. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const messages = this.messages;
-    if (messages) await new Promise<void>((resolve) => { messages.close(() => resolve()); });
-    for (const [partition, state] of this.partitions) if (state.ready && state.batch.count > 0) this.cut(partition, state);
-    await Promise.all([...this.partitions.values()].map((s) => s.chain));
-    await this.closeConsumer();
+  private wake(): void {
+    const wakeUp = this.wakeUp;
+    this.wakeUp = undefined;
+    wakeUp?.();
+  }
+
+  /** Waits for wake() or `ms`, whichever comes first. */
+  private async idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => { clearTimeout(timer); resolve(); };
+    });
   }
 
   private async closeConsumer(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
-    this.messages = undefined;
-    // Buffered messages were not inserted, so not committed: whoever reads next gets them again.
-    for (const state of this.partitions.values()) state.expected = undefined;
+    this.owned = undefined;
+    // What was read and not cut was not written, so not committed: whoever reads next gets it again.
+    for (const state of this.partitions.values()) this.drop(state);
     if (consumer) await new Promise<void>((resolve) => { consumer.close(true, () => resolve()); });
   }
 
+  /** One membership of the group: joins, fetches until stop() or an error, and leaves. */
   private async consumeOnce(): Promise<void> {
     const addresses = parseBrokers(this.options.bootstrap);
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({ clientId: `kch-sink-${this.options.stream.name}`, groupId: this.group, ...clientBase(addresses), sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
+    const base = clientBase(addresses);
+    const clientId = `kch-sink-${this.options.stream.name}`;
+    const consumer = new RawFetchConsumer({ clientId, groupId: this.group, ...base, sessionTimeout: 10_000, heartbeatInterval: 1_000, rebalanceTimeout: 20_000 });
+    // Fetches wait up to maxWaitTime on their own connections, so heartbeats and commits never queue behind them.
+    const fetches = new ConnectionPool(clientId, base);
     this.consumer = consumer;
+    let failure: Error | undefined;
+    consumer.on('error', (error: Error) => { failure ??= error; this.wake(); });
     consumer.on('consumer:group:rebalance', () => { this.rebalancing = true; });
-    consumer.on('consumer:group:join', (payload: { assignments?: { topic: string; partitions: number[] }[] }) => {
+    consumer.on('consumer:group:join', (payload: { assignments?: { topic: string; partitions: number[] }[] | null }) => {
+      if (this.consumer !== consumer) return;
       this.owned = new Set(payload.assignments?.find((a) => a.topic === this.topic)?.partitions ?? []);
       this.rebalancing = false;
-      // A partition gone to another member: what was read of it and not written is its to read.
-      for (const [partition, state] of this.partitions) if (!this.owned.has(partition)) state.expected = undefined;
+      // Every partition starts again from its committed offset: one that went to another member
+      // and came back may have been read further meanwhile, and one kept loses only what was not cut.
+      for (const [partition, state] of this.partitions) if (!this.owned.has(partition)) this.drop(state);
+      for (const partition of this.owned) this.assign(consumer, partition, 'committed');
+      this.wake();
     });
-    const messages = await consumer.consume({ topics: [this.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false, maxWaitTime: 100, maxBytes: 8 * 1024 * 1024, maxBytesPerPartition: 4 * 1024 * 1024 });
-    this.messages = messages;
-    // 'data' events rather than an async iterator: a promise per message cost a tenth of the CPU.
-    await new Promise<void>((resolve, reject) => {
-      messages.on('data', (message: Buffered) => {
-        const wait = this.take(message);
-        if (wait) {
-          messages.pause();
-          wait.then(() => messages.resume(), reject);
+    try {
+      consumer.topics.track(this.topic);
+      await consumer.joinGroup({});
+      while (!this.stopping && failure === undefined) {
+        const ready = this.rebalancing || !this.owned ? [] : [...this.owned].filter((p) => {
+          const state = this.partitions.get(p);
+          // Three batches of a partition in flight are enough: Kafka keeps the rest meanwhile.
+          return state !== undefined && state.next !== undefined && state.inFlight < 3;
+        });
+        if (ready.length === 0) {
+          await this.idle(this.flushMs);
+          continue;
         }
-      });
-      messages.once('error', reject);
-      messages.once('end', resolve);
-      messages.once('close', resolve);
-    });
-  }
-
-  /** Takes a message; returns a promise when reading should wait for writes first. */
-  private take(message: Buffered): Promise<void> | undefined {
-    const partition = message.partition;
-    let state = this.partitions.get(partition);
-    if (!state) {
-      state = { expected: undefined, batch: new RowBinaryBatch(this.topic, partition), ready: false, known: new Map(), waiting: [], chain: Promise.resolve(), inFlight: 0 };
-      this.partitions.set(partition, state);
-    }
-    if (state.expected !== message.offset) this.restart(partition, state, message.offset);
-    state.expected = message.offset + 1n;
-    if (state.ready) this.accept(partition, state, message);
-    else state.waiting.push(message);
-    // Three batches of a partition in flight are enough: reading waits, Kafka keeps the rest.
-    return state.inFlight >= 3 || state.waiting.length >= this.maxRows ? state.chain : undefined;
-  }
-
-  /** Adds a message to the partition's batch, cutting it where it must or may end. */
-  private accept(partition: number, state: PartitionState, message: Buffered): void {
-    // The recorded range ends before this message (an offset there held no message, e.g. a
-    // transaction marker): the batch is that range, and this message starts the next one.
-    if (state.mustEndAt !== undefined && message.offset > state.mustEndAt) this.cut(partition, state);
-    if (state.batch.count === 0) {
-      const end = state.known.get(message.offset);
-      if (end !== undefined) {
-        state.mustEndAt = end;
-        this.counters.reformed += 1;
-        this.options.log.info(`${this.options.stream.name}: partition ${partition} at offset ${message.offset}: the batch ${message.offset}–${end} was recorded before and may be in ClickHouse; formed again to the same range, so ClickHouse drops what it has of it`);
+        await this.fetch(consumer, fetches, ready);
+        if (this.leaderMoved) {
+          this.leaderMoved = false;
+          await this.idle(200);
+        }
       }
+      if (failure !== undefined) throw failure;
+      // Stopping: what was read is written and committed before the group is left.
+      for (const [partition, state] of this.partitions) if (state.next !== undefined && state.batch.count > 0) this.cut(partition, state);
+      await Promise.all([...this.partitions.values()].map((s) => s.chain));
+    } finally {
+      await new Promise<void>((resolve) => { fetches.close(() => resolve()); });
+      if (this.consumer === consumer) await this.closeConsumer();
     }
-    state.batch.append(message.value, message.offset, message.timestamp);
-    state.lastMessage = message;
-    if (state.mustEndAt !== undefined ? message.offset >= state.mustEndAt : state.batch.count >= this.maxRows) this.cut(partition, state);
+  }
+
+  /** One fetch per partition leader, each partition from its next offset. */
+  private async fetch(consumer: RawFetchConsumer, pool: ConnectionPool, partitions: number[]): Promise<void> {
+    const metadata = await consumer.metadata({ topics: [this.topic] });
+    const topic = metadata.topics.get(this.topic);
+    if (!topic) throw new Error(`topic ${this.topic} is not in the cluster's metadata`);
+    const byLeader = new Map<number, { partition: number; state: PartitionState; epoch: number; from: number }[]>();
+    for (const partition of partitions) {
+      const state = this.partitions.get(partition)!;
+      const leader = topic.partitions[partition]?.leader ?? -1;
+      const list = byLeader.get(leader) ?? [];
+      list.push({ partition, state, epoch: state.epoch, from: state.next! });
+      byLeader.set(leader, list);
+    }
+    await Promise.all([...byLeader].map(async ([leader, asked]) => {
+      const response = await consumer.fetchRaw({
+        node: leader, connectionPool: pool, maxWaitTime: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES,
+        topics: [{ topicId: topic.id, partitions: asked.map((a) => ({ partition: a.partition, fetchOffset: BigInt(a.from), partitionMaxBytes: PARTITION_MAX_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
+      });
+      const got = new Map<number, RawFetchPartition>();
+      for (const t of response.topics) for (const p of t.partitions) got.set(p.partition, p);
+      for (const { partition, state, epoch, from } of asked) {
+        const fetched = got.get(partition);
+        // Reassigned while the fetch was out: the new start is read afresh.
+        if (!fetched || state.epoch !== epoch || state.next !== from) continue;
+        this.take(consumer, partition, state, fetched);
+      }
+    }));
+  }
+
+  /** Takes a partition's fetched records into its batches. */
+  private take(consumer: RawFetchConsumer, partition: number, state: PartitionState, fetched: RawFetchPartition): void {
+    const { log, stream } = this.options;
+    if (fetched.errorCode === OFFSET_OUT_OF_RANGE) {
+      // The log no longer holds the start (retention deleted it): as the Kafka engine does, go on
+      // from the earliest offset it holds.
+      log.warn(`${stream.name}: offset ${state.next} of partition ${partition} is no longer in Kafka (deleted by retention?); going on from the earliest offset there`);
+      this.assign(consumer, partition, 'earliest');
+      return;
+    }
+    if (LEADER_ERRORS.has(fetched.errorCode)) {
+      // Leadership moved (a broker stopped): the next fetch asks the cluster again.
+      consumer.clearMetadata();
+      this.leaderMoved = true;
+      return;
+    }
+    if (fetched.errorCode !== 0) throw new Error(`fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`);
+    if (!fetched.records) return;
+    const next = readRecords(fetched.records, state.next!, (buffer, start, end, offset, timestamp) => {
+      // The recorded range ends before this message (an offset there held no message, e.g. a
+      // transaction marker): the batch is that range, and this message starts the next one.
+      if (state.mustEndAt !== undefined && offset > state.mustEndAt) this.cut(partition, state);
+      if (state.batch.count === 0) this.reform(partition, state, offset);
+      state.batch.append(buffer, start, end, offset, timestamp);
+      if (state.mustEndAt !== undefined ? offset >= state.mustEndAt : state.batch.count >= this.maxRows) this.cut(partition, state);
+    }, fetched.abortedTransactions);
+    state.next = next;
+    // The range ended on offsets that held no message: it is complete.
+    if (state.mustEndAt !== undefined && next > state.mustEndAt) this.cut(partition, state);
+  }
+
+  /** A batch starting where a recorded one started may be in ClickHouse: it ends where that one ended. */
+  private reform(partition: number, state: PartitionState, offset: number): void {
+    const end = state.known.get(offset);
+    if (end === undefined) return;
+    state.mustEndAt = end;
+    this.counters.reformed += 1;
+    this.options.log.info(`${this.options.stream.name}: partition ${partition} at offset ${offset}: the batch ${offset}–${end} was recorded before and may be in ClickHouse; formed again to the same range, so ClickHouse drops what it has of it`);
+  }
+
+  /** What was read of the partition and not cut is dropped; batches in flight finish or give up. */
+  private drop(state: PartitionState): void {
+    state.epoch += 1;
+    state.next = undefined;
+    state.batch = new RowBinaryBatch(state.batch.topic, state.batch.partition);
+    delete state.mustEndAt;
   }
 
   /**
-   * The partition is read from another offset than the last message's next: (re)assigned. What
-   * was buffered was not written, and is read again from the committed offset; the batches are
-   * formed once the writes in flight are done and the ranges recorded from `from` on are loaded.
+   * (Re)starts a partition: once the writes in flight are done (their commits move the committed
+   * offset), from the committed offset (or the earliest, when there is none or it is gone), with
+   * the ranges recorded from there on.
    */
-  private restart(partition: number, state: PartitionState, from: bigint): void {
-    const fresh = new RowBinaryBatch(this.topic, partition);
-    state.batch = fresh;
-    delete state.lastMessage;
-    state.ready = false;
-    state.waiting = [];
-    delete state.mustEndAt;
-    const lookup = state.chain.then(() => this.retry(`reading the ranges of partition ${partition}`, () => this.ranges.from(partition, from)));
-    state.chain = lookup.then((known) => {
-      if (state.batch !== fresh) return;
-      state.known = known;
-      state.ready = true;
-      const waiting = state.waiting;
-      state.waiting = [];
-      for (const message of waiting) this.accept(partition, state, message);
-    });
+  private assign(consumer: RawFetchConsumer, partition: number, from: 'committed' | 'earliest'): void {
+    let state = this.partitions.get(partition);
+    if (!state) {
+      state = { epoch: 0, next: undefined, batch: new RowBinaryBatch(this.topic, partition), known: new Map(), chain: Promise.resolve(), inFlight: 0 };
+      this.partitions.set(partition, state);
+    }
+    this.drop(state);
+    const epoch = state.epoch;
+    const current = (): boolean => state.epoch === epoch && this.consumer === consumer;
+    state.chain = state.chain.then(() => this.retry(`reading where partition ${partition} starts`, async () => {
+      if (!current()) return;
+      const start = await this.startOffset(consumer, partition, from);
+      const known = await this.ranges.from(partition, BigInt(start));
+      if (!current()) return;
+      state.known = new Map([...known].map(([first, last]) => [Number(first), Number(last)]));
+      state.next = start;
+      this.wake();
+    }, current));
+  }
+
+  private async startOffset(consumer: RawFetchConsumer, partition: number, from: 'committed' | 'earliest'): Promise<number> {
+    if (from === 'committed') {
+      const committed = await consumer.listCommittedOffsets({ topics: [{ topic: this.topic, partitions: [partition] }] });
+      const offset = committed.get(this.topic)?.[partition] ?? -1n;
+      if (offset >= 0n) return Number(offset);
+    }
+    // No offset committed yet: from the start of the log, as the Kafka engine's group begins.
+    const earliest = await consumer.listOffsets({ topics: [this.topic], partitions: { [this.topic]: [partition] }, timestamp: -2n });
+    return Number(earliest.get(this.topic)?.[partition] ?? 0n);
   }
 
   private flushDue(): void {
     const now = performance.now();
     for (const [partition, state] of this.partitions) {
-      if (state.ready && state.mustEndAt === undefined && state.batch.count > 0 && now - state.batch.since >= this.flushMs) this.cut(partition, state);
+      if (state.next !== undefined && state.mustEndAt === undefined && state.batch.count > 0 && now - state.batch.since >= this.flushMs) this.cut(partition, state);
     }
   }
 
   private cut(partition: number, state: PartitionState): void {
     const batch = state.batch;
-    const last = state.lastMessage;
-    if (batch.count === 0 || !last) return;
+    if (batch.count === 0) return;
     state.batch = new RowBinaryBatch(this.topic, partition);
-    delete state.lastMessage;
     // The range recorded before is formed again now; later batches end where they like.
     delete state.mustEndAt;
     const body = batch.bytes();
     const range = { first: batch.first, last: batch.last };
     const token = `${this.topic}:${partition}:${range.first}-${range.last}`;
+    const consumer = this.consumer;
     state.inFlight += 1;
     const inserted = this.insert(partition, range, token, body, batch.count);
     // Committed once it and every batch before it are in: the group's offset never passes a gap.
     state.chain = Promise.all([state.chain, inserted])
-      .then(([, written]) => (written ? this.commit(partition, token, last) : undefined))
-      .finally(() => { state.inFlight -= 1; });
+      .then(([, written]) => (written && consumer ? this.commit(consumer, partition, token, range.last + 1n) : undefined))
+      .finally(() => {
+        state.inFlight -= 1;
+        this.wake();
+      });
   }
 
   /** Steps 1 and 2; false when the partition went to another member first (nothing written). */
@@ -269,9 +372,9 @@ export class StreamSink {
   }
 
   /** Step 3. */
-  private async commit(partition: number, token: string, last: Buffered): Promise<void> {
+  private async commit(consumer: RawFetchConsumer, partition: number, token: string, offset: bigint): Promise<void> {
     try {
-      await last.commit();
+      await consumer.commit({ offsets: [{ topic: this.topic, partition, offset, leaderEpoch: -1 }] });
     } catch (error) {
       // Most often the partition went to another member meanwhile: it starts from the offset
       // committed before and forms this batch again from the recorded range.
@@ -279,12 +382,13 @@ export class StreamSink {
     }
   }
 
-  /** Retries while ClickHouse is away: a batch is written, or the sink is killed. */
-  private async retry<T>(what: string, work: () => Promise<T>): Promise<T> {
+  /** Retries while ClickHouse (or Kafka) is away: until the work is done, or no longer `wanted`. */
+  private async retry<T>(what: string, work: () => Promise<T>, wanted: () => boolean = () => true): Promise<T | undefined> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await work();
       } catch (error) {
+        if (!wanted()) return undefined;
         if (attempt === 1 || attempt % 10 === 0) this.options.log.warn(`${this.options.stream.name}: ${what} failed (${(error as Error).message.split('\n')[0]}); retrying`);
         await delay(backoffMs(attempt, 5_000));
       }

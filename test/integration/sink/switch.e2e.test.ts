@@ -48,7 +48,7 @@ test('engine → sink → engine: kch migrate swaps the input tables, nothing is
   const sink = new CliProcess(['sink', '--ingest', 'sink'], env);
   cleanups.push(() => sink.stop());
   await generate(3000, 2);
-  await allIn(6000, 'by the sink');
+  await allIn(6000, 'by the sink').catch((error: Error) => { throw new Error(`${error.message}; the sink said:\n${sink.output}`); });
   // kch status asks the server, so it says so without being told --ingest (env has no KCH_INGEST).
   const during = await runCli(['status', '--json'], env);
   const ingests = (JSON.parse(during.stdout) as { streams: { name: string; ingest: string }[] }).streams.map((s) => `${s.name}:${s.ingest}`);

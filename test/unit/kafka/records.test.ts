@@ -54,7 +54,7 @@ function libraryBatch(base: number, messages: { key?: string; value: string | nu
     key: m.key === undefined ? undefined : Buffer.from(m.key),
     value: m.value === null ? undefined : Buffer.from(m.value),
     headers: new Map((m.headers ?? []).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
-  })) as never, { compression: options.compression ?? 'none', producerId: options.producerId ?? -1n, ...(options.transactional ? { transactionalId: 'tx' } : {}) } as never).buffer);
+  })) as never, { compression: options.compression ?? 'none', producerId: options.producerId ?? -1n, ...(options.transactional ? { transactionalId: 'tx' } : {}) }).buffer);
   batch.writeBigInt64BE(BigInt(base), 0);
   if (options.attributes) batch.writeInt16BE(batch.readInt16BE(21) | options.attributes, 21);
   return batch;
@@ -107,7 +107,7 @@ test('readRecords stamps every record with the batch time when the topic uses Lo
 test('readRecords skips control batches and the batches of aborted transactions (read_committed)', () => {
   /** A transaction marker: key = version 0, type (0 abort, 1 commit). */
   const marker = (base: number, producerId: bigint, type: number): Buffer => {
-    const batch = Buffer.from(createRecordsBatch([{ topic: 't', partition: 0, timestamp: 9n, key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }] as never, { producerId, transactionalId: 'tx' } as never).buffer);
+    const batch = Buffer.from(createRecordsBatch([{ topic: 't', partition: 0, timestamp: 9n, key: Buffer.from([0, 0, 0, type]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }] as never, { producerId, transactionalId: 'tx' }).buffer);
     batch.writeBigInt64BE(BigInt(base), 0);
     batch.writeInt16BE(batch.readInt16BE(21) | 0x20, 21);
     return batch;
