@@ -334,7 +334,7 @@ export class StreamSink {
   private cut(partition: number, state: PartitionState): void {
     const batch = state.batch;
     if (batch.count === 0) return;
-    state.batch = new RowBinaryBatch(this.topic, partition);
+    state.batch = new RowBinaryBatch(this.topic, partition, Math.max(1 << 20, Math.ceil(batch.byteLength * 1.125)));
     // The range recorded before is formed again now; later batches end where they like.
     delete state.mustEndAt;
     const body = batch.bytes();
