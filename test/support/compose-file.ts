@@ -37,6 +37,8 @@ export interface Service {
   /** The check's command; undefined when there is none or it is disabled. */
   healthcheck: string[] | undefined;
   restart: string | undefined;
+  /** Compose profiles: a service with one starts only when it is asked for. */
+  profiles: string[];
 }
 
 export type Compose = Map<string, Service>;
@@ -174,6 +176,7 @@ export function composeOf(document: unknown, base: string = root): Compose {
       dependsOn: dependsOnOf(s.depends_on),
       healthcheck: healthcheckOf(s.healthcheck),
       restart: s.restart === undefined ? undefined : scalar(s.restart),
+      profiles: Array.isArray(s.profiles) ? s.profiles.map(scalar) : [],
     }];
   }));
 }

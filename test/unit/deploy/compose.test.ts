@@ -25,7 +25,10 @@ const ourServices = new Map([
   ['migrate', 'migrate'],
   ['generator', 'generate'],
   ['dashboard', 'dashboard'],
+  ['sink', 'sink'],
 ]);
+/** Services that start only with their profile: `docker compose --profile sink up`. */
+const profiled = new Map([['sink', 'sink']]);
 const requiredServices = [...ourServices.keys(), 'kafka', 'clickhouse'];
 
 /**
@@ -76,7 +79,7 @@ function checkServices(compose: Compose): string[] {
     images.add(service.image);
     if (service.command[0] !== command) problems.push(`${name} runs "${service.command.join(' ')}", expected the ${command} command`);
   }
-  if (images.size > 1) problems.push(`migrate, generator and dashboard should share one image, got ${[...images].join(', ')}`);
+  if (images.size > 1) problems.push(`${[...ourServices.keys()].join(', ')} should share one image, got ${[...images].join(', ')}`);
   return problems;
 }
 
@@ -137,6 +140,9 @@ function checkDependencies(compose: Compose): string[] {
     ['generator', 'migrate', 'service_completed_successfully'],
     ['dashboard', 'clickhouse', 'service_healthy'],
     ['dashboard', 'migrate', 'service_completed_successfully'],
+    ['sink', 'kafka', 'service_healthy'],
+    ['sink', 'clickhouse', 'service_healthy'],
+    ['sink', 'migrate', 'service_completed_successfully'],
   ];
   const problems = required.flatMap(([from, to, condition]) => {
     const actual = compose.get(from)?.dependsOn.get(to);
@@ -151,6 +157,20 @@ function checkDependencies(compose: Compose): string[] {
         problems.push(`${from} waits for ${to} with ${condition}, not ${expected}`);
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * The sink starts only when asked for (the default transport is the engine, and a sink with no
+ * sink stream to move exits with an error); every other service starts with a plain `up`.
+ */
+function checkProfiles(compose: Compose): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of compose) {
+    const expected = profiled.get(name);
+    if (expected === undefined && service.profiles.length > 0) problems.push(`${name} has the profiles ${service.profiles.join(', ')}: a plain \`docker compose up\` would not start it`);
+    if (expected !== undefined && !service.profiles.includes(expected)) problems.push(`${name} should start only with the profile ${expected}, has ${service.profiles.join(', ') || 'none'}`);
   }
   return problems;
 }
@@ -263,8 +283,14 @@ test('kafka and clickhouse have healthchecks', () => {
   assert.deepEqual(checkHealthchecks(compose), []);
 });
 
-test('migrate waits for healthy servers, and generator and dashboard wait for migrate to succeed', () => {
+test('migrate waits for healthy servers, and generator, dashboard and sink wait for migrate to succeed', () => {
   assert.deepEqual(checkDependencies(compose), []);
+});
+
+test('the sink starts only with its profile (--profile sink), every other service with a plain up', () => {
+  assert.deepEqual(checkProfiles(compose), []);
+  assertProblem(checkProfiles(broken((c) => { service(c, 'sink').profiles = []; })), /sink should start only with the profile sink/);
+  assertProblem(checkProfiles(broken((c) => { service(c, 'dashboard').profiles = ['ui']; })), /dashboard has the profiles ui/);
 });
 
 test('every service but the one-shot migrate has a restart policy', () => {
@@ -348,6 +374,7 @@ test('the rules catch a missing healthcheck, a racy dependency and wrong restart
   assertProblem(checkDependencies(broken((c) => { service(c, 'migrate').dependsOn.set('kafka', 'service_started'); })), /migrate should wait for kafka with service_healthy/);
   assertProblem(checkDependencies(broken((c) => { service(c, 'generator').dependsOn.delete('migrate'); })), /generator should wait for migrate/);
   assertProblem(checkDependencies(broken((c) => { service(c, 'dashboard').dependsOn.set('migrate', 'service_started'); })), /dashboard should wait for migrate with service_completed_successfully/);
+  assertProblem(checkDependencies(broken((c) => { service(c, 'sink').dependsOn.delete('migrate'); })), /sink should wait for migrate/);
   assertProblem(checkDependencies(broken((c) => { service(c, 'dashboard').dependsOn.set('kafka', 'service_started'); })), /dashboard waits for kafka with service_started/);
   assertProblem(checkRestart(broken((c) => { service(c, 'generator').restart = undefined; })), /generator has no restart policy/);
   assertProblem(checkRestart(broken((c) => { service(c, 'clickhouse').restart = 'no'; })), /clickhouse has no restart policy/);
