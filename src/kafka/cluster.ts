@@ -13,7 +13,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErrorCodes, KchError } from '../errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { controllerHostFor, newClusterId, startBroker, type RunningBroker, type StartBrokerOptions } from './broker.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime } from './runtime.js';
@@ -23,13 +24,24 @@ export const MAX_NODES = 5;
 export interface RunningCluster {
   /** Every node's address, comma-separated: what clients bootstrap from. */
   readonly bootstrap: string;
+  /** Each node as it runs now: a node started again after it died is a new process. */
   readonly nodes: readonly RunningBroker[];
   readonly version: string;
-  /** Every node stopped (controlled shutdown), in parallel. */
+  /** Every node stopped (controlled shutdown), in parallel; no node is started again after. */
   stop(): Promise<void>;
-  /** The first node's exit, whichever it is: a cluster that lost a node is reported. */
-  readonly exited: Promise<{ node: number; code: number | null }>;
+  /**
+   * A node that died too often to start again (more than RESTARTS.limit times in
+   * RESTARTS.windowMs): the others serve on without it.
+   */
+  readonly gaveUp: Promise<{ node: number; code: number | null; logFile: string }>;
 }
+
+/**
+ * A node that dies is started again, as a machine's service manager would restart a broker: first
+ * after 5 s (its partitions' leadership has moved by then, and a cause that kills it at once
+ * is not hammered), then 10, 20… up to 60 s; after the 5th death in 10 minutes it is left down.
+ */
+export const RESTARTS = { firstDelayMs: 5_000, maxDelayMs: 60_000, limit: 5, windowMs: 10 * 60_000 } as const;
 
 /** Each node's broker and controller port. */
 export function nodePorts(port: number, controllerPort: number, nodes: number): { id: number; port: number; controllerPort: number }[] {
@@ -74,27 +86,77 @@ export async function startCluster(options: Omit<StartBrokerOptions, 'node'> & {
   const voters = ports.map((n) => `${n.id}@${controllerHost}:${n.controllerPort}`).join(',');
   const replicas = Math.min(3, options.nodes);
   options.log.info(`starting a Kafka cluster of ${options.nodes} nodes (${ports.map((n) => formatBroker({ host: options.host, port: n.port })).join(', ')}), ${replicas} copies of each partition, writes acknowledged by ${replicas >= 3 ? 2 : 1}`);
-  const started = await Promise.allSettled(ports.map((n) => startBroker({
+  const startNode = (n: (typeof ports)[number]): Promise<RunningBroker> => startBroker({
     ...options,
     runtime,
     port: n.port,
     controllerPort: n.controllerPort,
     log: options.log.child(`kafka-${n.id}`),
     node: { id: n.id, kafkaDir: join(folder, `node-${n.id}`), voters, replicas, clusterId },
-  })));
+  });
+  const started = await Promise.allSettled(ports.map(startNode));
   const nodes = started.flatMap((r) => r.status === 'fulfilled' ? [r.value] : []);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(nodes.map((n) => n.stop()));
     throw failed.reason;
   }
-  const exited = Promise.race(nodes.map((n, i) => n.exited.then((code) => ({ node: i + 1, code }))));
+
+  let stopping = false;
+  const stopped = new AbortController();
+  let giveUp!: (node: { node: number; code: number | null; logFile: string }) => void;
+  const gaveUp = new Promise<{ node: number; code: number | null; logFile: string }>((resolve) => { giveUp = resolve; });
+  /** Watches node i and starts it again each time it dies, until stop() or too many deaths. */
+  const supervise = async (i: number): Promise<void> => {
+    const port = ports[i]!;
+    const deaths: number[] = [];
+    let broker = nodes[i]!;
+    for (;;) {
+      let code = await broker.exited;
+      for (;;) {
+        if (stopping) return;
+        const now = Date.now();
+        deaths.push(now);
+        while (deaths.length > 0 && now - deaths[0]! > RESTARTS.windowMs) deaths.shift();
+        const how = code === null ? 'was killed' : `exited on its own with code ${code}`;
+        if (deaths.length > RESTARTS.limit) {
+          options.log.error(`Kafka node ${port.id} (pid ${broker.pid}) ${how}, its ${deaths.length}th death in ${RESTARTS.windowMs / 60_000} minutes: left down (see ${broker.logFile}). The other nodes go on`);
+          giveUp({ node: port.id, code, logFile: broker.logFile });
+          return;
+        }
+        const wait = Math.min(RESTARTS.firstDelayMs * 2 ** (deaths.length - 1), RESTARTS.maxDelayMs);
+        options.log.error(`Kafka node ${port.id} (pid ${broker.pid}) ${how}; see ${broker.logFile}. The other nodes serve its partitions; starting it again in ${wait / 1000} s`);
+        await delay(wait, undefined, { signal: stopped.signal }).catch(() => undefined);
+        if (stopping) return;
+        try {
+          broker = await startNode(port);
+        } catch (error) {
+          options.log.error(`Kafka node ${port.id} did not start again: ${messageOf(error)}`);
+          code = null;
+          continue;
+        }
+        nodes[i] = broker;
+        // Stopped while it was starting: it must not outlive the cluster.
+        if (stopping) {
+          await broker.stop();
+          return;
+        }
+        options.log.info(`Kafka node ${port.id} is back (pid ${broker.pid}); it catches up with the others from its own log`);
+        break;
+      }
+    }
+  };
+  const supervised = nodes.map((_, i) => supervise(i));
   return {
     bootstrap: nodes.map((n) => n.bootstrap).join(','),
     nodes,
     version: runtime.version,
-    stop: async () => { await Promise.all(nodes.map((n) => n.stop())); },
-    exited,
+    stop: async () => {
+      stopping = true;
+      stopped.abort();
+      await Promise.all(nodes.map((n) => n.stop()));
+      await Promise.all(supervised);
+    },
+    gaveUp,
   };
 }
-

@@ -2,8 +2,8 @@
  * `kch up --kafka-nodes 3`: three real brokers, a controller quorum of three, topics with three
  * copies of each partition and two needed in sync. The node leading the sales partition is
  * killed with SIGKILL while `kch verify` produces to it: the producer moves to the new leader, no
- * acknowledged event is lost,
- * and `kch status` names the node that is down and the partitions short of copies.
+ * acknowledged event is lost, and `kch status` names the node that is down and the partitions
+ * short of copies; then `kch kafka` starts the node again and every partition is fully copied.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -97,6 +97,14 @@ test('kch up --kafka-nodes 3: kill -9 of the broker leading the sales partition 
   assert.equal(report.lost, 0, `lost: ${report.lostSample.join(', ')}`);
   assert.equal(report.present, 20_000);
   assert.equal(report.dedupCount, 20_000);
+  // kch kafka starts the node again; it catches up from its own log until every copy is in sync.
+  const back = Number((await stack.waitFor(new RegExp(`Kafka node ${node} is back \\(pid (\\d+)\\)`), 120_000))[1]);
+  assert.notEqual(back, victim, 'a new process');
+  await pollUntil('kch status: three brokers up, every partition fully copied', async () => {
+    const result = await runCli(['status'], { ...env, KCH_DATA_DIR: stack.dataDir }, 60_000);
+    const text = result.stdout + result.stderr;
+    return /3 broker\(s\) up/.test(text) && !/DOWN|under-replicated/.test(text) ? text : undefined;
+  }, 120_000, 1000);
   summary('kafka cluster, one of three brokers killed', {
     acknowledged: report.acknowledged, lost: report.lost, 'duplicated events': report.duplicated,
     'freshness p99 (s)': (report.freshness.p99 / 1000).toFixed(1), 'max (s)': (report.freshness.max / 1000).toFixed(1),
