@@ -8,6 +8,7 @@ import {
   Consumer, FetchIsolationLevels, Reader, ResponseError, createAPI, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17, kGetApi,
   protocolErrorsCodesById, type API, type Callback, type ConsumerOptions,
 } from '@platformatic/kafka';
+import { OwnApi } from './own-api.js';
 import type { AbortedTransaction } from './records.js';
 
 export interface RawFetchPartition {
@@ -33,7 +34,13 @@ export function errorName(code: number): string {
 }
 
 export class RawFetchConsumer extends Consumer<Buffer, Buffer, Buffer, Buffer> {
-  readonly #apis = new Map<number, API<unknown[], unknown>>();
+  readonly #fetchApi = new OwnApi('Fetch', (version) => {
+    const createRequest = (requests as Record<number, (typeof requests)[13]>)[version];
+    if (!createRequest) return new Error(`the broker offers Fetch v${version} at most; kch sink reads v13 and later (Kafka 3.1 or newer)`);
+    const request = (maxWaitMs: number, minBytes: number, maxBytes: number, _isolationLevel: number, ...rest: Parameters<typeof createRequest> extends [number, number, number, number, ...infer R] ? R : never): ReturnType<typeof createRequest> =>
+      createRequest(maxWaitMs, minBytes, maxBytes, FetchIsolationLevels.READ_COMMITTED, ...rest);
+    return createAPI(1, version, request, parseResponse);
+  });
 
   constructor(options: ConsumerOptions<Buffer, Buffer, Buffer, Buffer>) {
     super(options);
@@ -50,30 +57,7 @@ export class RawFetchConsumer extends Consumer<Buffer, Buffer, Buffer, Buffer> {
   }
 
   override [kGetApi]<RequestArguments extends unknown[], ResponseType>(name: string, callback: Callback<API<RequestArguments, ResponseType>>): void {
-    if (name !== 'Fetch') {
-      super[kGetApi](name, callback);
-      return;
-    }
-    super[kGetApi]<RequestArguments, ResponseType>(name, (error, chosen) => {
-      if (error) {
-        callback(error);
-        return;
-      }
-      const version = chosen!.version;
-      const createRequest = (requests as Record<number, (typeof requests)[13]>)[version];
-      if (!createRequest) {
-        callback(new Error(`the broker offers Fetch v${version} at most; kch sink reads v13 and later (Kafka 3.1 or newer)`), undefined);
-        return;
-      }
-      let api = this.#apis.get(version);
-      if (!api) {
-        const request = (maxWaitMs: number, minBytes: number, maxBytes: number, _isolationLevel: number, ...rest: Parameters<typeof createRequest> extends [number, number, number, number, ...infer R] ? R : never): ReturnType<typeof createRequest> =>
-          createRequest(maxWaitMs, minBytes, maxBytes, FetchIsolationLevels.READ_COMMITTED, ...rest);
-        api = createAPI(1, version, request, parseResponse);
-        this.#apis.set(version, api);
-      }
-      callback(null, api as unknown as API<RequestArguments, ResponseType>);
-    });
+    this.#fetchApi.get((n, c: Callback<API<RequestArguments, ResponseType>>) => { super[kGetApi](n, c); }, name, callback);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   Producer, Writer, createAPI, kGetApi, produceV7, produceV8, produceV9, produceV10, produceV11,
   type API, type Callback, type ProducerOptions,
 } from '@platformatic/kafka';
+import { OwnApi } from './own-api.js';
 import { compressRecords, frameBatch, type RecordCompression, type RecordSet } from './records.js';
 
 /** What the library carries as a message's value: one record set, with what its sends learnt. */
@@ -43,7 +44,13 @@ const responseParsers = {
 export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buffer> {
   /** Next sequence number per producer id, topic and partition. */
   readonly #sequences = new Map<string, number>();
-  readonly #apis = new Map<number, API<unknown[], unknown>>();
+  readonly #produceApi = new OwnApi('Produce', (version) => {
+    const parseResponse = (responseParsers as Record<number, (typeof responseParsers)[7]>)[version];
+    if (!parseResponse) return new Error(`the client library chose Produce v${version}, which kch does not frame (v7–v11)`);
+    const flexible = version >= 9;
+    return createAPI(0, version, (acks: number, timeout: number, messages: NormalizedMessage[], options: ProduceOptions) =>
+      this.#request(flexible, acks, timeout, messages, options), parseResponse, flexible, flexible);
+  });
 
   constructor(options: ProducerOptions<Buffer, PendingSet, Buffer, Buffer>) {
     super(options);
@@ -58,25 +65,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
   }
 
   override [kGetApi]<RequestArguments extends unknown[], ResponseType>(name: string, callback: Callback<API<RequestArguments, ResponseType>>): void {
-    if (name !== 'Produce') {
-      super[kGetApi](name, callback);
-      return;
-    }
-    super[kGetApi]<RequestArguments, ResponseType>(name, (error, chosen) => {
-      if (error) {
-        callback(error);
-        return;
-      }
-      const version = chosen!.version as keyof typeof responseParsers;
-      let api = this.#apis.get(version);
-      if (!api) {
-        const flexible = version >= 9;
-        api = createAPI(0, version, (acks: number, timeout: number, messages: NormalizedMessage[], options: ProduceOptions) =>
-          this.#request(flexible, acks, timeout, messages, options), responseParsers[version], flexible, flexible);
-        this.#apis.set(version, api);
-      }
-      callback(null, api as unknown as API<RequestArguments, ResponseType>);
-    });
+    this.#produceApi.get((n, c: Callback<API<RequestArguments, ResponseType>>) => { super[kGetApi](n, c); }, name, callback);
   }
 
   #request(flexible: boolean, acks: number, timeout: number, messages: NormalizedMessage[], options: ProduceOptions): Writer {
