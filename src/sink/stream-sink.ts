@@ -90,6 +90,8 @@ export class StreamSink {
   private running: Promise<void> | undefined;
   /** A fetch found a partition without its leader: the next waits a little. */
   private leaderMoved = false;
+  /** Since when fetches fail (a broker away): after 10 s of it the membership starts afresh. */
+  private failingSince: number | undefined;
   /** Ends the fetch loop's wait when there may be something to do (a join, a start known, a write done). */
   private wakeUp: (() => void) | undefined;
 
@@ -220,15 +222,36 @@ export class StreamSink {
     for (const partition of partitions) {
       const state = this.partitions.get(partition)!;
       const leader = topic.partitions[partition]?.leader ?? -1;
+      if (leader < 0) {
+        // No leader elected yet (its broker just died): ask again shortly.
+        consumer.clearMetadata();
+        this.leaderMoved = true;
+        continue;
+      }
       const list = byLeader.get(leader) ?? [];
       list.push({ partition, state, epoch: state.epoch, from: state.next! });
       byLeader.set(leader, list);
     }
     await Promise.all([...byLeader].map(async ([leader, asked]) => {
-      const response = await consumer.fetchRaw({
-        node: leader, connectionPool: pool, maxWaitTime: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES,
-        topics: [{ topicId: topic.id, partitions: asked.map((a) => ({ partition: a.partition, fetchOffset: BigInt(a.from), partitionMaxBytes: PARTITION_MAX_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
-      });
+      let response;
+      try {
+        response = await consumer.fetchRaw({
+          node: leader, connectionPool: pool, maxWaitTime: 100, minBytes: 1, maxBytes: FETCH_MAX_BYTES,
+          topics: [{ topicId: topic.id, partitions: asked.map((a) => ({ partition: a.partition, fetchOffset: BigInt(a.from), partitionMaxBytes: PARTITION_MAX_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
+        });
+        this.failingSince = undefined;
+      } catch (error) {
+        // One broker of a cluster gone: its partitions get other leaders within seconds, so ask
+        // who leads now before giving up on this membership (which rejoins the group).
+        this.failingSince ??= performance.now();
+        if (performance.now() - this.failingSince > 10_000) {
+          this.failingSince = undefined;
+          throw error;
+        }
+        consumer.clearMetadata();
+        this.leaderMoved = true;
+        return;
+      }
       const got = new Map<number, RawFetchPartition>();
       for (const t of response.topics) for (const p of t.partitions) got.set(p.partition, p);
       for (const { partition, state, epoch, from } of asked) {

@@ -4,6 +4,7 @@
  * killed with SIGKILL while `kch verify` produces to it: the producer moves to the new leader, no
  * acknowledged event is lost, and `kch status` names the node that is down and the partitions
  * short of copies; then `kch kafka` starts the node again and every partition is fully copied.
+ * Once through the Kafka engine and once through `kch sink`, which also writes no event twice.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,10 +47,11 @@ function nodePid(dataDir: string, node: number): number | undefined {
   }
 }
 
-test('kch up --kafka-nodes 3: kill -9 of the broker leading the sales partition while events flow loses no acknowledged event, and kch status names it', async () => {
+// Through the Kafka engine (the default), and through kch sink, which must also write nothing twice.
+for (const ingest of ['engine', 'sink'] as const) test(`kch up --kafka-nodes 3${ingest === 'sink' ? ' --ingest sink' : ''}: kill -9 of the broker leading the sales partition while events flow loses no acknowledged event${ingest === 'sink' ? ' and writes none twice' : ''}, and kch status names it`, async () => {
   const base = await freeRange(6);
-  const stack: UpStack = await startUp('kcluster', {
-    args: ['--no-generate', '--kafka-nodes', '3'],
+  const stack: UpStack = await startUp(`kcluster${ingest}`, {
+    args: ['--no-generate', '--kafka-nodes', '3', ...(ingest === 'sink' ? ['--ingest', 'sink'] : [])],
     env: { KAFKA_PORT: String(base), KAFKA_CONTROLLER_PORT: String(base + 1), KAFKA_HEAP: '256m' },
   });
   cleanups.push(async () => {
@@ -97,6 +99,7 @@ test('kch up --kafka-nodes 3: kill -9 of the broker leading the sales partition 
   assert.equal(report.lost, 0, `lost: ${report.lostSample.join(', ')}`);
   assert.equal(report.present, 20_000);
   assert.equal(report.dedupCount, 20_000);
+  if (ingest === 'sink') assert.equal(report.duplicated, 0, 'the sink writes each event once, in the target table itself');
   // kch kafka starts the node again; it catches up from its own log until every copy is in sync.
   const back = Number((await stack.waitFor(new RegExp(`Kafka node ${node} is back \\(pid (\\d+)\\)`), 120_000))[1]);
   assert.notEqual(back, victim, 'a new process');
@@ -105,7 +108,7 @@ test('kch up --kafka-nodes 3: kill -9 of the broker leading the sales partition 
     const text = result.stdout + result.stderr;
     return /3 broker\(s\) up/.test(text) && !/DOWN|under-replicated/.test(text) ? text : undefined;
   }, 120_000, 1000);
-  summary('kafka cluster, one of three brokers killed', {
+  summary(`kafka cluster, one of three brokers killed (${ingest})`, {
     acknowledged: report.acknowledged, lost: report.lost, 'duplicated events': report.duplicated,
     'freshness p99 (s)': (report.freshness.p99 / 1000).toFixed(1), 'max (s)': (report.freshness.max / 1000).toFixed(1),
   });
