@@ -21,10 +21,14 @@ test('engine → sink → engine: kch migrate swaps the input tables, nothing is
   const client = clickhouse(clickhouseUrl, 'default');
   cleanups.push(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
 
-  const rowsNow = async (): Promise<{ rows: number; distinct: number }> => ({
-    rows: await scalar(client, `SELECT (SELECT count() FROM ${database}.sales) + (SELECT count() FROM ${database}.stock_movements)`),
-    distinct: await scalar(client, `SELECT (SELECT uniqExact(event_id) FROM ${database}.sales) + (SELECT uniqExact(event_id) FROM ${database}.stock_movements)`),
-  });
+  // Both from one read of each table: two queries would let a block land between them.
+  const rowsNow = async (): Promise<{ rows: number; distinct: number }> => {
+    const [row] = await (await client.query({
+      query: `SELECT count() AS rows, uniqExact(event_id) AS distinct FROM (SELECT event_id FROM ${database}.sales UNION ALL SELECT event_id FROM ${database}.stock_movements)`,
+      format: 'JSONEachRow',
+    })).json<{ rows: string; distinct: string }>();
+    return { rows: Number(row?.rows ?? 0), distinct: Number(row?.distinct ?? 0) };
+  };
   const generate = async (count: number, seed: number): Promise<void> => {
     const result = await runCli(['generate', '--count', String(count), '--rate', 'max', '--seed', String(seed), '--partitions', '2'], env);
     assert.equal(result.code, 0, result.stderr);
