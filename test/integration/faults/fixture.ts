@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { CliProcess } from '../../support/cli.js';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
@@ -160,6 +161,20 @@ export function reportFrom(output: string): import('../../../src/verify/report.j
   const line = output.split('\n').reverse().find((l) => l.startsWith('{"run"'));
   if (!line) throw new Error(`no verify report in:\n${output.slice(-3000)}`);
   return JSON.parse(line) as import('../../../src/verify/report.js').VerifyReport;
+}
+
+/**
+ * Waits for `kch verify` to finish (a deadline of its own: a producer that stalls fails the test
+ * instead of hanging the suite) and holds it to what every fault test asks: it passed, every
+ * event was acknowledged, none is lost. Returns the report for the test's own assertions.
+ */
+export async function verifiedReport(verify: CliProcess, acknowledged: number): Promise<import('../../../src/verify/report.js').VerifyReport> {
+  const code = await pollUntil('kch verify to finish', async () => verify.child.exitCode ?? undefined, 300_000, 500);
+  assert.equal(code, 0, verify.output.slice(-4000));
+  const report = reportFrom(verify.output);
+  assert.equal(report.acknowledged, acknowledged);
+  assert.equal(report.lost, 0, `lost: ${report.lostSample.join(', ')}`);
+  return report;
 }
 
 /** Waits until verify's progress shows events arriving in ClickHouse. */
