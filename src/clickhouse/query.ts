@@ -2,16 +2,17 @@
  * The one way kch asks ClickHouse something: rows of a query as objects, a number, or a
  * statement. Failures become KchErrors that say what was being done and where. Values are
  * inlined as quoted literals (pipeline/quote.ts) rather than bound, because ClickHouse 18.x has
- * no query parameters and every command must work against it; only the dashboard, which needs
- * 22.x+ anyway for its queries, binds `params`. `kch query` alone streams the server's own output
+ * no query parameters and every command must work against it: `params` fill `{name:Type}`
+ * placeholders here, before the query leaves. `kch query` alone streams the server's own output
  * formats to the user.
  */
 import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { inlineParams } from '../pipeline/quote.js';
 import { toKchError, type ClickHouseErrorContext } from './errors.js';
 
 export interface QueryOptions extends ClickHouseErrorContext {
-  /** Query parameters (`{name:Type}` in the query). */
+  /** Values of the query's `{name:Type}` placeholders, inlined (see inlineParams). */
   readonly params?: Record<string, unknown>;
   readonly settings?: ClickHouseSettings;
 }
@@ -25,8 +26,7 @@ export async function rows<T>(client: ClickHouseClient, query: string, given?: G
   const options = optionsOf(given);
   try {
     const result = await client.query({
-      query, format: 'JSONEachRow',
-      ...(options.params ? { query_params: options.params } : {}),
+      query: options.params ? inlineParams(query, options.params) : query, format: 'JSONEachRow',
       ...(options.settings ? { clickhouse_settings: options.settings } : {}),
     });
     return await result.json<T>();

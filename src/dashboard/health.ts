@@ -9,6 +9,7 @@ import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
+import { replicaFacts, type ReplicaStatus } from '../ops/replicas.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
@@ -55,6 +56,17 @@ export interface ServiceState {
   readonly code: string | null;
 }
 
+/** One server of a ClickHouse cluster: the replicas' model of `kch status` (src/ops/replicas.ts), in the API's snake_case. */
+export interface ReplicaHealth {
+  /** `host:port` (native port) as system.clusters names it. */
+  readonly host: string;
+  readonly shard: number;
+  readonly up: boolean;
+  readonly error: string | null;
+  /** What this replica holds of each stream: rows of its local target and dead-letter tables. */
+  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number }[];
+}
+
 export interface PipelineHealth {
   readonly checked_at: string;
   readonly database: string;
@@ -67,6 +79,10 @@ export interface PipelineHealth {
    */
   readonly database_exists: boolean | null;
   readonly streams: StreamHealth[];
+  /** The ClickHouse cluster's name (`--cluster`), null on a single server. */
+  readonly cluster: string | null;
+  /** Each server of the cluster; null on a single server, or when ClickHouse did not answer. */
+  readonly replicas: readonly ReplicaHealth[] | null;
 }
 
 export interface PipelineScope {
@@ -75,6 +91,8 @@ export interface PipelineScope {
   readonly streams: readonly StreamDefinition[];
   /** The pipeline's --ingest, for streams without their own. @default 'engine' */
   readonly ingest?: Ingest;
+  /** A ClickHouse cluster's name (`--cluster`): each of its servers is reported too. */
+  readonly cluster?: string;
 }
 
 /** Per-partition lag of one topic from its end offsets and the group's committed offsets. */
@@ -176,6 +194,8 @@ function down(error: unknown): ServiceState {
 
 export interface HealthSources {
   readonly db: Reader;
+  /** Asks a cluster's servers (pipeline scopes with a cluster only). */
+  readonly replicas?: () => Promise<readonly ReplicaStatus[]>;
   readonly kafka: KafkaWatch;
   readonly scope: PipelineScope;
 }
@@ -184,6 +204,8 @@ export interface HealthSources {
 export async function pipelineHealth(sources: HealthSources, minutes: number): Promise<{ health: PipelineHealth; failures: unknown[] }> {
   const { scope } = sources;
   const [offsets, tables] = await Promise.allSettled([sources.kafka.offsets(), clickhouseSide(sources, minutes)]);
+  // After the tables: a server that does not answer them is not asked about its cluster too.
+  const replicas = tables.status === 'fulfilled' && sources.replicas ? (await sources.replicas()).map(replicaHealth) : null;
   const failures = [offsets, tables].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   const health: PipelineHealth = {
     checked_at: new Date().toISOString(),
@@ -208,8 +230,26 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
         clickhouse: tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false } : null,
       };
     }),
+    cluster: scope.cluster ?? null,
+    replicas,
   };
   return { health, failures };
+}
+
+function replicaHealth(r: ReplicaStatus): ReplicaHealth {
+  return {
+    host: r.host,
+    shard: r.shard,
+    up: r.reachable,
+    error: r.reachable ? null : r.error ?? 'no answer',
+    streams: Object.entries(r.streams).map(([name, held]) => ({ name, rows: held.rows, dead_letters: held.deadLetters })),
+  };
+}
+
+/** A cluster's servers as the dashboard's client reaches them; the streams' tables named in their database. */
+export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }): () => Promise<ReplicaStatus[]> {
+  const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}` }));
+  return () => replicaFacts(client, scope.cluster, tables);
 }
 
 async function clickhouseSide(sources: HealthSources, minutes: number): Promise<{ tables: Map<string, StreamTable>; databaseExists: boolean }> {

@@ -19,6 +19,9 @@ export const metricDefinitions = {
   ingestRate: { name: 'kch_stream_ingest_rows_per_second', type: 'gauge', help: 'Rows that reached the target table over the last minute (by processing_time), per second.' },
   ingest: { name: 'kch_stream_ingest', type: 'gauge', help: 'Always 1: how the stream\'s messages reach ClickHouse, in the label ingest (engine: its Kafka table; sink: kch sink, exactly once).' },
   freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server\'s clock.' },
+  replicaUp: { name: 'kch_replica_up', type: 'gauge', help: 'Whether a server of the ClickHouse cluster answered at the last scrape (1) or not (0); clusters only (--cluster).' },
+  replicaRows: { name: 'kch_replica_rows', type: 'gauge', help: 'Rows of the stream\'s target held by one server of the cluster (its local table).' },
+  replicaDeadLetters: { name: 'kch_replica_dead_letters', type: 'gauge', help: 'Rows of the stream\'s dead-letter table held by one server of the cluster (its local table).' },
 } as const;
 
 type MetricKey = keyof typeof metricDefinitions;
@@ -53,6 +56,14 @@ export function renderMetrics(health: PipelineHealth): string {
       if (table.dead_letters !== null) add('deadLetters', { stream: stream.name, table: stream.dead_letter_table }, table.dead_letters);
       add('ingestRate', { stream: stream.name, table: stream.table }, table.rows_per_second);
       if (table.freshness_seconds !== null) add('freshness', { stream: stream.name, table: stream.table }, table.freshness_seconds);
+    }
+  }
+  for (const replica of health.replicas ?? []) {
+    const labels = { cluster: health.cluster ?? '', replica: replica.host, shard: replica.shard };
+    add('replicaUp', labels, replica.up ? 1 : 0);
+    for (const held of replica.up ? replica.streams : []) {
+      add('replicaRows', { ...labels, stream: held.name }, held.rows);
+      add('replicaDeadLetters', { ...labels, stream: held.name }, held.dead_letters);
     }
   }
 

@@ -84,7 +84,7 @@ export function projectionsIn(db: Reader): Promise<ReadonlySet<string>> {
   const known = projectionChecks.get(db);
   if (known && now - known.at < PROJECTION_CHECK_MS) return known.names;
   const names = db.rows<{ name: string; create_table_query: string }>(
-    'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+    'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
     { names: [sales.target, warehouse.target] }, 'listing the tables\' projections',
   ).then((rows) => new Set<string>(rows.flatMap((r) => [...r.create_table_query.matchAll(/\bPROJECTION\s+`?(\w+)`?/g)].map((m) => `${r.name}.${m[1]}`))));
   projectionChecks.set(db, { at: now, names });
@@ -117,7 +117,7 @@ export interface SalesByHour {
 
 export async function salesByHour(db: Reader, hours: number): Promise<SalesByHour> {
   const rows = await db.rows<{ ts: number; label: string; quantity: unknown; revenue: unknown; sales: unknown }>(`
-    SELECT toUnixTimestamp(series.h) AS ts, formatDateTime(series.h, '%H:%i') AS label,
+    SELECT toUnixTimestamp(series.h) AS ts, formatDateTime(series.h, '%H:00') AS label,
            agg.quantity AS quantity, agg.revenue AS revenue, agg.sales AS sales
     FROM (SELECT subtractHours(toStartOfHour(now()), number) AS h FROM numbers({hours:UInt32})) AS series
     LEFT JOIN (
@@ -173,8 +173,8 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     rows = await db.rows<Row>(`
     SELECT product_id,
            argMax(name, named_at) AS product_name,
-           sumIf(moved, movement_type IN {incoming:Array(String)}) AS incoming,
-           sumIf(moved, movement_type IN {outgoing:Array(String)}) AS outgoing
+           sumIf(moved, has({incoming:Array(String)}, movement_type)) AS incoming,
+           sumIf(moved, has({outgoing:Array(String)}, movement_type)) AS outgoing
     FROM (${piece('toStartOfHour(event_time) > toStartOfHour(subtractDays(now(), {days:UInt32}))')}
       UNION ALL${piece('toStartOfHour(event_time) = toStartOfHour(subtractDays(now(), {days:UInt32})) AND event_time >= subtractDays(now(), {days:UInt32})')}
     )${rank}`, params, 'reading stock movements');
@@ -182,8 +182,8 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     rows = await db.rows<Row>(`
     SELECT product_id,
            argMax(product_name, event_time) AS product_name,
-           sumIf(quantity, movement_type IN {incoming:Array(String)}) AS incoming,
-           sumIf(quantity, movement_type IN {outgoing:Array(String)}) AS outgoing
+           sumIf(quantity, has({incoming:Array(String)}, movement_type)) AS incoming,
+           sumIf(quantity, has({outgoing:Array(String)}, movement_type)) AS outgoing
     FROM ${ident(warehouse.target)}
     WHERE event_time >= subtractDays(now(), {days:UInt32})${rank}`, params, 'reading stock movements');
   }
@@ -283,8 +283,8 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
       WHERE toStartOfHour(event_time) >= toDateTime(today()) AND toStartOfHour(event_time) < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
     db.rows<{ warehouse: string; incoming: unknown; outgoing: unknown }>(`
       SELECT warehouse,
-             sumIf(moved, movement_type IN {incoming:Array(String)}) AS incoming,
-             sumIf(moved, movement_type IN {outgoing:Array(String)}) AS outgoing
+             sumIf(moved, has({incoming:Array(String)}, movement_type)) AS incoming,
+             sumIf(moved, has({outgoing:Array(String)}, movement_type)) AS outgoing
       FROM ${perWarehouse}
       GROUP BY warehouse
       ORDER BY warehouse`, { incoming: incomingTypes, outgoing: outgoingTypes }, 'reading stock per warehouse'),
@@ -327,7 +327,7 @@ export function isMissingDatabase(error: unknown): boolean {
 export async function existingTables(db: Reader, names: readonly string[]): Promise<Set<string>> {
   try {
     const rows = await db.rows<{ name: string }>(
-      'SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)}',
+      'SELECT name FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
       { names }, 'listing the pipeline\'s tables');
     return new Set(rows.map((r) => r.name));
   } catch (error) {

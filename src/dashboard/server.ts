@@ -12,7 +12,7 @@ import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../log.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
-import { KafkaWatch, type PipelineScope } from './health.js';
+import { KafkaWatch, replicasOf, type PipelineScope } from './health.js';
 import { isLoopback } from '../host/loopback.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
@@ -32,6 +32,8 @@ export interface DashboardOptions {
   readonly topicPrefix: string;
   /** The pipeline's --ingest (streams may have their own). @default 'engine' */
   readonly ingest?: Ingest;
+  /** A ClickHouse cluster's name (`--cluster`): the page and the API show each of its servers. */
+  readonly cluster?: string;
   readonly log: Logger;
   /** The configured streams (the pipeline file's, see loadPipelineConfig): the dashboard knows no others. */
   readonly streams: readonly StreamDefinition[];
@@ -65,7 +67,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
   parseBrokers(options.kafkaBrokers);
 
-  const scope: PipelineScope = { database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams, ...(options.ingest ? { ingest: options.ingest } : {}) };
+  const scope: PipelineScope = {
+    database: options.clickhouse.database, topicPrefix: options.topicPrefix, streams: options.streams,
+    ...(options.ingest ? { ingest: options.ingest } : {}), ...(options.cluster ? { cluster: options.cluster } : {}),
+  };
   const client = createClickHouse({ ...options.clickhouse, requestTimeoutMs: options.clickhouseTimeoutMs ?? 8_000 });
   const states = new Map<Service, boolean>();
   const observe = (service: Service, error: unknown): void => {
@@ -82,6 +87,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     kafka,
     scope,
     observe,
+    ...(scope.cluster ? { replicas: replicasOf(client, { ...scope, cluster: scope.cluster }) } : {}),
   };
   const page = buildPage({
     database: scope.database,

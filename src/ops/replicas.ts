@@ -9,9 +9,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import type { ClusterTarget } from '../pipeline/plan.js';
+import { messageOf } from '../errors.js';
 import { literal } from '../pipeline/quote.js';
-import type { StreamObjects } from './context.js';
 import { split } from './pause.js';
 
 export interface ReplicaStatus {
@@ -26,15 +25,31 @@ export interface ReplicaStatus {
 
 interface ClusterHost { host_name: string; host_address: string; port: number | string; shard_num: number | string; is_local: number | string }
 
-export async function replicaFacts(client: ClickHouseClient, cluster: ClusterTarget, objects: readonly StreamObjects[]): Promise<ReplicaStatus[]> {
-  const hosts = await rows<ClusterHost>(client,
-    `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster.name)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
-  const tables = objects.flatMap((o) => [
-    { stream: o.stream.name, kind: 'rows' as const, database: split(o.target).database, table: localTableOf(split(o.target).table) },
-    { stream: o.stream.name, kind: 'deadLetters' as const, database: split(o.deadLetter).database, table: localTableOf(split(o.deadLetter).table) },
-  ]);
-  const all = await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
-  return all ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables);
+/** A stream's tables as a single server names them (`db.sales`): each replica holds `db.sales_local`. */
+export interface StreamTables {
+  readonly stream: string;
+  readonly target: string;
+  readonly deadLetter: string;
+}
+
+/**
+ * Every server of the cluster, as the one `client` reaches sees them. Never throws: when even
+ * that server cannot list them, one entry named after the cluster says why (status and the
+ * dashboard show it as a replica down).
+ */
+export async function replicaFacts(client: ClickHouseClient, cluster: string, streams: readonly StreamTables[]): Promise<ReplicaStatus[]> {
+  try {
+    const hosts = await rows<ClusterHost>(client,
+      `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
+    const tables = streams.flatMap((s) => [
+      { stream: s.stream, kind: 'rows' as const, database: split(s.target).database, table: localTableOf(split(s.target).table) },
+      { stream: s.stream, kind: 'deadLetters' as const, database: split(s.deadLetter).database, table: localTableOf(split(s.deadLetter).table) },
+    ]);
+    const all = await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
+    return await (all ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables));
+  } catch (error) {
+    return [{ host: cluster, shard: 0, reachable: false, error: messageOf(error), streams: {} }];
+  }
 }
 
 type Counted = { stream: string; kind: 'rows' | 'deadLetters'; database: string; table: string };
@@ -48,17 +63,17 @@ function add(streams: Record<string, { rows: number; deadLetters: number }>, t: 
   entry[t.kind] = n;
 }
 
-async function throughAllReplicas(client: ClickHouseClient, cluster: ClusterTarget, hosts: readonly ClusterHost[], tables: readonly Counted[]): Promise<ReplicaStatus[]> {
+async function throughAllReplicas(client: ClickHouseClient, cluster: string, hosts: readonly ClusterHost[], tables: readonly Counted[]): Promise<ReplicaStatus[]> {
   // Which server answered: by its native port when every replica has its own (servers of one
   // machine), else by hostName(), which must then be the name system.clusters gives it.
   const byPort = new Set(hosts.map((h) => String(h.port))).size === hosts.length;
   const keyOf = (h: ClusterHost): string => (byPort ? String(h.port) : h.host_name);
   const found = await rows<{ host: string; port: number | string; i: number | string; n: number | string }>(client,
-    tables.map((t, i) => `SELECT hostName() AS host, tcpPort() AS port, ${i} AS i, count() AS n FROM clusterAllReplicas(${literal(cluster.name)}, ${t.database}.${t.table}) GROUP BY host, port`).join(' UNION ALL ')
+    tables.map((t, i) => `SELECT hostName() AS host, tcpPort() AS port, ${i} AS i, count() AS n FROM clusterAllReplicas(${literal(cluster)}, ${t.database}.${t.table}) GROUP BY host, port`).join(' UNION ALL ')
     + ' SETTINGS skip_unavailable_shards = 1', 'counting rows on each replica');
   // Who answered at all (a replica whose tables are empty has no row above).
   const alive = await rows<{ host: string; port: number | string }>(client,
-    `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster.name)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
+    `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
   const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>(alive.map((a) => [byPort ? String(a.port) : a.host, {}]));
   for (const row of found) {
     const key = byPort ? String(row.port) : row.host;

@@ -226,7 +226,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
   const replicas = cluster && clickhouse.reachable
-    ? await replicaFacts(sources.client, cluster, objects).catch((error: unknown): ReplicaStatus[] => [{ host: cluster.name, shard: 0, reachable: false, error: errorOf(error), streams: {} }])
+    ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter })))
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   const streams = objects.map((o): StreamStatus => {

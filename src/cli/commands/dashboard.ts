@@ -37,6 +37,7 @@ export const dashboardCommand = defineCommand({
       kafkaBrokers: resolved.requireString(options.kafkaBrokers),
       topicPrefix: target.topicPrefix,
       ...(target.ingest ? { ingest: target.ingest } : {}),
+      ...(target.cluster ? { cluster: target.cluster.name } : {}),
       log,
     });
     out(`dashboard ready on ${dashboard.url} (ClickHouse ${resolved.requireString(options.clickhouseUrl)}, database ${target.database}; Kafka ${resolved.requireString(options.kafkaBrokers)})\n`);

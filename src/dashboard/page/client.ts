@@ -297,8 +297,44 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     }
     return card;
   }
+  /** A ClickHouse cluster's servers, one row each: what it holds of every stream, or why it does not answer. */
+  function replicaCard(data) {
+    const card = h('article', 'stream replicas');
+    const down = data.replicas.filter((r) => !r.up);
+    card.dataset.health = down.length ? 'warn' : 'ok';
+    const head = h('header');
+    head.append(h('h3', null, 'Cluster ' + data.cluster), h('span', 'route', (data.replicas.length - down.length) + ' of ' + data.replicas.length + ' servers answer'), h('span', 'badge', down.length ? down.length + ' down' : 'All up'));
+    const table = h('table', 'parts');
+    const thead = h('thead');
+    const hr = h('tr');
+    hr.append(h('th', null, 'Server'), h('th', 'num', 'Shard'));
+    for (const st of data.streams) hr.append(h('th', 'num', st.name + ' rows'), h('th', 'num', 'dead letters'));
+    thead.append(hr);
+    const tbody = h('tbody');
+    for (const r of data.replicas) {
+      const tr = h('tr');
+      tr.dataset.replica = r.host;
+      tr.append(h('td', null, r.host), h('td', 'num', String(r.shard)));
+      if (!r.up) {
+        const why = h('td', 'lagging', 'down: ' + r.error);
+        why.colSpan = 2 * data.streams.length;
+        tr.append(why);
+      } else {
+        for (const st of data.streams) {
+          const held = r.streams.find((x) => x.name === st.name);
+          tr.append(h('td', 'num', held ? nf0.format(held.rows) : '—'), h('td', 'num', held ? nf0.format(held.dead_letters) : '—'));
+        }
+      }
+      tbody.append(tr);
+    }
+    table.append(thead, tbody);
+    card.append(head, table);
+    return card;
+  }
   function drawPipeline(data) {
-    byId('streams').replaceChildren(...data.streams.map((st) => streamCard(st, data.services)));
+    const cards = data.streams.map((st) => streamCard(st, data.services));
+    if (data.replicas) cards.push(replicaCard(data));
+    byId('streams').replaceChildren(...cards);
   }
 
   // ---------------------------------------------------------------- KPI tiles

@@ -4,11 +4,14 @@
  * `kch migrate --cluster kch` makes every object on both; both servers' Kafka tables join one
  * consumer group; every row is read through the Distributed table from either server; `verify`
  * proves delivery through it; `status` shows each replica. A mistyped cluster stops migrate
- * before any DDL.
+ * before any DDL. The dashboard shows each server, then one stopped.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../support/cli.js';
+import { chromium } from 'playwright-core';
+import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import { CliProcess, runCli } from '../../support/cli.js';
 import { startClickHouseCluster } from '../../support/clickhouse-cluster.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
@@ -87,3 +90,66 @@ test('kch migrate --cluster: every object on both replicas, rows through the Dis
   }
 });
 
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('kch dashboard --cluster: each server with what it holds, in the API, /metrics and the page; a stopped one shown down', async (t) => {
+  const cli = new CliProcess(['dashboard', '--dashboard-port', '0'], { ...env, CLICKHOUSE_URL: cluster!.urls[0]! });
+  const pipeline = async (url: string): Promise<PipelineHealth> => await (await fetch(new URL('/api/pipeline', url))).json() as PipelineHealth;
+  try {
+    const url = await pollUntil('the dashboard to be ready', async () => {
+      if (cli.child.exitCode !== null) throw new Error(`kch dashboard exited:\n${cli.output}`);
+      return /dashboard ready on (http:\S+)/.exec(cli.output)?.[1];
+    }, 30_000);
+    const health = await pipeline(url);
+    // Every panel's query runs on 18.16 too (placeholders inlined, no IN over an array, no %i).
+    for (const path of ['/api/sales', '/api/stock', '/api/recent_sales', '/api/overview', '/api/status']) {
+      const reply = await fetch(new URL(path, url));
+      assert.equal(reply.status, 200, `${path}: ${await reply.text()}`);
+    }
+    assert.equal(health.cluster, cluster!.name);
+    assert.equal(health.replicas?.length, 2, JSON.stringify(health.replicas));
+    const total = health.streams.find((s) => s.name === 'sales')!.clickhouse;
+    assert.ok(total && total.exists && total.rows > 0);
+    for (const replica of health.replicas) {
+      assert.equal(replica.up, true, replica.error ?? '');
+      // One shard of two replicas: each holds every row the Distributed table reads.
+      assert.deepEqual(replica.streams.find((s) => s.name === 'sales'), { name: 'sales', rows: total.rows, dead_letters: 0 });
+    }
+    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    assert.equal([...metrics.matchAll(/^kch_replica_up\{cluster="kch",replica="127\.0\.0\.1:\d+",shard="1"\} 1$/gm)].length, 2, metrics);
+    assert.match(metrics, new RegExp(`^kch_replica_rows\\{cluster="kch",replica="127\\.0\\.0\\.1:\\d+",shard="1",stream="sales"\\} ${total.rows}$`, 'm'));
+
+    // The second server stops: the first still answers for the cluster and names it down.
+    await cluster!.servers[1]!.stop();
+    const down = await pollUntil('the stopped server shown down', async () => {
+      const replicas = (await pipeline(url)).replicas ?? [];
+      return replicas.filter((r) => !r.up).length === 1 ? replicas : undefined;
+    }, 60_000, 500);
+    assert.equal(down[0]!.up, true);
+    assert.ok(down[1]!.error, 'says why');
+
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser check (apt-get install chromium)`);
+      t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
+      return;
+    }
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(url);
+      const card = page.locator('article.replicas');
+      await card.waitFor({ timeout: 30_000 });
+      assert.equal(await card.locator('.badge').textContent(), '1 down');
+      await pollUntil('every panel loaded', async () => (await page.locator('section.card[data-state="loading"]').count()) === 0 || undefined, 30_000, 200);
+      assert.equal(await page.locator('section.card[data-state="error"]').count(), 0, 'no panel fails on 18.16');
+      assert.equal(await card.locator('tbody tr').count(), 2);
+      assert.match(await card.locator('tbody tr').nth(1).textContent() ?? '', /down: /);
+      assert.match(await card.locator('tbody tr').nth(0).textContent() ?? '', new RegExp(total.rows.toLocaleString('en-US')));
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    assert.equal(await cli.stop('SIGTERM', 20_000), 0, cli.output);
+  }
+});

@@ -15,6 +15,8 @@ const health: PipelineHealth = {
     kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2, committed_ahead: false }, { partition: 1, end_offset: 2, committed: null, lag: 2, committed_ahead: false }] },
     clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
   }],
+  cluster: null,
+  replicas: null,
 };
 
 test('the exposition has HELP and TYPE for each metric and one sample per stream and partition', () => {
@@ -54,7 +56,31 @@ kch_stream_ingest{stream="sales",ingest="sink"} 1
 # HELP kch_stream_freshness_seconds Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server's clock.
 # TYPE kch_stream_freshness_seconds gauge
 kch_stream_freshness_seconds{stream="sales",table="sales"} 3
+# HELP kch_replica_up Whether a server of the ClickHouse cluster answered at the last scrape (1) or not (0); clusters only (--cluster).
+# TYPE kch_replica_up gauge
+# HELP kch_replica_rows Rows of the stream's target held by one server of the cluster (its local table).
+# TYPE kch_replica_rows gauge
+# HELP kch_replica_dead_letters Rows of the stream's dead-letter table held by one server of the cluster (its local table).
+# TYPE kch_replica_dead_letters gauge
 `);
+});
+
+test('on a cluster each server is up or down, with what it holds of each stream; one that is down holds nothing known', () => {
+  const text = renderMetrics({
+    ...health,
+    cluster: 'c1',
+    replicas: [
+      { host: 'ch-1:9000', shard: 1, up: true, error: null, streams: [{ name: 'sales', rows: 5, dead_letters: 1 }] },
+      { host: 'ch-2:9000', shard: 1, up: false, error: 'Connection refused', streams: [] },
+    ],
+  });
+  const replicaLines = text.split('\n').filter((l) => l.startsWith('kch_replica_'));
+  assert.deepEqual(replicaLines, [
+    'kch_replica_up{cluster="c1",replica="ch-1:9000",shard="1"} 1',
+    'kch_replica_up{cluster="c1",replica="ch-2:9000",shard="1"} 0',
+    'kch_replica_rows{cluster="c1",replica="ch-1:9000",shard="1",stream="sales"} 5',
+    'kch_replica_dead_letters{cluster="c1",replica="ch-1:9000",shard="1",stream="sales"} 1',
+  ]);
 });
 
 test('a service that did not answer is 0 and its metrics are left out, not zero', () => {
