@@ -5,6 +5,8 @@ import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { ErrorCodes, KchError } from '../errors.js';
+import type { ReplicaTables } from '../ops/replicas.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
 import { detachedTables, viewQueryDiffers } from './view-query.js';
 
@@ -33,6 +35,11 @@ export interface MigrationStep {
   readonly settingsSql?: readonly string[];
   /** The object exists but is detached (a stream paused by `kch pause`): left alone, not compared. */
   readonly detached?: boolean;
+  /**
+   * On a cluster: the servers that lack an object the server asked has (a `create` run ON CLUSTER
+   * with IF NOT EXISTS makes it there only).
+   */
+  readonly missingOn?: readonly string[];
 }
 
 export interface MigrationResult {
@@ -44,8 +51,40 @@ export interface MigrationResult {
   readonly unchanged: number;
 }
 
-/** Compares the plan with the server: what would be created, what is there, what differs. */
-export async function diffPlan(client: ClickHouseClient, plan: readonly Statement[]): Promise<MigrationStep[]> {
+/**
+ * Compares the plan with the server: what would be created, what is there, what differs. On a
+ * cluster, `replicas` (the other servers' tables, src/ops/replicas.ts) are compared too: an
+ * object one of them lacks is created (ON CLUSTER, IF NOT EXISTS: there only), and one that
+ * differs there is drift, named with the server. Engines, columns and settings are compared on
+ * every server; view queries and projections on the server asked only.
+ */
+export async function diffPlan(client: ClickHouseClient, plan: readonly Statement[], replicas: readonly ReplicaTables[] = []): Promise<MigrationStep[]> {
+  const steps = await diffOnServer(client, plan);
+  return replicas.some((r) => r.tables) ? onEveryReplica(steps, replicas) : steps;
+}
+
+function onEveryReplica(steps: readonly MigrationStep[], replicas: readonly ReplicaTables[]): MigrationStep[] {
+  const answered = replicas.filter((r): r is ReplicaTables & { tables: ReadonlyMap<string, Existing> } => r.tables !== undefined);
+  const out = steps.map((step): MigrationStep => {
+    const table = tableOf(step.statement);
+    if (table === undefined || (step.action !== 'unchanged' && step.action !== 'alter') || step.detached) return step;
+    const missingOn: string[] = [];
+    const drift: string[] = [];
+    for (const replica of answered) {
+      const existing = replica.tables.get(table);
+      if (!existing) missingOn.push(replica.host);
+      // The server asked is among them, and matches (only steps it has as defined are compared).
+      else drift.push(...driftOf(step.statement, existing).map((d) => `on ${replica.host}: ${d}`));
+    }
+    if (drift.length) return { ...step, action: 'drift', drift: [...step.drift, ...drift] };
+    return missingOn.length ? { ...step, action: 'create', missingOn } : step;
+  });
+  // A server without any of the database's tables may lack the database itself: made first.
+  const bare = answered.filter((r) => r.tables.size === 0).map((r) => r.host);
+  return out.map((step) => (step.statement.kind === 'create-database' && step.action === 'unchanged' && bare.length ? { ...step, action: 'create', missingOn: bare } : step));
+}
+
+async function diffOnServer(client: ClickHouseClient, plan: readonly Statement[]): Promise<MigrationStep[]> {
   const byDatabase = new Map<string, Map<string, Existing> | undefined>();
   const detachedBy = new Map<string, Set<string> | undefined>();
   const steps: MigrationStep[] = [];
@@ -152,12 +191,14 @@ function isDetached(statement: Statement, tables: Map<string, Existing> | undefi
  * later), a new stream's views are therefore created on a Null-engine stand-in with the Kafka
  * table's name, which then makes way for the Kafka table: it starts with both views in place.
  */
-export async function applyPlan(client: ClickHouseClient, plan: readonly Statement[], log: Logger, dryRun = false, features?: ServerFeatures): Promise<MigrationResult> {
-  const steps = await diffPlan(client, plan);
+export async function applyPlan(client: ClickHouseClient, plan: readonly Statement[], log: Logger, dryRun = false, features?: ServerFeatures, replicas: readonly ReplicaTables[] = []): Promise<MigrationResult> {
+  const steps = await diffPlan(client, plan, replicas);
+  refuseWithServersDown(steps, replicas);
+  for (const replica of replicas) if (!replica.tables) log.warn(`replica ${replica.host} does not answer (${replica.error ?? 'no answer'}): its objects were not compared`);
   const deferred = features && features.major >= 20 ? deferredKafkaTables(steps) : new Map<MigrationStep, MigrationStep>();
   const runCreate = async (step: MigrationStep): Promise<void> => {
     if (!dryRun) await client.command({ query: step.sql });
-    log.info(`${dryRun ? 'would create' : 'created'} ${step.object}`);
+    log.info(`${dryRun ? 'would create' : 'created'} ${step.object}${step.missingOn ? ` on ${step.missingOn.join(', ')} (the other servers have it)` : ''}`);
   };
   const altered = new Set<MigrationStep>();
   for (const step of steps) {
@@ -202,6 +243,19 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
     // A table whose projections could not be added stays as it was.
     unchanged: steps.filter((s) => s.action === 'unchanged' || (s.action === 'alter' && !altered.has(s))).length,
   };
+}
+
+/**
+ * Every statement runs ON CLUSTER, and the server waits for each server to run it
+ * (distributed_ddl_task_timeout, 180 s by default) before it answers, with a timeout error if one
+ * does not: with a server down, nothing is started rather than every statement left half done.
+ */
+function refuseWithServersDown(steps: readonly MigrationStep[], replicas: readonly ReplicaTables[]): void {
+  const down = replicas.filter((r) => !r.tables);
+  const pending = steps.filter((s) => s.action === 'create' || s.action === 'switch' || s.addProjections.length > 0 || (s.settingsSql?.length ?? 0) > 0);
+  if (down.length === 0 || pending.length === 0) return;
+  throw new KchError(ErrorCodes.CLICKHOUSE_UNREACHABLE,
+    `${down.map((r) => `replica ${r.host} does not answer (${r.error ?? 'no answer'})`).join('; ')}: not running the ${pending.length} change(s) to make (${pending.map((s) => s.object).slice(0, 4).join(', ')}${pending.length > 4 ? ', …' : ''}), each of which runs ON CLUSTER and waits for every server. Start it, then run kch migrate again`);
 }
 
 /**
@@ -254,7 +308,8 @@ function deferredKafkaTables(steps: readonly MigrationStep[]): Map<MigrationStep
   const out = new Map<MigrationStep, MigrationStep>();
   for (const step of steps) {
     const kafka = step.statement;
-    if (step.action !== 'create' || kafka.kind !== 'create-kafka-table') continue;
+    // Not one that other servers have: the stand-in's DROP … ON CLUSTER would drop theirs.
+    if (step.action !== 'create' || kafka.kind !== 'create-kafka-table' || step.missingOn) continue;
     const views = steps.filter((s) => s.statement.kind === 'create-materialized-view' && s.statement.database === kafka.database && s.statement.from === kafka.table);
     if (views.length === 2 && views.every((v) => v.action === 'create') && steps.indexOf(views[0]!) > steps.indexOf(step)) out.set(views.at(-1)!, step);
   }

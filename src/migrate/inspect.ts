@@ -18,6 +18,14 @@ export async function existingTables(client: ClickHouseClient, database: string)
   const tables = await rows<{ name: string; engine: string; create_table_query: string }>(client,
     `SELECT name, engine, create_table_query FROM system.tables WHERE database = ${literal(database)}`);
   const columns = await rows<{ table: string; name: string; type: string }>(client, `SELECT table, name, type FROM system.columns WHERE database = ${literal(database)}`);
+  return tablesFrom(tables, columns);
+}
+
+/** Rows of system.tables and system.columns (one database) as the plan compares them. */
+export function tablesFrom(
+  tables: readonly { name: string; engine: string; create_table_query: string }[],
+  columns: readonly { table: string; name: string; type: string }[],
+): Map<string, Existing> {
   const byTable = new Map<string, Map<string, string>>();
   for (const c of columns) {
     let map = byTable.get(c.table);

@@ -1,6 +1,7 @@
 /**
- * A cluster's servers, one by one, as `kch status` shows them: whether each answers, and the
- * rows and dead letters each holds of every stream. Asked through the server `kch` reaches,
+ * A cluster's servers, one by one, as `kch status` and the dashboard show them: whether each
+ * answers, and the rows and dead letters each holds of every stream; and each one's tables, as
+ * `kch migrate` compares them with the plan. Asked through the server `kch` reaches,
  * with ClickHouse's own means: `clusterAllReplicas` where the server has it (the cluster's
  * configured credentials, every replica, those that do not answer skipped and so named), else
  * `remote()` to each replica's address in system.clusters (ClickHouse 18.16–20.x: the replica is
@@ -10,6 +11,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
 import { localTableOf } from '../pipeline/cluster.js';
 import { messageOf } from '../errors.js';
+import { tablesFrom, type Existing } from '../migrate/inspect.js';
 import { literal } from '../pipeline/quote.js';
 import { split } from './pause.js';
 
@@ -39,17 +41,85 @@ export interface StreamTables {
  */
 export async function replicaFacts(client: ClickHouseClient, cluster: string, streams: readonly StreamTables[]): Promise<ReplicaStatus[]> {
   try {
-    const hosts = await rows<ClusterHost>(client,
-      `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
+    const hosts = await clusterHosts(client, cluster);
     const tables = streams.flatMap((s) => [
       { stream: s.stream, kind: 'rows' as const, database: split(s.target).database, table: localTableOf(split(s.target).table) },
       { stream: s.stream, kind: 'deadLetters' as const, database: split(s.deadLetter).database, table: localTableOf(split(s.deadLetter).table) },
     ]);
-    const all = await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
-    return await (all ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables));
+    return await (await hasAllReplicas(client) ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables));
   } catch (error) {
     return [{ host: cluster, shard: 0, reachable: false, error: messageOf(error), streams: {} }];
   }
+}
+
+function clusterHosts(client: ClickHouseClient, cluster: string): Promise<ClusterHost[]> {
+  return rows<ClusterHost>(client,
+    `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
+}
+
+async function hasAllReplicas(client: ClickHouseClient): Promise<boolean> {
+  return await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
+}
+
+/** How rows from clusterAllReplicas are told apart (see throughAllReplicas). */
+function keyer(hosts: readonly ClusterHost[]): { ofHost: (h: ClusterHost) => string; ofRow: (row: { host: string; port: number | string }) => string } {
+  // By native port when every replica has its own (servers of one machine), else by hostName(),
+  // which must then be the name system.clusters gives it.
+  const byPort = new Set(hosts.map((h) => String(h.port))).size === hosts.length;
+  return {
+    ofHost: (h) => (byPort ? String(h.port) : h.host_name),
+    ofRow: (row) => (byPort ? String(row.port) : row.host),
+  };
+}
+
+/** One server's tables in a database, as `kch migrate` compares them with the plan. */
+export interface ReplicaTables {
+  /** `host:port` as system.clusters names it. */
+  readonly host: string;
+  /** undefined: the server did not answer (`error` says why). */
+  readonly tables?: ReadonlyMap<string, Existing>;
+  readonly error?: string;
+}
+
+/**
+ * The tables of `database` on every server of the cluster (the one `client` reaches too: 18.16
+ * marks every server of one machine is_local): name, engine, CREATE statement and columns,
+ * through clusterAllReplicas where the server has it, else remote() to each.
+ */
+export async function replicaTables(client: ClickHouseClient, cluster: string, database: string): Promise<ReplicaTables[]> {
+  const hosts = await clusterHosts(client, cluster);
+  const name = (h: ClusterHost): string => `${h.host_name}:${h.port}`;
+  const where = `WHERE database = ${literal(database)}`;
+  type TableRow = { host: string; port: number | string; name: string; engine: string; create_table_query: string };
+  type ColumnRow = { host: string; port: number | string; table: string; name: string; type: string };
+  if (await hasAllReplicas(client)) {
+    const key = keyer(hosts);
+    const from = (table: string): string => `clusterAllReplicas(${literal(cluster)}, system.${table})`;
+    const settings = ' SETTINGS skip_unavailable_shards = 1';
+    const [alive, tables, columns] = await Promise.all([
+      rows<{ host: string; port: number | string }>(client, `SELECT hostName() AS host, tcpPort() AS port FROM ${from('one')}${settings}`, 'asking each replica'),
+      rows<TableRow>(client, `SELECT hostName() AS host, tcpPort() AS port, name, engine, create_table_query FROM ${from('tables')} ${where}${settings}`, 'listing each replica\'s tables'),
+      rows<ColumnRow>(client, `SELECT hostName() AS host, tcpPort() AS port, table, name, type FROM ${from('columns')} ${where}${settings}`, 'listing each replica\'s columns'),
+    ]);
+    const answered = new Set(alive.map(key.ofRow));
+    return hosts.map((h) => {
+      const k = key.ofHost(h);
+      if (!answered.has(k)) return { host: name(h), error: 'did not answer (skipped by clusterAllReplicas)' };
+      return { host: name(h), tables: tablesFrom(tables.filter((t) => key.ofRow(t) === k), columns.filter((c) => key.ofRow(c) === k)) };
+    });
+  }
+  return Promise.all(hosts.map(async (h): Promise<ReplicaTables> => {
+    const address = literal(`${h.host_address}:${h.port}`);
+    try {
+      const [tables, columns] = await Promise.all([
+        rows<TableRow>(client, `SELECT '' AS host, 0 AS port, name, engine, create_table_query FROM remote(${address}, system.tables) ${where}`, `listing the tables of replica ${name(h)}`),
+        rows<ColumnRow>(client, `SELECT '' AS host, 0 AS port, table, name, type FROM remote(${address}, system.columns) ${where}`, `listing the columns of replica ${name(h)}`),
+      ]);
+      return { host: name(h), tables: tablesFrom(tables, columns) };
+    } catch (error) {
+      return { host: name(h), error: messageOf(error).split('\n')[0]! };
+    }
+  }));
 }
 
 type Counted = { stream: string; kind: 'rows' | 'deadLetters'; database: string; table: string };
@@ -64,25 +134,21 @@ function add(streams: Record<string, { rows: number; deadLetters: number }>, t: 
 }
 
 async function throughAllReplicas(client: ClickHouseClient, cluster: string, hosts: readonly ClusterHost[], tables: readonly Counted[]): Promise<ReplicaStatus[]> {
-  // Which server answered: by its native port when every replica has its own (servers of one
-  // machine), else by hostName(), which must then be the name system.clusters gives it.
-  const byPort = new Set(hosts.map((h) => String(h.port))).size === hosts.length;
-  const keyOf = (h: ClusterHost): string => (byPort ? String(h.port) : h.host_name);
+  const key = keyer(hosts);
   const found = await rows<{ host: string; port: number | string; i: number | string; n: number | string }>(client,
     tables.map((t, i) => `SELECT hostName() AS host, tcpPort() AS port, ${i} AS i, count() AS n FROM clusterAllReplicas(${literal(cluster)}, ${t.database}.${t.table}) GROUP BY host, port`).join(' UNION ALL ')
     + ' SETTINGS skip_unavailable_shards = 1', 'counting rows on each replica');
   // Who answered at all (a replica whose tables are empty has no row above).
   const alive = await rows<{ host: string; port: number | string }>(client,
     `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
-  const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>(alive.map((a) => [byPort ? String(a.port) : a.host, {}]));
+  const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>(alive.map((a) => [key.ofRow(a), {}]));
   for (const row of found) {
-    const key = byPort ? String(row.port) : row.host;
-    const streams = byHost.get(key) ?? {};
-    byHost.set(key, streams);
+    const streams = byHost.get(key.ofRow(row)) ?? {};
+    byHost.set(key.ofRow(row), streams);
     add(streams, tables[Number(row.i)]!, Number(row.n));
   }
   return hosts.map((h) => {
-    const streams = byHost.get(keyOf(h));
+    const streams = byHost.get(key.ofHost(h));
     return streams ? { ...empty(h, true), streams } : empty(h, false, 'did not answer (skipped by clusterAllReplicas)');
   });
 }

@@ -6,6 +6,7 @@ import { detectFeatures, degradations } from '../../migrate/detect.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
 import { waitForClickHouse } from '../../migrate/wait.js';
 import { objectsOf, type OpsContext } from '../../ops/context.js';
+import { replicaTables, type ReplicaTables } from '../../ops/replicas.js';
 import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
 import { planPipeline, topicOf } from '../../pipeline/plan.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
@@ -51,25 +52,30 @@ export const migrateCommand = defineCommand({
       const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
       log.info(`ClickHouse ${features.version} at ${url}`);
       for (const line of degradations(features)) log.warn(line);
+      let replicas: ReplicaTables[] = [];
       if (target.cluster) {
         const servers = await checkCluster(client, target.cluster);
         log.info(`cluster ${target.cluster.name}: ${servers} server(s); tables replicated as <name>_local, read through Distributed <name>`);
         if (resolved.boolean(applyDrift)) throw new KchError(ErrorCodes.USAGE, '--apply-drift is not built for a cluster yet: evolve each stream by hand, or drop and migrate it again');
+        // Every server's objects are compared, not only this one's: one may lack a view that the
+        // others have (a server added later, a DDL that failed there).
+        replicas = await replicaTables(client, target.cluster.name, target.database);
       }
 
       const plan = planPipeline(streams, target, features);
       const bootstrap = resolved.requireString(options.kafkaBrokers);
       const ops: OpsContext = { client, features, target, bootstrap, log };
       const evolutions = async (): Promise<Evolution[]> => {
-        const drifted = new Set((await diffPlan(client, plan)).filter((s) => s.action === 'drift' && 'stream' in s.statement).map((s) => (s.statement as { stream: string }).stream));
+        const drifted = new Set((await diffPlan(client, plan, replicas)).filter((s) => s.action === 'drift' && 'stream' in s.statement).map((s) => (s.statement as { stream: string }).stream));
         const out: Evolution[] = [];
         for (const stream of streams.filter((s) => drifted.has(s.name))) out.push(await planEvolution(ops, objectsOf(stream, target)));
         return out;
       };
       if (resolved.boolean(dryRun)) {
-        const steps = await diffPlan(client, plan);
+        const steps = await diffPlan(client, plan, replicas);
+        for (const replica of replicas) if (!replica.tables) out(`-- replica ${replica.host} does not answer (${replica.error ?? 'no answer'}): not compared, and kch migrate would not run while it is down\n`);
         for (const step of steps) {
-          out(`-- ${step.action}${step.detached ? ' (detached: stream paused)' : ''}: ${step.object}${step.drift.length ? ` (${step.drift.join('; ')})` : ''}\n`);
+          out(`-- ${step.action}${step.detached ? ' (detached: stream paused)' : ''}${step.missingOn ? ` on ${step.missingOn.join(', ')}` : ''}: ${step.object}${step.drift.length ? ` (${step.drift.join('; ')})` : ''}\n`);
           if (step.action === 'create') out(`${step.sql};\n\n`);
           if (step.addProjections.length) {
             const many = step.addProjections.length > 1;
@@ -122,7 +128,7 @@ export const migrateCommand = defineCommand({
         }
       }
 
-      const result = await applyPlan(client, plan, log, false, features).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
+      const result = await applyPlan(client, plan, log, false, features, replicas).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
       const evolvable = result.steps.some((s) => s.action === 'drift' && s.drift.length > s.projectionDrift.length);
       if (result.created === 0 && result.drifted === 0 && result.altered === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);

@@ -91,6 +91,39 @@ test('kch migrate --cluster: every object on both replicas, rows through the Dis
 });
 
 
+test('kch migrate compares every server: an object one lacks is made there, one that differs there is named with the server', async () => {
+  const [first, second] = cluster!.urls.map((url) => clickhouse(url));
+  const secondHost = await scalar(first!, `SELECT port FROM system.clusters WHERE cluster = 'kch' AND replica_num = 2`);
+  const secondName = `127.0.0.1:${secondHost}`;
+  try {
+    // A view the second server lost (a DDL that failed there, a server added later).
+    await second!.command({ query: `DROP TABLE ${database}.sales_dead_letter_mv` });
+    const dry = await runCli(['migrate', '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`^-- create on ${secondName.replace(/\./g, '\\.')}: ${database}\\.sales_dead_letter_mv$`, 'm'));
+    assert.match(dry.stdout, /dry run: 1 to create, 0 differing/);
+    const repaired = await runCli(['migrate'], env);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stderr, new RegExp(`created ${database}\\.sales_dead_letter_mv on ${secondName.replace(/\./g, '\\.')} \\(the other servers have it\\)`));
+    assert.equal(await scalar(second!, `SELECT count() FROM system.tables WHERE database = '${database}' AND name = 'sales_dead_letter_mv'`), 1);
+
+    // A table made by hand on the second server only, with another engine: drift, named there.
+    await second!.command({ query: `DROP TABLE ${database}.stock_movements` });
+    await second!.command({ query: `CREATE TABLE ${database}.stock_movements AS ${database}.stock_movements_local ENGINE = Memory` });
+    const drifted = await runCli(['migrate'], env);
+    assert.equal(drifted.code, 0, drifted.stderr);
+    assert.match(drifted.stderr, new RegExp(`${database}\\.stock_movements differs from its definition: on ${secondName.replace(/\./g, '\\.')}: engine is Memory, the definition wants Distributed`));
+    assert.match(drifted.stdout, /differing 1/);
+    await second!.command({ query: `DROP TABLE ${database}.stock_movements` });
+    const again = await runCli(['migrate'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, new RegExp(`created ${database}\\.stock_movements on ${secondName.replace(/\./g, '\\.')}`));
+    assert.match((await runCli(['migrate'], env)).stdout, /nothing to do/);
+  } finally {
+    await Promise.all([first!.close(), second!.close()]);
+  }
+});
+
 const CHROMIUM = '/usr/bin/chromium';
 
 test('kch dashboard --cluster: each server with what it holds, in the API, /metrics and the page; a stopped one shown down', async (t) => {
@@ -128,6 +161,19 @@ test('kch dashboard --cluster: each server with what it holds, in the API, /metr
     }, 60_000, 500);
     assert.equal(down[0]!.up, true);
     assert.ok(down[1]!.error, 'says why');
+
+    // With a server down, migrate starts no ON CLUSTER statement (each would wait 180 s for it).
+    const first = clickhouse(cluster!.urls[0]!);
+    try {
+      await first.command({ query: `DROP TABLE ${database}.sales_dedup` });
+    } finally {
+      await first.close();
+    }
+    const started = performance.now();
+    const refused = await runCli(['migrate'], env, 120_000);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`replica ${down[1]!.host.replace(/\./g, '\\.')} does not answer \\(.*\\): not running the 1 change\\(s\\) to make \\(${database}\\.sales_dedup\\).*Start it, then run kch migrate again`));
+    assert.ok(performance.now() - started < 60_000, 'refused at once, not after the DDL timeout');
 
     if (!existsSync(CHROMIUM)) {
       if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser check (apt-get install chromium)`);
