@@ -1,8 +1,9 @@
 /**
  * A real ClickHouse cluster on this machine for the tests: Apache ZooKeeper (Debian's package,
- * 3.8) and two of Debian's clickhouse-server 18.16 (test/support/debian-clickhouse.ts), the two
- * replicas of one shard of a cluster named `kch`, each with its own ports, data folder and
- * `{shard}`/`{replica}` macros. Every process is stopped by its PID.
+ * 3.8) and two of Debian's clickhouse-server 18.16 (test/support/debian-clickhouse.ts), either
+ * the two replicas of one shard of a cluster named `kch` or (`shards: 2`) two shards of one
+ * replica each, each server with its own ports, data folder and `{shard}`/`{replica}` macros.
+ * Every process is stopped by its PID.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,8 @@ const SLF4J_SIMPLE = '/usr/share/java/slf4j-simple.jar';
 export interface ClickHouseClusterOptions {
   /** The cluster's name in `<remote_servers>`. @default 'kch' */
   readonly name?: string;
+  /** 1: one shard, both servers its replicas; 2: two shards of one server each. @default 1 */
+  readonly shards?: 1 | 2;
 }
 
 export interface ClickHouseCluster {
@@ -97,17 +100,19 @@ export async function startClickHouseCluster(options: ClickHouseClusterOptions =
   try {
     zookeeper = await startZooKeeper(join(dir, 'zookeeper'));
     const zookeeperPort = zookeeper.port;
-    const nodes = [];
-    for (const replica of ['r1', 'r2']) nodes.push({ replica, http: await freePort(), tcp: await freePort(), interserver: await freePort() });
-    const remoteServers = `<remote_servers><${name}><shard><internal_replication>true</internal_replication>${
-      nodes.map((n) => `<replica><host>127.0.0.1</host><port>${n.tcp}</port></replica>`).join('')}</shard></${name}></remote_servers>`;
+    const nodes: { replica: string; shard: string; http: number; tcp: number; interserver: number }[] = [];
+    const shards = options.shards ?? 1;
+    for (const [i, replica] of ['r1', 'r2'].entries()) nodes.push({ replica, shard: shards === 1 ? '01' : `0${i + 1}`, http: await freePort(), tcp: await freePort(), interserver: await freePort() });
+    const shard = (members: typeof nodes): string => `<shard><internal_replication>true</internal_replication>${
+      members.map((n) => `<replica><host>127.0.0.1</host><port>${n.tcp}</port></replica>`).join('')}</shard>`;
+    const remoteServers = `<remote_servers><${name}>${shards === 1 ? shard(nodes) : nodes.map((n) => shard([n])).join('')}</${name}></remote_servers>`;
     // Both at once: each answers alone, the cluster's DDL queue needs only ZooKeeper.
     const started = await Promise.allSettled(nodes.map((n) => startDebianClickHouse(join(dir, n.replica), {
       http: n.http, tcp: n.tcp,
       extraConfig: [
         remoteServers,
         `<zookeeper><node><host>127.0.0.1</host><port>${zookeeperPort}</port></node></zookeeper>`,
-        `<macros><shard>01</shard><replica>${n.replica}</replica></macros>`,
+        `<macros><shard>${n.shard}</shard><replica>${n.replica}</replica></macros>`,
         '<distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>',
         `<interserver_http_port>${n.interserver}</interserver_http_port><interserver_http_host>127.0.0.1</interserver_http_host>`,
       ].join('\n'),
