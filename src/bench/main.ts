@@ -3,7 +3,7 @@
  * processes, temp data folder, free ports), takes every measurement side by side in one run,
  * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
  *
- *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load]
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,cluster]
  *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
  *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
  */
@@ -18,6 +18,7 @@ import { measureStartup } from './startup.js';
 import { measureConfigLoad, writeConfigLoad, type ConfigLoadResult } from './config-load.js';
 import { measureOwnStreams, writeOwnStreams, type OwnStreamsResult } from './own-streams.js';
 import { measureSink, writeSink, type SinkBenchResult } from './sink.js';
+import { measureCluster, writeCluster, type ClusterBenchResult } from './cluster.js';
 import { measureDashboard } from './dashboard.js';
 import { resourcesFrom } from './resources.js';
 import { renderStoredResults, writeResults, type BenchResults } from './results.js';
@@ -29,11 +30,13 @@ Stands up the local stack, takes every measurement side by side, writes bench-re
 and regenerates the tables of BENCHMARKS.md.
 
 Options:
-  --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load
-                      (default: all; own: a stream of one's own, its generator, ingest,
-                      sustained rate and kch init; config-load: what a pipeline file adds to a
-                      command's start-up, needs no Kafka or ClickHouse; each of the two in a
-                      block of BENCHMARKS.md of its own)
+  --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,
+                      cluster (default: all but cluster; own: a stream of one's own, its
+                      generator, ingest, sustained rate and kch init; config-load: what a
+                      pipeline file adds to a command's start-up, needs no Kafka or ClickHouse;
+                      sink: the exactly-once sink beside the engine; cluster: a ClickHouse
+                      cluster of one replica and of two, Debian's clickhouse-server and
+                      zookeeper packages; each of the four in a block of BENCHMARKS.md of its own)
   --events <n>        corpus size for the producer figures (default 1000000)
   --scale <list>      events per ingest run (default 1000000,5000000,20000000)
   --rates <list>      freshness rates in events/s (default 1000,5000,20000)
@@ -87,10 +90,12 @@ if (values.report !== undefined) {
   }
 }
 
-const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own', 'sink', 'config-load'];
+const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own', 'sink', 'config-load', 'cluster'];
+/** Measured only when asked for: they need more than the local stack (Debian's servers). */
+const askedFor = new Set(['cluster']);
 /** Measurements whose figures have a block of BENCHMARKS.md of their own. */
-const ownBlocks = new Set(['own', 'config-load', 'sink']);
-const only = new Set((values.only ?? all.join(',')).split(',').map((s) => s.trim()));
+const ownBlocks = new Set(['own', 'config-load', 'sink', 'cluster']);
+const only = new Set((values.only ?? all.filter((m) => !askedFor.has(m)).join(',')).split(',').map((s) => s.trim()));
 const unknown = [...only].filter((m) => !all.includes(m));
 if (unknown.length) {
   process.stderr.write(`bench: --only ${unknown.join(',')}: not a measurement (${all.join(', ')})\n`);
@@ -122,9 +127,10 @@ async function main(): Promise<number> {
   const results: BenchResults = { label: values.label ?? (quick ? 'quick' : 'full'), settings: { corpusEvents, scale, rates, sustainSeconds, seed, tuning }, notes: [] };
   const startedAt = performance.now();
 
-  const needsStack = ['producer', 'ingest', 'sustained', 'freshness', 'dashboard', 'own', 'sink'].some((m) => only.has(m));
+  const needsStack = ['producer', 'ingest', 'sustained', 'freshness', 'dashboard', 'own', 'sink', 'cluster'].some((m) => only.has(m));
   let own: OwnStreamsResult | undefined;
   let sink: SinkBenchResult | undefined;
+  let cluster: ClusterBenchResult | undefined;
   if (needsStack) {
     const corpus = await makeCorpus(corpusEvents, seed);
     log(`corpus: ${corpus.events} events, ${(corpus.bytes / 1e6).toFixed(1)} MB, ${corpus.files.map((f) => `${f.topic} ${f.events}`).join(', ')}`);
@@ -154,6 +160,7 @@ async function main(): Promise<number> {
       if (only.has('freshness')) results.freshness = await phase('freshness', () => measureFreshness(stack, rates, quick ? 10 : 20, seed, tuning, log, loadavg));
       if (only.has('own')) own = await measureOwnStreams(stack, log, loadavg, sampler, quick, sustainSeconds);
       if (only.has('sink')) sink = await measureSink(stack, corpus, scale, sustainSeconds, seed, log, loadavg, sampler);
+      if (only.has('cluster')) cluster = await measureCluster(stack, corpus, scale, log, loadavg, sampler);
       sampler.stop();
       results.resources = resourcesFrom(sampler.samples, phases, results);
     } finally {
@@ -177,9 +184,10 @@ async function main(): Promise<number> {
     const stamp = (results.machine?.date ?? new Date().toISOString()).slice(0, 19).replace(/:/g, '-');
     if (own) log(`wrote ${await writeOwnStreams(own, stamp)} and its block of BENCHMARKS.md`);
     if (sink) log(`wrote ${await writeSink(sink, stamp)} and its block of BENCHMARKS.md`);
+    if (cluster) log(`wrote ${await writeCluster(cluster, stamp)} and its block of BENCHMARKS.md`);
     if (configLoad) log(`wrote ${await writeConfigLoad(configLoad, stamp)} and its block of BENCHMARKS.md`);
   } else {
-    process.stdout.write(`${JSON.stringify({ ...results, own, sink, configLoad }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, own, sink, cluster, configLoad }, null, 2)}\n`);
   }
   return 0;
 }
