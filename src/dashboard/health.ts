@@ -63,8 +63,11 @@ export interface ReplicaHealth {
   readonly shard: number;
   readonly up: boolean;
   readonly error: string | null;
-  /** What this replica holds of each stream: rows of its local target and dead-letter tables. */
-  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number }[];
+  /**
+   * What this replica holds of each stream: rows of its local target and dead-letter tables, and
+   * the topic's partitions its Kafka table consumes (null where the server cannot tell: before 23.8).
+   */
+  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number; readonly partitions: readonly number[] | null }[];
 }
 
 export interface PipelineHealth {
@@ -242,13 +245,13 @@ function replicaHealth(r: ReplicaStatus): ReplicaHealth {
     shard: r.shard,
     up: r.reachable,
     error: r.reachable ? null : r.error ?? 'no answer',
-    streams: Object.entries(r.streams).map(([name, held]) => ({ name, rows: held.rows, dead_letters: held.deadLetters })),
+    streams: Object.entries(r.streams).map(([name, held]) => ({ name, rows: held.rows, dead_letters: held.deadLetters, partitions: r.consumes?.[name] ?? null })),
   };
 }
 
 /** A cluster's servers as the dashboard's client reaches them; the streams' tables named in their database. */
 export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }): () => Promise<ReplicaStatus[]> {
-  const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}` }));
+  const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}`, kafkaTable: `${scope.database}.${s.kafkaTable}` }));
   return () => replicaFacts(client, scope.cluster, tables);
 }
 

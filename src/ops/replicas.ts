@@ -23,6 +23,11 @@ export interface ReplicaStatus {
   readonly error?: string;
   /** Per stream name: rows of its local target and dead-letter tables on this replica. */
   readonly streams: Readonly<Record<string, { readonly rows: number; readonly deadLetters: number }>>;
+  /**
+   * Per stream name: the topic's partitions this replica's Kafka table holds now (none: it idles
+   * or stopped). Absent where the server cannot tell: system.kafka_consumers is 23.8+.
+   */
+  readonly consumes?: Readonly<Record<string, readonly number[]>>;
 }
 
 interface ClusterHost { host_name: string; host_address: string; port: number | string; shard_num: number | string; is_local: number | string }
@@ -32,6 +37,8 @@ export interface StreamTables {
   readonly stream: string;
   readonly target: string;
   readonly deadLetter: string;
+  /** The stream's Kafka table (`db.sales_kafka`), whose consumers hold its partitions. */
+  readonly kafkaTable: string;
 }
 
 /**
@@ -46,10 +53,47 @@ export async function replicaFacts(client: ClickHouseClient, cluster: string, st
       { stream: s.stream, kind: 'rows' as const, database: split(s.target).database, table: localTableOf(split(s.target).table) },
       { stream: s.stream, kind: 'deadLetters' as const, database: split(s.deadLetter).database, table: localTableOf(split(s.deadLetter).table) },
     ]);
-    return await (await hasAllReplicas(client) ? throughAllReplicas(client, cluster, hosts, tables) : throughRemote(client, hosts, tables));
+    if (!(await hasAllReplicas(client))) return await throughRemote(client, hosts, tables);
+    const counted = await throughAllReplicas(client, cluster, hosts, tables);
+    const consumersTable = await scalar(client, "SELECT count() FROM system.tables WHERE database = 'system' AND name = 'kafka_consumers'") > 0;
+    if (!consumersTable) return counted;
+    const held = consumesFrom(await rows<ConsumerRow>(client, kafkaConsumersQuery(cluster, streams), 'asking each replica which partitions it consumes'), streams, keyer(hosts).ofRow);
+    return counted.map((r, i) => (r.reachable ? { ...r, consumes: held.get(keyer(hosts).ofHost(hosts[i]!)) ?? Object.fromEntries(streams.map((s) => [s.stream, []])) } : r));
   } catch (error) {
     return [{ host: cluster, shard: 0, reachable: false, error: messageOf(error), streams: {} }];
   }
+}
+
+/** One consumer of a Kafka table on one replica, as system.kafka_consumers lists it. */
+export interface ConsumerRow {
+  readonly host: string;
+  readonly port: number | string;
+  readonly database: string;
+  readonly table: string;
+  readonly partitions: readonly (number | string)[];
+}
+
+/** Every consumer of the streams' Kafka tables on every replica, with the partitions it holds (23.8+). */
+export function kafkaConsumersQuery(cluster: string, streams: readonly StreamTables[]): string {
+  const tables = streams.map((s) => split(s.kafkaTable));
+  const databases = [...new Set(tables.map((t) => t.database))];
+  return 'SELECT hostName() AS host, tcpPort() AS port, database, table, assignments.partition_id AS partitions'
+    + ` FROM clusterAllReplicas(${literal(cluster)}, system.kafka_consumers)`
+    + ` WHERE database IN (${databases.map(literal).join(', ')}) AND table IN (${tables.map((t) => literal(t.table)).join(', ')})`
+    + ' SETTINGS skip_unavailable_shards = 1';
+}
+
+/** Per replica (by `keyOf`), per stream: the partitions its consumers hold, sorted. */
+export function consumesFrom(found: readonly ConsumerRow[], streams: readonly StreamTables[], keyOf: (row: ConsumerRow) => string): Map<string, Record<string, number[]>> {
+  const out = new Map<string, Record<string, number[]>>();
+  for (const row of found) {
+    const stream = streams.find((s) => s.kafkaTable === `${row.database}.${row.table}`);
+    if (!stream) continue;
+    const byStream = out.get(keyOf(row)) ?? Object.fromEntries(streams.map((s) => [s.stream, [] as number[]]));
+    out.set(keyOf(row), byStream);
+    byStream[stream.stream] = [...new Set([...byStream[stream.stream]!, ...row.partitions.map(Number)])].sort((a, b) => a - b);
+  }
+  return out;
 }
 
 function clusterHosts(client: ClickHouseClient, cluster: string): Promise<ClusterHost[]> {

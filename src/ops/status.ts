@@ -226,7 +226,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
   const replicas = cluster && clickhouse.reachable
-    ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter })))
+    ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter, kafkaTable: o.kafkaTable })))
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   const streams = objects.map((o): StreamStatus => {
@@ -300,11 +300,28 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
         }
       }
     }
+    if (s.consumption === 'consuming' && s.ingest === 'engine') problems.push(...idleReplicas(s, current, previous));
     const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
     return { ...s, health, problems };
   });
   const healthy = current.kafka.reachable && !current.kafka.error && current.clickhouse.reachable && streams.every((s) => s.health !== 'unhealthy');
   return { ...current, streams, healthy, windowSeconds };
+}
+
+/**
+ * Servers of a cluster whose Kafka table holds no partition of the stream although the topic has
+ * one for each of them: stopped, or left out of the group. Named only when it is so at both looks
+ * (a rebalance empties every member for a moment), and only where the server can tell (23.8+).
+ */
+function idleReplicas(s: StreamStatus, current: StatusReport, previous: StatusReport | undefined): string[] {
+  const told = (current.replicas ?? []).filter((r) => r.reachable && r.consumes);
+  if (told.length === 0 || s.partitions.length < told.length) return [];
+  const idle = (report: StatusReport | undefined, host: string): boolean => {
+    const r = report?.replicas?.find((x) => x.host === host);
+    return r?.consumes !== undefined && (r.consumes[s.name] ?? []).length === 0;
+  };
+  return told.filter((r) => idle(current, r.host) && (!previous || idle(previous, r.host)))
+    .map((r) => `replica ${r.host} consumes no partition of ${s.topic} (${s.partitions.length} partitions for ${told.length} servers): its Kafka table stopped or was left out of the group`);
 }
 
 /**
@@ -487,8 +504,16 @@ export function renderStatus(report: StatusReport): string {
   for (const warning of report.kafka.warnings ?? []) lines.push(`           ${warning}`);
   lines.push(service('clickhouse', report.clickhouse));
   for (const r of report.replicas ?? []) {
-    const held = Object.entries(r.streams).map(([name, n]) => `${name} ${n.rows.toLocaleString('en-US')} rows, ${n.deadLetters.toLocaleString('en-US')} dead letters`).join('; ');
+    const partitions = (name: string): string => {
+      const held = r.consumes?.[name];
+      if (!held) return '';
+      return held.length ? `, partition${held.length > 1 ? 's' : ''} ${held.join(', ')}` : ', no partition';
+    };
+    const held = Object.entries(r.streams).map(([name, n]) => `${name} ${n.rows.toLocaleString('en-US')} rows, ${n.deadLetters.toLocaleString('en-US')} dead letters${partitions(name)}`).join('; ');
     lines.push(`           replica ${r.host} (shard ${r.shard}) ${r.reachable ? `up: ${held || 'no tables yet'}` : `DOWN: ${r.error ?? 'no answer'}`}`);
+  }
+  if (report.replicas?.some((r) => r.reachable) && !report.replicas.some((r) => r.consumes)) {
+    lines.push('           which partitions each replica consumes: not told by this server (system.kafka_consumers, ClickHouse 23.8+)');
   }
   lines.push('');
   const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));

@@ -322,7 +322,9 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
       } else {
         for (const st of data.streams) {
           const held = r.streams.find((x) => x.name === st.name);
-          tr.append(h('td', 'num', held ? nf0.format(held.rows) : '—'), h('td', 'num', held ? nf0.format(held.dead_letters) : '—'));
+          // The partitions it consumes, where the server tells (23.8+).
+          const parts = held && held.partitions ? (held.partitions.length ? ' · p' + held.partitions.join(',') : ' · no partition') : '';
+          tr.append(h('td', 'num', held ? nf0.format(held.rows) + parts : '—'), h('td', 'num', held ? nf0.format(held.dead_letters) : '—'));
         }
       }
       tbody.append(tr);

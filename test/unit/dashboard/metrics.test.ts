@@ -70,7 +70,7 @@ test('on a cluster each server is up or down, with what it holds of each stream;
     ...health,
     cluster: 'c1',
     replicas: [
-      { host: 'ch-1:9000', shard: 1, up: true, error: null, streams: [{ name: 'sales', rows: 5, dead_letters: 1 }] },
+      { host: 'ch-1:9000', shard: 1, up: true, error: null, streams: [{ name: 'sales', rows: 5, dead_letters: 1, partitions: [0] }] },
       { host: 'ch-2:9000', shard: 1, up: false, error: 'Connection refused', streams: [] },
     ],
   });

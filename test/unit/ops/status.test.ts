@@ -160,3 +160,24 @@ test('a stream moved by kch sink says so in its state', () => {
   assert.match(text, /sales +consuming \(sink\) +ok/);
   assert.match(text, /warehouse +consuming +ok/);
 });
+
+test('on a cluster each replica shows the partitions it consumes; one holding none of a topic with one per server is named at both looks', () => {
+  const twoPartitions = stream({ partitions: [0, 1].map((partition) => ({ partition, committed: 50, end: 50, lag: 0, committedAhead: false })) });
+  const replicas = (second: readonly number[]): StatusReport['replicas'] => [
+    { host: 'ch-1:9000', shard: 1, reachable: true, streams: { sales: { rows: 100, deadLetters: 0 } }, consumes: { sales: [0, 1] } },
+    { host: 'ch-2:9000', shard: 1, reachable: true, streams: { sales: { rows: 100, deadLetters: 0 } }, consumes: { sales: second } },
+  ];
+  const idle = judge(report(2000, [twoPartitions], { replicas: replicas([]) }), report(0, [twoPartitions], { replicas: replicas([]) }));
+  assert.equal(idle.streams[0]!.health, 'unhealthy');
+  assert.deepEqual(idle.streams[0]!.problems, ['replica ch-2:9000 consumes no partition of sales (2 partitions for 2 servers): its Kafka table stopped or was left out of the group']);
+  assert.match(renderStatus(idle), /replica ch-1:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, partitions 0, 1\n.*replica ch-2:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, no partition/);
+  // A rebalance empties a member for a moment: one look without a partition is not a problem.
+  assert.equal(judge(report(2000, [twoPartitions], { replicas: replicas([]) }), report(0, [twoPartitions], { replicas: replicas([1]) })).streams[0]!.health, 'ok');
+  // One partition for two servers: one of them idles, as it should.
+  assert.equal(judge(report(2000, [stream()], { replicas: replicas([]) }), report(0, [stream()], { replicas: replicas([]) })).streams[0]!.health, 'ok');
+});
+
+test('a cluster whose server cannot tell which partitions each replica holds says so once', () => {
+  const text = renderStatus(report(0, [stream()], { replicas: [{ host: 'ch-1:9000', shard: 1, reachable: true, streams: { sales: { rows: 1, deadLetters: 0 } } }] }));
+  assert.match(text, /replica ch-1:9000 \(shard 1\) up: sales 1 rows, 0 dead letters\n +which partitions each replica consumes: not told by this server \(system\.kafka_consumers, ClickHouse 23\.8\+\)/);
+});
