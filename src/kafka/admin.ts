@@ -98,6 +98,7 @@ async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (
   const deadline = performance.now() + options.timeoutMs;
   let pause = 100;
   let last: unknown;
+  let telling: string | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const remaining = deadline - performance.now();
@@ -109,6 +110,9 @@ async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (
         remaining, () => new Error('no answer'));
     } catch (error) {
       last = error;
+      // The system's own reason (ECONNREFUSED) as soon as one attempt gives it: the last attempt,
+      // cut short by the deadline, may end in a bare timeout that says less.
+      telling ??= errnoReason(error);
       // Wrong credentials do not fix themselves while we wait.
       if (isKchError(error) && error.details?.authentication) throw error;
     }
@@ -117,7 +121,7 @@ async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (
     await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
     pause = Math.min(pause * 2, 1_000);
   }
-  const reason = reasonOf(last) ?? (isKchError(last) ? last.message.replace(hint, '') : messageOf(last));
+  const reason = telling ?? reasonOf(last) ?? (isKchError(last) ? last.message.replace(hint, '') : messageOf(last));
   throw new KchError(
     ErrorCodes.KAFKA_UNREACHABLE,
     `Kafka at ${describeBrokers(addresses)} did not answer within ${formatSeconds(options.timeoutMs)} (${reason})${hint}`,
@@ -498,12 +502,20 @@ function apiErrorOf(error: unknown): { id: string; server: string | null } | und
 
 /** The most telling low-level reason, e.g. `connect ECONNREFUSED 127.0.0.1:9092`. */
 export function reasonOf(error: unknown): string | undefined {
+  const errno = errnoReason(error);
+  if (errno) return errno;
   for (const leaf of leaves(error)) {
-    const links = chain(leaf);
-    const errno = links.find((link) => /^E[A-Z]+$/.test(codeOf(link)));
-    if (errno) return messageOf(errno);
-    const timeout = links.find((link) => codeOf(link) === 'PLT_KFK_TIMEOUT');
+    const timeout = chain(leaf).find((link) => codeOf(link) === 'PLT_KFK_TIMEOUT');
     if (timeout) return messageOf(timeout);
+  }
+  return undefined;
+}
+
+/** The system's error (`connect ECONNREFUSED 127.0.0.1:9092`) somewhere in the chain, if any. */
+function errnoReason(error: unknown): string | undefined {
+  for (const leaf of leaves(error)) {
+    const errno = chain(leaf).find((link) => /^E[A-Z]+$/.test(codeOf(link)));
+    if (errno) return messageOf(errno);
   }
   return undefined;
 }
