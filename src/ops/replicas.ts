@@ -13,7 +13,7 @@ import { localTableOf } from '../pipeline/cluster.js';
 import { messageOf } from '../errors.js';
 import { tablesFrom, type Existing } from '../migrate/inspect.js';
 import { literal } from '../pipeline/quote.js';
-import { split } from './pause.js';
+import { hasSystemTable, split } from './pause.js';
 
 export interface ReplicaStatus {
   /** `host:port` as system.clusters names it. */
@@ -53,12 +53,13 @@ export async function replicaFacts(client: ClickHouseClient, cluster: string, st
       { stream: s.stream, kind: 'rows' as const, database: split(s.target).database, table: localTableOf(split(s.target).table) },
       { stream: s.stream, kind: 'deadLetters' as const, database: split(s.deadLetter).database, table: localTableOf(split(s.deadLetter).table) },
     ]);
-    if (!(await hasAllReplicas(client))) return await throughRemote(client, hosts, tables);
+    const can = await capabilities(client);
+    if (!can.allReplicas) return await throughRemote(client, hosts, tables);
     const counted = await throughAllReplicas(client, cluster, hosts, tables);
-    const consumersTable = await scalar(client, "SELECT count() FROM system.tables WHERE database = 'system' AND name = 'kafka_consumers'") > 0;
-    if (!consumersTable) return counted;
-    const held = consumesFrom(await rows<ConsumerRow>(client, kafkaConsumersQuery(cluster, streams), 'asking each replica which partitions it consumes'), streams, keyer(hosts).ofRow);
-    return counted.map((r, i) => (r.reachable ? { ...r, consumes: held.get(keyer(hosts).ofHost(hosts[i]!)) ?? Object.fromEntries(streams.map((s) => [s.stream, []])) } : r));
+    if (!can.kafkaConsumers) return counted;
+    const key = keyer(hosts);
+    const held = consumesFrom(await rows<ConsumerRow>(client, kafkaConsumersQuery(cluster, streams), 'asking each replica which partitions it consumes'), streams, key.ofRow);
+    return counted.map((r, i) => (r.reachable ? { ...r, consumes: held.get(key.ofHost(hosts[i]!)) ?? Object.fromEntries(streams.map((s) => [s.stream, []])) } : r));
   } catch (error) {
     return [{ host: cluster, shard: 0, reachable: false, error: messageOf(error), streams: {} }];
   }
@@ -101,8 +102,34 @@ function clusterHosts(client: ClickHouseClient, cluster: string): Promise<Cluste
     `SELECT host_name, host_address, port, shard_num, is_local FROM system.clusters WHERE cluster = ${literal(cluster)} ORDER BY shard_num, replica_num`, 'listing the cluster\'s servers');
 }
 
-async function hasAllReplicas(client: ClickHouseClient): Promise<boolean> {
-  return await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0;
+interface Capabilities {
+  /** clusterAllReplicas (20.x+): one query reaches every replica. */
+  readonly allReplicas: boolean;
+  /** system.kafka_consumers (23.8+): which partitions each Kafka table holds. */
+  readonly kafkaConsumers: boolean;
+}
+
+/** Asked once per client (the dashboard asks about its replicas on every refresh); a failed answer is asked again. */
+const known = new WeakMap<ClickHouseClient, Promise<Capabilities>>();
+
+function capabilities(client: ClickHouseClient): Promise<Capabilities> {
+  let answer = known.get(client);
+  if (!answer) {
+    answer = (async () => ({
+      allReplicas: await scalar(client, "SELECT count() FROM system.table_functions WHERE name = 'clusterAllReplicas'") > 0,
+      kafkaConsumers: await hasSystemTable({ client }, 'kafka_consumers'),
+    }))();
+    known.set(client, answer);
+    answer.catch(() => known.delete(client));
+  }
+  return answer;
+}
+
+/** Which replicas answer at all, by `key` (a replica whose tables are empty sends no row of them). */
+async function answering(client: ClickHouseClient, cluster: string, key: ReturnType<typeof keyer>): Promise<Set<string>> {
+  const alive = await rows<{ host: string; port: number | string }>(client,
+    `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
+  return new Set(alive.map(key.ofRow));
 }
 
 /** How rows from clusterAllReplicas are told apart (see throughAllReplicas). */
@@ -136,16 +163,15 @@ export async function replicaTables(client: ClickHouseClient, cluster: string, d
   const where = `WHERE database = ${literal(database)}`;
   type TableRow = { host: string; port: number | string; name: string; engine: string; create_table_query: string };
   type ColumnRow = { host: string; port: number | string; table: string; name: string; type: string };
-  if (await hasAllReplicas(client)) {
+  if ((await capabilities(client)).allReplicas) {
     const key = keyer(hosts);
     const from = (table: string): string => `clusterAllReplicas(${literal(cluster)}, system.${table})`;
     const settings = ' SETTINGS skip_unavailable_shards = 1';
-    const [alive, tables, columns] = await Promise.all([
-      rows<{ host: string; port: number | string }>(client, `SELECT hostName() AS host, tcpPort() AS port FROM ${from('one')}${settings}`, 'asking each replica'),
+    const [answered, tables, columns] = await Promise.all([
+      answering(client, cluster, key),
       rows<TableRow>(client, `SELECT hostName() AS host, tcpPort() AS port, name, engine, create_table_query FROM ${from('tables')} ${where}${settings}`, 'listing each replica\'s tables'),
       rows<ColumnRow>(client, `SELECT hostName() AS host, tcpPort() AS port, table, name, type FROM ${from('columns')} ${where}${settings}`, 'listing each replica\'s columns'),
     ]);
-    const answered = new Set(alive.map(key.ofRow));
     return hosts.map((h) => {
       const k = key.ofHost(h);
       if (!answered.has(k)) return { host: name(h), error: 'did not answer (skipped by clusterAllReplicas)' };
@@ -182,10 +208,7 @@ async function throughAllReplicas(client: ClickHouseClient, cluster: string, hos
   const found = await rows<{ host: string; port: number | string; i: number | string; n: number | string }>(client,
     tables.map((t, i) => `SELECT hostName() AS host, tcpPort() AS port, ${i} AS i, count() AS n FROM clusterAllReplicas(${literal(cluster)}, ${t.database}.${t.table}) GROUP BY host, port`).join(' UNION ALL ')
     + ' SETTINGS skip_unavailable_shards = 1', 'counting rows on each replica');
-  // Who answered at all (a replica whose tables are empty has no row above).
-  const alive = await rows<{ host: string; port: number | string }>(client,
-    `SELECT hostName() AS host, tcpPort() AS port FROM clusterAllReplicas(${literal(cluster)}, system.one) SETTINGS skip_unavailable_shards = 1`, 'asking each replica');
-  const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>(alive.map((a) => [key.ofRow(a), {}]));
+  const byHost = new Map<string, Record<string, { rows: number; deadLetters: number }>>([...await answering(client, cluster, key)].map((k) => [k, {}]));
   for (const row of found) {
     const streams = byHost.get(key.ofRow(row)) ?? {};
     byHost.set(key.ofRow(row), streams);
