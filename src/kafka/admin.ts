@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, FindCoordinatorKeyTypes, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
+import { refuseLeaderlessRequests } from './leaderless.js';
 import { clientSecurity } from './security.js';
 
 export interface TopicSpec {
@@ -325,6 +326,7 @@ export function clientBase(addresses: readonly BrokerAddress[]): {
   retries: number;
   retryDelay: number;
 } & ReturnType<typeof clientSecurity> {
+  refuseLeaderlessRequests();
   return {
     bootstrapBrokers: addresses.map(({ host, port }) => ({ host, port })),
     connectTimeout: 5_000,

@@ -9,6 +9,7 @@ import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { isRetriable, isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
+import { refuseLeaderlessRequests } from './leaderless.js';
 import { RecordSetProducer, type PendingSet } from './record-set-producer.js';
 import { RecordSetBuilder, type RecordSet } from './records.js';
 import { clientSecurity } from './security.js';
@@ -63,6 +64,7 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
   const addresses = parseBrokers(options.bootstrap);
   const where = describeBrokers(addresses);
   const maxBackoff = options.maxBackoffMs ?? 5_000;
+  refuseLeaderlessRequests();
 
   /** Set while Kafka is down, so that an outage is logged once. */
   let outage: { since: number; attempts: number } | undefined;
