@@ -15,10 +15,9 @@ import { randomInt } from 'node:crypto';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
-import { split } from './pause.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
-import { mutate } from './sql.js';
+import { mutate, mutationSql } from './sql.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';
 
@@ -110,23 +109,24 @@ interface Claimed {
 }
 
 export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects, options: DlqReplayOptions): Promise<DlqReplayResult> {
-  const table = split(objects.deadLetter);
   const claims = await rows<{ replayed: number | string; n: number | string }>(ctx.client,
     `SELECT replayed, count() AS n FROM ${objects.deadLetter} WHERE ${stateCondition.claimed} GROUP BY replayed ORDER BY replayed`);
   if (claims.length > 0) {
     const tokens = claims.map((c) => Number(c.replayed));
     throw new KchError(ErrorCodes.USAGE, [
       `${claims.reduce((sum, c) => sum + Number(c.n), 0)} dead letter(s) of ${objects.stream.name} are held by a replay that is running or did not finish (replayed = ${tokens.join(', ')}).`,
-      `See them with kch dlq list ${objects.stream.name} --state claimed; if they reached ${objects.topic}, mark them: kch query "ALTER TABLE ${objects.deadLetter} UPDATE replayed = 1 WHERE replayed = ${tokens[0]}";`,
+      `See them with kch dlq list ${objects.stream.name} --state claimed; if they reached ${objects.topic}, mark them: kch query "${mutationSql(ctx, objects.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${tokens[0]}`)}";`,
       'if not, release them with replayed = 0 instead.',
     ].join(' '));
   }
   const token = randomInt(2, 255);
-  // One dead letter per Kafka message: the first seen, and only if no copy was replayed or is held.
-  const once = ctx.features.kafkaVirtualColumns
-    ? ` AND (topic, partition, offset, seen_at) IN (SELECT topic, partition, offset, min(seen_at) FROM ${objects.deadLetter} GROUP BY topic, partition, offset HAVING countIf(replayed != 0) = 0)`
-    : '';
-  const claim = `${condition({ state: 'pending', ...(options.where ? { where: options.where } : {}) })}${once}`;
+  const pending = condition({ state: 'pending', ...(options.where ? { where: options.where } : {}) });
+  // One dead letter per Kafka message: the first seen, and only if no copy was replayed or is held
+  // (by a replay other than `mine`).
+  const first = (mine: number | undefined): string => (ctx.features.kafkaVirtualColumns
+    ? `(topic, partition, offset, seen_at) IN (SELECT topic, partition, offset, min(seen_at) FROM ${objects.deadLetter} GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (0${mine === undefined ? '' : `, ${mine}`})) = 0)`
+    : '1');
+  const claim = `${pending} AND ${first(undefined)}`;
   const candidates = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${claim}`, 'counting dead letters to replay');
   if (candidates === 0) return { claimed: 0, sent: 0, fixed: 0, skipped: 0, topic: objects.topic };
   if (options.dryRun) {
@@ -140,20 +140,26 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
       skipped: results.filter((r) => r.fixed === undefined).length,
     };
   }
-  await mutate(ctx.client, ctx.features, table.database, table.table, `UPDATE replayed = ${token} WHERE ${claim}`, { action: 'claiming dead letters' });
+  // The claim's condition reads no other row, so every replica of a cluster applies it alike (a
+  // replicated table refuses a mutation with a subquery); the later copies of a message it took
+  // too are given back at once, before anything is sent.
+  await mutate(ctx, objects.deadLetter, `UPDATE replayed = ${token} WHERE ${pending}`, { action: 'claiming dead letters' });
 
   // Unique per dead letter (a Kafka message seen at one time), also on 18.x where offsets are 0.
   const key = "concat(topic, '/', toString(partition), '/', toString(offset), '/', toString(seen_at), '/', toString(cityHash64(raw)))";
-  const held = (await rows<{ key: string; raw_hex: string }>(ctx.client,
-    `SELECT ${key} AS key, hex(raw) AS raw_hex FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
-    'reading claimed dead letters')).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
+  const claimed = (await rows<{ key: string; raw_hex: string; first: number | string }>(ctx.client,
+    `SELECT ${key} AS key, hex(raw) AS raw_hex, ${first(token)} AS first FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
+    'reading claimed dead letters'));
+  const held = claimed.filter((r) => Number(r.first) === 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
+  const copies = claimed.filter((r) => Number(r.first) !== 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
 
   const release = async (letters: readonly Claimed[], to: 0 | 1): Promise<void> => {
     for (let i = 0; i < letters.length; i += 1000) {
       const keys = letters.slice(i, i + 1000).map((l) => literal(l.key)).join(', ');
-      await mutate(ctx.client, ctx.features, table.database, table.table, `UPDATE replayed = ${to} WHERE replayed = ${token} AND ${key} IN (${keys})`, { action: 'marking dead letters' });
+      await mutate(ctx, objects.deadLetter, `UPDATE replayed = ${to} WHERE replayed = ${token} AND ${key} IN (${keys})`, { action: 'marking dead letters' });
     }
   };
+  if (copies.length > 0) await release(copies, 0);
 
   const outgoing: { letter: Claimed; value: Buffer }[] = [];
   const skipped: Claimed[] = [];
@@ -191,6 +197,6 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
     }
     sent += chunk.length;
   }
-  await mutate(ctx.client, ctx.features, table.database, table.table, `UPDATE replayed = 1 WHERE replayed = ${token}`, { action: 'marking dead letters replayed' });
+  await mutate(ctx, objects.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${token}`, { action: 'marking dead letters replayed' });
   return { claimed: held.length, sent, fixed, skipped: skipped.length, topic: objects.topic };
 }

@@ -20,7 +20,7 @@ import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
-import { consumptionOf, pauseStream, resumeStream, split } from './pause.js';
+import { consumptionOf, pauseStream, resumeStream } from './pause.js';
 import { scalar } from '../clickhouse/query.js';
 import { mutate, serverNow } from './sql.js';
 import { nap } from './wait.js';
@@ -157,17 +157,15 @@ async function removeCopies(ctx: OpsContext, objects: StreamObjects, cut: number
   const before = `processing_time < toDateTime(${cut})`;
   const id = quoteIdentifier(objects.stream.id!);
   const rowsCondition = `${after} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${before} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${after}))`;
-  const target = split(objects.target);
   const rows = await scalar(ctx.client, `SELECT count() FROM ${objects.target} WHERE ${rowsCondition}`, 'counting replayed copies');
-  if (rows > 0) await mutate(ctx.client, ctx.features, target.database, target.table, `DELETE WHERE ${rowsCondition}`, { action: 'removing replayed copies' });
+  if (rows > 0) await mutate(ctx, objects.target, `DELETE WHERE ${rowsCondition}`, { action: 'removing replayed copies' });
   let deadLetters = 0;
   // Without _partition/_offset (18.x) dead letters cannot be told apart: they are left as they are.
   if (ctx.features.kafkaVirtualColumns) {
     const seenAfter = `seen_at >= toDateTime(${cut})`;
     const lettersCondition = `${seenAfter} AND (topic, partition, offset) IN (SELECT topic, partition, offset FROM ${objects.deadLetter} WHERE seen_at < toDateTime(${cut}))`;
-    const letters = split(objects.deadLetter);
     deadLetters = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${lettersCondition}`, 'counting replayed dead letters');
-    if (deadLetters > 0) await mutate(ctx.client, ctx.features, letters.database, letters.table, `DELETE WHERE ${lettersCondition}`, { action: 'removing replayed dead letters' });
+    if (deadLetters > 0) await mutate(ctx, objects.deadLetter, `DELETE WHERE ${lettersCondition}`, { action: 'removing replayed dead letters' });
   }
   return { rows, deadLetters };
 }

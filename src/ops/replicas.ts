@@ -10,7 +10,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { tablesFrom, type Existing } from '../migrate/inspect.js';
 import { literal } from '../pipeline/quote.js';
 import { hasSystemTable, split } from './pause.js';
@@ -233,4 +233,54 @@ async function throughRemote(client: ClickHouseClient, hosts: readonly ClusterHo
       return empty(h, false, (error as Error).message.split('\n')[0]);
     }
   }));
+}
+
+/** One server's answer to a count: `n`, or why it did not answer. */
+export interface ReplicaCount {
+  /** `host:port` as system.clusters names it. */
+  readonly host: string;
+  readonly n?: number;
+  readonly error?: string;
+}
+
+/**
+ * `SELECT count() FROM <source> WHERE <where>` on every server of the cluster, each answer kept
+ * apart (e.g. the mutations a server has still to apply, or `system.one` to learn which answer).
+ */
+export async function countOnEachReplica(client: ClickHouseClient, cluster: string, source: string, where = '1'): Promise<ReplicaCount[]> {
+  const hosts = await clusterHosts(client, cluster);
+  const name = (h: ClusterHost): string => `${h.host_name}:${h.port}`;
+  if ((await capabilities(client)).allReplicas) {
+    const key = keyer(hosts);
+    const [answered, found] = await Promise.all([
+      answering(client, cluster, key),
+      rows<{ host: string; port: number | string; n: number | string }>(client,
+        `SELECT hostName() AS host, tcpPort() AS port, count() AS n FROM clusterAllReplicas(${literal(cluster)}, ${source}) WHERE ${where} GROUP BY host, port SETTINGS skip_unavailable_shards = 1`,
+        `counting ${source} on each replica`),
+    ]);
+    return hosts.map((h) => {
+      const k = key.ofHost(h);
+      if (!answered.has(k)) return { host: name(h), error: 'did not answer (skipped by clusterAllReplicas)' };
+      return { host: name(h), n: found.filter((r) => key.ofRow(r) === k).reduce((sum, r) => sum + Number(r.n), 0) };
+    });
+  }
+  return Promise.all(hosts.map(async (h): Promise<ReplicaCount> => {
+    try {
+      return { host: name(h), n: await scalar(client, `SELECT count() FROM remote(${literal(`${h.host_address}:${h.port}`)}, ${source}) WHERE ${where}`, `counting ${source} on replica ${name(h)}`) };
+    } catch (error) {
+      return { host: name(h), error: messageOf(error).split('\n')[0]! };
+    }
+  }));
+}
+
+/**
+ * Stops an operation that would change every server (ON CLUSTER) before it starts when one does
+ * not answer: each such statement waits for every server (distributed_ddl_task_timeout, 180 s by
+ * default) and then fails, leaving the servers that did answer changed and the others not.
+ */
+export async function refuseWithReplicaDown(client: ClickHouseClient, cluster: string, what: string): Promise<void> {
+  const down = (await countOnEachReplica(client, cluster, 'system.one')).filter((r) => r.n === undefined);
+  if (down.length === 0) return;
+  throw new KchError(ErrorCodes.CLICKHOUSE_UNREACHABLE,
+    `${down.map((r) => `replica ${r.host} does not answer (${r.error ?? 'no answer'})`).join('; ')}: not ${what}, which changes every server of cluster ${cluster}. Start it, then try again`);
 }

@@ -1,13 +1,19 @@
 /**
  * What the operations add to the one way of asking ClickHouse (clickhouse/query.ts): a mutation
- * waited for, on servers with and without mutations_sync, and the server's clock.
+ * waited for, on servers with and without mutations_sync and on every server of a cluster, and
+ * the server's clock.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { setTimeout as delay } from 'node:timers/promises';
 import { run, scalar } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from '../pipeline/features.js';
+import { localTableOf } from '../pipeline/cluster.js';
 import { literal } from '../pipeline/quote.js';
+import { on } from '../pipeline/render.js';
+import type { OpsContext } from './context.js';
+import { split } from './pause.js';
+import { countOnEachReplica } from './replicas.js';
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
@@ -15,35 +21,54 @@ function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
 }
 
 /**
- * Runs `ALTER TABLE <table> UPDATE|DELETE …` and returns once the mutation is applied to every
- * part, so that what follows sees its result. On servers without mutations_sync, polls
- * system.mutations until the table has none left to do (or `timeoutMs` passes).
+ * Runs `ALTER TABLE <table> UPDATE|DELETE …` on a stream's table (`db.table` as a single server
+ * names it) and returns once the mutation is applied to every part, so that what follows sees its
+ * result. On a cluster it runs ON CLUSTER on the replicated local table behind the Distributed one
+ * (a Distributed table takes no mutation), and is waited for on every server. On servers without
+ * mutations_sync, system.mutations is polled until no server has any left to do (or `timeoutMs`
+ * passes).
  */
 export async function mutate(
-  client: ClickHouseClient,
-  features: Pick<ServerFeatures, 'major'>,
-  database: string,
-  table: string,
+  ctx: Pick<OpsContext, 'client' | 'features' | 'target'>,
+  qualified: string,
   mutation: string,
   options: { timeoutMs?: number; action?: string } = {},
 ): Promise<void> {
-  const sql = `ALTER TABLE ${database}.${table} ${mutation}`;
+  const { client, features } = ctx;
+  const cluster = ctx.target.cluster?.name;
+  const { database, table } = mutated(ctx, qualified);
+  const sql = mutationSql(ctx, qualified, mutation);
   if (waitsForMutations(features)) {
     await run(client, `${sql} SETTINGS mutations_sync = 2`, options.action);
     return;
   }
   await run(client, sql, options.action);
+  const pending = `database = ${literal(database)} AND table = ${literal(table)} AND NOT is_done`;
   const deadline = performance.now() + (options.timeoutMs ?? 120_000);
   let pause = 50;
   for (;;) {
-    const left = await scalar(client, `SELECT count() FROM system.mutations WHERE database = ${literal(database)} AND table = ${literal(table)} AND NOT is_done`);
+    const left = cluster
+      ? (await countOnEachReplica(client, cluster, 'system.mutations', pending)).reduce((sum, r) => sum + (r.n ?? 1), 0)
+      : await scalar(client, `SELECT count() FROM system.mutations WHERE ${pending}`);
     if (left === 0) return;
     if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT, `${options.action ?? 'a mutation'}: ${database}.${table} still has ${left} mutation(s) running; see system.mutations`);
+      throw new KchError(ErrorCodes.TIMEOUT, `${options.action ?? 'a mutation'}: ${database}.${table} still has ${left} mutation(s) running${cluster ? ' over the servers' : ''}; see system.mutations`);
     }
     await delay(pause);
     pause = Math.min(pause * 2, 1000);
   }
+}
+
+/** The table a mutation of a stream's table changes: on a cluster, the local one behind the Distributed one. */
+function mutated(ctx: Pick<OpsContext, 'target'>, qualified: string): { database: string; table: string } {
+  const { database, table } = split(qualified);
+  return { database, table: ctx.target.cluster ? localTableOf(table) : table };
+}
+
+/** `ALTER TABLE … UPDATE|DELETE …` as `mutate` runs it (also what kch tells a person to run by hand). */
+export function mutationSql(ctx: Pick<OpsContext, 'target'>, qualified: string, mutation: string): string {
+  const { database, table } = mutated(ctx, qualified);
+  return `ALTER TABLE ${database}.${table}${on(ctx.target.cluster?.name)} ${mutation}`;
 }
 
 /** The server's clock, as seconds since the epoch (what now() in a view writes). */

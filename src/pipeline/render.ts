@@ -23,7 +23,7 @@ export function render(statement: Statement): string {
 }
 
 /** ` ON CLUSTER <name>` after the object's name, or nothing. */
-function on(cluster: string | undefined): string {
+export function on(cluster: string | undefined): string {
   return cluster === undefined ? '' : ` ON CLUSTER ${cluster}`;
 }
 
