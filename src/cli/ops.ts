@@ -10,11 +10,11 @@ import { detectFeatures } from '../migrate/detect.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
 import { loadPipelineConfig } from '../config/pipeline-file.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
+import { checkCluster, clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
 import { ingestOf } from '../pipeline/plan.js';
 
 /** Options of every command that operates on a running pipeline. */
-export const opsOptions: readonly OptionSpec[] = [options.config, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix];
+export const opsOptions: readonly OptionSpec[] = [options.config, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.clickhouseCluster];
 
 /**
  * Connects to ClickHouse (waiting a little for it), detects its features, and runs `work` with
@@ -35,9 +35,9 @@ export async function withOps<T>(
     await waitForClickHouse(client, url, { timeoutMs: 10_000, signal });
     const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
     const target = pipelineTargetFrom(resolved);
-    // They detach, alter and mutate tables on the server they reach; on a cluster that would be
-    // one replica of several. Refused until they act on each (issue 15).
-    if (target.cluster) throw new KchError(ErrorCodes.USAGE, `pause, resume, replay and dlq are not built for a cluster yet (--cluster ${target.cluster.name})`);
+    // On a cluster they read through the Distributed tables and change every server at once (ON
+    // CLUSTER: src/ops/pause.ts, src/ops/sql.ts); a cluster the server does not know is named now.
+    if (target.cluster) await checkCluster(client, target.cluster);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
     return await work(ctx, stream ? objectsOf(stream, target) : undefined);
   } finally {

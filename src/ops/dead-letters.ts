@@ -17,6 +17,7 @@ import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
+import { refuseWithReplicaDown } from './replicas.js';
 import { mutate, mutationSql } from './sql.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';
@@ -140,6 +141,7 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
       skipped: results.filter((r) => r.fixed === undefined).length,
     };
   }
+  if (ctx.target.cluster) await refuseWithReplicaDown(ctx.client, ctx.target.cluster.name, `replaying ${objects.stream.name}'s dead letters`);
   // The claim's condition reads no other row, so every replica of a cluster applies it alike (a
   // replicated table refuses a mutation with a subquery); the later copies of a message it took
   // too are given back at once, before anything is sent.

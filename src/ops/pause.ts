@@ -25,6 +25,8 @@ import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
 import { rows, run, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
+import { on } from '../pipeline/render.js';
+import { countOnEachReplica, refuseWithReplicaDown } from './replicas.js';
 import { serverNow } from './sql.js';
 import { nap } from './wait.js';
 
@@ -63,8 +65,9 @@ export async function pauseMethodOf(ctx: Pick<OpsContext, 'client' | 'features'>
   return 'drop-decode-view';
 }
 
-export async function consumptionOf(ctx: Pick<OpsContext, 'client'>, objects: StreamObjects): Promise<Consumption> {
+export async function consumptionOf(ctx: Pick<OpsContext, 'client'> & Partial<Pick<OpsContext, 'target'>>, objects: StreamObjects): Promise<Consumption> {
   const kafka = split(objects.kafkaTable);
+  if (ctx.target?.cluster) return consumptionOnCluster(ctx, ctx.target.cluster.name, objects);
   const view = split(objects.view);
   const decodeView = split(objects.decodeView);
   const present = new Set((await rows<{ name: string }>(ctx.client,
@@ -82,6 +85,23 @@ export async function consumptionOf(ctx: Pick<OpsContext, 'client'>, objects: St
   }
   // No list of detached tables on this server: the views outlive a detached Kafka table only.
   return present.has(view.table) ? 'paused' : 'missing';
+}
+
+/**
+ * On a cluster: consuming while any server's Kafka table is attached (a pause half done, one
+ * server paused and another not, is paused again by `kch pause`, which detaches the rest), paused
+ * when none is but the views are there.
+ */
+async function consumptionOnCluster(ctx: Pick<OpsContext, 'client'>, cluster: string, objects: StreamObjects): Promise<Consumption> {
+  const kafka = split(objects.kafkaTable);
+  const view = split(objects.view);
+  const named = (table: string): string => `database = ${literal(kafka.database)} AND name = ${literal(table)}`;
+  const [attached, views] = await Promise.all([
+    countOnEachReplica(ctx.client, cluster, 'system.tables', named(kafka.table)),
+    countOnEachReplica(ctx.client, cluster, 'system.tables', named(view.table)),
+  ]);
+  if (attached.some((r) => (r.n ?? 0) > 0)) return 'consuming';
+  return views.some((r) => (r.n ?? 0) > 0) ? 'paused' : 'missing';
 }
 
 export interface PauseResult {
@@ -106,7 +126,10 @@ export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Prom
   }
   if (state === 'paused') return { already: true, permanent, method, ms: 0, detachedAt: await serverNow(ctx.client) };
   const started = performance.now();
-  await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);
+  const cluster = ctx.target.cluster?.name;
+  if (cluster) await refuseWithReplicaDown(ctx.client, cluster, `pausing ${objects.stream.name}`);
+  // On a cluster every server's Kafka table, in one statement; IF EXISTS: one already detached is left so.
+  await run(ctx.client, `DETACH TABLE ${cluster ? 'IF EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);
   if (method === 'drop-decode-view') {
     try {
       await run(ctx.client, `DROP TABLE IF EXISTS ${objects.decodeView}`, `pausing ${objects.stream.name}`);
@@ -151,6 +174,7 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
     if (!(await consumerStopped(ctx, objects))) return { already: true, ms: 0, consumingAfterMs: undefined };
     const before = await groupMembers(ctx, objects);
     const started = performance.now();
+    // The server kch reaches only: system.kafka_consumers (consumerStopped) speaks of that one.
     await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name}`);
     await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name} (it is detached now: kch resume ${objects.stream.name} again)`);
     const ms = performance.now() - started;
@@ -162,6 +186,11 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
   if (await pauseMethodOf(ctx, objects) === 'drop-decode-view') {
     await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
     await run(ctx.client, decodeViewSql(ctx, objects), `resuming ${objects.stream.name} (it stays paused: ${objects.kafkaTable} has no view reading it)`);
+  } else if (ctx.target.cluster) {
+    const cluster = ctx.target.cluster.name;
+    await refuseWithReplicaDown(ctx.client, cluster, `resuming ${objects.stream.name}`);
+    // Every server's Kafka table, in one statement; IF NOT EXISTS: one still attached is left so.
+    await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}${on(cluster)}`, `resuming ${objects.stream.name}`);
   } else {
     await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
   }

@@ -28,7 +28,7 @@ export const statusCommand = defineCommand({
     '(lag grew by more than was produced meanwhile). A paused stream is not unhealthy. When a service',
     'does not answer at the first look there is no trend to judge: it reports at once.',
   ].join('\n'),
-  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.clickhouseCluster, options.dataDir, json, watch, window],
+  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, json, watch, window],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);

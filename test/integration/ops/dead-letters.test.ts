@@ -208,3 +208,26 @@ test('dlq replay sends the dead letters its fixUp repairs, marks them replayed, 
   const [done] = await numbers(p.client, "SELECT countIf(replayed = 1) FROM sales_dead_letter WHERE error LIKE 'quantity:%'");
   assert.equal(done, quantity);
 });
+
+test('two dead letters of one Kafka message (read twice): replay sends the first seen once and leaves the later copy alone', async () => {
+  const [partition, offset] = await numbers(p.client, "SELECT partition, offset FROM sales_dead_letter WHERE replayed = 0 AND error LIKE 'quantity:%' ORDER BY partition, offset LIMIT 1");
+  assert.ok(offset !== undefined, 'a pending dead letter to copy');
+  const on = `partition = ${partition} AND offset = ${offset}`;
+  await p.client.command({ query: `INSERT INTO sales_dead_letter SELECT * REPLACE (seen_at + 5 AS seen_at) FROM sales_dead_letter WHERE ${on} AND replayed = 0` });
+  const [copies] = await numbers(p.client, `SELECT count() FROM sales_dead_letter WHERE ${on} AND replayed = 0`);
+  assert.ok(copies! >= 2, `the message has ${copies} pending dead letters`);
+
+  const replayed = await runCli(['dlq', 'replay', 'sales', '--where', on], p.env);
+  assert.equal(replayed.code, 0, replayed.stderr);
+  assert.match(replayed.stdout, /replayed 1 dead letter/);
+  const [done, waiting, held, firstDone] = await numbers(p.client,
+    `SELECT countIf(replayed = 1), countIf(replayed = 0), countIf(replayed NOT IN (0, 1)), countIf(replayed = 1 AND seen_at = (SELECT min(seen_at) FROM sales_dead_letter WHERE ${on})) FROM sales_dead_letter WHERE ${on}`);
+  assert.equal(done, 1, 'one dead letter of the message replayed');
+  assert.equal(firstDone, 1, 'the first seen');
+  assert.equal(held, 0, 'no copy left claimed');
+  assert.equal(waiting, copies! - 1, 'the later copies given back, still waiting');
+
+  const again = await runCli(['dlq', 'replay', 'sales', '--where', on], p.env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stdout, /replayed [1-9]/, 'a message with a replayed dead letter is not sent again');
+});
