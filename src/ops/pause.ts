@@ -104,6 +104,20 @@ async function consumptionOnCluster(ctx: Pick<OpsContext, 'client'>, cluster: st
   return views.some((r) => (r.n ?? 0) > 0) ? 'paused' : 'missing';
 }
 
+/**
+ * The DETACH that pauses a stream. On a cluster it detaches every server's Kafka table in one
+ * statement, IF EXISTS: a server where it is detached already is left so (a pause half done is
+ * finished).
+ */
+export function pauseSql(objects: Pick<StreamObjects, 'kafkaTable'>, method: PauseMethod, cluster: string | undefined): string {
+  return `DETACH TABLE ${cluster ? 'IF EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`;
+}
+
+/** The ATTACH that resumes it; on a cluster IF NOT EXISTS, so a server still consuming is left so. */
+export function resumeSql(objects: Pick<StreamObjects, 'kafkaTable'>, cluster: string | undefined): string {
+  return `ATTACH TABLE ${cluster ? 'IF NOT EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}`;
+}
+
 export interface PauseResult {
   /** The stream was paused already; nothing was done. */
   readonly already: boolean;
@@ -128,8 +142,7 @@ export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Prom
   const started = performance.now();
   const cluster = ctx.target.cluster?.name;
   if (cluster) await refuseWithReplicaDown(ctx.client, cluster, `pausing ${objects.stream.name}`);
-  // On a cluster every server's Kafka table, in one statement; IF EXISTS: one already detached is left so.
-  await run(ctx.client, `DETACH TABLE ${cluster ? 'IF EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`, `pausing ${objects.stream.name}`);
+  await run(ctx.client, pauseSql(objects, method, cluster), `pausing ${objects.stream.name}`);
   if (method === 'drop-decode-view') {
     try {
       await run(ctx.client, `DROP TABLE IF EXISTS ${objects.decodeView}`, `pausing ${objects.stream.name}`);
@@ -189,10 +202,9 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
   } else if (ctx.target.cluster) {
     const cluster = ctx.target.cluster.name;
     await refuseWithReplicaDown(ctx.client, cluster, `resuming ${objects.stream.name}`);
-    // Every server's Kafka table, in one statement; IF NOT EXISTS: one still attached is left so.
-    await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}${on(cluster)}`, `resuming ${objects.stream.name}`);
+    await run(ctx.client, resumeSql(objects, cluster), `resuming ${objects.stream.name}`);
   } else {
-    await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
+    await run(ctx.client, resumeSql(objects, undefined), `resuming ${objects.stream.name}`);
   }
   const ms = performance.now() - started;
   if (!options.waitMs) return { already: false, ms, consumingAfterMs: undefined };

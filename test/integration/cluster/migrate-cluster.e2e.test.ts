@@ -95,6 +95,54 @@ test('kch migrate --cluster: every object on both replicas, rows through the Dis
 });
 
 
+test('pause, resume, replay and dlq on the cluster: dead letters read through the Distributed table and replayed once, marked on both servers; what 18.16 cannot do refused as on one 18.16 server', async () => {
+  const [first, second] = cluster!.urls.map((url) => clickhouse(url));
+  const topic = `${database}_warehouse`;
+  try {
+    // Three dead letters written on the first server only; replication brings them to the second.
+    const letters = ['{"broken": 1', '{"broken": 2', '{"broken": 3'];
+    await first!.command({ query: `INSERT INTO ${database}.warehouse_dead_letter_local (raw, error, topic) VALUES ${letters.map((raw) => `('${raw}', 'test: not JSON', '${topic}')`).join(', ')}` });
+    await pollUntil('the dead letters replicated to the second server', async () => (
+      await scalar(second!, `SELECT count() FROM ${database}.warehouse_dead_letter_local WHERE error = 'test: not JSON'`) === 3 ? true : undefined), 30_000, 250);
+
+    const listed = await runCli(['dlq', 'list', 'warehouse', '--where', "error = 'test: not JSON'", '--json'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    const body = JSON.parse(listed.stdout) as { total: number; letters: { raw: string; state: string }[] };
+    assert.equal(body.total, 3, listed.stdout);
+    assert.deepEqual(body.letters.map((l) => l.raw).sort(), letters);
+
+    const replayed = await runCli(['dlq', 'replay', 'warehouse', '--where', "error = 'test: not JSON'"], env, 180_000);
+    assert.equal(replayed.code, 0, replayed.stderr);
+    assert.match(replayed.stdout, /replayed 3 dead letter/);
+    for (const [name, client] of [['first', first!], ['second', second!]] as const) {
+      const [done, held] = [
+        await scalar(client, `SELECT countIf(replayed = 1) FROM ${database}.warehouse_dead_letter_local WHERE error = 'test: not JSON'`),
+        await scalar(client, `SELECT countIf(replayed NOT IN (0, 1)) FROM ${database}.warehouse_dead_letter_local WHERE error = 'test: not JSON'`),
+      ];
+      assert.equal(done, 3, `marked replayed on the ${name} server`);
+      assert.equal(held, 0, `none left claimed on the ${name} server`);
+    }
+    const again = await runCli(['dlq', 'replay', 'warehouse', '--where', "error = 'test: not JSON'"], env, 180_000);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /replayed [1-9]/, 'none sent twice');
+
+    // 18.16 cannot detach a table for good: refused for the server's reason, not for the cluster.
+    const paused = await runCli(['pause', 'warehouse'], env);
+    assert.notEqual(paused.code, 0, paused.stdout);
+    assert.match(paused.stderr, /20\.5 or later/);
+    assert.doesNotMatch(paused.stderr, /cluster/);
+    const resumed = await runCli(['resume', 'warehouse'], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /warehouse is consuming already/);
+    const dedupe = await runCli(['replay', 'warehouse', '--from', '0', '--dedupe'], env);
+    assert.notEqual(dedupe.code, 0, dedupe.stdout);
+    assert.match(dedupe.stderr, /--dedupe is not built for a cluster: replay without it/);
+    assert.equal(await scalar(first!, `SELECT count() FROM system.tables WHERE database = '${database}' AND name = 'warehouse_kafka'`), 1, 'still consuming');
+  } finally {
+    await Promise.all([first!.close(), second!.close()]);
+  }
+});
+
 test('kch up against the cluster: migrate, generator and dashboard run, the dashboard shows both servers, Ctrl-C stops it', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-up-cluster-'));
   const dashboardPort = await freePort();
@@ -204,6 +252,17 @@ test('kch dashboard --cluster: each server with what it holds, in the API, /metr
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, new RegExp(`replica ${down[1]!.host.replace(/\./g, '\\.')} does not answer \\(.*\\): not running the 1 change\\(s\\) to make \\(${database}\\.sales_dedup\\).*Start it, then run kch migrate again`));
     assert.ok(performance.now() - started < 60_000, 'refused at once, not after the DDL timeout');
+    // So does dlq replay, whose claim and marks run ON CLUSTER: nothing claimed, nothing sent.
+    const again = clickhouse(cluster!.urls[0]!);
+    try {
+      await again.command({ query: `INSERT INTO ${database}.warehouse_dead_letter_local (raw, error, topic) VALUES ('{"broken": 4', 'test: server down', '${database}_warehouse')` });
+      const replay = await runCli(['dlq', 'replay', 'warehouse', '--where', "error = 'test: server down'"], env, 120_000);
+      assert.equal(replay.code, 1, replay.stderr);
+      assert.match(replay.stderr, new RegExp(`replica ${down[1]!.host.replace(/\./g, '\\.')} does not answer \\(.*\\): not replaying warehouse's dead letters, which changes every server of cluster kch`));
+      assert.equal(await scalar(again, `SELECT count() FROM ${database}.warehouse_dead_letter_local WHERE error = 'test: server down' AND replayed = 0`), 1, 'left waiting');
+    } finally {
+      await again.close();
+    }
 
     if (!existsSync(CHROMIUM)) {
       if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser check (apt-get install chromium)`);

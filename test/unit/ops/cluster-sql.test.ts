@@ -1,0 +1,26 @@
+/** What pause, resume and the mutations of dlq and replay send, on one server and on a cluster: exact SQL. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { pauseSql, resumeSql } from '../../../src/ops/pause.js';
+import { mutationSql } from '../../../src/ops/sql.js';
+import type { PipelineTarget } from '../../../src/pipeline/plan.js';
+
+const objects = { kafkaTable: 'shop.sales_kafka' };
+
+test('on one server pause and resume detach and attach its Kafka table, as before clusters', () => {
+  assert.equal(pauseSql(objects, 'detach-permanently', undefined), 'DETACH TABLE shop.sales_kafka PERMANENTLY');
+  assert.equal(pauseSql(objects, 'detach', undefined), 'DETACH TABLE shop.sales_kafka');
+  assert.equal(resumeSql(objects, undefined), 'ATTACH TABLE shop.sales_kafka');
+});
+
+test('on a cluster one statement reaches every server, and leaves one already in the wanted state alone', () => {
+  assert.equal(pauseSql(objects, 'detach-permanently', 'c1'), 'DETACH TABLE IF EXISTS shop.sales_kafka ON CLUSTER c1 PERMANENTLY');
+  assert.equal(resumeSql(objects, 'c1'), 'ATTACH TABLE IF NOT EXISTS shop.sales_kafka ON CLUSTER c1');
+});
+
+test('a mutation changes the table itself on one server, and the replicated local table ON CLUSTER on a cluster', () => {
+  const single = { target: { database: 'shop' } as PipelineTarget };
+  const clustered = { target: { database: 'shop', cluster: { name: 'c1', path: '/p', replica: '{replica}' } } as PipelineTarget };
+  assert.equal(mutationSql(single, 'shop.sales_dead_letter', 'UPDATE replayed = 1 WHERE replayed = 7'), 'ALTER TABLE shop.sales_dead_letter UPDATE replayed = 1 WHERE replayed = 7');
+  assert.equal(mutationSql(clustered, 'shop.sales_dead_letter', 'UPDATE replayed = 1 WHERE replayed = 7'), 'ALTER TABLE shop.sales_dead_letter_local ON CLUSTER c1 UPDATE replayed = 1 WHERE replayed = 7');
+});
