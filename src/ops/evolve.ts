@@ -22,10 +22,12 @@ import { ErrorCodes, KchError } from '../errors.js';
 import { driftOf } from '../migrate/drift.js';
 import { existingTables, type Existing } from '../migrate/inspect.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
-import { planStream, type Column, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
-import { render, renderStandIn } from '../pipeline/render.js';
+import { planStream, type Column, type CreateDistributed, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
+import { onCluster } from '../pipeline/cluster.js';
+import { on, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
-import { consumptionOf, groupMembers, pauseMethodOf, pauseStream, waitForConsumer } from './pause.js';
+import { consumptionOf, groupMembers, pauseMethodOf, pauseSql, pauseStream, resumeSql, waitForConsumer } from './pause.js';
+import { refuseWithReplicaDown } from './replicas.js';
 import { run } from '../clickhouse/query.js';
 
 export interface EvolutionStep {
@@ -80,8 +82,13 @@ function partsOf(statements: readonly Statement[]): Parts {
  * is not needed (`steps` empty) or not safe (`refused`).
  */
 export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Promise<Evolution> {
-  const statements = planStream(objects.stream, ctx.target, ctx.features);
+  const planned = planStream(objects.stream, ctx.target, ctx.features);
+  const statements = ctx.target.cluster ? onCluster(planned, ctx.target.cluster) : planned;
   const parts = partsOf(statements);
+  // On a cluster every step runs ON CLUSTER; the target is the replicated local table, and the
+  // Distributed table in front of it needs each new column too (it reads only the columns it has).
+  const cluster = ctx.target.cluster?.name;
+  const front = statements.find((s): s is CreateDistributed => s.kind === 'create-distributed' && s.role === 'target');
   const tables = await existingTables(ctx.client, ctx.target.database);
   const name = objects.stream.name;
   const reasons: string[] = [];
@@ -134,39 +141,44 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   }));
   const streamChanges = reasons.length - stalePlain.length;
   if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
+  const drop = (database: string, table: string, ifExists = true): string => `DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${database}.${table}${on(cluster)}`;
   if (streamChanges === 0) {
-    const drops = ctx.features.major >= 20 ? [] : stalePlain.map((view) => ({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'no CREATE OR REPLACE on this server' }));
+    const drops = ctx.features.major >= 20 ? [] : stalePlain.map((view) => ({ sql: drop(view.database, view.view), why: 'no CREATE OR REPLACE on this server' }));
     return { stream: name, reasons, added, refused, kept, steps: [...drops, ...replacePlain()], consuming: false };
   }
 
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
   const method = await pauseMethodOf(ctx, objects);
-  const permanently = method === 'detach-permanently' ? ' PERMANENTLY' : '';
-  // Paused by dropping the decoding view, the Kafka table may be attached or not (a restart attaches it).
-  const attach = method === 'drop-decode-view' ? 'ATTACH TABLE IF NOT EXISTS' : 'ATTACH TABLE';
+  // Paused by dropping the decoding view, the Kafka table may be attached or not (a restart attaches
+  // it); on a cluster it may be attached on some servers and not on others.
+  const attach = method === 'drop-decode-view' && !cluster ? `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}` : resumeSql(objects, cluster);
   const steps: EvolutionStep[] = [];
-  if (state === 'consuming') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'pause: the block in flight is written and committed' });
+  if (state === 'consuming') steps.push({ sql: pauseSql(objects, method, cluster), why: 'pause: the block in flight is written and committed' });
   // AFTER the previous column keeps the definition's order (processing_time stays last).
   const order = parts.target.columns.map((c) => c.name);
   for (const column of added) {
     const previous = order[order.indexOf(column.name) - 1];
-    steps.push({
-      sql: `ALTER TABLE ${objects.target} ADD COLUMN ${column.name} ${column.type}${column.default === undefined ? '' : ` DEFAULT ${column.default}`}${previous ? ` AFTER ${previous}` : ' FIRST'}`,
-      why: 'rows already there get the default',
-    });
+    const addition = `ADD COLUMN ${column.name} ${column.type}${column.default === undefined ? '' : ` DEFAULT ${column.default}`}${previous ? ` AFTER ${previous}` : ' FIRST'}`;
+    steps.push({ sql: `ALTER TABLE ${parts.target.database}.${parts.target.table}${on(cluster)} ${addition}`, why: 'rows already there get the default' });
   }
-  if (ctx.features.major < 20) for (const view of stalePlain) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'no CREATE OR REPLACE on this server' });
+  if (front && added.length > 0) {
+    // Made again rather than altered: 18.16 refuses an ALTER … ON CLUSTER of a table that is not
+    // replicated on a cluster whose shards are (internal_replication), and it holds no rows.
+    steps.push({ sql: drop(front.database, front.table), why: 'made again below, with the new columns' });
+    steps.push({ sql: render(front), why: 'reads every server\'s local table, new columns included' });
+  }
+  if (ctx.features.major < 20) for (const view of stalePlain) steps.push({ sql: drop(view.database, view.view), why: 'no CREATE OR REPLACE on this server' });
   steps.push(...replacePlain());
-  for (const view of [...parts.views].reverse()) steps.push({ sql: `DROP TABLE IF EXISTS ${view.database}.${view.view}`, why: 'made again below' });
+  for (const view of [...parts.views].reverse()) steps.push({ sql: drop(view.database, view.view), why: 'made again below' });
   if (parts.decoded) {
     // The decoding view is made last, on the new Kafka table: everything it writes to is in place
     // before anything is consumed. A stream planned before the server decoded in views has no
     // decoding view and no Null table: both are dropped only if they exist.
     const decodeView = parts.views.find((v) => v.role === 'decode')!;
-    steps.push({ sql: `DROP TABLE IF EXISTS ${parts.decoded.database}.${parts.decoded.table}`, why: 'made again below, with the definition\'s columns' });
-    steps.push({ sql: `${attach} ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
+    steps.push({ sql: drop(parts.decoded.database, parts.decoded.table), why: 'made again below, with the definition\'s columns' });
+    steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
+    steps.push({ sql: drop(parts.kafka.database, parts.kafka.table, false), why: 'made again below' });
     steps.push({ sql: render(parts.decoded), why: 'each message once, decoded and checked' });
     for (const view of parts.views.filter((v) => v !== decodeView)) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets once it has a view` });
@@ -174,14 +186,14 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
       steps.push({ sql: render(decodeView), why: 'decodes each message: consuming starts with both tables\' views in place' });
     }
   } else {
-    steps.push({ sql: `ATTACH TABLE ${objects.kafkaTable}`, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'made again below' });
+    steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
+    steps.push({ sql: drop(parts.kafka.database, parts.kafka.table, false), why: 'made again below' });
     steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
     for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
-    steps.push({ sql: `DROP TABLE ${objects.kafkaTable}`, why: 'the views stay bound to the name' });
+    steps.push({ sql: renderDropStandIn(parts.kafka), why: 'the views stay bound to the name' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
   }
-  if (state === 'paused' && method !== 'drop-decode-view') steps.push({ sql: `DETACH TABLE ${objects.kafkaTable}${permanently}`, why: 'the stream was paused: it stays paused' });
+  if (state === 'paused' && method !== 'drop-decode-view') steps.push({ sql: pauseSql(objects, method, cluster), why: 'the stream was paused: it stays paused' });
   return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming' };
 }
 
@@ -195,6 +207,7 @@ export interface EvolutionResult {
 /** Runs a plan from `planEvolution`; stops at the first failure, saying where it stopped. */
 export async function applyEvolution(ctx: OpsContext, objects: StreamObjects, evolution: Evolution, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<EvolutionResult> {
   if (evolution.refused.length > 0) throw new KchError(ErrorCodes.USAGE, `${evolution.stream} cannot be evolved safely: ${evolution.refused.join('; ')}`);
+  if (ctx.target.cluster && evolution.steps.length > 0) await refuseWithReplicaDown(ctx.client, ctx.target.cluster.name, `evolving ${evolution.stream}`);
   const started = performance.now();
   const wasConsuming = evolution.consuming;
   const before = await groupMembers(ctx, objects);

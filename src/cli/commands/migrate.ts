@@ -1,7 +1,7 @@
 import { options, type OptionSpec } from '../../config/options.js';
 import { toKchError } from '../../clickhouse/errors.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { isKchError } from '../../errors.js';
 import { detectFeatures, degradations } from '../../migrate/detect.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
 import { waitForClickHouse } from '../../migrate/wait.js';
@@ -56,7 +56,6 @@ export const migrateCommand = defineCommand({
       if (target.cluster) {
         const servers = await checkCluster(client, target.cluster);
         log.info(`cluster ${target.cluster.name}: ${servers} server(s); tables replicated as <name>_local, read through Distributed <name>`);
-        if (resolved.boolean(applyDrift)) throw new KchError(ErrorCodes.USAGE, '--apply-drift is not built for a cluster yet: evolve each stream by hand, or drop and migrate it again');
         // Every server's objects are compared, not only this one's: one may lack a view that the
         // others have (a server added later, a DDL that failed there).
         replicas = await replicaTables(client, target.cluster.name, target.database);

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -198,6 +198,54 @@ test('kch migrate compares every server: an object one lacks is made there, one 
     assert.match((await runCli(['migrate'], env)).stdout, /nothing to do/);
   } finally {
     await Promise.all([first!.close(), second!.close()]);
+  }
+});
+
+test('kch migrate --apply-drift on the cluster: each step ON CLUSTER, a column added to the local table and the Distributed one made again with it; views made again on both servers', async () => {
+  const [first, second] = cluster!.urls.map((url) => clickhouse(url));
+  const dir = await mkdtemp(join(tmpdir(), 'kch-cluster-drift-'));
+  try {
+    // A column added by hand on every server: the deduplicated view, made before it, does not show it.
+    // (18.16 takes ALTER … ON CLUSTER for the replicated table only: the Distributed one is altered on each.)
+    await first!.command({ query: `ALTER TABLE ${database}.stock_movements_local ON CLUSTER kch ADD COLUMN note String DEFAULT ''` });
+    for (const client of [first!, second!]) await client.command({ query: `ALTER TABLE ${database}.stock_movements ADD COLUMN note String DEFAULT ''` });
+    const dry = await runCli(['migrate', '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`DROP TABLE IF EXISTS ${database}\\.stock_movements_dedup ON CLUSTER kch`));
+    const applied = await runCli(['migrate', '--apply-drift'], env, 180_000);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /evolved warehouse: views made again; consumption untouched/);
+    for (const [name, client] of [['first', first!], ['second', second!]] as const) {
+      assert.equal(await scalar(client, `SELECT count() FROM system.columns WHERE database = '${database}' AND table = 'stock_movements_dedup' AND name = 'note'`), 1, `the view shows the column on the ${name} server`);
+    }
+    assert.equal(await scalar(second!, `SELECT count() FROM system.tables WHERE database = '${database}' AND name = 'warehouse_kafka'`), 1, 'the Kafka table untouched');
+
+    // A field added to the definition: the column goes to both tables on every server; 18.16
+    // cannot pause the stream for it, so it is planned and refused as on one 18.16 server.
+    const file = join(dir, 'kch.config.mjs');
+    await writeFile(file, `import { defineConfig, defineStream, field, seedStreams } from 'kafka-clickhouse-pipeline';
+const [sales, warehouse] = seedStreams;
+export default defineConfig({ streams: [sales, defineStream({
+  name: warehouse.name, topic: warehouse.topic, consumerGroup: warehouse.consumerGroup, kafkaTable: warehouse.kafkaTable,
+  target: warehouse.target, view: warehouse.view, description: warehouse.description, orderBy: warehouse.orderBy,
+  fields: { ...warehouse.fields, shelf: field.text(16).withDefault('') },
+})] });
+`);
+    const withField = { ...env, KCH_CONFIG: file };
+    const planned = await runCli(['migrate', '--dry-run'], withField);
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, new RegExp(`ALTER TABLE ${database}\\.stock_movements_local ON CLUSTER kch ADD COLUMN shelf String DEFAULT '' AFTER`));
+    assert.match(planned.stdout, new RegExp(`DROP TABLE IF EXISTS ${database}\\.stock_movements ON CLUSTER kch`));
+    // After the local table's ALTER: made AS it, it takes the new column.
+    assert.match(planned.stdout, new RegExp(`shelf String DEFAULT '' AFTER responsible;\\n(.*\\n)*CREATE TABLE IF NOT EXISTS ${database}\\.stock_movements ON CLUSTER kch AS ${database}\\.stock_movements_local\\nENGINE = Distributed`));
+    assert.match(planned.stdout, new RegExp(`DETACH TABLE IF EXISTS ${database}\\.warehouse_kafka ON CLUSTER kch`));
+    const refused = await runCli(['migrate', '--apply-drift'], withField, 120_000);
+    assert.notEqual(refused.code, 0, refused.stdout);
+    assert.match(refused.stderr, /20\.5 or later/);
+    assert.equal(await scalar(first!, `SELECT count() FROM system.columns WHERE database = '${database}' AND table = 'stock_movements_local' AND name = 'shelf'`), 0, 'nothing changed');
+  } finally {
+    await Promise.all([first!.close(), second!.close()]);
+    await rm(dir, { recursive: true, force: true });
   }
 });
 
