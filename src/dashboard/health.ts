@@ -9,7 +9,8 @@ import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
-import { replicaFacts, type ReplicaStatus } from '../ops/replicas.js';
+import { describeGroupsWith } from '../ops/group.js';
+import { consumesFromGroups, replicaFacts, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
@@ -165,6 +166,17 @@ export class KafkaWatch {
       .catch((error: unknown) => { throw withRestartAdvice(error, 'kafka'); });
   }
 
+  /**
+   * Each stream's consumer group: who holds which partitions (asked only on a cluster whose
+   * servers cannot say, see replicasOf).
+   */
+  async groups(): Promise<StreamGroup[]> {
+    const { streams } = this.scope;
+    const described = await withTimeout(this.admin.run('describe consumer groups', (admin) => describeGroupsWith(admin, streams.map((s) => groupOf(s, this.scope)))),
+      this.timeoutMs, () => new KchError(ErrorCodes.KAFKA_UNREACHABLE, `Kafka at ${this.bootstrap} did not answer within ${(this.timeoutMs / 1000).toFixed(0)} s`, { retriable: true }));
+    return streams.map((s) => ({ stream: s.name, topic: topicOf(s, this.scope), members: described.get(groupOf(s, this.scope))?.members ?? [] }));
+  }
+
   private async fetch(): Promise<Map<string, StreamOffsets>> {
     const { streams } = this.scope;
     const topics = streams.map((s) => topicOf(s, this.scope));
@@ -249,10 +261,18 @@ function replicaHealth(r: ReplicaStatus): ReplicaHealth {
   };
 }
 
-/** A cluster's servers as the dashboard's client reaches them; the streams' tables named in their database. */
-export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }): () => Promise<ReplicaStatus[]> {
+/**
+ * A cluster's servers as the dashboard's client reaches them; the streams' tables named in their
+ * database. Where the servers cannot say which partitions each consumes, `groups` (Kafka) may.
+ */
+export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }, groups?: () => Promise<readonly StreamGroup[]>): () => Promise<ReplicaStatus[]> {
   const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}`, kafkaTable: `${scope.database}.${s.kafkaTable}` }));
-  return () => replicaFacts(client, scope.cluster, tables);
+  return async () => {
+    const told = await replicaFacts(client, scope.cluster, tables);
+    if (!groups || told.some((r) => r.consumes)) return told;
+    const members = await groups().catch(() => undefined);
+    return (members && consumesFromGroups(told, members)) ?? told;
+  };
 }
 
 async function clickhouseSide(sources: HealthSources, minutes: number): Promise<{ tables: Map<string, StreamTable>; databaseExists: boolean }> {

@@ -87,7 +87,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     kafka,
     scope,
     observe,
-    ...(scope.cluster ? { replicas: replicasOf(client, { ...scope, cluster: scope.cluster }) } : {}),
+    ...(scope.cluster ? { replicas: replicasOf(client, { ...scope, cluster: scope.cluster }, () => kafka.groups()) } : {}),
   };
   const page = buildPage({
     database: scope.database,

@@ -11,7 +11,10 @@ import { nap } from './wait.js';
 export interface GroupMember {
   readonly id: string;
   readonly clientId: string;
+  /** The address the member connects from, as the broker sees it (`/10.0.0.5`). */
   readonly host: string;
+  /** Per topic, the partitions the group's leader gave this member. */
+  readonly assigned: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface GroupDescription {
@@ -28,18 +31,24 @@ function withAdmin<T>(bootstrap: string, action: string, work: (admin: Admin) =>
 
 export async function describeGroups(bootstrap: string, groupIds: readonly string[]): Promise<Map<string, GroupDescription>> {
   if (groupIds.length === 0) return new Map();
-  return withAdmin(bootstrap, 'describe consumer groups', async (admin) => {
-    const groups = await admin.describeGroups({ groups: [...groupIds] });
-    const out = new Map<string, GroupDescription>();
-    for (const [id, group] of groups) {
-      out.set(id, {
-        id,
-        state: group.state,
-        members: [...group.members.values()].map((m) => ({ id: m.id, clientId: m.clientId, host: m.clientHost })),
-      });
-    }
-    return out;
-  });
+  return withAdmin(bootstrap, 'describe consumer groups', (admin) => describeGroupsWith(admin, groupIds));
+}
+
+/** The same through an admin client the caller keeps (the dashboard's shared one). */
+export async function describeGroupsWith(admin: Admin, groupIds: readonly string[]): Promise<Map<string, GroupDescription>> {
+  const groups = await admin.describeGroups({ groups: [...groupIds] });
+  const out = new Map<string, GroupDescription>();
+  for (const [id, group] of groups) {
+    out.set(id, {
+      id,
+      state: group.state,
+      members: [...group.members.values()].map((m) => ({
+        id: m.id, clientId: m.clientId, host: m.clientHost,
+        assigned: Object.fromEntries([...(m.assignments?.values() ?? [])].map((a) => [a.topic, [...a.partitions].sort((x, y) => x - y)])),
+      })),
+    });
+  }
+  return out;
 }
 
 export async function describeGroup(bootstrap: string, groupId: string): Promise<GroupDescription> {

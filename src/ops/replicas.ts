@@ -13,11 +13,14 @@ import { localTableOf } from '../pipeline/cluster.js';
 import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import { tablesFrom, type Existing } from '../migrate/inspect.js';
 import { literal } from '../pipeline/quote.js';
+import type { GroupMember } from './group.js';
 import { hasSystemTable, split } from './pause.js';
 
 export interface ReplicaStatus {
   /** `host:port` as system.clusters names it. */
   readonly host: string;
+  /** Its IP address as system.clusters resolved it (absent when not even the cluster could be listed). */
+  readonly address?: string;
   readonly shard: number;
   readonly reachable: boolean;
   readonly error?: string;
@@ -195,7 +198,7 @@ export async function replicaTables(client: ClickHouseClient, cluster: string, d
 type Counted = { stream: string; kind: 'rows' | 'deadLetters'; database: string; table: string };
 
 function empty(host: ClusterHost, reachable: boolean, error?: string): ReplicaStatus {
-  return { host: `${host.host_name}:${host.port}`, shard: Number(host.shard_num), reachable, ...(error ? { error } : {}), streams: {} };
+  return { host: `${host.host_name}:${host.port}`, address: host.host_address, shard: Number(host.shard_num), reachable, ...(error ? { error } : {}), streams: {} };
 }
 
 function add(streams: Record<string, { rows: number; deadLetters: number }>, t: Counted, n: number): void {
@@ -283,4 +286,31 @@ export async function refuseWithReplicaDown(client: ClickHouseClient, cluster: s
   if (down.length === 0) return;
   throw new KchError(ErrorCodes.CLICKHOUSE_UNREACHABLE,
     `${down.map((r) => `replica ${r.host} does not answer (${r.error ?? 'no answer'})`).join('; ')}: not ${what}, which changes every server of cluster ${cluster}. Start it, then try again`);
+}
+
+/** A stream's consumer group as Kafka describes it: who holds which partitions of its topic. */
+export interface StreamGroup {
+  readonly stream: string;
+  readonly topic: string;
+  readonly members: readonly Pick<GroupMember, 'host' | 'assigned'>[];
+}
+
+/**
+ * Where the servers cannot say which partitions each replica consumes (before 23.8), Kafka can:
+ * each member of a stream's group connects from its server's address. Only when that is certain:
+ * every replica at an address of its own, and every member from one of theirs (behind NAT or a
+ * proxy the broker sees other addresses, and nothing is guessed). undefined otherwise.
+ */
+export function consumesFromGroups(replicas: readonly ReplicaStatus[], groups: readonly StreamGroup[]): ReplicaStatus[] | undefined {
+  const addresses = replicas.map((r) => r.address);
+  if (addresses.some((a) => a === undefined) || new Set(addresses).size !== addresses.length) return undefined;
+  const byAddress = new Map(replicas.map((r) => [r.address!, Object.fromEntries(groups.map((g) => [g.stream, [] as number[]]))]));
+  for (const group of groups) {
+    for (const member of group.members) {
+      const held = byAddress.get(member.host.replace(/^\//, ''));
+      if (!held) return undefined;
+      held[group.stream] = [...new Set([...held[group.stream]!, ...(member.assigned[group.topic] ?? [])])].sort((a, b) => a - b);
+    }
+  }
+  return replicas.map((r) => (r.reachable ? { ...r, consumes: byAddress.get(r.address!)! } : r));
 }

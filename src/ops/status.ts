@@ -13,11 +13,11 @@ import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '.
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { replicaFacts, type ReplicaStatus } from './replicas.js';
+import { consumesFromGroups, replicaFacts, type ReplicaStatus } from './replicas.js';
 import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
-import { describeGroups } from './group.js';
+import { describeGroups, type GroupMember } from './group.js';
 import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
 import { rows } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
@@ -225,10 +225,14 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
-  const replicas = cluster && clickhouse.reachable
+  const told = cluster && clickhouse.reachable
     ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter, kafkaTable: o.kafkaTable })))
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
+  // Servers before 23.8 cannot say which partitions each consumes; the group's members can.
+  const replicas = told && !told.some((r) => r.consumes) && fromKafka && !kafkaFailed
+    ? consumesFromGroups(told, objects.map((o) => ({ stream: o.stream.name, topic: o.topic, members: fromKafka.get(o.stream.name)?.members ?? [] }))) ?? told
+    : told;
   const streams = objects.map((o): StreamStatus => {
     const k = fromKafka && !kafkaFailed ? fromKafka.get(o.stream.name) : undefined;
     const c = fromClickHouse?.get(o.stream.name);
@@ -400,6 +404,8 @@ export function kafkaVersionText(clusterId: string, apis: Parameters<typeof vers
 interface KafkaFacts {
   readonly groupState: string;
   readonly groupMembers: number;
+  /** The group's members: where each connects from and what it holds (for replicas that cannot tell). */
+  readonly members: readonly GroupMember[];
   readonly partitions: PartitionStatus[];
 }
 
@@ -417,7 +423,7 @@ async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]):
     // A group that never committed starts from the earliest offset (the table's default): all is lag.
     const partitions = partitionsOf(end, done);
     const group = groups.get(o.group);
-    out.set(o.stream.name, { groupState: group?.state ?? 'DEAD', groupMembers: group?.members.length ?? 0, partitions });
+    out.set(o.stream.name, { groupState: group?.state ?? 'DEAD', groupMembers: group?.members.length ?? 0, members: group?.members ?? [], partitions });
   });
   return out;
 }
@@ -513,7 +519,7 @@ export function renderStatus(report: StatusReport): string {
     lines.push(`           replica ${r.host} (shard ${r.shard}) ${r.reachable ? `up: ${held || 'no tables yet'}` : `DOWN: ${r.error ?? 'no answer'}`}`);
   }
   if (report.replicas?.some((r) => r.reachable) && !report.replicas.some((r) => r.consumes)) {
-    lines.push('           which partitions each replica consumes: not told by this server (system.kafka_consumers, ClickHouse 23.8+)');
+    lines.push('           which partitions each replica consumes: not told by this server (system.kafka_consumers, ClickHouse 23.8+), nor by Kafka (its group members cannot be told apart by address)');
   }
   lines.push('');
   const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));

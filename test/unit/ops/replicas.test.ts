@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { consumesFrom, kafkaConsumersQuery, type ConsumerRow } from '../../../src/ops/replicas.js';
+import { consumesFromGroups, consumesFrom, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/ops/replicas.js';
 
 const streams = [
   { stream: 'sales', target: 'shop.sales', deadLetter: 'shop.sales_dead_letter', kafkaTable: 'shop.sales_kafka' },
@@ -25,4 +25,26 @@ test('partitions per replica and stream: consumers of one table merged, a replic
     9000: { sales: [0, 1, 2], warehouse: [] },
     9001: { sales: [], warehouse: [0] },
   });
+});
+
+const servers: ReplicaStatus[] = [
+  { host: 'ch-1:9000', address: '10.0.0.5', shard: 1, reachable: true, streams: { sales: { rows: 10, deadLetters: 0 } } },
+  { host: 'ch-2:9000', address: '10.0.0.6', shard: 1, reachable: true, streams: { sales: { rows: 10, deadLetters: 0 } } },
+];
+
+test('before 23.8 the group tells which partitions each replica holds: members matched by the address they connect from', () => {
+  const found = consumesFromGroups(servers, [{ stream: 'sales', topic: 'shop_sales', members: [
+    { host: '/10.0.0.6', assigned: { shop_sales: [1, 3] } },
+    { host: '/10.0.0.5', assigned: { shop_sales: [0, 2], other: [7] } },
+  ] }]);
+  assert.deepEqual(found?.map((r) => r.consumes), [{ sales: [0, 2] }, { sales: [1, 3] }]);
+  // A replica with no member in the group holds nothing: the idle check then names it.
+  const idle = consumesFromGroups(servers, [{ stream: 'sales', topic: 'shop_sales', members: [{ host: '/10.0.0.5', assigned: { shop_sales: [0, 1] } }] }]);
+  assert.deepEqual(idle?.map((r) => r.consumes), [{ sales: [0, 1] }, { sales: [] }]);
+});
+
+test('nothing is guessed: replicas sharing an address (one machine), or a member from an address no replica has (NAT), tell nothing', () => {
+  const oneMachine = servers.map((r) => ({ ...r, address: '127.0.0.1' }));
+  assert.equal(consumesFromGroups(oneMachine, [{ stream: 'sales', topic: 'shop_sales', members: [{ host: '/127.0.0.1', assigned: { shop_sales: [0] } }] }]), undefined);
+  assert.equal(consumesFromGroups(servers, [{ stream: 'sales', topic: 'shop_sales', members: [{ host: '/192.168.1.9', assigned: { shop_sales: [0] } }] }]), undefined);
 });
