@@ -10,7 +10,7 @@ import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } fr
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { describeGroupsWith } from '../ops/group.js';
-import { consumesFromGroups, replicaFacts, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
+import { consumesFromGroups, replicaFacts, replicaLag, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
@@ -65,10 +65,11 @@ export interface ReplicaHealth {
   readonly up: boolean;
   readonly error: string | null;
   /**
-   * What this replica holds of each stream: rows of its local target and dead-letter tables, and
-   * the topic's partitions its Kafka table consumes (null where the server cannot tell: before 23.8).
+   * What this replica holds of each stream: rows of its local target and dead-letter tables, the
+   * topic's partitions its Kafka table consumes (null where neither the server nor Kafka can tell)
+   * and their lag, summed (null when the partitions or Kafka's offsets are not known).
    */
-  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number; readonly partitions: readonly number[] | null }[];
+  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number; readonly partitions: readonly number[] | null; readonly lag: number | null }[];
 }
 
 export interface PipelineHealth {
@@ -220,7 +221,8 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
   const { scope } = sources;
   const [offsets, tables] = await Promise.allSettled([sources.kafka.offsets(), clickhouseSide(sources, minutes)]);
   // After the tables: a server that does not answer them is not asked about its cluster too.
-  const replicas = tables.status === 'fulfilled' && sources.replicas ? (await sources.replicas()).map(replicaHealth) : null;
+  const lags = new Map(offsets.status === 'fulfilled' ? [...offsets.value].map(([name, o]) => [name, lagOf(o.end, o.committed).partitions] as const) : []);
+  const replicas = tables.status === 'fulfilled' && sources.replicas ? (await sources.replicas()).map((r) => replicaHealth(r, lags)) : null;
   const failures = [offsets, tables].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   const health: PipelineHealth = {
     checked_at: new Date().toISOString(),
@@ -251,13 +253,15 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
   return { health, failures };
 }
 
-function replicaHealth(r: ReplicaStatus): ReplicaHealth {
+function replicaHealth(r: ReplicaStatus, lags: ReadonlyMap<string, readonly PartitionLag[]>): ReplicaHealth {
   return {
     host: r.host,
     shard: r.shard,
     up: r.reachable,
     error: r.reachable ? null : r.error ?? 'no answer',
-    streams: Object.entries(r.streams).map(([name, held]) => ({ name, rows: held.rows, dead_letters: held.deadLetters, partitions: r.consumes?.[name] ?? null })),
+    streams: Object.entries(r.streams).map(([name, held]) => ({
+      name, rows: held.rows, dead_letters: held.deadLetters, partitions: r.consumes?.[name] ?? null, lag: replicaLag(r.consumes?.[name], lags.get(name)),
+    })),
   };
 }
 

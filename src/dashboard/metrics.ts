@@ -22,6 +22,7 @@ export const metricDefinitions = {
   replicaUp: { name: 'kch_replica_up', type: 'gauge', help: 'Whether a server of the ClickHouse cluster answered at the last scrape (1) or not (0); clusters only (--cluster).' },
   replicaRows: { name: 'kch_replica_rows', type: 'gauge', help: 'Rows of the stream\'s target held by one server of the cluster (its local table).' },
   replicaDeadLetters: { name: 'kch_replica_dead_letters', type: 'gauge', help: 'Rows of the stream\'s dead-letter table held by one server of the cluster (its local table).' },
+  replicaLag: { name: 'kch_replica_lag', type: 'gauge', help: 'Messages waiting in the partitions one server of the cluster consumes (where it or Kafka tells which).' },
 } as const;
 
 type MetricKey = keyof typeof metricDefinitions;
@@ -64,6 +65,7 @@ export function renderMetrics(health: PipelineHealth): string {
     for (const held of replica.up ? replica.streams : []) {
       add('replicaRows', { ...labels, stream: held.name }, held.rows);
       add('replicaDeadLetters', { ...labels, stream: held.name }, held.dead_letters);
+      if (held.lag !== null) add('replicaLag', { ...labels, stream: held.name }, held.lag);
     }
   }
 

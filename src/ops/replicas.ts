@@ -288,6 +288,15 @@ export async function refuseWithReplicaDown(client: ClickHouseClient, cluster: s
     `${down.map((r) => `replica ${r.host} does not answer (${r.error ?? 'no answer'})`).join('; ')}: not ${what}, which changes every server of cluster ${cluster}. Start it, then try again`);
 }
 
+/**
+ * A replica's lag on a stream: the lag of the partitions it consumes, summed (0 when it holds none;
+ * null when which it holds is not known, or the topic's lag is not).
+ */
+export function replicaLag(consumes: readonly number[] | undefined, partitions: readonly { readonly partition: number; readonly lag: number }[] | undefined): number | null {
+  if (!consumes || !partitions) return null;
+  return partitions.filter((p) => consumes.includes(p.partition)).reduce((sum, p) => sum + p.lag, 0);
+}
+
 /** A stream's consumer group as Kafka describes it: who holds which partitions of its topic. */
 export interface StreamGroup {
   readonly stream: string;

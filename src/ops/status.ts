@@ -13,7 +13,7 @@ import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '.
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { consumesFromGroups, replicaFacts, type ReplicaStatus } from './replicas.js';
+import { consumesFromGroups, replicaFacts, replicaLag, type ReplicaStatus } from './replicas.js';
 import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
@@ -513,7 +513,9 @@ export function renderStatus(report: StatusReport): string {
     const partitions = (name: string): string => {
       const held = r.consumes?.[name];
       if (!held) return '';
-      return held.length ? `, partition${held.length > 1 ? 's' : ''} ${held.join(', ')}` : ', no partition';
+      const stream = report.streams.find((s) => s.name === name);
+      const lag = replicaLag(held, stream?.lag === null ? undefined : stream?.partitions);
+      return (held.length ? `, partition${held.length > 1 ? 's' : ''} ${held.join(', ')}` : ', no partition') + (held.length && lag !== null ? `, lag ${lag.toLocaleString('en-US')}` : '');
     };
     const held = Object.entries(r.streams).map(([name, n]) => `${name} ${n.rows.toLocaleString('en-US')} rows, ${n.deadLetters.toLocaleString('en-US')} dead letters${partitions(name)}`).join('; ');
     lines.push(`           replica ${r.host} (shard ${r.shard}) ${r.reachable ? `up: ${held || 'no tables yet'}` : `DOWN: ${r.error ?? 'no answer'}`}`);

@@ -322,8 +322,9 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
       } else {
         for (const st of data.streams) {
           const held = r.streams.find((x) => x.name === st.name);
-          // The partitions it consumes, where the server tells (23.8+).
-          const parts = held && held.partitions ? (held.partitions.length ? ' · p' + held.partitions.join(',') : ' · no partition') : '';
+          // The partitions it consumes and their lag, where the server (23.8+) or Kafka tells.
+          const lag = held && held.lag !== null && held.partitions && held.partitions.length ? ' · lag ' + nf0.format(held.lag) : '';
+          const parts = held && held.partitions ? (held.partitions.length ? ' · p' + held.partitions.join(',') : ' · no partition') + lag : '';
           tr.append(h('td', 'num', held ? nf0.format(held.rows) + parts : '—'), h('td', 'num', held ? nf0.format(held.dead_letters) : '—'));
         }
       }

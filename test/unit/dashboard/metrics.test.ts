@@ -62,6 +62,8 @@ kch_stream_freshness_seconds{stream="sales",table="sales"} 3
 # TYPE kch_replica_rows gauge
 # HELP kch_replica_dead_letters Rows of the stream's dead-letter table held by one server of the cluster (its local table).
 # TYPE kch_replica_dead_letters gauge
+# HELP kch_replica_lag Messages waiting in the partitions one server of the cluster consumes (where it or Kafka tells which).
+# TYPE kch_replica_lag gauge
 `);
 });
 
@@ -70,7 +72,7 @@ test('on a cluster each server is up or down, with what it holds of each stream;
     ...health,
     cluster: 'c1',
     replicas: [
-      { host: 'ch-1:9000', shard: 1, up: true, error: null, streams: [{ name: 'sales', rows: 5, dead_letters: 1, partitions: [0] }] },
+      { host: 'ch-1:9000', shard: 1, up: true, error: null, streams: [{ name: 'sales', rows: 5, dead_letters: 1, partitions: [0], lag: 3 }, { name: 'warehouse', rows: 2, dead_letters: 0, partitions: null, lag: null }] },
       { host: 'ch-2:9000', shard: 1, up: false, error: 'Connection refused', streams: [] },
     ],
   });
@@ -79,7 +81,11 @@ test('on a cluster each server is up or down, with what it holds of each stream;
     'kch_replica_up{cluster="c1",replica="ch-1:9000",shard="1"} 1',
     'kch_replica_up{cluster="c1",replica="ch-2:9000",shard="1"} 0',
     'kch_replica_rows{cluster="c1",replica="ch-1:9000",shard="1",stream="sales"} 5',
+    'kch_replica_rows{cluster="c1",replica="ch-1:9000",shard="1",stream="warehouse"} 2',
     'kch_replica_dead_letters{cluster="c1",replica="ch-1:9000",shard="1",stream="sales"} 1',
+    'kch_replica_dead_letters{cluster="c1",replica="ch-1:9000",shard="1",stream="warehouse"} 0',
+    // Only where it is known which partitions the server consumes.
+    'kch_replica_lag{cluster="c1",replica="ch-1:9000",shard="1",stream="sales"} 3',
   ]);
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { consumesFromGroups, consumesFrom, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/ops/replicas.js';
+import { consumesFromGroups, consumesFrom, replicaLag, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/ops/replicas.js';
 
 const streams = [
   { stream: 'sales', target: 'shop.sales', deadLetter: 'shop.sales_dead_letter', kafkaTable: 'shop.sales_kafka' },
@@ -47,4 +47,13 @@ test('nothing is guessed: replicas sharing an address (one machine), or a member
   const oneMachine = servers.map((r) => ({ ...r, address: '127.0.0.1' }));
   assert.equal(consumesFromGroups(oneMachine, [{ stream: 'sales', topic: 'shop_sales', members: [{ host: '/127.0.0.1', assigned: { shop_sales: [0] } }] }]), undefined);
   assert.equal(consumesFromGroups(servers, [{ stream: 'sales', topic: 'shop_sales', members: [{ host: '/192.168.1.9', assigned: { shop_sales: [0] } }] }]), undefined);
+});
+
+test('a replica\'s lag is its partitions\' lag: 0 when it holds none, unknown when which it holds or the lag is', () => {
+  const lags = [{ partition: 0, lag: 7 }, { partition: 1, lag: 0 }, { partition: 2, lag: 5 }];
+  assert.equal(replicaLag([0, 2], lags), 12);
+  assert.equal(replicaLag([1], lags), 0);
+  assert.equal(replicaLag([], lags), 0);
+  assert.equal(replicaLag(undefined, lags), null);
+  assert.equal(replicaLag([0], undefined), null);
 });

@@ -170,7 +170,7 @@ test('on a cluster each replica shows the partitions it consumes; one holding no
   const idle = judge(report(2000, [twoPartitions], { replicas: replicas([]) }), report(0, [twoPartitions], { replicas: replicas([]) }));
   assert.equal(idle.streams[0]!.health, 'unhealthy');
   assert.deepEqual(idle.streams[0]!.problems, ['replica ch-2:9000 consumes no partition of sales (2 partitions for 2 servers): its Kafka table stopped or was left out of the group']);
-  assert.match(renderStatus(idle), /replica ch-1:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, partitions 0, 1\n.*replica ch-2:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, no partition/);
+  assert.match(renderStatus(idle), /replica ch-1:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, partitions 0, 1, lag 0\n.*replica ch-2:9000 \(shard 1\) up: sales 100 rows, 0 dead letters, no partition/);
   // A rebalance empties a member for a moment: one look without a partition is not a problem.
   assert.equal(judge(report(2000, [twoPartitions], { replicas: replicas([]) }), report(0, [twoPartitions], { replicas: replicas([1]) })).streams[0]!.health, 'ok');
   // One partition for two servers: one of them idles, as it should.
