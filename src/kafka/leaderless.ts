@@ -25,7 +25,7 @@ export function refuseLeaderlessRequests(): void {
   prototype.get = function guardedGet(broker, callback) {
     if (broker && typeof broker.host === 'string') return get.call(this, broker, callback);
     // Retriable and marked as stale metadata: the library's retry, and ours, look the leader up again.
-    const error = new ProtocolError('LEADER_NOT_AVAILABLE', 'no live broker leads this partition yet (an election is under way)');
+    const error = new ProtocolError('LEADER_NOT_AVAILABLE', 'the cluster metadata names no live broker for this request yet (a leader or controller being elected)');
     if (!callback) return Promise.reject(error);
     callback(error);
     return undefined;
