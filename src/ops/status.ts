@@ -304,7 +304,11 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
         }
       }
     }
-    if (s.consumption === 'consuming' && s.ingest === 'engine') problems.push(...idleReplicas(s, current, previous));
+    if (s.consumption === 'consuming' && s.ingest === 'engine') {
+      problems.push(...idleReplicas(s, current, previous));
+      // One server stalled among others that commit: the stream's sum moves, its partitions do not.
+      if (!problems.some((p) => p.startsWith('consumer stopped'))) problems.push(...stalledReplicas(s, current, previous, windowSeconds));
+    }
     const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
     return { ...s, health, problems };
   });
@@ -326,6 +330,30 @@ function idleReplicas(s: StreamStatus, current: StatusReport, previous: StatusRe
   };
   return told.filter((r) => idle(current, r.host) && (!previous || idle(previous, r.host)))
     .map((r) => `replica ${r.host} consumes no partition of ${s.topic} (${s.partitions.length} partitions for ${told.length} servers): its Kafka table stopped or was left out of the group`);
+}
+
+/**
+ * Servers of a cluster that hold the same partitions of the stream at both looks, with a lag on
+ * them both times, and committed none of them in between: stopped while the group still counts
+ * them in (so nothing moves their partitions to a server that works). Where it is known which
+ * partitions each holds (23.8+, or Kafka's group).
+ */
+function stalledReplicas(s: StreamStatus, current: StatusReport, previous: StatusReport | undefined, windowSeconds: number): string[] {
+  const before = previous?.streams.find((x) => x.name === s.name);
+  if (!before) return [];
+  const out: string[] = [];
+  for (const r of (current.replicas ?? []).filter((x) => x.reachable)) {
+    const held = r.consumes?.[s.name] ?? [];
+    const heldBefore = previous?.replicas?.find((x) => x.host === r.host)?.consumes?.[s.name];
+    if (held.length === 0 || heldBefore?.join() !== held.join()) continue;
+    const mine = (x: StreamStatus): PartitionStatus[] => x.partitions.filter((p) => held.includes(p.partition));
+    const lag = (x: StreamStatus): number => mine(x).reduce((sum, p) => sum + p.lag, 0);
+    const committed = (x: StreamStatus): number => mine(x).reduce((sum, p) => sum + (p.committed ?? 0), 0);
+    if (lag(s) > 0 && lag(before) > 0 && committed(s) === committed(before)) {
+      out.push(`replica ${r.host} holds partition${held.length > 1 ? 's' : ''} ${held.join(', ')} of ${s.topic} and committed none in ${windowSeconds.toFixed(0)} s (lag ${lag(s)}): its Kafka table stopped reading`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -177,6 +177,27 @@ test('on a cluster each replica shows the partitions it consumes; one holding no
   assert.equal(judge(report(2000, [stream()], { replicas: replicas([]) }), report(0, [stream()], { replicas: replicas([]) })).streams[0]!.health, 'ok');
 });
 
+test('on a cluster a server that holds its partitions and commits none of them while the other commits is named; the stream is not "stopped"', () => {
+  const look = (p0: [number, number], p1: [number, number]): StreamStatus => {
+    const partitions = [p0, p1].map(([committed, end], partition) => ({ partition, committed, end, lag: end - committed, committedAhead: false }));
+    return stream({ partitions, lag: partitions.reduce((sum, p) => sum + p.lag, 0) });
+  };
+  const replicas: StatusReport['replicas'] = [
+    { host: 'ch-1:9000', shard: 1, reachable: true, streams: { sales: { rows: 100, deadLetters: 0 } }, consumes: { sales: [0] } },
+    { host: 'ch-2:9000', shard: 1, reachable: true, streams: { sales: { rows: 100, deadLetters: 0 } }, consumes: { sales: [1] } },
+  ];
+  const judged = judge(report(5000, [look([70, 80], [50, 80])], { replicas }), report(0, [look([50, 60], [50, 60])], { replicas }));
+  assert.deepEqual(judged.streams[0]!.problems, ['replica ch-2:9000 holds partition 1 of sales and committed none in 5 s (lag 30): its Kafka table stopped reading']);
+  // Both moving: nothing to say. Both stuck: the stream's consumer stopped, said once for it.
+  assert.deepEqual(judge(report(5000, [look([70, 80], [70, 80])], { replicas }), report(0, [look([50, 60], [50, 60])], { replicas })).streams[0]!.problems, []);
+  const both = judge(report(5000, [look([50, 80], [50, 80])], { replicas }), report(0, [look([50, 60], [50, 60])], { replicas })).streams[0]!.problems;
+  assert.equal(both.length, 1);
+  assert.match(both[0]!, /^consumer stopped: lag 60/);
+  // Partitions that moved between the looks (a rebalance) are not judged.
+  const moved: StatusReport['replicas'] = [{ ...replicas[0]!, consumes: { sales: [0, 1] } }, { ...replicas[1]!, consumes: { sales: [] } }];
+  assert.deepEqual(judge(report(5000, [look([70, 80], [50, 80])], { replicas }), report(0, [look([50, 60], [50, 60])], { replicas: moved })).streams[0]!.problems, []);
+});
+
 test('a cluster whose server cannot tell which partitions each replica holds says so once', () => {
   const text = renderStatus(report(0, [stream()], { replicas: [{ host: 'ch-1:9000', shard: 1, reachable: true, streams: { sales: { rows: 1, deadLetters: 0 } } }] }));
   assert.match(text, /replica ch-1:9000 \(shard 1\) up: sales 1 rows, 0 dead letters\n +which partitions each replica consumes: not told by this server \(system\.kafka_consumers, ClickHouse 23\.8\+\), nor by Kafka \(its group members cannot be told apart by address\)/);
