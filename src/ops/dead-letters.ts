@@ -109,6 +109,19 @@ interface Claimed {
   readonly raw: Buffer;
 }
 
+/**
+ * The dead letters that stand for their Kafka message: the first seen, and only if no copy of it
+ * was replayed or is held (by a replay other than `mine`). Without _partition/_offset (18.x) a
+ * dead letter cannot be matched to its message: each stands for itself. On a cluster both sides
+ * read the Distributed table: GLOBAL runs the subquery once, over every server (a plain IN is
+ * refused there as a double-distributed subquery).
+ */
+export function firstOfMessage(ctx: Pick<OpsContext, 'features' | 'target'>, deadLetter: string, mine?: number): string {
+  if (!ctx.features.kafkaVirtualColumns) return '1';
+  const held = mine === undefined ? '0' : `0, ${mine}`;
+  return `(topic, partition, offset, seen_at) ${ctx.target.cluster ? 'GLOBAL IN' : 'IN'} (SELECT topic, partition, offset, min(seen_at) FROM ${deadLetter} GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (${held})) = 0)`;
+}
+
 export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects, options: DlqReplayOptions): Promise<DlqReplayResult> {
   const claims = await rows<{ replayed: number | string; n: number | string }>(ctx.client,
     `SELECT replayed, count() AS n FROM ${objects.deadLetter} WHERE ${stateCondition.claimed} GROUP BY replayed ORDER BY replayed`);
@@ -122,12 +135,7 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
   }
   const token = randomInt(2, 255);
   const pending = condition({ state: 'pending', ...(options.where ? { where: options.where } : {}) });
-  // One dead letter per Kafka message: the first seen, and only if no copy was replayed or is held
-  // (by a replay other than `mine`).
-  const first = (mine: number | undefined): string => (ctx.features.kafkaVirtualColumns
-    ? `(topic, partition, offset, seen_at) IN (SELECT topic, partition, offset, min(seen_at) FROM ${objects.deadLetter} GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (0${mine === undefined ? '' : `, ${mine}`})) = 0)`
-    : '1');
-  const claim = `${pending} AND ${first(undefined)}`;
+  const claim = `${pending} AND ${firstOfMessage(ctx, objects.deadLetter)}`;
   const candidates = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${claim}`, 'counting dead letters to replay');
   if (candidates === 0) return { claimed: 0, sent: 0, fixed: 0, skipped: 0, topic: objects.topic };
   if (options.dryRun) {
@@ -150,7 +158,7 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
   // Unique per dead letter (a Kafka message seen at one time), also on 18.x where offsets are 0.
   const key = "concat(topic, '/', toString(partition), '/', toString(offset), '/', toString(seen_at), '/', toString(cityHash64(raw)))";
   const claimed = (await rows<{ key: string; raw_hex: string; first: number | string }>(ctx.client,
-    `SELECT ${key} AS key, hex(raw) AS raw_hex, ${first(token)} AS first FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
+    `SELECT ${key} AS key, hex(raw) AS raw_hex, ${firstOfMessage(ctx, objects.deadLetter, token)} AS first FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
     'reading claimed dead letters'));
   const held = claimed.filter((r) => Number(r.first) === 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
   const copies = claimed.filter((r) => Number(r.first) !== 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));

@@ -1,7 +1,9 @@
 /** What pause, resume and the mutations of dlq and replay send, on one server and on a cluster: exact SQL. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { firstOfMessage } from '../../../src/ops/dead-letters.js';
 import { pauseSql, resumeSql } from '../../../src/ops/pause.js';
+import type { ServerFeatures } from '../../../src/pipeline/features.js';
 import { mutationSql } from '../../../src/ops/sql.js';
 import type { PipelineTarget } from '../../../src/pipeline/plan.js';
 
@@ -23,4 +25,15 @@ test('a mutation changes the table itself on one server, and the replicated loca
   const clustered = { target: { database: 'shop', cluster: { name: 'c1', path: '/p', replica: '{replica}' } } as PipelineTarget };
   assert.equal(mutationSql(single, 'shop.sales_dead_letter', 'UPDATE replayed = 1 WHERE replayed = 7'), 'ALTER TABLE shop.sales_dead_letter UPDATE replayed = 1 WHERE replayed = 7');
   assert.equal(mutationSql(clustered, 'shop.sales_dead_letter', 'UPDATE replayed = 1 WHERE replayed = 7'), 'ALTER TABLE shop.sales_dead_letter_local ON CLUSTER c1 UPDATE replayed = 1 WHERE replayed = 7');
+});
+
+test('the first dead letter of each message is found with IN on one server, GLOBAL IN through a cluster\'s Distributed table, and not at all on 18.x', () => {
+  const features = { kafkaVirtualColumns: true } as ServerFeatures;
+  const single = { features, target: { database: 'shop' } as PipelineTarget };
+  const clustered = { features, target: { database: 'shop', cluster: { name: 'c1', path: '/p', replica: '{replica}' } } as PipelineTarget };
+  const subquery = '(SELECT topic, partition, offset, min(seen_at) FROM shop.sales_dead_letter GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (0, 7)) = 0)';
+  assert.equal(firstOfMessage(single, 'shop.sales_dead_letter', 7), `(topic, partition, offset, seen_at) IN ${subquery}`);
+  assert.equal(firstOfMessage(clustered, 'shop.sales_dead_letter', 7), `(topic, partition, offset, seen_at) GLOBAL IN ${subquery}`);
+  assert.match(firstOfMessage(single, 'shop.sales_dead_letter'), /HAVING countIf\(replayed NOT IN \(0\)\) = 0\)$/);
+  assert.equal(firstOfMessage({ ...single, features: { kafkaVirtualColumns: false } as ServerFeatures }, 'shop.sales_dead_letter'), '1');
 });
