@@ -10,7 +10,7 @@ import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } fr
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { describeGroupsWith } from '../ops/group.js';
-import { consumesFromGroups, replicaFacts, replicaLag, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
+import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {
@@ -221,8 +221,9 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
   const { scope } = sources;
   const [offsets, tables] = await Promise.allSettled([sources.kafka.offsets(), clickhouseSide(sources, minutes)]);
   // After the tables: a server that does not answer them is not asked about its cluster too.
-  const lags = new Map(offsets.status === 'fulfilled' ? [...offsets.value].map(([name, o]) => [name, lagOf(o.end, o.committed).partitions] as const) : []);
-  const replicas = tables.status === 'fulfilled' && sources.replicas ? (await sources.replicas()).map((r) => replicaHealth(r, lags)) : null;
+  // Each stream's lag, worked out once for its row and for the replicas' share of it.
+  const kafkaOf = new Map(offsets.status === 'fulfilled' ? [...offsets.value].map(([name, o]) => [name, lagOf(o.end, o.committed)] as const) : []);
+  const replicas = tables.status === 'fulfilled' && sources.replicas ? (await sources.replicas()).map((r) => replicaHealth(r, kafkaOf)) : null;
   const failures = [offsets, tables].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
   const health: PipelineHealth = {
     checked_at: new Date().toISOString(),
@@ -234,33 +235,30 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
       kafka: offsets.status === 'fulfilled' ? up : down(offsets.reason),
     },
     database_exists: tables.status === 'fulfilled' ? tables.value.databaseExists : null,
-    streams: scope.streams.map((stream): StreamHealth => {
-      const streamOffsets = offsets.status === 'fulfilled' ? offsets.value.get(stream.name) : undefined;
-      return {
-        name: stream.name,
-        topic: topicOf(stream, scope),
-        group: groupOf(stream, scope),
-        ingest: ingestOf(stream, scope),
-        table: stream.target,
-        dead_letter_table: stream.deadLetter,
-        kafka: streamOffsets ? lagOf(streamOffsets.end, streamOffsets.committed) : null,
-        clickhouse: tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false } : null,
-      };
-    }),
+    streams: scope.streams.map((stream): StreamHealth => ({
+      name: stream.name,
+      topic: topicOf(stream, scope),
+      group: groupOf(stream, scope),
+      ingest: ingestOf(stream, scope),
+      table: stream.target,
+      dead_letter_table: stream.deadLetter,
+      kafka: kafkaOf.get(stream.name) ?? null,
+      clickhouse: tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false } : null,
+    })),
     cluster: scope.cluster ?? null,
     replicas,
   };
   return { health, failures };
 }
 
-function replicaHealth(r: ReplicaStatus, lags: ReadonlyMap<string, readonly PartitionLag[]>): ReplicaHealth {
+function replicaHealth(r: ReplicaStatus, kafkaOf: ReadonlyMap<string, StreamKafka>): ReplicaHealth {
   return {
     host: r.host,
     shard: r.shard,
     up: r.reachable,
     error: r.reachable ? null : r.error ?? 'no answer',
     streams: Object.entries(r.streams).map(([name, held]) => ({
-      name, rows: held.rows, dead_letters: held.deadLetters, partitions: r.consumes?.[name] ?? null, lag: replicaLag(r.consumes?.[name], lags.get(name)),
+      name, rows: held.rows, dead_letters: held.deadLetters, partitions: r.consumes?.[name] ?? null, lag: replicaLag(r.consumes?.[name], kafkaOf.get(name)?.partitions),
     })),
   };
 }
@@ -269,13 +267,11 @@ function replicaHealth(r: ReplicaStatus, lags: ReadonlyMap<string, readonly Part
  * A cluster's servers as the dashboard's client reaches them; the streams' tables named in their
  * database. Where the servers cannot say which partitions each consumes, `groups` (Kafka) may.
  */
-export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }, groups?: () => Promise<readonly StreamGroup[]>): () => Promise<ReplicaStatus[]> {
+export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }, groups?: () => Promise<readonly StreamGroup[]>): () => Promise<readonly ReplicaStatus[]> {
   const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}`, kafkaTable: `${scope.database}.${s.kafkaTable}` }));
   return async () => {
     const told = await replicaFacts(client, scope.cluster, tables);
-    if (!groups || told.some((r) => r.consumes)) return told;
-    const members = await groups().catch(() => undefined);
-    return (members && consumesFromGroups(told, members)) ?? told;
+    return groups ? withGroupPartitions(told, groups) : told;
   };
 }
 

@@ -199,12 +199,10 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
   if (await pauseMethodOf(ctx, objects) === 'drop-decode-view') {
     await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
     await run(ctx.client, decodeViewSql(ctx, objects), `resuming ${objects.stream.name} (it stays paused: ${objects.kafkaTable} has no view reading it)`);
-  } else if (ctx.target.cluster) {
-    const cluster = ctx.target.cluster.name;
-    await refuseWithReplicaDown(ctx.client, cluster, `resuming ${objects.stream.name}`);
-    await run(ctx.client, resumeSql(objects, cluster), `resuming ${objects.stream.name}`);
   } else {
-    await run(ctx.client, resumeSql(objects, undefined), `resuming ${objects.stream.name}`);
+    const cluster = ctx.target.cluster?.name;
+    if (cluster) await refuseWithReplicaDown(ctx.client, cluster, `resuming ${objects.stream.name}`);
+    await run(ctx.client, resumeSql(objects, cluster), `resuming ${objects.stream.name}`);
   }
   const ms = performance.now() - started;
   if (!options.waitMs) return { already: false, ms, consumingAfterMs: undefined };

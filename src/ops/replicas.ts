@@ -305,6 +305,17 @@ export interface StreamGroup {
 }
 
 /**
+ * The replicas as the servers told them, with the partitions each consumes taken from Kafka's
+ * groups (`consumesFromGroups`) where no server could say. `groups` is asked only then; when it
+ * fails or is not certain, the replicas stay as told.
+ */
+export async function withGroupPartitions(told: readonly ReplicaStatus[], groups: () => Promise<readonly StreamGroup[]>): Promise<readonly ReplicaStatus[]> {
+  if (told.some((r) => r.consumes)) return told;
+  const members = await groups().catch(() => undefined);
+  return (members && consumesFromGroups(told, members)) ?? told;
+}
+
+/**
  * Where the servers cannot say which partitions each replica consumes (before 23.8), Kafka can:
  * each member of a stream's group connects from its server's address. Only when that is certain:
  * every replica at an address of its own, and every member from one of theirs (behind NAT or a

@@ -13,7 +13,7 @@ import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '.
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { consumesFromGroups, replicaFacts, replicaLag, type ReplicaStatus } from './replicas.js';
+import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus } from './replicas.js';
 import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
@@ -230,8 +230,8 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   // Servers before 23.8 cannot say which partitions each consumes; the group's members can.
-  const replicas = told && !told.some((r) => r.consumes) && fromKafka && !kafkaFailed
-    ? consumesFromGroups(told, objects.map((o) => ({ stream: o.stream.name, topic: o.topic, members: fromKafka.get(o.stream.name)?.members ?? [] }))) ?? told
+  const replicas = told && fromKafka && !kafkaFailed
+    ? await withGroupPartitions(told, () => Promise.resolve(objects.map((o) => ({ stream: o.stream.name, topic: o.topic, members: fromKafka.get(o.stream.name)?.members ?? [] }))))
     : told;
   const streams = objects.map((o): StreamStatus => {
     const k = fromKafka && !kafkaFailed ? fromKafka.get(o.stream.name) : undefined;
@@ -305,9 +305,7 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
       }
     }
     if (s.consumption === 'consuming' && s.ingest === 'engine') {
-      problems.push(...idleReplicas(s, current, previous));
-      // One server stalled among others that commit: the stream's sum moves, its partitions do not.
-      if (!problems.some((p) => p.startsWith('consumer stopped'))) problems.push(...stalledReplicas(s, current, previous, windowSeconds));
+      problems.push(...idleReplicas(s, current, previous), ...stalledReplicas(s, current, previous, windowSeconds));
     }
     const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
     return { ...s, health, problems };
@@ -340,7 +338,8 @@ function idleReplicas(s: StreamStatus, current: StatusReport, previous: StatusRe
  */
 function stalledReplicas(s: StreamStatus, current: StatusReport, previous: StatusReport | undefined, windowSeconds: number): string[] {
   const before = previous?.streams.find((x) => x.name === s.name);
-  if (!before) return [];
+  // Only while the others commit: when none does, the stream's "consumer stopped" says it once.
+  if (!before || committedSum(s) === committedSum(before)) return [];
   const out: string[] = [];
   for (const r of (current.replicas ?? []).filter((x) => x.reachable)) {
     const held = r.consumes?.[s.name] ?? [];
