@@ -6,6 +6,7 @@
  */
 import type { Field } from '../pipeline/field.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
+import { stringifyJson } from '../pipeline/json.js';
 import { SeededRandom } from './random.js';
 
 export const badKinds = ['invalid-json', 'wrong-type', 'missing-field', 'invalid-utf8', 'out-of-range', 'oversized'] as const;
@@ -53,10 +54,10 @@ export class BadMessages {
   private make(kind: BadKind, stream: StreamDefinition, event: Record<string, unknown>): Buffer {
     const fields = Object.entries(stream.fields) as [string, Field][];
     const named = (...kinds: string[]): string[] => fields.filter(([, f]) => kinds.includes(f.kind) && !f.isOptional).map(([name]) => name);
-    const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+    const json = (value: unknown): Buffer => Buffer.from(stringifyJson(value));
     switch (kind) {
       case 'invalid-json': {
-        const text = JSON.stringify(event);
+        const text = stringifyJson(event);
         // Cut inside the object (whole characters, so the bytes stay UTF-8).
         return Buffer.from(text.slice(0, Math.max(1, Math.floor(text.length * (0.2 + 0.6 * this.random())))));
       }
@@ -75,14 +76,16 @@ export class BadMessages {
       case 'invalid-utf8': {
         const texts = named('text');
         if (texts.length === 0) return Buffer.concat([Buffer.from('{"'), notUtf8, Buffer.from('":1}')]);
-        const [head, tail] = JSON.stringify({ ...event, [this.pick(texts)]: '\u0000SPLIT\u0000' }).split('\\u0000SPLIT\\u0000');
+        const [head, tail] = stringifyJson({ ...event, [this.pick(texts)]: '\u0000SPLIT\u0000' }).split('\\u0000SPLIT\\u0000');
         return Buffer.concat([Buffer.from(head!), Buffer.from('bad '), notUtf8, Buffer.from(tail!)]);
       }
       case 'out-of-range': {
-        const bounded = fields.filter(([, f]) => (f.kind === 'integer' || f.kind === 'decimal') && !f.isOptional) as [string, Field & { min: number; max: number }][];
+        const beyond = (f: Field, below: boolean): unknown => (f as Field & { outOfRange?: (below: boolean) => unknown }).outOfRange?.(below);
+        const bounded = fields.filter(([, f]) => !f.isOptional && (beyond(f, true) !== undefined || beyond(f, false) !== undefined));
         if (bounded.length === 0) return json({ ...event, [this.pick(fields)[0]]: 'out of range' });
         const [name, f] = this.pick(bounded);
-        return json({ ...event, [name]: this.random() < 0.5 && f.min > Number.MIN_SAFE_INTEGER ? f.min - 1 : f.max + 1 });
+        const below = beyond(f, true) !== undefined && (beyond(f, false) === undefined || this.random() < 0.5);
+        return json({ ...event, [name]: beyond(f, below) });
       }
       case 'oversized': {
         const texts = named('text');

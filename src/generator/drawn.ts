@@ -12,6 +12,7 @@ import { buildEvent, shapeOf, type Member, type StreamDefinition } from '../pipe
 import type { EventContext } from './events.js';
 import type { JsonBytes } from './json-bytes.js';
 import type { SeededRandom } from './random.js';
+import { stringifyJson } from '../pipeline/json.js';
 
 export interface DrawnEvents {
   readonly make: (context: EventContext) => Record<string, unknown>;
@@ -47,7 +48,7 @@ function json(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return JSON.stringify(value);
+  return stringifyJson(value);
 }
 
 type Custom = ((random: Draw) => unknown) | undefined;

@@ -7,6 +7,7 @@ import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStock
 import type { JsonBytes } from './json-bytes.js';
 import { SeededRandom } from './random.js';
 import { makeVocabulary, type Vocabulary } from './vocabulary.js';
+import { stringifyJson } from '../pipeline/json.js';
 
 /** A stream the generator feeds, with its share of the traffic and its event factory. */
 export interface GeneratedStream {
@@ -102,7 +103,7 @@ export class EventSource {
     if (chosen.write) {
       chosen.write(out, this.contextAt(now));
     } else {
-      out.text(JSON.stringify(assertEvent(chosen.stream, chosen.make(this.contextAt(now)))));
+      out.text(stringifyJson(assertEvent(chosen.stream, chosen.make(this.contextAt(now)))));
     }
     return index;
   }

@@ -3,7 +3,8 @@ import type { RecordSet } from '../kafka/records.js';
 import { RecordSetBuilder } from '../kafka/records.js';
 import type { Logger } from '../log.js';
 import { topicOf } from '../pipeline/plan.js';
-import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
+import { assertEvent, assertParsedEvent, type StreamDefinition } from '../pipeline/stream.js';
+import { stringifyJson } from '../pipeline/json.js';
 import { BadMessages, badKinds, type BadKind } from './bad-messages.js';
 import { JsonBytes } from './json-bytes.js';
 import { EventSource, mixFor } from './mix.js';
@@ -191,7 +192,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
         builders[index]!.append(json.buffer, json.length);
         if (++sinceCheck === CHECK_EVERY) {
           sinceCheck = 0;
-          assertEvent(source.streams[index]!.stream, JSON.parse(json.buffer.toString('utf8', 0, json.length)));
+          assertParsedEvent(source.streams[index]!.stream, json.buffer.subarray(0, json.length));
         }
       }
       made += wanted;
@@ -211,7 +212,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateReport
       const { stream, event } = source.next(now);
       assertEvent(stream, event);
       const broken = bad?.next(stream, event);
-      batch.push({ topic: topicFor(stream), value: broken ? broken.value : Buffer.from(JSON.stringify(event)) });
+      batch.push({ topic: topicFor(stream), value: broken ? broken.value : Buffer.from(stringifyJson(event)) });
       kinds.push(broken?.kind);
     }
     made += batch.length;

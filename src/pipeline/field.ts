@@ -1,5 +1,8 @@
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from './features.js';
+import { DUPLICATE_KEYS, JsonNumber, readableNumeral, stringifyJson } from './json.js';
+import { decimalsSql, NUMBER_TEXT, numberTextSql } from './number-sql.js';
+import { bigIntOf, compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, plainText, sameAsNumber, type ExactNumber } from './number-text.js';
 import { literal as quote } from './quote.js';
 
 /**
@@ -26,6 +29,24 @@ export abstract class Field<T = unknown> {
    * top-level field is found under its name: undefined.
    */
   jsonPath: readonly string[] | undefined = undefined;
+  /**
+   * What is wrong with the field's own definition (a range outside its type, a scale above its
+   * precision), found when it is made and reported by `defineStream` with the stream's and the
+   * field's names, before anything is created.
+   */
+  protected invalid: string | undefined = undefined;
+  get definitionProblem(): string | undefined { return this.invalid; }
+  /**
+   * Whether its checks read the message's long numerals (`kch_longs`, src/pipeline/number-sql.ts):
+   * numbers checked exactly from their text.
+   */
+  get needsLongNumerals(): boolean { return false; }
+  /**
+   * Whether the checks read the value's number text (and whether strings holding a number count):
+   * the view works it out once per row into a column (`text`, given to jsonCheck and jsonToTarget)
+   * instead of in each place it is used.
+   */
+  get numberText(): { readonly strings: boolean } | undefined { return undefined; }
   /** A valid value, drawn from `random`: what `kch generate` sends. Undefined: leave the field out. */
   abstract example(random: Draw): T | undefined;
   /**
@@ -60,11 +81,11 @@ export abstract class Field<T = unknown> {
    * (NULL when absent or null): true when acceptable. The JSON type counts: "5" is not a number.
    * By default `check` over the value of `jsonType`, which is NULL for any other type.
    */
-  jsonCheck(value: string, features: ServerFeatures): string {
+  jsonCheck(value: string, features: ServerFeatures, _text?: string): string {
     return `ifNull(${this.check(dynamicElement(value, this.jsonType), features)}, 0)`;
   }
   /** SQL turning that `Dynamic` into the target value. Evaluated on every row: it must never throw. */
-  jsonToTarget(value: string, features: ServerFeatures): string {
+  jsonToTarget(value: string, features: ServerFeatures, _text?: string): string {
     return this.toTarget(`ifNull(${dynamicElement(value, this.jsonType)}, ${this.jsonType === 'String' ? "''" : '0'})`, features);
   }
   /** Returns why a value is not acceptable, or undefined when it is. */
@@ -90,34 +111,29 @@ export abstract class Field<T = unknown> {
   }
   /** The same field, read from inside nested objects: `at('zone.pickup')` reads `{"zone":{"pickup":…}}`. */
   at(path: string): Field<T> {
-    const segments = path.split('.');
+    const segments = String(path).split('.');
     if (segments.length < 2 || !segments.every((segment) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment))) {
-      throw new KchError(ErrorCodes.DEFINITION, `at('${path}'): a path is two or more plain names joined by dots, e.g. 'zone.pickup'`);
+      return this.copy({ invalid: this.invalid ?? `at(${JSON.stringify(path)}): a path is two or more plain names joined by dots, e.g. 'zone.pickup'` });
     }
+    return this.copy({ jsonPath: segments });
+  }
+  /**
+   * The same field, also taking the number written as a string (`"qty":"1"` as `1`; common in
+   * real producers): only numeric fields (integer, decimal, float). The string must hold a JSON
+   * number, which is read exactly.
+   */
+  acceptStrings(): Field<T> {
+    if (!('strings' in this)) return this.copy({ invalid: this.invalid ?? `acceptStrings() is for numeric fields (integer, decimal, float), not ${this.kind}` });
+    return this.copy({ strings: true });
+  }
+  /** The same field, marked wrong in its definition (see `definitionProblem`). */
+  withProblem(problem: string): Field<T> { return this.copy({ invalid: this.invalid ?? problem }); }
+  /** A copy with some members changed (the fields are immutable once in a stream). */
+  protected copy(changes: Record<string, unknown>): Field<T> {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as Field<T>;
-    Object.assign(copy, this, { jsonPath: segments });
+    Object.assign(copy, this, changes);
     return copy;
   }
-}
-
-/** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
-const dynamicElement = (value: string, type: 'String' | 'Int64' | 'Float64' | 'Bool'): string => `dynamicElement(${value}, '${type}')`;
-
-/**
- * Whether ClickHouse's JSON parser cannot take this number as JavaScript writes it: a whole
- * number below 10²¹ is written as an integer literal, and one outside Int64 makes the message
- * unreadable (or a UInt64 no numeric field takes). Found by fuzzing: -2⁶³ is written
- * -9223372036854776000.
- */
-const beyondJsonInt64 = (value: number): boolean => Number.isInteger(value) && Math.abs(value) < 1e21 && Math.abs(value) >= 2 ** 63;
-
-/** A whole number in [lo, hi] (both safe integers). */
-const drawInt = (random: Draw, lo: number, hi: number): number => lo + Math.floor(random.next() * (hi - lo + 1));
-
-/** The modest part of a range that examples come from: near zero, at most 100,000 wide. */
-function exampleRange(min: number, max: number): [number, number] {
-  const lo = Math.max(min, Math.min(max, min < 0 ? -1000 : min));
-  return [lo, Math.min(max, lo + 100_000)];
 }
 
 const words = ['north', 'amber', 'river', 'delta', 'quartz', 'maple', 'orbit', 'cedar', 'pixel', 'harbor', 'lumen', 'sierra', 'tango', 'willow', 'zephyr', 'atlas'] as const;
@@ -156,7 +172,10 @@ class UuidField extends Field<string> {
 
 class LiteralField<const V extends string> extends Field<V> {
   readonly kind = 'literal';
-  constructor(readonly value: V) { super(); }
+  constructor(readonly value: V) {
+    super();
+    if (typeof value !== 'string') this.invalid = `literal(${describeValue(value)}): takes a string`;
+  }
   describe(): string { return `always "${this.value}"`; }
   inputType(): string { return 'String'; }
   targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
@@ -223,88 +242,295 @@ class DateTimeTextField extends Field<string> {
   override exampleJson(): string { return `"${this.example()}"`; }
 }
 
-export type IntegerType = 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'Int8' | 'Int16' | 'Int32' | 'Int64';
+/** What a `Dynamic` holds if it is of `type` (String: a JSON string; Int64: a JSON whole number), or NULL. */
+const dynamicElement = (value: string, type: 'String' | 'Int64' | 'UInt64' | 'Float64' | 'Bool'): string => `dynamicElement(${value}, '${type}')`;
+
+/** A whole number in [lo, hi] (both safe integers). */
+const drawInt = (random: Draw, lo: number, hi: number): number => lo + Math.floor(random.next() * (hi - lo + 1));
+
+/** A whole number in [lo, hi], of any size: 53 bits at a time. */
+function drawBigInt(random: Draw, lo: bigint, hi: bigint): bigint {
+  const span = hi - lo + 1n;
+  let value = 0n;
+  for (let bits = 0n; (1n << bits) < span * 1024n; bits += 53n) value = (value << 53n) + BigInt(Math.floor(random.next() * 2 ** 53));
+  return lo + (value % span);
+}
+
+/** The modest part of a range that examples come from: near zero, at most 100,000 wide. */
+function exampleRange(min: number, max: number): [number, number] {
+  const lo = Math.max(min, Math.min(max, min < 0 ? -1000 : min));
+  return [lo, Math.min(max, lo + 100_000)];
+}
+
+const bigMin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const bigMax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /**
- * Each integer type's range. 64-bit ones stop at ±(2^53 − 1): past that a JSON number is not held
- * exactly by JavaScript (nor by the Float64 ClickHouse compares it through), so neither side
- * could check it.
+ * The exact number a JavaScript value of a numeric field stands for: a number (as its shortest
+ * text), a bigint, a `JsonNumber` (its text), or with `strings` a string holding a JSON number.
  */
-const integerRanges: Readonly<Record<IntegerType, readonly [number, number]>> = {
-  UInt8: [0, 255], UInt16: [0, 65_535], UInt32: [0, 4_294_967_295], UInt64: [0, Number.MAX_SAFE_INTEGER],
-  Int8: [-128, 127], Int16: [-32_768, 32_767], Int32: [-2_147_483_648, 2_147_483_647], Int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-};
+function exactValue(value: unknown, strings: boolean): ExactNumber | undefined {
+  if (typeof value === 'number') return exactOfNumber(value);
+  if (typeof value === 'bigint') return exactOfBigInt(value);
+  if (value instanceof JsonNumber) return exactOf(value.text);
+  if (typeof value === 'string' && strings) return exactOf(value);
+  return undefined;
+}
 
-class IntegerField extends Field<number> {
+/** What a value is, for a problem's message: `the string "1"`, `an array`. */
+export function foundOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonNumber) return `the number ${String(value)}`;
+  if (typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+/** Whether JSON.stringify's text of a JavaScript number is one ClickHouse's JSON parser reads (2⁶⁴ is not). */
+const writable = (value: number): boolean => Number.isFinite(value) && readableNumeral(String(value));
+
+export type IntegerType = 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'UInt128' | 'UInt256' | 'Int8' | 'Int16' | 'Int32' | 'Int64' | 'Int128' | 'Int256';
+
+/** Each integer type's whole range. */
+const integerRanges: Readonly<Record<IntegerType, readonly [bigint, bigint]>> = Object.fromEntries(
+  ([8, 16, 32, 64, 128, 256] as const).flatMap((bits) => [
+    [`UInt${bits}`, [0n, 2n ** BigInt(bits) - 1n]],
+    [`Int${bits}`, [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n]],
+  ]),
+) as unknown as Record<IntegerType, readonly [bigint, bigint]>;
+
+export const integerTypes = Object.keys(integerRanges) as IntegerType[];
+
+/** The JavaScript type of a whole number of a type: a number up to 32 bits, a bigint allowed beyond. */
+export type IntegerOf<T extends IntegerType> = T extends 'UInt64' | 'UInt128' | 'UInt256' | 'Int64' | 'Int128' | 'Int256' ? number | bigint : number;
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A whole number as a SQL literal that compares exactly with any integer column. */
+function integerLiteral(value: bigint): string {
+  if (value >= -INT64_MAX - 1n && value <= 2n ** 64n - 1n) return value.toString();
+  return value < 0n ? `toInt256('${value}')` : `toUInt256('${value}')`;
+}
+
+class IntegerField extends Field<number | bigint> {
   readonly kind = 'integer';
-  constructor(readonly min: number, readonly max: number, readonly type: IntegerType) { super(); }
-  describe(): string { return `whole number ${this.min}..${this.max}`; }
+  /** Numbers written as strings ("1") are taken too (`acceptStrings()`); always beyond 64 bits. */
+  strings = false;
+  constructor(readonly min: bigint, readonly max: bigint, readonly type: IntegerType, invalid?: string) {
+    super();
+    this.invalid = invalid;
+  }
+  /** 128 and 256 bits: beyond what ClickHouse's JSON parser reads as a number, so also read from strings. */
+  private get wide(): boolean { return /128|256/.test(this.type); }
+  private get takesStrings(): boolean { return this.strings || this.wide; }
+  describe(): string { return `whole number ${this.min}..${this.max}${this.takesStrings ? ' (or a string of one)' : ''}`; }
   // Parsed wide and signed so that -1 or 2^32+1 reach the check instead of wrapping around.
   inputType(): string { return 'Int64'; }
   targetType(): string { return this.type; }
   toTarget(column: string): string { return `to${this.type}(${column})`; }
   check(column: string): string { return `${column} BETWEEN ${this.min} AND ${this.max}`; }
-  protected override get jsonType(): 'Int64' { return 'Int64'; }
+  override needsDecoding(): string | undefined {
+    if (this.wide) return `a ${this.type} column`;
+    if (this.strings) return 'numbers written as strings';
+    return super.needsDecoding();
+  }
+  override get needsLongNumerals(): boolean { return true; }
+  override get numberText(): { readonly strings: boolean } { return { strings: this.takesStrings }; }
+  /** A whole number from text of any form (1, 1.0, 1e3, "12"), as Int256 or UInt256; NULL when not whole. */
+  private fromText(text: string): string {
+    const big = this.type === 'UInt256' ? 'UInt256' : 'Int256';
+    return `if(match(${text}, '^-?[0-9]{70,}$'), to${big}OrNull(${text}), if(${decimalsSql(text)} = 0, accurateCastOrNull(toDecimal256OrNull(${text}, 0), '${big}'), NULL))`;
+  }
+  private branches(value: string, text: string | undefined, each: (value: string) => string): string {
+    const i = dynamicElement(value, 'Int64');
+    const u = dynamicElement(value, 'UInt64');
+    return `multiIf(isNotNull(${i}), ${each(i)}, isNotNull(${u}), ${each(u)}, ${each(this.fromText(text ?? numberTextSql(value, this.takesStrings)))})`;
+  }
+  override jsonCheck(value: string, _f: ServerFeatures, text?: string): string {
+    const [lo, hi] = [integerLiteral(this.min), integerLiteral(this.max)];
+    return `ifNull(${this.branches(value, text, (v) => `${v} BETWEEN ${lo} AND ${hi}`)}, 0)`;
+  }
+  override jsonToTarget(value: string, _f: ServerFeatures, text?: string): string {
+    return `assumeNotNull(${this.branches(value, text, (v) => `accurateCastOrNull(${v}, '${this.type}')`)})`;
+  }
   problem(value: unknown): string | undefined {
-    if (typeof value !== 'number' || !Number.isInteger(value)) return 'must be a whole number';
-    return value >= this.min && value <= this.max ? undefined : `must be between ${this.min} and ${this.max}`;
+    const exact = exactValue(value, this.takesStrings);
+    const whole = exact === undefined ? undefined : bigIntOf(exact);
+    if (whole === undefined) {
+      if (typeof value === 'string' && exactOf(value) !== undefined) return `must be a whole number, got ${foundOf(value)} (a number written as a string: accept those with acceptStrings())`;
+      return `must be a whole number, got ${foundOf(value)}`;
+    }
+    if (typeof value === 'number' && !writable(value)) return 'must be a whole number within 64 bits as a JavaScript number (use a bigint)';
+    return whole >= this.min && whole <= this.max ? undefined : `must be between ${this.min} and ${this.max}, got ${foundOf(value)}`;
   }
-  example(random: Draw): number {
-    const [lo, hi] = exampleRange(this.min, this.max);
-    return drawInt(random, lo, hi);
+  /** Most near zero; one in four anywhere in the range, so that examples reach the whole width of the type. */
+  example(random: Draw): number | bigint {
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    if (this.min >= -safe && this.max <= safe && (random.next() < 0.75 || this.max - this.min < 2n ** 32n)) {
+      const [lo, hi] = exampleRange(Number(this.min), Number(this.max));
+      return drawInt(random, lo, hi);
+    }
+    const [lo, hi] = random.next() < 0.75 ? [bigMax(this.min, bigMin(this.max, this.min < 0n ? -1000n : this.min)), bigMin(this.max, bigMax(this.min, this.min < 0n ? -1000n : this.min) + 100_000n)] : [this.min, this.max];
+    const drawn = drawBigInt(random, lo, hi);
+    return drawn >= -safe && drawn <= safe ? Number(drawn) : drawn;
   }
-  override exampleJson(random: Draw): string { return String(this.example(random)); }
+  /** Beyond 64 bits a JSON number is not read: written as a string then. */
+  override exampleJson(random: Draw): string {
+    const value = this.example(random);
+    const text = value.toString();
+    return readableNumeral(text) ? text : `"${text}"`;
+  }
+  /** A value just outside the range (for malformed test messages), or undefined when the type is full. */
+  outOfRange(below: boolean): bigint | undefined {
+    const [lo, hi] = integerRanges[this.type];
+    if (below) return this.min > lo ? this.min - 1n : undefined;
+    return this.max < hi ? this.max + 1n : undefined;
+  }
 }
 
-class DecimalField extends Field<number> {
+/** The largest precision of a Decimal (Decimal256). */
+export const MAX_DECIMAL_PRECISION = 76;
+
+export interface DecimalOptions {
+  /** Digits in all, 1..76. */
+  readonly precision: number;
+  /** Digits after the point, 0..precision. */
+  readonly scale: number;
+  /** Bounds, with at most `scale` decimals: a number, a bigint, or the number's text ('-99999999999999999999.99'). */
+  readonly min: number | bigint | string;
+  readonly max: number | bigint | string;
+}
+
+/**
+ * A number with at most `scale` decimals, exactly. The rule for more decimals than the scale:
+ * the message is a dead letter, never rounded (docs/guarantees.md).
+ */
+class DecimalField extends Field<number | JsonNumber> {
   readonly kind = 'decimal';
-  constructor(readonly precision: number, readonly scale: number, readonly min: number, readonly max: number) { super(); }
-  describe(): string { return `number ${this.min}..${this.max} with ${this.scale} decimals`; }
-  // Parsed as Decimal straight from the JSON text: Float64 then toDecimal truncates 0.29 to 0.28.
-  inputType(): string { return `Decimal(18, ${this.scale})`; }
+  strings = false;
+  readonly min: ExactNumber;
+  readonly max: ExactNumber;
+  constructor(readonly precision: number, readonly scale: number, min: ExactNumber, max: ExactNumber, invalid?: string) {
+    super();
+    this.min = min;
+    this.max = max;
+    this.invalid = invalid;
+  }
+  describe(): string { return `number ${plainText(this.min)}..${plainText(this.max)} with at most ${this.scale} decimals${this.strings ? ' (or a string of one)' : ''}`; }
+  /** The old servers' path (JSONEachRow reads a Decimal from the text). */
+  inputType(): string { return `Decimal(${this.precision <= 18 ? 18 : 38}, ${this.scale})`; }
   targetType(): string { return `Decimal(${this.precision}, ${this.scale})`; }
   toTarget(column: string): string {
     const width = this.precision <= 9 ? 32 : this.precision <= 18 ? 64 : 128;
     return `toDecimal${width}(${column}, ${this.scale})`;
   }
-  check(column: string): string { return `${column} >= ${this.min} AND ${column} <= ${this.max}`; }
-  /** A JSON number, whole or not, as Float64 (exact for the 15 digits a Decimal(18, s) holds). */
-  private jsonNumber(value: string): string {
-    return `ifNull(${dynamicElement(value, 'Float64')}, toFloat64(${dynamicElement(value, 'Int64')}))`;
+  check(column: string): string { return `${column} >= ${plainText(this.min)} AND ${column} <= ${plainText(this.max)}`; }
+  override needsDecoding(): string | undefined {
+    if (this.precision > 38) return 'a decimal of more than 38 digits';
+    if (this.strings) return 'numbers written as strings';
+    return super.needsDecoding();
   }
-  override jsonCheck(value: string): string {
-    // The same test as `problem`: in range, and within 1e-6 of a whole number of cents.
-    const x = this.jsonNumber(value);
-    const scaled = `${x} * ${10 ** this.scale}`;
-    return `ifNull(${x} BETWEEN ${this.min} AND ${this.max} AND abs(${scaled} - round(${scaled})) < 1e-6, 0)`;
+  override get needsLongNumerals(): boolean { return true; }
+  override get numberText(): { readonly strings: boolean } { return { strings: this.strings }; }
+  private bound(value: ExactNumber): string { return `toDecimal256(${quote(plainText(value))}, ${this.scale})`; }
+  override jsonCheck(value: string, _f: ServerFeatures, given?: string): string {
+    const text = given ?? numberTextSql(value, this.strings);
+    return `ifNull(${decimalsSql(text)} <= ${this.scale} AND toDecimal256OrNull(${text}, ${this.scale}) BETWEEN ${this.bound(this.min)} AND ${this.bound(this.max)}, 0)`;
   }
-  override jsonToTarget(value: string): string {
-    // Through the shortest text of the rounded Float64: toDecimal of the Float64 itself truncates 0.29 to 0.28.
-    const width = this.precision <= 9 ? 32 : this.precision <= 18 ? 64 : 128;
-    return `toDecimal${width}OrZero(toString(round(ifNull(${this.jsonNumber(value)}, 0), ${this.scale})), ${this.scale})`;
+  override jsonToTarget(value: string, _f: ServerFeatures, given?: string): string {
+    return `assumeNotNull(accurateCastOrNull(toDecimal256OrNull(${given ?? numberTextSql(value, this.strings)}, ${this.scale}), ${quote(this.targetType())}))`;
   }
   problem(value: unknown): string | undefined {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
-    if (value < this.min || value > this.max) return `must be between ${this.min} and ${this.max}`;
-    if (beyondJsonInt64(value)) return 'must be a whole number within 64 bits';
-    const scaled = value * 10 ** this.scale;
-    return Math.abs(scaled - Math.round(scaled)) < 1e-6 ? undefined : `must have at most ${this.scale} decimals`;
+    const exact = exactValue(value, this.strings);
+    if (exact === undefined) {
+      if (typeof value === 'string' && exactOf(value) !== undefined) return `must be a number, got ${foundOf(value)} (a number written as a string: accept those with acceptStrings())`;
+      return `must be a number, got ${foundOf(value)}`;
+    }
+    if (typeof value === 'number' && !writable(value)) return 'must be a number JSON can carry (use a JsonNumber for a whole number beyond 64 bits)';
+    if (compareExact(exact, this.min) < 0 || compareExact(exact, this.max) > 0) return `must be between ${plainText(this.min)} and ${plainText(this.max)}, got ${foundOf(value)}`;
+    return decimalsOf(exact) <= this.scale ? undefined : `must have at most ${this.scale} decimals, got ${foundOf(value)}`;
   }
-  example(random: Draw): number {
-    const unit = 10 ** this.scale;
-    const [lo, hi] = exampleRange(Math.ceil(this.min * unit), Math.floor(Math.min(this.max, this.min + 10_000) * unit));
-    return drawInt(random, lo, hi) / unit;
+  /** Units of 10^-scale near the minimum, as the number they make (a JsonNumber where a float would round it). */
+  example(random: Draw): number | JsonNumber {
+    const text = this.exampleText(random);
+    const exact = exactOf(text)!;
+    const number = Number(text);
+    return sameAsNumber(exact, number) ? number : new JsonNumber(text);
   }
-  /** The same draw written from its whole number of units: no float formatting. */
-  override exampleJson(random: Draw): string {
-    const unit = 10 ** this.scale;
-    const [lo, hi] = exampleRange(Math.ceil(this.min * unit), Math.floor(Math.min(this.max, this.min + 10_000) * unit));
-    const units = drawInt(random, lo, hi);
-    if (this.scale === 0) return String(units);
-    const magnitude = Math.abs(units);
-    const whole = Math.floor(magnitude / unit);
-    return `${units < 0 ? '-' : ''}${whole}.${String(magnitude - whole * unit).padStart(this.scale, '0')}`;
+  override exampleJson(random: Draw): string { return this.exampleText(random); }
+  /** Drawn in whole units: no float formatting. Most near the minimum; one in four anywhere up to 10¹⁸ units. */
+  private exampleText(random: Draw): string {
+    const [lo, hi] = [this.units(this.min), this.units(this.max)];
+    const units = drawBigInt(random, lo, bigMin(hi, lo + (random.next() < 0.75 ? 1_000_000n : 10n ** 18n)));
+    const exact = exactOfBigInt(units);
+    return plainText(exact.digits === '' ? exact : { ...exact, exponent: exact.exponent - this.scale });
   }
+  /** A bound in whole units of 10^-scale (a valid bound has at most `scale` decimals). */
+  private units(bound: ExactNumber): bigint {
+    return bigIntOf({ ...bound, exponent: bound.exponent + this.scale }) ?? 0n;
+  }
+  outOfRange(below: boolean): JsonNumber | undefined {
+    const limit = { negative: below, digits: '1', exponent: this.precision - this.scale };
+    if (below ? compareExact(this.min, { ...limit, negative: true }) <= 0 : compareExact(this.max, limit) >= 0) return undefined;
+    const step = { negative: false, digits: '1', exponent: -this.scale };
+    const beyond = addExact(below ? this.min : this.max, below ? { ...step, negative: true } : step);
+    return new JsonNumber(plainText(beyond));
+  }
+}
+
+/** a + b for numbers of the same scale or less (used for a value one unit beyond a bound). */
+function addExact(a: ExactNumber, b: ExactNumber): ExactNumber {
+  const exponent = Math.min(a.exponent, b.exponent);
+  const scaled = (n: ExactNumber): bigint => (n.digits === '' ? 0n : BigInt(`${n.digits}${'0'.repeat(n.exponent - exponent)}`) * (n.negative ? -1n : 1n));
+  const sum = scaled(a) + scaled(b);
+  const exact = exactOfBigInt(sum < 0n ? -sum : sum);
+  return exact.digits === '' ? exact : { negative: sum < 0n, digits: exact.digits, exponent: exact.exponent + exponent };
+}
+
+/** A decimal bound as exact text, or why it cannot be one. */
+function decimalBound(value: unknown): ExactNumber | undefined {
+  if (typeof value === 'number') return exactOfNumber(value);
+  if (typeof value === 'bigint') return exactOfBigInt(value);
+  if (typeof value === 'string') return exactOf(value.trim());
+  return undefined;
+}
+
+function makeDecimal(options: DecimalOptions): DecimalField {
+  const zero = exactOf('0')!;
+  const fail = (why: string): DecimalField => new DecimalField(18, 2, zero, zero, `decimal(${describeOptions(options)}): ${why}`);
+  if (typeof options !== 'object' || options === null) return fail('takes { precision, scale, min, max }');
+  const { precision, scale } = options;
+  if (!Number.isInteger(precision) || precision < 1 || precision > MAX_DECIMAL_PRECISION) return fail(`precision must be a whole number from 1 to ${MAX_DECIMAL_PRECISION}`);
+  if (!Number.isInteger(scale) || scale < 0 || scale > precision) return fail(`scale must be a whole number from 0 to the precision (${precision})`);
+  const [min, max] = [decimalBound(options.min), decimalBound(options.max)];
+  if (min === undefined || max === undefined) return fail('min and max must be numbers (or their text)');
+  const limit = { negative: false, digits: '1', exponent: precision - scale };
+  for (const [name, bound] of [['min', min], ['max', max]] as const) {
+    if (decimalsOf(bound) > scale) return fail(`${name} ${plainText(bound)} has more than ${scale} decimals`);
+    if (compareExact(bound, limit) >= 0 || compareExact(bound, { ...limit, negative: true }) <= 0) return fail(`${name} ${plainText(bound)} does not fit Decimal(${precision}, ${scale})`);
+  }
+  if (compareExact(min, max) > 0) return fail('min must not be above max');
+  return new DecimalField(precision, scale, min, max);
+}
+
+function describeOptions(options: unknown): string {
+  try {
+    return stringifyJson(options).replace(/^\{|\}$/g, '').replace(/"(\w+)":/g, '$1: ');
+  } catch {
+    return String(options);
+  }
+}
+
+function makeInteger(min: unknown, max: unknown, type: unknown): IntegerField {
+  const label = `integer(${String(min)}, ${String(max)}, ${JSON.stringify(type)})`;
+  if (typeof type !== 'string' || !(type in integerRanges)) return new IntegerField(0n, 0n, 'Int64', `${label}: the type must be one of ${integerTypes.join(', ')}`);
+  const [lo, hi] = integerRanges[type as IntegerType];
+  const whole = (value: unknown): bigint | undefined => (typeof value === 'bigint' ? value : typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined);
+  const [a, b] = [whole(min), whole(max)];
+  if (a === undefined || b === undefined) return new IntegerField(lo, hi, type as IntegerType, `${label}: min and max must be whole numbers (safe integers, or bigints)`);
+  if (!(lo <= a && a <= b && b <= hi)) return new IntegerField(lo, hi, type as IntegerType, `${label}: the range must lie within ${type} (${lo}..${hi}) and min ≤ max`);
+  return new IntegerField(a, b, type as IntegerType);
 }
 
 export interface TextOptions {
@@ -352,7 +578,15 @@ class TextField extends Field<string> {
 
 class OneOfField<const V extends string> extends Field<V> {
   readonly kind = 'one-of';
-  constructor(readonly values: readonly V[]) { super(); }
+  constructor(readonly values: readonly V[]) {
+    super();
+    if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) {
+      this.invalid = `oneOf(${describeValue(values)}): takes a list of one or more strings`;
+      this.values = [];
+    } else if (new Set(values).size !== values.length) {
+      this.invalid = `oneOf(${describeValue(values)}): a value is listed twice`;
+    }
+  }
   describe(): string { return `one of ${this.values.join(', ')}`; }
   inputType(): string { return 'String'; }
   targetType(f: ServerFeatures): string { return f.lowCardinality ? 'LowCardinality(String)' : 'String'; }
@@ -382,12 +616,19 @@ class DefaultedField<T> extends Field<T> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
+    const fallbackProblem = typeof fallback === 'number' || typeof fallback === 'string' || typeof fallback === 'bigint' || fallback instanceof JsonNumber
+      ? inner.problem(fallback)
+      : 'must be a number or a string';
+    if (fallbackProblem !== undefined) this.invalid = `withDefault(${describeValue(fallback)}): the default ${fallbackProblem}`;
   }
+  override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }
+  override get needsLongNumerals(): boolean { return this.inner.needsLongNumerals; }
+  override acceptStrings(): Field<T> { return new DefaultedField(this.inner.acceptStrings(), this.fallback); }
   override get isOptional(): boolean { return true; }
   override get defaultSql(): string {
-    if (typeof this.fallback === 'number') return String(this.fallback);
-    if (typeof this.fallback === 'string') return quote(this.fallback);
-    throw new KchError(ErrorCodes.DEFINITION, `a field default must be a number or a string, got ${JSON.stringify(this.fallback)}`);
+    const value: unknown = this.fallback;
+    if (typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonNumber) return String(value);
+    return quote(String(value));
   }
   describe(): string { return `${this.inner.describe()}; ${JSON.stringify(this.fallback)} when absent`; }
   inputType(f: ServerFeatures): string { return f.strictJsonInput ? `Nullable(${this.inner.inputType(f)})` : this.inner.inputType(f); }
@@ -398,8 +639,9 @@ class DefaultedField<T> extends Field<T> {
   check(column: string, f: ServerFeatures): string {
     return f.strictJsonInput ? `isNull(${column}) OR (${this.inner.check(column, f)})` : this.inner.check(column, f);
   }
-  override jsonCheck(value: string, f: ServerFeatures): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f)})`; }
-  override jsonToTarget(value: string, f: ServerFeatures): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f)})`; }
+  override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override jsonCheck(value: string, f: ServerFeatures, text?: string): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`; }
+  override jsonToTarget(value: string, f: ServerFeatures, text?: string): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f, text)})`; }
   problem(value: unknown): string | undefined {
     return value === undefined || value === null ? undefined : this.inner.problem(value);
   }
@@ -409,23 +651,41 @@ class DefaultedField<T> extends Field<T> {
   override needsDecoding(): string | undefined { return super.needsDecoding() ?? this.inner.needsDecoding(); }
 }
 
+function describeValue(value: unknown): string {
+  try {
+    return stringifyJson(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** Any finite JSON number, whole or not, as Float64. */
 class FloatField extends Field<number> {
   readonly kind = 'float';
-  describe(): string { return 'a number (Float64)'; }
+  /** Numbers written as strings ("1.5") are taken too (`acceptStrings()`). */
+  strings = false;
+  describe(): string { return `a number (Float64)${this.strings ? ', or a string of one' : ''}`; }
   inputType(): string { return 'Float64'; }
   targetType(): string { return 'Float64'; }
   toTarget(column: string): string { return column; }
   check(column: string): string { return `isFinite(${column})`; }
-  /** A JSON number, whole or not ("5" and true are not). */
+  override needsDecoding(): string | undefined { return this.strings ? 'numbers written as strings' : super.needsDecoding(); }
+  /** A JSON number, whole or not ("5" and true are not, unless strings are taken). */
   private jsonNumber(value: string): string {
-    return `ifNull(${dynamicElement(value, 'Float64')}, toFloat64(${dynamicElement(value, 'Int64')}))`;
+    const numbers = [dynamicElement(value, 'Float64'), `toFloat64(${dynamicElement(value, 'Int64')})`, `toFloat64(${dynamicElement(value, 'UInt64')})`];
+    if (this.strings) numbers.push(`toFloat64OrNull(if(match(ifNull(${dynamicElement(value, 'String')}, ''), ${quote(NUMBER_TEXT)}), ${dynamicElement(value, 'String')}, NULL))`);
+    return `coalesce(${numbers.join(', ')})`;
   }
   override jsonCheck(value: string): string { return `ifNull(isFinite(${this.jsonNumber(value)}), 0)`; }
   override jsonToTarget(value: string): string { return `ifNull(${this.jsonNumber(value)}, 0)`; }
   problem(value: unknown): string | undefined {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return 'must be a number';
-    return beyondJsonInt64(value) ? 'must be a whole number within 64 bits, or have a fraction or an exponent' : undefined;
+    if (typeof value === 'number') return writable(value) ? undefined : 'must be a finite number JSON can carry (a whole one within 64 bits, or with a fraction or an exponent)';
+    if (value instanceof JsonNumber) return Number.isFinite(Number(value.text)) ? undefined : `must be within Float64, got ${foundOf(value)}`;
+    if (typeof value === 'string' && exactOf(value) !== undefined) {
+      if (!this.strings) return `must be a number, got ${foundOf(value)} (a number written as a string: accept those with acceptStrings())`;
+      return Number.isFinite(Number(value)) ? undefined : `must be within Float64, got ${foundOf(value)}`;
+    }
+    return `must be a number, got ${foundOf(value)}`;
   }
   example(random: Draw): number { return Math.round(random.next() * 1_000_000) / 1000; }
   override exampleJson(random: Draw): string {
@@ -508,23 +768,31 @@ class TimestampField extends Field<string> {
 /** A JSON array whose every element is a value of `of` (no nulls in it); Array(T). */
 class ArrayField<E> extends Field<E[]> {
   readonly kind = 'array';
+  /** Arrays inside its elements (within objects), plus one: its lambdas' variable is `x`, then `x2`, … outwards, so no two nested ones share a name. */
+  readonly depth: number;
   constructor(readonly of: Field<E>) {
     super();
-    if (of.kind === 'array' || of.isOptional || of.jsonPath) throw new KchError(ErrorCodes.DEFINITION, 'array(of): the elements must be a plain, required field (no arrays of arrays)');
+    this.depth = 1 + arrayDepth(of);
+    if (!(of instanceof Field)) this.invalid = 'array(of): the elements must be a field.…() value';
+    else if (of.kind === 'array' || of.isOptional || of.jsonPath) this.invalid = 'array(of): the elements must be a plain, required field (no arrays of arrays; an optional or nested field cannot be an element)';
   }
+  private get x(): string { return this.depth === 1 ? 'x' : `x${this.depth}`; }
+  override get definitionProblem(): string | undefined { return this.invalid ?? this.of.definitionProblem; }
+  override get needsLongNumerals(): boolean { return this.of.needsLongNumerals; }
   describe(): string { return `an array of ${this.of.describe()}`; }
   inputType(f: ServerFeatures): string { return `Array(${this.of.inputType(f)})`; }
   targetType(f: ServerFeatures): string { return `Array(${this.of.targetType(f)})`; }
-  toTarget(column: string, f: ServerFeatures): string { return `arrayMap(x -> ${this.of.toTarget('x', f)}, ${column})`; }
-  check(column: string, f: ServerFeatures): string { return `arrayAll(x -> ${this.of.check('x', f)}, ${column})`; }
-  // Each element a Dynamic of its JSON type, as a scalar field's value is; that the value is an
-  // array at all is checked over the message (plan.ts), since a non-array extracts as [].
-  override get jsonTupleType(): string { return 'Array(Dynamic)'; }
-  override jsonCheck(value: string, f: ServerFeatures): string { return `arrayAll(x -> ${this.of.jsonCheck('x', f)}, ${value})`; }
-  override jsonToTarget(value: string, f: ServerFeatures): string { return `arrayMap(x -> ${this.of.jsonToTarget('x', f)}, ${value})`; }
+  toTarget(column: string, f: ServerFeatures): string { return `arrayMap(${this.x} -> ${this.of.toTarget(this.x, f)}, ${column})`; }
+  check(column: string, f: ServerFeatures): string { return `arrayAll(${this.x} -> ${this.of.check(this.x, f)}, ${column})`; }
+  // Each element as a scalar field's value is (a Dynamic of its JSON type) or as an object's
+  // members are; that the value is an array at all is checked over the message (plan.ts), since a
+  // non-array extracts as [].
+  override get jsonTupleType(): string { return `Array(${this.of.jsonTupleType})`; }
+  override jsonCheck(value: string, f: ServerFeatures): string { return `arrayAll(${this.x} -> ${this.of.jsonCheck(this.x, f)}, ${value})`; }
+  override jsonToTarget(value: string, f: ServerFeatures): string { return `arrayMap(${this.x} -> ${this.of.jsonToTarget(this.x, f)}, ${value})`; }
   override needsDecoding(): string { return 'an array'; }
   problem(value: unknown): string | undefined {
-    if (!Array.isArray(value)) return 'must be an array';
+    if (!Array.isArray(value)) return `must be an array, got ${foundOf(value)}`;
     for (let i = 0; i < value.length; i++) {
       const problem = this.of.problem(value[i]);
       if (problem) return `element ${i} ${problem}`;
@@ -543,6 +811,89 @@ class ArrayField<E> extends Field<E[]> {
   }
 }
 
+/** How deeply arrays nest inside a field's values (0 for a scalar). */
+function arrayDepth(field: unknown): number {
+  if (field instanceof ArrayField) return field.depth;
+  if (field instanceof ObjectField) return Math.max(0, ...Object.values(field.members).map(arrayDepth));
+  if (field instanceof OptionalField || field instanceof DefaultedField) return arrayDepth(field.inner);
+  return 0;
+}
+
+export type ObjectOf<F extends Readonly<Record<string, Field>>> = { -readonly [K in keyof F]: F[K]['_type'] };
+
+/**
+ * A JSON object as an array's element (`"items":[{"sku":"A1","n":2}]`): a named Tuple per
+ * element, each member checked as a field of its own, no other key, none twice. Query it with
+ * `arrayJoin(items) AS item`, then `item.sku`. A nested object elsewhere is `at('a.b')`: a
+ * column of its own.
+ */
+class ObjectField<F extends Readonly<Record<string, Field>>> extends Field<ObjectOf<F>> {
+  readonly kind = 'object';
+  constructor(readonly members: F) {
+    super();
+    if (typeof members !== 'object' || members === null || Array.isArray(members) || Object.keys(members).length === 0) {
+      this.invalid = 'object(members): takes an object of one or more field.…() values';
+      return;
+    }
+    for (const [key, member] of Object.entries(members)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) this.invalid ??= `object(): member "${key}" is not a plain name`;
+      else if (!(member instanceof Field)) this.invalid ??= `object(): member ${key} is not a field.…() value`;
+      else if (member.jsonPath) this.invalid ??= `object(): member ${key} cannot use at(): nest an object() instead`;
+      else if (member.definitionProblem) this.invalid ??= `object(): member ${key}: ${member.definitionProblem}`;
+    }
+  }
+  private get entries(): [string, Field][] { return Object.entries(this.members); }
+  override get needsLongNumerals(): boolean { return this.entries.some(([, m]) => m.needsLongNumerals); }
+  describe(): string { return `an object of ${this.entries.map(([key, m]) => `${key} (${m.describe()})`).join(', ')}`; }
+  inputType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.inputType(f)}`).join(', ')})`; }
+  targetType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.targetType(f)}`).join(', ')})`; }
+  toTarget(): string { return 'NULL'; }
+  check(): string { return '0'; }
+  override needsDecoding(): string { return 'an object in an array'; }
+  override get jsonTupleType(): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.jsonTupleType}`).join(', ')})`; }
+  // Its keys (none unknown, none twice) are checked over the message's text (plan.ts): a Tuple
+  // extracts only the members it names.
+  override jsonCheck(value: string, f: ServerFeatures): string {
+    return this.entries.map(([key, m]) => `(${m.jsonCheck(`tupleElement(${value}, '${key}')`, f)})`).join(' AND ');
+  }
+  override jsonToTarget(value: string, f: ServerFeatures): string {
+    return `CAST(tuple(${this.entries.map(([key, m]) => m.jsonToTarget(`tupleElement(${value}, '${key}')`, f)).join(', ')}), ${quote(this.targetType(f))})`;
+  }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof JsonNumber) return `must be an object, got ${foundOf(value)}`;
+    const record = value as Record<string, unknown> & { [DUPLICATE_KEYS]?: ReadonlySet<string> };
+    const twice = record[DUPLICATE_KEYS];
+    if (twice && twice.size > 0) return `has ${[...twice].join(', ')} more than once`;
+    for (const key of Object.keys(record)) if (!Object.hasOwn(this.members, key)) return `has an unknown member ${key}`;
+    for (const [key, member] of this.entries) {
+      const v = record[key];
+      if (v === undefined) {
+        if (!member.isOptional) return `lacks ${key}`;
+        continue;
+      }
+      const problem = member.problem(v);
+      if (problem) return `${key} ${problem}`;
+    }
+    return undefined;
+  }
+  example(random: Draw): ObjectOf<F> {
+    const out: Record<string, unknown> = {};
+    for (const [key, member] of this.entries) {
+      const v = member.example(random);
+      if (v !== undefined) out[key] = v;
+    }
+    return out as ObjectOf<F>;
+  }
+  override exampleJson(random: Draw): string {
+    let text = '';
+    for (const [key, member] of this.entries) {
+      const v = member.exampleJson(random);
+      if (v !== undefined) text += `${text === '' ? '' : ','}"${key}":${v}`;
+    }
+    return `{${text}}`;
+  }
+}
+
 /** Optional without a default: absent or null is NULL (see Field.optional). */
 class OptionalField<T> extends Field<T | null> {
   readonly kind: string;
@@ -550,9 +901,13 @@ class OptionalField<T> extends Field<T | null> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
-    if (inner.isOptional) throw new KchError(ErrorCodes.DEFINITION, 'optional(): the field is optional already');
+    if (inner.isOptional) this.invalid = 'optional(): the field is optional already';
+    else if (inner.kind === 'object') this.invalid = 'optional(): an object() cannot be optional (ClickHouse has no Nullable tuple): make its members optional';
   }
   private get isArray(): boolean { return this.inner.kind === 'array'; }
+  override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }
+  override get needsLongNumerals(): boolean { return this.inner.needsLongNumerals; }
+  override acceptStrings(): Field<T | null> { return new OptionalField(this.inner.acceptStrings()); }
   override get isOptional(): boolean { return true; }
   override get jsonTupleType(): string { return this.inner.jsonTupleType; }
   describe(): string { return `${this.inner.describe()}, or null`; }
@@ -569,11 +924,12 @@ class OptionalField<T> extends Field<T | null> {
   check(column: string, f: ServerFeatures): string {
     return this.isArray ? this.inner.check(column, f) : `isNull(${column}) OR (${this.inner.check(`assumeNotNull(${column})`, f)})`;
   }
-  override jsonCheck(value: string, f: ServerFeatures): string {
-    return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f)})`;
+  override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override jsonCheck(value: string, f: ServerFeatures, text?: string): string {
+    return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`;
   }
-  override jsonToTarget(value: string, f: ServerFeatures): string {
-    return this.isArray ? this.inner.jsonToTarget(value, f) : `if(isNull(${value}), NULL, ${this.inner.jsonToTarget(value, f)})`;
+  override jsonToTarget(value: string, f: ServerFeatures, text?: string): string {
+    return this.isArray ? this.inner.jsonToTarget(value, f) : `if(isNull(${value}), NULL, ${this.inner.jsonToTarget(value, f, text)})`;
   }
   override needsDecoding(): string | undefined { return super.needsDecoding() ?? this.inner.needsDecoding(); }
   problem(value: unknown): string | undefined {
@@ -589,23 +945,53 @@ export const field = {
   uuid: (): Field<string> => new UuidField(),
   literal: <const V extends string>(value: V): Field<V> => new LiteralField(value),
   dateTimeText: (): Field<string> => new DateTimeTextField(),
-  integer: (min: number, max: number, type: IntegerType = 'UInt32'): Field<number> => {
-    const [lo, hi] = integerRanges[type];
-    if (!(Number.isSafeInteger(min) && Number.isSafeInteger(max) && lo <= min && min <= max && max <= hi)) {
-      throw new KchError(ErrorCodes.DEFINITION, `integer(${min}, ${max}, '${type}'): the range must lie within ${type} (${lo}..${hi}) and min ≤ max`);
-    }
-    return new IntegerField(min, max, type);
-  },
+  /** A whole number in [min, max] of a ClickHouse integer type (bigints for bounds beyond 2⁵³). */
+  integer: <const I extends IntegerType = 'UInt32'>(min: number | bigint, max: number | bigint, type?: I): Field<IntegerOf<I>> =>
+    makeInteger(min, max, type ?? 'UInt32') as Field<IntegerOf<I>>,
   /** A whole number over its type's whole range (a sample's largest value is no contract). */
-  int: (type: IntegerType): Field<number> => new IntegerField(integerRanges[type][0], integerRanges[type][1], type),
+  int: <const I extends IntegerType>(type: I): Field<IntegerOf<I>> => {
+    const range = typeof type === 'string' ? integerRanges[type] as readonly [bigint, bigint] | undefined : undefined;
+    return makeInteger(range?.[0] ?? 0, range?.[1] ?? 0, type) as Field<IntegerOf<I>>;
+  },
   float: (): Field<number> => new FloatField(),
   bool: (): Field<boolean> => new BoolField(),
-  timestamp: (options: { precision?: TimestampPrecision; timeZone?: string } = {}): Field<string> => new TimestampField(options.precision ?? 3, options.timeZone),
+  timestamp: (options: { precision?: TimestampPrecision; timeZone?: string } = {}): Field<string> => makeTimestamp(options),
   array: <E>(of: Field<E>): Field<E[]> => new ArrayField(of),
-  decimal: (options: { precision: number; scale: number; min: number; max: number }): Field<number> =>
-    new DecimalField(options.precision, options.scale, options.min, options.max),
-  text: (options: number | TextOptions = {}): Field<string> => new TextField(typeof options === 'number' ? { maxLength: options } : options),
+  /** An object as an array's element: `field.array(field.object({ sku: field.text(), n: field.int('UInt32') }))`. */
+  object: <const F extends Readonly<Record<string, Field>>>(members: F): Field<ObjectOf<F>> => new ObjectField(members),
+  /** A number with at most `scale` decimals, exactly (precision up to 76); more decimals make a dead letter. */
+  decimal: (options: DecimalOptions): Field<number | JsonNumber> => makeDecimal(options),
+  text: (options: number | TextOptions = {}): Field<string> => makeText(options),
   oneOf: <const V extends string>(values: readonly V[]): Field<V> => new OneOfField(values),
 };
+
+/** The longest text a field may allow: far beyond any Kafka message. */
+const MAX_TEXT_BYTES = 100 * 1024 * 1024;
+
+function makeText(options: number | TextOptions): Field<string> {
+  const given: TextOptions = typeof options === 'number' ? { maxLength: options } : typeof options === 'object' && options !== null ? options : {};
+  const made = new TextField(given);
+  const label = `text(${describeValue(options)})`;
+  const unknown = Object.keys(given).filter((key) => !['maxLength', 'lowCardinality', 'allowEmpty'].includes(key));
+  let problem: string | undefined;
+  if (typeof options !== 'number' && (typeof options !== 'object' || options === null)) problem = 'takes a maximum length or { maxLength, lowCardinality, allowEmpty }';
+  else if (unknown.length > 0) problem = `unknown option ${unknown.join(', ')} (known: maxLength, lowCardinality, allowEmpty)`;
+  else if (!Number.isInteger(made.maxLength) || made.maxLength < 1 || made.maxLength > MAX_TEXT_BYTES) problem = `maxLength must be a whole number of bytes from 1 to ${MAX_TEXT_BYTES}`;
+  return problem === undefined ? made : made.withProblem(`${label}: ${problem}`);
+}
+
+function makeTimestamp(options: { precision?: TimestampPrecision; timeZone?: string }): Field<string> {
+  const made = new TimestampField(options.precision ?? 3, options.timeZone);
+  const label = `timestamp(${describeValue(options)})`;
+  if (![0, 3, 6, 9].includes(made.precision)) return made.withProblem(`${label}: precision must be 0, 3, 6 or 9`);
+  if (made.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: made.timeZone });
+    } catch {
+      return made.withProblem(`${label}: unknown time zone ${JSON.stringify(made.timeZone)}`);
+    }
+  }
+  return made;
+}
 
 export { quote as sqlString };

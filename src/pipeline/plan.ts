@@ -3,6 +3,9 @@ import { ErrorCodes, KchError } from '../errors.js';
 import { requiredMember, shapeOf, type Ingest, type Member, type StreamDefinition } from './stream.js';
 import { onCluster } from './cluster.js';
 import { literal } from './quote.js';
+import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
+import { LONG_NUMERALS, longNumeralsSql, numberTextSql } from './number-sql.js';
+import type { Field } from './field.js';
 
 /**
  * The statements that make a pipeline, as data. The renderer turns each into SQL; `migrate`
@@ -103,7 +106,7 @@ export interface CreateMaterializedView {
   readonly role: 'target' | 'dead-letter' | 'decode';
   readonly stream: string;
   /** SETTINGS of the view's query, applied when it runs. */
-  readonly settings?: Readonly<Record<string, number>>;
+  readonly settings?: Readonly<Record<string, number | string>>;
   readonly onCluster?: string;
 }
 
@@ -420,6 +423,11 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const shape = shapeOf(stream);
   // A nested field's value is reached through the tuples and maps of its objects.
   const valueOf = (name: string): string => memberPath(shape.members, stream.fields[name]!.jsonPath ?? [name]);
+  // The column holding a numeric value's text (src/pipeline/number-sql.ts), for fields that read one.
+  const textOf = (name: string): string | undefined => {
+    const field = stream.fields[name]!;
+    return field.jsonTupleType === 'Dynamic' && field.numberText !== undefined ? `kch_n_${name}` : undefined;
+  };
   // Where each message came from, carried through the Null table into the dead letters.
   const origin = ['kch_topic', 'kch_partition', 'kch_offset', 'kch_timestamp'];
   const same = (names: readonly string[]): SelectItem[] => names.map((name) => ({ expression: name, alias: name }));
@@ -464,15 +472,36 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const members = [...shape.members.values()];
   const once = members.every(requiredMember) ? `length(kch_keys) = ${members.length}` : 'arrayUniq(kch_keys) = length(kch_keys)';
   const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
-  const checks = [
+  const checks: { name: string; sql: string; why: string; found?: string }[] = [
     ...structureChecks(shape.members),
-    ...fields.map(([name, field]) => ({ name, sql: field.jsonCheck(valueOf(name), features), why: field.describe() })),
+    ...fields.map(([name, field]) => ({
+      name,
+      sql: field.jsonCheck(valueOf(name), features, textOf(name)),
+      why: field.describe(),
+      ...(field.jsonTupleType === 'Dynamic' ? { found: foundSql(valueOf(name), textOf(name)) } : {}),
+    })),
   ];
-  const reasons = `multiIf(NOT isValidUTF8(kch_raw), 'not valid UTF-8', NOT (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), 'not a JSON object ClickHouse can read', arrayStringConcat(arrayFilter(x -> x != '', [${[
-    `if(hasAll(${known}, kch_keys), '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
-    `if(arrayUniq(kch_keys) = length(kch_keys), '', 'a field appears more than once')`,
-    ...checks.map((c) => `if(${c.sql}, '', ${literal(`${c.name}: expected ${c.why}`)})`),
-  ].join(', ')}]), '; '))`;
+  // Numbers checked from their text need the message's long numerals (src/pipeline/number-sql.ts);
+  // a value's number text is worked out once, in a column of its own.
+  const longs = (raw: string): SelectItem[] => (fields.some(([, field]) => field.needsLongNumerals) ? [{ expression: longNumeralsSql(raw), alias: LONG_NUMERALS }] : []);
+  const texts: SelectItem[] = fields.flatMap(([name, field]) => {
+    const text = field.jsonTupleType === 'Dynamic' ? field.numberText : undefined;
+    return text === undefined ? [] : [{ expression: numberTextSql(valueOf(name), text.strings), alias: textOf(name)! }];
+  });
+  // Every reason an element of one array, each check the first argument of its `if` (or of an
+  // OR): the server evaluates those on every row, so that JSONExtract runs once on the whole
+  // block. In a branch it may run again on a part of the rows, and JSONExtract into Dynamic types
+  // a block's numbers together (a whole number beside a float becomes a Float64): a check and its
+  // reason would then see one value two ways. (A view's SETTINGS cannot turn the lazy evaluation
+  // off: only the insert's do.)
+  const readable = `(isValidUTF8(kch_raw) AND isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object')`;
+  const reasons = `arrayStringConcat(arrayFilter(x -> x != '', [${[
+    `if(isValidUTF8(kch_raw), '', ${literal(unreadable.utf8)})`,
+    `if(NOT isValidUTF8(kch_raw) OR (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), '', ${unreadableSql('kch_raw')})`,
+    `if(hasAll(${known}, kch_keys) OR NOT ${readable}, '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
+    `if(arrayUniq(kch_keys) = length(kch_keys) OR NOT ${readable}, '', 'a field appears more than once')`,
+    ...checks.map((c) => `if(${c.sql} OR NOT ${readable}, '', ${c.found === undefined ? literal(`${c.name}: expected ${c.why}`) : `concat(${literal(`${c.name}: expected ${c.why}, got `)}, ${c.found})`})`),
+  ].join(', ')}]), '; ')`;
   const json = (column: string): string => `JSONExtract(${column}, '${tupleType(shape.members)}')`;
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
@@ -481,7 +510,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     to: stream.decoded,
     from: stream.kafkaTable,
     select: [
-      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name), features), alias: name })),
+      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name), features, textOf(name)), alias: name })),
       { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
       ...same(['kch_raw', ...origin]),
     ],
@@ -489,6 +518,8 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
       { expression: 'raw', alias: 'kch_raw' },
       { expression: json('raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(raw)', alias: 'kch_keys' },
+      ...longs('raw'),
+      ...texts,
       { expression: '_topic', alias: 'kch_topic' },
       { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
       { expression: 'toUInt64(_offset)', alias: 'kch_offset' },
@@ -533,6 +564,8 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
       { expression: 'kch_raw', alias: 'kch_raw' },
       { expression: json('kch_raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
+      ...longs('kch_raw'),
+      ...texts,
       ...same(origin),
     ],
     where: 'NOT kch_valid',
@@ -643,8 +676,11 @@ function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap
     if (member.kind === 'field') {
       if (member.field.jsonTupleType.startsWith('Array')) {
         const path = member.field.jsonPath ?? [member.name];
-        const type = `JSONType(kch_raw, ${path.map((k) => `'${k}'`).join(', ')})`;
-        out.push({ name: member.name, sql: member.field.isOptional ? `${type} IN ('Array', 'Null')` : `${type} = 'Array'`, why: 'an array' });
+        const at = path.map((k) => `'${k}'`).join(', ');
+        const type = `JSONType(kch_raw, ${at})`;
+        const elements = elementShapeCheck(member.field, `JSONExtractArrayRaw(kch_raw, ${at})`);
+        const array = member.field.isOptional ? `${type} IN ('Array', 'Null')` : `${type} = 'Array'`;
+        out.push({ name: member.name, sql: elements === undefined ? array : `${array} AND ${elements}`, why: elements === undefined ? 'an array' : `an array of ${describeElements(member.field)}` });
       }
       continue;
     }
@@ -661,6 +697,66 @@ function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap
     out.push(...structureChecks(member.members, root));
   }
   return out;
+}
+
+/**
+ * What the tuples cannot tell of an array's elements that are objects: that each is one, with no
+ * unknown key and none twice (a Tuple extracts only the members it names), and so on inside them.
+ * Undefined for an array of plain values.
+ */
+function elementShapeCheck(field: Field, rawArray: string): string | undefined {
+  const array = unwrap(field) as Field & { of?: Field; depth?: number };
+  if (array.of === undefined) return undefined;
+  const e = `e${array.depth === 1 ? '' : String(array.depth)}`;
+  const element = shapeCheck(array.of, e, []);
+  return element === undefined ? undefined : `arrayAll(${e} -> ${element}, ${rawArray})`;
+}
+
+/** SQL: the JSON text `raw`, at `path`, holds what the field's shape needs (see elementShapeCheck); undefined for a plain value. */
+function shapeCheck(field: Field, raw: string, path: readonly string[]): string | undefined {
+  const at = path.map((k) => `, '${k}'`).join('');
+  const type = `JSONType(${raw}${at})`;
+  const plain = unwrap(field) as Field & { members?: Readonly<Record<string, Field>>; of?: Field };
+  let own: string | undefined;
+  let kind: string;
+  if (plain.members !== undefined) {
+    kind = 'Object';
+    const keys = `JSONExtractKeys(${raw}${at})`;
+    const known = `[${Object.keys(plain.members).map((k) => `'${k}'`).join(', ')}]`;
+    const inner = Object.entries(plain.members).map(([key, member]) => shapeCheck(member, raw, [...path, key])).filter((c): c is string => c !== undefined);
+    own = [`hasAll(${known}, ${keys})`, `arrayUniq(${keys}) = length(${keys})`, ...inner.map((c) => `(${c})`)].join(' AND ');
+  } else if (plain.of !== undefined) {
+    kind = 'Array';
+    own = elementShapeCheck(plain, `JSONExtractArrayRaw(${raw}${at})`);
+    if (own === undefined) return undefined;
+  } else {
+    return undefined;
+  }
+  return field.isOptional ? `${type} = 'Null' OR (${type} = '${kind}' AND ${own})` : `${type} = '${kind}' AND ${own}`;
+}
+
+/** A field without its optional or defaulted wrapper. */
+function unwrap(field: Field): Field {
+  const inner = (field as Field & { inner?: Field }).inner;
+  return inner === undefined ? field : unwrap(inner);
+}
+
+function describeElements(field: Field): string {
+  const array = unwrap(field) as Field & { of?: Field };
+  return array.of === undefined ? 'values' : `objects with only ${Object.keys((unwrap(array.of) as Field & { members?: object }).members ?? {}).join(', ')}, each once`;
+}
+
+/** The dead-letter reason of a message that does not parse: a number out of range (named), or not a JSON object. */
+function unreadableSql(raw: string): string {
+  // The same expression each time: the server computes it once.
+  const c = `extract(${raw}, ${literal(OUT_OF_RANGE_CANDIDATE)})`;
+  const outOfRange = `if(match(${c}, '^-?[0-9]+$'), isNull(toInt64OrNull(${c})) AND isNull(toUInt64OrNull(${c})), NOT isFinite(ifNull(toFloat64OrNull(${c}), inf)))`;
+  return `if(${c} != '' AND ${outOfRange}, concat(${literal(unreadable.number)}, ${c}, ${literal(unreadable.numberWhy)}), ${literal(unreadable.object)})`;
+}
+
+/** What a field's value was, for a dead letter's reason: `the string "1"`, `the number 1.5`, `null or nothing`. */
+function foundSql(value: string, text: string | undefined): string {
+  return `multiIf(isNull(${value}), 'null or nothing', dynamicType(${value}) = 'String', concat('the string ', toJSONString(leftUTF8(assumeNotNull(dynamicElement(${value}, 'String')), 40))), dynamicType(${value}) IN ('Int64', 'UInt64', 'Float64'), concat('the number ', ifNull(${text ?? numberTextSql(value, false)}, '?')), dynamicType(${value}) = 'Bool', toString(${value}), startsWith(dynamicType(${value}), 'Array'), 'an array', 'an object')`;
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {

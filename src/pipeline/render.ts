@@ -71,7 +71,7 @@ function renderView(s: CreateMaterializedView): string {
   const items = (list: readonly SelectItem[], indent: string): string =>
     list.map((item) => `${indent}${item.expression === item.alias ? item.alias : `${item.expression} AS ${item.alias}`}`).join(',\n');
   const head = `CREATE MATERIALIZED VIEW IF NOT EXISTS ${s.database}.${s.view}${on(s.onCluster)} TO ${s.database}.${s.to} AS`;
-  const settings = s.settings ? [`SETTINGS ${Object.entries(s.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`] : [];
+  const settings = s.settings ? [`SETTINGS ${Object.entries(s.settings).map(([k, v]) => `${k} = ${settingValue(v)}`).join(', ')}`] : [];
   if (s.inner.length === 0) {
     const lines = [head, 'SELECT', items(s.select, '    '), `FROM ${s.database}.${s.from}`];
     if (s.where) lines.push(`WHERE ${s.where}`);

@@ -1,5 +1,6 @@
 import { ErrorCodes, KchError } from '../errors.js';
 import type { Draw, Field } from './field.js';
+import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
@@ -122,6 +123,11 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     if (typeof value !== 'object' || value === null || typeof (value as Partial<Field>).inputType !== 'function') {
       throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: field "${key}" is not a field.…() value`);
     }
+    // Every field's own mistakes (a range outside its type, a scale above its precision), named
+    // here with the stream and the field, before anything is created.
+    const problem = value.definitionProblem;
+    if (problem !== undefined) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: field ${key}: ${problem}`);
+    if (value.kind === 'object') throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: field ${key}: an object() is an array's element (field.array(field.object({…}))); a nested object's values are fields of their own with at('${key}.…')`);
   }
   if (spec.ingest !== undefined && !ingestModes.includes(spec.ingest)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ingest must be ${ingestModes.map((m) => `'${m}'`).join(' or ')}, got ${JSON.stringify(spec.ingest)}`);
   if (spec.orderBy !== undefined && !Array.isArray(spec.orderBy)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy must be a list of field names`);
@@ -246,7 +252,14 @@ export function buildEvent(stream: StreamDefinition, values: Readonly<Record<str
   return event;
 }
 
+/** Keys a parsed object held more than once (src/pipeline/json.ts): ClickHouse's views reject those. */
+function repeatedKeys(record: Record<string, unknown>, pointer: string, problems: EventProblem[]): void {
+  const twice = (record as { [DUPLICATE_KEYS]?: ReadonlySet<string> })[DUPLICATE_KEYS];
+  if (twice !== undefined && twice.size > 0) problems.push({ path: pointer, message: `has ${[...twice].join(', ')} more than once` });
+}
+
 function validateMembers(members: ReadonlyMap<string, Member>, record: Record<string, unknown>, pointer: string, problems: EventProblem[]): void {
+  repeatedKeys(record, pointer, problems);
   for (const [key, member] of members) {
     const value = record[key];
     const present = value !== undefined && Object.hasOwn(record, key);
@@ -263,7 +276,7 @@ function validateMembers(members: ReadonlyMap<string, Member>, record: Record<st
       if (member.required) problems.push({ path: `${pointer}/${key}`, message: 'is missing' });
       continue;
     }
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    if (typeof value !== 'object' || Array.isArray(value) || value instanceof JsonNumber) {
       problems.push({ path: `${pointer}/${key}`, message: 'must be an object' });
       continue;
     }
@@ -276,7 +289,7 @@ function validateMembers(members: ReadonlyMap<string, Member>, record: Record<st
 
 /** Every problem of an event against its stream; empty when the event is valid. */
 export function validateEvent(stream: StreamDefinition, event: unknown): EventProblem[] {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return [{ path: '', message: 'must be an object' }];
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || event instanceof JsonNumber) return [{ path: '', message: 'must be an object' }];
   const shape = shapeOf(stream);
   if (shape.nested) {
     const problems: EventProblem[] = [];
@@ -285,6 +298,7 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
   }
   const record = event as Record<string, unknown>;
   const problems: EventProblem[] = [];
+  repeatedKeys(record, '', problems);
   let present = 0;
   // The generator validates every event it makes: this loop runs ~10⁵ times a second.
   for (const [name, field] of entriesOf(stream.fields)) {
@@ -322,4 +336,11 @@ export function assertEvent<S extends StreamDefinition>(stream: S, event: unknow
     throw new KchError(ErrorCodes.INVALID_EVENT, `invalid ${stream.name} event: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, { details: { problems } });
   }
   return event as EventOf<S>;
+}
+
+/** A message's bytes read as the views read them (src/pipeline/json.ts) and asserted valid: the generator's check of what it sends. */
+export function assertParsedEvent(stream: StreamDefinition, bytes: Buffer | string): void {
+  const parsed = parseMessage(bytes);
+  if (!parsed.ok) throw new KchError(ErrorCodes.INVALID_EVENT, `invalid ${stream.name} event: ${parsed.reason}`);
+  assertEvent(stream, parsed.value);
 }

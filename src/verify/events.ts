@@ -7,7 +7,9 @@ import { EventSource, mixFor } from '../generator/mix.js';
 import { SeededRandom } from '../generator/random.js';
 import { formatLocalTime } from '../generator/events.js';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
+import type { Field } from '../pipeline/field.js';
 import { eventIdOf, verifiableId } from './tag.js';
+import { stringifyJson } from '../pipeline/json.js';
 
 /** How a bad event is broken. */
 export type BadKind =
@@ -67,16 +69,16 @@ export class VerifyEvents {
       const bad = this.badKinds[this.badMade++ % this.badKinds.length]!;
       return { seq, stream, value: breakEvent(stream, tagged, bad), bad };
     }
-    return { seq, stream, value: JSON.stringify(tagged), bad: undefined };
+    return { seq, stream, value: stringifyJson(tagged), bad: undefined };
   }
 }
 
 /** The event made bad in the given way; its id stays readable in the raw text. */
 export function breakEvent(stream: StreamDefinition, event: Record<string, unknown>, kind: BadKind): string {
-  if (kind === 'check') return JSON.stringify({ ...event, ...failingValue(stream) });
+  if (kind === 'check') return stringifyJson({ ...event, ...failingValue(stream) });
   // Cut inside the object (before the time field, else before the closing brace): no JSON parser
   // takes it, and the id, written first, stays readable.
-  const text = JSON.stringify(event);
+  const text = stringifyJson(event);
   const cut = stream.time === undefined ? -1 : text.indexOf(`"${stream.time}"`);
   return text.slice(0, cut > 0 ? cut : text.length - 1);
 }
@@ -89,8 +91,8 @@ function failingValue(stream: StreamDefinition): Record<string, unknown> {
   if ('quantity' in stream.fields && stream.fields.quantity.problem(0) !== undefined) return { quantity: 0 };
   const required = Object.entries(stream.fields).filter(([name, f]) => !f.isOptional && name !== stream.id && name !== stream.time);
   for (const [name, f] of required) {
-    const max = (f as { max?: unknown }).max;
-    if (f.kind === 'integer' && typeof max === 'number' && max < 2 ** 31 && f.problem(max + 1) !== undefined) return { [name]: max + 1 };
+    const beyond = f.kind === 'integer' ? (f as Field & { outOfRange(below: boolean): bigint | undefined }).outOfRange(false) : undefined;
+    if (beyond !== undefined && beyond < 2n ** 31n && f.problem(beyond) !== undefined) return { [name]: Number(beyond) };
   }
   for (const [name, f] of required) if (f.kind === 'text' && f.problem('') !== undefined) return { [name]: '' };
   const [name] = required[0] ?? Object.entries(stream.fields).find(([n]) => n !== stream.id) ?? ['kch_unknown_field'];

@@ -1,6 +1,7 @@
 import { toKchError } from '../../clickhouse/errors.js';
 import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
+import { printable } from '../../terminal.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions } from '../connections.js';
 
@@ -25,8 +26,13 @@ export const queryCommand = defineCommand({
     const client = clickhouseFrom(resolved);
     try {
       if (returnsRows.test(sql)) {
-        const result = await client.query({ query: sql, format: (resolved.string(format) ?? 'PrettyCompactMonoBlock') as 'JSONEachRow' });
-        const text = await result.text();
+        const chosen = resolved.string(format) ?? 'PrettyCompactMonoBlock';
+        const result = await client.query({ query: sql, format: chosen as 'JSONEachRow' });
+        let text = await result.text();
+        // A table for people, or anything bound for a terminal: data's control characters shown, not obeyed.
+        // Other formats piped elsewhere stay byte for byte.
+        if (/^(Pretty|Vertical|Markdown)/i.test(chosen)) text = printable(text, { lines: true });
+        else if (process.stdout.isTTY) text = printable(text, { lines: true, tabs: true });
         out(text.endsWith('\n') || text === '' ? text : `${text}\n`);
       } else {
         await client.command({ query: sql });

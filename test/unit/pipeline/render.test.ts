@@ -169,13 +169,15 @@ test('a current server reads each message as bytes and decodes it once, in the o
   assert.match(sql, /JSONExtract\(raw, 'Tuple\(event_id Dynamic, event_type Dynamic, /);
   assert.match(sql, /hasAll\(\['event_id', 'event_type', /, 'an unknown field is refused');
   assert.match(sql, /length\(kch_keys\) = 13/, 'a field given twice is refused');
-  assert.match(sql, /ifNull\(dynamicElement\(tupleElement\(kch_json, 'quantity'\), 'Int64'\) BETWEEN 1 AND 1000, 0\)/, 'a number must be a JSON number: "5" is not');
+  assert.match(sql, /ifNull\(multiIf\(isNotNull\(dynamicElement\(tupleElement\(kch_json, 'quantity'\), 'Int64'\)\), dynamicElement\(tupleElement\(kch_json, 'quantity'\), 'Int64'\) BETWEEN 1 AND 1000, /, 'a JSON whole number is checked as it is');
+  assert.match(sql, /\n        multiIf\([^\n]*\) AS kch_n_quantity,\n/, 'any other number is checked from its text, worked out once');
+  assert.doesNotMatch(/\n        (multiIf\([^\n]*\)) AS kch_n_quantity,\n/.exec(sql)?.[1] ?? '', /'String'/, 'a number must be a JSON number: "5" is not');
   assert.match(sql, /\nSETTINGS input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0/, 'a JSON string stays a String');
   assert.equal(find(plan, 'create-materialized-view', 'sales_mv').where, 'kch_valid');
   const deadLetter = find(plan, 'create-materialized-view', 'sales_dead_letter_mv');
   assert.equal(deadLetter.where, 'NOT kch_valid');
   assert.equal(deadLetter.select[0]!.expression, 'kch_raw', 'a dead letter is the message byte for byte');
-  assert.match(render(deadLetter), /'quantity: expected whole number 1\.\.1000'/);
+  assert.match(render(deadLetter), /'quantity: expected whole number 1\.\.1000, got '/);
   for (const version of ['25.3.1', '21.8.1', '18.16.1']) assert.ok(!planStream(sales, target, featuresForVersion(version)).some((s) => s.kind === 'create-null-table'), version);
 });
 
