@@ -3,7 +3,9 @@
  * ones the pipeline's views make (tested to agree), so a message it rejects here is a message
  * that would be a dead letter there, for the same reason.
  */
+import { parseMessage, unreadable as unreadableReasons } from '../pipeline/json.js';
 import { validateEvent, type StreamDefinition } from '../pipeline/stream.js';
+import { printable } from '../terminal.js';
 import type { SampledMessage } from './sample.js';
 
 export interface Parsed {
@@ -13,24 +15,16 @@ export interface Parsed {
   readonly unreadable: ReadonlyMap<string, number>;
 }
 
-/** Splits the sample into JSON objects and what is not one. */
+/** Splits the sample into JSON objects (read as the views read them: numbers exact) and what is not one. */
 export function parseSample(messages: readonly SampledMessage[]): Parsed {
   const objects: Record<string, unknown>[] = [];
   const unreadable = new Map<string, number>();
   const count = (why: string): void => { unreadable.set(why, (unreadable.get(why) ?? 0) + 1); };
   for (const message of messages) {
     if (message.value === null) { count('empty (a tombstone)'); continue; }
-    const text = message.value.toString('utf8');
-    if (!Buffer.from(text, 'utf8').equals(message.value)) { count('not valid UTF-8'); continue; }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      count('not JSON');
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) { count('JSON, but not an object'); continue; }
-    objects.push(value as Record<string, unknown>);
+    const parsed = parseMessage(message.value);
+    if (!parsed.ok) { count(parsed.reason.startsWith(unreadableReasons.number) ? 'a number out of range' : parsed.reason); continue; }
+    objects.push(parsed.value as Record<string, unknown>);
   }
   return { objects, unreadable };
 }
@@ -52,14 +46,19 @@ export function replaySample(stream: StreamDefinition, messages: readonly Sample
     else reasons.set(reason, { count: 1, example: example.length > 120 ? `${example.slice(0, 117)}...` : example });
   };
   for (const message of messages) {
-    const { objects, unreadable } = parseSample([message]);
-    const raw = message.value?.toString('utf8') ?? '';
-    if (objects.length === 0) {
+    const raw = printable(message.value?.toString('utf8') ?? '');
+    if (message.value === null) {
       deadLetters += 1;
-      for (const why of unreadable.keys()) note(why, raw);
+      note('empty (a tombstone)', raw);
       continue;
     }
-    const problems = validateEvent(stream, objects[0]);
+    const parsed = parseMessage(message.value);
+    if (!parsed.ok) {
+      deadLetters += 1;
+      note(parsed.reason, raw);
+      continue;
+    }
+    const problems = validateEvent(stream, parsed.value);
     if (problems.length === 0) continue;
     deadLetters += 1;
     // Element numbers aside, so that one reason gathers every message it applies to.

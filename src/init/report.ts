@@ -7,12 +7,13 @@ export function describeType(type: InferredType): string {
     case 'uuid': return 'UUID';
     case 'datetime': return 'DateTime (local time text)';
     case 'timestamp': return `DateTime64(${type.precision}${type.timeZone ? `, '${type.timeZone}'` : ''})`;
-    case 'int': return type.type;
-    case 'float': return 'Float64';
-    case 'decimal': return `Decimal(18, ${type.scale})`;
+    case 'int': return `${type.type}${type.strings ? ' (also as strings)' : ''}`;
+    case 'float': return `Float64${type.strings ? ' (also as strings)' : ''}`;
+    case 'decimal': return `Decimal(${type.precision ?? 18}, ${type.scale})${type.strings ? ' (also as strings)' : ''}`;
     case 'bool': return 'Bool';
     case 'text': return `${type.lowCardinality ? 'LowCardinality(String)' : 'String'} ≤ ${type.maxLength} bytes${type.allowEmpty ? ', empty allowed' : ''}`;
     case 'array': return `Array(${describeType(type.of)})`;
+    case 'object': return `Tuple(${type.members.map((m) => `${m.key} ${m.optional ? `Nullable(${describeType(m.type)})` : describeType(m.type)}`).join(', ')})`;
   }
 }
 

@@ -26,19 +26,22 @@ function typeSource(type: InferredType): string {
     case 'uuid': return 'field.uuid()';
     case 'datetime': return 'field.dateTimeText()';
     case 'timestamp': return `field.timestamp({ precision: ${type.precision}${type.timeZone ? `, timeZone: '${type.timeZone}'` : ''} })`;
-    case 'int': return `field.int('${type.type}')`;
-    case 'float': return 'field.float()';
-    case 'decimal': return `field.decimal({ precision: 18, scale: ${type.scale}, min: ${number(type.min)}, max: ${number(type.max)} })`;
+    case 'int': return `field.int('${type.type}')${type.strings ? '.acceptStrings()' : ''}`;
+    case 'float': return `field.float()${type.strings ? '.acceptStrings()' : ''}`;
+    case 'decimal': return `field.decimal({ precision: ${type.precision ?? 18}, scale: ${type.scale}, min: ${number(type.min)}, max: ${number(type.max)} })${type.strings ? '.acceptStrings()' : ''}`;
     case 'bool': return 'field.bool()';
     case 'text': {
       const options = [`maxLength: ${type.maxLength}`, ...(type.lowCardinality ? ['lowCardinality: true'] : []), ...(type.allowEmpty ? ['allowEmpty: true'] : [])];
       return options.length === 1 ? `field.text(${type.maxLength})` : `field.text({ ${options.join(', ')} })`;
     }
     case 'array': return `field.array(${typeSource(type.of)})`;
+    case 'object': return `field.object({ ${type.members.map((m) => `${m.key}: ${typeSource(m.type)}${m.optional ? '.optional()' : ''}`).join(', ')} })`;
   }
 }
 
-function number(n: number): string {
+/** A bound as source: a number (with digit separators when large), or the text of one no JavaScript number holds. */
+function number(n: number | string): string {
+  if (typeof n === 'string') return `'${n}'`;
   return Number.isInteger(n) && Math.abs(n) >= 10_000 ? n.toLocaleString('en-US').replaceAll(',', '_') : String(n);
 }
 
