@@ -26,6 +26,11 @@ export abstract class Field<T = unknown> {
    * top-level field is found under its name: undefined.
    */
   jsonPath: readonly string[] | undefined = undefined;
+  /**
+   * Whether a sum of the field means something (an amount, a duration, a count: `measure()`), so
+   * that the dashboard sums it; a latitude, an id or a sequence number is not one.
+   */
+  isMeasure = false;
   /** A valid value, drawn from `random`: what `kch generate` sends. Undefined: leave the field out. */
   abstract example(random: Draw): T | undefined;
   /**
@@ -96,6 +101,15 @@ export abstract class Field<T = unknown> {
     }
     const copy = Object.create(Object.getPrototypeOf(this) as object) as Field<T>;
     Object.assign(copy, this, { jsonPath: segments });
+    return copy;
+  }
+  /** The same field, marked as a measure: the dashboard charts its sum (see `isMeasure`). Numbers only. */
+  measure(): Field<T> {
+    if (!['integer', 'decimal', 'float'].includes(this.kind)) {
+      throw new KchError(ErrorCodes.DEFINITION, `measure(): only a number can be summed (an integer, decimal or float field), not ${this.kind}`);
+    }
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as Field<T>;
+    Object.assign(copy, this, { isMeasure: true });
     return copy;
   }
 }
@@ -382,6 +396,7 @@ class DefaultedField<T> extends Field<T> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
+    this.isMeasure = inner.isMeasure;
   }
   override get isOptional(): boolean { return true; }
   override get defaultSql(): string {
@@ -550,6 +565,7 @@ class OptionalField<T> extends Field<T | null> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
+    this.isMeasure = inner.isMeasure;
     if (inner.isOptional) throw new KchError(ErrorCodes.DEFINITION, 'optional(): the field is optional already');
   }
   private get isArray(): boolean { return this.inner.kind === 'array'; }
