@@ -253,6 +253,8 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     let badge = 'Healthy';
     if (!c) { health = 'down'; badge = 'ClickHouse down'; }
     else if (!c.exists) { health = 'down'; badge = 'Not migrated'; }
+    // kch status's judgement, from the server (most recent messages dead letters).
+    else if (st.problems && st.problems.length > 0) { health = 'down'; badge = 'Mostly dead letters'; }
     else if (!k) { health = 'down'; badge = 'Kafka down'; }
     else if (k.messages === 0 && c.rows === 0) { health = 'idle'; badge = 'No data yet'; }
     else if (backlog(st) && c.freshness_seconds !== null && c.freshness_seconds > 60) { health = 'warn'; badge = 'Lagging'; }
@@ -271,8 +273,11 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     row('Consumer lag', k ? [nf0.format(k.lag), backlog(st) ? 'warn' : '', 'group ' + st.group] : unknown(kafkaWhy));
     row('Ingest', c && c.exists ? [nf1.format(c.rows_per_second) + '/s', '', 'rows per second over the last minute'] : unknown(chWhy));
     row('Freshness', c && c.exists ? [ago(c.freshness_seconds), c.freshness_seconds > 300 ? 'warn' : '', c.newest_row_at ? 'newest row landed ' + c.newest_row_at : 'no rows yet'] : unknown(chWhy));
-    row('Dead letters', c && c.exists && c.dead_letters !== null ? [nf0.format(c.dead_letters), c.dead_letters > 0 ? 'bad' : '', 'rows in ' + st.dead_letter_table] : unknown(chWhy));
+    const recent = c && c.exists ? c.recent : null;
+    const lately = recent ? '; ' + nf0.format(recent.dead_letters) + ' of the ' + nf0.format(recent.rows + recent.dead_letters) + ' messages of the last ' + Math.round(recent.window_seconds / 60) + ' min' : '';
+    row('Dead letters', c && c.exists && c.dead_letters !== null ? [nf0.format(c.dead_letters), c.dead_letters > 0 ? 'bad' : '', 'rows in ' + st.dead_letter_table + lately] : unknown(chWhy));
     card.append(head, stats);
+    for (const problem of st.problems || []) card.append(h('p', 'problem', problem));
     if (c && c.exists) {
       const spark = h('div', 'spark');
       spark.append(sparkline(c.ingest.rows));

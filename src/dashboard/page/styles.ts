@@ -154,6 +154,7 @@ tr.fresh td { animation: fresh 2.2s ease-out; }
 .spark .area { fill: rgba(167, 139, 250, .18); }
 .spark .line { fill: none; stroke: var(--violet); stroke-width: 1.75; vector-effect: non-scaling-stroke; stroke-linejoin: round; }
 .spark-caption { display: flex; justify-content: space-between; color: var(--faint); font-size: 11.5px; margin-bottom: 10px; }
+.stream .problem { margin: 0 0 10px; padding: 7px 10px; border-radius: 8px; font-size: 12.5px; color: #ffd1d8; background: rgba(251, 113, 133, .08); border: 1px solid rgba(251, 113, 133, .3); overflow-wrap: anywhere; }
 .parts th, .parts td { padding: 5px 8px; font-size: 12px; }
 .parts td { border-bottom-color: rgba(31, 43, 71, .45); }
 .parts td.lagging { color: var(--amber); font-weight: 600; }
