@@ -25,6 +25,7 @@ const { kafka, clickhouseUrl } = services();
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => { for (const c of cleanups.reverse()) await c(); });
 
+const NOTE = 'a note longer than the forty characters a cell was cut at before';
 const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
 export default defineConfig({
   streams: [
@@ -39,11 +40,12 @@ export default defineConfig({
         battery: field.int('UInt8'),
         energy_wh: field.decimal({ precision: 12, scale: 3, min: 0, max: 5000 }).measure(),
         site_city: field.text(64).at('site.city'),
+        note: field.text(200),
       },
       id: 'reading_id',
       time: 'at',
       orderBy: ['at', 'reading_id'],
-      generate: { device: (r) => \`dev-\${Math.floor(r.next() * 4)}\` },
+      generate: { device: (r) => \`dev-\${Math.floor(r.next() * 4)}\`, note: () => '${NOTE}' },
     }),
   ],
 });
@@ -132,11 +134,11 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
     if (Date.now() > deadline) assert.fail(`the readings card never became ready: ${problems.join('; ')}`);
     await new Promise((done) => setTimeout(done, 100));
   }
-  const seen = await page.evaluate<{ bars: number; barHeight: number; xTicks: string[]; yTitle: string; tops: number; sums: string[]; rows: number; heads: string[]; cut: number; seedPanels: number; title: string }>(`(() => {
+  const seen = await page.evaluate<{ bars: number; barWidth: number; xTicks: string[]; yTitle: string; tops: number; sums: string[]; rows: number; heads: string[]; cut: number; notes: number; seedPanels: number; title: string }>(`(() => {
     const card = document.querySelector('section[data-stream="readings"]');
     return {
       bars: card.querySelectorAll('svg.own-events rect.bar').length,
-      barHeight: Math.max(...[...card.querySelectorAll('svg.own-events rect.bar')].map((r) => r.getBoundingClientRect().height)),
+      barWidth: Math.max(...[...card.querySelectorAll('svg.own-events rect.bar')].map((r) => r.getBoundingClientRect().width)),
       xTicks: [...card.querySelectorAll('svg.own-events text.x-tick')].map((t) => t.textContent),
       yTitle: card.querySelector('svg.own-events text.y-title')?.textContent ?? '',
       tops: card.querySelectorAll('.own-top li').length,
@@ -144,19 +146,21 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
       rows: card.querySelectorAll('table.own-rows tbody tr').length,
       heads: [...card.querySelectorAll('table.own-rows th')].map((th) => th.textContent),
       cut: [...card.querySelectorAll('table.own-rows td')].filter((td) => td.textContent.endsWith('…')).length,
+      notes: [...card.querySelectorAll('table.own-rows td')].filter((td) => td.textContent === ${JSON.stringify(NOTE)}).length,
       seedPanels: document.querySelectorAll('#panel-sales, #panel-stock, #panel-recent, #panel-warehouses, #kpi-revenue').length,
       title: document.title,
     };
   })()`);
   assert.ok(seen.bars > 0 && seen.bars <= 120, `events drawn as bars: ${seen.bars}`);
-  assert.ok(seen.barHeight > 40, `a stream seconds old shows tall bars, not one pixel: ${seen.barHeight} px`);
+  assert.ok(seen.barWidth >= 4, `a stream seconds old shows bars a few pixels wide, not one: ${seen.barWidth} px`);
   assert.ok(seen.xTicks.length >= 3 && seen.xTicks.every((t) => /^\d{2}:\d{2}(:\d{2})?$/.test(t)), `time labels on the x axis: ${seen.xTicks.join(', ')}`);
   assert.match(seen.yTitle, /^events \/ (second|\d+ s)$/, 'a labelled y axis');
   assert.equal(seen.tops, 4 + 3, 'the top values of device and status');
   assert.deepEqual(seen.sums, ['Σ energy_wh'], 'the sum of the measure only');
   assert.equal(seen.rows, 10);
   assert.ok(seen.heads.includes('site_city') && seen.heads.includes('processing_time'));
-  assert.equal(seen.cut, 0, 'every value whole in its cell');
+  assert.equal(seen.cut, 0, 'no value cut short');
+  assert.equal(seen.notes, 10, 'a long text whole in its cell (wrapped)');
   assert.equal(seen.seedPanels, 0, 'no retail panel without the seed streams');
   assert.equal(seen.title, 'Pipeline · kch dashboard');
   await page.screenshot({ path: 'test-artifacts/dashboard-own-streams.png', fullPage: true }).catch(() => undefined);
@@ -168,9 +172,10 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   let count = await refreshes();
   await pollUntil('a refresh at phone width', async () => ((await refreshes()) > count ? true : undefined), 10_000);
   const scrolled = await page.evaluate<{ overflow: boolean; focusable: boolean; hint: boolean; left: number }>(`(() => {
-    const wrap = document.querySelector('section[data-stream="readings"] .rows-wrap');
+    const wrap = document.querySelector('section[data-stream="readings"] table.own-rows').parentElement;
+    const more = document.querySelector('section[data-stream="readings"] .more');
     wrap.scrollLeft = wrap.scrollWidth;
-    return { overflow: wrap.scrollWidth > wrap.clientWidth, focusable: wrap.tabIndex === 0, hint: !document.querySelector('section[data-stream="readings"] .more').hidden, left: wrap.scrollLeft };
+    return { overflow: wrap.scrollWidth > wrap.clientWidth, focusable: wrap.tabIndex === 0, hint: more !== null && !more.hidden, left: wrap.scrollLeft };
   })()`);
   assert.ok(scrolled.overflow && scrolled.left > 0, 'the rows are wider than a phone, and scroll');
   assert.ok(scrolled.focusable, 'the arrow keys scroll it once focused');
@@ -178,7 +183,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   count = await refreshes();
   await pollUntil('two more refreshes', async () => ((await refreshes()) > count + 1 ? true : undefined), 15_000);
   const after = await page.evaluate<{ left: number; lastVisible: boolean }>(`(() => {
-    const wrap = document.querySelector('section[data-stream="readings"] .rows-wrap');
+    const wrap = document.querySelector('section[data-stream="readings"] table.own-rows').parentElement;
     const last = [...wrap.querySelectorAll('th')].pop().getBoundingClientRect();
     const box = wrap.getBoundingClientRect();
     return { left: wrap.scrollLeft, lastVisible: last.right <= box.right + 1 && last.left >= box.left };
