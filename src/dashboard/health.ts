@@ -4,7 +4,7 @@
  * (rows, dead letters, ingest rate, freshness). Either side may be down; the other side's facts
  * are still reported, with the failure beside them.
  */
-import { partitionsOf } from '../ops/status.js';
+import { deadLetterProblem, partitionsOf, type RecentArrivals } from '../ops/status.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
@@ -48,6 +48,11 @@ export interface StreamHealth {
   readonly kafka: StreamKafka | null;
   /** null when ClickHouse could not be asked; `{ exists: false }` before `kch migrate`. */
   readonly clickhouse: StreamTable | { readonly exists: false } | null;
+  /**
+   * What makes the stream unhealthy that one look tells, in `kch status`'s words (the same
+   * judgement, src/ops/status.ts): most of its recent messages dead letters. Empty when none.
+   */
+  readonly problems: readonly string[];
 }
 
 export interface ServiceState {
@@ -235,20 +240,30 @@ export async function pipelineHealth(sources: HealthSources, minutes: number): P
       kafka: offsets.status === 'fulfilled' ? up : down(offsets.reason),
     },
     database_exists: tables.status === 'fulfilled' ? tables.value.databaseExists : null,
-    streams: scope.streams.map((stream): StreamHealth => ({
-      name: stream.name,
-      topic: topicOf(stream, scope),
-      group: groupOf(stream, scope),
-      ingest: ingestOf(stream, scope),
-      table: stream.target,
-      dead_letter_table: stream.deadLetter,
-      kafka: kafkaOf.get(stream.name) ?? null,
-      clickhouse: tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false } : null,
-    })),
+    streams: scope.streams.map((stream): StreamHealth => {
+      const table = tables.status === 'fulfilled' ? tables.value.tables.get(stream.name) ?? { exists: false as const } : null;
+      const failing = deadLetterProblem(stream.name, recentArrivals(table));
+      return {
+        name: stream.name,
+        topic: topicOf(stream, scope),
+        group: groupOf(stream, scope),
+        ingest: ingestOf(stream, scope),
+        table: stream.target,
+        dead_letter_table: stream.deadLetter,
+        kafka: kafkaOf.get(stream.name) ?? null,
+        clickhouse: table,
+        problems: failing ? [failing] : [],
+      };
+    }),
     cluster: scope.cluster ?? null,
     replicas,
   };
   return { health, failures };
+}
+
+/** A table's recent arrivals in `deadLetterProblem`'s terms; null when it could not be read. */
+export function recentArrivals(table: StreamHealth['clickhouse']): RecentArrivals | null {
+  return table?.exists ? { rows: table.recent.rows, deadLetters: table.recent.dead_letters, newestError: table.recent.newest_error } : null;
 }
 
 function replicaHealth(r: ReplicaStatus, kafkaOf: ReadonlyMap<string, StreamKafka>): ReplicaHealth {

@@ -5,7 +5,8 @@
  * its metrics are left out — never reported as zeros, which would read as "all caught up". A
  * ClickHouse that answers without the pipeline's database is up, with `kch_database_exists 0`.
  */
-import type { PipelineHealth } from './health.js';
+import { deadLetterProblem } from '../ops/status.js';
+import { recentArrivals, type PipelineHealth } from './health.js';
 
 export const metricDefinitions = {
   serviceUp: { name: 'kch_service_up', type: 'gauge', help: 'Whether the dashboard could reach the service at the last scrape (1) or not (0).' },
@@ -19,6 +20,9 @@ export const metricDefinitions = {
   ingestRate: { name: 'kch_stream_ingest_rows_per_second', type: 'gauge', help: 'Rows that reached the target table over the last minute (by processing_time), per second.' },
   ingest: { name: 'kch_stream_ingest', type: 'gauge', help: 'Always 1: how the stream\'s messages reach ClickHouse, in the label ingest (engine: its Kafka table; sink: kch sink, exactly once).' },
   freshness: { name: 'kch_stream_freshness_seconds', type: 'gauge', help: 'Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server\'s clock.' },
+  recentMessages: { name: 'kch_stream_recent_messages', type: 'gauge', help: 'Messages that reached the stream\'s tables over the last window_seconds (rows by processing_time, dead letters by seen_at).' },
+  recentDeadLetters: { name: 'kch_stream_recent_dead_letters', type: 'gauge', help: 'Of those, the dead letters.' },
+  mostlyDeadLetters: { name: 'kch_stream_mostly_dead_letters', type: 'gauge', help: 'Whether most of those messages are dead letters (1), kch status\'s reason to call the stream unhealthy, or not (0).' },
   replicaUp: { name: 'kch_replica_up', type: 'gauge', help: 'Whether a server of the ClickHouse cluster answered at the last scrape (1) or not (0); clusters only (--cluster).' },
   replicaRows: { name: 'kch_replica_rows', type: 'gauge', help: 'Rows of the stream\'s target held by one server of the cluster (its local table).' },
   replicaDeadLetters: { name: 'kch_replica_dead_letters', type: 'gauge', help: 'Rows of the stream\'s dead-letter table held by one server of the cluster (its local table).' },
@@ -57,6 +61,10 @@ export function renderMetrics(health: PipelineHealth): string {
       if (table.dead_letters !== null) add('deadLetters', { stream: stream.name, table: stream.dead_letter_table }, table.dead_letters);
       add('ingestRate', { stream: stream.name, table: stream.table }, table.rows_per_second);
       if (table.freshness_seconds !== null) add('freshness', { stream: stream.name, table: stream.table }, table.freshness_seconds);
+      const window = { stream: stream.name, window_seconds: table.recent.window_seconds };
+      add('recentMessages', window, table.recent.rows + table.recent.dead_letters);
+      add('recentDeadLetters', window, table.recent.dead_letters);
+      add('mostlyDeadLetters', { stream: stream.name }, deadLetterProblem(stream.name, recentArrivals(table)) === null ? 0 : 1);
     }
   }
   for (const replica of health.replicas ?? []) {

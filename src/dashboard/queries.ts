@@ -19,7 +19,7 @@ import { rows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
-import { freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
+import { DEAD_LETTER_WINDOW_SECONDS, freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
 import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
@@ -360,29 +360,41 @@ export interface StreamTableStats {
   readonly rows_per_second: number;
   /** Rows that arrived per minute, oldest first, the current (partial) minute last. */
   readonly ingest: { readonly minutes: string[]; readonly rows: number[] };
+  /**
+   * What arrived over the last `window_seconds` (`kch status`'s dead-letter window): rows, dead
+   * letters and the newest one's error (null when none), which `deadLetterProblem` judges.
+   */
+  readonly recent: { readonly window_seconds: number; readonly rows: number; readonly dead_letters: number; readonly newest_error: string | null };
 }
 
 export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
   const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
+  // The error is read only where seen_at falls in the window.
+  const recentLetters = deadLetterExists
+    ? `(SELECT (count(), argMax(error, (seen_at, offset))) FROM ${ident(stream.deadLetter)} WHERE seen_at > now() - {recent:UInt32})`
+    : `(toUInt64(0), '')`;
   // One round trip. count() comes from the parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
   // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
   // series the arrivals window reaches into the minute before, which the mapping below leaves out.
-  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; arrivals: unknown }>(`
+  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; recent_letters: unknown; arrivals: unknown }>(`
       SELECT count() AS rows, toUnixTimestamp(max(processing_time)) AS newest, toUnixTimestamp(now()) AS now,
-             ${deadLetters} AS dead_letters,
-             (SELECT (sum(arrived), groupArray((minute, rows))) FROM (
+             ${deadLetters} AS dead_letters, ${recentLetters} AS recent_letters,
+             (SELECT (sum(arrived), groupArray((minute, rows)), sum(lately)) FROM (
                 SELECT toUnixTimestamp(toStartOfMinute(second)) AS minute, sum(n) AS rows,
-                       sumIf(n, second > now() - {window:UInt32} AND second <= now()) AS arrived
+                       sumIf(n, second > now() - {window:UInt32} AND second <= now()) AS arrived,
+                       sumIf(n, second > now() - {recent:UInt32}) AS lately
                 FROM (
                   SELECT processing_time AS second, count() AS n
                   FROM ${ident(stream.target)}
-                  WHERE processing_time >= least(now() - {window:UInt32}, subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
+                  WHERE processing_time >= least(now() - {window:UInt32}, now() - {recent:UInt32}, subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
                   GROUP BY second)
                 GROUP BY minute)) AS arrivals
-      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
+      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, recent: DEAD_LETTER_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
   // A tuple comes as an array, or as an object where the server names tuple elements.
-  const arrivals: unknown[] = stats?.arrivals === null || typeof stats?.arrivals !== 'object' ? [] : Object.values(stats.arrivals);
+  const tuple = (value: unknown): unknown[] => (value === null || typeof value !== 'object' ? [] : Object.values(value));
+  const arrivals = tuple(stats?.arrivals);
   const arrived = arrivals[0];
+  const [recentDead, newestError] = tuple(stats?.recent_letters);
   const seriesRows = ((arrivals[1] ?? []) as unknown[]).map((pair) => {
     const [minute, rows] = Object.values(pair as object) as [unknown, unknown];
     return { minute, rows };
@@ -400,5 +412,11 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
     freshness_seconds: freshnessSeconds(rows, now, newest),
     rows_per_second: rowsPerSecond(num(arrived)),
     ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },
+    recent: {
+      window_seconds: DEAD_LETTER_WINDOW_SECONDS,
+      rows: num(arrivals[2]),
+      dead_letters: num(recentDead),
+      newest_error: num(recentDead) > 0 && typeof newestError === 'string' ? newestError : null,
+    },
   };
 }

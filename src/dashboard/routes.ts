@@ -134,7 +134,7 @@ export const routes: readonly Route[] = [
   }),
   route({
     path: '/api/streams',
-    summary: 'Per stream of one\'s own (not the seed\'s): events over its time field, top values of its low-cardinality fields, sums of its numeric fields, its newest rows.',
+    summary: 'Per stream of one\'s own (not the seed\'s): events over its time field (from the window\'s first row to now, 60–120 buckets), top values of its low-cardinality fields, sums of its measures, its newest rows.',
     params: { hours: { min: 1, max: 168, default: 6, description: 'hours to look back' } },
     run: async (context, { hours }) => {
       const own = context.scope.streams.filter((s) => !isSeedStream(s));
@@ -149,7 +149,7 @@ export const routes: readonly Route[] = [
   }),
   route({
     path: '/api/stream',
-    summary: 'The panels of one configured stream: events over its time field, top values, sums, newest rows.',
+    summary: 'The panels of one configured stream: events over its time field, top values, sums of its measures, newest rows.',
     params: {
       stream: { kind: 'stream', description: 'a configured stream\'s name' },
       hours: { min: 1, max: 168, default: 6, description: 'hours to look back' },
@@ -167,7 +167,7 @@ export const routes: readonly Route[] = [
   }),
   route({
     path: '/api/pipeline',
-    summary: 'Per stream: messages in Kafka, consumer lag per partition, rows, dead letters, ingest rate, freshness.',
+    summary: 'Per stream: messages in Kafka, consumer lag per partition, rows, dead letters, ingest rate, freshness, what arrived over the last 5 min and the problems that makes (most of it dead letters).',
     params: { minutes: { min: 1, max: 180, default: 15, description: 'minutes of ingest rate to return' } },
     run: async (context, { minutes }) => {
       const { health, failures } = await pipelineHealth(context, minutes);

@@ -66,6 +66,43 @@ export function rowsPerSecond(arrived: number): number {
   return Math.round((arrived / RATE_WINDOW_SECONDS) * 100) / 100;
 }
 
+/**
+ * Over how long a stream's recent messages are judged for dead letters: those that arrived (rows
+ * by processing_time, dead letters by seen_at, both the server's clock) in the last 5 minutes.
+ * Long enough to hold more than a handful of messages at a modest pace, short enough that the
+ * dead letters of a producer fixed since (or of yesterday) stop counting within minutes.
+ */
+export const DEAD_LETTER_WINDOW_SECONDS = 300;
+/** More than this share of the window's messages dead letters: the stream is unhealthy… */
+export const DEAD_LETTER_SHARE = 0.5;
+/** …provided there are at least this many of them: three bad messages of a quiet stream are no verdict. */
+export const DEAD_LETTER_MIN = 10;
+
+/** What reached a stream's tables over the last DEAD_LETTER_WINDOW_SECONDS. */
+export interface RecentArrivals {
+  readonly rows: number;
+  readonly deadLetters: number;
+  /** The error of the newest dead letter in the window; null when there is none. */
+  readonly newestError: string | null;
+}
+
+/**
+ * The one judgement of dead letters, for `kch status`, the dashboard and /metrics alike: the
+ * stream's problem when most of its recent messages (see the constants above) became dead
+ * letters, naming the share and the newest error; null otherwise, or when it is not known.
+ */
+export function deadLetterProblem(stream: string, recent: RecentArrivals | null): string | null {
+  if (!recent) return null;
+  const total = recent.rows + recent.deadLetters;
+  if (recent.deadLetters < DEAD_LETTER_MIN || recent.deadLetters <= total * DEAD_LETTER_SHARE) return null;
+  const share = Number(((100 * recent.deadLetters) / total).toFixed(1));
+  const n = (value: number): string => value.toLocaleString('en-US');
+  const error = recent.newestError?.split('\n')[0]?.trim();
+  const clipped = error && error.length > 200 ? `${error.slice(0, 200)}…` : error;
+  return `mostly dead letters: ${n(recent.deadLetters)} of ${n(total)} messages in the last ${DEAD_LETTER_WINDOW_SECONDS / 60} min (${share} %) failed`
+    + `${clipped ? `; newest error: ${clipped}` : ''} (kch dlq list ${stream})`;
+}
+
 /** One consumer of a Kafka table, from system.kafka_consumers (ClickHouse 23.8+). */
 export interface ConsumerStatus {
   readonly id: string;
@@ -140,6 +177,8 @@ export interface StreamStatus {
   readonly deadLetters: number | null;
   /** Dead letters not replayed yet. */
   readonly deadLettersPending: number | null;
+  /** Rows and dead letters of the last DEAD_LETTER_WINDOW_SECONDS; null when a table could not be read. */
+  readonly recent: RecentArrivals | null;
   /** Null when the server has no system.kafka_consumers. */
   readonly consumers: readonly ConsumerStatus[] | null;
   /** The stream's materialized views that do not exist (the Kafka table reads nothing without them). */
@@ -255,6 +294,7 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       parts: c?.parts ?? null,
       deadLetters: c?.deadLetters ?? null,
       deadLettersPending: c?.deadLettersPending ?? null,
+      recent: c?.recent ?? null,
       consumers: c?.consumers ?? null,
       missingViews: c?.missingViews ?? [],
       health: 'ok',
@@ -278,7 +318,8 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
  * - a paused stream is not (someone paused it), whatever its lag;
  * - a consuming stream is unhealthy when its lag is above 0 at both looks and no offset was
  *   committed in between (its consumer stopped), or when its lag grew by more than what was
- *   produced in between (it falls behind).
+ *   produced in between (it falls behind), or when most of its recent messages are dead letters
+ *   (`deadLetterProblem`: one look is enough).
  */
 export function judge(current: StatusReport, previous?: StatusReport): StatusReport {
   const windowSeconds = previous ? Math.max(0, (Date.parse(current.at) - Date.parse(previous.at)) / 1000) : 0;
@@ -292,6 +333,9 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
     } else {
       if (s.rows === null) problems.push(`no target table ${s.target}`);
       if (s.missingViews.length > 0) problems.push(`${s.missingViews.join(' and ')} missing: the Kafka table feeds nothing without them (kch migrate makes them again)`);
+      // Paused or not, as the dashboard judges it (it does not know): a paused stream's window empties in minutes.
+      const failing = deadLetterProblem(s.name, s.recent);
+      if (failing) problems.push(failing);
       if (s.consumption === 'consuming' && s.lag !== null && s.lag > 0 && before && before.lag !== null && before.lag > 0) {
         // Reading on without committing is no progress when reads keep failing (a target it cannot write).
         if (committedSum(s) === committedSum(before) && (!readingOn(s, before) || failedSince(s, previous!.at))) {
@@ -463,6 +507,7 @@ interface ClickHouseFacts {
   readonly parts: number | null;
   readonly deadLetters: number | null;
   readonly deadLettersPending: number | null;
+  readonly recent: RecentArrivals | null;
   readonly consumers: ConsumerStatus[] | null;
   readonly missingViews: string[];
   /** The transport the server's input table is made for, when it has one. */
@@ -481,10 +526,15 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
   const out = new Map<string, ClickHouseFacts>();
   for (const o of objects) {
     const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
-    const [target] = await rows<{ rows: string | number; recent: string | number; now: string | number; newest: string | number }>(client,
-      `SELECT count() AS rows, countIf(processing_time > now() - ${RATE_WINDOW_SECONDS} AND processing_time <= now()) AS recent, toInt64(now()) AS now, toInt64(max(processing_time)) AS newest FROM ${o.target}`).catch(() => []);
+    const [target] = await rows<{ rows: string | number; recent: string | number; lately: string | number; now: string | number; newest: string | number }>(client,
+      `SELECT count() AS rows, countIf(processing_time > now() - ${RATE_WINDOW_SECONDS} AND processing_time <= now()) AS recent,
+              countIf(processing_time > now() - ${DEAD_LETTER_WINDOW_SECONDS}) AS lately, toInt64(now()) AS now, toInt64(max(processing_time)) AS newest FROM ${o.target}`).catch(() => []);
     const [letters] = await rows<{ total: string | number; pending: string | number }>(client,
       `SELECT count() AS total, countIf(replayed = 0) AS pending FROM ${o.deadLetter}`).catch(() => []);
+    // Apart, so that an old server refusing it costs only this; the error is read only where
+    // seen_at matches, the newest by seen_at then offset (many share a second), as the dashboard's.
+    const [lately] = letters ? await rows<{ n: string | number; error: string }>(client,
+      `SELECT count() AS n, argMax(error, (seen_at, offset)) AS error FROM ${o.deadLetter} WHERE seen_at > now() - ${DEAD_LETTER_WINDOW_SECONDS}`).catch(() => []) : [];
     out.set(o.stream.name, {
       consumption,
       rows: target ? Number(target.rows) : null,
@@ -494,6 +544,7 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
       parts: parts.get(split(o.target).table) ?? parts.get(localTableOf(split(o.target).table)) ?? (target ? 0 : null),
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
+      recent: target && lately ? { rows: Number(target.lately), deadLetters: Number(lately.n), newestError: Number(lately.n) > 0 ? lately.error : null } : null,
       consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
       // A stream paused on an Overlay database has no decoding view by design (src/ops/pause.ts).
       // What the server has decides, not this process's --ingest: a Null input is the sink's.

@@ -47,6 +47,11 @@ export abstract class Field<T = unknown> {
    * instead of in each place it is used.
    */
   get numberText(): { readonly strings: boolean } | undefined { return undefined; }
+  /**
+   * Whether a sum of the field means something (an amount, a duration, a count: `measure()`), so
+   * that the dashboard sums it; a latitude, an id or a sequence number is not one.
+   */
+  isMeasure = false;
   /** A valid value, drawn from `random`: what `kch generate` sends. Undefined: leave the field out. */
   abstract example(random: Draw): T | undefined;
   /**
@@ -133,6 +138,13 @@ export abstract class Field<T = unknown> {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as Field<T>;
     Object.assign(copy, this, changes);
     return copy;
+  }
+  /** The same field, marked as a measure: the dashboard charts its sum (see `isMeasure`). Numbers only. */
+  measure(): Field<T> {
+    if (!['integer', 'decimal', 'float'].includes(this.kind)) {
+      return this.withProblem(`measure(): only a number can be summed (an integer, decimal or float field), not ${this.kind}`);
+    }
+    return this.copy({ isMeasure: true });
   }
 }
 
@@ -616,6 +628,7 @@ class DefaultedField<T> extends Field<T> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
+    this.isMeasure = inner.isMeasure;
     const fallbackProblem = typeof fallback === 'number' || typeof fallback === 'string' || typeof fallback === 'bigint' || fallback instanceof JsonNumber
       ? inner.problem(fallback)
       : 'must be a number or a string';
@@ -901,6 +914,7 @@ class OptionalField<T> extends Field<T | null> {
     super();
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
+    this.isMeasure = inner.isMeasure;
     if (inner.isOptional) this.invalid = 'optional(): the field is optional already';
     else if (inner.kind === 'object') this.invalid = 'optional(): an object() cannot be optional (ClickHouse has no Nullable tuple): make its members optional';
   }

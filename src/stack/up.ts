@@ -11,6 +11,7 @@ import { controllerHostFor } from '../kafka/broker.js';
 import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
+import type { StreamDefinition } from '../pipeline/stream.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { RestartPolicy } from './restart.js';
 import { ServiceProcess, type ServiceSpec } from './service.js';
@@ -42,6 +43,18 @@ export interface StackOptions {
   readonly signal: AbortSignal;
   readonly out: (text: string) => void;
   readonly readyTimeoutMs?: number;
+  /** The table the summary's `try:` query counts (see `exampleTable`). @default 'sales' */
+  readonly exampleTable?: string;
+}
+
+/**
+ * The table to suggest a first query on: the first of the pipeline's streams' target (the seed's
+ * sales, or the user's own), named with its database outside the default one, since `kch query`
+ * is typed in another shell that may not have the --database given here.
+ */
+export function exampleTable(streams: readonly Pick<StreamDefinition, 'target'>[], database: string): string {
+  const table = streams[0]?.target ?? 'sales';
+  return database === 'default' ? table : `${database}.${table}`;
 }
 
 interface Supervised {
@@ -225,7 +238,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       ...(sink ? [`  sink        pid ${sink.process.pid} (streams with ingest sink, exactly once)`] : []),
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
       `  dashboard   ${dashboard ? `${dashboardUrl.padEnd(24)} pid ${dashboard.process.pid}` : 'not started'}`,
-      '  try:        npm run kch -- query "SELECT count() FROM sales"',
+      `  try:        npm run kch -- query "SELECT count() FROM ${options.exampleTable ?? 'sales'}"`,
       '  stop:       Ctrl-C',
       '',
     ];

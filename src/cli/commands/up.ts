@@ -3,7 +3,7 @@ import type { ResolvedOptions } from '../../config/resolve.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
-import { runStack } from '../../stack/up.js';
+import { exampleTable, runStack } from '../../stack/up.js';
 import { defineCommand } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
 import { dashboardCommand } from './dashboard.js';
@@ -81,6 +81,7 @@ export const upCommand = defineCommand({
       cacheDir: resolved.requireString(options.cacheDir),
       generate: !resolved.boolean(noGenerate),
       sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
+      exampleTable: exampleTable(pipeline.streams, resolved.string(options.clickhouseDatabase) ?? 'default'),
       settings,
       log, signal, out,
     });

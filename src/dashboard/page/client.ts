@@ -253,6 +253,8 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     let badge = 'Healthy';
     if (!c) { health = 'down'; badge = 'ClickHouse down'; }
     else if (!c.exists) { health = 'down'; badge = 'Not migrated'; }
+    // kch status's judgement, from the server (most recent messages dead letters).
+    else if (st.problems && st.problems.length > 0) { health = 'down'; badge = 'Mostly dead letters'; }
     else if (!k) { health = 'down'; badge = 'Kafka down'; }
     else if (k.messages === 0 && c.rows === 0) { health = 'idle'; badge = 'No data yet'; }
     else if (backlog(st) && c.freshness_seconds !== null && c.freshness_seconds > 60) { health = 'warn'; badge = 'Lagging'; }
@@ -271,8 +273,11 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     row('Consumer lag', k ? [nf0.format(k.lag), backlog(st) ? 'warn' : '', 'group ' + st.group] : unknown(kafkaWhy));
     row('Ingest', c && c.exists ? [nf1.format(c.rows_per_second) + '/s', '', 'rows per second over the last minute'] : unknown(chWhy));
     row('Freshness', c && c.exists ? [ago(c.freshness_seconds), c.freshness_seconds > 300 ? 'warn' : '', c.newest_row_at ? 'newest row landed ' + c.newest_row_at : 'no rows yet'] : unknown(chWhy));
-    row('Dead letters', c && c.exists && c.dead_letters !== null ? [nf0.format(c.dead_letters), c.dead_letters > 0 ? 'bad' : '', 'rows in ' + st.dead_letter_table] : unknown(chWhy));
+    const recent = c && c.exists ? c.recent : null;
+    const lately = recent ? '; ' + nf0.format(recent.dead_letters) + ' of the ' + nf0.format(recent.rows + recent.dead_letters) + ' messages of the last ' + Math.round(recent.window_seconds / 60) + ' min' : '';
+    row('Dead letters', c && c.exists && c.dead_letters !== null ? [nf0.format(c.dead_letters), c.dead_letters > 0 ? 'bad' : '', 'rows in ' + st.dead_letter_table + lately] : unknown(chWhy));
     card.append(head, stats);
+    for (const problem of st.problems || []) card.append(h('p', 'problem', problem));
     if (c && c.exists) {
       const spark = h('div', 'spark');
       spark.append(sparkline(c.ingest.rows));
@@ -427,36 +432,85 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
   }
 
   // ---------------------------------------------------------------- streams of one's own
+  function cellText(value) {
+    return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
   function cell(value) {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const text = cellText(value);
     return text.length > 40 ? text.slice(0, 39) + '…' : text;
   }
-  function eventBars(data) {
-    const w = 600;
-    const hgt = 120;
-    const span = data.window_hours * 3600;
-    const end = Math.floor(Date.now() / 1000 / data.bucket_seconds) * data.bucket_seconds;
-    const start = end - span + data.bucket_seconds;
-    const n = Math.max(1, Math.round(span / data.bucket_seconds));
+  /** A bucket's size in words: '10 s', 'minute', '5 min', 'hour', '6 h', 'day'. */
+  function bucketName(seconds) {
+    if (seconds === 1) return 'second';
+    if (seconds < 60) return seconds + ' s';
+    if (seconds === 60) return 'minute';
+    if (seconds < 3600) return seconds / 60 + ' min';
+    if (seconds === 3600) return 'hour';
+    if (seconds < 86400) return seconds / 3600 + ' h';
+    return 'day';
+  }
+  /**
+   * Events per bucket over the window the server chose to fit the data (window_start to
+   * window_end, 60–120 buckets), drawn at the box's width: counts on a labelled y axis, the
+   * buckets' local times on the x axis, one label per few buckets on whole multiples of them.
+   */
+  function eventChart(box, data) {
+    const width = Math.max(260, Math.floor(box.clientWidth));
+    const height = 178;
+    const m = { l: 50, r: 12, t: 10, b: 40 };
+    const iw = width - m.l - m.r;
+    const ih = height - m.t - m.b;
+    const b = data.bucket_seconds;
+    const n = Math.max(1, Math.round((data.window_end - data.window_start) / b) + 1);
     const counts = new Map(data.events.map((e) => [e[0], e[1]]));
-    const max = Math.max(1, ...data.events.map((e) => e[1]));
-    const svg = s('svg', { class: 'own-events', viewBox: '0 0 ' + w + ' ' + hgt, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'events per ' + (data.bucket_seconds === 60 ? 'minute' : 'hour') + ' over ' + data.time });
-    const bw = w / n;
+    let peak = 0;
+    for (let i = 0; i < n; i++) peak = Math.max(peak, counts.get(data.window_start + i * b) || 0);
+    const scale = niceScale(peak, 4, true);
+    const unit = bucketName(b);
+    const svg = s('svg', { class: 'own-events', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img',
+      'aria-label': 'events per ' + unit + ' over ' + data.time + ', ' + n + ' buckets from ' + localTime(new Date(data.window_start * 1000).toISOString()) });
+    for (let i = 0; i <= 4; i++) {
+      const yy = Math.round(m.t + ih - (ih * i) / 4) + 0.5;
+      svg.append(s('line', { class: i === 0 ? 'base-line' : 'grid-line', x1: m.l, x2: width - m.r, y1: yy, y2: yy }));
+      svg.append(s('text', { class: 'y-tick', x: m.l - 6, y: yy + 4, 'text-anchor': 'end' }, compact.format(scale.step * i)));
+    }
+    svg.append(s('text', { class: 'axis-title y-title', x: 0, y: 0, transform: 'translate(11 ' + (m.t + ih / 2) + ') rotate(-90)', 'text-anchor': 'middle' }, 'events / ' + unit));
+    const band = iw / n;
+    // Labels at least ~76 px apart, on whole multiples of a few buckets (every 10 s, 15 min, hour …).
+    const every = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120].find((k) => k * band >= 76) || n;
+    const long = data.window_end - data.window_start > 86400;
+    const label = (t) => {
+      const d = new Date(t * 1000);
+      return b < 60 ? clock.format(d) : long ? dayFmt.format(d) + ' ' + hourFmt.format(d) : hourFmt.format(d);
+    };
     for (let i = 0; i < n; i++) {
-      const v = counts.get(start + i * data.bucket_seconds) || 0;
+      const t = data.window_start + i * b;
+      const x0 = m.l + i * band;
+      if ((t / b) % every === 0) {
+        svg.append(s('line', { class: 'tick', x1: x0 + band / 2, x2: x0 + band / 2, y1: m.t + ih, y2: m.t + ih + 4 }));
+        svg.append(s('text', { class: 'x-tick', x: x0 + band / 2, y: m.t + ih + 16, 'text-anchor': 'middle' }, label(t)));
+      }
+      const v = counts.get(t) || 0;
       if (v === 0) continue;
-      const bh = ((hgt - 4) * v) / max;
-      const bar = s('rect', { class: 'bar', x: (i * bw).toFixed(1), y: (hgt - bh).toFixed(1), width: Math.max(1, bw - 1).toFixed(1), height: bh.toFixed(1) });
-      bar.append(s('title', {}, nf0.format(v) + ' at ' + clock.format(new Date((start + i * data.bucket_seconds) * 1000))));
+      const bh = Math.max(1, (ih * v) / scale.max);
+      const bar = s('rect', { class: 'bar', x: (x0 + band * 0.1).toFixed(1), y: (m.t + ih - bh).toFixed(1), width: Math.max(1, band * 0.8).toFixed(1), height: bh.toFixed(1) });
+      bar.append(s('title', {}, nf0.format(v) + ' in the ' + unit + ' from ' + localTime(new Date(t * 1000).toISOString())));
       svg.append(bar);
     }
-    return svg;
+    svg.append(s('text', { class: 'axis-title x-title', x: m.l + iw / 2, y: height - 4, 'text-anchor': 'middle' }, data.time + ' (your local time)'));
+    box.replaceChildren(svg);
   }
   function drawOwn(panel, data) {
     const body = panel.querySelector('.own-body');
+    // The table is drawn anew on every refresh: where the reader scrolled it to is kept.
+    const before = body.querySelector('.rows-wrap');
+    const scrolled = before ? { left: before.scrollLeft, top: before.scrollTop } : null;
     const parts = [];
     const chart = h('div', 'own-chart');
-    chart.append(h('h3', null, 'Events per ' + (data.bucket_seconds === 60 ? 'minute' : 'hour') + ' by ' + data.time + ' · last ' + data.window_hours + ' h · ' + nf0.format(data.rows_in_window)), eventBars(data));
+    const since = localTime(new Date(data.window_start * 1000).toISOString());
+    chart.append(h('h3', null, 'Events per ' + bucketName(data.bucket_seconds) + ' by ' + data.time + ' · since ' + since + ' · ' + plural(data.rows_in_window, 'row', 'rows')));
+    const plot = h('div', 'own-plot');
+    chart.append(plot);
     parts.push(chart);
     const facts = h('div', 'own-facts');
     for (const name of Object.keys(data.sums)) facts.append(stat('Σ ' + name, compact.format(data.sums[name]), 'own-sum', nf2.format(data.sums[name])));
@@ -469,14 +523,25 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
         const li = h('li');
         const barEl = h('i');
         barEl.style.width = Math.round((100 * t.count) / most) + '%';
-        li.append(h('span', 'v', cell(t.value)), h('span', 'n', nf0.format(t.count)), barEl);
+        const v = h('span', 'v', cell(t.value));
+        v.title = cellText(t.value);
+        li.append(v, h('span', 'n', nf0.format(t.count)), barEl);
         list.append(li);
       }
       top.append(list);
       facts.append(top);
     }
     parts.push(facts);
-    const wrap = h('div', 'table-wrap');
+    const rows = h('div', 'own-rows-box');
+    const caption = h('h3', null, 'Newest rows · ' + plural(data.columns.length, 'column', 'columns'));
+    const more = h('span', 'more', ' · scroll sideways for every column →');
+    more.hidden = true;
+    caption.append(more);
+    // Focusable, so that the arrow keys scroll it too; every value whole (wrapped, not cut).
+    const wrap = h('div', 'table-wrap rows-wrap');
+    wrap.tabIndex = 0;
+    wrap.setAttribute('role', 'region');
+    wrap.setAttribute('aria-label', 'newest rows of ' + data.stream);
     const table = h('table', 'own-rows');
     const head = h('tr');
     for (const c of data.columns) head.append(h('th', null, c));
@@ -485,13 +550,17 @@ export function dashboardClient(refreshMs: number, page: { seed: boolean; own: s
     const tbody = h('tbody');
     for (const row of data.newest) {
       const tr = h('tr');
-      for (const c of data.columns) tr.append(h('td', null, cell(row[c])));
+      for (const c of data.columns) tr.append(h('td', null, cellText(row[c])));
       tbody.append(tr);
     }
     table.append(thead, tbody);
     wrap.append(table);
-    parts.push(wrap);
+    rows.append(caption, wrap);
+    parts.push(rows);
     body.replaceChildren(...parts);
+    eventChart(plot, data);
+    more.hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
+    if (scrolled) { wrap.scrollLeft = scrolled.left; wrap.scrollTop = scrolled.top; }
   }
 
   function services(results) {

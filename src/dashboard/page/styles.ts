@@ -154,6 +154,7 @@ tr.fresh td { animation: fresh 2.2s ease-out; }
 .spark .area { fill: rgba(167, 139, 250, .18); }
 .spark .line { fill: none; stroke: var(--violet); stroke-width: 1.75; vector-effect: non-scaling-stroke; stroke-linejoin: round; }
 .spark-caption { display: flex; justify-content: space-between; color: var(--faint); font-size: 11.5px; margin-bottom: 10px; }
+.stream .problem { margin: 0 0 10px; padding: 7px 10px; border-radius: 8px; font-size: 12.5px; color: #ffd1d8; background: rgba(251, 113, 133, .08); border: 1px solid rgba(251, 113, 133, .3); overflow-wrap: anywhere; }
 .parts th, .parts td { padding: 5px 8px; font-size: 12px; }
 .parts td { border-bottom-color: rgba(31, 43, 71, .45); }
 .parts td.lagging { color: var(--amber); font-weight: 600; }
@@ -183,14 +184,25 @@ footer { max-width: 1440px; margin: 0 auto; padding: 10px 24px 28px; color: var(
 }
 .own-body { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 14px 18px; }
 .own-body h3 { margin: 0 0 6px; font-size: 12.5px; font-weight: 560; color: var(--faint); }
-.own-events { width: 100%; height: 120px; display: block; }
+.own-plot { min-height: 178px; }
+.own-events { width: 100%; height: auto; display: block; overflow: visible; }
 .own-events .bar { fill: #5aa9ff; }
+.own-events text { fill: var(--muted); font: 11px var(--font); font-variant-numeric: tabular-nums; }
+.own-events .axis-title { fill: var(--faint); }
+.own-events .grid-line { stroke: var(--line); stroke-width: 1; }
+.own-events .base-line, .own-events .tick { stroke: var(--line-2); stroke-width: 1; }
 .own-facts { display: flex; flex-direction: column; gap: 10px; }
 .own-top ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 4px; }
 .own-top li { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 2px 8px; font-size: 13px; }
 .own-top li .v { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .own-top li i { grid-column: 1 / -1; height: 3px; border-radius: 2px; background: #34d399; }
-.own-body .table-wrap { grid-column: 1 / -1; }
+.own-rows-box { grid-column: 1 / -1; min-width: 0; }
+.own-rows-box .more { font-weight: 450; }
+.own-rows-box .more[hidden] { display: none; }
+.rows-wrap { scrollbar-width: thin; scrollbar-color: var(--line-2) transparent; border-radius: 8px; padding-bottom: 4px; }
+.rows-wrap:focus-visible { outline: 2px solid var(--blue); outline-offset: 2px; }
+.own-rows td { white-space: normal; overflow-wrap: anywhere; min-width: 8ch; max-width: 34ch; vertical-align: top; }
+.own-rows th:first-child, .own-rows td:first-child { position: sticky; left: 0; background: var(--card); }
 @media (max-width: 760px) { .own-body { grid-template-columns: minmax(0, 1fr); } }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation: none !important; transition: none !important; }

@@ -63,3 +63,17 @@ test('the dashboard\'s advice for a service that does not answer holds under kch
     await timedOut.close();
   }
 });
+
+test('/api/pipeline names a stream whose recent messages are mostly dead letters, in kch status\'s words', async () => {
+  // What the server answers for each stream's one round trip: no rows lately, 40 dead letters.
+  const db: Reader = {
+    rows<T>() {
+      return Promise.resolve([{ rows: '0', newest: '0', now: '1000', dead_letters: '40', recent_letters: ['40', 'Cannot parse input: expected \'{\''], arrivals: ['0', [], '0'] }] as T[]);
+    },
+  };
+  const kafka = { offsets: () => Promise.resolve(new Map()) } as unknown as KafkaWatch;
+  const { health } = await pipelineHealth({ db, kafka, scope: { database: 'shop', topicPrefix: '', streams } }, 1);
+  const [sales] = health.streams;
+  assert.deepEqual(sales!.clickhouse && sales!.clickhouse.exists ? sales!.clickhouse.recent : null, { window_seconds: 300, rows: 0, dead_letters: 40, newest_error: 'Cannot parse input: expected \'{\'' });
+  assert.deepEqual(sales!.problems, ['mostly dead letters: 40 of 40 messages in the last 5 min (100 %) failed; newest error: Cannot parse input: expected \'{\' (kch dlq list sales)']);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type { PipelineHealth, StreamTable } from '../../../src/dashboard/health.js';
 import { escapeLabel, renderMetrics } from '../../../src/dashboard/metrics.js';
 
 const health: PipelineHealth = {
@@ -13,7 +13,9 @@ const health: PipelineHealth = {
   streams: [{
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', ingest: 'sink', table: 'sales', dead_letter_table: 'sales_dead_letter',
     kafka: { messages: 12, lag: 2, partitions: [{ partition: 0, end_offset: 10, committed: 8, lag: 2, committed_ahead: false }, { partition: 1, end_offset: 2, committed: null, lag: 2, committed_ahead: false }] },
-    clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] } },
+    clickhouse: { exists: true, rows: 8, dead_letters: 1, newest_row_at: '2026-01-01T00:00:00.000Z', freshness_seconds: 3, rows_per_second: 0.5, ingest: { minutes: [], rows: [] },
+      recent: { window_seconds: 300, rows: 6, dead_letters: 1, newest_error: 'quantity: must be between 1 and 100' } },
+    problems: [],
   }],
   cluster: null,
   replicas: null,
@@ -56,6 +58,15 @@ kch_stream_ingest{stream="sales",ingest="sink"} 1
 # HELP kch_stream_freshness_seconds Age of the newest row in the target table: now minus when it landed (processing_time), by the ClickHouse server's clock.
 # TYPE kch_stream_freshness_seconds gauge
 kch_stream_freshness_seconds{stream="sales",table="sales"} 3
+# HELP kch_stream_recent_messages Messages that reached the stream's tables over the last window_seconds (rows by processing_time, dead letters by seen_at).
+# TYPE kch_stream_recent_messages gauge
+kch_stream_recent_messages{stream="sales",window_seconds="300"} 7
+# HELP kch_stream_recent_dead_letters Of those, the dead letters.
+# TYPE kch_stream_recent_dead_letters gauge
+kch_stream_recent_dead_letters{stream="sales",window_seconds="300"} 1
+# HELP kch_stream_mostly_dead_letters Whether most of those messages are dead letters (1), kch status's reason to call the stream unhealthy, or not (0).
+# TYPE kch_stream_mostly_dead_letters gauge
+kch_stream_mostly_dead_letters{stream="sales"} 0
 # HELP kch_replica_up Whether a server of the ClickHouse cluster answered at the last scrape (1) or not (0); clusters only (--cluster).
 # TYPE kch_replica_up gauge
 # HELP kch_replica_rows Rows of the stream's target held by one server of the cluster (its local table).
@@ -108,6 +119,14 @@ test('a ClickHouse that answers without the pipeline\'s database is up, the data
   assert.match(text, /^kch_service_up\{service="clickhouse"\} 1$/m);
   assert.match(text, /^kch_database_exists\{database="shop"\} 0$/m);
   assert.doesNotMatch(text, /^kch_stream_rows/m, 'no table, no rows: not zero rows');
+});
+
+test('a stream whose recent messages are mostly dead letters says so, as kch status does (the same judgement)', () => {
+  const failing = health.streams.map((s) => ({ ...s, clickhouse: { ...s.clickhouse as StreamTable, recent: { window_seconds: 300, rows: 0, dead_letters: 40, newest_error: 'not JSON' } } }));
+  const text = renderMetrics({ ...health, streams: failing });
+  assert.match(text, /^kch_stream_recent_messages\{stream="sales",window_seconds="300"\} 40$/m);
+  assert.match(text, /^kch_stream_recent_dead_letters\{stream="sales",window_seconds="300"\} 40$/m);
+  assert.match(text, /^kch_stream_mostly_dead_letters\{stream="sales"\} 1$/m);
 });
 
 test('label values escape backslash, quote and newline', () => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { currentError, judge, kafkaVersionText, localKafkaOf, renderStatus, type ConsumerStatus, type StatusReport, type StreamStatus } from '../../../src/ops/status.js';
+import { currentError, deadLetterProblem, judge, kafkaVersionText, localKafkaOf, renderStatus, type ConsumerStatus, type StatusReport, type StreamStatus } from '../../../src/ops/status.js';
 import { versionFromApis } from '../../../src/kafka/admin.js';
 
 function stream(over: Partial<StreamStatus> = {}): StreamStatus {
@@ -11,7 +11,8 @@ function stream(over: Partial<StreamStatus> = {}): StreamStatus {
     name: 'sales', topic: 'sales', group: 'clickhouse_sales_consumer', kafkaTable: 'default.sales_kafka', target: 'default.sales',
     deadLetter: 'default.sales_dead_letter', consumption: 'consuming', ingest: 'engine', groupState: 'STABLE', groupMembers: 1,
     partitions: [{ partition: 0, committed: 100, end: 100, lag: 0, committedAhead: false }], lag: 0, rows: 100, rowsPerSecond: 1.5, freshnessSeconds: 2,
-    parts: 3, deadLetters: 1, deadLettersPending: 1, consumers: null, missingViews: [], health: 'ok', problems: [], ...over,
+    parts: 3, deadLetters: 1, deadLettersPending: 1, recent: { rows: 90, deadLetters: 1, newestError: 'quantity: must be between 1 and 100' },
+    consumers: null, missingViews: [], health: 'ok', problems: [], ...over,
   };
 }
 
@@ -201,4 +202,33 @@ test('on a cluster a server that holds its partitions and commits none of them w
 test('a cluster whose server cannot tell which partitions each replica holds says so once', () => {
   const text = renderStatus(report(0, [stream()], { replicas: [{ host: 'ch-1:9000', shard: 1, reachable: true, streams: { sales: { rows: 1, deadLetters: 0 } } }] }));
   assert.match(text, /replica ch-1:9000 \(shard 1\) up: sales 1 rows, 0 dead letters\n +which partitions each replica consumes: not told by this server \(system\.kafka_consumers, ClickHouse 23\.8\+\), nor by Kafka \(its group members cannot be told apart by address\)/);
+});
+
+test('most recent messages dead letters: unhealthy at one look, naming the share and the newest error; exit code follows healthy', () => {
+  const failing = stream({ rows: 0, deadLetters: 100, deadLettersPending: 100, recent: { rows: 0, deadLetters: 100, newestError: 'quantity: must be between 1 and 100\nat row 3' } });
+  const judged = judge(report(0, [failing]));
+  assert.equal(judged.healthy, false);
+  assert.equal(judged.streams[0]!.health, 'unhealthy');
+  assert.deepEqual(judged.streams[0]!.problems, ['mostly dead letters: 100 of 100 messages in the last 5 min (100 %) failed; newest error: quantity: must be between 1 and 100 (kch dlq list sales)']);
+  const text = renderStatus(judged);
+  assert.match(text, /\nsales +consuming +unhealthy .* 100 \(100 pending\)\n/);
+  assert.match(text, /\nsales: mostly dead letters: 100 of 100 messages in the last 5 min \(100 %\) failed; newest error: quantity: must be between 1 and 100 \(kch dlq list sales\)\n/);
+  assert.match(text, /UNHEALTHY\n$/);
+  // Paused or not: the dashboard, which does not know, judges it the same.
+  assert.equal(judge(report(0, [{ ...failing, consumption: 'paused' }])).streams[0]!.health, 'unhealthy');
+});
+
+test('dead letters make a stream unhealthy only when they are most of a recent window with at least a few of them', () => {
+  const recent = (rows: number, deadLetters: number): Parameters<typeof deadLetterProblem>[1] => ({ rows, deadLetters, newestError: 'bad' });
+  // Yesterday's dead letters alone: the window holds none.
+  const old = judge(report(0, [stream({ rows: 0, deadLetters: 5000, deadLettersPending: 5000, recent: recent(0, 0) })]));
+  assert.equal(old.healthy, true);
+  assert.equal(deadLetterProblem('s', recent(10, 10)), null, 'half is not most');
+  assert.match(deadLetterProblem('s', recent(9, 11))!, /^mostly dead letters: 11 of 20 messages in the last 5 min \(55 %\) failed; newest error: bad \(kch dlq list s\)$/);
+  assert.equal(deadLetterProblem('s', recent(0, 9)), null, 'nine bad messages of a quiet stream are no verdict');
+  assert.match(deadLetterProblem('s', recent(0, 10))!, /10 of 10 .*\(100 %\)/);
+  assert.match(deadLetterProblem('s', recent(1999, 2001))!, /: 2,001 of 4,000 messages/, 'the counts say what a rounded share cannot');
+  assert.equal(deadLetterProblem('s', null), null, 'not known: no verdict');
+  assert.match(deadLetterProblem('s', { rows: 0, deadLetters: 12, newestError: `${'x'.repeat(300)}\nsecond line` })!, /newest error: x{200}… \(kch dlq list s\)$/);
+  assert.doesNotMatch(deadLetterProblem('s', { rows: 0, deadLetters: 12, newestError: null })!, /newest error/);
 });
