@@ -421,6 +421,7 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
 /** The Field an inferred type stands for. */
 export function fieldOf(inferred: InferredField): Field {
   let made = make(inferred.type);
+  if (inferred.measure) made = made.measure();
   if (inferred.optional) made = made.optional();
   if (inferred.path.length > 1) made = made.at(inferred.path.join('.'));
   return made;

@@ -49,7 +49,7 @@ function fieldSource(f: InferredField): string {
   const comments = [...f.notes];
   if (f.type.kind === 'text' && f.type.lowCardinality) comments.push(`${f.distinct} distinct value${f.distinct === 1 ? "" : "s"} seen (${f.examples.join(', ')}): an enumeration? field.oneOf([...]) would check it`);
   const lines = comments.map((c) => `    // ${c}`);
-  const made = `${typeSource(f.type)}${f.optional ? '.optional()' : ''}${f.path.length > 1 ? `.at('${f.path.join('.')}')` : ''}`;
+  const made = `${typeSource(f.type)}${f.measure ? '.measure()' : ''}${f.optional ? '.optional()' : ''}${f.path.length > 1 ? `.at('${f.path.join('.')}')` : ''}`;
   lines.push(`    ${f.name}: ${made},`);
   return lines.join('\n');
 }

@@ -83,7 +83,7 @@ test('the source text defines the stream inferred, and a stream is added only to
   const text = configSource(inference, facts);
   assert.match(text, /import \{ defineConfig, defineStream, field \} from 'kafka-clickhouse-pipeline';/);
   assert.match(text, /zone_pickup: field\.text\(256\)\.at\('zone\.pickup'\),/);
-  assert.match(text, /price: field\.decimal\(\{ precision: 18, scale: 2, min: 0, max: 1_000_000_000_000 \}\),/);
+  assert.match(text, /price: field\.decimal\(\{ precision: 18, scale: 2, min: 0, max: 1_000_000_000_000 \}\)\.measure\(\),/);
   assert.match(text, new RegExp(`    s,\\n    ${MARKER}`));
   const second = addStream(text, { ...inference, name: 'other' }, facts)!;
   assert.match(second, /const other = defineStream\(\{/);
