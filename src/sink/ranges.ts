@@ -30,7 +30,8 @@ export class SinkRanges {
 
   async record(partition: number, range: Range): Promise<void> {
     await run(this.client,
-      `INSERT INTO ${this.table} (group, partition, first, last, recorded) VALUES (${literal(this.group)}, ${partition}, ${range.first}, ${range.last}, now64(6))`,
+      // SELECT, not VALUES: the embedded server's VALUES take literals only (confinement.ts).
+      `INSERT INTO ${this.table} (group, partition, first, last, recorded) SELECT ${literal(this.group)}, ${partition}, ${range.first}, ${range.last}, now64(6)`,
       `recording a range in ${this.table}`);
   }
 }

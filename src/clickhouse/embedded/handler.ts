@@ -19,7 +19,8 @@ import { header, parseQueryRequest, type QueryRequest } from './request.js';
 import { emptySummary, sendComplete, StreamingAnswer, summaryHeader, type Compression, type Summary } from './response.js';
 import { quoteIdentifier } from '../../pipeline/quote.js';
 import type { Engine } from './session.js';
-import { callsUngrantedFileFunction, splitStatement, type StatementInfo } from './statement.js';
+import { POLICY } from './confinement.js';
+import { escapesDataFolder, splitStatement, type StatementInfo } from './statement.js';
 import { literal } from '../../pipeline/quote.js';
 
 export interface HandlerContext {
@@ -176,9 +177,10 @@ function refuseLikeClickHouse(info: StatementInfo, sql: string): void {
   if (info.multiStatement) throw new ClickHouseException('SYNTAX_ERROR', 'Syntax error (Multi-statements are not allowed)');
   if (info.intoOutfile) throw new ClickHouseException('INTO_OUTFILE_NOT_ALLOWED', 'INTO OUTFILE is not allowed');
   if (info.fromInfile) throw new ClickHouseException('UNKNOWN_TYPE_OF_QUERY', 'Query has infile and was send directly to server');
-  if (callsUngrantedFileFunction(sql)) {
+  const escape = escapesDataFolder(sql, info, POLICY);
+  if (escape) {
     throw new ClickHouseException('ACCESS_DENIED',
-      'file() is not allowed on the embedded server: it would read outside the data folder (see README, Security)');
+      `${escape.what} is not allowed on the embedded server, which keeps to its data folder: ${escape.why} (see README, Security)`);
   }
   if (info.semicolonBeforeData) {
     throw new ClickHouseException('SYNTAX_ERROR',

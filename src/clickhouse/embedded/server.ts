@@ -7,7 +7,8 @@
  * Differences from a real server, on purpose or by necessity:
  * - `session_id` is accepted and ignored: every request runs on its own connection, so a SET or a
  *   temporary table does not outlive its request (clients that need sessions must not rely on it).
- * - One user, the configured one, with the grants of confinement.ts: nothing outside the data folder.
+ * - One user, the configured one, with the grants and the profile of confinement.ts, and the
+ *   statements statement.ts refuses: nothing outside the data folder.
  * - Requests a browser makes on another page's behalf are refused (browser-guard.ts).
  * - Bodies are held in memory (chdb takes a buffer), up to `maxBodyBytes`.
  * - ClickHouse's native compression (`compress=1`/`decompress=1`) and external data are refused.

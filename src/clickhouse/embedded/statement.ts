@@ -1,10 +1,11 @@
 /**
  * Just enough of ClickHouse's lexer to learn what a statement is before running it: its kind (a
  * SELECT can be streamed, an INSERT may carry data), its FORMAT clause, where an INSERT's inline
- * data starts, and the things ClickHouse's HTTP interface refuses (several statements, INTO
- * OUTFILE, FROM INFILE). It works on bytes (UTF-8) so that the offset of an INSERT's data can
- * slice a large body without decoding it; keywords are ASCII, everything else is skipped whole.
- * Pure: no I/O.
+ * data starts, the things ClickHouse's HTTP interface refuses (several statements, INTO OUTFILE,
+ * FROM INFILE), and what would reach outside the embedded server's data folder where the engine
+ * cannot stop it (`escapesDataFolder`). It works on bytes (UTF-8) so that the offset of an
+ * INSERT's data can slice a large body without decoding it; keywords are ASCII, everything else is
+ * skipped whole. Pure: no I/O.
  */
 
 type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'punct' | 'end';
@@ -426,20 +427,109 @@ function unescapedName(bytes: Uint8Array, token: Token): string {
     hex !== undefined ? String.fromCharCode(Number.parseInt(hex, 16)) : escaped ?? quote ?? '');
 }
 
+/** What the embedded server lets a statement make (confinement.ts's POLICY). */
+export interface ConfinementPolicy {
+  readonly tableEngines: readonly string[];
+  readonly databaseEngines: readonly string[];
+  /** Settings a table or view must not be given: it would apply them without the profile's constraints. */
+  readonly storedSettings: readonly string[];
+}
+
+export interface Escape {
+  /** What was refused, e.g. `file()`, `the table engine EmbeddedRocksDB`. */
+  readonly what: string;
+  /** Why it reaches outside the data folder. */
+  readonly why: string;
+}
+
+/** Words that may come before DATABASE, TABLE… in CREATE/ATTACH/REPLACE. */
+const DDL_PREFIX = new Set(['CREATE', 'ATTACH', 'REPLACE', 'OR', 'TEMPORARY', 'IF', 'NOT', 'EXISTS']);
+
+/** A Kafka table's positional arguments: the sixth is its schema (kafka_schema). */
+const KAFKA_SCHEMA_ARGUMENT = 5;
+
 /**
- * Whether the statement calls a function that reads the file system without any grant (only
- * `file(path)`: ClickHouse confines it to user_files_path on a server, not in clickhouse-local).
- * Every `file` followed by `(` counts (function names are case-sensitive), however deep and however quoted, so `FROM file(…)` is caught
- * too (the engine would refuse that one by its grants anyway).
+ * The first thing in a statement that would reach outside the data folder where the engine itself
+ * does not stop it (confinement.ts says why each is refused here), or undefined:
+ * - a call of `file` (function names are case-sensitive) or of a function whose name starts with
+ *   `disk` (a custom disk), however deep and however quoted;
+ * - in CREATE/ATTACH/REPLACE, an ENGINE clause (at the top level, before `AS SELECT`) naming an
+ *   engine outside the policy, or a Kafka table's sixth argument (its schema) other than '';
+ * - `ATTACH … FROM '<path>'`;
+ * - in a statement other than SELECT, INSERT and SET (those are held by the profile's
+ *   constraints), `<setting> =` for a setting of `policy.storedSettings`.
  */
-export function callsUngrantedFileFunction(sql: string): boolean {
+export function escapesDataFolder(sql: string, info: StatementInfo, policy: ConfinementPolicy): Escape | undefined {
   const bytes = Buffer.from(sql, 'utf8');
   const lexer = new Lexer(bytes);
+  const stored = new Set(policy.storedSettings.map((name) => name.toLowerCase()));
+  const checkStored = info.kind === 'other' && info.keyword !== 'SET';
+  const ddl = ['CREATE', 'ATTACH', 'REPLACE'].includes(info.keyword);
+  let database = false;
+  let prefix = ddl;
+  let storageClauses = ddl;
+  let depth = 0;
+  /** Inside a Kafka engine's arguments: their depth, the argument being read, the sixth's tokens. */
+  let kafka: { depth: number; index: number; schema: Token[] } | undefined;
+  let kafkaOpens = false;
+
   for (let token = lexer.next(); token.kind !== 'end'; token = lexer.next()) {
+    if (kafka && kafka.index === KAFKA_SCHEMA_ARGUMENT && depth >= kafka.depth
+      && !(depth === kafka.depth && (isPunct(bytes, token, ',') || isPunct(bytes, token, ')')))) kafka.schema.push(token);
+    if (token.kind === 'punct') {
+      const c = bytes[token.start];
+      if (c === 0x28 || c === 0x5b || c === 0x7b) {
+        depth++;
+        if (kafkaOpens) kafka = { depth, index: 0, schema: [] };
+        kafkaOpens = false;
+      } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
+        if (kafka && depth === kafka.depth) {
+          const schema = kafka.schema;
+          kafka = undefined;
+          const empty = schema.length === 0 || (schema.length === 1 && schema[0]!.kind === 'string' && schema[0]!.end - schema[0]!.start === 2);
+          if (!empty) return { what: "a Kafka table's schema argument", why: 'a schema file at any path' };
+        }
+        depth = Math.max(0, depth - 1);
+      } else if (c === 0x2c && kafka && depth === kafka.depth) {
+        kafka.index++;
+      }
+      continue;
+    }
     if (token.kind !== 'word' && token.kind !== 'quoted') continue;
-    if (!isPunct(bytes, lexer.peek(), '(')) continue;
     const name = token.kind === 'word' ? text(bytes, token) : unescapedName(bytes, token);
-    if (name === 'file') return true;
+    const next = lexer.peek();
+    if (isPunct(bytes, next, '(')) {
+      if (name === 'file') return { what: 'file()', why: 'it reads any path' };
+      if (name.startsWith('disk')) return { what: `${name}()`, why: 'a custom disk is a folder at any path' };
+    }
+    if (checkStored && isPunct(bytes, next, '=') && stored.has(name.toLowerCase())) {
+      return { what: `the setting ${name} in ${info.keyword}`, why: 'a table or view would apply it to a file at any path' };
+    }
+    if (token.kind !== 'word' || depth !== 0 || !storageClauses) continue;
+    const word = name.toUpperCase();
+    if (prefix && !DDL_PREFIX.has(word)) {
+      prefix = false;
+      database = word === 'DATABASE';
+      // A function's ENGINE names a UDF driver, which the server configuration leaves off.
+      if (word === 'FUNCTION') storageClauses = false;
+    }
+    if (word === 'AS' && (isPunct(bytes, next, '(') || ['SELECT', 'WITH'].includes(upper(bytes, next)))) {
+      storageClauses = false; // the rest is a query, where `engine` can only be a column
+    } else if (word === 'FROM' && info.keyword === 'ATTACH' && next.kind === 'string') {
+      return { what: 'ATTACH … FROM a path', why: 'the folder, under the working directory, is moved into the data folder' };
+    } else if (word === 'ENGINE') {
+      if (isPunct(bytes, next, '=')) lexer.next();
+      const engineToken = lexer.next();
+      const engine = identifier(bytes, engineToken) ?? text(bytes, engineToken);
+      const allowed = database ? policy.databaseEngines : policy.tableEngines;
+      if (!allowed.includes(engine)) {
+        return {
+          what: `the ${database ? 'database' : 'table'} engine ${engine || '(none)'}`,
+          why: `only ${allowed.join(', ')} are${database ? '' : ' (a column named engine must be quoted)'}`,
+        };
+      }
+      kafkaOpens = engine === 'Kafka' && isPunct(bytes, lexer.peek(), '(');
+    }
   }
-  return false;
+  return undefined;
 }

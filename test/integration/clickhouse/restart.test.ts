@@ -10,53 +10,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { LOCK_FILE } from '../../../src/clickhouse/embedded/data-dir.js';
 import { startEmbeddedClickHouse } from '../../../src/clickhouse/embedded/server.js';
 import { ErrorCodes, KchError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
-
-const fixture = fileURLToPath(new URL('./fixtures/serve.js', import.meta.url));
-
-interface Served {
-  readonly url: string;
-  readonly pid: number;
-  readonly client: ClickHouseClient;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
-}
-
-async function serve(dataDir: string): Promise<Served> {
-  const child: ChildProcess = spawn(process.execPath, [fixture, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 30 s; stderr: ${stderr}`)), 30_000);
-    lines.once('line', (line) => { clearTimeout(timer); resolve(JSON.parse(line) as { url: string; pid: number }); });
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code} before ready; stderr: ${stderr}`)); });
-  });
-  const client = createClickHouse({ url: ready.url, user: 'default', password: '', database: 'default' });
-  return {
-    ...ready,
-    client,
-    stop: async () => {
-      await client.close();
-      child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) process.stderr.write(`# server stderr: ${stderr}\n`);
-      return code;
-    },
-  };
-}
+import { serve } from './fixtures/served.js';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
