@@ -1,21 +1,33 @@
 /**
  * Exact numbers in the decoding views (ClickHouse 25.8+). ClickHouse's JSON functions read a
- * whole number into an Int64 or a UInt64 exactly, but every other number into a Float64, and no
- * JSON function gives a number's own text back. A Float64 holds any number of at most 15
- * significant digits exactly enough that its shortest text (`toString`) is the number itself, so
- * that text is the value. A longer numeral (or one with an exponent of 3 digits: 1e-400 reads as
- * 0) is found in the message text instead: `kch_longs` lists each message's long numerals once,
- * and a Float64 takes the one that reads as it. A number is then checked and converted from its
- * text (`Decimal` from text is exact, at any precision), never through the Float64.
+ * whole number into an Int64 or a UInt64, every other number into a Float64, and give no
+ * number's own text back. Two things make a Float64 of a value that was exact in the message:
+ * a number of more than 15 significant digits (`1234567890123456.78`, or an exponent beyond
+ * Float64: `1e-400` reads as 0), and JSONExtract into Dynamic itself, which puts a whole number
+ * into the Float64 of its block when a float came before it in the same field (found by
+ * test/integration/pipeline/exact-values: 9223372036854775807 read as 9223372036854775808).
+ *
+ * So a number is checked and converted from its text (`Decimal` from text is exact, at any
+ * precision), never through a Float64: a whole number read as Int64 or UInt64 is its own text; a
+ * Float64 is its shortest text when the message holds no long numeral (`kch_longs` empty: every
+ * number of at most 15 digits, which a Float64 gives back exactly); otherwise the text is found in
+ * the message: after the field's key when no other member of the stream has that name, else
+ * among the message's numerals (`kch_numerals`, strings stepped over) that read as that Float64.
+ * Two different long numerals of one Float64 there cannot be told apart: NULL, so a dead letter
+ * that says so, never a guess.
  */
 import { literal } from './quote.js';
 
 /** The view's column listing the message's long numerals (see `longNumeralsSql`). */
 export const LONG_NUMERALS = 'kch_longs';
+/** The view's column listing every numeral of the message outside strings, in order. */
+export const NUMERALS = 'kch_numerals';
+/** The message's text, in the views. */
+const RAW = 'kch_raw';
 
 /**
  * Numerals of 16 or more digits and dots, or with an exponent of 3 or more digits. Texts inside
- * strings match too: harmless, a Float64 takes a text only if it reads as that very value.
+ * strings match too: harmless, they only send a row the slower, exact way.
  */
 export const LONG_NUMERAL = '-?[0-9][0-9.]{15,}(?:[eE][-+]?[0-9]+)?|-?[0-9][0-9.]*[eE][-+]?[0-9]{3,}';
 
@@ -23,26 +35,45 @@ export function longNumeralsSql(raw: string): string {
   return `extractAll(${raw}, ${literal(LONG_NUMERAL)})`;
 }
 
+/** A string (stepped over whole, escapes and all) or a numeral: scanning from the start, no numeral inside a string matches. */
+const TOKENS = '"(?:[^"\\\\]|\\\\.)*"|(-?[0-9][-+.eE0-9]*)';
+
+export function numeralsSql(raw: string): string {
+  return `arrayFilter(t -> t != '', extractAllGroupsHorizontal(${raw}, ${literal(TOKENS)})[1])`;
+}
+
+/** The numeral after `"key":` where the key is a real key (not text inside a string: the quote before it is not escaped). */
+export function keyNumeralPattern(key: string): string {
+  return `(?:^|[^\\\\])"${key}"\\s*:\\s*(-?[0-9][-+.eE0-9]*)`;
+}
+
 /** RFC 8259's number, for strings that hold one (fields that accept numbers written as strings). */
 export const NUMBER_TEXT = '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?$';
 
-/** The exact text of a Float64 read from the message: its long numeral if it has one, else its shortest text. */
-function floatText(float: string): string {
-  // By position, not with a lambda over the Float64: the server's short-circuit evaluation can
-  // misplace rows of a lambda that captures a column (found by test/unit/pipeline/exact…).
-  return `if(empty(${LONG_NUMERALS}), toString(${float}), ifNull(nullIf(${LONG_NUMERALS}[indexOf(arrayMap(t -> toFloat64OrNull(t), ${LONG_NUMERALS}), ${float})], ''), toString(${float})))`;
+/** Whether a numeral has at most 15 significant digits and an exponent within Float64's: then a Float64 gives it back exactly. */
+function short(numeral: string): string {
+  return `(length(replaceRegexpAll(extract(${numeral}, '^-?([0-9.]*)'), '^[0.]+|[.]', '')) <= 15 AND NOT match(${numeral}, '[eE][-+]?[0-9]{3}'))`;
+}
+
+/** The exact text of a Float64 read from the message (see the module's comment); NULL when it cannot be told. */
+function floatText(float: string, key: string | undefined): string {
+  const candidates = `arrayFilter(t -> toFloat64OrNull(t) = ${float}, ${NUMERALS})`;
+  const among = `if(length(arrayDistinct(${candidates})) = 1, ${candidates}[1], if(arrayAll(t -> ${short('t')}, ${candidates}), toString(${float}), NULL))`;
+  const found = key === undefined ? among : `ifNull(nullIf(extract(${RAW}, ${literal(keyNumeralPattern(key))}), ''), ${among})`;
+  return `if(empty(${LONG_NUMERALS}), toString(${float}), ${found})`;
 }
 
 /**
  * SQL: the text of the number a `Dynamic` holds (a JSON whole number, other number, or with
- * `strings` a string holding a JSON number), else NULL.
+ * `strings` a string holding a JSON number), else NULL. `key`: the member's name, when no other
+ * member of the stream has it (its numeral is then found after it in the message).
  */
-export function numberTextSql(value: string, strings: boolean): string {
+export function numberTextSql(value: string, strings: boolean, key?: string): string {
   const float = `dynamicElement(${value}, 'Float64')`;
   const branches = [
     `isNotNull(dynamicElement(${value}, 'Int64')), toString(dynamicElement(${value}, 'Int64'))`,
     `isNotNull(dynamicElement(${value}, 'UInt64')), toString(dynamicElement(${value}, 'UInt64'))`,
-    `isNotNull(${float}), ${floatText(`assumeNotNull(${float})`)}`,
+    `isNotNull(${float}), ${floatText(`assumeNotNull(${float})`, key)}`,
   ];
   if (strings) branches.push(`match(ifNull(dynamicElement(${value}, 'String'), ''), ${literal(NUMBER_TEXT)}), dynamicElement(${value}, 'String')`);
   return `multiIf(${branches.join(', ')}, NULL)`;

@@ -4,7 +4,7 @@ import { requiredMember, shapeOf, type Ingest, type Member, type StreamDefinitio
 import { onCluster } from './cluster.js';
 import { literal } from './quote.js';
 import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
-import { LONG_NUMERALS, longNumeralsSql, numberTextSql } from './number-sql.js';
+import { LONG_NUMERALS, longNumeralsSql, NUMERALS, numeralsSql, numberTextSql } from './number-sql.js';
 import type { Field } from './field.js';
 
 /**
@@ -483,10 +483,16 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   ];
   // Numbers checked from their text need the message's long numerals (src/pipeline/number-sql.ts);
   // a value's number text is worked out once, in a column of its own.
-  const longs = (raw: string): SelectItem[] => (fields.some(([, field]) => field.needsLongNumerals) ? [{ expression: longNumeralsSql(raw), alias: LONG_NUMERALS }] : []);
+  const longs = (raw: string): SelectItem[] => (fields.some(([, field]) => field.needsLongNumerals)
+    ? [{ expression: longNumeralsSql(raw), alias: LONG_NUMERALS }, { expression: numeralsSql(raw), alias: NUMERALS }]
+    : []);
+  const keyCounts = new Map<string, number>();
+  for (const key of fields.flatMap(([name, field]) => keysOf(name, field))) keyCounts.set(key, (keyCounts.get(key) ?? 0) + 1);
   const texts: SelectItem[] = fields.flatMap(([name, field]) => {
     const text = field.jsonTupleType === 'Dynamic' ? field.numberText : undefined;
-    return text === undefined ? [] : [{ expression: numberTextSql(valueOf(name), text.strings), alias: textOf(name)! }];
+    if (text === undefined) return [];
+    const key = (field.jsonPath ?? [name]).at(-1)!;
+    return [{ expression: numberTextSql(valueOf(name), text.strings, keyCounts.get(key) === 1 ? key : undefined), alias: textOf(name)! }];
   });
   // Every reason an element of one array, each check the first argument of its `if` (or of an
   // OR): the server evaluates those on every row, so that JSONExtract runs once on the whole
@@ -733,6 +739,17 @@ function shapeCheck(field: Field, raw: string, path: readonly string[]): string 
     return undefined;
   }
   return field.isOptional ? `${type} = 'Null' OR (${type} = '${kind}' AND ${own})` : `${type} = '${kind}' AND ${own}`;
+}
+
+/** Every key a field's values are found under: its path, and the members of the objects it holds. */
+function keysOf(name: string, field: Field): string[] {
+  const inner = (f: Field): string[] => {
+    const plain = unwrap(f) as Field & { of?: Field; members?: Readonly<Record<string, Field>> };
+    if (plain.of !== undefined) return inner(plain.of);
+    if (plain.members !== undefined) return Object.entries(plain.members).flatMap(([key, member]) => [key, ...inner(member)]);
+    return [];
+  };
+  return [...(field.jsonPath ?? [name]), ...inner(field)];
 }
 
 /** A field without its optional or defaulted wrapper. */

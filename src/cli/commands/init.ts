@@ -14,14 +14,19 @@ import { waitForKafka } from '../../kafka/admin.js';
 import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
 import { defineCommand } from '../command.js';
 
+/** The share of the sample that may be dead letters before init refuses to write the stream (without --force). */
+const DEAD_LETTER_LIMIT = 0.1;
+
 const fromTopic: OptionSpec = { flag: 'from-topic', type: 'string', description: 'The topic to sample and infer a stream from.' };
 const sampleSize: OptionSpec = { flag: 'sample', type: 'integer', default: '1000', description: 'Messages to sample, from the earliest offset of each partition.' };
 const name: OptionSpec = { flag: 'name', type: 'string', description: 'The stream\'s name (and its target table\'s); default: the topic, made a plain name.' };
 const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Print the pipeline file instead of writing it.' };
 const timeout: OptionSpec = { flag: 'timeout', type: 'duration', default: '60s', description: 'How long to wait for Kafka and to read the sample.' };
+const force: OptionSpec = { flag: 'force', type: 'boolean', description: `Write the stream even when more than ${DEAD_LETTER_LIMIT * 100} % of the sample would be dead letters.` };
 
 /** Exit codes of init's own refusals (2 is any usage mistake, 1 any other failure). */
-export const initExit = { noTopic: 3, empty: 4, noObjects: 5, exists: 6 } as const;
+export const initExit = { noTopic: 3, empty: 4, noObjects: 5, exists: 6, deadLetters: 7 } as const;
+
 
 export const initCommand = defineCommand({
   name: 'init',
@@ -34,9 +39,10 @@ export const initCommand = defineCommand({
     'writes kch.config.ts (or --config) in this folder; a file init wrote gets the stream added, any',
     'other is left alone. ClickHouse is not touched: kch migrate makes the tables.',
     `Exit codes: 0 written (or printed), ${initExit.noTopic} no such topic, ${initExit.empty} the topic is empty, ${initExit.noObjects} no message is a`,
-    `JSON object, ${initExit.exists} the pipeline file exists and is not init's or has the stream, 2 usage.`,
+    `JSON object, ${initExit.exists} the pipeline file exists and is not init's or has the stream, ${initExit.deadLetters} more than`,
+    `${DEAD_LETTER_LIMIT * 100} % of the sample would be dead letters (nothing written; --force writes it anyway), 2 usage.`,
   ].join('\n'),
-  options: [fromTopic, sampleSize, name, options.config, dryRun, options.kafkaBrokers, ...kafkaSecurityOptions, timeout],
+  options: [fromTopic, sampleSize, name, options.config, dryRun, force, options.kafkaBrokers, ...kafkaSecurityOptions, timeout],
   async run({ options: resolved, log, signal, out }) {
     useKafkaSecurity(kafkaSecurityFrom(resolved));
     const topic = resolved.string(fromTopic);
@@ -106,12 +112,19 @@ export const initCommand = defineCommand({
     const replay = replaySample(stream, sample.messages);
     out(renderReport(inference, replay, { topic, sampled: sample.messages.length, available: sample.available, partitions: sample.partitions, seconds }));
 
+    // A stream whose own sample mostly fails is no stream to migrate: said loudly, not written.
+    const share = replay.deadLetters / replay.messages;
+    const refused = share > DEAD_LETTER_LIMIT && !resolved.boolean(force);
+    if (refused) {
+      out(`\n${replay.deadLetters.toLocaleString('en-US')} of ${replay.messages.toLocaleString('en-US')} sampled messages (${Math.round(share * 100)} %) would be dead letters, more than ${DEAD_LETTER_LIMIT * 100} %: ${resolved.boolean(dryRun) ? 'the file below would be refused' : 'nothing written'}. Fix the producer or edit the definition (kch init --dry-run prints it), or write it anyway with --force.\n`);
+      if (!resolved.boolean(dryRun)) return initExit.deadLetters;
+    }
     const facts = { sampled: sample.messages.length, date: new Date().toISOString().slice(0, 10), bootstrap };
     const source = existing === undefined ? configSource(inference, facts) : addStream(existing, inference, facts);
     const shown = relative(process.cwd(), file) || file;
     if (source === undefined && resolved.boolean(dryRun)) {
       out(`\n--- the stream, to paste into ${shown} and list in its defineConfig (dry run; ${shown} is not init's, so init does not edit it)\n${streamSource(inference, facts)}\n`);
-      return 0;
+      return refused ? initExit.deadLetters : 0;
     }
     if (source === undefined) {
       out(`\n${shown} exists and was not written by kch init, so it is left alone: add the stream yourself (kch init --dry-run prints it), or write another file with --config\n`);
@@ -119,7 +132,7 @@ export const initCommand = defineCommand({
     }
     if (resolved.boolean(dryRun)) {
       out(`\n--- ${shown} (dry run: not written)\n${source}`);
-      return 0;
+      return refused ? initExit.deadLetters : 0;
     }
     await writeFile(file, source);
     out(`\n${existing === undefined ? 'wrote' : 'added stream to'} ${shown} (stream ${streamName}); next: kch migrate, then kch status ${streamName}\n`);
