@@ -118,8 +118,8 @@ export function refuseForeignObjects(plan: readonly Statement[], groups: Readonl
       const topic = kafkaSetting(query, 'kafka_topic_list') ?? '?';
       const other = [...groups].find(([, g]) => g === theirs)?.[0];
       const owner = other !== undefined ? `stream ${other} (consumer group ${theirs}, topic ${topic})` : `consumer group ${theirs} (topic ${topic}), which no stream of this pipeline has`;
-      const via = source === table ? '' : ` through ${database}.${source}`;
-      throw new KchError(ErrorCodes.OWNERSHIP, `${objectName(statement)} belongs to ${owner}${via}, not to stream ${statement.stream} (consumer group ${group}): nothing was changed; give stream ${statement.stream} another name for it${other === undefined ? ` (or drop ${database}.${table} if nothing uses it)` : ''}`);
+      const via = source === table ? '' : ` (its messages come from ${database}.${source})`;
+      throw new KchError(ErrorCodes.OWNERSHIP, `${objectName(statement)}${via} belongs to ${owner}, not to stream ${statement.stream} (consumer group ${group}): nothing was changed; give stream ${statement.stream} another name for it${other === undefined ? ` (or drop ${database}.${table} if nothing uses it)` : ''}`);
     }
   }
 }

@@ -12,8 +12,10 @@ import { after, test } from 'node:test';
 import { committedOffsets, ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/log.js';
+import { existingTables } from '../../../src/migrate/inspect.js';
+import { sourcesOnServer } from '../../../src/migrate/ownership.js';
 import { runCli } from '../../support/cli.js';
-import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
+import { clickhouse, remoteClickHouseUrl, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 
 const { kafka, clickhouseUrl } = services();
@@ -165,4 +167,50 @@ test('a Kafka table an earlier kch named after its topic is recognised and renam
   const again = await runCli(['migrate', '--config', config], env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /nothing to do/);
+});
+
+/**
+ * The seed's pipeline of one topic prefix, then another prefix's in the same database: the second
+ * would take over the first's objects, and is refused. The server's own CREATE texts are read, so
+ * the check is proved on the server's formatting (18.16's too).
+ */
+async function sideBySide(url: string): Promise<void> {
+  const database = uniqueName('names_prefix');
+  const client = clickhouse(url);
+  cleanups.push(async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+  });
+  const env = (prefix: string): NodeJS.ProcessEnv => ({ KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix });
+  const first = `${database}_a_`;
+  const made = await runCli(['migrate'], env(first));
+  assert.equal(made.code, 0, made.stderr);
+
+  const tables = await existingTables(client, database);
+  const sourcesOf = sourcesOnServer(tables, database);
+  for (const name of tables.keys()) {
+    assert.deepEqual([...sourcesOf(name)], [name.startsWith('sales') ? 'sales_kafka' : 'warehouse_kafka'], `${name} is reached from its stream's Kafka table`);
+  }
+
+  const before = await scalar(client, `SELECT count() FROM system.tables WHERE database = '${database}'`);
+  const second = `${database}_b_`;
+  const refused = await runCli(['migrate', '--apply-drift'], env(second));
+  assert.notEqual(refused.code, 0, refused.stdout);
+  assert.equal(refused.stderr.trim().split('\n').pop(), `kch migrate: ${database}.sales (its messages come from ${database}.sales_kafka) belongs to consumer group ${first}clickhouse_sales_consumer (topic ${first}sales), which no stream of this pipeline has, not to stream sales (consumer group ${second}clickhouse_sales_consumer): nothing was changed; give stream sales another name for it (or drop ${database}.sales if nothing uses it)`);
+  assert.equal(await scalar(client, `SELECT count() FROM system.tables WHERE database = '${database}'`), before, 'nothing made');
+  const group = await client.query({ query: `SELECT create_table_query AS q FROM system.tables WHERE database = '${database}' AND name = 'sales_kafka'`, format: 'JSONEachRow' });
+  assert.match((await group.json<{ q: string }>())[0]!.q, new RegExp(`kafka_group_name = '${first}clickhouse_sales_consumer'`));
+}
+
+test('a second topic prefix in the same database is refused: its plan would take over the first prefix\'s objects', async () => {
+  await sideBySide(clickhouseUrl);
+});
+
+test('the same on ClickHouse 18.16, whose CREATE texts are its own', async (t) => {
+  const url = remoteClickHouseUrl();
+  if (!url) {
+    if (process.env.CI) assert.fail('CI must run the remote-server tests: Debian clickhouse-server was not started');
+    return t.skip('Debian clickhouse-server is not installed (apt-get install clickhouse-server)');
+  }
+  await sideBySide(url);
 });

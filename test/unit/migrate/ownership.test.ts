@@ -68,14 +68,14 @@ test('a plan whose stream would take over an object of another consumer group is
   });
   // In one pipeline with the owner, the owner is named; an object downstream names the Kafka table its messages come from.
   const intoTarget = defineStream({ name: 'audit', topic: 'money', deadLetter: 'money_dead_letter', fields, id: 'id' });
-  const both = [...plan(money), ...plan(intoTarget).slice(0)];
+  const both = [...plan(money), ...plan(intoTarget)];
   assert.throws(() => checkOwnership(both, groups(money, intoTarget), 'shop', tables), { code: 'KCH_OWNERSHIP', message: /^streams money and audit both make shop\.money_dead_letter: each object belongs to one stream/ });
   assert.throws(() => checkOwnership(plan(intoTarget), groups(money, intoTarget), 'shop', tables), {
-    message: 'shop.money_dead_letter belongs to stream money (consumer group clickhouse_money_consumer, topic money) through shop.money_kafka, not to stream audit (consumer group clickhouse_audit_consumer): nothing was changed; give stream audit another name for it',
+    message: 'shop.money_dead_letter (its messages come from shop.money_kafka) belongs to stream money (consumer group clickhouse_money_consumer, topic money), not to stream audit (consumer group clickhouse_audit_consumer): nothing was changed; give stream audit another name for it',
   });
   // Another prefix is another pipeline: its groups differ.
   const prefixed = planPipeline([money], { ...target, topicPrefix: 'b_' }, currentServer);
-  assert.throws(() => checkOwnership(prefixed, new Map([['money', groupOf(money, { topicPrefix: 'b_' })]]), 'shop', tables), { message: /^shop\.money belongs to consumer group clickhouse_money_consumer \(topic money\)/ });
+  assert.throws(() => checkOwnership(prefixed, new Map([['money', groupOf(money, { topicPrefix: 'b_' })]]), 'shop', tables), { message: /^shop\.money \(its messages come from shop\.money_kafka\) belongs to consumer group clickhouse_money_consumer \(topic money\)/ });
 });
 
 test('a Kafka table an earlier kch named after the topic is recognised by its topic and group, not by its name alone', () => {
