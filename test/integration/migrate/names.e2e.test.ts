@@ -14,6 +14,7 @@ import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/log.js';
 import { existingTables } from '../../../src/migrate/inspect.js';
 import { sourcesOnServer } from '../../../src/migrate/ownership.js';
+import type { StatusReport } from '../../../src/ops/status.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, remoteClickHouseUrl, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
@@ -86,6 +87,10 @@ test('two streams on one topic: the second is added with kch init, migrated with
   await produce(topic, Array.from({ length: 20 }, (_, i) => payment(100 + i)));
   await pollUntil('20 more rows in both targets', async () => ((await count(topic)) >= 33 && (await count(second)) >= 33 ? true : undefined), 90_000);
   assert.deepEqual([await count(topic), await count(second)], [33, 33]);
+  const status = await runCli(['status', '--json', '--config', config, '--window', '1s'], env);
+  assert.equal(status.code, 0, status.stdout + status.stderr);
+  const report = JSON.parse(status.stdout) as StatusReport;
+  assert.deepEqual(report.streams.map((s) => [s.name, s.consumption, s.lag]), [[topic, 'consuming', 0], [second, 'consuming', 0]], 'each stream consuming the topic in its own group');
   const again = await runCli(['migrate', '--config', config], env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /nothing to do/);
