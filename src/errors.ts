@@ -36,6 +36,8 @@ export const ErrorCodes = {
   CLICKHOUSE_UNSUPPORTED: 'KCH_CLICKHOUSE_UNSUPPORTED',
   /** The stream definition itself is wrong (a bug in a definition, caught at load). */
   DEFINITION: 'KCH_DEFINITION',
+  /** A plan would make, change or drop an object that belongs to another stream (kch migrate refuses it). */
+  OWNERSHIP: 'KCH_OWNERSHIP',
   /** An event failed validation against its stream definition. */
   INVALID_EVENT: 'KCH_INVALID_EVENT',
   /** Something we waited for did not happen before its deadline. */

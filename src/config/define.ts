@@ -1,9 +1,11 @@
 /**
  * What a pipeline file exports: `export default defineConfig({ streams: [...] })`. The streams
- * are checked together here (each was checked alone by defineStream): two streams must not share
- * a name, a topic or a table.
+ * are checked together here (each was checked alone by defineStream): two streams may read one
+ * topic, each with its consumer group, but must not share a name, a consumer group or the name
+ * of any object (each name belongs to one stream, which alone may change the object).
  */
 import { ErrorCodes, KchError } from '../errors.js';
+import { objectNamesOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 export interface PipelineConfigSpec {
@@ -29,15 +31,19 @@ export function defineConfig(spec: PipelineConfigSpec): PipelineDefinition {
     if (owner !== undefined) throw new KchError(ErrorCodes.DEFINITION, `streams ${owner} and ${stream} both use the ${what} ${value}`);
     seen.set(`${what}:${value}`, stream);
   };
+  const objects = new Map<string, { stream: string; role: string }>();
   for (const stream of streams) {
     if (typeof (stream as unknown) !== 'object' || typeof stream.name !== 'string' || typeof stream.fields !== 'object') {
       throw new KchError(ErrorCodes.DEFINITION, 'defineConfig: every stream must be made by defineStream');
     }
     claim('name', stream.name, stream.name);
-    claim('topic', stream.topic, stream.name);
+    // One group per stream: two Kafka tables in one group would share the topic's messages out.
     claim('consumer group', stream.consumerGroup, stream.name);
-    for (const table of new Set([stream.kafkaTable, stream.target, stream.view, stream.deadLetter, stream.deadLetterView, stream.decoded, stream.decodeView, `${stream.target}_dedup`])) {
-      claim('table', table, stream.name);
+    for (const { name, role } of objectNamesOf(stream)) {
+      const owner = objects.get(name);
+      if (owner?.stream === stream.name) throw new KchError(ErrorCodes.DEFINITION, `stream ${stream.name}: its ${owner.role} and its ${role} are both named ${name}`);
+      if (owner) throw new KchError(ErrorCodes.DEFINITION, `streams ${owner.stream} and ${stream.name} both use the name ${name} (${owner.stream}'s ${owner.role}, ${stream.name}'s ${role}): each object belongs to one stream`);
+      objects.set(name, { stream: stream.name, role });
     }
   }
   return { streams };

@@ -5,6 +5,7 @@ import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { earlierKafkaTable } from './ownership.js';
 import { ErrorCodes, KchError } from '../errors.js';
 import type { ReplicaTables } from '../ops/replicas.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
@@ -33,6 +34,12 @@ export interface MigrationStep {
   readonly alterSql: readonly string[];
   /** Table settings of the plan the table lacks, as MODIFY SETTING statements (run before the projections). */
   readonly settingsSql?: readonly string[];
+  /**
+   * A Kafka table the server has under the name an earlier kch gave it (its topic's), recognised
+   * by its topic and consumer group (src/migrate/ownership.ts): a `drift` step, never created
+   * beside it; kch migrate makes it again under the plan's name (src/ops/evolve.ts).
+   */
+  readonly renamedFrom?: string;
   /** The object exists but is detached (a stream paused by `kch pause`): left alone, not compared. */
   readonly detached?: boolean;
   /**
@@ -88,6 +95,7 @@ async function diffOnServer(client: ClickHouseClient, plan: readonly Statement[]
   const byDatabase = new Map<string, Map<string, Existing> | undefined>();
   const detachedBy = new Map<string, Set<string> | undefined>();
   const steps: MigrationStep[] = [];
+  const planned = new Set(plan.map(tableOf).filter((t): t is string => t !== undefined));
   for (const statement of plan) {
     const sql = render(statement);
     const object = objectName(statement);
@@ -110,6 +118,12 @@ async function diffOnServer(client: ClickHouseClient, plan: readonly Statement[]
       steps.push({ statement, sql, object, action: 'drift', drift: [`is missing, and ${source.object} it reads differs from its definition`], projectionDrift: [], addProjections: [], alterSql: [] });
       continue;
     }
+    const earlier = statement.kind === 'create-kafka-table' && tables ? earlierKafkaTable(statement, tables, planned) : undefined;
+    if (!existing && earlier !== undefined) {
+      const drift = [`is ${statement.database}.${earlier} on the server, the name an earlier kch gave it (same topic and consumer group): kch migrate makes it again under this name, from the group's committed offsets`];
+      steps.push({ statement, sql, object, action: 'drift', drift, projectionDrift: [], addProjections: [], alterSql: [], renamedFrom: earlier });
+      continue;
+    }
     if (!existing) {
       if (isDetached(statement, tables, detachedBy.get(statement.database), plan)) steps.push({ statement, sql, object, action: 'unchanged', drift: [], projectionDrift: [], addProjections: [], alterSql: [], detached: true });
       else steps.push({ statement, sql, object, action: 'create', drift: [], projectionDrift: [], addProjections: [], alterSql: [] });
@@ -121,7 +135,9 @@ async function diffOnServer(client: ClickHouseClient, plan: readonly Statement[]
     }
     const drift = driftOf(statement, existing);
     const settingsSql = statement.kind === 'create-merge-tree' ? missingSettings(statement, existing) : [];
-    if (statement.kind === 'create-materialized-view' && drift.length === 0 && (await viewQueryDiffers(client, statement.database, statement.view, sql))) {
+    // A view reading a Kafka table of an earlier name is compared as it reads it: the rename says the rest.
+    const reads = statement.kind === 'create-materialized-view' && source?.renamedFrom !== undefined ? render({ ...statement, from: source.renamedFrom }) : sql;
+    if (statement.kind === 'create-materialized-view' && drift.length === 0 && (await viewQueryDiffers(client, statement.database, statement.view, reads))) {
       drift.push('its query differs from the definition (a field, a check or a conversion changed)');
     }
     let addProjections: readonly Projection[] = [];

@@ -54,7 +54,9 @@ export function objectsOf(stream: StreamDefinition, target: PipelineTarget): Str
 export function streamNamed(name: string | undefined, streams: readonly StreamDefinition[]): StreamDefinition {
   const names = streams.map((s) => s.name).join(', ');
   if (!name) throw new KchError(ErrorCodes.USAGE, `name a stream: ${names}`);
-  const found = streams.find((s) => s.name === name || s.topic === name || s.target === name);
+  // By name first: several streams may read one topic, and a topic names a stream only when one reads it.
+  const byTopic = streams.filter((s) => s.topic === name);
+  const found = streams.find((s) => s.name === name) ?? streams.find((s) => s.target === name) ?? (byTopic.length === 1 ? byTopic[0] : undefined);
   if (!found) throw new KchError(ErrorCodes.USAGE, `no stream ${JSON.stringify(name)}; the streams are ${names}`);
   return found;
 }

@@ -20,7 +20,8 @@
  */
 import { ErrorCodes, KchError } from '../errors.js';
 import { driftOf } from '../migrate/drift.js';
-import { existingTables, type Existing } from '../migrate/inspect.js';
+import { existingTables, tableOf, type Existing } from '../migrate/inspect.js';
+import { earlierKafkaTable } from '../migrate/ownership.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
 import { planStream, type Column, type CreateDistributed, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { onCluster } from '../pipeline/cluster.js';
@@ -50,6 +51,12 @@ export interface Evolution {
   readonly steps: readonly EvolutionStep[];
   /** The first step pauses the stream, and it consumes again at the end (it consumes now, and its Kafka table or views change). */
   readonly consuming: boolean;
+  /**
+   * The stream's Kafka table is on the server under the name an earlier kch gave it (its topic's,
+   * src/migrate/ownership.ts): paused and dropped under that name, made again under the plan's,
+   * in the same consumer group. `alone`: nothing else differs, so plain `kch migrate` does it.
+   */
+  readonly renamed?: { readonly from: string; readonly to: string; readonly alone: boolean };
 }
 
 const normalize = (type: string): string => type.replace(/\s+/g, '');
@@ -112,9 +119,13 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   const deadLetterDrift = deadLetter ? driftOf(parts.deadLetter, deadLetter) : [];
   if (deadLetterDrift.length) refused.push(`${objects.deadLetter} differs from its definition (${deadLetterDrift.join('; ')})`);
 
-  const kafka: Existing | undefined = tables.get(parts.kafka.table);
+  // A Kafka table of an earlier name is this stream's: compared as it is, views reading it included.
+  const names = new Set(statements.map(tableOf).filter((t): t is string => t !== undefined));
+  const earlier = earlierKafkaTable(parts.kafka, tables, names);
+  const source: StreamObjects = earlier === undefined ? objects : { ...objects, kafkaTable: `${parts.kafka.database}.${earlier}` };
+  const kafka: Existing | undefined = tables.get(earlier ?? parts.kafka.table);
   const kafkaDrift = kafka ? driftOf(parts.kafka, kafka) : [];
-  if (kafkaDrift.length) reasons.push(`${objects.kafkaTable}: ${kafkaDrift.join('; ')}`);
+  if (kafkaDrift.length) reasons.push(`${source.kafkaTable}: ${kafkaDrift.join('; ')}`);
   if (parts.decoded) {
     const existing = tables.get(parts.decoded.table);
     const drift = existing ? driftOf(parts.decoded, existing) : ['is missing'];
@@ -124,7 +135,8 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     const existing = tables.get(view.view);
     if (!existing) { reasons.push(`${view.database}.${view.view} is missing`); continue; }
     const drift = driftOf(view, existing);
-    if (drift.length === 0 && (await viewQueryDiffers(ctx.client, view.database, view.view, render(view)))) drift.push('its query differs');
+    const reads = earlier !== undefined && view.from === parts.kafka.table ? { ...view, from: earlier } : view;
+    if (drift.length === 0 && (await viewQueryDiffers(ctx.client, view.database, view.view, render(reads)))) drift.push('its query differs');
     if (drift.length) reasons.push(`${view.database}.${view.view}: ${drift.join('; ')}`);
   }
   // A plain view keeps the columns the target had when it was made: one made before a column was
@@ -139,22 +151,25 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     sql: render(view).replace(/^CREATE VIEW IF NOT EXISTS /, ctx.features.major >= 20 ? 'CREATE OR REPLACE VIEW ' : 'CREATE VIEW '),
     why: 'made again so that it shows every column of the target',
   }));
+  const renamed = earlier === undefined ? undefined : { from: source.kafkaTable, to: objects.kafkaTable, alone: reasons.length === 0 };
+  if (renamed) reasons.unshift(`${renamed.from} is its Kafka table under the name an earlier kch gave it (same topic and consumer group): made again as ${renamed.to}`);
   const streamChanges = reasons.length - stalePlain.length;
-  if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
+  if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false, ...(renamed ? { renamed } : {}) };
   const drop = (database: string, table: string, ifExists = true): string => `DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${database}.${table}${on(cluster)}`;
   if (streamChanges === 0) {
     const drops = ctx.features.major >= 20 ? [] : stalePlain.map((view) => ({ sql: drop(view.database, view.view), why: 'no CREATE OR REPLACE on this server' }));
     return { stream: name, reasons, added, refused, kept, steps: [...drops, ...replacePlain()], consuming: false };
   }
 
-  const state = await consumptionOf(ctx, objects);
+  const state = await consumptionOf(ctx, source);
   if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
-  const method = await pauseMethodOf(ctx, objects);
+  const method = await pauseMethodOf(ctx, source);
   // Paused by dropping the decoding view, the Kafka table may be attached or not (a restart attaches
   // it); on a cluster it may be attached on some servers and not on others.
-  const attach = method === 'drop-decode-view' && !cluster ? `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}` : resumeSql(objects, cluster);
+  const attach = method === 'drop-decode-view' && !cluster ? `ATTACH TABLE IF NOT EXISTS ${source.kafkaTable}` : resumeSql(source, cluster);
+  const dropKafka = drop(parts.kafka.database, earlier ?? parts.kafka.table, false);
   const steps: EvolutionStep[] = [];
-  if (state === 'consuming') steps.push({ sql: pauseSql(objects, method, cluster), why: 'pause: the block in flight is written and committed' });
+  if (state === 'consuming') steps.push({ sql: pauseSql(source, method, cluster), why: 'pause: the block in flight is written and committed' });
   // AFTER the previous column keeps the definition's order (processing_time stays last).
   const order = parts.target.columns.map((c) => c.name);
   for (const column of added) {
@@ -178,7 +193,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     const decodeView = parts.views.find((v) => v.role === 'decode')!;
     steps.push({ sql: drop(parts.decoded.database, parts.decoded.table), why: 'made again below, with the definition\'s columns' });
     steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: drop(parts.kafka.database, parts.kafka.table, false), why: 'made again below' });
+    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable}` : 'made again below' });
     steps.push({ sql: render(parts.decoded), why: 'each message once, decoded and checked' });
     for (const view of parts.views.filter((v) => v !== decodeView)) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets once it has a view` });
@@ -187,14 +202,14 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     }
   } else {
     steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: drop(parts.kafka.database, parts.kafka.table, false), why: 'made again below' });
+    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable}` : 'made again below' });
     steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
     for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: renderDropStandIn(parts.kafka), why: 'the views stay bound to the name' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets` });
   }
   if (state === 'paused' && method !== 'drop-decode-view') steps.push({ sql: pauseSql(objects, method, cluster), why: 'the stream was paused: it stays paused' });
-  return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming' };
+  return { stream: name, reasons, added, refused, kept, steps, consuming: state === 'consuming', ...(renamed ? { renamed } : {}) };
 }
 
 export interface EvolutionResult {
@@ -211,9 +226,11 @@ export async function applyEvolution(ctx: OpsContext, objects: StreamObjects, ev
   const started = performance.now();
   const wasConsuming = evolution.consuming;
   const before = await groupMembers(ctx, objects);
+  // Paused under the name the server has: the earlier one, for a Kafka table being renamed.
+  const source = evolution.renamed ? { ...objects, kafkaTable: evolution.renamed.from } : objects;
   for (const [i, step] of evolution.steps.entries()) {
     try {
-      if (i === 0 && wasConsuming) await pauseStream(ctx, objects);
+      if (i === 0 && wasConsuming) await pauseStream(ctx, source);
       else await run(ctx.client, step.sql);
     } catch (error) {
       const done = evolution.steps.slice(0, i).map((s) => s.sql.split('\n')[0]).join('; ');

@@ -209,6 +209,25 @@ export function dedupViewOf(stream: StreamDefinition): string {
 }
 
 /**
+ * Every name a stream may give an object in its database, with what the object is: the names it
+ * owns. All but the target's follow the stream's name by default (the view and `_dedup` follow
+ * the target, which is the stream's name unless given), so two streams of one topic never meet.
+ */
+export function objectNamesOf(stream: StreamDefinition): { readonly name: string; readonly role: string }[] {
+  return [
+    { name: stream.kafkaTable, role: 'Kafka table' },
+    { name: stream.target, role: 'target table' },
+    { name: stream.view, role: 'view' },
+    { name: stream.deadLetter, role: 'dead-letter table' },
+    { name: stream.deadLetterView, role: 'dead-letter view' },
+    { name: stream.decoded, role: 'decoded table' },
+    { name: stream.decodeView, role: 'decoding view' },
+    { name: dedupViewOf(stream), role: 'dedup view' },
+    { name: sinkRangesOf(stream), role: 'sink ranges table' },
+  ];
+}
+
+/**
  * The projections of a stream's target table, for the dashboard's questions at millions of rows
  * (src/dashboard/queries.ts words its queries so that these answer them; BENCHMARKS.md, "Dashboard
  * API"). Each keeps a few rows per part: per second of arrival, per hour of event time, per

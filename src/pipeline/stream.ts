@@ -14,7 +14,10 @@ export interface StreamSpec<F extends Fields> {
   readonly topic?: string;
   /** Consumer group of the Kafka-engine table. @default `clickhouse_${name}_consumer` */
   readonly consumerGroup?: string;
-  /** Kafka-engine table. @default `${topic}_kafka`, or `${name}_kafka` when the topic is no plain name */
+  /**
+   * Kafka-engine table (with `ingest: 'sink'`, the Null table in its place). @default `${name}_kafka`:
+   * named after the stream, not the topic, so that streams reading one topic have one each
+   */
   readonly kafkaTable?: string;
   /** Target MergeTree table. @default name */
   readonly target?: string;
@@ -138,8 +141,7 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     name: spec.name,
     topic,
     consumerGroup: spec.consumerGroup ?? `clickhouse_${spec.name}_consumer`,
-    // A topic such as `shop.orders` is no table name: the stream's name stands in for it.
-    kafkaTable: spec.kafkaTable ?? (identifier.test(`${topic}_kafka`) ? `${topic}_kafka` : `${spec.name}_kafka`),
+    kafkaTable: spec.kafkaTable ?? `${spec.name}_kafka`,
     target,
     view: spec.view ?? `${target}_mv`,
     deadLetter,

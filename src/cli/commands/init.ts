@@ -61,13 +61,9 @@ export const initCommand = defineCommand({
     if (existing !== undefined) {
       const streams = await loadPipelineFile(file, log).then((c) => c.streams, () => []);
       const shown = relative(process.cwd(), file) || file;
+      // A stream already reading the topic is no obstacle: the new one has its own consumer group and objects.
       if (streams.some((s) => s.name === streamName)) {
         out(`${shown} already has a stream ${streamName}: give another --name, or --dry-run and compare\n`);
-        return initExit.exists;
-      }
-      const reader = streams.find((s) => s.topic === topic);
-      if (reader) {
-        out(`${shown} already has a stream reading topic ${topic} (${reader.name}): two streams cannot share a topic; --dry-run prints what init would write now, to compare\n`);
         return initExit.exists;
       }
     }

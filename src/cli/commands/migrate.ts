@@ -1,14 +1,16 @@
 import { options, type OptionSpec } from '../../config/options.js';
 import { toKchError } from '../../clickhouse/errors.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
-import { isKchError } from '../../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors.js';
 import { detectFeatures, degradations } from '../../migrate/detect.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
+import { databaseExists, existingTables } from '../../migrate/inspect.js';
+import { checkOwnership, earlierKafkaTables } from '../../migrate/ownership.js';
 import { waitForClickHouse } from '../../migrate/wait.js';
 import { objectsOf, type OpsContext } from '../../ops/context.js';
 import { replicaTables, type ReplicaTables } from '../../ops/replicas.js';
 import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
-import { planPipeline, topicOf } from '../../pipeline/plan.js';
+import { groupOf, planPipeline, topicOf } from '../../pipeline/plan.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { checkCluster, clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
@@ -38,7 +40,9 @@ export const migrateCommand = defineCommand({
     'projections it lacks (23.8 and later; built for the rows already there in the background).',
     'Server features are detected, and what an old server cannot do is said before anything is',
     'created. --apply-drift evolves a stream whose definition changed (a new field, a changed',
-    'check) without losing or repeating an event.',
+    'check) without losing or repeating an event. An object another stream owns (planned by it, or',
+    'reached on the server from another consumer group) is never changed: the plan is refused before',
+    'its first statement. A Kafka table an earlier kch named after its topic is renamed after its stream.',
   ].join('\n'),
   options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, options.ingest, options.clickhouseCluster, options.clusterPath, options.clusterReplica, dryRun, applyDrift, waitFor],
   async run({ options: resolved, log, signal, out }) {
@@ -62,10 +66,14 @@ export const migrateCommand = defineCommand({
       }
 
       const plan = planPipeline(streams, target, features);
+      // Before any statement: every object the plan makes or changes is its own stream's.
+      const tables = (await databaseExists(client, target.database)) ? await existingTables(client, target.database) : undefined;
+      checkOwnership(plan, new Map(streams.map((s) => [s.name, groupOf(s, target)])), target.database, tables);
       const bootstrap = resolved.requireString(options.kafkaBrokers);
       const ops: OpsContext = { client, features, target, bootstrap, log };
-      const evolutions = async (): Promise<Evolution[]> => {
-        const drifted = new Set((await diffPlan(client, plan, replicas)).filter((s) => s.action === 'drift' && 'stream' in s.statement).map((s) => (s.statement as { stream: string }).stream));
+      /** The drifted streams' evolutions; `renamesOnly`: those of streams whose Kafka table has an earlier name. */
+      const evolutions = async (renamesOnly = false): Promise<Evolution[]> => {
+        const drifted = new Set((await diffPlan(client, plan, replicas)).filter((s) => s.action === 'drift' && 'stream' in s.statement && (!renamesOnly || s.renamedFrom !== undefined)).map((s) => (s.statement as { stream: string }).stream));
         const out: Evolution[] = [];
         for (const stream of streams.filter((s) => drifted.has(s.name))) out.push(await planEvolution(ops, objectsOf(stream, target)));
         return out;
@@ -85,10 +93,21 @@ export const migrateCommand = defineCommand({
         // A stream whose only difference is a projection has nothing to evolve (the warning says what to do).
         const planned = (await evolutions()).filter((e) => e.reasons.length > 0 || e.refused.length > 0);
         for (const evolution of planned) printEvolution(evolution, out);
-        const evolvable = planned.filter((e) => e.steps.length > 0).length;
+        const renames = planned.filter((e) => e.steps.length > 0 && e.renamed?.alone).length;
+        const evolvable = planned.filter((e) => e.steps.length > 0).length - renames;
         const projected = steps.filter((s) => s.addProjections.length > 0).length;
-        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${projected ? `${projected} to get projections, ` : ''}${steps.filter((s) => s.action === 'drift').length} differing${evolvable ? ` (${evolvable} stream(s) kch migrate --apply-drift would evolve as above)` : ''}, nothing changed\n`);
+        out(`dry run: ${steps.filter((s) => s.action === 'create').length} to create, ${projected ? `${projected} to get projections, ` : ''}${steps.filter((s) => s.action === 'drift').length} differing${renames ? ` (${renames} Kafka table(s) kch migrate would rename as above)` : ''}${evolvable ? ` (${evolvable} stream(s) kch migrate --apply-drift would evolve as above)` : ''}, nothing changed\n`);
         return 0;
+      }
+
+      // A Kafka table an earlier kch named after its topic is renamed by every migrate (never left
+      // beside a second one); with other changes to its stream, only as --apply-drift evolves it.
+      const applying = resolved.boolean(applyDrift);
+      const renaming = tables !== undefined && earlierKafkaTables(plan, tables).size > 0;
+      const evolving = applying || renaming ? await evolutions(!applying) : [];
+      const blocked = applying ? undefined : evolving.find((e) => e.renamed && !e.renamed.alone);
+      if (blocked?.renamed) {
+        throw new KchError(ErrorCodes.USAGE, `${blocked.renamed.from} is stream ${blocked.stream}'s Kafka table under the name an earlier kch gave it, and the stream differs from its definition too (${blocked.reasons.slice(1, 3).join('; ')}${blocked.reasons.length > 3 ? '; …' : ''}): kch migrate --apply-drift renames and evolves it at once (kch migrate --dry-run shows how); nothing was changed`);
       }
 
       // Topics first: a Kafka-engine consumer subscribed to a missing topic may not notice it
@@ -104,27 +123,26 @@ export const migrateCommand = defineCommand({
       }
 
       let refused = 0;
-      if (resolved.boolean(applyDrift)) {
-        for (const evolution of await evolutions()) {
-          if (evolution.refused.length > 0) {
-            refused += 1;
-            log.warn(`not evolving ${evolution.stream}: ${evolution.refused.join('; ')}`);
-            continue;
-          }
-          if (evolution.steps.length === 0) {
-            if (evolution.kept.length) log.info(`${evolution.stream}: nothing to evolve; its target keeps ${evolution.kept.join(', ')}, which the definition no longer has`);
-            continue;
-          }
-          log.info(`evolving ${evolution.stream}: ${evolution.reasons.join('; ')}`);
-          printEvolution(evolution, (text) => log.debug(text.trimEnd()));
-          const stream = streams.find((s) => s.name === evolution.stream)!;
-          const done = await applyEvolution(ops, objectsOf(stream, target), evolution, { waitMs: timeoutMs, signal });
-          const added = evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : '';
-          const kafka = evolution.steps.some((step) => step.sql.includes('ENGINE = Kafka'));
-          const how = !kafka ? 'views made again; consumption untouched'
-            : `Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`}`;
-          out(`evolved ${evolution.stream}: ${added}${how}\n`);
+      for (const evolution of evolving) {
+        if (evolution.refused.length > 0) {
+          refused += 1;
+          log.warn(`not evolving ${evolution.stream}: ${evolution.refused.join('; ')}`);
+          continue;
         }
+        if (evolution.steps.length === 0) {
+          if (evolution.kept.length) log.info(`${evolution.stream}: nothing to evolve; its target keeps ${evolution.kept.join(', ')}, which the definition no longer has`);
+          continue;
+        }
+        log.info(`evolving ${evolution.stream}: ${evolution.reasons.join('; ')}`);
+        printEvolution(evolution, (text) => log.debug(text.trimEnd()));
+        const stream = streams.find((s) => s.name === evolution.stream)!;
+        const done = await applyEvolution(ops, objectsOf(stream, target), evolution, { waitMs: timeoutMs, signal });
+        const added = evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : '';
+        const kafka = evolution.steps.some((step) => step.sql.includes('ENGINE = Kafka'));
+        const again = done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`;
+        const how = !kafka ? 'views made again; consumption untouched' : `Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${again}`;
+        if (evolution.renamed) out(`renamed ${evolution.renamed.from} to ${evolution.renamed.to} (stream ${evolution.stream}): same consumer group, from its committed offsets; ${again}\n`);
+        if (!evolution.renamed?.alone) out(`evolved ${evolution.stream}: ${added}${how}\n`);
       }
 
       const result = await applyPlan(client, plan, log, false, features, replicas).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });

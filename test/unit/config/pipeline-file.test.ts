@@ -108,13 +108,28 @@ test('a mistake in the pipeline file is one line naming the file, and the stream
   assert.equal(await failure(['--config', join(dir, 'throws.ts')]), `${join(dir, 'throws.ts')}: broken`);
 });
 
-test('defineConfig refuses streams that share a topic or a table', () => {
-  const a = defineStream({ name: 'a', topic: 'shared', fields: { x: field.int('Int32') }, orderBy: ['x'] });
-  const b = defineStream({ name: 'b', topic: 'shared', fields: { x: field.int('Int32') }, orderBy: ['x'] });
-  const c = defineStream({ name: 'c', target: 'a', fields: { x: field.int('Int32') }, orderBy: ['x'] });
-  assert.throws(() => defineConfig({ streams: [a, b] }), /streams a and b both use the topic shared/);
-  assert.throws(() => defineConfig({ streams: [a, c] }), /streams a and c both use the table a/);
+test('defineConfig lets streams share a topic, each with its own group and objects, and refuses a shared group or object name, naming both streams', () => {
+  const fields = { x: field.int('Int32') };
+  const a = defineStream({ name: 'a', topic: 'shared', fields, orderBy: ['x'] });
+  const b = defineStream({ name: 'b', topic: 'shared', fields, orderBy: ['x'] });
+  assert.deepEqual(defineConfig({ streams: [a, b] }).streams, [a, b]);
+  assert.deepEqual([a.kafkaTable, b.kafkaTable, a.consumerGroup, b.consumerGroup], ['a_kafka', 'b_kafka', 'clickhouse_a_consumer', 'clickhouse_b_consumer']);
+
+  const sameGroup = defineStream({ name: 'g', topic: 'shared', consumerGroup: 'clickhouse_a_consumer', fields, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [a, sameGroup] }), { code: 'KCH_DEFINITION', message: 'streams a and g both use the consumer group clickhouse_a_consumer' });
+  const c = defineStream({ name: 'c', target: 'a', fields, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [a, c] }), { code: 'KCH_DEFINITION', message: "streams a and c both use the name a (a's target table, c's target table): each object belongs to one stream" });
+  // Names made from others count too: the dedup view of target `a` and a stream's own Kafka table.
+  const d = defineStream({ name: 'd', kafkaTable: 'a_dedup', fields, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [a, d] }), { message: "streams a and d both use the name a_dedup (a's dedup view, d's Kafka table): each object belongs to one stream" });
+  const e = defineStream({ name: 'e', target: 'b_sink_ranges', fields, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [b, e] }), { message: "streams b and e both use the name b_sink_ranges (b's sink ranges table, e's target table): each object belongs to one stream" });
+  const self = defineStream({ name: 'f', target: 'f_kafka', fields, orderBy: ['x'] });
+  assert.throws(() => defineConfig({ streams: [self] }), { message: 'stream f: its Kafka table and its target table are both named f_kafka' });
   assert.throws(() => defineConfig({ streams: [] }), /at least one stream/);
+  // The seed's streams pass, beside one of one's own that reads one of their topics.
+  const salesAgain = defineStream({ name: 'sales_audit', topic: 'sales', fields, orderBy: ['x'] });
+  assert.equal(defineConfig({ streams: [...seedStreams, salesAgain] }).streams.length, 3);
 });
 
 test('a pipeline file loads where the package is not installed: its import is the running kch', async () => {

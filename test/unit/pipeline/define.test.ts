@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { field } from '../../../src/pipeline/field.js';
 import { defineStream } from '../../../src/pipeline/stream.js';
+import { sales, warehouse } from '../../../src/pipeline/streams/index.js';
 
 test('orderBy defaults to the time field, then the id field', () => {
   const s = defineStream({ name: 'orders', fields: { note: field.text(8), order_id: field.uuid(), at: field.timestamp() }, id: 'order_id', time: 'at' });
@@ -29,4 +30,15 @@ test('a plain JavaScript file\'s mistakes are named, not a TypeError', () => {
   assert.throws(() => loose({ name: 'x', fields: [] }), { code: 'KCH_DEFINITION', message: 'stream x: fields must be an object of field.…() values' });
   assert.throws(() => loose({ name: 'x', fields: { a: 'String' } }), { code: 'KCH_DEFINITION', message: 'stream x: field "a" is not a field.…() value' });
   assert.throws(() => loose({ name: 'x', fields: { a: field.text(4) }, orderBy: 'a' }), { code: 'KCH_DEFINITION', message: 'stream x: orderBy must be a list of field names' });
+});
+
+test('every object is named after the stream by default, the Kafka table too; the seed keeps its names', () => {
+  const s = defineStream({ name: 'money2', topic: 'money', fields: { n: field.int('Int32') }, orderBy: ['n'] });
+  assert.deepEqual(
+    [s.kafkaTable, s.target, s.view, s.deadLetter, s.deadLetterView, s.decoded, s.decodeView, s.consumerGroup],
+    ['money2_kafka', 'money2', 'money2_mv', 'money2_dead_letter', 'money2_dead_letter_mv', 'money2_decoded', 'money2_decode_mv', 'clickhouse_money2_consumer'],
+  );
+  assert.equal(defineStream({ name: 'orders', topic: 'shop.orders', fields: { n: field.int('Int32') }, orderBy: ['n'] }).kafkaTable, 'orders_kafka');
+  assert.deepEqual([sales.kafkaTable, sales.view, sales.consumerGroup], ['sales_kafka', 'sales_mv', 'clickhouse_sales_consumer']);
+  assert.deepEqual([warehouse.kafkaTable, warehouse.target, warehouse.view, warehouse.deadLetter], ['warehouse_kafka', 'stock_movements', 'stock_movements_mv', 'warehouse_dead_letter']);
 });
