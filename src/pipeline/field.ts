@@ -1,4 +1,3 @@
-import { ErrorCodes, KchError } from '../errors.js';
 import type { ServerFeatures } from './features.js';
 import { DUPLICATE_KEYS, JsonNumber, readableNumeral, stringifyJson } from './json.js';
 import { decimalsSql, NUMBER_TEXT, numberTextSql } from './number-sql.js';
@@ -827,7 +826,7 @@ class ArrayField<E> extends Field<E[]> {
 /** How deeply arrays nest inside a field's values (0 for a scalar). */
 function arrayDepth(field: unknown): number {
   if (field instanceof ArrayField) return field.depth;
-  if (field instanceof ObjectField) return Math.max(0, ...Object.values(field.members).map(arrayDepth));
+  if (field instanceof ObjectField) return Math.max(0, ...Object.values(field.members as Readonly<Record<string, Field>>).map(arrayDepth));
   if (field instanceof OptionalField || field instanceof DefaultedField) return arrayDepth(field.inner);
   return 0;
 }
