@@ -3,7 +3,7 @@
  * ones the pipeline's views make (tested to agree), so a message it rejects here is a message
  * that would be a dead letter there, for the same reason.
  */
-import { parseMessage, unreadable as unreadableReasons } from '../pipeline/json.js';
+import { parseJson, parseMessage, unreadable as unreadableReasons } from '../pipeline/json.js';
 import { validateEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { printable } from '../terminal.js';
 import type { SampledMessage } from './sample.js';
@@ -23,7 +23,11 @@ export function parseSample(messages: readonly SampledMessage[]): Parsed {
   for (const message of messages) {
     if (message.value === null) { count('empty (a tombstone)'); continue; }
     const parsed = parseMessage(message.value);
-    if (!parsed.ok) { count(parsed.reason.startsWith(unreadableReasons.number) ? 'a number out of range' : parsed.reason); continue; }
+    if (!parsed.ok) {
+      if (parsed.reason === unreadableReasons.object) count(parseJson(message.value.toString('utf8')) === undefined ? 'not JSON' : 'JSON, but not an object');
+      else count(parsed.reason.startsWith(unreadableReasons.number) ? 'a number out of range' : parsed.reason);
+      continue;
+    }
     objects.push(parsed.value as Record<string, unknown>);
   }
   return { objects, unreadable };

@@ -527,7 +527,7 @@ function makeDecimal(options: DecimalOptions): DecimalField {
 
 function describeOptions(options: unknown): string {
   try {
-    return stringifyJson(options).replace(/^\{|\}$/g, '').replace(/"(\w+)":/g, '$1: ');
+    return stringifyJson(options).replace(/^\{|\}$/g, '').replace(/,?"(\w+)":/g, (match, key: string) => `${match.startsWith(',') ? ', ' : ''}${key}: `);
   } catch {
     return String(options);
   }

@@ -25,3 +25,14 @@ test('the README opens with the two commands', () => {
   assert.match(head, /npm install && npm start/);
   assert.match(head, /npm test/);
 });
+
+test('the Node.js versions package.json allows are the ones the README states and CI runs', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+  const ci = readFileSync(new URL('../../../../.ci/run', import.meta.url), 'utf8');
+  assert.equal(pkg.engines.node, '>=20.19.4 <21 || >=22.19.0');
+  const row = readme.split('\n').find((line) => line.startsWith('| Node.js |'));
+  assert.ok(row, 'a Node.js row under Supported versions');
+  for (const version of ['24', '22.19+', '20.19.4+']) assert.ok(row.includes(version), `${version} in ${row}`);
+  assert.match(ci, /npx -y node@24 scripts\/test\.mjs/, 'CI runs the unit suite on Node 24 too');
+  assert.match(ci, /^npm test$/m, 'and the whole suite on the machine\'s Node');
+});
