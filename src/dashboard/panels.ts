@@ -22,6 +22,8 @@ export interface PanelSpec {
   readonly top: readonly string[];
   /** Measures to sum (fields marked `measure()`): none, no sum panel. */
   readonly sums: readonly string[];
+  /** Columns whose values a JavaScript number cannot hold (64-bit integers, decimals): read as text, shown exactly. */
+  readonly texts: readonly string[];
   /** Every column, in order, for the newest rows. */
   readonly columns: readonly string[];
 }
@@ -114,6 +116,7 @@ export function panelsOf(stream: StreamDefinition): PanelSpec {
     top: fields.filter(([, f]) => fewValues(f)).map(([name]) => name).slice(0, 4),
     sums: fields.filter(([, f]) => f.isMeasure && NUMERIC_KINDS.has(f.kind)).map(([name]) => name).slice(0, 6),
     columns: [...fields.map(([name]) => name), 'processing_time'],
+    texts: fields.filter(([, f]) => f.exactAsText).map(([name]) => name),
   };
 }
 
@@ -190,7 +193,7 @@ export async function streamPanels(db: Reader, database: string, spec: PanelSpec
     totalsQuery,
     eventsQuery,
     // Within the window too: at millions of rows a sort over the whole table is what the window spares.
-    db.rows<Record<string, unknown>>(`SELECT ${spec.columns.map(quoteIdentifier).join(', ')} FROM ${table} WHERE ${window} ORDER BY ${time} DESC LIMIT 10`, params, action),
+    db.rows<Record<string, unknown>>(`SELECT ${spec.columns.map((c) => (spec.texts.includes(c) ? `toString(${quoteIdentifier(c)}) AS ${quoteIdentifier(c)}` : quoteIdentifier(c))).join(', ')} FROM ${table} WHERE ${window} ORDER BY ${time} DESC LIMIT 10`, params, action),
     ...spec.top.map((name) => db.rows<{ value: string; n: string }>(
       `SELECT toString(${quoteIdentifier(name)}) AS value, count() AS n FROM ${table} WHERE ${window} GROUP BY value ORDER BY n DESC, value LIMIT 5`, params, action)),
   ]);

@@ -408,7 +408,8 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
   return {
     name: options.name,
     topic: options.topic,
-    fields,
+    // The id names an event: its sum means nothing, whatever it is called.
+    fields: fields.map((f) => (f === id && f.measure ? { ...f, measure: false } : f)),
     time: time?.name,
     id: id?.name,
     orderBy,

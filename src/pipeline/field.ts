@@ -46,6 +46,8 @@ export abstract class Field<T = unknown> {
    * instead of in each place it is used.
    */
   get numberText(): { readonly strings: boolean } | undefined { return undefined; }
+  /** Whether its values can be beyond a JavaScript number (64-bit and wider integers, decimals): read back as text to stay exact. */
+  get exactAsText(): boolean { return false; }
   /**
    * Whether a sum of the field means something (an amount, a duration, a count: `measure()`), so
    * that the dashboard sums it; a latitude, an id or a sequence number is not one.
@@ -348,6 +350,7 @@ class IntegerField extends Field<number | bigint> {
   }
   override get needsLongNumerals(): boolean { return true; }
   override get numberText(): { readonly strings: boolean } { return { strings: this.takesStrings }; }
+  override get exactAsText(): boolean { return /64|128|256/.test(this.type); }
   /** A whole number from text of any form (1, 1.0, 1e3, "12"), as Int256 or UInt256; NULL when not whole. */
   private fromText(text: string): string {
     const big = this.type === 'UInt256' ? 'UInt256' : 'Int256';
@@ -444,6 +447,7 @@ class DecimalField extends Field<number | JsonNumber> {
   }
   override get needsLongNumerals(): boolean { return true; }
   override get numberText(): { readonly strings: boolean } { return { strings: this.strings }; }
+  override get exactAsText(): boolean { return true; }
   private bound(value: ExactNumber): string { return `toDecimal256(${quote(plainText(value))}, ${this.scale})`; }
   override jsonCheck(value: string, _f: ServerFeatures, given?: string): string {
     const text = given ?? numberTextSql(value, this.strings);
@@ -652,6 +656,7 @@ class DefaultedField<T> extends Field<T> {
     return f.strictJsonInput ? `isNull(${column}) OR (${this.inner.check(column, f)})` : this.inner.check(column, f);
   }
   override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override get exactAsText(): boolean { return this.inner.exactAsText; }
   override jsonCheck(value: string, f: ServerFeatures, text?: string): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`; }
   override jsonToTarget(value: string, f: ServerFeatures, text?: string): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f, text)})`; }
   problem(value: unknown): string | undefined {
@@ -791,6 +796,7 @@ class ArrayField<E> extends Field<E[]> {
   private get x(): string { return this.depth === 1 ? 'x' : `x${this.depth}`; }
   override get definitionProblem(): string | undefined { return this.invalid ?? this.of.definitionProblem; }
   override get needsLongNumerals(): boolean { return this.of.needsLongNumerals; }
+  override get exactAsText(): boolean { return this.of.exactAsText; }
   describe(): string { return `an array of ${this.of.describe()}`; }
   inputType(f: ServerFeatures): string { return `Array(${this.of.inputType(f)})`; }
   targetType(f: ServerFeatures): string { return `Array(${this.of.targetType(f)})`; }
@@ -856,6 +862,7 @@ class ObjectField<F extends Readonly<Record<string, Field>>> extends Field<Objec
   }
   private get entries(): [string, Field][] { return Object.entries(this.members); }
   override get needsLongNumerals(): boolean { return this.entries.some(([, m]) => m.needsLongNumerals); }
+  override get exactAsText(): boolean { return this.entries.some(([, m]) => m.exactAsText); }
   describe(): string { return `an object of ${this.entries.map(([key, m]) => `${key} (${m.describe()})`).join(', ')}`; }
   inputType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.inputType(f)}`).join(', ')})`; }
   targetType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.targetType(f)}`).join(', ')})`; }
@@ -938,6 +945,7 @@ class OptionalField<T> extends Field<T | null> {
     return this.isArray ? this.inner.check(column, f) : `isNull(${column}) OR (${this.inner.check(`assumeNotNull(${column})`, f)})`;
   }
   override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override get exactAsText(): boolean { return this.inner.exactAsText; }
   override jsonCheck(value: string, f: ServerFeatures, text?: string): string {
     return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`;
   }

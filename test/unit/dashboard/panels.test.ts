@@ -51,6 +51,7 @@ test('IoT readings: events over its time field, top of its one-of, sums of its m
   assert.deepEqual(panelsOf(iot), {
     stream: 'iot_readings', table: 'iot_readings', time: 'at',
     top: ['status'], sums: ['energy_wh', 'pulses'],
+    texts: ['temperature', 'energy_wh'],
     columns: ['reading_id', 'device', 'at', 'temperature', 'battery', 'latitude', 'energy_wh', 'pulses', 'status', 'processing_time'],
   });
 });
@@ -60,6 +61,7 @@ test('every field kind: timestamp is a time, bool and LowCardinality text (optio
   assert.equal(spec.time, 'seen');
   assert.deepEqual(spec.top, ['up', 'zone', 'zone_maybe']);
   assert.deepEqual(spec.sums, ['ratio', 'ratio_maybe']);
+  assert.deepEqual(spec.texts, ['id', 'seq'], '64-bit whole numbers are read as text: a JavaScript number would round them');
   assert.equal(spec.columns.length, Object.keys(everyKind.fields).length + 1);
 });
 
@@ -136,6 +138,7 @@ test('the panels\' SQL: quoted identifiers, every query bounded by the window or
   assert.match(events.query, /SELECT intDiv\(toUnixTimestamp\(`at`\), \{bucket:UInt32\}\) \* \{bucket:UInt32\} AS t, count\(\) AS n FROM .* AND `at` >= toDateTime\(\{start:UInt32\}\) GROUP BY t ORDER BY t$/);
   assert.deepEqual(events.params, { hours: 6, bucket: 20, start: 1_699_998_200 }, '1,800 s in 91 buckets of 20 s');
   assert.match(asked.find((a) => a.query.includes('LIMIT 10'))!.query, /ORDER BY `at` DESC LIMIT 10$/);
+  assert.match(asked.find((a) => a.query.includes('LIMIT 10'))!.query, /, toString\(`temperature`\) AS `temperature`, `battery`, /, 'a decimal is shown as its exact text');
   assert.match(asked.find((a) => a.query.includes('AS value'))!.query, /GROUP BY value ORDER BY n DESC, value LIMIT 5$/);
   assert.deepEqual(panels.sums, { energy_wh: 61.5, pulses: 250 });
   assert.equal(panels.rows_in_window, 3);

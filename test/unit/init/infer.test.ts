@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { definitionOf, inferStream, type InferredField } from '../../../src/init/infer.js';
 import { addStream, configSource, MARKER } from '../../../src/init/source.js';
 import { replaySample } from '../../../src/init/replay.js';
+import { parseMessage } from '../../../src/pipeline/json.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 
 const infer = (objects: Record<string, unknown>[]): ReturnType<typeof inferStream> => inferStream(objects, { name: 's', topic: 't' });
@@ -98,4 +99,74 @@ test('a topic that is no plain name (shop.orders) gives its Kafka table the stre
   const stream = definitionOf(inference);
   assert.equal(stream.topic, 'shop.orders');
   assert.equal(stream.kafkaTable, 'shop_orders_kafka');
+});
+
+/** Objects as the sample's parser gives them: numbers exact. */
+const parsed = (texts: string[]): Record<string, unknown>[] => texts.map((t) => {
+  const p = parseMessage(t);
+  assert.ok(p.ok, t);
+  return p.value as Record<string, unknown>;
+});
+
+test('whole numbers beyond 2⁵³ are inferred and shown exactly, never rounded; beyond 64 bits only from strings', () => {
+  const inference = infer(parsed(['{"ledger_seq":9007199254740993}', '{"ledger_seq":18446744073709551615}', '{"ledger_seq":9223372036854775808}']));
+  const seq = inference.fields[0]!;
+  assert.deepEqual(seq.type, { kind: 'int', type: 'UInt64' });
+  assert.deepEqual(seq.examples, ['9007199254740993', '18446744073709551615', '9223372036854775808']);
+  assert.deepEqual(one(parsed(['{"v":-9223372036854775808}', '{"v":1}']).map((o) => o.v)).type, { kind: 'int', type: 'Int64' });
+  assert.deepEqual(one(['170141183460469231731687303715884105727', '1']).type, { kind: 'int', type: 'UInt256', strings: true }, 'digits beyond 64 bits, written as strings');
+  const replay = replaySample(definitionOf(inference), ['{"ledger_seq":9007199254740993}', '{"ledger_seq":1.0}', '{"ledger_seq":18446744073709551616}'].map((t, i) => ({ partition: 0, offset: BigInt(i), value: Buffer.from(t) })));
+  assert.equal(replay.deadLetters, 1, '1.0 is a whole number; 2⁶⁴ cannot be read');
+  assert.match(replay.reasons[0]!.reason, /^a number out of range: 18446744073709551616 /);
+});
+
+test('money with many digits: a Decimal wide enough, its bounds exact', () => {
+  const amount = infer(parsed(['{"amount":1234567890123456.78}', '{"amount":-5.5}'])).fields[0]!;
+  assert.deepEqual(amount.type, { kind: 'decimal', precision: 21, scale: 2, min: '-9999999999999999999.99', max: '9999999999999999999.99' });
+  const stream = definitionOf(infer(parsed(['{"amount":1234567890123456.78}', '{"amount":-5.5}'])));
+  assert.equal(stream.fields.amount!.problem(parsed(['{"a":1234567890123456.78}'])[0]!.a), undefined, 'the sample\'s own value fits, exactly');
+});
+
+test('numbers written as strings: the number\'s type with acceptStrings(), said in a note', () => {
+  const qty = one(['1', '12', '3']);
+  assert.deepEqual(qty.type, { kind: 'int', type: 'UInt32', strings: true });
+  assert.match(qty.notes.join(), /3 of 3 were numbers written as strings \(e\.g\. "1"\): taken with acceptStrings\(\)/);
+  const mixed = one([1, '2', 3]);
+  assert.deepEqual(mixed.type, { kind: 'int', type: 'UInt32', strings: true });
+  const price = one(['1.50', '2.25'], 'price');
+  assert.deepEqual(price.type, { kind: 'decimal', scale: 2, min: 0, max: 1e12, strings: true });
+  assert.equal(definitionOf(infer([{ qty: '7' }])).fields.qty!.problem('7'), undefined);
+  assert.match(configSource(infer([{ qty: '7' }]), { sampled: 1, date: '2026-12-07', bootstrap: 'k' }), /qty: field\.int\('UInt32'\)\.acceptStrings\(\),/);
+  assert.deepEqual(one(['x', '1']).type.kind, 'text', 'strings that are not all numbers stay text');
+});
+
+test('arrays of objects become arrays of field.object(), each member typed, optional where an element lacked it', () => {
+  const inference = infer([{ items: [{ sku: 'A1', n: 1, price: 2.5 }, { sku: 'B2', n: 3 }] }, { items: [] }]);
+  const items = inference.fields[0]!;
+  assert.deepEqual(items.type, {
+    kind: 'array',
+    of: { kind: 'object', members: [
+      { key: 'sku', type: { kind: 'text', maxLength: 256, lowCardinality: false, allowEmpty: false }, optional: false },
+      { key: 'n', type: { kind: 'int', type: 'UInt32' }, optional: false },
+      { key: 'price', type: { kind: 'decimal', scale: 2, min: 0, max: 1e12 }, optional: true },
+    ] },
+  });
+  const source = configSource(inference, { sampled: 2, date: '2026-12-07', bootstrap: 'k' });
+  assert.match(source, /items: field\.array\(field\.object\(\{ sku: field\.text\(256\), n: field\.int\('UInt32'\), price: field\.decimal\(\{ precision: 18, scale: 2, min: 0, max: 1_000_000_000_000 \}\)\.optional\(\) \}\)\),/);
+  const stream = definitionOf(inference);
+  assert.deepEqual(validateEvent(stream, { items: [{ sku: 'A1', n: 1 }] }), []);
+  assert.match(validateEvent(stream, { items: [{ sku: 'A1', n: 1, x: 1 }] })[0]!.message, /element 0 has an unknown member x/);
+});
+
+test('sampled values are shown printable: control characters escaped in the report and the file', () => {
+  const inference = infer([{ note: 'a\u0000b\tc\u001b[31mred' }, { note: 'x' }]);
+  assert.deepEqual(inference.fields[0]!.examples, ['a\\u0000b\\tc\\u001b[31mred', 'x']);
+  assert.doesNotMatch(configSource(inference, { sampled: 2, date: '2026-12-07', bootstrap: 'k' }), /[\u0000-\u0008\u001b]/);
+});
+
+test('measures: a quantity, an amount or a price is summed; an id, a sequence or a coordinate is not', () => {
+  const inference = infer([{ quantity: 2, amount: 1.5, product_id: 7, seq: 9, lat: 52.5, duration_ms: 40, total_price: 3.25, level: 3 }]);
+  assert.deepEqual(inference.fields.filter((f) => f.measure).map((f) => f.name), ['quantity', 'amount', 'total_price']);
+  assert.match(configSource(inference, { sampled: 1, date: '2026-12-07', bootstrap: 'k' }), /quantity: field\.int\('UInt32'\)\.measure\(\),/);
+  assert.equal(definitionOf(inference).fields.quantity!.isMeasure, true);
 });
