@@ -161,7 +161,8 @@ test('arrays of objects become arrays of field.object(), each member typed, opti
 test('sampled values are shown printable: control characters escaped in the report and the file', () => {
   const inference = infer([{ note: 'a\u0000b\tc\u001b[31mred' }, { note: 'x' }]);
   assert.deepEqual(inference.fields[0]!.examples, ['a\\u0000b\\tc\\u001b[31mred', 'x']);
-  assert.doesNotMatch(configSource(inference, { sampled: 2, date: '2026-12-07', bootstrap: 'k' }), /[\u0000-\u0008\u001b]/);
+  const source = configSource(inference, { sampled: 2, date: '2026-12-07', bootstrap: 'k' });
+  assert.ok(![...source].some((c) => c !== '\n' && c.charCodeAt(0) < 0x20), 'no control character in the file but newlines');
 });
 
 test('measures: a quantity, an amount or a price is summed; an id, a sequence or a coordinate is not', () => {
