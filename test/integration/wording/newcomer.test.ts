@@ -134,3 +134,14 @@ test('/metrics: a ClickHouse that answers without the pipeline\'s database is up
   assert.equal(status.status, 200, 'not a 503: the server answered');
   assert.equal((await status.json() as { status: string }).status, 'waiting_for_data');
 });
+
+test('kch query shows the control characters of the data, escaped, instead of sending them to the terminal', async () => {
+  // ESC [2J clears a screen, ESC ]0; retitles a window: from a row, they must be seen, not obeyed.
+  const result = await runCli(['query', "SELECT 'a\\x1b[2J\\x1b]0;pwned\\x07b\\x00c\\td' AS v"], { CLICKHOUSE_URL: clickhouseUrl });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(![...result.stdout].some((c) => c !== '\n' && (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)), `no control character reaches the terminal: ${JSON.stringify(result.stdout)}`);
+  assert.match(result.stdout, /a\\u001b\[2J\\u001b\]0;pwned\\u0007b\\u0000c\\td/);
+  // A machine format piped elsewhere stays byte for byte.
+  const raw = await runCli(['query', '--format', 'TabSeparatedRaw', "SELECT 'x\\x1by' AS v"], { CLICKHOUSE_URL: clickhouseUrl });
+  assert.equal(raw.stdout, 'x\u001by\n');
+});
