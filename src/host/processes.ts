@@ -23,3 +23,23 @@ export function isRunning(pid: number): boolean {
     return isAlive(pid);
   }
 }
+
+/**
+ * When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), as text;
+ * undefined without /proc or once it is gone. A pid with another start time is another program
+ * that got a recycled pid.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may itself hold spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `pid` is the process that had `startTime`: still running and not a recycled pid. */
+export function isSameProcess(pid: number, startTime: string): boolean {
+  return isRunning(pid) && startTimeOf(pid) === startTime;
+}

@@ -34,6 +34,7 @@ export interface ServiceEvents {
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private readonly tail: string[] = [];
+  private readonly errors: string[] = [];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> = Promise.resolve({ code: null, signal: null });
 
   constructor(readonly spec: ServiceSpec, private readonly events: ServiceEvents) {}
@@ -51,6 +52,11 @@ export class ServiceProcess {
     return this.tail.join('\n');
   }
 
+  /** The line of its last stderr output that says why it ended (see `reasonIn`). */
+  reason(): string | undefined {
+    return reasonIn(this.errors);
+  }
+
   start(): void {
     const child = spawn(process.execPath, [cliEntry, ...this.spec.args], {
       env: { ...this.spec.env, [SUPERVISED_ENV]: '1' },
@@ -61,10 +67,16 @@ export class ServiceProcess {
     child.stdin.on('error', () => undefined);
     this.child = child;
     this.tail.length = 0;
+    this.errors.length = 0;
     const pipe = (stream: NodeJS.ReadableStream, kind: 'stdout' | 'stderr'): void => {
       createInterface({ input: stream }).on('line', (text) => {
         this.tail.push(text);
         if (this.tail.length > 20) this.tail.shift();
+        // Longer: an uncaught error's stack alone takes a dozen lines.
+        if (kind === 'stderr') {
+          this.errors.push(text);
+          if (this.errors.length > 40) this.errors.shift();
+        }
         this.events.line(this.spec.name, text, kind);
       });
     };
@@ -97,4 +109,15 @@ export class ServiceProcess {
     // A grandchild left behind by a crashed service still belongs to its group.
     try { process.kill(-pid, 'SIGKILL'); } catch { /* group empty: the normal case */ }
   }
+}
+
+/**
+ * Of a service's last stderr lines, the one that says why it ended: the CLI's own one-line error
+ * (`kch dashboard: …`), else an uncaught error's `TypeError: …` line (Node prints it between the
+ * source line and the stack, and ends with its version), else the last line with text.
+ */
+export function reasonIn(lines: readonly string[]): string | undefined {
+  const texts = lines.map((line) => line.trim()).filter((line) => line !== '' && !/^Node\.js v\d/.test(line) && !/^at /.test(line));
+  const last = (pattern: RegExp): string | undefined => texts.findLast((line) => pattern.test(line));
+  return last(/^kch [\w-]+: /) ?? last(/^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[\w+\])?: /) ?? texts.at(-1);
 }

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClickHouse } from '../clickhouse/client.js';
 import { options as config } from '../config/options.js';
 import { resolveOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError, isKchError } from '../errors.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
 import { formatHost } from '../kafka/brokers.js';
@@ -13,8 +13,13 @@ import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { waitForClickHouse } from '../migrate/wait.js';
+import { leftoversIn, RunRecord, takenByLeftover } from './record.js';
 import { RestartPolicy } from './restart.js';
 import { ServiceProcess, type ServiceSpec } from './service.js';
+
+/** How often kch up asks the running dashboard whether it answers, and how long a silence is news. */
+const LIVENESS_EVERY_MS = 5_000;
+const SILENCE_NEWS_MS = 10_000;
 
 export interface StackOptions {
   /** Bootstrap servers; undefined means start the local broker. */
@@ -63,6 +68,17 @@ interface Supervised {
   failed: boolean;
   /** Answered its readiness probe once. Until then, dying fails the start instead of restarting it. */
   ready: boolean;
+  /** Resolves once the service answers: asked at start and again after every restart. */
+  readonly probe: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Waiting longer than this for it to answer is worth a line. */
+  readonly slowMs: number;
+  /** Restarted and not answering yet: its silence is already being reported. */
+  recovering: boolean;
+}
+
+interface LaunchOptions {
+  readonly probe?: (signal: AbortSignal) => Promise<void>;
+  readonly slowMs?: number;
 }
 
 /**
@@ -95,6 +111,24 @@ export async function runStack(options: StackOptions): Promise<number> {
   const events = { line: (_service: string, text: string) => options.out(`${text}\n`) };
   const running: Supervised[] = [];
   const stopping = { value: false };
+  // Aborted on Ctrl-C and when the start fails: the probes of the other services stop polling
+  // then, instead of keeping this process alive (with nothing left to supervise) until their
+  // deadline.
+  const halt = new AbortController();
+  const onStop = (): void => halt.abort();
+  const signal = halt.signal;
+  const seconds = (since: number): string => ((performance.now() - since) / 1000).toFixed(1);
+
+  // What an earlier run left on this data folder; this run notes its own there, unless that
+  // earlier kch up still runs (its note is the true one).
+  const earlier = leftoversIn(dataDir);
+  const record = earlier?.up ? undefined : new RunRecord(dataDir);
+  const portsOf: Readonly<Record<string, readonly number[]>> = {
+    kafka: kafkaNodes.flatMap((n) => [n.port, n.controllerPort]),
+    clickhouse: [options.clickhousePort],
+    dashboard: [options.dashboardPort],
+  };
+  const note = (s: Supervised): void => record?.service(s.process.spec.name, s.process.pid, portsOf[s.process.spec.name] ?? []);
 
   /**
    * Should this process end without stopping the stack (kill -9), each service stops by itself
@@ -107,41 +141,131 @@ export async function runStack(options: StackOptions): Promise<number> {
     kafka?.process.stopAfter(others);
   };
 
-  const launch = (spec: ServiceSpec, probed = true): Supervised => {
-    const supervised: Supervised = { process: new ServiceProcess(spec, events), policy: new RestartPolicy(), failed: false, ready: !probed };
+  const launch = (spec: ServiceSpec, how: LaunchOptions = {}): Supervised => {
+    const supervised: Supervised = {
+      process: new ServiceProcess(spec, events), policy: new RestartPolicy(), failed: false, ready: how.probe === undefined,
+      probe: how.probe, slowMs: how.slowMs ?? 30_000, recovering: false,
+    };
     supervised.process.start();
     if (!spec.oneShot) {
       running.push(supervised);
       orderStop();
+      note(supervised);
       void watch(supervised);
     }
     return supervised;
   };
 
+  /**
+   * Runs its probe until it answers. Slower than its `slowMs`, that is news: said when the time
+   * passes and again when it answers. After a restart, answering is always said.
+   */
+  const answers = async (s: Supervised, since: 'start' | 'restart'): Promise<void> => {
+    if (!s.probe) return;
+    const { name } = s.process.spec;
+    const pid = s.process.pid;
+    const began = performance.now();
+    let slow = false;
+    const timer = setTimeout(() => {
+      slow = true;
+      log.warn(`${name} (pid ${pid}) does not answer yet, ${s.slowMs / 1000} s after its ${since}; still waiting`);
+    }, s.slowMs);
+    timer.unref();
+    // Ended when the service exits first (the caller's race), so that it stops polling.
+    const probing = new AbortController();
+    void s.process.exited.then(() => probing.abort());
+    try {
+      await s.probe(AbortSignal.any([signal, probing.signal]));
+    } finally {
+      clearTimeout(timer);
+      probing.abort();
+    }
+    if (slow || since === 'restart') log.info(`${name} (pid ${pid}) answers${since === 'restart' ? ' again' : ''}, ${seconds(began)} s after its ${since}`);
+  };
+
+  /** After a restart: says when it answers again, or that it does not. */
+  const recover = async (s: Supervised): Promise<void> => {
+    if (!s.probe) return;
+    const pid = s.process.pid;
+    s.recovering = true;
+    try {
+      await answers(s, 'restart');
+    } catch (error) {
+      // Died again (its watch says so), or kch up is stopping: nothing to add.
+      if (!signal.aborted && s.process.running && s.process.pid === pid) {
+        log.warn(`${s.process.spec.name} (pid ${pid}) does not answer since its restart: ${messageOf(error)}`);
+      }
+    } finally {
+      if (s.process.pid === pid) s.recovering = false;
+    }
+  };
+
   const watch = async (s: Supervised): Promise<void> => {
     for (;;) {
-      const { code, signal } = await s.process.exited;
+      const pid = s.process.pid;
+      const { code, signal: killedBy } = await s.process.exited;
       // Not ready yet: `ready` below reports it and the start fails.
       if (stopping.value || !s.ready) return;
-      if (code === 0 && !signal && s.process.spec.mayFinish) {
-        log.info(`${s.process.spec.name} finished its work; the other services keep running`);
+      const { name } = s.process.spec;
+      if (code === 0 && !killedBy && s.process.spec.mayFinish) {
+        log.info(`${name} finished its work; the other services keep running`);
         return;
       }
-      // A service that exits on its own says why in its last line (one clear line, by design).
-      const why = signal ? '' : s.process.lastLines().split('\n').filter((line) => line.trim() !== '').pop();
-      const reason = signal ? `killed by ${signal}` : `exited with code ${code}${why ? ` (${why.trim()})` : ''}`;
+      // A service that exits on its own says why in its last line on stderr (one clear line, by
+      // design); a killed one may have said something before, given after the facts.
+      const why = s.process.reason();
+      const reason = killedBy ? `killed by ${killedBy}` : `exited with code ${code}${why ? ` (${why})` : ''}`;
       const pause = s.policy.crashed(Date.now());
+      const facts = `pid ${pid}, ${s.policy.describe()}${killedBy && why ? `; its last line: ${why}` : ''}`;
       if (pause === undefined) {
         s.failed = true;
-        log.error(`${s.process.spec.name} ${reason} and keeps failing: given up on it; the other services keep running. Last lines:\n${s.process.lastLines()}`);
+        log.error(`${name} ${reason} and keeps failing: given up on it; the other services keep running (${facts}). Last lines:\n${s.process.lastLines()}`);
         return;
       }
-      log.warn(`${s.process.spec.name} ${reason}; restarting in ${pause / 1000} s`);
+      log.warn(`${name} ${reason}; restarting in ${pause / 1000} s (${facts})`);
       await delay(pause, undefined, { ref: false });
       if (stopping.value) return;
       s.process.start();
       orderStop();
-      log.info(`${s.process.spec.name} restarted (pid ${s.process.pid})`);
+      note(s);
+      log.info(`${name} restarted (pid ${s.process.pid})`);
+      void recover(s);
+    }
+  };
+
+  /**
+   * A running service may also stop answering without exiting (its event loop stuck, a port no
+   * longer served): asks the dashboard every few seconds, and says when it has been silent for
+   * SILENCE_NEWS_MS and when it answers again.
+   */
+  const keepAsking = async (s: Supervised, url: string): Promise<void> => {
+    const { name } = s.process.spec;
+    let silent: { pid: number | undefined; since: number; said: boolean } | undefined;
+    for (;;) {
+      try {
+        await delay(LIVENESS_EVERY_MS, undefined, { signal, ref: false });
+      } catch {
+        return;
+      }
+      const pid = s.process.pid;
+      if (silent && silent.pid !== pid) silent = undefined;
+      // Exited or restarting: its watch and `recover` say so.
+      if (!s.process.running || s.recovering || s.failed) {
+        silent = undefined;
+        continue;
+      }
+      try {
+        await waitForDashboard(url, { timeoutMs: 0, signal });
+        if (silent?.said) log.info(`${name} (pid ${pid}) answers again, after ${seconds(silent.since)} s without answering`);
+        silent = undefined;
+      } catch (error) {
+        if (signal.aborted) return;
+        silent ??= { pid, since: performance.now(), said: false };
+        if (!silent.said && performance.now() - silent.since >= SILENCE_NEWS_MS && s.process.running) {
+          silent.said = true;
+          log.warn(`${name} (pid ${pid}) runs but has not answered ${url}healthz for ${seconds(silent.since)} s (${lookFailure(error)})`);
+        }
+      }
     }
   };
 
@@ -153,15 +277,26 @@ export async function runStack(options: StackOptions): Promise<number> {
     }
   };
 
-  /** Waits for `ready`, failing early when the service exits first. */
-  const ready = async (s: Supervised, probe: Promise<void>): Promise<void> => {
-    const died = s.process.exited.then(({ code, signal }) => {
-      throw new KchError(ErrorCodes.SERVICE_FAILED, `${s.process.spec.name} ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it was ready. Last lines:\n${s.process.lastLines()}`);
+  /** Waits for its first answer, failing early when the service exits first. */
+  const ready = async (s: Supervised): Promise<void> => {
+    const died = s.process.exited.then(({ code, signal: killedBy }) => {
+      throw new KchError(ErrorCodes.SERVICE_FAILED, `${s.process.spec.name} ${killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`} before it was ready. Last lines:\n${s.process.lastLines()}`);
     });
-    await Promise.race([probe, died]);
+    await Promise.race([answers(s, 'start'), died]);
     // Died just as it answered: its watch has already left it to us.
     if (!s.process.running) await died;
     s.ready = true;
+  };
+
+  /** checkPortFree, naming an earlier run of ours that holds the port (src/stack/record.ts). */
+  const portFree = async (host: string, port: number, flag: string): Promise<void> => {
+    try {
+      await checkPortFree(host, port, flag);
+    } catch (error) {
+      const ours = isKchError(error) && error.code === ErrorCodes.PORT_IN_USE ? takenByLeftover(earlier, host, port) : undefined;
+      if (ours !== undefined) throw new KchError(ErrorCodes.PORT_IN_USE, ours, { cause: error });
+      throw error;
+    }
   };
 
   const timeoutMs = options.readyTimeoutMs ?? 180_000;
@@ -169,44 +304,46 @@ export async function runStack(options: StackOptions): Promise<number> {
   // Checked here too, not only by the services: a probe would take another program on the
   // port for ours and report it ready; and a port taken is one clear line before anything starts.
   for (const node of kafkaNodes) {
-    await checkPortFree(options.host, node.port, 'kafka-port');
-    await checkPortFree(controllerHostFor(options.host), node.controllerPort, 'kafka-controller-port');
+    await portFree(options.host, node.port, 'kafka-port');
+    await portFree(controllerHostFor(options.host), node.controllerPort, 'kafka-controller-port');
   }
-  if (!options.externalClickHouse) await checkPortFree(options.host, options.clickhousePort, 'clickhouse-port');
-  await checkPortFree(options.host, options.dashboardPort, 'dashboard-port');
-  // Aborted on Ctrl-C and when the start fails: the probes of the other services stop polling
-  // then, instead of keeping this process alive (with nothing left to supervise) until their
-  // deadline.
-  const halt = new AbortController();
-  const onStop = (): void => halt.abort();
+  if (!options.externalClickHouse) await portFree(options.host, options.clickhousePort, 'clickhouse-port');
+  await portFree(options.host, options.dashboardPort, 'dashboard-port');
   options.signal.addEventListener('abort', onStop, { once: true });
-  const signal = halt.signal;
+  if (options.signal.aborted) onStop();
+  // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
+  const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
+  const clickhouseAnswers = async (probeSignal: AbortSignal, probeTimeoutMs = timeoutMs): Promise<void> => {
+    const client = createClickHouse({ url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default' });
+    try {
+      await waitForClickHouse(client, clickhouseUrl, { timeoutMs: probeTimeoutMs, signal: probeSignal });
+    } finally {
+      await client.close();
+    }
+  };
   try {
     const starting: Promise<void>[] = [];
     let kafka: Supervised | undefined;
     let clickhouse: Supervised | undefined;
     if (!options.externalKafka) {
-      kafka = launch({ name: 'kafka', args: ['kafka'], env, stopTimeoutMs: 60_000 });
-      starting.push(ready(kafka, waitForKafka(bootstrap, { timeoutMs, signal }).then(() => undefined)));
+      kafka = launch({ name: 'kafka', args: ['kafka'], env, stopTimeoutMs: 60_000 }, {
+        probe: (probeSignal) => waitForKafka(bootstrap, { timeoutMs, signal: probeSignal }).then(() => undefined),
+      });
+      starting.push(ready(kafka));
     } else {
       starting.push(waitForKafka(bootstrap, { timeoutMs: 30_000, signal }).then(() => undefined));
     }
-    // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
-    const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
-    const probeClient = createClickHouse({ url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default' });
-    try {
-      if (!options.externalClickHouse) {
-        // chdb runs each query on libuv's pool, sized when the process starts: 4 would cap the
-        // embedded server at 4 concurrent queries.
-        clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env: { UV_THREADPOOL_SIZE: '16', ...env }, stopTimeoutMs: 60_000 });
-        starting.push(ready(clickhouse, waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs, signal })));
-      } else {
-        starting.push(waitForClickHouse(probeClient, clickhouseUrl, { timeoutMs: 30_000, signal }));
-      }
-      await Promise.all(starting);
-    } finally {
-      await probeClient.close();
+    if (!options.externalClickHouse) {
+      // chdb runs each query on libuv's pool, sized when the process starts: 4 would cap the
+      // embedded server at 4 concurrent queries.
+      clickhouse = launch({ name: 'clickhouse', args: ['clickhouse'], env: { UV_THREADPOOL_SIZE: '16', ...env }, stopTimeoutMs: 60_000 }, {
+        probe: (probeSignal) => clickhouseAnswers(probeSignal),
+      });
+      starting.push(ready(clickhouse));
+    } else {
+      starting.push(clickhouseAnswers(signal, 30_000));
     }
+    await Promise.all(starting);
     if (options.signal.aborted) return 130;
 
     const migrate = launch({ name: 'migrate', args: ['migrate'], env, oneShot: true });
@@ -218,28 +355,32 @@ export async function runStack(options: StackOptions): Promise<number> {
     const dashboardUrl = `http://${formatHost(options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host)}:${options.dashboardPort}/`;
     let dashboard: Supervised | undefined;
     if (!options.signal.aborted) {
-      dashboard = launch({ name: 'dashboard', args: ['dashboard'], env, stopTimeoutMs: 10_000 });
-      await ready(dashboard, waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal }));
+      // It listens before it asks ClickHouse or Kafka anything: a few seconds is already slow.
+      dashboard = launch({ name: 'dashboard', args: ['dashboard'], env, stopTimeoutMs: 10_000 }, {
+        probe: (probeSignal) => waitForDashboard(dashboardUrl, { timeoutMs: 30_000, signal: probeSignal }), slowMs: 5_000,
+      });
+      await ready(dashboard);
+      void keepAsking(dashboard, dashboardUrl);
     }
     let sink: Supervised | undefined;
     if (options.sink && !options.signal.aborted) {
-      sink = launch({ name: 'sink', args: ['sink'], env, stopTimeoutMs: 30_000 }, false);
+      sink = launch({ name: 'sink', args: ['sink'], env, stopTimeoutMs: 30_000 });
     }
     let generator: Supervised | undefined;
     if (options.generate && !options.signal.aborted) {
-      generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000, mayFinish: true }, false);
+      generator = launch({ name: 'generator', args: ['generate'], env, stopTimeoutMs: 30_000, mayFinish: true });
     }
 
     const lines = [
       '',
-      `kch up: pipeline running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `kch up: pipeline running (ready in ${seconds(started)} s)`,
       `  kafka       ${bootstrap.padEnd(24)} ${!kafka ? 'external' : kafkaNodes.length > 1 ? `local cluster of ${kafkaNodes.length}, pid ${kafka.process.pid}, logs ${dataDir}/kafka-cluster/node-*/logs/server.log` : `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log`}`,
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
       ...(sink ? [`  sink        pid ${sink.process.pid} (streams with ingest sink, exactly once)`] : []),
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
       `  dashboard   ${dashboard ? `${dashboardUrl.padEnd(24)} pid ${dashboard.process.pid}` : 'not started'}`,
       `  try:        npm run kch -- query "SELECT count() FROM ${options.exampleTable ?? 'sales'}"`,
-      '  stop:       Ctrl-C',
+      `  stop:       Ctrl-C (or kill ${process.pid})`,
       '',
     ];
     options.out(lines.join('\n'));
@@ -256,6 +397,15 @@ export async function runStack(options: StackOptions): Promise<number> {
     halt.abort();
     options.signal.removeEventListener('abort', onStop);
     await stopAll();
+    record?.remove();
     log.info('every service stopped');
   }
+}
+
+/** Why one look at a service failed, from `waitForDashboard`'s error: its last attempt's cause. */
+function lookFailure(error: unknown): string {
+  const last: unknown = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  if (last instanceof Error && last.name === 'TimeoutError') return 'no answer within 2 s';
+  const code = last instanceof Error && last.cause instanceof Error ? (last.cause as NodeJS.ErrnoException).code : undefined;
+  return code ?? messageOf(last);
 }

@@ -4,6 +4,8 @@ import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { exampleTable, runStack } from '../../stack/up.js';
+import { watchParent } from '../../host/parent.js';
+import { ignoreOutputErrors } from '../../host/supervisor.js';
 import { defineCommand } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
 import { dashboardCommand } from './dashboard.js';
@@ -48,7 +50,8 @@ export const upCommand = defineCommand({
     'Each service runs as a child process, restarted with back-off if it dies. Give --kafka-brokers',
     'or --clickhouse-url (or their environment variables) to use an external service instead of',
     'starting the local one. Every setting of the services it starts can be given here too.',
-    'Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops every process it started; should kch up',
+    'Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops every process it started, and so does the',
+    'end of the process that started it (npm, when a process manager stops `npm start`); should kch up',
     'itself be killed, its services notice and stop cleanly on their own.',
   ].join('\n'),
   options: [...serviceSettings, noGenerate],
@@ -67,24 +70,35 @@ export const upCommand = defineCommand({
     if (!externalKafka) parseHeap(resolved.requireString(options.kafkaHeap));
     if (!externalClickHouse) parseByteSize(resolved.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
 
-    // SIGHUP (the terminal closed) aborts `signal` like Ctrl-C: src/cli/main.ts.
-    return runStack({
-      ...(externalKafka !== undefined ? { externalKafka } : {}),
-      ...(externalClickHouse !== undefined ? { externalClickHouse } : {}),
-      host: resolved.requireString(options.host),
-      kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
-      kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
-      kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
-      clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
-      dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
-      dataDir: resolved.requireString(options.dataDir),
-      cacheDir: resolved.requireString(options.cacheDir),
-      generate: !resolved.boolean(noGenerate),
-      sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
-      exampleTable: exampleTable(pipeline.streams, resolved.string(options.clickhouseDatabase) ?? 'default'),
-      settings,
-      log, signal, out,
+    // SIGHUP (the terminal closed) aborts `signal` like Ctrl-C: src/cli/main.ts. So does the end of
+    // our parent, which no signal tells us of (src/host/parent.ts).
+    const parent = watchParent((pid) => {
+      // Our output may have gone with it (a pipe to a process manager): dropped, not fatal.
+      ignoreOutputErrors();
+      log.warn(`the process that started kch up (pid ${pid}) has exited: stopping every service`);
     });
+    try {
+      return await runStack({
+        ...(externalKafka !== undefined ? { externalKafka } : {}),
+        ...(externalClickHouse !== undefined ? { externalClickHouse } : {}),
+        host: resolved.requireString(options.host),
+        kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
+        kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
+        kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
+        clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+        dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
+        dataDir: resolved.requireString(options.dataDir),
+        cacheDir: resolved.requireString(options.cacheDir),
+        generate: !resolved.boolean(noGenerate),
+        sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
+        exampleTable: exampleTable(pipeline.streams, resolved.string(options.clickhouseDatabase) ?? 'default'),
+        settings,
+        log, out,
+        signal: AbortSignal.any([signal, parent.signal]),
+      });
+    } finally {
+      parent.close();
+    }
   },
 });
 

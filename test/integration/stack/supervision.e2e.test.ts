@@ -1,17 +1,19 @@
 /**
- * `kch up` ending without its Ctrl-C path: SIGHUP (the terminal closed) and SIGKILL (OOM killer,
- * a crashed shell). Every process of the stack and every port must be gone afterwards, the
- * broker's JVM included, and a following `kch up` on the same data folder must lose nothing.
- * Then: a start that cannot succeed makes `kch up` exit non-zero, at once.
+ * `kch up` ending without its Ctrl-C path: SIGHUP (the terminal closed), SIGKILL (OOM killer,
+ * a crashed shell) and the end of its parent (SIGTERM to `npm start`). Every process of the stack
+ * and every port must be gone afterwards, the broker's JVM included, and a following `kch up` on
+ * the same data folder must lose nothing. Then: a start that cannot succeed makes `kch up` exit
+ * non-zero, at once, and one that finds our own services of an earlier run on its ports names them.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CliProcess, runCli } from '../../support/cli.js';
+import { CliProcess, cliPath, runCli } from '../../support/cli.js';
 import { clickhouse, scalar } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
@@ -95,16 +97,21 @@ async function nothingLeft(processes: Map<number, string>, timeoutMs: number): P
   }, 10_000, 100);
 }
 
-/** `kch up` on this file's data folder and ports, every setting as a flag; resolves once running. */
-async function up(extra: readonly string[]): Promise<CliProcess> {
-  const stack = new CliProcess([
+/** `kch up`'s arguments on this file's data folder and ports, every setting as a flag. */
+function upArgs(extra: readonly string[]): string[] {
+  return [
     'up',
     '--data-dir', dataDir,
     '--kafka-port', String(ports.kafka), '--kafka-controller-port', String(ports.controller),
     '--clickhouse-port', String(ports.clickhouse), '--dashboard-port', String(ports.dashboard),
     '--kafka-heap', '320m', '--clickhouse-max-memory', '900M',
     ...extra,
-  ], { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' });
+  ];
+}
+
+/** `kch up` on this file's data folder and ports; resolves once running. */
+async function up(extra: readonly string[]): Promise<CliProcess> {
+  const stack = new CliProcess(upArgs(extra), { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' });
   started.add(stack.pid);
   cleanups.push(() => stack.stop('SIGINT', 120_000));
   await pollUntil('kch up to report the pipeline running', async () => {
@@ -269,4 +276,73 @@ test('SIGHUP of a kch clickhouse run by hand stops it cleanly, its Kafka tables 
   assert.match(server.output, /SIGHUP received, stopping/);
   assert.match(server.output, /detached Kafka table\(s\) [^\n]*default\.sales_kafka/, 'its consumers committed and stopped');
   assert.match(server.output, /clickhouse stopped/);
+});
+
+/** The pid of `kch <command>` among `processes` (the tree of a kch up). */
+function service(processes: Map<number, string>, command: string): number {
+  const pid = [...processes].find(([, cmd]) => new RegExp(`main\\.js ${command}( |$)`).test(cmd))?.[0];
+  assert.ok(pid, `kch ${command} in the tree: ${[...processes.values()].join('\n')}`);
+  return pid;
+}
+
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+test('SIGTERM to npm start (what a process manager sends) stops kch up and every service, kafka last, nothing left', async () => {
+  // npm runs the start script as npm -> sh -c -> node; the SIGTERM reaches the sh, not kch up.
+  const root = dirname(dirname(dirname(cliPath)));
+  const npm = spawn('npm', ['start', '--', ...upArgs(['--rate', '200']).slice(1)], {
+    cwd: root, env: { ...process.env, KAFKA_BROKERS: '', CLICKHOUSE_URL: '', npm_config_update_notifier: 'false' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  npm.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+  npm.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  started.add(npm.pid!);
+  cleanups.push(async () => { if (running(npm.pid!)) npm.kill('SIGKILL'); });
+  await pollUntil('npm start to report the pipeline running', async () => {
+    if (npm.exitCode !== null) throw new Error(`npm start exited with ${npm.exitCode}:\n${output.slice(-3000)}`);
+    return /pipeline running/.test(output) ? true : undefined;
+  }, 240_000);
+  const processes = tree(npm.pid!);
+  for (const pid of processes.keys()) started.add(pid);
+  const kchUp = service(processes, 'up');
+  assert.ok([...processes.values()].some((cmd) => cmd.includes('kafka.Kafka')), 'the broker JVM is in the tree');
+
+  const terminated = performance.now();
+  npm.kill('SIGTERM');
+  await nothingLeft(processes, 120_000);
+  const seconds = ((performance.now() - terminated) / 1000).toFixed(1);
+  assert.match(output, /the process that started kch up \(pid \d+\) has exited: stopping every service/);
+  assert.match(output, /detached Kafka table/, 'clickhouse took its normal stop path');
+  assert.match(output, /Kafka stopped in/, 'the broker had a controlled shutdown');
+  assert.ok(output.indexOf('stopping kafka') > output.indexOf('stopping clickhouse'), 'kafka stopped last');
+  assert.match(output, /every service stopped/);
+  assert.equal(running(kchUp), false);
+  process.stdout.write(`# SIGTERM to npm: ${processes.size} processes stopped in ${seconds} s\n`);
+});
+
+test('a start on ports our own earlier kch up holds names it and how to stop it; so for services it left', async () => {
+  const first = await up(['--no-generate']);
+  const processes = tree(first.pid);
+  const [kafka, clickhouse] = [service(processes, 'kafka'), service(processes, 'clickhouse')];
+  const env = { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' };
+
+  // Still running, say in another terminal.
+  const again = await runCli(upArgs([]), env, 30_000);
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stderr, new RegExp(`^kch up: port ${ports.kafka} on 127\\.0\\.0\\.1 is taken by kafka \\(pid ${kafka}\\) of a kch up that still runs on this data folder \\(${literal(dataDir)}\\): pid ${first.pid}, started [^,]+, with kafka pid ${kafka}, clickhouse pid ${clickhouse}, dashboard pid \\d+; stop it with Ctrl-C where it runs, or kill ${first.pid} \\(it stops every service, kafka last\\)\\n$`));
+  assert.doesNotMatch(again.stderr, /choose another/);
+
+  // Left behind: kch up killed while its clickhouse is frozen, so that the clickhouse and the kafka
+  // waiting for it outlive kch up.
+  process.kill(clickhouse, 'SIGSTOP');
+  cleanups.push(async () => { if (running(clickhouse)) process.kill(clickhouse, 'SIGCONT'); });
+  process.kill(first.pid, 'SIGKILL');
+  await exitWithin(first, 10_000);
+  const left = await runCli(upArgs([]), env, 30_000);
+  assert.equal(left.code, 1, left.stderr);
+  assert.match(left.stderr, new RegExp(`^kch up: port ${ports.kafka} on 127\\.0\\.0\\.1 is taken by kafka \\(pid ${kafka}\\), left running by an earlier kch up on this data folder \\(${literal(dataDir)}\\) that has ended: [^;]*clickhouse pid ${clickhouse}[^;]* still run; stop them with kill [\\d ]*\\b${clickhouse}\\b[\\d ]*, then kill ${kafka} \\(kafka last\\)\\n$`));
+
+  // Let go, it stops by itself, and kafka after it.
+  process.kill(clickhouse, 'SIGCONT');
+  await nothingLeft(processes, 120_000);
 });

@@ -16,3 +16,12 @@ test('crashes older than the window are forgotten', () => {
   policy.crashed(1);
   assert.equal(policy.crashed(20_000), 1000);
 });
+
+test('the back-off is said in words: which crash within the window, and when it is given up on', () => {
+  const policy = new RestartPolicy();
+  policy.crashed(0);
+  assert.equal(policy.describe(), 'crash 1 within 2 min, given up on at the 5th');
+  policy.crashed(1);
+  assert.equal(policy.describe(), 'crash 2 within 2 min, given up on at the 5th');
+  assert.equal(new RestartPolicy(3).describe(), 'crash 0 within 2 min, given up on at the 3rd');
+});
