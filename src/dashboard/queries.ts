@@ -373,7 +373,8 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
   const recentLetters = deadLetterExists
     ? `(SELECT (count(), argMax(error, (seen_at, offset))) FROM ${ident(stream.deadLetter)} WHERE seen_at > now() - {recent:UInt32})`
     : `(toUInt64(0), '')`;
-  // One round trip. count() comes from the parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
+  // One round trip, every function as 18.16 has it (least() of two). count() comes from the
+  // parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
   // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
   // series the arrivals window reaches into the minute before, which the mapping below leaves out.
   const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; recent_letters: unknown; arrivals: unknown }>(`
@@ -386,7 +387,7 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
                 FROM (
                   SELECT processing_time AS second, count() AS n
                   FROM ${ident(stream.target)}
-                  WHERE processing_time >= least(now() - {window:UInt32}, now() - {recent:UInt32}, subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
+                  WHERE processing_time >= least(least(now() - {window:UInt32}, now() - {recent:UInt32}), subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
                   GROUP BY second)
                 GROUP BY minute)) AS arrivals
       FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, recent: DEAD_LETTER_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);

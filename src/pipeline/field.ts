@@ -96,6 +96,14 @@ export abstract class Field<T = unknown> {
   }
   /** Returns why a value is not acceptable, or undefined when it is. */
   abstract problem(value: unknown): string | undefined;
+  /**
+   * Why `value` cannot be the column's default (`withDefault`), or undefined. A default need not
+   * pass the field's checks (`text(16).withDefault('')`: empty when absent, non-empty when sent),
+   * only fit the column; numeric and UUID kinds say what fits.
+   */
+  defaultProblem(value: unknown): string | undefined {
+    return typeof value === 'string' || typeof value === 'number' ? undefined : 'must be a number or a string';
+  }
   /** Whether a message may leave the field out (it then takes `defaultSql`). */
   get isOptional(): boolean { return false; }
   /** SQL literal an absent optional field takes; also the target column's DEFAULT, which rows older than the field get. */
@@ -173,6 +181,7 @@ class UuidField extends Field<string> {
     if (typeof value !== 'string') return 'must be a string';
     return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? undefined : 'must be a UUID';
   }
+  override defaultProblem(value: unknown): string | undefined { return this.problem(value); }
   /** A version 4 UUID from four draws of 32 bits. */
   override exampleJson(random: Draw): string { return `"${this.example(random)}"`; }
   example(random: Draw): string {
@@ -378,6 +387,14 @@ class IntegerField extends Field<number | bigint> {
     if (typeof value === 'number' && !writable(value)) return 'must be a whole number within 64 bits as a JavaScript number (use a bigint)';
     return whole >= this.min && whole <= this.max ? undefined : `must be between ${this.min} and ${this.max}, got ${foundOf(value)}`;
   }
+  /** A default fits the column: a whole number within the type (not necessarily within min..max). */
+  override defaultProblem(value: unknown): string | undefined {
+    const whole = exactValue(value, false);
+    const n = whole === undefined ? undefined : bigIntOf(whole);
+    const [lo, hi] = integerRanges[this.type];
+    if (n === undefined) return `must be a whole number, got ${foundOf(value)}`;
+    return n >= lo && n <= hi ? undefined : `must be within ${this.type} (${lo}..${hi})`;
+  }
   /** Most near zero; one in four anywhere in the range, so that examples reach the whole width of the type. */
   example(random: Draw): number | bigint {
     const safe = BigInt(Number.MAX_SAFE_INTEGER);
@@ -465,6 +482,14 @@ class DecimalField extends Field<number | JsonNumber> {
     if (typeof value === 'number' && !writable(value)) return 'must be a number JSON can carry (use a JsonNumber for a whole number beyond 64 bits)';
     if (compareExact(exact, this.min) < 0 || compareExact(exact, this.max) > 0) return `must be between ${plainText(this.min)} and ${plainText(this.max)}, got ${foundOf(value)}`;
     return decimalsOf(exact) <= this.scale ? undefined : `must have at most ${this.scale} decimals, got ${foundOf(value)}`;
+  }
+  /** A default fits the column: at most `scale` decimals, within Decimal(P, S). */
+  override defaultProblem(value: unknown): string | undefined {
+    const exact = exactValue(value, false);
+    if (exact === undefined) return `must be a number, got ${foundOf(value)}`;
+    if (decimalsOf(exact) > this.scale) return `must have at most ${this.scale} decimals`;
+    const limit = { negative: false, digits: '1', exponent: this.precision - this.scale };
+    return compareExact({ ...exact, negative: false }, limit) < 0 ? undefined : `must fit Decimal(${this.precision}, ${this.scale})`;
   }
   /** Units of 10^-scale near the minimum, as the number they make (a JsonNumber where a float would round it). */
   example(random: Draw): number | JsonNumber {
@@ -632,9 +657,7 @@ class DefaultedField<T> extends Field<T> {
     this.kind = inner.kind;
     this.jsonPath = inner.jsonPath;
     this.isMeasure = inner.isMeasure;
-    const fallbackProblem = typeof fallback === 'number' || typeof fallback === 'string' || typeof fallback === 'bigint' || fallback instanceof JsonNumber
-      ? inner.problem(fallback)
-      : 'must be a number or a string';
+    const fallbackProblem = inner.defaultProblem(fallback);
     if (fallbackProblem !== undefined) this.invalid = `withDefault(${describeValue(fallback)}): the default ${fallbackProblem}`;
   }
   override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }

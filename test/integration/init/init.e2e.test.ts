@@ -116,6 +116,16 @@ test('init refuses, with a line saying why and an exit code of its own: no topic
   assert.equal(notJson.code, 5, notJson.stderr);
   assert.match(notJson.stdout, /none of the 3 messages sampled is a JSON object \(2 not JSON, 1 JSON, but not an object\)/);
 
+  // A sample most of which its own stream would refuse: said loudly, nothing written, unless --force.
+  const mostlyBad = uniqueName('mostly_bad');
+  await produce(mostlyBad, ['{"qty":1}', '{"qty":"x"}', '{"qty":3}', '{"qty":2}', '{"qty":"z"}']);
+  const refused = await runCli(['init', '--from-topic', mostlyBad], env, 120_000, dir);
+  assert.equal(refused.code, 7, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /2 of 5 sampled messages \(40 %\) would be dead letters, more than 10 %: nothing written\. .*--force/);
+  await assert.rejects(readFile(join(dir, 'kch.config.ts')), 'nothing written');
+  const forced = await runCli(['init', '--from-topic', mostlyBad, '--force', '--dry-run'], env, 120_000, dir);
+  assert.equal(forced.code, 0, forced.stdout + forced.stderr);
+
   const mine = 'import { defineConfig, seedStreams } from \'kafka-clickhouse-pipeline\';\nexport default defineConfig({ streams: seedStreams });\n';
   await writeFile(join(dir, 'kch.config.ts'), mine);
   const objects = uniqueName('objects');

@@ -26,7 +26,8 @@ test('a wrong field is refused in one line naming the stream and the field', () 
     [field.timestamp({ precision: 4 as never }), /precision must be 0, 3, 6 or 9/],
     [field.timestamp({ timeZone: 'Mars/Olympus' }), /unknown time zone "Mars\/Olympus"/],
     [field.text(10).at('x'), /a path is two or more plain names/],
-    [field.int('UInt8').withDefault(300), /withDefault\(300\): the default must be between 0 and 255/],
+    [field.int('UInt8').withDefault(300), /withDefault\(300\): the default must be within UInt8 \(0\.\.255\)/],
+    [field.uuid().withDefault('x'), /withDefault\("x"\): the default must be a UUID/],
     [field.text(8).acceptStrings(), /acceptStrings\(\) is for numeric fields/],
     [field.text(8).optional().optional(), /optional already/],
     [field.array(field.text(8).optional()), /the elements must be a plain, required field/],
@@ -40,6 +41,12 @@ test('a wrong field is refused in one line naming the stream and the field', () 
       return true;
     }, String(expected));
   }
+});
+
+test('a default fits the column without passing the field\'s checks: empty text for a field that must be non-empty when sent', () => {
+  const stream = defineStream({ name: 'orders', fields: { id: field.uuid(), shelf: field.text(16).withDefault(''), n: field.integer(1, 9, 'UInt8').withDefault(0) } });
+  assert.equal(stream.fields.shelf.problem(''), 'must be non-empty text', 'sent empty, it is still refused');
+  assert.equal(stream.fields.shelf.problem(undefined), undefined, 'absent, it takes the default');
 });
 
 test('every integer type is a field, 128 and 256 bits included, and its bounds are exact', () => {
