@@ -25,8 +25,11 @@ export function served(text: string): Served {
 export const SCRIPT_PREFIX = '/page/';
 export const ENTRY = `${SCRIPT_PREFIX}main.js`;
 
-/** `import … from './x.js'` and `import './x.js'` as tsc writes them (every import of the page is relative: tested). */
-const importPattern = /^\s*(?:import|export)\b[^'"]*?['"](\.\/[\w.-]+\.js)['"]/gm;
+/**
+ * `import … from './x.js'`, `export … from './x.js'` and `import './x.js'`, each a statement of its
+ * own as tsc writes them (every import of the page is a sibling module: tested).
+ */
+const importPattern = /^\s*(?:import|export)\s[^'";]*?\bfrom\s*['"](\.\/[\w.-]+\.js)['"]|^\s*import\s*['"](\.\/[\w.-]+\.js)['"]/gm;
 
 /** The compiled modules by path, main.js first; throws when the page was not built. */
 export function loadScripts(folder: URL = new URL('./browser/', import.meta.url)): ReadonlyMap<string, Served> {
@@ -42,7 +45,7 @@ export function loadScripts(folder: URL = new URL('./browser/', import.meta.url)
       throw new KchError(ErrorCodes.NOT_BUILT, `the dashboard's page is not built (${fileURLToPath(new URL(file, folder))} is missing): run npm run build`, { cause: error });
     }
     scripts.set(path, served(text));
-    for (const match of text.matchAll(importPattern)) pending.push(match[1]!.slice(2));
+    for (const match of text.matchAll(importPattern)) pending.push((match[1] ?? match[2]!).slice(2));
   }
   return scripts;
 }

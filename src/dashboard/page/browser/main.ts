@@ -34,7 +34,7 @@ import { stockPanel } from './stock.js';
 // section per stream of one's own, and how often to refresh.
 const refreshMs = Number(document.body.dataset.refreshMs) || 5_000;
 const seed = document.getElementById('panel-sales') !== null;
-const own = [...document.querySelectorAll<HTMLElement>('section.own[data-stream]')];
+const own = [...document.querySelectorAll('section.own[data-stream]')].filter((node) => node instanceof HTMLElement);
 
 const pipeline = pipelinePanel();
 const status = new Endpoint<Status>('/api/status');
