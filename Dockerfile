@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # failed optional packages on their platform).
 # --ignore-scripts: `prepare` would compile before src/ is here; the build runs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.page.json ./
 COPY src ./src
 RUN npm run build
 

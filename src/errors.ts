@@ -44,6 +44,8 @@ export const ErrorCodes = {
   TIMEOUT: 'KCH_TIMEOUT',
   /** A supervised service failed. */
   SERVICE_FAILED: 'KCH_SERVICE_FAILED',
+  /** A file the build makes is missing (run npm run build). */
+  NOT_BUILT: 'KCH_NOT_BUILT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

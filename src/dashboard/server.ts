@@ -16,6 +16,7 @@ import { KafkaWatch, replicasOf, type PipelineScope } from './health.js';
 import { isLoopback } from '../host/loopback.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
+import type { Served } from './page/scripts.js';
 import { readerFor } from './queries.js';
 import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
 
@@ -155,7 +156,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         send(req, res, json(400, { error: 'the page takes no parameters', code: ErrorCodes.USAGE }));
         return;
       }
-      sendPage(req, res);
+      sendStatic(req, res, page, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': page.contentSecurityPolicy });
+      return;
+    }
+    // The page's script: fixed paths, each a module compiled into the package (page/scripts.ts).
+    const script = page.scripts.get(path);
+    if (script) {
+      if (url.search) {
+        send(req, res, json(400, { error: 'the page\'s scripts take no parameters', code: ErrorCodes.USAGE }));
+        return;
+      }
+      sendStatic(req, res, script, { 'content-type': 'text/javascript; charset=utf-8' });
       return;
     }
     if (path === '/favicon.svg' || path === '/favicon.ico') {
@@ -178,21 +189,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     send(req, res, await handleApi(route, url.searchParams, context));
   }
 
-  function sendPage(req: IncomingMessage, res: ServerResponse): void {
-    const headers: Record<string, string> = {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': page.contentSecurityPolicy,
-      'cache-control': 'no-cache',
-      etag: page.etag,
-      vary: 'accept-encoding',
-      ...securityHeaders,
-    };
-    if (req.headers['if-none-match'] === page.etag) {
+  /** A body built at start: revalidated on every load (no-cache), 304 when unchanged, gzipped when the client takes it. */
+  function sendStatic(req: IncomingMessage, res: ServerResponse, file: Served, own: Record<string, string>): void {
+    const headers: Record<string, string> = { ...own, 'cache-control': 'no-cache', etag: file.etag, vary: 'accept-encoding', ...securityHeaders };
+    if (req.headers['if-none-match'] === file.etag) {
       res.writeHead(304, headers).end();
       return;
     }
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? page.gzip : Buffer.from(page.html, 'utf8');
+    const body = gzip ? file.gzip : file.body;
     res.writeHead(200, { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': String(body.length) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

@@ -19,7 +19,15 @@ const logo = `<svg class="logo" viewBox="0 0 40 40" aria-hidden="true"><defs><li
 
 export const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40"><rect width="40" height="40" rx="10" fill="#111a2e"/><path d="M8 13h9l5 7M8 27h9l5-7" fill="none" stroke="#5aa9ff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/><rect x="24" y="10" width="3.6" height="20" rx="1.5" fill="#5aa9ff"/><rect x="29" y="14" width="3.6" height="16" rx="1.5" fill="#34d399"/></svg>`;
 
-export function renderHtml(scope: PageScope, parts: { readonly style: string; readonly script: string }): string {
+export interface PageParts {
+  readonly style: string;
+  /** The script's entry module, and every module it imports (fetched at once, not one import after another). */
+  readonly entry: string;
+  readonly modules: readonly string[];
+  readonly refreshMs: number;
+}
+
+export function renderHtml(scope: PageScope, parts: PageParts): string {
   const seed = scope.seed ?? true;
   const own = scope.own ?? [];
   const where = `database ${scope.database}${scope.topicPrefix ? ` · topic prefix ${scope.topicPrefix}` : ''}`;
@@ -33,8 +41,9 @@ export function renderHtml(scope: PageScope, parts: { readonly style: string; re
 <title>${seed ? 'Retail pipeline' : 'Pipeline'} · kch dashboard</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${parts.style}</style>
+${parts.modules.map((path) => `<link rel="modulepreload" href="${escapeHtml(path)}">\n`).join('')}<script type="module" src="${escapeHtml(parts.entry)}"></script>
 </head>
-<body>
+<body data-refresh-ms="${parts.refreshMs}">
 <header class="top">
   <div class="brand">${logo}<div><h1>${seed ? 'Retail pipeline' : 'Pipeline'}</h1><p class="sub">Kafka → ClickHouse · ${escapeHtml(where)}</p></div></div>
   <div class="live">
@@ -96,10 +105,9 @@ ${own.map((name) => `  <section class="card span3 own" id="panel-own-${escapeHtm
   </section>
 </main>
 <footer>
-  <span>Refreshes every 5 s.</span>
+  <span>Refreshes every ${parts.refreshMs / 1000} s.</span>
   <span>API: <a href="/api/status">status</a> · ${seed ? '<a href="/api/sales">sales</a> · <a href="/api/stock">stock</a> · <a href="/api/recent_sales">recent_sales</a> · <a href="/api/overview">overview</a> · ' : ''}${own.length ? '<a href="/api/streams">streams</a> · ' : ''}<a href="/api/pipeline">pipeline</a> · <a href="/metrics">metrics</a> · <a href="/api">all endpoints</a></span>
 </footer>
-<script>${parts.script}</script>
 </body>
 </html>
 `;

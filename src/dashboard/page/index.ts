@@ -1,14 +1,14 @@
 /**
- * The dashboard page as one self-contained document: markup, stylesheet and script inline, no
- * font or library to fetch, so it works with no internet and paints on the first response.
- * Built once per server: its Content-Security-Policy allows exactly this script and stylesheet
- * (by hash) and requests to this origin only — a stray external URL would be refused and show
- * as an error in the browser's console.
+ * The dashboard page: one document (markup and stylesheet inline, so it paints on the first
+ * response) and its script, ES modules compiled from browser/ and served by the dashboard itself
+ * (scripts.ts): no font, library or anything else from the internet. Built once per server: its
+ * Content-Security-Policy allows exactly this stylesheet (by hash), scripts from this origin
+ * only (which serves no other script) and requests to this origin only — a stray external URL
+ * would be refused and show as an error in the browser's console.
  */
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { dashboardClient } from './client.js';
 import { favicon, renderHtml, type PageScope } from './html.js';
+import { ENTRY, loadScripts, served, type Served } from './scripts.js';
 import { styles } from './styles.js';
 
 export { favicon };
@@ -16,37 +16,31 @@ export { favicon };
 /** How often the page polls the API. The issue asks for at most 5 s. */
 export const REFRESH_MS = 5_000;
 
-export interface Page {
+/** The document, ready to send (`body` is `html` encoded). */
+export interface Page extends Served {
   readonly html: string;
-  readonly gzip: Buffer;
-  readonly etag: string;
   readonly contentSecurityPolicy: string;
-}
-
-/** The script as the browser gets it: the function's own source, called once. */
-export function clientScript(refreshMs = REFRESH_MS, page: { seed: boolean; own: readonly string[] } = { seed: true, own: [] }): string {
-  return `(${dashboardClient.toString()})(${JSON.stringify(refreshMs)}, ${JSON.stringify(page)});`;
+  /** The page's script modules by path (/page/main.js …). */
+  readonly scripts: ReadonlyMap<string, Served>;
 }
 
 const sha256 = (text: string): string => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 
 export function buildPage(scope: PageScope, refreshMs = REFRESH_MS): Page {
-  const script = clientScript(refreshMs, { seed: scope.seed ?? true, own: scope.own ?? [] });
-  const html = renderHtml(scope, { style: styles, script });
+  const scripts = loadScripts();
+  const html = renderHtml(scope, { style: styles, entry: ENTRY, modules: [...scripts.keys()].filter((path) => path !== ENTRY), refreshMs });
   const contentSecurityPolicy = [
     "default-src 'none'",
-    `script-src ${sha256(script)}`,
+    "script-src 'self'",
     `style-src ${sha256(styles)}`,
     "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
+    // The page writes text, never markup: no string may become HTML or script.
+    "require-trusted-types-for 'script'",
+    "trusted-types 'none'",
   ].join('; ');
-  return {
-    html,
-    gzip: gzipSync(html, { level: 9 }),
-    etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 20)}"`,
-    contentSecurityPolicy,
-  };
+  return { ...served(html), html, contentSecurityPolicy, scripts };
 }

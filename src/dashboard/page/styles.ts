@@ -132,6 +132,8 @@ td.time { color: var(--muted); }
 tr.fresh td { animation: fresh 2.2s ease-out; }
 @keyframes fresh { from { background: rgba(90, 169, 255, .14); } to { background: transparent; } }
 .table-wrap { overflow-x: auto; }
+/* A chart's values for screen readers: read, not seen. */
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
 
 .streams { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(340px, 100%), 1fr)); gap: 14px; }
 .stream { border: 1px solid var(--line); border-radius: 12px; background: rgba(10, 15, 28, .45); padding: 14px 14px 12px; min-width: 0; }

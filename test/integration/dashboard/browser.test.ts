@@ -95,6 +95,16 @@ test('the page loads clean, draws every panel from the data, follows new events,
   const bars = await value<number[]>(page, '[...document.querySelectorAll("#chart-sales rect.bar-qty")].map((r) => Number(r.getAttribute("height")))');
   assert.ok(bars.length >= 1 && bars.every((h) => h > 0), `sales bars ${JSON.stringify(bars)}`);
   assert.ok(await value<boolean>(page, '!!document.querySelector("#chart-sales path.rev-line")?.getAttribute("d")?.includes("L")'));
+  // For a screen reader: the chart's summary in its text alternative, every hour's figures in a table that is not seen.
+  const hours = (await getJson<{ hours: string[] }>(dashboard.url, '/api/sales')).body.hours.length;
+  const alternative = await value<{ label: string; rows: number; area: number }>(page, `(() => {
+    const table = document.querySelector("#chart-sales .sr-only table");
+    const box = table ? table.parentElement.getBoundingClientRect() : null;
+    return { label: document.querySelector("#chart-sales svg").getAttribute("aria-label"), rows: table ? table.tBodies[0].rows.length : 0, area: box ? box.width * box.height : -1 };
+  })()`);
+  assert.match(alternative.label, new RegExp(`^Sales per hour: [\\d,.\\s]+ items, .+ over ${hours} hours$`));
+  assert.equal(alternative.rows, hours, 'a row per hour');
+  assert.ok(alternative.area >= 0 && alternative.area <= 1, `read, not seen: ${alternative.area} px²`);
   // Top 5 stock movement, by product name, as the API has them.
   const stock = await getJson<{ products: string[] }>(dashboard.url, '/api/stock');
   const names = await value<string[]>(page, '[...document.querySelectorAll("#chart-stock .bar-row .name")].map((n) => n.firstChild.textContent)');

@@ -134,10 +134,11 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
     if (Date.now() > deadline) assert.fail(`the readings card never became ready: ${problems.join('; ')}`);
     await new Promise((done) => setTimeout(done, 100));
   }
-  const seen = await page.evaluate<{ bars: number; barWidth: number; xTicks: string[]; yTitle: string; tops: number; sums: string[]; rows: number; heads: string[]; cut: number; notes: number; seedPanels: number; title: string }>(`(() => {
+  const seen = await page.evaluate<{ bars: number; readBars: number; barWidth: number; xTicks: string[]; yTitle: string; tops: number; sums: string[]; rows: number; heads: string[]; cut: number; notes: number; seedPanels: number; title: string }>(`(() => {
     const card = document.querySelector('section[data-stream="readings"]');
     return {
       bars: card.querySelectorAll('svg.own-events rect.bar').length,
+      readBars: card.querySelectorAll('.own-plot .sr-only table tbody tr').length,
       barWidth: Math.max(...[...card.querySelectorAll('svg.own-events rect.bar')].map((r) => r.getBoundingClientRect().width)),
       xTicks: [...card.querySelectorAll('svg.own-events text.x-tick')].map((t) => t.textContent),
       yTitle: card.querySelector('svg.own-events text.y-title')?.textContent ?? '',
@@ -152,6 +153,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
     };
   })()`);
   assert.ok(seen.bars > 0 && seen.bars <= 120, `events drawn as bars: ${seen.bars}`);
+  assert.equal(seen.readBars, seen.bars, 'for a screen reader, every bar\'s count in a table');
   assert.ok(seen.barWidth >= 4, `a stream seconds old shows bars a few pixels wide, not one: ${seen.barWidth} px`);
   assert.ok(seen.xTicks.length >= 3 && seen.xTicks.every((t) => /^\d{2}:\d{2}(:\d{2})?$/.test(t)), `time labels on the x axis: ${seen.xTicks.join(', ')}`);
   assert.match(seen.yTitle, /^events \/ (second|\d+ s)$/, 'a labelled y axis');

@@ -62,7 +62,7 @@ function refused(response: Raw, status: number, pattern: RegExp, what: string): 
 test('a foreign Host (DNS rebinding) is refused with 403 on every path, with or without a token', async () => {
   for (const dashboard of [open, guarded]) {
     for (const host of [`attacker.example:${dashboard.port}`, 'attacker.example', `127.0.0.1:${dashboard.port + 1}`, `localhost.attacker.example:${dashboard.port}`]) {
-      for (const path of ['/', '/api/status', '/api/sales', '/metrics', '/healthz']) {
+      for (const path of ['/', '/page/main.js', '/api/status', '/api/sales', '/metrics', '/healthz']) {
         const response = await raw(dashboard, path, { host, authorization: `Bearer ${TOKEN}` });
         refused(response, 403, /^Host ".*" is not an address this dashboard listens on/, `${host} ${path}`);
         assert.doesNotMatch(response.body, /"status"|kch_service_up|<html/i, 'nothing of the answer leaks');
@@ -96,6 +96,31 @@ test('a foreign Origin is refused with 403; the dashboard\'s own origin is not',
   assert.equal((await raw(open, '/api/status', { host: own(open), origin: `http://${own(open)}` })).status, 200);
   assert.equal((await raw(open, '/api/status', { host: `localhost:${open.port}`, origin: `http://localhost:${open.port}` })).status, 200);
   assert.equal((await fetch(new URL('/api/status', open.url), { headers: { origin: `http://${own(open)}` } })).status, 200, 'fetch with the own origin');
+});
+
+test('the page\'s script: the modules the page names, at fixed paths, as JavaScript, behind the same checks; no other file', async () => {
+  const html = await (await fetch(open.url)).text();
+  const paths = [...html.matchAll(/<(?:script type="module" src|link rel="modulepreload" href)="([^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(paths.includes('/page/main.js') && paths.length >= 10, paths.join(' '));
+  for (const path of paths) {
+    const response = await raw(open, path, { host: own(open), 'accept-encoding': 'gzip' });
+    assert.equal(response.status, 200, path);
+    assert.equal(response.headers['content-type'], 'text/javascript; charset=utf-8', path);
+    assert.equal(response.headers['x-content-type-options'], 'nosniff', path);
+    assert.equal(response.headers['content-encoding'], 'gzip', path);
+    const again = await raw(open, path, { host: own(open), 'if-none-match': String(response.headers.etag) });
+    assert.equal(again.status, 304, `${path} unchanged`);
+  }
+  const plain = await raw(open, '/page/main.js', { host: own(open) });
+  assert.match(plain.body, /^import /m, 'an ES module, uncompressed when not asked for gzip');
+  // Only those paths: nothing else of the package, whatever the path spells.
+  for (const path of ['/page/', '/page/api-types.js', '/page/main.ts', '/page/../package.json', '/page/%2e%2e/index.js', '/page/..%2fhtml.js', '/dist/dashboard/page/browser/main.js', '/page/main.js/']) {
+    assert.equal((await raw(open, path, { host: own(open) })).status, 404, path);
+  }
+  refused(await raw(open, '/page/main.js?v=1', { host: own(open) }), 400, /take no parameters/, 'a query');
+  refused(await raw(open, '/page/main.js', { host: own(open) }, 'POST', 'x'), 405, /read-only/, 'a POST');
+  refused(await raw(guarded, '/page/main.js', { host: own(guarded) }), 401, /needs its token/, 'without the token');
+  assert.equal((await raw(guarded, '/page/main.js', { host: own(guarded), authorization: `Bearer ${TOKEN}` })).status, 200, 'with it');
 });
 
 test('a POST, PUT or DELETE without the token is 401; with it, 405; without any token configured, 405', async () => {

@@ -1,24 +1,58 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { buildPage, clientScript } from '../../../src/dashboard/page/index.js';
+import ts from 'typescript';
+import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type * as Read from '../../../src/dashboard/page/browser/api-types.js';
+import { buildPage } from '../../../src/dashboard/page/index.js';
+import { loadScripts } from '../../../src/dashboard/page/scripts.js';
+import type { StreamPanels } from '../../../src/dashboard/panels.js';
+import type { Overview, RecentSale, SalesByHour, StockMovementTop } from '../../../src/dashboard/queries.js';
+import type { ErrorBody, Status } from '../../../src/dashboard/routes.js';
 
 const page = buildPage({ database: 'shop<db>', topicPrefix: 'p_' });
 const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
+/** The repository (tests run from dist-test/test/unit/dashboard/). */
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const pageSources = join(root, 'src/dashboard/page');
+const browserSources = join(pageSources, 'browser');
+/** Where the served modules were compiled to, beside the tested page/index.js. */
+const compiled = fileURLToPath(new URL('../../../src/dashboard/page/browser/', import.meta.url));
 
-test('the page script is valid JavaScript', () => {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled only to check its syntax, never called
-  assert.doesNotThrow(() => new Function(clientScript()));
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+test('every module of the page\'s script is valid JavaScript, an ES module', () => {
+  assert.ok(page.scripts.size >= 10, `${page.scripts.size} modules`);
+  for (const path of page.scripts.keys()) {
+    const file = join(compiled, path.slice('/page/'.length));
+    const checked = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+    assert.equal(checked.status, 0, `${path}: ${checked.stderr}`);
+    assert.equal(readFileSync(file, 'utf8'), page.scripts.get(path)!.body.toString('utf8'), `${path} is served as compiled`);
+  }
 });
 
-test('the Content-Security-Policy allows exactly the inline script and stylesheet, and only this origin', () => {
-  const script = /<script>([\s\S]*)<\/script>/.exec(page.html)?.[1] ?? '';
+test('the Content-Security-Policy allows exactly the inline stylesheet, scripts from this origin only (none inline), and only this origin', () => {
   const style = /<style>([\s\S]*)<\/style>/.exec(page.html)?.[1] ?? '';
-  assert.ok(page.contentSecurityPolicy.includes(`script-src 'sha256-${hash(script)}'`));
   assert.ok(page.contentSecurityPolicy.includes(`style-src 'sha256-${hash(style)}'`));
+  assert.deepEqual(page.contentSecurityPolicy.split('; ').filter((d) => d.startsWith('script-src')), ["script-src 'self'"]);
+  assert.doesNotMatch(page.contentSecurityPolicy, /unsafe-/);
+  // Every script element loads a module the dashboard serves; no script is written into the page.
+  const scripts = page.html.match(/<script\b[^>]*>[\s\S]*?<\/script>/g) ?? [];
+  assert.deepEqual(scripts, ['<script type="module" src="/page/main.js"></script>']);
+  assert.ok(page.scripts.has('/page/main.js'));
+  for (const [, href] of page.html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)) assert.ok(page.scripts.has(href!), href);
   assert.match(page.contentSecurityPolicy, /default-src 'none'/);
   assert.match(page.contentSecurityPolicy, /connect-src 'self'/);
+  assert.match(page.contentSecurityPolicy, /require-trusted-types-for 'script'/);
 });
 
 test('nothing on the page comes from elsewhere: no external URL, no inline style attribute the policy would block', () => {
@@ -27,13 +61,78 @@ test('nothing on the page comes from elsewhere: no external URL, no inline style
   assert.doesNotMatch(page.html, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   assert.doesNotMatch(page.html, /\sstyle="/);
   assert.doesNotMatch(page.html, /@import|url\(http/);
+  for (const [path, script] of page.scripts) {
+    const text = script.body.toString('utf8');
+    assert.doesNotMatch(text, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, path);
+    assert.doesNotMatch(text, /\bimport\s*\(|\bfrom\s*['"](?!\.\/)/, `${path} imports only the page's own modules`);
+  }
 });
 
 test('the scope shown in the header is escaped', () => {
   assert.match(page.html, /database shop&lt;db&gt; · topic prefix p_/);
 });
 
-test('the compressed page is the page, small enough for a phone', () => {
+test('the compressed page is the page, and with its script small enough for a phone', () => {
   assert.equal(gunzipSync(page.gzip).toString('utf8'), page.html);
-  assert.ok(page.gzip.length < 40_000, `${page.gzip.length} bytes`);
+  assert.equal(page.body.toString('utf8'), page.html);
+  for (const [path, script] of page.scripts) assert.deepEqual(gunzipSync(script.gzip), script.body, path);
+  const total = page.gzip.length + [...page.scripts.values()].reduce((sum, s) => sum + s.gzip.length, 0);
+  assert.ok(total < 40_000, `${total} bytes`);
+});
+
+test('served are exactly the modules main.js reaches: every browser module that has code', () => {
+  const served = new Set([...page.scripts.keys()].map((path) => path.slice('/page/'.length)));
+  for (const file of readdirSync(compiled).filter((f) => f.endsWith('.js'))) {
+    const code = readFileSync(join(compiled, file), 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '').trim();
+    // A module of types only compiles to an empty one, which nothing loads.
+    assert.equal(served.has(file), code !== 'export {};', file);
+  }
+  assert.throws(() => loadScripts(new URL('file:///nonexistent/')), { code: 'KCH_NOT_BUILT', message: /run npm run build/ });
+});
+
+test('no type escape hatch: the page is TypeScript under strict with the DOM\'s types, no @ts-nocheck, no any', () => {
+  // Nowhere in the project is a file exempt from type checking.
+  for (const file of tsFiles(join(root, 'src'))) assert.ok(!readFileSync(file, 'utf8').includes('@ts-nocheck'), `${file} is under @ts-nocheck`);
+
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.page.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+  });
+  assert.ok(config);
+  assert.equal(config.options.strict, true);
+  assert.ok(config.options.lib?.includes('lib.dom.d.ts'), `lib ${config.options.lib?.join(', ')}`);
+  assert.deepEqual(config.options.types, [], 'no Node globals in the browser');
+  assert.deepEqual(new Set(config.fileNames.map((f) => f.replace(/\\/g, '/'))), new Set(tsFiles(browserSources).map((f) => f.replace(/\\/g, '/'))));
+  const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true } });
+  const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  assert.deepEqual(errors, []);
+
+  for (const file of tsFiles(pageSources)) {
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!/@ts-(nocheck|ignore|expect-error)/.test(text), `${file} silences the type checker`);
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const escapes: string[] = [];
+    const visit = (node: ts.Node): void => {
+      if (node.kind === ts.SyntaxKind.AnyKeyword) escapes.push(`any at line ${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+      // The browser resolves no package names: every import is a sibling module, by its file name.
+      if (file.startsWith(browserSources) && (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+        if (!/^\.\/[\w.-]+\.js$/.test(node.moduleSpecifier.text)) escapes.push(`import of ${node.moduleSpecifier.text}`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    assert.deepEqual(escapes, [], file);
+  }
+});
+
+/** Whether the server's type fits what the page reads: a field renamed or retyped on either side makes it false. */
+type Fits<Server, Page> = [Server] extends [Page] ? true : false;
+
+test('what the API sends fits what the page reads (checked by the compiler: a mismatch fails the build)', () => {
+  const fits: [
+    Fits<SalesByHour, Read.Sales>, Fits<StockMovementTop, Read.Stock>, Fits<RecentSale[], Read.RecentSale[]>,
+    Fits<Overview, Read.Overview>, Fits<PipelineHealth, Read.PipelineHealth>, Fits<Status, Read.Status>,
+    Fits<StreamPanels[], Read.StreamPanels[]>, Fits<ErrorBody & { partial?: PipelineHealth }, Read.ErrorBody>,
+  ] = [true, true, true, true, true, true, true, true];
+  assert.ok(fits.every((f) => f));
 });

@@ -1,0 +1,47 @@
+/**
+ * The seed's "Top stock movement": per product a row of two bars in plain HTML, units in
+ * (supplied) and out (relocated or written off), on one scale. Bars stretch with their box.
+ */
+import { Endpoint } from './api.js';
+import type { Stock } from './api-types.js';
+import { byId, h } from './dom.js';
+import { nf0 } from './format.js';
+import { setPanel, stateOf, type Panel } from './panel.js';
+
+function meter(className: string, value: number, max: number, label: string): HTMLDivElement {
+  const row = h('div', `meter ${className}`);
+  const bar = h('b');
+  bar.style.width = `${(max > 0 ? Math.max(0.5, (100 * value) / max) : 0).toFixed(2)}%`;
+  row.append(bar, h('span', null, label));
+  return row;
+}
+
+export function drawStock(list: HTMLElement, data: Stock): void {
+  const max = Math.max(1, ...data.incoming, ...data.outgoing);
+  list.replaceChildren(...data.products.map((name, i) => {
+    const incoming = data.incoming[i] ?? 0;
+    const outgoing = data.outgoing[i] ?? 0;
+    const row = h('div', 'bar-row');
+    row.title = `${name}: ${nf0.format(incoming)} in, ${nf0.format(outgoing)} out`;
+    const label = h('div', 'name', name);
+    label.append(h('small', null, `#${data.product_ids[i] ?? '?'} · ${nf0.format(incoming + outgoing)} units`));
+    const track = h('div', 'track');
+    track.append(meter('c-green', incoming, max, nf0.format(incoming)), meter('c-red', outgoing, max, nf0.format(outgoing)));
+    row.append(label, track);
+    return row;
+  }));
+}
+
+export function stockPanel(): Panel {
+  const endpoint = new Endpoint<Stock>('/api/stock');
+  const panel = byId('panel-stock', HTMLElement);
+  const list = byId('chart-stock', HTMLElement);
+  return {
+    endpoint,
+    render() {
+      const data = endpoint.last?.data;
+      if (data) drawStock(list, data);
+      setPanel(panel, stateOf(endpoint.failure(), !data || data.products.length === 0), endpoint.failure(), data !== undefined);
+    },
+  };
+}
