@@ -136,7 +136,8 @@ export interface StreamPanels {
   readonly events: readonly (readonly [number, number])[];
   readonly bucket_seconds: number;
   readonly top: Readonly<Record<string, readonly { readonly value: string; readonly count: number }[]>>;
-  readonly sums: Readonly<Record<string, number>>;
+  /** A measure's sum; as exact text for a 64-bit integer or a decimal (no JavaScript number holds every sum of those). */
+  readonly sums: Readonly<Record<string, number | string>>;
   readonly rows_in_window: number;
   readonly newest: readonly Readonly<Record<string, unknown>>[];
   readonly columns: readonly string[];
@@ -180,7 +181,7 @@ export async function streamPanels(db: Reader, database: string, spec: PanelSpec
   const action = `reading the panels of ${spec.stream}`;
   // The window's first row decides the chart's buckets: asked with the sums, then the events.
   const totalsQuery = db.rows<Record<string, string>>(
-    `SELECT count() AS kch_rows, toUnixTimestamp(min(${time})) AS kch_first, toUnixTimestamp(now()) AS kch_now${spec.sums.map((s) => `, toFloat64(sum(${quoteIdentifier(s)})) AS ${quoteIdentifier(s)}`).join('')} FROM ${table} WHERE ${window}`, params, action);
+    `SELECT count() AS kch_rows, toUnixTimestamp(min(${time})) AS kch_first, toUnixTimestamp(now()) AS kch_now${spec.sums.map((s) => `, ${spec.texts.includes(s) ? 'toString' : 'toFloat64'}(sum(${quoteIdentifier(s)})) AS ${quoteIdentifier(s)}`).join('')} FROM ${table} WHERE ${window}`, params, action);
   const eventsQuery = totalsQuery.then(([totals]) => {
     const rows = Number(totals?.kch_rows ?? 0);
     const span = eventWindow(rows > 0 ? Number(totals?.kch_first) : null, Number(totals?.kch_now ?? 0), hours);
@@ -207,7 +208,7 @@ export async function streamPanels(db: Reader, database: string, spec: PanelSpec
     bucket_seconds: span.bucket,
     events: events.map((r) => [Number(r.t), Number(r.n)] as const),
     top: Object.fromEntries(spec.top.map((name, i) => [name, (tops[i] ?? []).map((r) => ({ value: r.value, count: Number(r.n) }))])),
-    sums: Object.fromEntries(spec.sums.map((name) => [name, Number(totals?.[name] ?? 0)])),
+    sums: Object.fromEntries(spec.sums.map((name) => [name, spec.texts.includes(name) ? String(totals?.[name] ?? '0') : Number(totals?.[name] ?? 0)])),
     rows_in_window: Number(totals?.kch_rows ?? 0),
     newest: newest.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, clipCell(v)]))),
     columns: spec.columns,

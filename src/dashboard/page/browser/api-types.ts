@@ -136,7 +136,8 @@ export interface StreamPanels {
   readonly events: readonly (readonly [number, number])[];
   readonly bucket_seconds: number;
   readonly top: Readonly<Record<string, readonly { readonly value: string; readonly count: number }[]>>;
-  readonly sums: Readonly<Record<string, number>>;
+  /** Exact text for 64-bit integers and decimals. */
+  readonly sums: Readonly<Record<string, number | string>>;
   readonly rows_in_window: number;
   readonly newest: readonly Readonly<Record<string, unknown>>[];
   readonly columns: readonly string[];

@@ -66,7 +66,8 @@ export function drawOwn(panel: HTMLElement, data: StreamPanels): void {
   const plot = h('div', 'own-plot');
   chart.append(plot);
   const facts = h('div', 'own-facts');
-  for (const [name, total] of Object.entries(data.sums)) facts.append(stat(`Σ ${name}`, compact.format(total), 'own-sum', nf2.format(total)));
+  // A sum sent as text is exact: shown compact, and whole in its title.
+  for (const [name, total] of Object.entries(data.sums)) facts.append(stat(`Σ ${name}`, compact.format(Number(total)), 'own-sum', typeof total === 'string' ? total : nf2.format(total)));
   for (const [name, values] of Object.entries(data.top)) facts.append(topValues(name, values));
   const rows = newestRows(data);
   body.replaceChildren(chart, facts, rows.box);
