@@ -1,7 +1,7 @@
 import type { ServerFeatures } from './features.js';
 import { DUPLICATE_KEYS, JsonNumber, readableNumeral, stringifyJson } from './json.js';
-import { decimalsSql, NUMBER_TEXT, numberTextSql } from './number-sql.js';
-import { bigIntOf, compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, plainText, sameAsNumber, type ExactNumber } from './number-text.js';
+import { decimalsWithin, floatValueSql, NUMBER_TEXT, numberTextSql, type NumberSite, type NumberSpec } from './number-sql.js';
+import { asFloatReads, bigIntOf, compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, floatExactBelow, plainText, sameAsNumber, type ExactNumber } from './number-text.js';
 import { literal as quote } from './quote.js';
 
 /**
@@ -36,16 +36,19 @@ export abstract class Field<T = unknown> {
   protected invalid: string | undefined = undefined;
   get definitionProblem(): string | undefined { return this.invalid; }
   /**
-   * Whether its checks read the message's long numerals (`kch_longs`, src/pipeline/number-sql.ts):
-   * numbers checked exactly from their text.
+   * What its checks need of a numeric value (src/pipeline/number-sql.ts): the view works the pieces
+   * out once per row, each into a column of its own (a NumberSite, given to jsonCheck and
+   * jsonToTarget), instead of in each place they are used.
    */
-  get needsLongNumerals(): boolean { return false; }
+  get numberText(): NumberSpec | undefined { return undefined; }
   /**
-   * Whether the checks read the value's number text (and whether strings holding a number count):
-   * the view works it out once per row into a column (`text`, given to jsonCheck and jsonToTarget)
-   * instead of in each place it is used.
+   * SQL: the exact value of a numeric field's `Dynamic` (NumberSite), in a type that holds any
+   * value of the field's type, NULL when the value is no number of it (undefined for other kinds).
+   * `text`: where the value's text is (number-sql.ts, numberTextSql), by default worked out here.
    */
-  get numberText(): { readonly strings: boolean } | undefined { return undefined; }
+  numberValue(_value: string, _text?: string): string | undefined { return undefined; }
+  /** Keys of the objects its values hold (an array of objects' members, at every depth): none for a plain value. */
+  get memberKeys(): readonly string[] { return []; }
   /** Whether its values can be beyond a JavaScript number (64-bit and wider integers, decimals): read back as text to stay exact. */
   get exactAsText(): boolean { return false; }
   /**
@@ -87,11 +90,11 @@ export abstract class Field<T = unknown> {
    * (NULL when absent or null): true when acceptable. The JSON type counts: "5" is not a number.
    * By default `check` over the value of `jsonType`, which is NULL for any other type.
    */
-  jsonCheck(value: string, features: ServerFeatures, _text?: string): string {
+  jsonCheck(value: string, features: ServerFeatures, _site?: NumberSite): string {
     return `ifNull(${this.check(dynamicElement(value, this.jsonType), features)}, 0)`;
   }
   /** SQL turning that `Dynamic` into the target value. Evaluated on every row: it must never throw. */
-  jsonToTarget(value: string, features: ServerFeatures, _text?: string): string {
+  jsonToTarget(value: string, features: ServerFeatures, _site?: NumberSite): string {
     return this.toTarget(`ifNull(${dynamicElement(value, this.jsonType)}, ${this.jsonType === 'String' ? "''" : '0'})`, features);
   }
   /** Returns why a value is not acceptable, or undefined when it is. */
@@ -291,12 +294,22 @@ const bigMax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
  * The exact number a JavaScript value of a numeric field stands for: a number (as its shortest
  * text), a bigint, a `JsonNumber` (its text), or with `strings` a string holding a JSON number.
  */
-function exactValue(value: unknown, strings: boolean): ExactNumber | undefined {
+function exactValue(value: unknown, strings: boolean, scale: number): ExactNumber | undefined {
   if (typeof value === 'number') return exactOfNumber(value);
   if (typeof value === 'bigint') return exactOfBigInt(value);
-  if (value instanceof JsonNumber) return exactOf(value.text);
+  // As the views take it: a Float64's shortest text where the Float64 tells (number-text.ts).
+  if (value instanceof JsonNumber) return asFloatReads(value.text, scale);
   if (typeof value === 'string' && strings) return exactOf(value);
   return undefined;
+}
+
+/**
+ * A number with a fraction or an exponent as its Float64, where the views cannot find its own
+ * text (inside an array, or under a name two members share: src/pipeline/number-sql.ts); any other
+ * value as it is.
+ */
+export function throughFloat(value: unknown): unknown {
+  return value instanceof JsonNumber && !/^-?[0-9]+$/.test(value.text) ? Number(value.text) : value;
 }
 
 /** What a value is, for a problem's message: `the string "1"`, `an array`. */
@@ -357,28 +370,38 @@ class IntegerField extends Field<number | bigint> {
     if (this.strings) return 'numbers written as strings';
     return super.needsDecoding();
   }
-  override get needsLongNumerals(): boolean { return true; }
-  override get numberText(): { readonly strings: boolean } { return { strings: this.takesStrings }; }
+  override get numberText(): NumberSpec | undefined { return this.floatTells ? undefined : { strings: this.takesStrings, scale: 0 }; }
   override get exactAsText(): boolean { return /64|128|256/.test(this.type); }
-  /** A whole number from text of any form (1, 1.0, 1e3, "12"), as Int256 or UInt256; NULL when not whole. */
-  private fromText(text: string): string {
-    const big = this.type === 'UInt256' ? 'UInt256' : 'Int256';
-    return `if(match(${text}, '^-?[0-9]{70,}$'), to${big}OrNull(${text}), if(${decimalsSql(text)} = 0, accurateCastOrNull(toDecimal256OrNull(${text}, 0), '${big}'), NULL))`;
+  /** Every value of the range below 10^15, no strings: the value's Float64 tells it (floatValueSql). */
+  private get floatTells(): boolean {
+    const below = BigInt(floatExactBelow(0));
+    return !this.takesStrings && -this.min < below && this.max < below;
   }
-  private branches(value: string, text: string | undefined, each: (value: string) => string): string {
+  /** The type the exact value is worked out in: every value of the field's type, and the negative ones a UInt type refuses. */
+  private get big(): string { return this.type === 'UInt256' ? 'UInt256' : 'Int256'; }
+  /**
+   * A JSON whole number read as Int64 or UInt64 as it is; any other (1.0, 1e3, "12") as the whole
+   * number of its text (plain digits of any length as they are, 1.0 or 1e3 through a Decimal: an
+   * exponent beyond 20 whole digits is no whole number kch takes); NULL when not whole.
+   */
+  override numberValue(value: string, given?: string): string {
+    if (this.floatTells) return floatValueSql(value);
     const i = dynamicElement(value, 'Int64');
     const u = dynamicElement(value, 'UInt64');
-    return `multiIf(isNotNull(${i}), ${each(i)}, isNotNull(${u}), ${each(u)}, ${each(this.fromText(text ?? numberTextSql(value, this.takesStrings)))})`;
+    const text = given ?? numberTextSql(value, this.numberText!);
+    const whole = `if(${decimalsWithin(text, 0, 20)}, ifNull(to${this.big}OrNull(${text}), accurateCastOrNull(toDecimal256OrNull(${text}, 0), '${this.big}')), NULL)`;
+    return `if(isNotNull(${i}), to${this.big}(${i}), if(isNotNull(${u}), to${this.big}(${u}), ${whole}))`;
   }
-  override jsonCheck(value: string, _f: ServerFeatures, text?: string): string {
-    const [lo, hi] = [integerLiteral(this.min), integerLiteral(this.max)];
-    return `ifNull(${this.branches(value, text, (v) => `${v} BETWEEN ${lo} AND ${hi}`)}, 0)`;
+  override jsonCheck(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    const x = site?.value ?? this.numberValue(value);
+    if (this.floatTells) return `ifNull(${x} BETWEEN ${this.min} AND ${this.max} AND round(${x}) = ${x}, 0)`;
+    return `ifNull(${x} BETWEEN ${integerLiteral(this.min)} AND ${integerLiteral(this.max)}, 0)`;
   }
-  override jsonToTarget(value: string, _f: ServerFeatures, text?: string): string {
-    return `assumeNotNull(${this.branches(value, text, (v) => `accurateCastOrNull(${v}, '${this.type}')`)})`;
+  override jsonToTarget(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    return `assumeNotNull(accurateCastOrNull(${site?.value ?? this.numberValue(value)}, '${this.type}'))`;
   }
   problem(value: unknown): string | undefined {
-    const exact = exactValue(value, this.takesStrings);
+    const exact = exactValue(value, this.takesStrings, 0);
     const whole = exact === undefined ? undefined : bigIntOf(exact);
     if (whole === undefined) {
       if (typeof value === 'string' && exactOf(value) !== undefined) return `must be a whole number, got ${foundOf(value)} (a number written as a string: accept those with acceptStrings())`;
@@ -389,7 +412,7 @@ class IntegerField extends Field<number | bigint> {
   }
   /** A default fits the column: a whole number within the type (not necessarily within min..max). */
   override defaultProblem(value: unknown): string | undefined {
-    const whole = exactValue(value, false);
+    const whole = exactValue(value, false, 0);
     const n = whole === undefined ? undefined : bigIntOf(whole);
     const [lo, hi] = integerRanges[this.type];
     if (n === undefined) return `must be a whole number, got ${foundOf(value)}`;
@@ -462,19 +485,40 @@ class DecimalField extends Field<number | JsonNumber> {
     if (this.strings) return 'numbers written as strings';
     return super.needsDecoding();
   }
-  override get needsLongNumerals(): boolean { return true; }
-  override get numberText(): { readonly strings: boolean } { return { strings: this.strings }; }
+  override get numberText(): NumberSpec | undefined { return this.floatTells ? undefined : { strings: this.strings, scale: this.scale }; }
   override get exactAsText(): boolean { return true; }
-  private bound(value: ExactNumber): string { return `toDecimal256(${quote(plainText(value))}, ${this.scale})`; }
-  override jsonCheck(value: string, _f: ServerFeatures, given?: string): string {
-    const text = given ?? numberTextSql(value, this.strings);
-    return `ifNull(${decimalsSql(text)} <= ${this.scale} AND toDecimal256OrNull(${text}, ${this.scale}) BETWEEN ${this.bound(this.min)} AND ${this.bound(this.max)}, 0)`;
+  /** Every value of the range below 10^(15 − scale), no strings: the value's Float64 tells it (floatValueSql). */
+  private get floatTells(): boolean {
+    const below = exactOfNumber(floatExactBelow(this.scale))!;
+    return !this.strings && compareExact({ ...this.min, negative: false }, below) < 0 && compareExact({ ...this.max, negative: false }, below) < 0;
   }
-  override jsonToTarget(value: string, _f: ServerFeatures, given?: string): string {
-    return `assumeNotNull(accurateCastOrNull(toDecimal256OrNull(${given ?? numberTextSql(value, this.strings)}, ${this.scale}), ${quote(this.targetType())}))`;
+  /** The narrowest Decimal that holds every value of the column: parsing into a wider one costs more per row. */
+  private get width(): number { return this.precision <= 9 ? 32 : this.precision <= 18 ? 64 : this.precision <= 38 ? 128 : 256; }
+  private bound(value: ExactNumber): string { return `toDecimal${this.width}(${quote(plainText(value))}, ${this.scale})`; }
+  /** A JSON whole number read as Int64 or UInt64 as it is; any other from its text (see number-sql.ts), NULL with more decimals than the scale. */
+  override numberValue(value: string, given?: string): string {
+    if (this.floatTells) return floatValueSql(value);
+    const i = dynamicElement(value, 'Int64');
+    const u = dynamicElement(value, 'UInt64');
+    const text = given ?? numberTextSql(value, this.numberText!);
+    const type = `'Decimal${this.width}(${this.scale})'`;
+    const parsed = `if(${decimalsWithin(text, this.scale, this.precision - this.scale)}, toDecimal${this.width}OrNull(${text}, ${this.scale}), NULL)`;
+    return `if(isNotNull(${i}), accurateCastOrNull(${i}, ${type}), if(isNotNull(${u}), accurateCastOrNull(${u}, ${type}), ${parsed}))`;
+  }
+  override jsonCheck(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    const x = site?.value ?? this.numberValue(value);
+    // A Float64 with at most `scale` decimals is what rounding it there gives back (number-sql.ts).
+    if (this.floatTells) return `ifNull(${x} BETWEEN ${plainText(this.min)} AND ${plainText(this.max)} AND round(${x}, ${this.scale}) = ${x}, 0)`;
+    return `ifNull(${x} BETWEEN ${this.bound(this.min)} AND ${this.bound(this.max)}, 0)`;
+  }
+  override jsonToTarget(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    const x = site?.value ?? this.numberValue(value);
+    // A Float64 becomes a Decimal exactly only from its shortest text (a cast from it truncates 0.29 to 0.28).
+    if (this.floatTells) return `assumeNotNull(toDecimal${this.width}OrNull(toString(${x}), ${this.scale}))`;
+    return `assumeNotNull(accurateCastOrNull(${x}, ${quote(this.targetType())}))`;
   }
   problem(value: unknown): string | undefined {
-    const exact = exactValue(value, this.strings);
+    const exact = exactValue(value, this.strings, this.scale);
     if (exact === undefined) {
       if (typeof value === 'string' && exactOf(value) !== undefined) return `must be a number, got ${foundOf(value)} (a number written as a string: accept those with acceptStrings())`;
       return `must be a number, got ${foundOf(value)}`;
@@ -485,7 +529,7 @@ class DecimalField extends Field<number | JsonNumber> {
   }
   /** A default fits the column: at most `scale` decimals, within Decimal(P, S). */
   override defaultProblem(value: unknown): string | undefined {
-    const exact = exactValue(value, false);
+    const exact = exactValue(value, false, this.scale);
     if (exact === undefined) return `must be a number, got ${foundOf(value)}`;
     if (decimalsOf(exact) > this.scale) return `must have at most ${this.scale} decimals`;
     const limit = { negative: false, digits: '1', exponent: this.precision - this.scale };
@@ -661,7 +705,6 @@ class DefaultedField<T> extends Field<T> {
     if (fallbackProblem !== undefined) this.invalid = `withDefault(${describeValue(fallback)}): the default ${fallbackProblem}`;
   }
   override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }
-  override get needsLongNumerals(): boolean { return this.inner.needsLongNumerals; }
   override acceptStrings(): Field<T> { return new DefaultedField(this.inner.acceptStrings(), this.fallback); }
   override get isOptional(): boolean { return true; }
   override get defaultSql(): string {
@@ -678,10 +721,12 @@ class DefaultedField<T> extends Field<T> {
   check(column: string, f: ServerFeatures): string {
     return f.strictJsonInput ? `isNull(${column}) OR (${this.inner.check(column, f)})` : this.inner.check(column, f);
   }
-  override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override get numberText(): NumberSpec | undefined { return this.inner.numberText; }
+  override numberValue(value: string, text?: string): string | undefined { return this.inner.numberValue(value, text); }
   override get exactAsText(): boolean { return this.inner.exactAsText; }
-  override jsonCheck(value: string, f: ServerFeatures, text?: string): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`; }
-  override jsonToTarget(value: string, f: ServerFeatures, text?: string): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f, text)})`; }
+  override get memberKeys(): readonly string[] { return this.inner.memberKeys; }
+  override jsonCheck(value: string, f: ServerFeatures, site?: NumberSite): string { return `isNull(${value}) OR (${this.inner.jsonCheck(value, f, site)})`; }
+  override jsonToTarget(value: string, f: ServerFeatures, site?: NumberSite): string { return `if(isNull(${value}), ${this.defaultSql}, ${this.inner.jsonToTarget(value, f, site)})`; }
   problem(value: unknown): string | undefined {
     return value === undefined || value === null ? undefined : this.inner.problem(value);
   }
@@ -818,8 +863,8 @@ class ArrayField<E> extends Field<E[]> {
   }
   private get x(): string { return this.depth === 1 ? 'x' : `x${this.depth}`; }
   override get definitionProblem(): string | undefined { return this.invalid ?? this.of.definitionProblem; }
-  override get needsLongNumerals(): boolean { return this.of.needsLongNumerals; }
   override get exactAsText(): boolean { return this.of.exactAsText; }
+  override get memberKeys(): readonly string[] { return this.of.memberKeys; }
   describe(): string { return `an array of ${this.of.describe()}`; }
   inputType(f: ServerFeatures): string { return `Array(${this.of.inputType(f)})`; }
   targetType(f: ServerFeatures): string { return `Array(${this.of.targetType(f)})`; }
@@ -835,7 +880,7 @@ class ArrayField<E> extends Field<E[]> {
   problem(value: unknown): string | undefined {
     if (!Array.isArray(value)) return `must be an array, got ${foundOf(value)}`;
     for (let i = 0; i < value.length; i++) {
-      const problem = this.of.problem(value[i]);
+      const problem = this.of.problem(throughFloat(value[i]));
       if (problem) return `element ${i} ${problem}`;
     }
     return undefined;
@@ -884,8 +929,8 @@ class ObjectField<F extends Readonly<Record<string, Field>>> extends Field<Objec
     }
   }
   private get entries(): [string, Field][] { return Object.entries(this.members); }
-  override get needsLongNumerals(): boolean { return this.entries.some(([, m]) => m.needsLongNumerals); }
   override get exactAsText(): boolean { return this.entries.some(([, m]) => m.exactAsText); }
+  override get memberKeys(): readonly string[] { return this.entries.flatMap(([key, m]) => [key, ...m.memberKeys]); }
   describe(): string { return `an object of ${this.entries.map(([key, m]) => `${key} (${m.describe()})`).join(', ')}`; }
   inputType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.inputType(f)}`).join(', ')})`; }
   targetType(f: ServerFeatures): string { return `Tuple(${this.entries.map(([key, m]) => `${key} ${m.targetType(f)}`).join(', ')})`; }
@@ -913,7 +958,7 @@ class ObjectField<F extends Readonly<Record<string, Field>>> extends Field<Objec
         if (!member.isOptional) return `lacks ${key}`;
         continue;
       }
-      const problem = member.problem(v);
+      const problem = member.problem(throughFloat(v));
       if (problem) return `${key} ${problem}`;
     }
     return undefined;
@@ -949,7 +994,6 @@ class OptionalField<T> extends Field<T | null> {
   }
   private get isArray(): boolean { return this.inner.kind === 'array'; }
   override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }
-  override get needsLongNumerals(): boolean { return this.inner.needsLongNumerals; }
   override acceptStrings(): Field<T | null> { return new OptionalField(this.inner.acceptStrings()); }
   override get isOptional(): boolean { return true; }
   override get jsonTupleType(): string { return this.inner.jsonTupleType; }
@@ -967,13 +1011,15 @@ class OptionalField<T> extends Field<T | null> {
   check(column: string, f: ServerFeatures): string {
     return this.isArray ? this.inner.check(column, f) : `isNull(${column}) OR (${this.inner.check(`assumeNotNull(${column})`, f)})`;
   }
-  override get numberText(): { readonly strings: boolean } | undefined { return this.inner.numberText; }
+  override get numberText(): NumberSpec | undefined { return this.inner.numberText; }
+  override numberValue(value: string, text?: string): string | undefined { return this.inner.numberValue(value, text); }
   override get exactAsText(): boolean { return this.inner.exactAsText; }
-  override jsonCheck(value: string, f: ServerFeatures, text?: string): string {
-    return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f, text)})`;
+  override get memberKeys(): readonly string[] { return this.inner.memberKeys; }
+  override jsonCheck(value: string, f: ServerFeatures, site?: NumberSite): string {
+    return this.isArray ? this.inner.jsonCheck(value, f) : `isNull(${value}) OR (${this.inner.jsonCheck(value, f, site)})`;
   }
-  override jsonToTarget(value: string, f: ServerFeatures, text?: string): string {
-    return this.isArray ? this.inner.jsonToTarget(value, f) : `if(isNull(${value}), NULL, ${this.inner.jsonToTarget(value, f, text)})`;
+  override jsonToTarget(value: string, f: ServerFeatures, site?: NumberSite): string {
+    return this.isArray ? this.inner.jsonToTarget(value, f) : `if(isNull(${value}), NULL, ${this.inner.jsonToTarget(value, f, site)})`;
   }
   override needsDecoding(): string | undefined { return super.needsDecoding() ?? this.inner.needsDecoding(); }
   problem(value: unknown): string | undefined {

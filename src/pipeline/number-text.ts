@@ -98,3 +98,36 @@ export function sameAsNumber(number: ExactNumber, value: number): boolean {
   const other = exactOfNumber(value);
   return other !== undefined && compareExact(number, other) === 0;
 }
+
+/** The most significant digits whose text a Float64 gives back exactly. */
+export const FLOAT_DIGITS = 15;
+
+/** Whether a Float64's shortest text (as JavaScript and ClickHouse both write it) has at most FLOAT_DIGITS digits and no exponent. */
+export function shortFloatText(value: number): boolean {
+  const text = String(value);
+  return !text.includes('e') && text.replace(/[-.]/g, '').length <= FLOAT_DIGITS;
+}
+
+/**
+ * Below this magnitude a Float64 tells apart every two numbers of at most `scale` decimals (its
+ * step is under half of 10^-scale), so that a number with at most `scale` decimals is the shortest
+ * text of its Float64. Above it, or with a long shortest text, the number's own text decides.
+ */
+export function floatExactBelow(scale: number): number {
+  return 10 ** (FLOAT_DIGITS - scale);
+}
+
+/**
+ * The number a field of `scale` decimals takes from a JSON number written with a fraction or an
+ * exponent, as the views take it (src/pipeline/number-sql.ts): its Float64's shortest text where
+ * that Float64 can tell (see floatExactBelow), else its own text. They differ only for a number
+ * written with more digits than a Float64 holds, all of them past the 15th significant one but
+ * one far past it (`0.30000000000000000001` is taken as 0.3).
+ */
+export function asFloatReads(token: string, scale: number): ExactNumber | undefined {
+  const exact = exactOf(token);
+  if (exact === undefined || /^-?[0-9]+$/.test(token)) return exact;
+  const value = Number(token);
+  if (!Number.isFinite(value) || !shortFloatText(value) || Math.abs(value) >= floatExactBelow(scale)) return exact;
+  return exactOfNumber(value);
+}

@@ -1,10 +1,10 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import { ErrorCodes, KchError } from '../errors.js';
-import { requiredMember, shapeOf, type Ingest, type Member, type StreamDefinition } from './stream.js';
+import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type StreamDefinition } from './stream.js';
 import { onCluster } from './cluster.js';
 import { literal } from './quote.js';
 import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
-import { LONG_NUMERALS, longNumeralsSql, NUMERALS, numeralsSql, numberTextSql } from './number-sql.js';
+import { numberTextSql, type NumberSite } from './number-sql.js';
 import type { Field } from './field.js';
 
 /**
@@ -100,6 +100,13 @@ export interface CreateMaterializedView {
   readonly from: string;
   readonly select: readonly SelectItem[];
   readonly inner: readonly SelectItem[];
+  /**
+   * Columns worked out from the inner ones, in levels between the two: `SELECT <select> FROM
+   * (SELECT *, <level 2> FROM (SELECT *, <level 1> FROM (SELECT <inner> …)))`, each level reading
+   * the ones below, so that <select> names them instead of repeating them, and they are worked out
+   * only for the rows past the inner WHERE. @default none
+   */
+  readonly middle?: readonly (readonly SelectItem[])[];
   /** Empty: no WHERE. */
   readonly where: string;
   /** `decode`: from the Kafka table into the stream's Null table, which the other two read. */
@@ -442,11 +449,6 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const shape = shapeOf(stream);
   // A nested field's value is reached through the tuples and maps of its objects.
   const valueOf = (name: string): string => memberPath(shape.members, stream.fields[name]!.jsonPath ?? [name]);
-  // The column holding a numeric value's text (src/pipeline/number-sql.ts), for fields that read one.
-  const textOf = (name: string): string | undefined => {
-    const field = stream.fields[name]!;
-    return field.jsonTupleType === 'Dynamic' && field.numberText !== undefined ? `kch_n_${name}` : undefined;
-  };
   // Where each message came from, carried through the Null table into the dead letters.
   const origin = ['kch_topic', 'kch_partition', 'kch_offset', 'kch_timestamp'];
   const same = (names: readonly string[]): SelectItem[] => names.map((name) => ({ expression: name, alias: name }));
@@ -491,38 +493,47 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const members = [...shape.members.values()];
   const once = members.every(requiredMember) ? `length(kch_keys) = ${members.length}` : 'arrayUniq(kch_keys) = length(kch_keys)';
   const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
+  // Each value once by a short name (`kch_v_<field>`, its place in the parsed message), then the
+  // pieces a numeric one is checked and converted from (src/pipeline/number-sql.ts): a middle level
+  // of columns that the checks name, so that the views' SQL stays short (the server analyses it
+  // for every block it inserts), worked out after the dead-letter view's WHERE (only the rejected
+  // rows pay for them there).
+  const shared = sharedKeyFields(stream);
+  const sites = new Map<string, NumberSite>();
+  const levels: SelectItem[][] = [fields.map(([name]) => ({ expression: valueOf(name), alias: `kch_v_${name}` })), []];
+  for (const [name, field] of fields) {
+    if (field.jsonTupleType !== 'Dynamic') continue;
+    const spec = field.numberText;
+    const value = field.numberValue(`kch_v_${name}`, spec === undefined ? undefined : `kch_t_${name}`);
+    if (value === undefined) continue;
+    // Level 1: the value's text, when it needs one; the next: its exact value, read by the check and the conversion.
+    if (spec !== undefined) {
+      const key = shared.has(name) ? undefined : (field.jsonPath ?? [name]).at(-1)!;
+      levels[1]!.push({ expression: numberTextSql(`kch_v_${name}`, spec, key), alias: `kch_t_${name}` });
+    }
+    (levels[spec === undefined ? 1 : 2] ??= []).push({ expression: value, alias: `kch_x_${name}` });
+    sites.set(name, { value: `kch_x_${name}` });
+  }
   const checks: { name: string; sql: string; why: string; found?: string }[] = [
     ...structureChecks(shape.members),
     ...fields.map(([name, field]) => ({
       name,
-      sql: field.jsonCheck(valueOf(name), features, textOf(name)),
+      sql: field.jsonCheck(`kch_v_${name}`, features, sites.get(name)),
       why: field.describe(),
-      ...(field.jsonTupleType === 'Dynamic' ? { found: foundSql(valueOf(name), textOf(name)) } : {}),
+      ...(field.jsonTupleType === 'Dynamic' ? { found: foundSql(`kch_v_${name}`) } : {}),
     })),
   ];
-  // Numbers checked from their text need the message's long numerals (src/pipeline/number-sql.ts);
-  // a value's number text is worked out once, in a column of its own.
-  const longs = (raw: string): SelectItem[] => (fields.some(([, field]) => field.needsLongNumerals)
-    ? [{ expression: longNumeralsSql(raw), alias: LONG_NUMERALS }, { expression: numeralsSql(raw), alias: NUMERALS }]
-    : []);
-  const keyCounts = new Map<string, number>();
-  for (const key of fields.flatMap(([name, field]) => keysOf(name, field))) keyCounts.set(key, (keyCounts.get(key) ?? 0) + 1);
-  const texts: SelectItem[] = fields.flatMap(([name, field]) => {
-    const text = field.jsonTupleType === 'Dynamic' ? field.numberText : undefined;
-    if (text === undefined) return [];
-    const key = (field.jsonPath ?? [name]).at(-1)!;
-    return [{ expression: numberTextSql(valueOf(name), text.strings, keyCounts.get(key) === 1 ? key : undefined), alias: textOf(name)! }];
-  });
   // Every reason an element of one array, each check the first argument of its `if` (or of an
   // OR): the server evaluates those on every row, so that JSONExtract runs once on the whole
   // block. In a branch it may run again on a part of the rows, and JSONExtract into Dynamic types
   // a block's numbers together (a whole number beside a float becomes a Float64): a check and its
   // reason would then see one value two ways. (A view's SETTINGS cannot turn the lazy evaluation
   // off: only the insert's do.)
-  const readable = `(isValidUTF8(kch_raw) AND isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object')`;
+  // A column of the dead-letter view's own (a name in each reason, not the expression again).
+  const readable = 'kch_readable';
   const reasons = `arrayStringConcat(arrayFilter(x -> x != '', [${[
     `if(isValidUTF8(kch_raw), '', ${literal(unreadable.utf8)})`,
-    `if(NOT isValidUTF8(kch_raw) OR (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), '', ${unreadableSql('kch_raw')})`,
+    `if(NOT isValidUTF8(kch_raw) OR (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), '', ${unreadableSql('kch_candidate')})`,
     `if(hasAll(${known}, kch_keys) OR NOT ${readable}, '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys) OR NOT ${readable}, '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql} OR NOT ${readable}, '', ${c.found === undefined ? literal(`${c.name}: expected ${c.why}`) : `concat(${literal(`${c.name}: expected ${c.why}, got `)}, ${c.found})`})`),
@@ -535,7 +546,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     to: stream.decoded,
     from: stream.kafkaTable,
     select: [
-      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(valueOf(name), features, textOf(name)), alias: name })),
+      ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(`kch_v_${name}`, features, sites.get(name)), alias: name })),
       { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
       ...same(['kch_raw', ...origin]),
     ],
@@ -543,14 +554,13 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
       { expression: 'raw', alias: 'kch_raw' },
       { expression: json('raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(raw)', alias: 'kch_keys' },
-      ...longs('raw'),
-      ...texts,
       { expression: '_topic', alias: 'kch_topic' },
       { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
       { expression: 'toUInt64(_offset)', alias: 'kch_offset' },
       { expression: 'CAST(_timestamp AS Nullable(DateTime))', alias: 'kch_timestamp' },
     ],
     where: '',
+    middle: levels.filter((level) => level.length > 0),
     role: 'decode',
     stream: stream.name,
     settings: decodeSettings,
@@ -589,11 +599,15 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
       { expression: 'kch_raw', alias: 'kch_raw' },
       { expression: json('kch_raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
-      ...longs('kch_raw'),
-      ...texts,
       ...same(origin),
     ],
     where: 'NOT kch_valid',
+    middle: [[
+      ...levels[0]!,
+      { expression: `isValidUTF8(kch_raw) AND isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'`, alias: readable },
+      // The first numeral outside strings that may be out of range: what an unreadable message's reason names.
+      { expression: `extract(kch_raw, ${literal(OUT_OF_RANGE_CANDIDATE)})`, alias: 'kch_candidate' },
+    ], ...levels.slice(1)].filter((level) => level.length > 0),
     role: 'dead-letter',
     stream: stream.name,
     settings: decodeSettings,
@@ -760,17 +774,6 @@ function shapeCheck(field: Field, raw: string, path: readonly string[]): string 
   return field.isOptional ? `${type} = 'Null' OR (${type} = '${kind}' AND ${own})` : `${type} = '${kind}' AND ${own}`;
 }
 
-/** Every key a field's values are found under: its path, and the members of the objects it holds. */
-function keysOf(name: string, field: Field): string[] {
-  const inner = (f: Field): string[] => {
-    const plain = unwrap(f) as Field & { of?: Field; members?: Readonly<Record<string, Field>> };
-    if (plain.of !== undefined) return inner(plain.of);
-    if (plain.members !== undefined) return Object.entries(plain.members).flatMap(([key, member]) => [key, ...inner(member)]);
-    return [];
-  };
-  return [...(field.jsonPath ?? [name]), ...inner(field)];
-}
-
 /** A field without its optional or defaulted wrapper. */
 function unwrap(field: Field): Field {
   const inner = (field as Field & { inner?: Field }).inner;
@@ -783,16 +786,15 @@ function describeElements(field: Field): string {
 }
 
 /** The dead-letter reason of a message that does not parse: a number out of range (named), or not a JSON object. */
-function unreadableSql(raw: string): string {
-  // The same expression each time: the server computes it once.
-  const c = `extract(${raw}, ${literal(OUT_OF_RANGE_CANDIDATE)})`;
-  const outOfRange = `if(match(${c}, '^-?[0-9]+$'), isNull(toInt64OrNull(${c})) AND isNull(toUInt64OrNull(${c})), NOT isFinite(ifNull(toFloat64OrNull(${c}), inf)))`;
-  return `if(${c} != '' AND ${outOfRange}, concat(${literal(unreadable.number)}, ${c}, ${literal(unreadable.numberWhy)}), ${literal(unreadable.object)})`;
+function unreadableSql(candidate: string): string {
+  const outOfRange = `if(match(${candidate}, '^-?[0-9]+$'), isNull(toInt64OrNull(${candidate})) AND isNull(toUInt64OrNull(${candidate})), NOT isFinite(ifNull(toFloat64OrNull(${candidate}), inf)))`;
+  return `if(${candidate} != '' AND ${outOfRange}, concat(${literal(unreadable.number)}, ${candidate}, ${literal(unreadable.numberWhy)}), ${literal(unreadable.object)})`;
 }
 
 /** What a field's value was, for a dead letter's reason: `the string "1"`, `the number 1.5`, `null or nothing`. */
-function foundSql(value: string, text: string | undefined): string {
-  return `multiIf(isNull(${value}), 'null or nothing', dynamicType(${value}) = 'String', concat('the string ', toJSONString(leftUTF8(assumeNotNull(dynamicElement(${value}, 'String')), 40))), dynamicType(${value}) IN ('Int64', 'UInt64', 'Float64'), concat('the number ', ifNull(${text ?? numberTextSql(value, false)}, '?')), dynamicType(${value}) = 'Bool', toString(${value}), startsWith(dynamicType(${value}), 'Array'), 'an array', 'an object')`;
+function foundSql(value: string): string {
+  const json = `leftUTF8(toJSONString(${value}), 60)`;
+  return `multiIf(isNull(${value}), 'null or nothing', dynamicType(${value}) = 'String', concat('the string ', ${json}), dynamicType(${value}) IN ('Int64', 'UInt64', 'Float64'), concat('the number ', ${json}), startsWith(dynamicType(${value}), 'Array'), 'an array', dynamicType(${value}) = 'Bool', ${json}, 'an object')`;
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {

@@ -77,19 +77,16 @@ function renderView(s: CreateMaterializedView): string {
     if (s.where) lines.push(`WHERE ${s.where}`);
     return [...lines, ...settings].join('\n');
   }
-  return [
-    head,
-    'SELECT',
-    items(s.select, '    '),
-    'FROM',
-    '(',
+  const inner = [
     '    SELECT',
     items(s.inner, '        '),
     `    FROM ${s.database}.${s.from}`,
     ...(s.where ? [`    WHERE ${s.where}`] : []),
-    ')',
-    ...settings,
-  ].join('\n');
+  ];
+  // Middle levels: columns worked out from the ones below (see CreateMaterializedView.middle).
+  let from = inner;
+  for (const level of s.middle ?? []) from = ['    SELECT', '        *,', items(level, '        '), '    FROM', '    (', ...from.flatMap((lines) => lines.split('\n')).map((line) => `    ${line}`), '    )'];
+  return [head, 'SELECT', items(s.select, '    '), 'FROM', '(', ...from, ')', ...settings].join('\n');
 }
 
 /** Name of the object a statement creates, for messages. */

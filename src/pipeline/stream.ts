@@ -1,5 +1,5 @@
 import { ErrorCodes, KchError } from '../errors.js';
-import type { Draw, Field } from './field.js';
+import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
 
 export type Fields = Readonly<Record<string, Field>>;
@@ -260,7 +260,7 @@ function repeatedKeys(record: Record<string, unknown>, pointer: string, problems
   if (twice !== undefined && twice.size > 0) problems.push({ path: pointer, message: `has ${[...twice].join(', ')} more than once` });
 }
 
-function validateMembers(members: ReadonlyMap<string, Member>, record: Record<string, unknown>, pointer: string, problems: EventProblem[]): void {
+function validateMembers(members: ReadonlyMap<string, Member>, record: Record<string, unknown>, pointer: string, problems: EventProblem[], shared: ReadonlySet<string>): void {
   repeatedKeys(record, pointer, problems);
   for (const [key, member] of members) {
     const value = record[key];
@@ -270,7 +270,7 @@ function validateMembers(members: ReadonlyMap<string, Member>, record: Record<st
         if (!member.field.isOptional) problems.push({ path: `${pointer}/${key}`, message: 'is missing' });
         continue;
       }
-      const problem = member.field.problem(value);
+      const problem = member.field.problem(shared.has(member.name) ? throughFloat(value) : value);
       if (problem) problems.push({ path: `${pointer}/${key}`, message: problem });
       continue;
     }
@@ -282,7 +282,7 @@ function validateMembers(members: ReadonlyMap<string, Member>, record: Record<st
       problems.push({ path: `${pointer}/${key}`, message: 'must be an object' });
       continue;
     }
-    validateMembers(member.members, value as Record<string, unknown>, `${pointer}/${key}`, problems);
+    validateMembers(member.members, value as Record<string, unknown>, `${pointer}/${key}`, problems, shared);
   }
   for (const key of Object.keys(record)) {
     if (!members.has(key)) problems.push({ path: `${pointer}/${key}`, message: 'is not a field of this stream' });
@@ -295,12 +295,13 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
   const shape = shapeOf(stream);
   if (shape.nested) {
     const problems: EventProblem[] = [];
-    validateMembers(shape.members, event as Record<string, unknown>, '', problems);
+    validateMembers(shape.members, event as Record<string, unknown>, '', problems, sharedKeyFields(stream));
     return problems;
   }
   const record = event as Record<string, unknown>;
   const problems: EventProblem[] = [];
   repeatedKeys(record, '', problems);
+  const shared = sharedKeyFields(stream);
   let present = 0;
   // The generator validates every event it makes: this loop runs ~10⁵ times a second.
   for (const [name, field] of entriesOf(stream.fields)) {
@@ -310,7 +311,7 @@ export function validateEvent(stream: StreamDefinition, event: unknown): EventPr
       continue;
     }
     present += 1;
-    const problem = field.problem(value);
+    const problem = field.problem(shared.size > 0 && shared.has(name) ? throughFloat(value) : value);
     if (problem) problems.push({ path: `/${name}`, message: problem });
   }
   let keys = 0;
@@ -345,4 +346,23 @@ export function assertParsedEvent(stream: StreamDefinition, bytes: Buffer | stri
   const parsed = parseMessage(bytes);
   if (!parsed.ok) throw new KchError(ErrorCodes.INVALID_EVENT, `invalid ${stream.name} event: ${parsed.reason}`);
   assertEvent(stream, parsed.value);
+}
+
+const sharedKeys = new WeakMap<StreamDefinition, ReadonlySet<string>>();
+
+/**
+ * Fields whose key another member of the stream also has (a nested object's, an array's
+ * objects'): the views cannot find such a field's number by its key in a message, and read it as
+ * its Float64 (src/pipeline/number-sql.ts). Their names.
+ */
+export function sharedKeyFields(stream: StreamDefinition): ReadonlySet<string> {
+  const known = sharedKeys.get(stream);
+  if (known) return known;
+  const counts = new Map<string, number>();
+  for (const [name, field] of Object.entries(stream.fields)) {
+    for (const key of [...(field.jsonPath ?? [name]), ...field.memberKeys]) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const shared = new Set(Object.entries(stream.fields).filter(([name, field]) => (counts.get((field.jsonPath ?? [name]).at(-1)!) ?? 0) > 1).map(([name]) => name));
+  sharedKeys.set(stream, shared);
+  return shared;
 }

@@ -49,15 +49,15 @@ ENGINE = MergeTree()
 ORDER BY (at)`;
 const tripsDecodeView = String.raw`CREATE MATERIALIZED VIEW IF NOT EXISTS default.trips_decode_mv TO default.trips_decoded AS
 SELECT
-    assumeNotNull(toUUIDOrNull(dynamicElement(tupleElement(kch_json, 'id'), 'String'))) AS id,
-    ifNull(parseDateTime64BestEffortOrNull(dynamicElement(tupleElement(kch_json, 'at'), 'String'), 3, 'UTC'), toDateTime64(0, 3, 'UTC')) AS at,
-    assumeNotNull(multiIf(isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Int64')), accurateCastOrNull(dynamicElement(tupleElement(kch_json, 'n'), 'Int64'), 'Int16'), isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'UInt64')), accurateCastOrNull(dynamicElement(tupleElement(kch_json, 'n'), 'UInt64'), 'Int16'), accurateCastOrNull(if(match(kch_n_n, '^-?[0-9]{70,}$'), toInt256OrNull(kch_n_n), if(if(match(kch_n_n, '[eE][-+]?[0-9]{10}'), NULL, greatest(0, length(extract(extract(kch_n_n, '^-?([0-9.]*)'), '\\.([0-9]*)')) - toInt64OrZero(extract(kch_n_n, '[eE]\\+?(-?[0-9]+)$')) - length(extract(replaceOne(extract(kch_n_n, '^-?([0-9.]*)'), '.', ''), '(0*)$')))) = 0, accurateCastOrNull(toDecimal256OrNull(kch_n_n, 0), 'Int256'), NULL)), 'Int16'))) AS n,
-    ifNull(coalesce(dynamicElement(tupleElement(kch_json, 'ratio'), 'Float64'), toFloat64(dynamicElement(tupleElement(kch_json, 'ratio'), 'Int64')), toFloat64(dynamicElement(tupleElement(kch_json, 'ratio'), 'UInt64'))), 0) AS ratio,
-    ifNull(dynamicElement(tupleElement(kch_json, 'ok'), 'Bool'), false) AS ok,
-    arrayMap(x -> ifNull(dynamicElement(x, 'String'), ''), tupleElement(kch_json, 'tags')) AS tags,
-    if(isNull(tupleElement(kch_json, 'note')), NULL, ifNull(dynamicElement(tupleElement(kch_json, 'note'), 'String'), '')) AS note,
-    if(isNull(tupleElement(kch_json, 'zone')['pickup']), NULL, ifNull(dynamicElement(tupleElement(kch_json, 'zone')['pickup'], 'String'), '')) AS pickup,
-    notEmpty(kch_keys) AND hasAll(['id', 'at', 'n', 'ratio', 'ok', 'tags', 'note', 'zone'], kch_keys) AND arrayUniq(kch_keys) = length(kch_keys) AND (JSONType(kch_raw, 'tags') = 'Array') AND (JSONType(kch_raw, 'zone') IN ('Object', 'Null') AND hasAll(['pickup'], mapKeys(tupleElement(kch_json, 'zone'))) AND arrayUniq(mapKeys(tupleElement(kch_json, 'zone'))) = length(mapKeys(tupleElement(kch_json, 'zone')))) AND (ifNull(isNotNull(toUUIDOrNull(dynamicElement(tupleElement(kch_json, 'id'), 'String'))), 0)) AND (ifNull(match(dynamicElement(tupleElement(kch_json, 'at'), 'String'), '^(19[7-9][0-9]|2[01][0-9][0-9]|22[0-5][0-9]|226[01])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$') AND isNotNull(parseDateTime64BestEffortOrNull(dynamicElement(tupleElement(kch_json, 'at'), 'String'), 3, 'UTC')), 0)) AND (ifNull(multiIf(isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Int64')), dynamicElement(tupleElement(kch_json, 'n'), 'Int64') BETWEEN -32768 AND 32767, isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'UInt64')), dynamicElement(tupleElement(kch_json, 'n'), 'UInt64') BETWEEN -32768 AND 32767, if(match(kch_n_n, '^-?[0-9]{70,}$'), toInt256OrNull(kch_n_n), if(if(match(kch_n_n, '[eE][-+]?[0-9]{10}'), NULL, greatest(0, length(extract(extract(kch_n_n, '^-?([0-9.]*)'), '\\.([0-9]*)')) - toInt64OrZero(extract(kch_n_n, '[eE]\\+?(-?[0-9]+)$')) - length(extract(replaceOne(extract(kch_n_n, '^-?([0-9.]*)'), '.', ''), '(0*)$')))) = 0, accurateCastOrNull(toDecimal256OrNull(kch_n_n, 0), 'Int256'), NULL)) BETWEEN -32768 AND 32767), 0)) AND (ifNull(isFinite(coalesce(dynamicElement(tupleElement(kch_json, 'ratio'), 'Float64'), toFloat64(dynamicElement(tupleElement(kch_json, 'ratio'), 'Int64')), toFloat64(dynamicElement(tupleElement(kch_json, 'ratio'), 'UInt64')))), 0)) AND (isNotNull(dynamicElement(tupleElement(kch_json, 'ok'), 'Bool'))) AND (arrayAll(x -> ifNull(length(dynamicElement(x, 'String')) BETWEEN 1 AND 8 AND isValidUTF8(dynamicElement(x, 'String')), 0), tupleElement(kch_json, 'tags'))) AND (isNull(tupleElement(kch_json, 'note')) OR (ifNull(length(dynamicElement(tupleElement(kch_json, 'note'), 'String')) <= 8 AND isValidUTF8(dynamicElement(tupleElement(kch_json, 'note'), 'String')), 0))) AND (isNull(tupleElement(kch_json, 'zone')['pickup']) OR (ifNull(length(dynamicElement(tupleElement(kch_json, 'zone')['pickup'], 'String')) BETWEEN 1 AND 8 AND isValidUTF8(dynamicElement(tupleElement(kch_json, 'zone')['pickup'], 'String')), 0))) AS kch_valid,
+    assumeNotNull(toUUIDOrNull(dynamicElement(kch_v_id, 'String'))) AS id,
+    ifNull(parseDateTime64BestEffortOrNull(dynamicElement(kch_v_at, 'String'), 3, 'UTC'), toDateTime64(0, 3, 'UTC')) AS at,
+    assumeNotNull(accurateCastOrNull(kch_x_n, 'Int16')) AS n,
+    ifNull(coalesce(dynamicElement(kch_v_ratio, 'Float64'), toFloat64(dynamicElement(kch_v_ratio, 'Int64')), toFloat64(dynamicElement(kch_v_ratio, 'UInt64'))), 0) AS ratio,
+    ifNull(dynamicElement(kch_v_ok, 'Bool'), false) AS ok,
+    arrayMap(x -> ifNull(dynamicElement(x, 'String'), ''), kch_v_tags) AS tags,
+    if(isNull(kch_v_note), NULL, ifNull(dynamicElement(kch_v_note, 'String'), '')) AS note,
+    if(isNull(kch_v_pickup), NULL, ifNull(dynamicElement(kch_v_pickup, 'String'), '')) AS pickup,
+    notEmpty(kch_keys) AND hasAll(['id', 'at', 'n', 'ratio', 'ok', 'tags', 'note', 'zone'], kch_keys) AND arrayUniq(kch_keys) = length(kch_keys) AND (JSONType(kch_raw, 'tags') = 'Array') AND (JSONType(kch_raw, 'zone') IN ('Object', 'Null') AND hasAll(['pickup'], mapKeys(tupleElement(kch_json, 'zone'))) AND arrayUniq(mapKeys(tupleElement(kch_json, 'zone'))) = length(mapKeys(tupleElement(kch_json, 'zone')))) AND (ifNull(isNotNull(toUUIDOrNull(dynamicElement(kch_v_id, 'String'))), 0)) AND (ifNull(match(dynamicElement(kch_v_at, 'String'), '^(19[7-9][0-9]|2[01][0-9][0-9]|22[0-5][0-9]|226[01])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])?$') AND isNotNull(parseDateTime64BestEffortOrNull(dynamicElement(kch_v_at, 'String'), 3, 'UTC')), 0)) AND (ifNull(kch_x_n BETWEEN -32768 AND 32767 AND round(kch_x_n) = kch_x_n, 0)) AND (ifNull(isFinite(coalesce(dynamicElement(kch_v_ratio, 'Float64'), toFloat64(dynamicElement(kch_v_ratio, 'Int64')), toFloat64(dynamicElement(kch_v_ratio, 'UInt64')))), 0)) AND (isNotNull(dynamicElement(kch_v_ok, 'Bool'))) AND (arrayAll(x -> ifNull(length(dynamicElement(x, 'String')) BETWEEN 1 AND 8 AND isValidUTF8(dynamicElement(x, 'String')), 0), kch_v_tags)) AND (isNull(kch_v_note) OR (ifNull(length(dynamicElement(kch_v_note, 'String')) <= 8 AND isValidUTF8(dynamicElement(kch_v_note, 'String')), 0))) AND (isNull(kch_v_pickup) OR (ifNull(length(dynamicElement(kch_v_pickup, 'String')) BETWEEN 1 AND 8 AND isValidUTF8(dynamicElement(kch_v_pickup, 'String')), 0))) AS kch_valid,
     kch_raw,
     kch_topic,
     kch_partition,
@@ -66,17 +66,33 @@ SELECT
 FROM
 (
     SELECT
-        raw AS kch_raw,
-        JSONExtract(raw, 'Tuple(id Dynamic, at Dynamic, n Dynamic, ratio Dynamic, ok Dynamic, tags Array(Dynamic), note Dynamic, zone Map(String, Dynamic))') AS kch_json,
-        JSONExtractKeys(raw) AS kch_keys,
-        extractAll(raw, '-?[0-9][0-9.]{15,}(?:[eE][-+]?[0-9]+)?|-?[0-9][0-9.]*[eE][-+]?[0-9]{3,}') AS kch_longs,
-        arrayFilter(t -> t != '', extractAllGroupsHorizontal(raw, '"(?:[^"\\\\]|\\\\.)*"|(-?[0-9][-+.eE0-9]*)')[1]) AS kch_numerals,
-        multiIf(isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Int64')), toString(dynamicElement(tupleElement(kch_json, 'n'), 'Int64')), isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'UInt64')), toString(dynamicElement(tupleElement(kch_json, 'n'), 'UInt64')), isNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64')), if(empty(kch_longs), toString(assumeNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64'))), ifNull(nullIf(extract(kch_raw, '(?:^|[^\\\\])"n"\\s*:\\s*(-?[0-9][-+.eE0-9]*)'), ''), if(length(arrayDistinct(arrayFilter(t -> toFloat64OrNull(t) = assumeNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64')), kch_numerals))) = 1, arrayFilter(t -> toFloat64OrNull(t) = assumeNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64')), kch_numerals)[1], if(arrayAll(t -> (length(replaceRegexpAll(extract(t, '^-?([0-9.]*)'), '^[0.]+|[.]', '')) <= 15 AND NOT match(t, '[eE][-+]?[0-9]{3}')), arrayFilter(t -> toFloat64OrNull(t) = assumeNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64')), kch_numerals)), toString(assumeNotNull(dynamicElement(tupleElement(kch_json, 'n'), 'Float64'))), NULL)))), NULL) AS kch_n_n,
-        _topic AS kch_topic,
-        toUInt32(_partition) AS kch_partition,
-        toUInt64(_offset) AS kch_offset,
-        CAST(_timestamp AS Nullable(DateTime)) AS kch_timestamp
-    FROM default.trips_kafka
+        *,
+        if(dynamicType(kch_v_n) IN ('Int64', 'UInt64', 'Float64'), accurateCastOrNull(kch_v_n, 'Float64'), NULL) AS kch_x_n
+    FROM
+    (
+        SELECT
+            *,
+            tupleElement(kch_json, 'id') AS kch_v_id,
+            tupleElement(kch_json, 'at') AS kch_v_at,
+            tupleElement(kch_json, 'n') AS kch_v_n,
+            tupleElement(kch_json, 'ratio') AS kch_v_ratio,
+            tupleElement(kch_json, 'ok') AS kch_v_ok,
+            tupleElement(kch_json, 'tags') AS kch_v_tags,
+            tupleElement(kch_json, 'note') AS kch_v_note,
+            tupleElement(kch_json, 'zone')['pickup'] AS kch_v_pickup
+        FROM
+        (
+            SELECT
+                raw AS kch_raw,
+                JSONExtract(raw, 'Tuple(id Dynamic, at Dynamic, n Dynamic, ratio Dynamic, ok Dynamic, tags Array(Dynamic), note Dynamic, zone Map(String, Dynamic))') AS kch_json,
+                JSONExtractKeys(raw) AS kch_keys,
+                _topic AS kch_topic,
+                toUInt32(_partition) AS kch_partition,
+                toUInt64(_offset) AS kch_offset,
+                CAST(_timestamp AS Nullable(DateTime)) AS kch_timestamp
+            FROM default.trips_kafka
+        )
+    )
 )
 SETTINGS input_format_try_infer_dates = 0, input_format_try_infer_datetimes = 0, input_format_json_try_infer_numbers_from_strings = 0`;
 
