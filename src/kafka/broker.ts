@@ -19,7 +19,9 @@ import { ErrorCodes, KchError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { reasonOf, waitForKafka, warmGroupCoordinator } from './admin.js';
 import { formatBroker, formatHost } from './brokers.js';
-import { ensureKafkaRuntime, lastLines, type KafkaRuntime } from './runtime.js';
+import { ensureKafkaRuntime, type KafkaRuntime } from './runtime.js';
+import { lastLines } from '../host/maven-jars.js';
+import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
 import { isAlive } from '../host/processes.js';
 import { tieToThisProcess } from '../host/supervisor.js';
 
@@ -155,7 +157,7 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const stop = (): Promise<void> => {
     // Shutdown warnings (clients closed twice and the like) are expected: keep them in the log file.
     output.quiet();
-    stopping ??= stopProcess(pid, exited, log);
+    stopping ??= stopProcess('Kafka', pid, exited, log, STOP_TIMEOUT_MS);
     return stopping;
   };
 
@@ -171,20 +173,20 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
     options.signal?.removeEventListener('abort', onAbort);
     if (exitCode !== undefined) {
       const how = exitCode === null ? 'was killed' : `exited with code ${exitCode}`;
-      throw new KchError(ErrorCodes.KAFKA_START, `Kafka ${how} before it was ready. ${await brokerTail(paths.logFile, output)}`, { cause: error });
+      throw new KchError(ErrorCodes.KAFKA_START, `Kafka ${how} before it was ready. ${await processTail(paths.logFile, output)}`, { cause: error });
     }
     await stop();
     if (options.signal?.aborted) throw interrupted();
     const seconds = ((options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) / 1000).toFixed(0);
     const reason = reasonOf(error instanceof Error && error.cause !== undefined ? error.cause : error) ?? 'no answer';
-    throw new KchError(ErrorCodes.KAFKA_START, `Kafka did not become ready within ${seconds} s (last try: ${reason}). ${await brokerTail(paths.logFile, output)}`, { cause: error });
+    throw new KchError(ErrorCodes.KAFKA_START, `Kafka did not become ready within ${seconds} s (last try: ${reason}). ${await processTail(paths.logFile, output)}`, { cause: error });
   }
   // Ready for consumer groups too: the offsets topic exists before the first Kafka table joins.
   const coordinating = await warmGroupCoordinator(bootstrap, { timeoutMs: 30_000, signal: waiting.signal }).catch(() => false);
   options.signal?.removeEventListener('abort', onAbort);
   if (options.signal?.aborted || exitCode !== undefined) {
     await stop();
-    throw exitCode !== undefined && !options.signal?.aborted ? new KchError(ErrorCodes.KAFKA_START, `Kafka exited while starting. ${await brokerTail(paths.logFile, output)}`) : interrupted();
+    throw exitCode !== undefined && !options.signal?.aborted ? new KchError(ErrorCodes.KAFKA_START, `Kafka exited while starting. ${await processTail(paths.logFile, output)}`) : interrupted();
   }
   if (!coordinating) log.warn('the broker has no group coordinator after 30 s; the first consumer group will wait for it');
   const startupMs = performance.now() - started;
@@ -430,94 +432,6 @@ function runToEnd(command: string, args: readonly string[], cwd: string): Promis
     child.on('error', (error) => resolveRun({ code: null, output: messageOf(error) }));
     child.on('close', (code) => resolveRun({ code, output }));
   });
-}
-
-interface OutputTail {
-  /** The JVM's last stdout/stderr lines (where "Invalid maximum heap size" and friends go). */
-  lines(): string[];
-  /** From now on, pass lines on at debug level only. */
-  quiet(): void;
-}
-
-/** Passes the JVM's stdout/stderr lines to our log (WARN and above only reach stderr; see log4j2). */
-function forwardOutput(child: ChildProcess, log: Logger): OutputTail {
-  const tail: string[] = [];
-  let quiet = false;
-  const follow = (stream: NodeJS.ReadableStream | null, fromStderr: boolean): void => {
-    if (!stream) return;
-    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      if (line.trim() === '') return;
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      if (quiet) log.debug(line);
-      else if (/^(ERROR|FATAL)\b/.test(line)) log.error(line);
-      else if (fromStderr) log.warn(line);
-      else log.info(line);
-    });
-  };
-  follow(child.stdout, false);
-  follow(child.stderr, true);
-  return { lines: () => [...tail], quiet: () => { quiet = true; } };
-}
-
-/** For error messages: the broker log's last lines, and the JVM's own output if it is not in the log. */
-async function brokerTail(logFile: string, output: OutputTail): Promise<string> {
-  const fromLog = lastLines(await readTail(logFile, 32_768), 12);
-  const jvm = output.lines().slice(-8).join('\n');
-  const parts: string[] = [];
-  if (fromLog !== '') parts.push(`Last lines of ${logFile}:\n${indent(fromLog)}`);
-  if (jvm !== '' && !fromLog.includes(jvm)) parts.push(`Its output:\n${indent(jvm)}`);
-  return parts.length > 0 ? parts.join('\n') : `It wrote nothing (log: ${logFile}).`;
-}
-
-async function readTail(file: string, bytes: number): Promise<string> {
-  try {
-    const { size } = await stat(file);
-    const handle = await open(file, 'r');
-    try {
-      const length = Math.min(size, bytes);
-      const buffer = Buffer.alloc(length);
-      await handle.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return '';
-  }
-}
-
-function indent(text: string): string {
-  return text.split('\n').map((line) => `  ${line}`).join('\n');
-}
-
-async function stopProcess(pid: number, exited: Promise<number | null>, log: Logger): Promise<void> {
-  const started = performance.now();
-  if (!signalProcess(pid, 'SIGTERM')) {
-    await exited;
-    return;
-  }
-  log.info(`stopping Kafka (pid ${pid})…`);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolveTimeout) => { timer = setTimeout(() => resolveTimeout('timeout'), STOP_TIMEOUT_MS); });
-  const outcome = await Promise.race([exited, timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    log.warn(`Kafka (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`);
-    signalProcess(pid, 'SIGKILL');
-    await exited;
-    return;
-  }
-  log.info(`Kafka stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 

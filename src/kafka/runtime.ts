@@ -1,18 +1,11 @@
 /**
  * The Kafka broker's jars: fetched once from Maven Central with `mvn` into a cache folder and
- * reused after. Maven resolves the broker's whole runtime from one coordinate (see kafka/pom.xml),
- * which spares us shipping or downloading a 120 MB release tarball.
+ * reused after (src/host/maven-jars.ts). Maven resolves the broker's whole runtime from one
+ * coordinate (see kafka/pom.xml), which spares us shipping or downloading a 120 MB release tarball.
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureWritableFolder } from '../host/folders.js';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { isAlive } from '../host/processes.js';
+import { checkJava, ensureJars, packageFile, pomProperty, readPom } from '../host/maven-jars.js';
 
 export interface KafkaRuntime {
   /** For `java -cp`: every jar of the broker's runtime. */
@@ -31,236 +24,25 @@ export interface EnsureKafkaRuntimeOptions {
   readonly pomPath?: string;
 }
 
-/** The oldest Java the Kafka 4.x broker runs on. */
-export const MIN_JAVA = 17;
-
-const MARKER = 'complete.json';
-
-interface Marker {
-  readonly version: string;
-  /** A changed pom (another log4j, say) must trigger a new fetch. */
-  readonly pomSha256: string;
-  readonly jars: number;
-  readonly fetchedAt: string;
-}
-
 export async function ensureKafkaRuntime(options: EnsureKafkaRuntimeOptions): Promise<KafkaRuntime> {
-  const { log } = options;
   const pomPath = options.pomPath ?? defaultPomPath();
-  const pom = await readFile(pomPath, 'utf8').catch((error: unknown) => {
-    throw new KchError(ErrorCodes.KAFKA_FETCH, `cannot read ${pomPath}: ${messageOf(error)}`, { cause: error });
-  });
+  const pom = await readPom(pomPath, ErrorCodes.KAFKA_FETCH);
   const version = kafkaVersionOf(pom);
   if (version === undefined) throw new KchError(ErrorCodes.KAFKA_FETCH, `${pomPath} has no <kafka.version> property`);
-  const java = await checkJava();
-
-  const versionDir = resolve(options.cacheDir, `kafka-${version}`);
-  const jarsDir = join(versionDir, 'jars');
-  const pomSha256 = createHash('sha256').update(pom).digest('hex');
-  const result: KafkaRuntime = { classpath: classpathOf(jarsDir), version, jarsDir, java };
-
-  if (await isComplete(versionDir, version, pomSha256)) {
-    log.debug(`Kafka ${version} jars cached in ${jarsDir}`);
-    return result;
-  }
-
-  await ensureWritableFolder(versionDir, 'cache folder', 'cache-dir');
-  await checkMaven();
-  log.info(`fetching Kafka ${version} jars with Maven (first run only)…`);
-  const started = performance.now();
-  await removeAbandonedPartials(versionDir);
-  // Fetch beside the final folder and rename, so an interrupted fetch never looks complete and
-  // two fetches at once do not mix their files.
-  const partial = join(versionDir, `jars.partial-${process.pid}`);
-  await rm(partial, { recursive: true, force: true });
-  await runMaven(pomPath, partial, version);
-  const jars = (await readdir(partial)).filter((name) => name.endsWith('.jar'));
-  if (jars.length === 0) throw new KchError(ErrorCodes.KAFKA_FETCH, `Maven finished but fetched no jars into ${partial}`);
-  if (await isComplete(versionDir, version, pomSha256)) {
-    // Another kch finished the same fetch meanwhile and may be running from it: keep its copy.
-    await rm(partial, { recursive: true, force: true });
-    log.info(`Kafka ${version} jars were fetched meanwhile by another kch; using those`);
-    return result;
-  }
-  await rm(jarsDir, { recursive: true, force: true });
-  await rename(partial, jarsDir);
-  const marker: Marker = { version, pomSha256, jars: jars.length, fetchedAt: new Date().toISOString() };
-  await writeFile(join(versionDir, `${MARKER}.tmp`), `${JSON.stringify(marker, null, 2)}\n`);
-  await rename(join(versionDir, `${MARKER}.tmp`), join(versionDir, MARKER));
-  const megabytes = (await totalSize(jarsDir, jars)) / 1_048_576;
-  log.info(`fetched Kafka ${version} (${jars.length} jars, ${megabytes.toFixed(0)} MB) in ${seconds(started)} s into ${jarsDir}`);
-  return result;
+  const java = await checkJava({ what: 'the local Kafka broker', release: 'Kafka 4' });
+  const jars = await ensureJars({
+    label: `Kafka ${version}`, pomPath, pom, version, folder: `kafka-${version}`, fetchCode: ErrorCodes.KAFKA_FETCH,
+    purpose: 'the Kafka broker\'s jars', otherwise: ' or point --kafka-brokers at an existing Kafka',
+  }, options);
+  return { ...jars, version, java };
 }
 
 /** `<kafka.version>` from the pom: the release we run and name the cache folder after. */
 export function kafkaVersionOf(pom: string): string | undefined {
-  return /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(pom)?.[1];
+  return pomProperty(pom, 'kafka.version');
 }
 
-/** Java's `dir/*` wildcard: keeps `ps` readable and the command line short. */
-function classpathOf(jarsDir: string): string {
-  return join(jarsDir, '*');
-}
-
-/**
- * The package's kafka/pom.xml, found by walking up from this module: it runs from `dist/kafka/`
- * when installed and from `dist-test/src/kafka/` in tests, so a fixed `../..` would not do.
- */
+/** The package's kafka/pom.xml. */
 export function defaultPomPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'kafka', 'pom.xml');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new KchError(ErrorCodes.KAFKA_FETCH, 'cannot find kafka/pom.xml in this package (a broken install?); reinstall kch');
-    }
-    dir = parent;
-  }
-}
-
-async function isComplete(versionDir: string, version: string, pomSha256: string): Promise<boolean> {
-  try {
-    const marker = JSON.parse(await readFile(join(versionDir, MARKER), 'utf8')) as Partial<Marker>;
-    if (marker.version !== version || marker.pomSha256 !== pomSha256) return false;
-    const jars = (await readdir(join(versionDir, 'jars'))).filter((name) => name.endsWith('.jar'));
-    return jars.length === marker.jars;
-  } catch {
-    return false;
-  }
-}
-
-
-/** Left behind by a fetch that was killed: 45 MB each, worth removing once their owner is gone. */
-async function removeAbandonedPartials(versionDir: string): Promise<void> {
-  for (const name of await readdir(versionDir)) {
-    const pid = /^jars\.partial-(\d+)$/.exec(name)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid))) {
-      await rm(join(versionDir, name), { recursive: true, force: true });
-    }
-  }
-}
-
-/** The `java` to use: `$JAVA_HOME/bin/java` when JAVA_HOME is set (as Kafka's scripts do), else PATH. */
-export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.JAVA_HOME;
-  if (home) return join(home, 'bin', process.platform === 'win32' ? 'java.exe' : 'java');
-  return 'java';
-}
-
-const installJava = `install a JDK ${MIN_JAVA} or newer (e.g. \`apt-get install openjdk-${MIN_JAVA}-jre-headless\`, \`brew install openjdk@${MIN_JAVA}\`, or https://adoptium.net) and put it on PATH or set JAVA_HOME`;
-
-/** Fails with MISSING_TOOL unless a Java new enough for the broker is there; returns its path. */
-export async function checkJava(): Promise<string> {
-  const java = javaExecutable();
-  const run = await capture(java, ['-version'], 30_000);
-  if (run.missing) {
-    const where = java === 'java' ? 'java is not on PATH' : `JAVA_HOME has no ${java}`;
-    throw new KchError(ErrorCodes.MISSING_TOOL, `${where}: the local Kafka broker needs it; ${installJava}`);
-  }
-  const major = javaMajorVersion(run.output);
-  if (major === undefined) {
-    throw new KchError(ErrorCodes.MISSING_TOOL, `cannot tell which Java ${java} is (\`${java} -version\` said: ${firstLine(run.output)}); ${installJava}`);
-  }
-  if (major < MIN_JAVA) {
-    throw new KchError(ErrorCodes.MISSING_TOOL, `${java} is Java ${major} but Kafka 4 needs ${MIN_JAVA} or newer: ${installJava}`);
-  }
-  return java;
-}
-
-/** The major version from `java -version` output: `"17.0.15"` → 17, `"1.8.0_292"` → 8. */
-export function javaMajorVersion(output: string): number | undefined {
-  const match = /version "(\d+)(?:\.(\d+))?[^"]*"/.exec(output);
-  if (!match) return undefined;
-  const first = Number(match[1]);
-  return first === 1 && match[2] !== undefined ? Number(match[2]) : first;
-}
-
-function mavenExecutable(): string {
-  return process.platform === 'win32' ? 'mvn.cmd' : 'mvn';
-}
-
-async function checkMaven(): Promise<void> {
-  const run = await capture(mavenExecutable(), ['-v'], 60_000);
-  if (run.missing) throw mavenMissing();
-}
-
-function mavenMissing(): KchError {
-  return new KchError(ErrorCodes.MISSING_TOOL, 'mvn (Apache Maven) is not on PATH: it is needed once, to fetch the Kafka broker\'s jars; install it (e.g. `apt-get install maven`, `brew install maven`) or point --kafka-brokers at an existing Kafka');
-}
-
-async function runMaven(pomPath: string, outputDir: string, version: string): Promise<void> {
-  const args = [
-    '-B', '-q', '-Dstyle.color=never', '-f', pomPath,
-    'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${outputDir}`,
-  ];
-  const run = await capture(mavenExecutable(), args, 30 * 60_000);
-  if (run.missing) throw mavenMissing();
-  if (run.code !== 0) {
-    const tail = lastLines(run.output, 15);
-    const how = run.code === null ? 'was stopped' : `exited with code ${run.code}`;
-    throw new KchError(
-      ErrorCodes.KAFKA_FETCH,
-      `Maven ${how} fetching the Kafka ${version} jars (is Maven Central reachable? proxies go in ~/.m2/settings.xml). Maven said:\n${tail || '(nothing)'}`,
-      { details: { args } },
-    );
-  }
-}
-
-interface Captured {
-  readonly missing: boolean;
-  readonly code: number | null;
-  readonly output: string;
-}
-
-/** Runs a program to completion, collecting stdout and stderr together (the tail is what matters). */
-function capture(command: string, args: readonly string[], timeoutMs: number): Promise<Captured> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' });
-    // Our own timer rather than spawn's `timeout`: that one is not cleared when the program is
-    // missing, and would keep the process alive after the error.
-    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const keep = (chunk: Buffer): void => {
-      chunks.push(chunk);
-      size += chunk.length;
-      // Maven can be chatty; the last 256 KiB hold the error.
-      while (size > 262_144 && chunks.length > 1) size -= (chunks.shift() as Buffer).length;
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      if (error.code === 'ENOENT' || error.code === 'EACCES') resolvePromise({ missing: true, code: null, output: '' });
-      else reject(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ missing: false, code, output: stripAnsi(Buffer.concat(chunks).toString('utf8')) });
-    });
-  });
-}
-
-function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
-}
-
-export function lastLines(text: string, count: number): string {
-  return text.split(/\r?\n/).map((line) => line.trimEnd()).filter((line) => line !== '').slice(-count).join('\n');
-}
-
-function firstLine(text: string): string {
-  return text.split(/\r?\n/).find((line) => line.trim() !== '')?.trim() ?? '(nothing)';
-}
-
-async function totalSize(dir: string, names: readonly string[]): Promise<number> {
-  let total = 0;
-  for (const name of names) total += (await stat(join(dir, name))).size;
-  return total;
-}
-
-function seconds(startedAt: number): string {
-  return ((performance.now() - startedAt) / 1000).toFixed(1);
+  return packageFile('kafka/pom.xml', ErrorCodes.KAFKA_FETCH);
 }

@@ -1,2 +1,2 @@
-// Shared with the benchmarks (npm run bench -- --only cluster): one implementation, in src/bench/servers.
-export * from '../../src/bench/servers/wait.js';
+// Shared with the benchmarks and the Connect client: one implementation, in src/host/poll.ts.
+export * from '../../src/host/poll.js';

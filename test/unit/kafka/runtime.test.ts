@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ErrorCodes, KchError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log.js';
-import { defaultPomPath, ensureKafkaRuntime, javaMajorVersion, kafkaVersionOf, lastLines } from '../../../src/kafka/runtime.js';
+import { defaultPomPath, ensureKafkaRuntime, kafkaVersionOf } from '../../../src/kafka/runtime.js';
+import { javaMajorVersion, lastLines } from '../../../src/host/maven-jars.js';
 
 const quiet = createLogger('test', () => undefined);
 const posix = process.platform !== 'win32';

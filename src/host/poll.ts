@@ -1,3 +1,7 @@
+/**
+ * Polling with a deadline: one helper for every wait on something that becomes ready by itself
+ * (a server started by a test or the benchmark, a Connect task reaching RUNNING).
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Thrown by a probe when waiting longer cannot help (the process it waits for has exited): pollUntil rethrows it at once. */
