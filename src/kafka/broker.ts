@@ -5,13 +5,12 @@
  * server.properties and log4j2.xml (rewritten on every start), data/ (topics and the metadata
  * log), logs/server.log, broker.pid and cluster-id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkPortFree } from '../host/ports.js';
 import { ensureWritableFolder } from '../host/folders.js';
