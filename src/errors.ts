@@ -20,6 +20,12 @@ export const ErrorCodes = {
   KAFKA_FETCH: 'KCH_KAFKA_FETCH',
   /** The Kafka broker did not start or did not become ready in time. */
   KAFKA_START: 'KCH_KAFKA_START',
+  /** Fetching the Kafka Connect worker's jars (with Debezium) failed. */
+  CONNECT_FETCH: 'KCH_CONNECT_FETCH',
+  /** The Kafka Connect worker did not start or did not become ready in time. */
+  CONNECT_START: 'KCH_CONNECT_START',
+  /** The Kafka Connect REST API refused a request, could not be reached, or a connector failed. */
+  CONNECT_REQUEST: 'KCH_CONNECT_REQUEST',
   /** Kafka could not be reached. */
   KAFKA_UNREACHABLE: 'KCH_KAFKA_UNREACHABLE',
   /** Kafka refused or failed a request. */
