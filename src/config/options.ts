@@ -104,7 +104,7 @@ export const options = {
   }),
   cacheDir: option({
     flag: 'cache-dir', env: 'KCH_CACHE_DIR', type: 'string', default: '.kch/cache',
-    description: 'Where the Kafka broker\'s jars are cached after the first fetch.',
+    description: 'Where the Kafka broker\'s and the Kafka Connect worker\'s jars are cached after the first fetch.',
   }),
   host: option({
     flag: 'host', env: 'KCH_HOST', type: 'string', default: '127.0.0.1',
@@ -125,6 +125,10 @@ export const options = {
   kafkaHeap: option({
     flag: 'kafka-heap', env: 'KAFKA_HEAP', type: 'string', default: '384m',
     description: 'JVM heap of the local Kafka broker (-Xmx).',
+  }),
+  connectPort: option({
+    flag: 'connect-port', env: 'CONNECT_PORT', type: 'integer', default: '8083',
+    description: 'Port of the local Kafka Connect worker\'s REST API (`kch connect`, `kch up --connect`); it listens on 127.0.0.1 only.',
   }),
   clickhousePort: option({
     flag: 'clickhouse-port', env: 'CLICKHOUSE_PORT', type: 'integer', default: '8123',

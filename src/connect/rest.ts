@@ -175,7 +175,7 @@ export class ConnectClient {
 
 /** Connect's errors are `{"error_code": 409, "message": "…"}`. */
 function messageIn(body: unknown): string {
-  if (body !== null && typeof body === 'object' && 'message' in body) return String((body).message);
+  if (body !== null && typeof body === 'object' && 'message' in body) return String(body.message);
   return typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body) ?? '(no body)';
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { clickhouseCommand } from './clickhouse.js';
+import { connectCommand } from './connect.js';
 import { dlqCommand } from './dlq.js';
 import { dashboardCommand } from './dashboard.js';
 import { generateCommand } from './generate.js';
@@ -21,6 +22,7 @@ export const commands: readonly Command[] = [
   initCommand,
   kafkaCommand,
   clickhouseCommand,
+  connectCommand,
   migrateCommand,
   generateCommand,
   sinkCommand,
