@@ -81,6 +81,12 @@ export class ConnectClient {
     return { created: answer.status === 201 };
   }
 
+  /** Its config as stored (with its `name`); undefined when there is no such connector. */
+  async config(name: string): Promise<Record<string, string> | undefined> {
+    const answer = await this.expect('GET', `/connectors/${encodeURIComponent(name)}/config`, [200, 404]);
+    return answer.status === 404 ? undefined : answer.body as Record<string, string>;
+  }
+
   /** Its status; undefined when there is no such connector. */
   async status(name: string): Promise<ConnectorStatus | undefined> {
     const answer = await this.expect('GET', `/connectors/${encodeURIComponent(name)}/status`, [200, 404]);
