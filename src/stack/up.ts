@@ -10,6 +10,9 @@ import { formatHost } from '../kafka/brokers.js';
 import { controllerHostFor } from '../kafka/broker.js';
 import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
+import { PollAbort, pollUntil } from '../host/poll.js';
+import { ConnectClient } from '../connect/rest.js';
+import { CONNECT_HOST } from '../connect/worker.js';
 import type { Logger } from '../log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { waitForClickHouse } from '../migrate/wait.js';
@@ -34,6 +37,8 @@ export interface StackOptions {
   readonly clickhousePort: number;
   /** Port of the dashboard, always started here. */
   readonly dashboardPort: number;
+  /** Port of the Kafka Connect worker's REST API (on 127.0.0.1); absent: no worker is started. */
+  readonly connectPort?: number;
   readonly dataDir: string;
   readonly cacheDir: string;
   readonly generate: boolean;
@@ -107,6 +112,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     KAFKA_BROKERS: bootstrap,
     CLICKHOUSE_URL: clickhouseUrl,
     DASHBOARD_PORT: String(options.dashboardPort),
+    ...(options.connectPort !== undefined ? { CONNECT_PORT: String(options.connectPort) } : {}),
   };
   const events = { line: (_service: string, text: string) => options.out(`${text}\n`) };
   const running: Supervised[] = [];
@@ -127,6 +133,7 @@ export async function runStack(options: StackOptions): Promise<number> {
     kafka: kafkaNodes.flatMap((n) => [n.port, n.controllerPort]),
     clickhouse: [options.clickhousePort],
     dashboard: [options.dashboardPort],
+    connect: options.connectPort !== undefined ? [options.connectPort] : [],
   };
   const note = (s: Supervised): void => record?.service(s.process.spec.name, s.process.pid, portsOf[s.process.spec.name] ?? []);
 
@@ -309,6 +316,7 @@ export async function runStack(options: StackOptions): Promise<number> {
   }
   if (!options.externalClickHouse) await portFree(options.host, options.clickhousePort, 'clickhouse-port');
   await portFree(options.host, options.dashboardPort, 'dashboard-port');
+  if (options.connectPort !== undefined) await portFree(CONNECT_HOST, options.connectPort, 'connect-port');
   options.signal.addEventListener('abort', onStop, { once: true });
   if (options.signal.aborted) onStop();
   // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
@@ -343,6 +351,19 @@ export async function runStack(options: StackOptions): Promise<number> {
     } else {
       starting.push(clickhouseAnswers(signal, 30_000));
     }
+    // Kafka Connect keeps its state in Kafka: started once the broker answers, beside the rest.
+    let connect: Supervised | undefined;
+    if (options.connectPort !== undefined) {
+      const connectUrl = `http://${CONNECT_HOST}:${options.connectPort}`;
+      starting.push((async () => {
+        await waitForKafka(bootstrap, { timeoutMs, signal });
+        if (signal.aborted) return;
+        connect = launch({ name: 'connect', args: ['connect'], env, stopTimeoutMs: 40_000 }, {
+          probe: (probeSignal) => waitForConnect(connectUrl, timeoutMs, probeSignal), slowMs: 60_000,
+        });
+        await ready(connect);
+      })());
+    }
     await Promise.all(starting);
     if (options.signal.aborted) return 130;
 
@@ -375,6 +396,7 @@ export async function runStack(options: StackOptions): Promise<number> {
       '',
       `kch up: pipeline running (ready in ${seconds(started)} s)`,
       `  kafka       ${bootstrap.padEnd(24)} ${!kafka ? 'external' : kafkaNodes.length > 1 ? `local cluster of ${kafkaNodes.length}, pid ${kafka.process.pid}, logs ${dataDir}/kafka-cluster/node-*/logs/server.log` : `local broker, pid ${kafka.process.pid}, log ${dataDir}/kafka/logs/server.log`}`,
+      ...(connect ? [`  connect     ${`http://${CONNECT_HOST}:${options.connectPort}`.padEnd(24)} Kafka Connect with Debezium, pid ${connect.process.pid}, log ${dataDir}/connect/logs/connect.log`] : []),
       `  clickhouse  ${clickhouseUrl.padEnd(24)} ${clickhouse ? `embedded, pid ${clickhouse.process.pid}, data ${dataDir}/clickhouse` : 'external'}`,
       ...(sink ? [`  sink        pid ${sink.process.pid} (streams with ingest sink, exactly once)`] : []),
       `  generator   ${generator ? `pid ${generator.process.pid}` : 'not started'}`,
@@ -400,6 +422,15 @@ export async function runStack(options: StackOptions): Promise<number> {
     record?.remove();
     log.info('every service stopped');
   }
+}
+
+/** Polls the worker's `GET /health` until it answers 200, the deadline passes, or `signal` aborts. */
+async function waitForConnect(url: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const client = new ConnectClient(url, { requestTimeoutMs: 2_000 });
+  await pollUntil(`Kafka Connect at ${url} to answer`, async () => {
+    if (signal.aborted) throw new PollAbort('stopped');
+    return await client.healthy() ? true : undefined;
+  }, timeoutMs, 250);
 }
 
 /** Why one look at a service failed, from `waitForDashboard`'s error: its last attempt's cause. */

@@ -13,10 +13,15 @@ import { generateCommand } from './generate.js';
 import { sinkCommand } from './sink.js';
 import { ingestOf } from '../../pipeline/plan.js';
 import { ingestFrom } from '../connections.js';
+import { connectCommand } from './connect.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
 
 const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' };
+const withConnect: OptionSpec = {
+  flag: 'connect', type: 'boolean',
+  description: 'Also start a Kafka Connect worker with Debezium (kch connect) once Kafka is ready, its REST API on 127.0.0.1:--connect-port.',
+};
 
 /**
  * Every setting of the services `kch up` starts (the ones with an environment variable: not
@@ -29,7 +34,7 @@ const serviceSettings: readonly OptionSpec[] = (() => {
   // `kch kafka --nodes` is `kch up --kafka-nodes`: one setting, KAFKA_NODES, named for the stack.
   const byFlag = new Map<string, OptionSpec>([[options.kafkaNodes.flag, options.kafkaNodes]]);
   const envs = new Set<string>([options.kafkaNodes.env]);
-  for (const command of [kafkaCommand, clickhouseCommand, migrateCommand, sinkCommand, dashboardCommand, generateCommand]) {
+  for (const command of [kafkaCommand, connectCommand, clickhouseCommand, migrateCommand, sinkCommand, dashboardCommand, generateCommand]) {
     for (const spec of command.options) {
       if (spec.env !== undefined && !byFlag.has(spec.flag) && !envs.has(spec.env)) byFlag.set(spec.flag, spec);
     }
@@ -40,7 +45,7 @@ const serviceSettings: readonly OptionSpec[] = (() => {
 /** Set by `kch up` itself for every service, from the values below. */
 const setByStack = new Set<OptionSpec>([
   options.kafkaBrokers, options.clickhouseUrl, options.host, options.kafkaPort, options.kafkaControllerPort, options.kafkaNodes,
-  options.clickhousePort, options.dashboardPort, options.dataDir, options.cacheDir,
+  options.clickhousePort, options.dashboardPort, options.connectPort, options.dataDir, options.cacheDir,
 ]);
 
 export const upCommand = defineCommand({
@@ -54,7 +59,7 @@ export const upCommand = defineCommand({
     'end of the process that started it (npm, when a process manager stops `npm start`); should kch up',
     'itself be killed, its services notice and stop cleanly on their own.',
   ].join('\n'),
-  options: [...serviceSettings, noGenerate],
+  options: [...serviceSettings, noGenerate, withConnect],
   async run({ options: resolved, log, signal, out }) {
     const externalKafka = resolved.given_(options.kafkaBrokers) ? resolved.requireString(options.kafkaBrokers) : undefined;
     const externalClickHouse = resolved.given_(options.clickhouseUrl) ? resolved.requireString(options.clickhouseUrl) : undefined;
@@ -87,6 +92,7 @@ export const upCommand = defineCommand({
         kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
         clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
         dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
+        ...(resolved.boolean(withConnect) ? { connectPort: resolved.integer(options.connectPort) ?? 8083 } : {}),
         dataDir: resolved.requireString(options.dataDir),
         cacheDir: resolved.requireString(options.cacheDir),
         generate: !resolved.boolean(noGenerate),
