@@ -180,6 +180,9 @@ export function renderWorkerProperties(settings: WorkerSettings): string {
     // Source offsets (a connector's replication position) are saved each second, not each minute:
     // a restart then repeats little.
     ['offset.flush.interval.ms', 1000],
+    // Every jar of ours declares its plugins in a ServiceLoader manifest: no scan of the class
+    // path's classes at start (seconds on a small machine; the worker warns about it otherwise).
+    ['plugin.discovery', 'service_load'],
     // One worker: a restarted one should take its tasks back at once, not after 5 minutes.
     ['scheduled.rebalance.max.delay.ms', 0],
   ];

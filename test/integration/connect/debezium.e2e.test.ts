@@ -120,6 +120,7 @@ test('a PostgreSQL table\'s snapshot, insert, update and delete reach Kafka thro
   assert.equal(unscaled(inserted!.after!.price), 700n);
 
   // Without REPLICA IDENTITY FULL an update carries no before image, and its after in full.
+  assert.equal(updated!.before, null);
   assert.equal(updated!.after!.id, 1);
   assert.equal(updated!.after!.name, 'kettle');
   assert.equal(unscaled(updated!.after!.price), 120000000n);
