@@ -11,7 +11,7 @@ import type { Field } from '../pipeline/field.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
-import type { Reader } from './queries.js';
+import type { Reader } from '../clickhouse/query.js';
 
 export interface PanelSpec {
   readonly stream: string;

@@ -5,13 +5,16 @@
  * overloaded) is 503 naming the service, anything else is 500.
  */
 import { ErrorCodes, isKchError, messageOf } from '../errors.js';
-import { pipelineHealth, type HealthSources, type PipelineHealth } from './health.js';
+import { existingTables, isMissingObject, pipelineHealth, type HealthSources } from '../health/gather.js';
+import { pipelineJson } from '../health/json.js';
+import type { PipelineHealth } from '../health/model.js';
+import type * as Wire from '../health/wire.js';
 import { renderMetrics } from './metrics.js';
 import { describeStreams, panelsOf, streamPanels, type StreamDescription, type StreamPanels } from './panels.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
 import {
-  existingTables, isMissingObject, overview, recentSales, rowCounts, salesByHour, stockTop,
+  overview, recentSales, rowCounts, salesByHour, stockTop,
   type Overview, type RecentSale, type SalesByHour, type StockMovementTop,
 } from './queries.js';
 
@@ -175,9 +178,9 @@ export const routes: readonly Route[] = [
       if (failures.length > 0) {
         // The facts from the side that answered ride along, so a page can still show them.
         const { status: code, body } = describeError(failures[0]);
-        return json(code, { ...body, partial: health });
+        return json(code, { ...body, partial: pipelineJson(health) });
       }
-      return json(200, health satisfies PipelineHealth);
+      return json(200, pipelineJson(health) satisfies Wire.PipelineHealth);
     },
   }),
   route({
@@ -189,7 +192,7 @@ export const routes: readonly Route[] = [
       // answer, so that a scrape still carries what is known (a 503 would drop everything).
       const { health } = await pipelineHealth(context, 1);
       observeHealth(context, health);
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: renderMetrics(health) };
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: renderMetrics(pipelineJson(health)) };
     },
   }),
 ];
