@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { EventSource } from '../../../src/generator/mix.js';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type { PipelineHealth } from '../../../src/health/wire.js';
 import { metricDefinitions } from '../../../src/dashboard/metrics.js';
 import type { Overview, RecentSale, SalesByHour, StockMovementTop } from '../../../src/dashboard/queries.js';
 import type { Dashboard } from '../../../src/dashboard/server.js';

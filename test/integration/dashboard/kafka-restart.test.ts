@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type { PipelineHealth } from '../../../src/health/wire.js';
 import type { ErrorBody } from '../../../src/dashboard/routes.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/kafka/broker.js';

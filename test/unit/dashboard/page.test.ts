@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type { PipelineHealth } from '../../../src/health/wire.js';
 import type * as Read from '../../../src/dashboard/page/browser/api-types.js';
 import { buildPage } from '../../../src/dashboard/page/index.js';
 import { loadScripts } from '../../../src/dashboard/page/scripts.js';
