@@ -2,8 +2,10 @@
  * The JSON the page reads from the dashboard's API: the fields it draws, as the page sees them.
  * Plain types with neither the DOM's nor Node's, so that the Node-side unit test can check at
  * compile time that the server's own types still fit these (test/unit/dashboard/page.test.ts):
- * a field renamed on the server then breaks the build instead of the page.
+ * a field renamed on the server then breaks the build instead of the page. The pipeline's health
+ * is the server's own type (src/health/wire.ts), imported as a type: nothing of it is loaded.
  */
+import type { PipelineHealth } from '../../../health/wire.js';
 
 /** /api/sales: one bucket per hour, oldest first. */
 export interface Sales {
@@ -52,64 +54,6 @@ export interface Overview {
   readonly events_per_second: number;
   readonly rate_window_seconds: number;
   readonly warehouses: readonly WarehouseStock[];
-}
-
-export interface PartitionLag {
-  readonly partition: number;
-  readonly end_offset: number;
-  readonly committed: number | null;
-  readonly lag: number;
-}
-
-export interface StreamKafka {
-  readonly messages: number;
-  readonly lag: number;
-  readonly partitions: readonly PartitionLag[];
-}
-
-export interface StreamTable {
-  readonly exists: true;
-  readonly rows: number;
-  readonly dead_letters: number | null;
-  readonly newest_row_at: string | null;
-  readonly freshness_seconds: number | null;
-  readonly rows_per_second: number;
-  readonly ingest: { readonly rows: readonly number[] };
-  readonly recent: { readonly window_seconds: number; readonly rows: number; readonly dead_letters: number };
-}
-
-export interface StreamHealth {
-  readonly name: string;
-  readonly topic: string;
-  readonly group: string;
-  readonly table: string;
-  readonly dead_letter_table: string;
-  /** null when Kafka could not be asked. */
-  readonly kafka: StreamKafka | null;
-  /** null when ClickHouse could not be asked; `{ exists: false }` before `kch migrate`. */
-  readonly clickhouse: StreamTable | { readonly exists: false } | null;
-  readonly problems: readonly string[];
-}
-
-export interface ServiceState {
-  readonly up: boolean;
-  readonly error: string | null;
-}
-
-export interface ReplicaHealth {
-  readonly host: string;
-  readonly shard: number;
-  readonly up: boolean;
-  readonly error: string | null;
-  readonly streams: readonly { readonly name: string; readonly rows: number; readonly dead_letters: number; readonly partitions: readonly number[] | null; readonly lag: number | null }[];
-}
-
-/** /api/pipeline: per stream, both ends. */
-export interface PipelineHealth {
-  readonly services: { readonly clickhouse: ServiceState; readonly kafka: ServiceState };
-  readonly streams: readonly StreamHealth[];
-  readonly cluster: string | null;
-  readonly replicas: readonly ReplicaHealth[] | null;
 }
 
 export interface TableStatus {

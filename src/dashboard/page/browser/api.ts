@@ -2,7 +2,8 @@
  * The page's client of the JSON API: one `Endpoint` per path, which keeps its newest good answer
  * (redrawn on resize, still shown — and named stale — while refreshes fail) and this refresh's.
  */
-import type { ErrorBody, PipelineHealth, Service } from './api-types.js';
+import type { ErrorBody, Service } from './api-types.js';
+import type { PipelineHealth } from '../../../health/wire.js';
 import { clock } from './format.js';
 
 /** An answer with a 2xx status and a JSON body. */
