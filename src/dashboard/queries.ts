@@ -22,6 +22,7 @@ import { sales, warehouse } from '../pipeline/streams/index.js';
 import { RATE_WINDOW_SECONDS, rowsPerSecond } from '../health/measure.js';
 import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
+import type { Overview, RecentSale, SalesByHour, StockMovementTop } from './wire.js';
 
 /** The dashboard's Reader: read-only (`readonly=2`: the server refuses anything that writes), failures with advice. */
 export function readerFor(client: ClickHouseClient, url: string): Reader {
@@ -98,20 +99,6 @@ const iso = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOS
 // ---------------------------------------------------------------------------------------------
 // /api/sales — the seed's "sales per hour": one bucket per hour, empty hours included.
 
-export interface SalesByHour {
-  /** Hour labels as the server's clock shows them, `HH:MM` (the seed's field). */
-  readonly labels: string[];
-  /** Items sold per hour (the seed's field). */
-  readonly quantity: number[];
-  /** Sum of `total` (price × quantity × (1 − discount)) per hour, 2 decimals (the seed's field). */
-  readonly revenue: number[];
-  /** Number of sales per hour. */
-  readonly sales: number[];
-  /** Start of each hour, ISO 8601 UTC: the page labels hours in the viewer's time zone. */
-  readonly hours: string[];
-  readonly window_hours: number;
-}
-
 export async function salesByHour(db: Reader, hours: number): Promise<SalesByHour> {
   const rows = await db.rows<{ ts: number; label: string; quantity: unknown; revenue: unknown; sales: unknown }>(`
     SELECT toUnixTimestamp(series.h) AS ts, formatDateTime(series.h, '%H:00') AS label,
@@ -137,17 +124,6 @@ export async function salesByHour(db: Reader, hours: number): Promise<SalesByHou
 
 // ---------------------------------------------------------------------------------------------
 // /api/stock — the seed's "top stock movements", by product name.
-
-export interface StockMovementTop {
-  /** Product names (the seed showed "Product <id>"). */
-  readonly products: string[];
-  readonly product_ids: number[];
-  /** Units supplied. */
-  readonly incoming: number[];
-  /** Units relocated or written off, as a positive number. */
-  readonly outgoing: number[];
-  readonly window_days: number;
-}
 
 export async function stockTop(db: Reader, days: number, limit: number): Promise<StockMovementTop> {
   const params = { days, limit, incoming: incomingTypes, outgoing: outgoingTypes };
@@ -196,20 +172,6 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
 // ---------------------------------------------------------------------------------------------
 // /api/recent_sales — the seed's table of the latest sales.
 
-export interface RecentSale {
-  readonly event_id: string;
-  /** ISO 8601 UTC. */
-  readonly event_time: string;
-  readonly product_id: number;
-  readonly product_name: string;
-  readonly category: string;
-  readonly quantity: number;
-  readonly price: number;
-  readonly discount: number;
-  readonly total: number;
-  readonly store_id: number;
-}
-
 /**
  * Newest first, in the sales table's sorting key order (event_time, then product_id, both
  * descending): the server reads the newest granules of each part backwards and stops after
@@ -241,26 +203,6 @@ export async function recentSales(db: Reader, limit: number): Promise<RecentSale
 
 // ---------------------------------------------------------------------------------------------
 // /api/overview — the KPI tiles and the stock level per warehouse.
-
-export interface WarehouseStock {
-  readonly warehouse: string;
-  readonly incoming: number;
-  readonly outgoing: number;
-  /** incoming − outgoing over all recorded movements: may be negative in generated data. */
-  readonly level: number;
-}
-
-export interface Overview {
-  /** The server's date, `YYYY-MM-DD`: what "today" means below. */
-  readonly today: string;
-  readonly revenue_today: number;
-  readonly sales_today: number;
-  readonly units_today: number;
-  /** Rows of every stream that reached their tables over the last `rate_window_seconds`, per second. */
-  readonly events_per_second: number;
-  readonly rate_window_seconds: number;
-  readonly warehouses: WarehouseStock[];
-}
 
 /** `streams`: the configured ones, whose arrivals make up events per second. */
 export async function overview(db: Reader, streams: readonly StreamDefinition[]): Promise<Overview> {

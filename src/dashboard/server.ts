@@ -19,7 +19,8 @@ import { foreignRequest, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
 import type { Served } from './page/scripts.js';
 import { readerFor } from './queries.js';
-import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
+import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply } from './routes.js';
+import type { Service } from './wire.js';
 
 export interface DashboardOptions {
   /** Address to listen on. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { PipelineHealth } from '../../../src/health/wire.js';
-import type { ErrorBody } from '../../../src/dashboard/routes.js';
+import type { ErrorBody } from '../../../src/dashboard/wire.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/kafka/broker.js';
 import { createProducer } from '../../../src/kafka/producer.js';
