@@ -19,7 +19,7 @@ import { consumptionOf, hasSystemTable, split, type Consumption } from '../ops/p
 import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
 import { localTableOf } from '../pipeline/cluster.js';
 import { groupOf, ingestOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
-import { literal } from '../pipeline/quote.js';
+import { literal, quoteIdentifier } from '../pipeline/quote.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { DEAD_LETTER_WINDOW_SECONDS, deadLetterProblem } from './judge.js';
 import { freshnessSeconds, lagOf, partitionsOf, RATE_WINDOW_SECONDS, rowsPerSecond } from './measure.js';
@@ -496,13 +496,11 @@ export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: Pi
   };
 }
 
-const ident = (name: string): string => `\`${name}\``;
-
 async function clickhouseSide(sources: HealthSources, minutes: number): Promise<{ tables: Map<string, StreamTable>; databaseExists: boolean }> {
   const { streams } = sources.scope;
   const statsOf = async (present: (table: string) => boolean): Promise<Map<string, StreamTable>> => new Map(await Promise.all(
     streams.filter((s) => present(s.target)).map(async (stream) => {
-      const stats = await tableStats(sources.db, { stream: stream.name, target: ident(stream.target), deadLetter: ident(stream.deadLetter) }, { minutes, deadLetterExists: present(stream.deadLetter) });
+      const stats = await tableStats(sources.db, { stream: stream.name, target: quoteIdentifier(stream.target), deadLetter: quoteIdentifier(stream.deadLetter) }, { minutes, deadLetterExists: present(stream.deadLetter) });
       return [stream.name, { exists: true as const, ...stats }] as const;
     })));
   // Once migrated every table is there: ask straight away, one round trip per stream. Only when
