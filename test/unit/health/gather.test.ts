@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Reader } from '../../../src/clickhouse/query.js';
-import { kafkaVersionText, localKafkaOf, pipelineHealth, type OffsetsSource } from '../../../src/health/gather.js';
+import { kafkaVersionText, localKafkaOf, pipelineHealth, tableStats, type OffsetsSource } from '../../../src/health/gather.js';
 import { pipelineJson } from '../../../src/health/json.js';
 import { renderStatus } from '../../../src/health/text.js';
 import { versionFromApis } from '../../../src/kafka/admin.js';
@@ -84,4 +84,28 @@ test('the local broker is known by the cluster id kch kafka keeps in the data fo
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a stream\'s tables are read in one round trip; pending dead letters only when asked, none counted without the table', async () => {
+  const asked: string[] = [];
+  const db: Reader = {
+    rows<T>(query: string) {
+      asked.push(query);
+      return Promise.resolve([{ rows: '120', newest: '990', now: '1000', dead_letters: '7', pending: '3', recent_letters: ['2', 'bad'], arrivals: ['60', [[960, '60']], '90'] }] as T[]);
+    },
+  };
+  const names = { stream: 'sales', target: 'shop.sales', deadLetter: 'shop.sales_dead_letter' };
+  const status = await tableStats(db, names, { pending: true });
+  assert.equal(asked.length, 1);
+  assert.match(asked[0]!, /countIf\(replayed = 0\)/);
+  assert.deepEqual(status, {
+    rows: 120, deadLetters: 7, deadLettersPending: 3, newestRowAt: new Date(990_000).toISOString(), freshnessSeconds: 10, rowsPerSecond: 1,
+    ingest: { minutes: [new Date(960_000).toISOString()], rows: [60] }, recent: { windowSeconds: 300, rows: 90, deadLetters: 2, newestError: 'bad' },
+  });
+  const dashboard = await tableStats(db, names);
+  assert.doesNotMatch(asked[1]!, /replayed/);
+  assert.equal(dashboard.deadLettersPending, null);
+  const without = await tableStats(db, names, { deadLetterExists: false, pending: true });
+  assert.doesNotMatch(asked[2]!, /sales_dead_letter/);
+  assert.deepEqual([without.deadLetters, without.deadLettersPending], [null, null]);
 });
