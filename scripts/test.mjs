@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 // The dashboard page's browser modules have a program of their own (the DOM's types): compiled
 // beside the tested sources, where the dashboard serves them from.
-for (const args of [['-p', 'tsconfig.test.json'], ['-p', 'tsconfig.page.json', '--outDir', 'dist-test/src/dashboard/page/browser']]) {
+for (const args of [['-p', 'tsconfig.test.json'], ['-p', 'tsconfig.page.json', '--outDir', 'dist-test/src']]) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), ...args], { stdio: 'inherit', cwd: root });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }

@@ -64,3 +64,13 @@ export async function insertBytes(client: ClickHouseClient, query: string, body:
     throw toKchError(error, contextOf(options));
   }
 }
+
+/** Runs queries with `{name:Type}` parameters, saying what it was doing when one fails. */
+export interface Reader {
+  rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]>;
+}
+
+/** A Reader over `client`: every query with the same `url` (for messages) and settings. */
+export function readerOf(client: ClickHouseClient, options: Pick<QueryOptions, 'url' | 'settings'> = {}): Reader {
+  return { rows: <T>(query: string, params: Record<string, unknown>, action: string) => rows<T>(client, query, { ...options, action, params }) };
+}

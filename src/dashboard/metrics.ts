@@ -5,8 +5,8 @@
  * its metrics are left out — never reported as zeros, which would read as "all caught up". A
  * ClickHouse that answers without the pipeline's database is up, with `kch_database_exists 0`.
  */
-import { deadLetterProblem } from '../ops/status.js';
-import { recentArrivals, type PipelineHealth } from './health.js';
+import { deadLetterProblem } from '../health/judge.js';
+import type { PipelineHealth, StreamTable } from '../health/wire.js';
 
 export const metricDefinitions = {
   serviceUp: { name: 'kch_service_up', type: 'gauge', help: 'Whether the dashboard could reach the service at the last scrape (1) or not (0).' },
@@ -37,6 +37,7 @@ interface Sample {
   readonly value: number;
 }
 
+/** The exposition of what /api/pipeline answers (src/health/json.ts, `pipelineJson`). */
 export function renderMetrics(health: PipelineHealth): string {
   const samples = new Map<MetricKey, Sample[]>(Object.keys(metricDefinitions).map((k) => [k as MetricKey, []]));
   const add = (key: MetricKey, labels: Labels, value: number): void => { samples.get(key)!.push({ labels, value }); };
@@ -64,7 +65,7 @@ export function renderMetrics(health: PipelineHealth): string {
       const window = { stream: stream.name, window_seconds: table.recent.window_seconds };
       add('recentMessages', window, table.recent.rows + table.recent.dead_letters);
       add('recentDeadLetters', window, table.recent.dead_letters);
-      add('mostlyDeadLetters', { stream: stream.name }, deadLetterProblem(stream.name, recentArrivals(table)) === null ? 0 : 1);
+      add('mostlyDeadLetters', { stream: stream.name }, deadLetterProblem(stream.name, recentOf(table)) === null ? 0 : 1);
     }
   }
   for (const replica of health.replicas ?? []) {
@@ -83,6 +84,11 @@ export function renderMetrics(health: PipelineHealth): string {
     for (const sample of samples.get(key)!) lines.push(`${definition.name}${renderLabels(sample.labels)} ${renderValue(sample.value)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A table's recent arrivals in `deadLetterProblem`'s terms. */
+function recentOf(table: StreamTable): { rows: number; deadLetters: number; newestError: string | null } {
+  return { rows: table.recent.rows, deadLetters: table.recent.dead_letters, newestError: table.recent.newest_error };
 }
 
 function renderLabels(labels: Labels): string {

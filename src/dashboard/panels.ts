@@ -11,7 +11,8 @@ import type { Field } from '../pipeline/field.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
-import type { Reader } from './queries.js';
+import type { Reader } from '../clickhouse/query.js';
+import type { StreamPanels } from './wire.js';
 
 export interface PanelSpec {
   readonly stream: string;
@@ -118,29 +119,6 @@ export function panelsOf(stream: StreamDefinition): PanelSpec {
     columns: [...fields.map(([name]) => name), 'processing_time'],
     texts: fields.filter(([, f]) => f.exactAsText).map(([name]) => name),
   };
-}
-
-export interface StreamPanels {
-  readonly stream: string;
-  readonly table: string;
-  readonly time: string;
-  /** How far back the panels look at most (the `hours` asked). */
-  readonly window_hours: number;
-  /**
-   * The events chart's window, unix seconds by the server's clock: from the first bucket with
-   * the window's first row (or `window_hours` back when there is none) to the bucket of now.
-   */
-  readonly window_start: number;
-  readonly window_end: number;
-  /** Events per bucket of `bucket_seconds`, oldest first: [unix seconds, count]; empty buckets left out. */
-  readonly events: readonly (readonly [number, number])[];
-  readonly bucket_seconds: number;
-  readonly top: Readonly<Record<string, readonly { readonly value: string; readonly count: number }[]>>;
-  /** A measure's sum; as exact text for a 64-bit integer or a decimal (no JavaScript number holds every sum of those). */
-  readonly sums: Readonly<Record<string, number | string>>;
-  readonly rows_in_window: number;
-  readonly newest: readonly Readonly<Record<string, unknown>>[];
-  readonly columns: readonly string[];
 }
 
 /** Bucket sizes a reader takes in at a glance, each at most twice the one before. */

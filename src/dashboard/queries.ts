@@ -15,24 +15,22 @@
  * is used for tables without it (see `projectionsIn`).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rows } from '../clickhouse/query.js';
+import { readerOf, type Reader } from '../clickhouse/query.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
-import { DEAD_LETTER_WINDOW_SECONDS, freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
+import { RATE_WINDOW_SECONDS, rowsPerSecond } from '../health/measure.js';
 import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
+import type { Overview, RecentSale, SalesByHour, StockMovementTop } from './wire.js';
 
-/** Runs read-only queries (`readonly=2`: the server refuses anything that writes). */
-export interface Reader {
-  rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]>;
-}
-
+/** The dashboard's Reader: read-only (`readonly=2`: the server refuses anything that writes), failures with advice. */
 export function readerFor(client: ClickHouseClient, url: string): Reader {
+  const reader = readerOf(client, { url, settings: { readonly: '2' } });
   return {
     async rows<T>(query: string, params: Record<string, unknown>, action: string): Promise<T[]> {
       try {
-        return await rows<T>(client, query, { url, action, params, settings: { readonly: '2' } });
+        return await reader.rows<T>(query, params, action);
       } catch (error) {
         throw withRestartAdvice(error, 'clickhouse');
       }
@@ -101,20 +99,6 @@ const iso = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOS
 // ---------------------------------------------------------------------------------------------
 // /api/sales — the seed's "sales per hour": one bucket per hour, empty hours included.
 
-export interface SalesByHour {
-  /** Hour labels as the server's clock shows them, `HH:MM` (the seed's field). */
-  readonly labels: string[];
-  /** Items sold per hour (the seed's field). */
-  readonly quantity: number[];
-  /** Sum of `total` (price × quantity × (1 − discount)) per hour, 2 decimals (the seed's field). */
-  readonly revenue: number[];
-  /** Number of sales per hour. */
-  readonly sales: number[];
-  /** Start of each hour, ISO 8601 UTC: the page labels hours in the viewer's time zone. */
-  readonly hours: string[];
-  readonly window_hours: number;
-}
-
 export async function salesByHour(db: Reader, hours: number): Promise<SalesByHour> {
   const rows = await db.rows<{ ts: number; label: string; quantity: unknown; revenue: unknown; sales: unknown }>(`
     SELECT toUnixTimestamp(series.h) AS ts, formatDateTime(series.h, '%H:00') AS label,
@@ -140,17 +124,6 @@ export async function salesByHour(db: Reader, hours: number): Promise<SalesByHou
 
 // ---------------------------------------------------------------------------------------------
 // /api/stock — the seed's "top stock movements", by product name.
-
-export interface StockMovementTop {
-  /** Product names (the seed showed "Product <id>"). */
-  readonly products: string[];
-  readonly product_ids: number[];
-  /** Units supplied. */
-  readonly incoming: number[];
-  /** Units relocated or written off, as a positive number. */
-  readonly outgoing: number[];
-  readonly window_days: number;
-}
 
 export async function stockTop(db: Reader, days: number, limit: number): Promise<StockMovementTop> {
   const params = { days, limit, incoming: incomingTypes, outgoing: outgoingTypes };
@@ -199,20 +172,6 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
 // ---------------------------------------------------------------------------------------------
 // /api/recent_sales — the seed's table of the latest sales.
 
-export interface RecentSale {
-  readonly event_id: string;
-  /** ISO 8601 UTC. */
-  readonly event_time: string;
-  readonly product_id: number;
-  readonly product_name: string;
-  readonly category: string;
-  readonly quantity: number;
-  readonly price: number;
-  readonly discount: number;
-  readonly total: number;
-  readonly store_id: number;
-}
-
 /**
  * Newest first, in the sales table's sorting key order (event_time, then product_id, both
  * descending): the server reads the newest granules of each part backwards and stops after
@@ -245,28 +204,6 @@ export async function recentSales(db: Reader, limit: number): Promise<RecentSale
 // ---------------------------------------------------------------------------------------------
 // /api/overview — the KPI tiles and the stock level per warehouse.
 
-export interface WarehouseStock {
-  readonly warehouse: string;
-  readonly incoming: number;
-  readonly outgoing: number;
-  /** incoming − outgoing over all recorded movements: may be negative in generated data. */
-  readonly level: number;
-}
-
-export interface Overview {
-  /** The server's date, `YYYY-MM-DD`: what "today" means below. */
-  readonly today: string;
-  readonly revenue_today: number;
-  readonly sales_today: number;
-  readonly units_today: number;
-  /** Rows of every stream that reached their tables over the last `rate_window_seconds`, per second. */
-  readonly events_per_second: number;
-  readonly rate_window_seconds: number;
-  readonly warehouses: WarehouseStock[];
-}
-
-export { RATE_WINDOW_SECONDS };
-
 /** `streams`: the configured ones, whose arrivals make up events per second. */
 export async function overview(db: Reader, streams: readonly StreamDefinition[]): Promise<Overview> {
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
@@ -298,7 +235,7 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
     revenue_today: money(kpi?.revenue),
     sales_today: num(kpi?.sales),
     units_today: num(kpi?.units),
-    events_per_second: Math.round((num(kpi?.arrived) / RATE_WINDOW_SECONDS) * 100) / 100,
+    events_per_second: rowsPerSecond(num(kpi?.arrived)),
     rate_window_seconds: RATE_WINDOW_SECONDS,
     warehouses: names.map((name) => {
       const row = byName.get(name);
@@ -310,31 +247,7 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
 }
 
 // ---------------------------------------------------------------------------------------------
-// /api/status and the ClickHouse half of /api/pipeline.
-
-/** UNKNOWN_TABLE or UNKNOWN_DATABASE: the pipeline is not (fully) migrated. */
-export function isMissingObject(error: unknown): boolean {
-  const code = isKchError(error) ? error.details?.code : undefined;
-  return code === '60' || code === '81';
-}
-
-/** UNKNOWN_DATABASE: the client's database does not exist (every query on it fails so). */
-export function isMissingDatabase(error: unknown): boolean {
-  return isKchError(error) && error.details?.code === '81';
-}
-
-/** Which of the given tables exist in the client's database: none when the database itself does not. */
-export async function existingTables(db: Reader, names: readonly string[]): Promise<Set<string>> {
-  try {
-    const rows = await db.rows<{ name: string }>(
-      'SELECT name FROM system.tables WHERE database = currentDatabase() AND has({names:Array(String)}, name)',
-      { names }, 'listing the pipeline\'s tables');
-    return new Set(rows.map((r) => r.name));
-  } catch (error) {
-    if (isMissingDatabase(error)) return new Set();
-    throw error;
-  }
-}
+// /api/status.
 
 /** Row counts of tables known to exist, in one round trip. */
 export async function rowCounts(db: Reader, tables: readonly string[]): Promise<Map<string, number>> {
@@ -343,81 +256,4 @@ export async function rowCounts(db: Reader, tables: readonly string[]): Promise<
     tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${ident(t)}`).join(' UNION ALL '),
     Object.fromEntries(tables.map((t, i) => [`t${i}`, t])), 'counting rows');
   return new Map(rows.map((r) => [r.name, num(r.rows)]));
-}
-
-export interface StreamTableStats {
-  readonly rows: number;
-  readonly dead_letters: number | null;
-  /** When the newest row landed (processing_time), ISO 8601 UTC; null while the table is empty. */
-  readonly newest_row_at: string | null;
-  /**
-   * now − when the newest row landed, seconds, by the server's clock; null while the table is
-   * empty. The same as `kch status`'s "newest": arrival time, which no producer's clock (nor a
-   * stream without a time field) can skew.
-   */
-  readonly freshness_seconds: number | null;
-  /** Rows that arrived (processing_time) over the last `RATE_WINDOW_SECONDS`, per second. */
-  readonly rows_per_second: number;
-  /** Rows that arrived per minute, oldest first, the current (partial) minute last. */
-  readonly ingest: { readonly minutes: string[]; readonly rows: number[] };
-  /**
-   * What arrived over the last `window_seconds` (`kch status`'s dead-letter window): rows, dead
-   * letters and the newest one's error (null when none), which `deadLetterProblem` judges.
-   */
-  readonly recent: { readonly window_seconds: number; readonly rows: number; readonly dead_letters: number; readonly newest_error: string | null };
-}
-
-export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
-  const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
-  // The error is read only where seen_at falls in the window.
-  const recentLetters = deadLetterExists
-    ? `(SELECT (count(), argMax(error, (seen_at, offset))) FROM ${ident(stream.deadLetter)} WHERE seen_at > now() - {recent:UInt32})`
-    : `(toUInt64(0), '')`;
-  // One round trip, every function as 18.16 has it (least() of two). count() comes from the
-  // parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
-  // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
-  // series the arrivals window reaches into the minute before, which the mapping below leaves out.
-  const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; recent_letters: unknown; arrivals: unknown }>(`
-      SELECT count() AS rows, toUnixTimestamp(max(processing_time)) AS newest, toUnixTimestamp(now()) AS now,
-             ${deadLetters} AS dead_letters, ${recentLetters} AS recent_letters,
-             (SELECT (sum(arrived), groupArray((minute, rows)), sum(lately)) FROM (
-                SELECT toUnixTimestamp(toStartOfMinute(second)) AS minute, sum(n) AS rows,
-                       sumIf(n, second > now() - {window:UInt32} AND second <= now()) AS arrived,
-                       sumIf(n, second > now() - {recent:UInt32}) AS lately
-                FROM (
-                  SELECT processing_time AS second, count() AS n
-                  FROM ${ident(stream.target)}
-                  WHERE processing_time >= least(least(now() - {window:UInt32}, now() - {recent:UInt32}), subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
-                  GROUP BY second)
-                GROUP BY minute)) AS arrivals
-      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, recent: DEAD_LETTER_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
-  // A tuple comes as an array, or as an object where the server names tuple elements.
-  const tuple = (value: unknown): unknown[] => (value === null || typeof value !== 'object' ? [] : Object.values(value));
-  const arrivals = tuple(stats?.arrivals);
-  const arrived = arrivals[0];
-  const [recentDead, newestError] = tuple(stats?.recent_letters);
-  const seriesRows = ((arrivals[1] ?? []) as unknown[]).map((pair) => {
-    const [minute, rows] = Object.values(pair as object) as [unknown, unknown];
-    return { minute, rows };
-  });
-  const rows = num(stats?.rows);
-  const now = num(stats?.now);
-  const newest = num(stats?.newest);
-  const perMinute = new Map(seriesRows.map((r) => [num(r.minute), num(r.rows)]));
-  const lastMinute = Math.floor(now / 60) * 60;
-  const starts = Array.from({ length: minutes }, (_, i) => lastMinute - (minutes - 1 - i) * 60);
-  return {
-    rows,
-    dead_letters: deadLetterExists ? num(stats?.dead_letters) : null,
-    newest_row_at: rows > 0 ? iso(newest) : null,
-    freshness_seconds: freshnessSeconds(rows, now, newest),
-    rows_per_second: rowsPerSecond(num(arrived)),
-    ingest: { minutes: starts.map(iso), rows: starts.map((s) => perMinute.get(s) ?? 0) },
-    recent: {
-      window_seconds: DEAD_LETTER_WINDOW_SECONDS,
-      rows: num(arrivals[2]),
-      dead_letters: num(recentDead),
-      newest_error: num(recentDead) > 0 && typeof newestError === 'string' ? newestError : null,
-    },
-  };
 }

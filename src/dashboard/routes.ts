@@ -5,17 +5,16 @@
  * overloaded) is 503 naming the service, anything else is 500.
  */
 import { ErrorCodes, isKchError, messageOf } from '../errors.js';
-import { pipelineHealth, type HealthSources, type PipelineHealth } from './health.js';
+import { existingTables, isMissingObject, pipelineHealth, type HealthSources } from '../health/gather.js';
+import { pipelineJson } from '../health/json.js';
+import type { PipelineHealth } from '../health/model.js';
+import type * as Wire from '../health/wire.js';
 import { renderMetrics } from './metrics.js';
-import { describeStreams, panelsOf, streamPanels, type StreamDescription, type StreamPanels } from './panels.js';
+import { describeStreams, panelsOf, streamPanels, type StreamDescription } from './panels.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
-import {
-  existingTables, isMissingObject, overview, recentSales, rowCounts, salesByHour, stockTop,
-  type Overview, type RecentSale, type SalesByHour, type StockMovementTop,
-} from './queries.js';
-
-export type Service = 'clickhouse' | 'kafka';
+import { overview, recentSales, rowCounts, salesByHour, stockTop } from './queries.js';
+import type { ErrorBody, Overview, RecentSale, SalesByHour, Service, Status, StockMovementTop, StreamPanels, TableStatus } from './wire.js';
 
 export interface ApiContext extends HealthSources {
   /** Told whether each call reached a service, so that the server logs when one goes down or comes back. */
@@ -46,24 +45,6 @@ export function json(status: number, value: unknown): Reply {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export type TableRole = 'target' | 'dead-letter';
-
-export interface TableStatus {
-  readonly stream: string;
-  readonly role: TableRole;
-  readonly exists: boolean;
-  /** null when the table does not exist. */
-  readonly rows: number | null;
-}
-
-export interface Status {
-  /** `ready` once every stream's table exists and holds rows; `waiting_for_data` before. */
-  readonly status: 'ready' | 'waiting_for_data';
-  readonly database: string;
-  readonly tables: Readonly<Record<string, TableStatus>>;
-  readonly checked_at: string;
-}
 
 export async function status(context: ApiContext): Promise<Status> {
   const { streams, database } = context.scope;
@@ -175,9 +156,9 @@ export const routes: readonly Route[] = [
       if (failures.length > 0) {
         // The facts from the side that answered ride along, so a page can still show them.
         const { status: code, body } = describeError(failures[0]);
-        return json(code, { ...body, partial: health });
+        return json(code, { ...body, partial: pipelineJson(health) });
       }
-      return json(200, health satisfies PipelineHealth);
+      return json(200, pipelineJson(health) satisfies Wire.PipelineHealth);
     },
   }),
   route({
@@ -189,7 +170,7 @@ export const routes: readonly Route[] = [
       // answer, so that a scrape still carries what is known (a 503 would drop everything).
       const { health } = await pipelineHealth(context, 1);
       observeHealth(context, health);
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: renderMetrics(health) };
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: renderMetrics(pipelineJson(health)) };
     },
   }),
 ];
@@ -235,15 +216,6 @@ function observeHealth(context: ApiContext, health: PipelineHealth): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-export interface ErrorBody {
-  /** One line: what is wrong and, where it helps, what to do. */
-  readonly error: string;
-  /** The KchError code, e.g. KCH_USAGE or KCH_CLICKHOUSE_UNREACHABLE; absent for a bug. */
-  readonly code?: string;
-  /** The service that could not answer, for a 503. */
-  readonly service?: Service;
-}
 
 /** ClickHouse codes that mean "not now" rather than "wrong": overload, memory, time limits. */
 const busyCodes = new Set(['159', '202', '241', '394']);

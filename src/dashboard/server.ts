@@ -12,13 +12,15 @@ import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../log.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
-import { KafkaWatch, replicasOf, type PipelineScope } from './health.js';
+import { replicasOf, type PipelineScope } from '../health/gather.js';
+import { KafkaWatch } from './kafka-watch.js';
 import { isLoopback } from '../host/loopback.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
 import type { Served } from './page/scripts.js';
 import { readerFor } from './queries.js';
-import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply, type Service } from './routes.js';
+import { apiIndex, errorReply, findRoute, handleApi, json, type ApiContext, type Reply } from './routes.js';
+import type { Service } from './wire.js';
 
 export interface DashboardOptions {
   /** Address to listen on. */

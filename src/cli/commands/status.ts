@@ -2,7 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { options, type OptionSpec } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors.js';
 import { streamNamed } from '../../ops/context.js';
-import { judge, localKafkaOf, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
+import { localKafkaOf, snapshot, type StatusSources } from '../../health/gather.js';
+import { statusJson } from '../../health/json.js';
+import { judge } from '../../health/judge.js';
+import type { StatusReport } from '../../health/model.js';
+import { renderStatus } from '../../health/text.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
@@ -47,7 +51,7 @@ export const statusCommand = defineCommand({
       localKafka: await localKafkaOf(resolved.requireString(options.dataDir)),
     };
     const print = (report: StatusReport, again: boolean): void => {
-      if (resolved.boolean(json)) out(`${JSON.stringify(report, null, again ? undefined : 2)}\n`);
+      if (resolved.boolean(json)) out(statusJson(report, again));
       else out(`${again && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderStatus(report)}${again ? `(every ${windowMs / 1000} s, Ctrl-C to stop)\n` : ''}`);
     };
     const wait = async (): Promise<boolean> => {

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
+import type { PipelineHealth } from '../../../src/health/wire.js';
 import { CliProcess, runCli } from '../../support/cli.js';
 import { startClickHouseCluster } from '../../support/clickhouse-cluster.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';

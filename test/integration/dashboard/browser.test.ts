@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { RecentSale } from '../../../src/dashboard/queries.js';
+import type { RecentSale } from '../../../src/dashboard/wire.js';
 import type { Dashboard } from '../../../src/dashboard/server.js';
 import { freePort } from '../../support/ports.js';
 import { createPipeline, getJson, type Pipeline } from './fixture.js';

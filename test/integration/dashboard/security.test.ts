@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { ErrorBody } from '../../../src/dashboard/routes.js';
+import type { ErrorBody } from '../../../src/dashboard/wire.js';
 import type { Dashboard } from '../../../src/dashboard/server.js';
 import { createPipeline, getJson, type Pipeline } from './fixture.js';
 

@@ -14,7 +14,7 @@ import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/log.js';
 import { existingTables } from '../../../src/migrate/inspect.js';
 import { sourcesOnServer } from '../../../src/migrate/ownership.js';
-import type { StatusReport } from '../../../src/ops/status.js';
+import type { StatusReport } from '../../../src/health/model.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, remoteClickHouseUrl, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { overview, readerFor, salesByHour, stockTop, type Overview, type SalesByHour, type StockMovementTop } from '../../../src/dashboard/queries.js';
+import { overview, readerFor, salesByHour, stockTop } from '../../../src/dashboard/queries.js';
+import type { Overview, SalesByHour, StockMovementTop } from '../../../src/dashboard/wire.js';
 import { projectionsInCreateQuery } from '../../../src/migrate/projections.js';
 import { planPipeline, projectionsOf, type CreateMergeTree } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { StatusReport } from '../../../src/ops/status.js';
+import type { StatusReport } from '../../../src/health/model.js';
 import { runCli, startClickHouseProcess, type CliProcess } from '../../support/cli.js';
 import { remoteClickHouseUrl, services } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PipelineHealth, StreamTable } from '../../../src/dashboard/health.js';
+import type { PipelineHealth, StreamTable } from '../../../src/health/wire.js';
 import { escapeLabel, renderMetrics } from '../../../src/dashboard/metrics.js';
 
 const health: PipelineHealth = {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clipCell, describeStreams, eventWindow, panelsOf, streamPanels } from '../../../src/dashboard/panels.js';
-import type { Reader } from '../../../src/dashboard/queries.js';
+import type { Reader } from '../../../src/clickhouse/query.js';
 import { field } from '../../../src/pipeline/field.js';
 import { defineStream } from '../../../src/pipeline/stream.js';
 import { sales, warehouse } from '../../../src/pipeline/streams/index.js';

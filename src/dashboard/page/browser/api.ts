@@ -2,7 +2,8 @@
  * The page's client of the JSON API: one `Endpoint` per path, which keeps its newest good answer
  * (redrawn on resize, still shown — and named stale — while refreshes fail) and this refresh's.
  */
-import type { ErrorBody, PipelineHealth, Service } from './api-types.js';
+import type { ErrorBody, Service } from '../../wire.js';
+import type { PipelineHealth } from '../../../health/wire.js';
 import { clock } from './format.js';
 
 /** An answer with a 2xx status and a JSON body. */
@@ -36,8 +37,8 @@ async function fetchJson<T>(path: string, signal: AbortSignal): Promise<Answer<T
   } catch {
     body = undefined;
   }
-  // The one place the page takes the server's word for a shape: the server's types are checked
-  // against api-types.ts at compile time, so a good answer is what the page expects.
+  // The one place the page takes the server's word for a shape: the page reads the server's own
+  // types (src/dashboard/wire.ts, src/health/wire.ts), so a good answer is what the page expects.
   if (response.ok && body !== undefined) return { ok: true, status: response.status, body: body as T };
   return { ok: false, network: false, status: response.status, body: errorBody(body) };
 }

@@ -4,7 +4,7 @@
  * with what to run.
  */
 import type { Endpoint } from './api.js';
-import type { Status } from './api-types.js';
+import type { Status } from '../../wire.js';
 import { byId, h } from './dom.js';
 import { clock } from './format.js';
 import type { Services } from './services.js';

@@ -3,7 +3,7 @@
  * to window_end, 60–120 buckets), drawn at its box's width: counts on a labelled y axis, the
  * buckets' local times on the x axis, one label per few buckets on whole multiples of them.
  */
-import type { StreamPanels } from './api-types.js';
+import type { StreamPanels } from '../../wire.js';
 import { dataTable } from './data-table.js';
 import { s } from './dom.js';
 import { bucketName, clock, compact, dayFmt, fromUnix, hourFmt, localTime, nf0 } from './format.js';

@@ -17,7 +17,8 @@
  *   none of these unless they are built beside it; and the tests read the charts' text.
  */
 import { Endpoint } from './api.js';
-import type { PipelineHealth, Status } from './api-types.js';
+import type { Status } from '../../wire.js';
+import type { PipelineHealth } from '../../../health/wire.js';
 import { showBanner } from './banner.js';
 import { byId } from './dom.js';
 import { clock } from './format.js';

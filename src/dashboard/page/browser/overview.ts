@@ -3,7 +3,7 @@
  * now) and the stock per warehouse.
  */
 import { Endpoint } from './api.js';
-import type { Overview } from './api-types.js';
+import type { Overview } from '../../wire.js';
 import { byId } from './dom.js';
 import { compact, nf0, nf1, plural, rub, rub2 } from './format.js';
 import { kpi } from './kpi.js';

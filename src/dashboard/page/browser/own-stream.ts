@@ -5,7 +5,7 @@
  * the reader scrolled it across refreshes.
  */
 import { Endpoint } from './api.js';
-import type { StreamPanels } from './api-types.js';
+import type { StreamPanels } from '../../wire.js';
 import { find, h, stat } from './dom.js';
 import { drawEvents } from './events-chart.js';
 import { bucketName, cellText, compact, fromUnix, localTime, nf0, nf2, plural, shortened } from './format.js';

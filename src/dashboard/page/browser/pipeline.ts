@@ -4,7 +4,7 @@
  * is drawn; with nothing at all, the last good answer stays.
  */
 import { Endpoint } from './api.js';
-import type { PipelineHealth } from './api-types.js';
+import type { PipelineHealth } from '../../../health/wire.js';
 import { byId } from './dom.js';
 import { nf0 } from './format.js';
 import { kpi } from './kpi.js';

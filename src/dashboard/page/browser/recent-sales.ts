@@ -3,7 +3,7 @@
  * refresh before highlighted briefly.
  */
 import { Endpoint } from './api.js';
-import type { RecentSale } from './api-types.js';
+import type { RecentSale } from '../../wire.js';
 import { byId, h } from './dom.js';
 import { localTime, nf0, rub2 } from './format.js';
 import { setPanel, stateOf, type Panel } from './panel.js';

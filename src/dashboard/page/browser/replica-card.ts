@@ -3,7 +3,7 @@
  * stream (rows, the partitions it consumes and their lag where that is known, dead letters), or
  * why it does not answer.
  */
-import type { PipelineHealth, ReplicaHealth } from './api-types.js';
+import type { PipelineHealth, ReplicaHealth } from '../../../health/wire.js';
 import { h } from './dom.js';
 import { nf0 } from './format.js';
 

@@ -4,7 +4,7 @@
  * Redrawn at its box's size whenever that changes (its text does not stretch with it).
  */
 import { Endpoint } from './api.js';
-import type { Sales } from './api-types.js';
+import type { SalesByHour } from '../../wire.js';
 import { dataTable } from './data-table.js';
 import { byId, s } from './dom.js';
 import { compact, hourFmt, nf0, plural, rub, rub2, sum } from './format.js';
@@ -21,7 +21,7 @@ interface Hour {
 const path = (points: readonly (readonly [number, number])[]): string =>
   points.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(1)} ${y.toFixed(1)}`).join(' ');
 
-export function drawSales(box: HTMLElement, data: Sales): void {
+export function drawSales(box: HTMLElement, data: SalesByHour): void {
   const hours: Hour[] = data.hours.map((iso, i) => ({
     start: new Date(iso), quantity: data.quantity[i] ?? 0, revenue: data.revenue[i] ?? 0, sales: data.sales[i] ?? 0,
   }));
@@ -90,7 +90,7 @@ export function drawSales(box: HTMLElement, data: Sales): void {
 }
 
 export function salesPanel(): Panel {
-  const endpoint = new Endpoint<Sales>('/api/sales');
+  const endpoint = new Endpoint<SalesByHour>('/api/sales');
   const panel = byId('panel-sales', HTMLElement);
   const box = byId('chart-sales', HTMLElement);
   const hint = byId('sales-hint', HTMLElement);

@@ -3,7 +3,7 @@
  * did not; /api/pipeline asks both), and the header's pill for each.
  */
 import type { Answer } from './api.js';
-import type { PipelineHealth } from './api-types.js';
+import type { PipelineHealth } from '../../../health/wire.js';
 import { byId } from './dom.js';
 
 export interface ServiceView {

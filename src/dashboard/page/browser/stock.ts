@@ -3,7 +3,7 @@
  * (supplied) and out (relocated or written off), on one scale. Bars stretch with their box.
  */
 import { Endpoint } from './api.js';
-import type { Stock } from './api-types.js';
+import type { StockMovementTop } from '../../wire.js';
 import { byId, h } from './dom.js';
 import { nf0 } from './format.js';
 import { setPanel, stateOf, type Panel } from './panel.js';
@@ -16,7 +16,7 @@ function meter(className: string, value: number, max: number, label: string): HT
   return row;
 }
 
-export function drawStock(list: HTMLElement, data: Stock): void {
+export function drawStock(list: HTMLElement, data: StockMovementTop): void {
   const max = Math.max(1, ...data.incoming, ...data.outgoing);
   list.replaceChildren(...data.products.map((name, i) => {
     const incoming = data.incoming[i] ?? 0;
@@ -33,7 +33,7 @@ export function drawStock(list: HTMLElement, data: Stock): void {
 }
 
 export function stockPanel(): Panel {
-  const endpoint = new Endpoint<Stock>('/api/stock');
+  const endpoint = new Endpoint<StockMovementTop>('/api/stock');
   const panel = byId('panel-stock', HTMLElement);
   const list = byId('chart-stock', HTMLElement);
   return {

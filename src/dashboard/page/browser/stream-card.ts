@@ -3,7 +3,7 @@
  * and ClickHouse hold, its rows per minute, its problems in `kch status`'s words, and its lag per
  * partition. A side that could not be asked shows "—" with the reason in the tooltip.
  */
-import type { PipelineHealth, StreamHealth, StreamTable } from './api-types.js';
+import type { PipelineHealth, StreamHealth, StreamTable } from '../../../health/wire.js';
 import { h, stat } from './dom.js';
 import { ago, nf0, nf1 } from './format.js';
 import { sparkline } from './sparkline.js';

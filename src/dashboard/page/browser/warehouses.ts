@@ -2,7 +2,7 @@
  * The seed's "Stock by warehouse": each warehouse's level (supplied minus relocated and written
  * off) as a bar either side of zero, in plain HTML. Drawn from /api/overview (see overview.ts).
  */
-import type { WarehouseStock } from './api-types.js';
+import type { WarehouseStock } from '../../wire.js';
 import { h } from './dom.js';
 import { nf0 } from './format.js';
 

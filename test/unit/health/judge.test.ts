@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { currentError, deadLetterProblem, judge, kafkaVersionText, localKafkaOf, renderStatus, type ConsumerStatus, type StatusReport, type StreamStatus } from '../../../src/ops/status.js';
-import { versionFromApis } from '../../../src/kafka/admin.js';
+import { currentError, deadLetterProblem, judge } from '../../../src/health/judge.js';
+import type { ConsumerStatus, StatusReport, StreamStatus } from '../../../src/health/model.js';
+import { renderStatus } from '../../../src/health/text.js';
 
 function stream(over: Partial<StreamStatus> = {}): StreamStatus {
   return {
@@ -125,35 +123,6 @@ test('the "consumer stopped" reason names a standing error only', () => {
   const stale = [consumer({ messagesRead: 10, lastException: brokersDown, lastExceptionAt: at(1), lastPoll: at(1000), lastCommit: null })];
   const judged = judge(report(3000, [lagging(100, 250, { consumers: stale })]), report(0, [lagging(100, 200, { consumers: stale })]));
   assert.deepEqual(judged.streams[0]!.problems, ['consumer stopped: lag 150 and no offset committed in 3 s']);
-});
-
-test('Kafka\'s release: exact for the local broker, else the least its API versions allow', () => {
-  const v = (apiKey: number, minVersion: number, maxVersion: number) => ({ apiKey, minVersion, maxVersion });
-  const kafka44 = [v(0, 3, 13), v(1, 4, 18), v(2, 1, 10), v(10, 0, 6), v(11, 2, 9), v(18, 0, 4)];
-  const kafka38 = [v(0, 0, 11), v(1, 0, 16), v(2, 0, 8), v(10, 0, 5), v(11, 0, 9)];
-  const kafka37 = [v(0, 0, 10), v(1, 0, 16), v(2, 0, 8), v(10, 0, 4), v(11, 0, 9)];
-  const kafka32 = [v(0, 0, 9), v(1, 0, 13), v(2, 0, 7), v(10, 0, 4), v(11, 0, 9)];
-  const kafka28 = [v(0, 0, 9), v(1, 0, 12), v(2, 0, 6), v(10, 0, 3), v(11, 0, 7)];
-  const kafka27 = [v(0, 0, 8), v(1, 0, 12), v(2, 0, 5), v(10, 0, 3), v(11, 0, 7)];
-  assert.deepEqual([kafka44, kafka38, kafka37, kafka32, kafka28, kafka27].map(versionFromApis), ['4.0', '3.8', '3.7', '3.2', '2.8', undefined]);
-  assert.equal(kafkaVersionText('abc', kafka44, [{ clusterId: 'abc', version: '4.4.0' }]), '4.4.0');
-  assert.equal(kafkaVersionText('abc', kafka44, [{ clusterId: 'old', version: '4.3.0' }, { clusterId: 'abc', version: '4.4.0' }]), '4.4.0', 'a folder with a single broker and a cluster');
-  assert.equal(kafkaVersionText('other', kafka44, [{ clusterId: 'abc', version: '4.4.0' }]), '≥ 4.0 (from its API versions)');
-  assert.equal(kafkaVersionText('other', kafka27), 'older than 2.8 (from its API versions)');
-  assert.match(renderStatus(report(0, [], { kafka: { reachable: true, address: 'k:9092', version: '≥ 4.0 (from its API versions)' } })), /^kafka\s+up\s+k:9092\s+Kafka ≥ 4\.0 \(from its API versions\)/);
-});
-
-test('the local broker is known by the cluster id kch kafka keeps in the data folder', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'kch-status-'));
-  try {
-    assert.deepEqual(await localKafkaOf(dir), [], 'no local broker there');
-    await mkdir(join(dir, 'kafka'));
-    await writeFile(join(dir, 'kafka', 'cluster-id'), 'WNYCzxuLOZ2BrmzxHE49Mw\n');
-    // No running broker: the release kch kafka starts (kafka/pom.xml).
-    assert.deepEqual(await localKafkaOf(dir), [{ clusterId: 'WNYCzxuLOZ2BrmzxHE49Mw', version: '4.4.0' }]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 });
 
 test('a stream moved by kch sink says so in its state', () => {

@@ -1,7 +1,8 @@
 // The one health model `kch status` and the dashboard (/api/pipeline, /metrics) share.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { freshnessSeconds, partitionStatus, partitionsOf, rowsPerSecond } from '../../../src/ops/status.js';
+import { kafkaJson } from '../../../src/health/json.js';
+import { freshnessSeconds, lagOf, partitionStatus, partitionsOf, rowsPerSecond } from '../../../src/health/measure.js';
 
 test('lag is the log-end offset minus the committed offset', () => {
   assert.deepEqual(partitionStatus(0, 120n, 100n), { partition: 0, committed: 100, end: 120, lag: 20, committedAhead: false });
@@ -32,4 +33,18 @@ test('ingest rate is the last minute\'s arrivals per second, to 2 decimals', () 
   assert.equal(rowsPerSecond(90), 1.5);
   assert.equal(rowsPerSecond(1), 0.02);
   assert.equal(rowsPerSecond(0), 0);
+});
+
+test('the dashboard reports the one health model\'s lag per partition, in snake_case', () => {
+  const kafka = kafkaJson(lagOf(new Map([[1, 50n], [0, 120n], [2, 3n]]), new Map([[0, 100n], [1, 50n], [2, 10n]])));
+  assert.deepEqual(kafka, {
+    messages: 173,
+    lag: 20,
+    partitions: [
+      { partition: 0, end_offset: 120, committed: 100, lag: 20, committed_ahead: false },
+      { partition: 1, end_offset: 50, committed: 50, lag: 0, committed_ahead: false },
+      { partition: 2, end_offset: 3, committed: 10, lag: 0, committed_ahead: true },
+    ],
+  });
+  assert.deepEqual(kafkaJson(lagOf(new Map(), new Map())), { messages: 0, lag: 0, partitions: [] });
 });
