@@ -2,12 +2,14 @@
 // ClickHouse, Debian's ClickHouse server when installed), runs every test file with node's
 // test runner, and stops every process it started.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 // The dashboard page's browser modules have a program of their own (the DOM's types): compiled
 // beside the tested sources, where the dashboard serves them from.
+// Compiled anew each time: a test whose source was moved or deleted must not run from an old copy.
+rmSync(join(root, 'dist-test'), { recursive: true, force: true });
 for (const args of [['-p', 'tsconfig.test.json'], ['-p', 'tsconfig.page.json', '--outDir', 'dist-test/src']]) {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), ...args], { stdio: 'inherit', cwd: root });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
