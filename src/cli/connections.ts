@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../clickhouse/client.js';
 import { options, type OptionSpec } from '../config/options.js';
 import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { kafkaTableSettings } from '../kafka/security.js';
 import { rows } from '../clickhouse/query.js';
 import type { ClusterTarget, PipelineTarget } from '../pipeline/plan.js';

@@ -4,8 +4,8 @@
 import { options, type OptionSpec } from '../config/options.js';
 import type { ResolvedOptions } from '../config/resolve.js';
 import { toKchError } from '../clickhouse/errors.js';
-import { ErrorCodes, KchError, isKchError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError, isKchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { waitForClickHouse } from '../migrate/wait.js';
 import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { rows } from './query.js';
 
 export interface ClickHouseConnectionOptions {

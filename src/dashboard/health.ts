@@ -5,7 +5,7 @@
  * are still reported, with the failure beside them.
  */
 import { deadLetterProblem, partitionsOf, type RecentArrivals } from '../ops/status.js';
-import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';

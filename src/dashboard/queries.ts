@@ -16,7 +16,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows } from '../clickhouse/query.js';
-import { ErrorCodes, KchError, isKchError } from '../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../errors/kch-error.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { DEAD_LETTER_WINDOW_SECONDS, freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';

@@ -10,8 +10,8 @@ import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWritableFolder } from '../host/folders.js';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { isAlive } from '../host/processes.js';
 
 export interface KafkaRuntime {

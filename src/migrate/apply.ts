@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import type { CreateMaterializedView, CreateMergeTree, Projection, Statement } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
 import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
 import { earlierKafkaTable } from './ownership.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { ReplicaTables } from '../ops/replicas.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
 import { detachedTables, viewQueryDiffers } from './view-query.js';

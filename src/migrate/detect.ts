@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows } from '../clickhouse/query.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
 

@@ -12,7 +12,7 @@
  * replayed.
  */
 import { randomInt } from 'node:crypto';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { rows, scalar } from '../clickhouse/query.js';

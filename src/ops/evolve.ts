@@ -18,7 +18,7 @@
  * target with another engine stops the evolution with the reason. A column the definition no
  * longer has is kept (the views stop writing it; it takes its default).
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { driftOf } from '../migrate/drift.js';
 import { existingTables, tableOf, type Existing } from '../migrate/inspect.js';
 import { earlierKafkaTable } from '../migrate/ownership.js';

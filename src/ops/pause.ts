@@ -17,7 +17,7 @@
  * tables that were not detached permanently. Older servers have no PERMANENTLY: their pause lasts
  * until the server restarts (migrate says so).
  */
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { detachRefusal, detachesPermanently } from '../migrate/detect.js';
 import { planStream } from '../pipeline/plan.js';
 import { render } from '../pipeline/render.js';

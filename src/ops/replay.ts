@@ -15,7 +15,7 @@
  * it is exact when the command returns, needs no FINAL in every query and no change of engine;
  * the mutation rewrites only the parts holding re-read rows.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { OpsContext, StreamObjects } from './context.js';

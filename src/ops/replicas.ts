@@ -10,7 +10,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { tablesFrom, type Existing } from '../migrate/inspect.js';
 import { literal } from '../pipeline/quote.js';
 import type { GroupMember } from './group.js';

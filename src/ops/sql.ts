@@ -6,7 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { setTimeout as delay } from 'node:timers/promises';
 import { run, scalar } from '../clickhouse/query.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { localTableOf } from '../pipeline/cluster.js';
 import { literal } from '../pipeline/quote.js';

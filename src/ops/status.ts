@@ -8,7 +8,7 @@ import { partitionLag } from '../kafka/lag.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { isKchError, messageOf } from '../errors.js';
+import { isKchError, messageOf } from '../errors/kch-error.js';
 import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';

@@ -1,5 +1,5 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type StreamDefinition } from './stream.js';
 import { onCluster } from './cluster.js';
 import { literal } from './quote.js';

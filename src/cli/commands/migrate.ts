@@ -1,7 +1,7 @@
 import { options, type OptionSpec } from '../../config/options.js';
 import { toKchError } from '../../clickhouse/errors.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { detectFeatures, degradations } from '../../migrate/detect.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
 import { databaseExists, existingTables } from '../../migrate/inspect.js';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { options, type OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { streamNamed } from '../../ops/context.js';
 import { judge, localKafkaOf, renderStatus, snapshot, type StatusReport, type StatusSources } from '../../ops/status.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { detectFeatures } from '../../../src/migrate/detect.js';
 import { planPipeline, topicOf } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';

@@ -11,7 +11,7 @@ import { EventSource } from '../../../src/generator/mix.js';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { createProducer, type OutgoingMessage } from '../../../src/kafka/producer.js';
 import { detectFeatures } from '../../../src/migrate/detect.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { topicOf } from '../../../src/pipeline/plan.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 import { streams } from '../../../src/pipeline/streams/index.js';

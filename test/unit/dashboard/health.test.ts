@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { KafkaWatch, lagOf, pipelineHealth } from '../../../src/dashboard/health.js';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readerFor, withRestartAdvice, type Reader } from '../../../src/dashboard/queries.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 
 // The lag and freshness rules themselves are tested once, in test/unit/ops/health-model.test.ts:

@@ -8,8 +8,8 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
+import { createLogger } from '../../../src/output/log.js';
 import { defaultPomPath, ensureKafkaRuntime, javaMajorVersion, kafkaVersionOf, lastLines } from '../../../src/kafka/runtime.js';
 
 const quiet = createLogger('test', () => undefined);
