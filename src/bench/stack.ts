@@ -13,7 +13,7 @@ import { render } from '../pipeline/render.js';
 import { streams as seedStreams } from '../pipeline/streams/index.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { detectFeatures } from '../migrate/detect.js';
+import { detectFeatures } from '../clickhouse/detect-features.js';
 import { createClickHouse } from '../clickhouse/client.js';
 import { Child, cli, freePort } from './child.js';
 

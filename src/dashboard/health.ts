@@ -10,7 +10,7 @@ import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } fr
 import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { describeGroupsWith } from '../ops/group.js';
-import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
+import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../clickhouse/replicas.js';
 import { existingTables, isMissingDatabase, isMissingObject, streamTableStats, withRestartAdvice, type Reader, type StreamTableStats } from './queries.js';
 
 export interface PartitionLag {

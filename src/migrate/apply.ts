@@ -4,12 +4,12 @@ import type { CreateMaterializedView, CreateMergeTree, Projection, Statement } f
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
-import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { databaseExists, detachedTables, existingTables, tableOf, type Existing } from '../clickhouse/system.js';
 import { earlierKafkaTable } from './ownership.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import type { ReplicaTables } from '../ops/replicas.js';
+import type { ReplicaTables } from '../clickhouse/replicas.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
-import { detachedTables, viewQueryDiffers } from './view-query.js';
+import { viewQueryDiffers } from './view-query.js';
 
 export interface MigrationStep {
   readonly statement: Statement;

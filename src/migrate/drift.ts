@@ -1,5 +1,5 @@
 import type { Statement } from '../pipeline/plan.js';
-import type { Existing } from './inspect.js';
+import type { Existing } from '../clickhouse/system.js';
 
 /** Normalizes spacing so `Decimal(18, 2)` and `Decimal(18,2)` compare equal. */
 function normalizeType(type: string): string {

@@ -12,7 +12,7 @@
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { CreateKafkaTable, CreateMaterializedView, Statement } from '../pipeline/plan.js';
 import { objectName } from '../pipeline/render.js';
-import { tableOf, type Existing } from './inspect.js';
+import { tableOf, type Existing } from '../clickhouse/system.js';
 
 /** A string setting of a Kafka table as its CREATE shows it (`kafka_group_name = 'x'`). */
 export function kafkaSetting(createQuery: string, key: string): string | undefined {

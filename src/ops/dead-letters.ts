@@ -17,7 +17,7 @@ import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
-import { refuseWithReplicaDown } from './replicas.js';
+import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
 import { mutate, mutationSql } from './sql.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';

@@ -12,8 +12,8 @@ import { localTableOf } from '../pipeline/cluster.js';
 import { literal } from '../pipeline/quote.js';
 import { on } from '../pipeline/render.js';
 import type { OpsContext } from './context.js';
-import { split } from './pause.js';
-import { countOnEachReplica } from './replicas.js';
+import { countOnEachReplica } from '../clickhouse/replicas.js';
+import { split } from '../clickhouse/system.js';
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {

@@ -13,12 +13,13 @@ import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '.
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus } from './replicas.js';
+import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus } from '../clickhouse/replicas.js';
 import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { objectsOf, type StreamObjects } from './context.js';
 import { describeGroups, type GroupMember } from './group.js';
-import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
+import { consumptionOf, type Consumption } from './pause.js';
+import { hasSystemTable, split } from '../clickhouse/system.js';
 import { rows } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 

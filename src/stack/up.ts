@@ -12,7 +12,7 @@ import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../output/log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { waitForClickHouse } from '../migrate/wait.js';
+import { waitForClickHouse } from '../clickhouse/wait.js';
 import { leftoversIn, RunRecord, takenByLeftover } from './record.js';
 import { RestartPolicy } from './restart.js';
 import { ServiceProcess, type ServiceSpec } from './service.js';

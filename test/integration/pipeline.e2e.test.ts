@@ -4,7 +4,7 @@ import { EventSource } from '../../src/generator/mix.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { createLogger } from '../../src/output/log.js';
 import { createClickHouse } from '../../src/clickhouse/client.js';
-import { detectFeatures } from '../../src/migrate/detect.js';
+import { detectFeatures } from '../../src/clickhouse/detect-features.js';
 import type { ServerFeatures } from '../../src/pipeline/features.js';
 import { planPipeline } from '../../src/pipeline/plan.js';
 import { streams } from '../../src/pipeline/streams/index.js';

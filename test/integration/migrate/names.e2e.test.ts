@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { committedOffsets, ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
-import { existingTables } from '../../../src/migrate/inspect.js';
+import { existingTables } from '../../../src/clickhouse/system.js';
 import { sourcesOnServer } from '../../../src/migrate/ownership.js';
 import type { StatusReport } from '../../../src/ops/status.js';
 import { runCli } from '../../support/cli.js';

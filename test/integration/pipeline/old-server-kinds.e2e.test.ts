@@ -11,7 +11,7 @@ import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
-import { detectFeatures } from '../../../src/migrate/detect.js';
+import { detectFeatures } from '../../../src/clickhouse/detect-features.js';
 import { field } from '../../../src/pipeline/field.js';
 import { planPipeline, topicOf } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';

@@ -10,7 +10,7 @@ import { after, test } from 'node:test';
 import { EventSource } from '../../../src/generator/mix.js';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { createProducer, type OutgoingMessage } from '../../../src/kafka/producer.js';
-import { detectFeatures } from '../../../src/migrate/detect.js';
+import { detectFeatures } from '../../../src/clickhouse/detect-features.js';
 import { createLogger } from '../../../src/output/log.js';
 import { topicOf } from '../../../src/pipeline/plan.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rows } from '../clickhouse/query.js';
+import { rows } from './query.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { toKchError } from '../clickhouse/errors.js';
-import { rows } from '../clickhouse/query.js';
+import { toKchError } from './errors.js';
+import { rows } from './query.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** Polls ClickHouse until a real query answers, the deadline passes, or `signal` aborts. */
