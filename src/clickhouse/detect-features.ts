@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows } from './query.js';
+import { literal } from '../pipeline/quote.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
@@ -12,11 +13,11 @@ export async function detectFeatures(client: ClickHouseClient): Promise<ServerFe
   const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version');
   const byVersion = featuresForVersion(version);
   const functions = new Set(
-    (await rows<{ name: string }>(client, `SELECT name FROM system.functions WHERE name IN (${['toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8', ...decodeFunctions].map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
+    (await rows<{ name: string }>(client, `SELECT name FROM system.functions WHERE name IN (${['toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8', ...decodeFunctions].map(literal).join(', ')})`)).map((r) => r.name),
   );
   const wanted = Object.keys(strictJsonSettings);
   const settings = new Set(
-    (await rows<{ name: string }>(client, `SELECT name FROM system.settings WHERE name IN (${wanted.map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
+    (await rows<{ name: string }>(client, `SELECT name FROM system.settings WHERE name IN (${wanted.map(literal).join(', ')})`)).map((r) => r.name),
   );
   if (!functions.has('parseDateTimeBestEffortOrNull')) {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${version} has no parseDateTimeBestEffortOrNull; the pipeline needs 18.16 or later`);

@@ -21,6 +21,7 @@ import { movementTypes, warehouses as knownWarehouses } from '../pipeline/stream
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { DEAD_LETTER_WINDOW_SECONDS, freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
 import { projectionNames } from '../pipeline/plan.js';
+import { quoteIdentifier } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 /** Runs read-only queries (`readonly=2`: the server refuses anything that writes). */
@@ -68,8 +69,6 @@ export function withRestartAdvice(error: unknown, service: 'clickhouse' | 'kafka
 /** Seed semantics: what arrives is supplied, what leaves is relocated or written off. */
 export const incomingTypes: readonly string[] = movementTypes.filter((t) => t === 'supply');
 export const outgoingTypes: readonly string[] = movementTypes.filter((t) => t !== 'supply');
-
-const ident = (name: string): string => `\`${name}\``;
 
 /** How often the dashboard looks again which projections the tables have (a `kch migrate` may add them). */
 const PROJECTION_CHECK_MS = 60_000;
@@ -122,7 +121,7 @@ export async function salesByHour(db: Reader, hours: number): Promise<SalesByHou
     FROM (SELECT subtractHours(toStartOfHour(now()), number) AS h FROM numbers({hours:UInt32})) AS series
     LEFT JOIN (
       SELECT toStartOfHour(event_time) AS h, sum(quantity) AS quantity, toString(sum(total)) AS revenue, count() AS sales
-      FROM ${ident(sales.target)}
+      FROM ${quoteIdentifier(sales.target)}
       WHERE toStartOfHour(event_time) >= subtractHours(toStartOfHour(now()), {hours:UInt32} - 1)
         AND toStartOfHour(event_time) <= toStartOfHour(now())
       GROUP BY h
@@ -167,7 +166,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     // product and movement type the sum, the latest name and its time; the outer query merges them.
     const piece = (where: string): string => `
       SELECT product_id, movement_type, sum(quantity) AS moved, argMax(product_name, event_time) AS name, max(event_time) AS named_at
-      FROM ${ident(warehouse.target)}
+      FROM ${quoteIdentifier(warehouse.target)}
       WHERE ${where}
       GROUP BY product_id, movement_type`;
     rows = await db.rows<Row>(`
@@ -184,7 +183,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
            argMax(product_name, event_time) AS product_name,
            sumIf(quantity, has({incoming:Array(String)}, movement_type)) AS incoming,
            sumIf(quantity, has({outgoing:Array(String)}, movement_type)) AS outgoing
-    FROM ${ident(warehouse.target)}
+    FROM ${quoteIdentifier(warehouse.target)}
     WHERE event_time >= subtractDays(now(), {days:UInt32})${rank}`, params, 'reading stock movements');
   }
   return {
@@ -219,13 +218,13 @@ export interface RecentSale {
  * `limit` rows instead of sorting the table. Sales of the same product in the same second come in
  * no particular order.
  */
-const newestFirst = sales.orderBy.map((column) => `${ident(column)} DESC`).join(', ');
+const newestFirst = sales.orderBy.map((column) => `${quoteIdentifier(column)} DESC`).join(', ');
 
 export async function recentSales(db: Reader, limit: number): Promise<RecentSale[]> {
   const rows = await db.rows<Record<string, unknown>>(`
     SELECT toString(event_id) AS event_id, toUnixTimestamp(event_time) AS ts, product_id, product_name, category,
            quantity, toString(price) AS price, toString(discount) AS discount, toString(total) AS total, store_id
-    FROM ${ident(sales.target)}
+    FROM ${quoteIdentifier(sales.target)}
     ORDER BY ${newestFirst}
     LIMIT {limit:UInt32}`, { limit }, 'reading recent sales');
   return rows.map((r) => ({
@@ -272,14 +271,14 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
   // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
   const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
-    ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${ident(warehouse.target)} GROUP BY warehouse, movement_type)`
-    : `(SELECT warehouse, movement_type, quantity AS moved FROM ${ident(warehouse.target)})`;
-  const arrivals = streams.map((s) => `(SELECT count() FROM ${ident(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
+    ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${quoteIdentifier(warehouse.target)} GROUP BY warehouse, movement_type)`
+    : `(SELECT warehouse, movement_type, quantity AS moved FROM ${quoteIdentifier(warehouse.target)})`;
+  const arrivals = streams.map((s) => `(SELECT count() FROM ${quoteIdentifier(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
   const [kpiRows, stockRows] = await Promise.all([
     db.rows<{ today: string; revenue: unknown; sales: unknown; units: unknown; arrived: unknown }>(`
       SELECT toString(today()) AS today, toString(sum(total)) AS revenue, count() AS sales, sum(quantity) AS units,
              ${arrivals} AS arrived
-      FROM ${ident(sales.target)}
+      FROM ${quoteIdentifier(sales.target)}
       WHERE toStartOfHour(event_time) >= toDateTime(today()) AND toStartOfHour(event_time) < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
     db.rows<{ warehouse: string; incoming: unknown; outgoing: unknown }>(`
       SELECT warehouse,
@@ -340,7 +339,7 @@ export async function existingTables(db: Reader, names: readonly string[]): Prom
 export async function rowCounts(db: Reader, tables: readonly string[]): Promise<Map<string, number>> {
   if (tables.length === 0) return new Map();
   const rows = await db.rows<{ name: string; rows: unknown }>(
-    tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${ident(t)}`).join(' UNION ALL '),
+    tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${quoteIdentifier(t)}`).join(' UNION ALL '),
     Object.fromEntries(tables.map((t, i) => [`t${i}`, t])), 'counting rows');
   return new Map(rows.map((r) => [r.name, num(r.rows)]));
 }
@@ -368,10 +367,10 @@ export interface StreamTableStats {
 }
 
 export async function streamTableStats(db: Reader, stream: StreamDefinition, minutes: number, deadLetterExists: boolean): Promise<StreamTableStats> {
-  const deadLetters = deadLetterExists ? `(SELECT count() FROM ${ident(stream.deadLetter)})` : 'toUInt64(0)';
+  const deadLetters = deadLetterExists ? `(SELECT count() FROM ${quoteIdentifier(stream.deadLetter)})` : 'toUInt64(0)';
   // The error is read only where seen_at falls in the window.
   const recentLetters = deadLetterExists
-    ? `(SELECT (count(), argMax(error, (seen_at, offset))) FROM ${ident(stream.deadLetter)} WHERE seen_at > now() - {recent:UInt32})`
+    ? `(SELECT (count(), argMax(error, (seen_at, offset))) FROM ${quoteIdentifier(stream.deadLetter)} WHERE seen_at > now() - {recent:UInt32})`
     : `(toUInt64(0), '')`;
   // One round trip, every function as 18.16 has it (least() of two). count() comes from the
   // parts' metadata. Rows per second of arrival (what the arrivals projection keeps, where the
@@ -386,11 +385,11 @@ export async function streamTableStats(db: Reader, stream: StreamDefinition, min
                        sumIf(n, second > now() - {recent:UInt32}) AS lately
                 FROM (
                   SELECT processing_time AS second, count() AS n
-                  FROM ${ident(stream.target)}
+                  FROM ${quoteIdentifier(stream.target)}
                   WHERE processing_time >= least(least(now() - {window:UInt32}, now() - {recent:UInt32}), subtractMinutes(toStartOfMinute(now()), {minutes:UInt32} - 1))
                   GROUP BY second)
                 GROUP BY minute)) AS arrivals
-      FROM ${ident(stream.target)}`, { window: RATE_WINDOW_SECONDS, recent: DEAD_LETTER_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
+      FROM ${quoteIdentifier(stream.target)}`, { window: RATE_WINDOW_SECONDS, recent: DEAD_LETTER_WINDOW_SECONDS, minutes }, `reading the ${stream.name} stream's table`);
   // A tuple comes as an array, or as an object where the server names tuple elements.
   const tuple = (value: unknown): unknown[] => (value === null || typeof value !== 'object' ? [] : Object.values(value));
   const arrivals = tuple(stats?.arrivals);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createClickHouse } from '../clickhouse/client.js';
+import { connectClickHouse } from '../clickhouse/connect.js';
 import { options as config } from '../config/options.js';
 import { resolveOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
@@ -12,7 +12,6 @@ import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
 import type { Logger } from '../output/log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { waitForClickHouse } from '../clickhouse/wait.js';
 import { leftoversIn, RunRecord, takenByLeftover } from './record.js';
 import { RestartPolicy } from './restart.js';
 import { ServiceProcess, type ServiceSpec } from './service.js';
@@ -314,12 +313,12 @@ export async function runStack(options: StackOptions): Promise<number> {
   // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
   const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
   const clickhouseAnswers = async (probeSignal: AbortSignal, probeTimeoutMs = timeoutMs): Promise<void> => {
-    const client = createClickHouse({ url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default' });
-    try {
-      await waitForClickHouse(client, clickhouseUrl, { timeoutMs: probeTimeoutMs, signal: probeSignal });
-    } finally {
-      await client.close();
-    }
+    // Its features too: a server the pipeline cannot run on is said before migrate starts.
+    const { client } = await connectClickHouse({
+      url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default',
+      waitMs: probeTimeoutMs, signal: probeSignal,
+    });
+    await client.close();
   };
   try {
     const starting: Promise<void>[] = [];
