@@ -62,7 +62,7 @@ export interface ServiceState {
   readonly code: string | null;
 }
 
-/** One server of a ClickHouse cluster: the replicas' model of `kch status` (src/ops/replicas.ts), in the API's snake_case. */
+/** One server of a ClickHouse cluster: the replicas' model of `kch status` (src/clickhouse/replicas.ts), in the API's snake_case. */
 export interface ReplicaHealth {
   /** `host:port` (native port) as system.clusters names it. */
   readonly host: string;

@@ -61,7 +61,7 @@ export interface MigrationResult {
 
 /**
  * Compares the plan with the server: what would be created, what is there, what differs. On a
- * cluster, `replicas` (the other servers' tables, src/ops/replicas.ts) are compared too: an
+ * cluster, `replicas` (the other servers' tables, src/clickhouse/replicas.ts) are compared too: an
  * object one of them lacks is created (ON CLUSTER, IF NOT EXISTS: there only), and one that
  * differs there is drift, named with the server. Engines, columns and settings are compared on
  * every server; view queries and projections on the server asked only.

@@ -21,7 +21,7 @@ export interface Column {
 export interface CreateDatabase {
   readonly kind: 'create-database';
   readonly database: string;
-  /** `ON CLUSTER`: made on every server of the cluster (src/pipeline/cluster.ts). */
+  /** `ON CLUSTER`: made on every server of the cluster (`onCluster` below). */
   readonly onCluster?: string;
 }
 
@@ -170,7 +170,7 @@ export interface PipelineTarget {
    * gained unless kafka_poll_timeout_ms (500 by default) is lowered too. @default 500
    */
   readonly flushIntervalMs?: number;
-  /** A ClickHouse cluster (`--cluster`): every object on each of its servers (src/pipeline/cluster.ts). */
+  /** A ClickHouse cluster (`--cluster`): every object on each of its servers (`onCluster` below). */
   readonly cluster?: ClusterTarget;
   /** The transport of streams without one of their own (`--ingest`). @default 'engine' */
   readonly ingest?: Ingest;
