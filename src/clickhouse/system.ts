@@ -1,7 +1,7 @@
 /**
  * What the server says about itself in its system tables, one typed reader each: which system
  * tables it has, its databases and their engines, a database's tables and columns as the plan
- * compares them, and the tables it holds detached.
+ * compares them, the tables it holds detached, and its clock.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Statement } from '../pipeline/plan.js';
@@ -91,4 +91,9 @@ export async function detachedTables(client: ClickHouseClient, database: string)
   } catch {
     return undefined;
   }
+}
+
+/** The server's clock, as seconds since the epoch (what now() in a view writes). */
+export async function serverNow(client: ClickHouseClient): Promise<number> {
+  return scalar(client, 'SELECT toUnixTimestamp(now()) AS now');
 }

@@ -18,7 +18,7 @@ import type { OpsContext, StreamObjects } from './context.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
-import { mutate, mutationSql } from './sql.js';
+import { mutate, mutationSql } from './mutation.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';
 

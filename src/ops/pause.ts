@@ -22,13 +22,12 @@ import { detachRefusal, detachesPermanently } from '../clickhouse/detect-feature
 import { consumerCount } from '../clickhouse/kafka-consumers.js';
 import { run } from '../clickhouse/query.js';
 import { countOnEachReplica, refuseWithReplicaDown } from '../clickhouse/replicas.js';
-import { databaseEngine, detachedTables, hasSystemTable, presentTables, split } from '../clickhouse/system.js';
+import { databaseEngine, detachedTables, hasSystemTable, presentTables, serverNow, split } from '../clickhouse/system.js';
 import { planStream } from '../pipeline/plan.js';
 import { literal } from '../pipeline/quote.js';
 import { on, render } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
-import { serverNow } from './sql.js';
 import { nap } from './wait.js';
 
 /** consuming: the Kafka table is attached; paused: detached; missing: never created (run kch migrate). */

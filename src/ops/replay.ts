@@ -22,7 +22,8 @@ import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream } from './pause.js';
 import { scalar } from '../clickhouse/query.js';
-import { mutate, serverNow } from './sql.js';
+import { mutate } from './mutation.js';
+import { serverNow } from '../clickhouse/system.js';
 import { nap } from './wait.js';
 
 /** Where to read again from: an offset (on every partition, or per partition) or a time. */
