@@ -8,7 +8,6 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { createClickHouse, type ClickHouseConnectionOptions } from './client.js';
 import { detectFeatures } from './detect-features.js';
-import { toKchError } from './errors.js';
 import { waitForClickHouse } from './wait.js';
 
 export interface ClickHouseConnectOptions extends ClickHouseConnectionOptions {
@@ -30,7 +29,7 @@ export async function connectClickHouse(options: ClickHouseConnectOptions): Prom
   const client = createClickHouse(options);
   try {
     await waitForClickHouse(client, options.url, { timeoutMs: options.waitMs, signal: options.signal });
-    const features = await detectFeatures(client).catch((error: unknown) => { throw toKchError(error, options.url); });
+    const features = await detectFeatures(client, options.url);
     return { client, url: options.url, features };
   } catch (error) {
     await client.close();
