@@ -30,7 +30,7 @@ export async function withOps<T>(
   try {
     const target = pipelineTargetFrom(resolved);
     // On a cluster they read through the Distributed tables and change every server at once (ON
-    // CLUSTER: src/ops/pause.ts, src/ops/sql.ts); a cluster the server does not know is named now.
+    // CLUSTER: src/ops/pause.ts, src/ops/mutation.ts); a cluster the server does not know is named now.
     if (target.cluster) await checkCluster(client, target.cluster);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
     return await work(ctx, stream ? objectsOf(stream, target) : undefined);
