@@ -7,7 +7,7 @@
 export { defineConfig, type PipelineConfigSpec, type PipelineDefinition } from './config/define.js';
 export { field, type Draw, type Field, type IntegerType, type TextOptions, type TimestampPrecision } from './pipeline/field.js';
 export { defineStream, validateEvent, type EventOf, type EventProblem, type Fields, type StreamDefinition, type StreamSpec } from './pipeline/stream.js';
-export { KchError, ErrorCodes, type ErrorCode } from './errors.js';
+export { KchError, ErrorCodes, type ErrorCode } from './errors/kch-error.js';
 import { streams } from './pipeline/streams/index.js';
 
 /** The seed's two streams (sales, warehouse), to keep beside streams of one's own. */

@@ -8,7 +8,7 @@
  * Parts written per second come from the tables' block numbers (one block per insert).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { createLogger } from '../log.js';
+import { createLogger } from '../output/log.js';
 import { createProducer } from '../kafka/producer.js';
 import { generate } from '../generator/run.js';
 import { streams } from '../pipeline/streams/index.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadPipelineFile } from '../config/pipeline-file.js';
 import { ensureTopics } from '../kafka/admin.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../output/log.js';
 import { replaceBlock, root } from './block.js';
 import { Child, cli, cliPath } from './child.js';
 import { measureSustained, type SustainedResult } from './ingest.js';

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ensureTopics } from '../kafka/admin.js';
 import { planPipeline, topicOf, type Statement } from '../pipeline/plan.js';
+import { literal } from '../pipeline/quote.js';
 import { render } from '../pipeline/render.js';
 import { streams as seedStreams } from '../pipeline/streams/index.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { detectFeatures } from '../migrate/detect.js';
-import { createClickHouse } from '../clickhouse/client.js';
+import { connectClickHouse } from '../clickhouse/connect.js';
 import { Child, cli, freePort } from './child.js';
 
 export interface Stack {
@@ -111,8 +111,9 @@ export interface PipelineSettings {
 /** The plan `kch migrate` applies for this pipeline, with the overrides. */
 export async function planFor(stack: Stack, pipeline: Pipeline, settings: PipelineSettings = {}): Promise<Statement[]> {
   if (!features) {
-    const client = createClickHouse({ url: stack.clickhouseUrl, user: 'default', password: '', database: 'default' });
-    try { features = await detectFeatures(client); } finally { await client.close(); }
+    const connection = await connectClickHouse({ url: stack.clickhouseUrl, user: 'default', password: '', database: 'default', waitMs: 30_000 });
+    features = connection.features;
+    await connection.client.close();
   }
   // Tuning: KCH_BENCH_DECODE=engine measures the Kafka engine's own JSONEachRow where the server could decode in the views.
   const used = process.env.KCH_BENCH_DECODE === 'engine' ? { ...features, decodeInViews: false } : features;
@@ -156,7 +157,7 @@ export async function rowCounts(stack: Stack, pipeline: Pipeline): Promise<numbe
 
 /** Inserts (parts written) into each target table so far: max block number of its parts. */
 export async function insertsSoFar(stack: Stack, pipeline: Pipeline): Promise<number> {
-  return scalar(stack.clickhouseUrl, `SELECT sum(m) FROM (SELECT table, max(max_block_number) AS m FROM system.parts WHERE database = '${pipeline.database}' GROUP BY table)`);
+  return scalar(stack.clickhouseUrl, `SELECT sum(m) FROM (SELECT table, max(max_block_number) AS m FROM system.parts WHERE database = ${literal(pipeline.database)} GROUP BY table)`);
 }
 
 /** Polls until every one of `expected` events is in a table, or the time is up. */

@@ -1,8 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse } from '../clickhouse/client.js';
+import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
+import { connectClickHouse, type ClickHouseConnection } from '../clickhouse/connect.js';
 import { options, type OptionSpec } from '../config/options.js';
 import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { kafkaTableSettings } from '../kafka/security.js';
 import { rows } from '../clickhouse/query.js';
 import type { ClusterTarget, PipelineTarget } from '../pipeline/plan.js';
@@ -11,19 +12,24 @@ import { ingestModes, type Ingest } from '../pipeline/stream.js';
 /** Options every command that reaches ClickHouse takes. */
 export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;
 
-export function clickhouseFrom(resolved: ResolvedOptions, database?: string): ClickHouseClient {
-  const url = resolved.requireString(options.clickhouseUrl);
-  try {
-    new URL(url);
-  } catch {
-    throw new KchError(ErrorCodes.USAGE, `--clickhouse-url must be a URL such as http://127.0.0.1:8123, got ${JSON.stringify(url)}`);
-  }
-  return createClickHouse({
-    url,
+/** Where and as whom the command reaches ClickHouse; `database` is the session's default database. */
+function connectionFrom(resolved: ResolvedOptions, database?: string): ClickHouseConnectionOptions {
+  return {
+    url: resolved.requireString(options.clickhouseUrl),
     user: resolved.string(options.clickhouseUser) ?? 'default',
     password: resolved.string(options.clickhousePassword) ?? '',
     database: database ?? resolved.string(options.clickhouseDatabase) ?? 'default',
-  });
+  };
+}
+
+/** A client for a command that asks at once (kch query, status): a server that is down is said so, not waited for. */
+export function clickhouseFrom(resolved: ResolvedOptions, database?: string): ClickHouseClient {
+  return createClickHouse(connectionFrom(resolved, database));
+}
+
+/** For a command that acts on the pipeline: the server waited for (up to `waitMs`) and its features detected (src/clickhouse/connect.ts). */
+export function connectFrom(resolved: ResolvedOptions, wait: { readonly waitMs: number; readonly signal?: AbortSignal }): Promise<ClickHouseConnection> {
+  return connectClickHouse({ ...connectionFrom(resolved, 'default'), ...wait });
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isKchError } from '../errors.js';
+import { isKchError } from '../errors/kch-error.js';
 import { ignoreOutputErrors } from '../host/supervisor.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../output/log.js';
 import { resolveOptions } from '../config/resolve.js';
 import type { Command } from './command.js';
 import { renderHelp, renderCommandList } from './help.js';

@@ -3,14 +3,11 @@
  */
 import { options, type OptionSpec } from '../config/options.js';
 import type { ResolvedOptions } from '../config/resolve.js';
-import { toKchError } from '../clickhouse/errors.js';
-import { ErrorCodes, KchError, isKchError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { detectFeatures } from '../migrate/detect.js';
-import { waitForClickHouse } from '../migrate/wait.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
 import { loadPipelineConfig } from '../config/pipeline-file.js';
-import { checkCluster, clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
+import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from './connections.js';
 import { ingestOf } from '../pipeline/plan.js';
 
 /** Options of every command that operates on a running pipeline. */
@@ -29,14 +26,11 @@ export async function withOps<T>(
 ): Promise<T> {
   const { streams } = await loadPipelineConfig(resolved, log);
   const stream = streamName === null ? undefined : streamNamed(streamName, streams);
-  const url = resolved.requireString(options.clickhouseUrl);
-  const client = clickhouseFrom(resolved, 'default');
+  const { client, features } = await connectFrom(resolved, { waitMs: 10_000, signal });
   try {
-    await waitForClickHouse(client, url, { timeoutMs: 10_000, signal });
-    const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
     const target = pipelineTargetFrom(resolved);
     // On a cluster they read through the Distributed tables and change every server at once (ON
-    // CLUSTER: src/ops/pause.ts, src/ops/sql.ts); a cluster the server does not know is named now.
+    // CLUSTER: src/ops/pause.ts, src/ops/mutation.ts); a cluster the server does not know is named now.
     if (target.cluster) await checkCluster(client, target.cluster);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
     return await work(ctx, stream ? objectsOf(stream, target) : undefined);

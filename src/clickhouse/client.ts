@@ -1,10 +1,11 @@
 /**
- * The one way this project talks to ClickHouse, embedded or external: `@clickhouse/client` over
- * HTTP with settings chosen once here.
+ * The one way this project builds its ClickHouse client, embedded server or external:
+ * `@clickhouse/client` over HTTP with settings chosen once here. Commands get it through
+ * connect.ts (waited for, features detected); statements go through query.ts.
  */
 import { readFileSync } from 'node:fs';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { rows } from './query.js';
 
 export interface ClickHouseConnectionOptions {

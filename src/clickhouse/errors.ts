@@ -3,7 +3,7 @@
  * is not there, it refused our credentials, or it refused a query (with its own code and first line).
  */
 import { ClickHouseError } from '@clickhouse/client';
-import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 
 export interface ClickHouseErrorContext {
   /** The server's URL, for "cannot reach" messages. */

@@ -1,14 +1,33 @@
 /**
- * What ClickHouse's Kafka engine says about its consumers (system.kafka_consumers, 23.8+), turned
+ * What ClickHouse's Kafka engine says about its consumers (system.kafka_consumers, 23.8+): how
+ * many a Kafka table has and whether they hold partitions, and their history of exceptions turned
  * into what a person needs: one line when a Kafka table starts failing to write what it reads,
  * with the reason and what to do, and one line when it writes again. Without this, a full disk or
  * an unwritable data folder stalls the pipeline in silence: the engine keeps the offsets where
  * they are and re-reads the same block every few seconds, and only this table knows why.
  */
 
+import type { ClickHouseClient } from '@clickhouse/client';
+import { literal } from '../pipeline/quote.js';
+import { rows, scalar, type QueryOptions } from './query.js';
+
 /** One row per consumer; times as Unix seconds. */
-export const KAFKA_CONSUMERS_QUERY =
+const KAFKA_CONSUMERS_QUERY =
   'SELECT database, table, num_commits, arrayMap(t -> toUnixTimestamp(t), exceptions.time) AS times, exceptions.text AS texts FROM system.kafka_consumers';
+
+/** The consumers of the Kafka tables of `database`, with their commits and exceptions (what `ConsumerWatch` reads). */
+export function consumerRows(client: ClickHouseClient, database: string, options?: QueryOptions): Promise<ConsumerRow[]> {
+  return rows<ConsumerRow>(client, `${KAFKA_CONSUMERS_QUERY} WHERE database = ${literal(database)}`, options);
+}
+
+/**
+ * How many consumers the Kafka table `database`.`table` has; with `holdingPartitions`, only those
+ * the group gave partitions to (a consumer waiting for a rebalance holds none).
+ */
+export async function consumerCount(client: ClickHouseClient, kafkaTable: { readonly database: string; readonly table: string }, holdingPartitions = false): Promise<number> {
+  return scalar(client,
+    `SELECT count() FROM system.kafka_consumers WHERE database = ${literal(kafkaTable.database)} AND table = ${literal(kafkaTable.table)}${holdingPartitions ? ' AND length(assignments.partition_id) > 0' : ''}`);
+}
 
 export interface ConsumerRow {
   readonly database: string;

@@ -4,7 +4,7 @@
  * topic, each with its consumer group, but must not share a name, a consumer group or the name
  * of any object (each name belongs to one stream, which alone may change the object).
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { objectNamesOf } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 

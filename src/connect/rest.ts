@@ -3,7 +3,7 @@
  * status, the list, delete, and a wait for a connector and its tasks to run. Errors are
  * CONNECT_REQUEST with Connect's own message; an unreachable worker is retriable.
  */
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { PollAbort, pollUntil } from '../host/poll.js';
 
 /** A connector's or task's state as Connect reports it. */

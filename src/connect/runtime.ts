@@ -3,8 +3,8 @@
  * Central with `mvn` (connect/pom.xml) into the cache folder the broker's jars are kept in, beside
  * them (src/host/maven-jars.ts).
  */
-import { ErrorCodes, KchError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { checkJava, ensureJars, packageFile, pomProperty, readPom } from '../host/maven-jars.js';
 
 export interface ConnectRuntime {

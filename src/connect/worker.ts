@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { ensureWritableFolder } from '../host/folders.js';
 import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
 import { PollAbort, pollUntil } from '../host/poll.js';
@@ -18,7 +18,7 @@ import { checkPortFree } from '../host/ports.js';
 import { isAlive } from '../host/processes.js';
 import { tieToThisProcess } from '../host/supervisor.js';
 import { jvmArgs } from '../kafka/broker.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { ConnectClient } from './rest.js';
 import { ensureConnectRuntime, type ConnectRuntime } from './runtime.js';
 

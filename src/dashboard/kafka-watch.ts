@@ -2,11 +2,11 @@
  * The dashboard's Kafka half of the health model (src/health/gather.ts, `OffsetsSource`): each
  * stream's end offsets and its group's committed offsets, cached, through one admin client.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
 import { groupOf, topicOf } from '../pipeline/plan.js';
 import { describeGroupsWith } from '../ops/group.js';
-import type { StreamGroup } from '../ops/replicas.js';
+import type { StreamGroup } from '../clickhouse/replicas.js';
 import type { OffsetsSource, PipelineScope, StreamOffsets } from '../health/gather.js';
 import { withRestartAdvice } from './queries.js';
 

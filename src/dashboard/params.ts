@@ -4,7 +4,7 @@
  * whole number in range — is a usage error (HTTP 400) naming the parameter, never a value that
  * reaches SQL unchecked.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 export interface IntegerParam {
   readonly min: number;

@@ -3,7 +3,7 @@
  * `/healthz` answers 200 as soon as it listens, whether or not ClickHouse and Kafka do.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 
 /** Polls `<url>healthz` until it answers 200, the deadline passes or `signal` aborts. */
 export async function waitForDashboard(url: string, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<void> {

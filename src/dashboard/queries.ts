@@ -16,11 +16,12 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readerOf, type Reader } from '../clickhouse/query.js';
-import { ErrorCodes, KchError, isKchError } from '../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../errors/kch-error.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { RATE_WINDOW_SECONDS, rowsPerSecond } from '../health/measure.js';
 import { projectionNames } from '../pipeline/plan.js';
+import { quoteIdentifier } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import type { Overview, RecentSale, SalesByHour, StockMovementTop } from './wire.js';
 
@@ -67,8 +68,6 @@ export function withRestartAdvice(error: unknown, service: 'clickhouse' | 'kafka
 export const incomingTypes: readonly string[] = movementTypes.filter((t) => t === 'supply');
 export const outgoingTypes: readonly string[] = movementTypes.filter((t) => t !== 'supply');
 
-const ident = (name: string): string => `\`${name}\``;
-
 /** How often the dashboard looks again which projections the tables have (a `kch migrate` may add them). */
 const PROJECTION_CHECK_MS = 60_000;
 const projectionChecks = new WeakMap<Reader, { readonly at: number; readonly names: Promise<ReadonlySet<string>> }>();
@@ -106,7 +105,7 @@ export async function salesByHour(db: Reader, hours: number): Promise<SalesByHou
     FROM (SELECT subtractHours(toStartOfHour(now()), number) AS h FROM numbers({hours:UInt32})) AS series
     LEFT JOIN (
       SELECT toStartOfHour(event_time) AS h, sum(quantity) AS quantity, toString(sum(total)) AS revenue, count() AS sales
-      FROM ${ident(sales.target)}
+      FROM ${quoteIdentifier(sales.target)}
       WHERE toStartOfHour(event_time) >= subtractHours(toStartOfHour(now()), {hours:UInt32} - 1)
         AND toStartOfHour(event_time) <= toStartOfHour(now())
       GROUP BY h
@@ -140,7 +139,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     // product and movement type the sum, the latest name and its time; the outer query merges them.
     const piece = (where: string): string => `
       SELECT product_id, movement_type, sum(quantity) AS moved, argMax(product_name, event_time) AS name, max(event_time) AS named_at
-      FROM ${ident(warehouse.target)}
+      FROM ${quoteIdentifier(warehouse.target)}
       WHERE ${where}
       GROUP BY product_id, movement_type`;
     rows = await db.rows<Row>(`
@@ -157,7 +156,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
            argMax(product_name, event_time) AS product_name,
            sumIf(quantity, has({incoming:Array(String)}, movement_type)) AS incoming,
            sumIf(quantity, has({outgoing:Array(String)}, movement_type)) AS outgoing
-    FROM ${ident(warehouse.target)}
+    FROM ${quoteIdentifier(warehouse.target)}
     WHERE event_time >= subtractDays(now(), {days:UInt32})${rank}`, params, 'reading stock movements');
   }
   return {
@@ -178,13 +177,13 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
  * `limit` rows instead of sorting the table. Sales of the same product in the same second come in
  * no particular order.
  */
-const newestFirst = sales.orderBy.map((column) => `${ident(column)} DESC`).join(', ');
+const newestFirst = sales.orderBy.map((column) => `${quoteIdentifier(column)} DESC`).join(', ');
 
 export async function recentSales(db: Reader, limit: number): Promise<RecentSale[]> {
   const rows = await db.rows<Record<string, unknown>>(`
     SELECT toString(event_id) AS event_id, toUnixTimestamp(event_time) AS ts, product_id, product_name, category,
            quantity, toString(price) AS price, toString(discount) AS discount, toString(total) AS total, store_id
-    FROM ${ident(sales.target)}
+    FROM ${quoteIdentifier(sales.target)}
     ORDER BY ${newestFirst}
     LIMIT {limit:UInt32}`, { limit }, 'reading recent sales');
   return rows.map((r) => ({
@@ -209,14 +208,14 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
   // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
   const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
-    ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${ident(warehouse.target)} GROUP BY warehouse, movement_type)`
-    : `(SELECT warehouse, movement_type, quantity AS moved FROM ${ident(warehouse.target)})`;
-  const arrivals = streams.map((s) => `(SELECT count() FROM ${ident(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
+    ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${quoteIdentifier(warehouse.target)} GROUP BY warehouse, movement_type)`
+    : `(SELECT warehouse, movement_type, quantity AS moved FROM ${quoteIdentifier(warehouse.target)})`;
+  const arrivals = streams.map((s) => `(SELECT count() FROM ${quoteIdentifier(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');
   const [kpiRows, stockRows] = await Promise.all([
     db.rows<{ today: string; revenue: unknown; sales: unknown; units: unknown; arrived: unknown }>(`
       SELECT toString(today()) AS today, toString(sum(total)) AS revenue, count() AS sales, sum(quantity) AS units,
              ${arrivals} AS arrived
-      FROM ${ident(sales.target)}
+      FROM ${quoteIdentifier(sales.target)}
       WHERE toStartOfHour(event_time) >= toDateTime(today()) AND toStartOfHour(event_time) < toDateTime(today() + 1)`, { window: RATE_WINDOW_SECONDS }, 'reading today\'s sales'),
     db.rows<{ warehouse: string; incoming: unknown; outgoing: unknown }>(`
       SELECT warehouse,
@@ -253,7 +252,7 @@ export async function overview(db: Reader, streams: readonly StreamDefinition[])
 export async function rowCounts(db: Reader, tables: readonly string[]): Promise<Map<string, number>> {
   if (tables.length === 0) return new Map();
   const rows = await db.rows<{ name: string; rows: unknown }>(
-    tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${ident(t)}`).join(' UNION ALL '),
+    tables.map((t, i) => `SELECT {t${i}:String} AS name, count() AS rows FROM ${quoteIdentifier(t)}`).join(' UNION ALL '),
     Object.fromEntries(tables.map((t, i) => [`t${i}`, t])), 'counting rows');
   return new Map(rows.map((r) => [r.name, num(r.rows)]));
 }

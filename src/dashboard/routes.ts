@@ -4,7 +4,7 @@
  * in one place: a bad parameter is 400, a service that cannot answer (down, not migrated yet,
  * overloaded) is 503 naming the service, anything else is 500.
  */
-import { ErrorCodes, isKchError, messageOf } from '../errors.js';
+import { ErrorCodes, isKchError, messageOf } from '../errors/kch-error.js';
 import { existingTables, isMissingObject, pipelineHealth, type HealthSources } from '../health/gather.js';
 import { pipelineJson } from '../health/json.js';
 import type { PipelineHealth } from '../health/model.js';

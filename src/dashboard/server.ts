@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { isSeedStream } from '../pipeline/streams/index.js';
 import { replicasOf, type PipelineScope } from '../health/gather.js';

@@ -1,4 +1,4 @@
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { EventOf, StreamDefinition } from '../pipeline/stream.js';
 import { movementTypes, warehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';

@@ -1,4 +1,4 @@
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** How fast the generator goes. */
 export type Pace =

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordSet } from '../kafka/records.js';
 import { RecordSetBuilder } from '../kafka/records.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { topicOf } from '../pipeline/plan.js';
 import { assertEvent, assertParsedEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { stringifyJson } from '../pipeline/json.js';

@@ -3,9 +3,9 @@
  * sends them through a producer of its own, reporting each acknowledged batch to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isKchError } from '../errors.js';
+import { isKchError } from '../errors/kch-error.js';
 import { createProducer } from '../kafka/producer.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../output/log.js';
 import type { Pace } from './pacing.js';
 import { loadPipelineFile } from '../config/pipeline-file.js';
 import { generate } from './run.js';

@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ErrorCodes, KchError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError, type ErrorCode } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { badKinds, type BadKind } from './bad-messages.js';
 import { describePace, type Pace } from './pacing.js';
 import type { GenerateReport } from './run.js';

@@ -7,7 +7,7 @@
  */
 import type { Ingest } from '../pipeline/stream.js';
 import type { Consumption } from '../ops/pause.js';
-import type { ReplicaStatus } from '../ops/replicas.js';
+import type { ReplicaStatus } from '../clickhouse/replicas.js';
 import type { ServiceState } from './wire.js';
 
 export type { ServiceState };

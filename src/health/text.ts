@@ -1,5 +1,5 @@
 /** `kch status`'s screen: services, one line per stream, partitions, problems, the verdict. */
-import { replicaLag } from '../ops/replicas.js';
+import { replicaLag } from '../clickhouse/replicas.js';
 import { streamError } from './judge.js';
 import type { ServiceStatus, StatusReport } from './model.js';
 

@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { lastLines } from './maven-jars.js';
 
 export interface OutputTail {

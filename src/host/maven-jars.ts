@@ -11,8 +11,8 @@ import { readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWritableFolder } from './folders.js';
-import { ErrorCodes, KchError, messageOf, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError, messageOf, type ErrorCode } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { isAlive } from './processes.js';
 
 /** What to fetch, and how to speak of it in messages. */

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** Fails with PORT_IN_USE naming the port and the flag that changes it. */
 export async function checkPortFree(host: string, port: number, flag: string): Promise<void> {

@@ -25,7 +25,7 @@ import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { isRunning } from './processes.js';
 
 /** Set by the supervisor in a service's environment: its stdin is the supervisor's pipe. */

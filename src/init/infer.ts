@@ -7,7 +7,7 @@
 import { field, MAX_DECIMAL_PRECISION, type Field, type IntegerType, type TimestampPrecision } from '../pipeline/field.js';
 import { JsonNumber, stringifyJson } from '../pipeline/json.js';
 import { compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, plainText, sameAsNumber, type ExactNumber } from '../pipeline/number-text.js';
-import { printable } from '../terminal.js';
+import { printable } from '../output/terminal.js';
 import { defineStream, type StreamDefinition } from '../pipeline/stream.js';
 
 /** A JSON value's type as the inference sees it. */

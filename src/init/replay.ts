@@ -5,7 +5,7 @@
  */
 import { parseJson, parseMessage, unreadable as unreadableReasons } from '../pipeline/json.js';
 import { validateEvent, type StreamDefinition } from '../pipeline/stream.js';
-import { printable } from '../terminal.js';
+import { printable } from '../output/terminal.js';
 import type { SampledMessage } from './sample.js';
 
 export interface Parsed {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { parseBrokers } from '../kafka/brokers.js';
 import { clientBase, toKchError } from '../kafka/admin.js';
 

@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, FindCoordinatorKeyTypes, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
-import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
 import { refuseLeaderlessRequests } from './leaderless.js';
 import { clientSecurity } from './security.js';

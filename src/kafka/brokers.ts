@@ -1,4 +1,4 @@
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** One bootstrap address. */
 export interface BrokerAddress {

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { controllerHostFor, newClusterId, startBroker, type RunningBroker, type StartBrokerOptions } from './broker.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime } from './runtime.js';

@@ -5,8 +5,8 @@
  * one info line, whatever the number of attempts in between.
  */
 import type { CompressionAlgorithmValue } from '@platformatic/kafka';
-import { ErrorCodes, KchError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { isRetriable, isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
 import { refuseLeaderlessRequests } from './leaderless.js';

@@ -3,8 +3,8 @@
  * reused after (src/host/maven-jars.ts). Maven resolves the broker's whole runtime from one
  * coordinate (see kafka/pom.xml), which spares us shipping or downloading a 120 MB release tarball.
  */
-import { ErrorCodes, KchError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import { checkJava, ensureJars, packageFile, pomProperty, readPom } from '../host/maven-jars.js';
 
 export interface KafkaRuntime {

@@ -1,15 +1,16 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import type { CreateMaterializedView, CreateMergeTree, Projection, Statement } from '../pipeline/plan.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';
-import { databaseExists, existingTables, tableOf, type Existing } from './inspect.js';
+import { databaseExists, detachedTables, existingTables, tableOf, type Existing } from '../clickhouse/system.js';
 import { earlierKafkaTable } from './ownership.js';
-import { ErrorCodes, KchError } from '../errors.js';
-import type { ReplicaTables } from '../ops/replicas.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
+import { run } from '../clickhouse/query.js';
+import type { ReplicaTables } from '../clickhouse/replicas.js';
 import { activeRows, addProjectionSql, materializeProjectionsSql, projectionDiff } from './projections.js';
-import { detachedTables, viewQueryDiffers } from './view-query.js';
+import { viewQueryDiffers } from './view-query.js';
 
 export interface MigrationStep {
   readonly statement: Statement;
@@ -60,7 +61,7 @@ export interface MigrationResult {
 
 /**
  * Compares the plan with the server: what would be created, what is there, what differs. On a
- * cluster, `replicas` (the other servers' tables, src/ops/replicas.ts) are compared too: an
+ * cluster, `replicas` (the other servers' tables, src/clickhouse/replicas.ts) are compared too: an
  * object one of them lacks is created (ON CLUSTER, IF NOT EXISTS: there only), and one that
  * differs there is drift, named with the server. Engines, columns and settings are compared on
  * every server; view queries and projections on the server asked only.
@@ -213,28 +214,28 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
   for (const replica of replicas) if (!replica.tables) log.warn(`replica ${replica.host} does not answer (${replica.error ?? 'no answer'}): its objects were not compared`);
   const deferred = features && features.major >= 20 ? deferredKafkaTables(steps) : new Map<MigrationStep, MigrationStep>();
   const runCreate = async (step: MigrationStep): Promise<void> => {
-    if (!dryRun) await client.command({ query: step.sql });
+    if (!dryRun) await run(client, step.sql, `creating ${step.object}`);
     log.info(`${dryRun ? 'would create' : 'created'} ${step.object}${step.missingOn ? ` on ${step.missingOn.join(', ')} (the other servers have it)` : ''}`);
   };
   const altered = new Set<MigrationStep>();
   for (const step of steps) {
     if (step.action === 'create') {
       if (step.statement.kind === 'create-kafka-table' && [...deferred.values()].includes(step)) {
-        if (!dryRun) await client.command({ query: renderStandIn(step.statement, features!) });
+        if (!dryRun) await run(client, renderStandIn(step.statement, features!), `creating a stand-in for ${step.object}`);
         log.debug(`${step.object}: a stand-in until both its views exist`);
         continue;
       }
       await runCreate(step);
       const kafka = deferred.get(step);
       if (kafka && kafka.statement.kind === 'create-kafka-table') {
-        if (!dryRun) await client.command({ query: renderDropStandIn(kafka.statement) });
+        if (!dryRun) await run(client, renderDropStandIn(kafka.statement), `dropping the stand-in for ${kafka.object}`);
         await runCreate(kafka);
       }
     } else if (step.action === 'switch') {
       const table = objectName(step.statement);
       if (!dryRun) {
-        await client.command({ query: `DROP TABLE ${table}` });
-        await client.command({ query: step.sql });
+        await run(client, `DROP TABLE ${table}`, `switching ${table}`);
+        await run(client, step.sql, `switching ${table} (it was dropped: kch migrate makes it again)`);
       }
       log.info(`${dryRun ? 'would switch' : 'switched'} ${table} to ${step.statement.kind === 'create-kafka-table' ? 'the Kafka engine' : 'kch sink'}: it goes on from the consumer group's committed offsets`);
     } else if (step.action === 'drift') {
@@ -245,7 +246,7 @@ export async function applyPlan(client: ClickHouseClient, plan: readonly Stateme
         : `${step.object} is detached (its stream is paused, kch resume): left as it is`);
     }
     for (const sql of step.settingsSql ?? []) {
-      if (!dryRun) await client.command({ query: sql });
+      if (!dryRun) await run(client, sql, `changing the settings of ${step.object}`);
       log.info(`${dryRun ? 'would run' : 'ran'} ${sql}`);
       altered.add(step);
     }
@@ -294,10 +295,10 @@ async function addProjections(client: ClickHouseClient, step: MigrationStep, log
   const added: string[] = [];
   for (const projection of step.addProjections) {
     try {
-      await client.command({ query: addProjectionSql(statement, projection) });
+      await run(client, addProjectionSql(statement, projection));
       added.push(projection.name);
     } catch (error) {
-      log.warn(`could not add projection ${projection.name} to ${step.object}: ${(error as Error).message.split('\n')[0]}. The dashboard reads the table instead (same answers, slower).`);
+      log.warn(`could not add projection ${projection.name} to ${step.object}: ${messageOf(error).split('\n')[0]}. The dashboard reads the table instead (same answers, slower).`);
     }
   }
   if (added.length === 0) return false;
@@ -308,10 +309,10 @@ async function addProjections(client: ClickHouseClient, step: MigrationStep, log
       log.info(`added ${list(added)} to ${step.object}`);
       return true;
     }
-    await client.command({ query: materializeProjectionsSql(statement, added), clickhouse_settings: { mutations_sync: '0' } });
+    await run(client, materializeProjectionsSql(statement, added), { settings: { mutations_sync: '0' } });
     log.info(`added ${list(added)} to ${step.object}; building ${added.length > 1 ? 'them' : 'it'} for its ${rows} existing rows runs in the background (a mutation, see system.mutations); queries give the same answers meanwhile`);
   } catch (error) {
-    log.warn(`added ${list(added)} to ${step.object}, but could not start building ${added.length > 1 ? 'them' : 'it'} for the existing rows: ${(error as Error).message.split('\n')[0]}. New rows get ${added.length > 1 ? 'them' : 'it'}; ALTER TABLE ${step.object} MATERIALIZE PROJECTION … covers the rest`);
+    log.warn(`added ${list(added)} to ${step.object}, but could not start building ${added.length > 1 ? 'them' : 'it'} for the existing rows: ${messageOf(error).split('\n')[0]}. New rows get ${added.length > 1 ? 'them' : 'it'}; ALTER TABLE ${step.object} MATERIALIZE PROJECTION … covers the rest`);
   }
   return true;
 }

@@ -1,5 +1,6 @@
 import type { Statement } from '../pipeline/plan.js';
-import type { Existing } from './inspect.js';
+import type { Existing } from '../clickhouse/system.js';
+import { literal } from '../pipeline/quote.js';
 
 /** Normalizes spacing so `Decimal(18, 2)` and `Decimal(18,2)` compare equal. */
 function normalizeType(type: string): string {
@@ -42,7 +43,7 @@ export function driftOf(statement: Statement, existing: Existing): string[] {
       expectEngine('Kafka');
       compareColumns(statement.columns);
       for (const [key, value] of Object.entries(statement.settings)) {
-        const text = typeof value === 'number' ? String(value) : `'${value}'`;
+        const text = typeof value === 'number' ? String(value) : literal(value);
         if (!existing.createQuery.includes(`${key} = ${text}`)) out.push(`setting ${key} differs from ${text}`);
       }
       break;

@@ -9,10 +9,10 @@
  * An object no consumer group reaches (a sink stream's, a paused stream's, one made by hand) is
  * taken as the stream's that plans it: nothing tells otherwise.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { CreateKafkaTable, CreateMaterializedView, Statement } from '../pipeline/plan.js';
 import { objectName } from '../pipeline/render.js';
-import { tableOf, type Existing } from './inspect.js';
+import { tableOf, type Existing } from '../clickhouse/system.js';
 
 /** A string setting of a Kafka table as its CREATE shows it (`kafka_group_name = 'x'`). */
 export function kafkaSetting(createQuery: string, key: string): string | undefined {

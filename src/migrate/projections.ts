@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
 import type { CreateMergeTree, Projection } from '../pipeline/plan.js';
-import type { Existing } from './inspect.js';
+import type { Existing } from '../clickhouse/system.js';
 import { literal } from '../pipeline/quote.js';
 
 /**

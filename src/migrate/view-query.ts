@@ -22,18 +22,3 @@ export async function viewQueryDiffers(client: ClickHouseClient, database: strin
     return undefined;
   }
 }
-
-/**
- * Tables detached (by kch pause) in a database, or undefined where the server cannot list them
- * (system.detached_tables is 24.x+; an Overlay database has none).
- */
-export async function detachedTables(client: ClickHouseClient, database: string): Promise<Set<string> | undefined> {
-  try {
-    // An Overlay database (the embedded server's default) cannot list them, and would say so in the server's log.
-    const [engine] = await rows<{ engine: string }>(client, `SELECT engine FROM system.databases WHERE name = ${literal(database)}`);
-    if (engine?.engine === 'Overlay') return undefined;
-    return new Set((await rows<{ table: string }>(client, `SELECT table FROM system.detached_tables WHERE database = ${literal(database)}`)).map((r) => r.table));
-  } catch {
-    return undefined;
-  }
-}

@@ -3,8 +3,8 @@
  * lives (database, topic prefix) and the Kafka bootstrap list this CLI reaches the broker by.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ErrorCodes, KchError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { Logger } from '../output/log.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { groupOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';

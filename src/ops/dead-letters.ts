@@ -12,13 +12,13 @@
  * replayed.
  */
 import { randomInt } from 'node:crypto';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { OutgoingMessage } from '../kafka/producer.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
-import { refuseWithReplicaDown } from './replicas.js';
-import { mutate, mutationSql } from './sql.js';
+import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
+import { mutate, mutationSql } from './mutation.js';
 
 export type DeadLetterState = 'pending' | 'replayed' | 'claimed';
 

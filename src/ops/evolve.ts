@@ -18,17 +18,16 @@
  * target with another engine stops the evolution with the reason. A column the definition no
  * longer has is kept (the views stop writing it; it takes its default).
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { driftOf } from '../migrate/drift.js';
-import { existingTables, tableOf, type Existing } from '../migrate/inspect.js';
+import { existingTables, tableOf, type Existing } from '../clickhouse/system.js';
 import { earlierKafkaTable } from '../migrate/ownership.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
-import { planStream, type Column, type CreateDistributed, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
-import { onCluster } from '../pipeline/cluster.js';
+import { onCluster, planStream, type Column, type CreateDistributed, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { on, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { consumptionOf, groupMembers, pauseMethodOf, pauseSql, pauseStream, resumeSql, waitForConsumer } from './pause.js';
-import { refuseWithReplicaDown } from './replicas.js';
+import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
 import { run } from '../clickhouse/query.js';
 
 export interface EvolutionStep {

@@ -4,7 +4,7 @@
  * (ListOffsets). Each call opens a short-lived admin client, built by src/kafka/admin.ts.
  */
 import { ListOffsetTimestamps, type Admin } from '@platformatic/kafka';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { withAdmin as withKafkaAdmin } from '../kafka/admin.js';
 import { nap } from './wait.js';
 

@@ -17,30 +17,21 @@
  * tables that were not detached permanently. Older servers have no PERMANENTLY: their pause lasts
  * until the server restarts (migrate says so).
  */
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
-import { detachRefusal, detachesPermanently } from '../migrate/detect.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
+import { detachRefusal, detachesPermanently } from '../clickhouse/detect-features.js';
+import { consumerCount } from '../clickhouse/kafka-consumers.js';
+import { run } from '../clickhouse/query.js';
+import { countOnEachReplica, refuseWithReplicaDown } from '../clickhouse/replicas.js';
+import { databaseEngine, detachedTables, hasSystemTable, presentTables, serverNow, split } from '../clickhouse/system.js';
 import { planStream } from '../pipeline/plan.js';
-import { render } from '../pipeline/render.js';
+import { literal } from '../pipeline/quote.js';
+import { on, render } from '../pipeline/render.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { describeGroup } from './group.js';
-import { rows, run, scalar } from '../clickhouse/query.js';
-import { literal } from '../pipeline/quote.js';
-import { on } from '../pipeline/render.js';
-import { countOnEachReplica, refuseWithReplicaDown } from './replicas.js';
-import { serverNow } from './sql.js';
 import { nap } from './wait.js';
 
 /** consuming: the Kafka table is attached; paused: detached; missing: never created (run kch migrate). */
 export type Consumption = 'consuming' | 'paused' | 'missing';
-
-export async function hasSystemTable(ctx: Pick<OpsContext, 'client'>, name: string): Promise<boolean> {
-  return (await scalar(ctx.client, `SELECT count() FROM system.tables WHERE database = 'system' AND name = ${literal(name)}`)) > 0;
-}
-
-export function split(qualified: string): { database: string; table: string } {
-  const dot = qualified.indexOf('.');
-  return { database: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
-}
 
 /**
  * How a pause is kept: `detach-permanently` (20.5 and later), `drop-decode-view` (a database
@@ -51,8 +42,7 @@ export type PauseMethod = 'detach-permanently' | 'drop-decode-view' | 'detach';
 /** Whether the stream's database is an Overlay (chdb's `default`), which has no DETACH … PERMANENTLY. */
 async function inOverlay(ctx: Pick<OpsContext, 'client'>, objects: StreamObjects): Promise<boolean> {
   const { database } = split(objects.kafkaTable);
-  const [row] = await rows<{ engine: string }>(ctx.client, `SELECT engine FROM system.databases WHERE name = ${literal(database)}`, 'reading the database\'s engine');
-  return row?.engine === 'Overlay';
+  return (await databaseEngine(ctx.client, database, 'reading the database\'s engine')) === 'Overlay';
 }
 
 export async function pauseMethodOf(ctx: Pick<OpsContext, 'client' | 'features'>, objects: StreamObjects): Promise<PauseMethod> {
@@ -70,19 +60,15 @@ export async function consumptionOf(ctx: Pick<OpsContext, 'client'> & Partial<Pi
   if (ctx.target?.cluster) return consumptionOnCluster(ctx, ctx.target.cluster.name, objects);
   const view = split(objects.view);
   const decodeView = split(objects.decodeView);
-  const present = new Set((await rows<{ name: string }>(ctx.client,
-    `SELECT name FROM system.tables WHERE database = ${literal(kafka.database)} AND name IN (${literal(kafka.table)}, ${literal(view.table)}, ${literal(decodeView.table)})`,
-    'reading the stream\'s tables')).map((r) => r.name));
+  const present = await presentTables(ctx.client, kafka.database, [kafka.table, view.table, decodeView.table], 'reading the stream\'s tables');
   if (await inOverlay(ctx, objects)) {
     if (present.has(kafka.table) && present.has(decodeView.table)) return 'consuming';
     // Without its decoding view the Kafka table reads nothing: paused, if the rest is there.
     return present.has(view.table) ? 'paused' : 'missing';
   }
   if (present.has(kafka.table)) return 'consuming';
-  if (await hasSystemTable(ctx, 'detached_tables')) {
-    const detached = await scalar(ctx.client, `SELECT count() FROM system.detached_tables WHERE database = ${literal(kafka.database)} AND table = ${literal(kafka.table)}`);
-    return detached > 0 ? 'paused' : 'missing';
-  }
+  const detached = await detachedTables(ctx.client, kafka.database);
+  if (detached) return detached.has(kafka.table) ? 'paused' : 'missing';
   // No list of detached tables on this server: the views outlive a detached Kafka table only.
   return present.has(view.table) ? 'paused' : 'missing';
 }
@@ -215,8 +201,7 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
  */
 async function consumerStopped(ctx: OpsContext, objects: StreamObjects): Promise<boolean> {
   if (!(await hasSystemTable(ctx, 'kafka_consumers'))) return false;
-  const kafka = split(objects.kafkaTable);
-  return (await scalar(ctx.client, `SELECT count() FROM system.kafka_consumers WHERE database = ${literal(kafka.database)} AND table = ${literal(kafka.table)}`)) === 0;
+  return (await consumerCount(ctx.client, split(objects.kafkaTable))) === 0;
 }
 
 /** Ids of the group's members now (a consumer that appears later is a new one). */
@@ -247,9 +232,7 @@ export async function waitForConsumer(
 
 async function isConsuming(ctx: OpsContext, objects: StreamObjects, consumersTable: boolean, before: ReadonlySet<string>): Promise<boolean> {
   if (consumersTable) {
-    const kafka = split(objects.kafkaTable);
-    return (await scalar(ctx.client,
-      `SELECT count() FROM system.kafka_consumers WHERE database = ${literal(kafka.database)} AND table = ${literal(kafka.table)} AND length(assignments.partition_id) > 0`)) > 0;
+    return (await consumerCount(ctx.client, split(objects.kafkaTable), true)) > 0;
   }
   const group = await describeGroup(ctx.bootstrap, objects.group);
   return group.state === 'STABLE' && group.members.some((m) => !before.has(m.id));

@@ -15,14 +15,15 @@
  * it is exact when the command returns, needs no FINAL in every query and no change of engine;
  * the mutation rewrites only the parts holding re-read rows.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { OpsContext, StreamObjects } from './context.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream } from './pause.js';
 import { scalar } from '../clickhouse/query.js';
-import { mutate, serverNow } from './sql.js';
+import { mutate } from './mutation.js';
+import { serverNow } from '../clickhouse/system.js';
 import { nap } from './wait.js';
 
 /** Where to read again from: an offset (on every partition, or per partition) or a time. */

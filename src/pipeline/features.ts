@@ -1,6 +1,6 @@
 /**
  * What a ClickHouse server can do, as far as the pipeline's DDL cares. Detected by `migrate`
- * (src/migrate/detect.ts); the renderer only reads it, so rendering stays pure and testable.
+ * (src/clickhouse/detect-features.ts); the renderer only reads it, so rendering stays pure and testable.
  */
 export interface ServerFeatures {
   /** `26.7.2.1` */

@@ -7,7 +7,7 @@
  * Init's replay and the generator's own checks go through these, so that their verdicts are the
  * views' (test/integration/pipeline/exact-values.e2e.test.ts holds them to it).
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { exactOf, sameAsNumber } from './number-text.js';
 
 /** A JSON number kept as its text, because no JavaScript number holds its value exactly. */

@@ -1,7 +1,7 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type StreamDefinition } from './stream.js';
-import { onCluster } from './cluster.js';
+import { localTableOf, replicaPath } from './cluster.js';
 import { literal } from './quote.js';
 import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
 import { numberTextSql, type NumberSite } from './number-sql.js';
@@ -21,7 +21,7 @@ export interface Column {
 export interface CreateDatabase {
   readonly kind: 'create-database';
   readonly database: string;
-  /** `ON CLUSTER`: made on every server of the cluster (src/pipeline/cluster.ts). */
+  /** `ON CLUSTER`: made on every server of the cluster (`onCluster` below). */
   readonly onCluster?: string;
 }
 
@@ -170,7 +170,7 @@ export interface PipelineTarget {
    * gained unless kafka_poll_timeout_ms (500 by default) is lowered too. @default 500
    */
   readonly flushIntervalMs?: number;
-  /** A ClickHouse cluster (`--cluster`): every object on each of its servers (src/pipeline/cluster.ts). */
+  /** A ClickHouse cluster (`--cluster`): every object on each of its servers (`onCluster` below). */
   readonly cluster?: ClusterTarget;
   /** The transport of streams without one of their own (`--ingest`). @default 'engine' */
   readonly ingest?: Ingest;
@@ -378,7 +378,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     { expression: parsed ? `if(${parsed}, ${reasons}, _error)` : reasons, alias: 'kch_error' },
     features.kafkaVirtualColumns
       ? { expression: '_topic', alias: 'kch_topic' }
-      : { expression: `'${topicOf(stream, target)}'`, alias: 'kch_topic' },
+      : { expression: literal(topicOf(stream, target)), alias: 'kch_topic' },
     { expression: features.kafkaVirtualColumns ? 'toUInt32(_partition)' : 'toUInt32(0)', alias: 'kch_partition' },
     { expression: features.kafkaVirtualColumns ? 'toUInt64(_offset)' : 'toUInt64(0)', alias: 'kch_offset' },
     { expression: features.kafkaTimestamp ? 'CAST(_timestamp AS Nullable(DateTime))' : 'CAST(NULL AS Nullable(DateTime))', alias: 'kch_timestamp' },
@@ -483,7 +483,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     stream: stream.name,
   };
 
-  const known = `[${[...shape.members.keys()].map((key) => `'${key}'`).join(', ')}]`;
+  const known = `[${[...shape.members.keys()].map(literal).join(', ')}]`;
   // JSONExtractKeys gives keys only for an object that parses whole (invalid JSON and invalid
   // UTF-8 give none), so with a required field, any key at all means a JSON object: the document
   // is not parsed a third time to ask. Without optional fields, all known and as many as the fields
@@ -538,7 +538,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
     `if(arrayUniq(kch_keys) = length(kch_keys) OR NOT ${readable}, '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql} OR NOT ${readable}, '', ${c.found === undefined ? literal(`${c.name}: expected ${c.why}`) : `concat(${literal(`${c.name}: expected ${c.why}, got `)}, ${c.found})`})`),
   ].join(', ')}]), '; ')`;
-  const json = (column: string): string => `JSONExtract(${column}, '${tupleType(shape.members)}')`;
+  const json = (column: string): string => `JSONExtract(${column}, ${literal(tupleType(shape.members))})`;
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
@@ -695,7 +695,7 @@ function memberPath(members: ReadonlyMap<string, Member>, path: readonly string[
   let level: ReadonlyMap<string, Member> | undefined = members;
   let inMap = false;
   for (const key of path) {
-    at = inMap ? `${at}['${key}']` : `tupleElement(${at}, '${key}')`;
+    at = inMap ? `${at}[${literal(key)}]` : `tupleElement(${at}, ${literal(key)})`;
     const member: Member | undefined = level?.get(key);
     inMap = member !== undefined && isFlat(member);
     level = member?.kind === 'object' ? member.members : undefined;
@@ -715,7 +715,7 @@ function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap
     if (member.kind === 'field') {
       if (member.field.jsonTupleType.startsWith('Array')) {
         const path = member.field.jsonPath ?? [member.name];
-        const at = path.map((k) => `'${k}'`).join(', ');
+        const at = path.map(literal).join(', ');
         const type = `JSONType(kch_raw, ${at})`;
         const elements = elementShapeCheck(member.field, `JSONExtractArrayRaw(kch_raw, ${at})`);
         const array = member.field.isOptional ? `${type} IN ('Array', 'Null')` : `${type} = 'Array'`;
@@ -723,14 +723,14 @@ function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap
       }
       continue;
     }
-    const at = member.path.map((k) => `'${k}'`).join(', ');
+    const at = member.path.map(literal).join(', ');
     const keys = isFlat(member) ? `mapKeys(${memberPath(root, member.path)})` : `JSONExtractKeys(kch_raw, ${at})`;
     const type = `JSONType(kch_raw, ${at})`;
     // Only an object has keys: with a member required, some key must be there, and the keys tell
     // it is an object without asking the message a second time (a parse per message saved).
     out.push({
       name: member.path.join('.'),
-      sql: `${member.required ? `notEmpty(${keys})` : `${type} IN ('Object', 'Null')`} AND hasAll([${[...member.members.keys()].map((k) => `'${k}'`).join(', ')}], ${keys}) AND arrayUniq(${keys}) = length(${keys})`,
+      sql: `${member.required ? `notEmpty(${keys})` : `${type} IN ('Object', 'Null')`} AND hasAll([${[...member.members.keys()].map(literal).join(', ')}], ${keys}) AND arrayUniq(${keys}) = length(${keys})`,
       why: `an object with only the fields ${[...member.members.keys()].join(', ')}, each once`,
     });
     out.push(...structureChecks(member.members, root));
@@ -753,7 +753,7 @@ function elementShapeCheck(field: Field, rawArray: string): string | undefined {
 
 /** SQL: the JSON text `raw`, at `path`, holds what the field's shape needs (see elementShapeCheck); undefined for a plain value. */
 function shapeCheck(field: Field, raw: string, path: readonly string[]): string | undefined {
-  const at = path.map((k) => `, '${k}'`).join('');
+  const at = path.map((k) => `, ${literal(k)}`).join('');
   const type = `JSONType(${raw}${at})`;
   const plain = unwrap(field) as Field & { members?: Readonly<Record<string, Field>>; of?: Field };
   let own: string | undefined;
@@ -761,7 +761,7 @@ function shapeCheck(field: Field, raw: string, path: readonly string[]): string 
   if (plain.members !== undefined) {
     kind = 'Object';
     const keys = `JSONExtractKeys(${raw}${at})`;
-    const known = `[${Object.keys(plain.members).map((k) => `'${k}'`).join(', ')}]`;
+    const known = `[${Object.keys(plain.members).map(literal).join(', ')}]`;
     const inner = Object.entries(plain.members).map(([key, member]) => shapeCheck(member, raw, [...path, key])).filter((c): c is string => c !== undefined);
     own = [`hasAll(${known}, ${keys})`, `arrayUniq(${keys}) = length(${keys})`, ...inner.map((c) => `(${c})`)].join(' AND ');
   } else if (plain.of !== undefined) {
@@ -771,7 +771,7 @@ function shapeCheck(field: Field, raw: string, path: readonly string[]): string 
   } else {
     return undefined;
   }
-  return field.isOptional ? `${type} = 'Null' OR (${type} = '${kind}' AND ${own})` : `${type} = '${kind}' AND ${own}`;
+  return field.isOptional ? `${type} = 'Null' OR (${type} = ${literal(kind)} AND ${own})` : `${type} = ${literal(kind)} AND ${own}`;
 }
 
 /** A field without its optional or defaulted wrapper. */
@@ -802,4 +802,40 @@ export function planPipeline(streams: readonly StreamDefinition[], target: Pipel
   if (target.database !== 'default') statements.push({ kind: 'create-database', database: target.database });
   for (const stream of streams) statements.push(...planStream(stream, target, features));
   return target.cluster ? onCluster(statements, target.cluster) : statements;
+}
+
+/**
+ * The same pipeline on a ClickHouse cluster, with the server's own distribution and nothing of
+ * ours: every object made `ON CLUSTER`, so it exists on each server; the tables that keep rows
+ * replicated (ReplicatedMergeTree, under `<name>_local`) and read through a Distributed table
+ * that keeps the name a single server gives them (`sales`), so that users' SQL, the dashboard,
+ * `status` and `verify` see every row under the name they know. Each server's Kafka table joins
+ * the stream's one consumer group, so the topic's partitions spread over the servers; its views
+ * write into that server's local table, never through the Distributed one (which would send each
+ * block on and, on a retry, write it twice: ClickHouse issue 6661).
+ */
+export function onCluster(statements: readonly Statement[], cluster: ClusterTarget): Statement[] {
+  const local = new Map<string, string>();
+  for (const s of statements) if (s.kind === 'create-merge-tree') local.set(`${s.database}.${s.table}`, localTableOf(s.table));
+  const out: Statement[] = [];
+  for (const s of statements) {
+    switch (s.kind) {
+      case 'create-merge-tree': {
+        const table = localTableOf(s.table);
+        const replicated: CreateMergeTree = { ...s, table, onCluster: cluster.name, replicated: { path: replicaPath(cluster.path, s.database, table), replica: cluster.replica } };
+        const distributed: CreateDistributed = { kind: 'create-distributed', database: s.database, table: s.table, local: table, cluster: cluster.name, role: s.role, stream: s.stream };
+        out.push(replicated, distributed);
+        break;
+      }
+      case 'create-materialized-view':
+        out.push({ ...s, to: local.get(`${s.database}.${s.to}`) ?? s.to, onCluster: cluster.name });
+        break;
+      case 'create-distributed':
+        out.push(s);
+        break;
+      default:
+        out.push({ ...s, onCluster: cluster.name });
+    }
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
  * The one way this project quotes for ClickHouse SQL. Values are inlined rather than bound
  * because ClickHouse 18.x has no query parameters and every part must work against it.
  */
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** A string literal: backslashes and single quotes escaped, as ClickHouse reads them. */
 export function literal(text: string): string {

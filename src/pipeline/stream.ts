@@ -1,4 +1,4 @@
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
 

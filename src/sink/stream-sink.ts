@@ -17,7 +17,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ConnectionPool } from '@platformatic/kafka';
 import { setTimeout as delay } from 'node:timers/promises';
 import { insertBytes } from '../clickhouse/query.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { clientBase, toKchError } from '../kafka/admin.js';
 import { parseBrokers } from '../kafka/brokers.js';
 import { backoffMs } from '../kafka/producer.js';

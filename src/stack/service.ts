@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import { SUPERVISED_ENV, stopAfterLine } from '../host/supervisor.js';
 
 /** The CLI entry point, so that each service runs as `node main.js <command>`, like in Compose. */

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createClickHouse } from '../clickhouse/client.js';
+import { connectClickHouse } from '../clickhouse/connect.js';
 import { options as config } from '../config/options.js';
 import { resolveOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { waitForDashboard } from '../dashboard/probe.js';
 import { waitForKafka } from '../kafka/admin.js';
 import { formatHost } from '../kafka/brokers.js';
@@ -13,9 +13,8 @@ import { checkPortFree } from '../host/ports.js';
 import { PollAbort, pollUntil } from '../host/poll.js';
 import { ConnectClient } from '../connect/rest.js';
 import { CONNECT_HOST } from '../connect/worker.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../output/log.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { waitForClickHouse } from '../migrate/wait.js';
 import { leftoversIn, RunRecord, takenByLeftover } from './record.js';
 import { RestartPolicy } from './restart.js';
 import { ServiceProcess, type ServiceSpec } from './service.js';
@@ -322,12 +321,12 @@ export async function runStack(options: StackOptions): Promise<number> {
   // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
   const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
   const clickhouseAnswers = async (probeSignal: AbortSignal, probeTimeoutMs = timeoutMs): Promise<void> => {
-    const client = createClickHouse({ url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default' });
-    try {
-      await waitForClickHouse(client, clickhouseUrl, { timeoutMs: probeTimeoutMs, signal: probeSignal });
-    } finally {
-      await client.close();
-    }
+    // Its features too: a server the pipeline cannot run on is said before migrate starts.
+    const { client } = await connectClickHouse({
+      url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default',
+      waitMs: probeTimeoutMs, signal: probeSignal,
+    });
+    await client.close();
   };
   try {
     const starting: Promise<void>[] = [];

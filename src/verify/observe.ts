@@ -6,9 +6,9 @@
  * touched.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { toKchError } from '../clickhouse/errors.js';
+import { textRows } from '../clickhouse/query.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { quoteIdentifier } from '../pipeline/quote.js';
+import { literal, quoteIdentifier } from '../pipeline/quote.js';
 import { PREFIX_LENGTH, parseSequence, verifiableId } from './tag.js';
 
 export interface ObservedStream {
@@ -54,7 +54,7 @@ export class Observer {
     const time = stream.time !== undefined && stream.fields[stream.time]?.kind === 'datetime'
       ? `${quoteIdentifier(stream.time)} >= toDateTime(${Math.max(0, startedSec - EVENT_TIME_MARGIN_SEC)})`
       : `processing_time >= toDateTime(${Math.max(0, startedSec - 60)})`;
-    return `substring(toString(${this.idOf(stream)}), 1, ${PREFIX_LENGTH}) = '${prefix}' AND ${time}`;
+    return `substring(toString(${this.idOf(stream)}), 1, ${PREFIX_LENGTH}) = ${literal(prefix)} AND ${time}`;
   }
 
   private idOf(stream: StreamDefinition): string {
@@ -65,18 +65,9 @@ export class Observer {
     return `${this.options.database}.${name}`;
   }
 
-  /**
-   * Not clickhouse/query.ts's `rows`: a poll can return a row per event of a run of millions,
-   * and tab-separated text splits into arrays far cheaper than JSON parses into objects.
-   */
-  private async rows(query: string, action: string): Promise<string[][]> {
-    try {
-      const result = await this.options.client.query({ query, format: 'TabSeparated' });
-      const text = await result.text();
-      return text.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
-    } catch (error) {
-      throw toKchError(error, { url: this.options.url, action });
-    }
+  /** As text (`textRows`): a poll can return a row per event of a run of millions. */
+  private rows(query: string, action: string): Promise<string[][]> {
+    return textRows(this.options.client, query, { url: this.options.url, action });
   }
 
   /** The run's rows in the targets written at or after `sinceSec` (processing_time). */
@@ -101,7 +92,7 @@ export class Observer {
   async deadLetterCounts(): Promise<Map<number, number>> {
     const { prefix, startedSec } = this.options;
     const selects = this.options.streams.map(({ stream }) =>
-      `SELECT extract(raw, '${prefix}([0-9a-fA-F]{12})') AS s FROM ${this.table(stream.deadLetter)} WHERE seen_at >= toDateTime(${Math.max(0, startedSec - 60)}) AND position(raw, '${prefix}') > 0`);
+      `SELECT extract(raw, ${literal(`${prefix}([0-9a-fA-F]{12})`)}) AS s FROM ${this.table(stream.deadLetter)} WHERE seen_at >= toDateTime(${Math.max(0, startedSec - 60)}) AND position(raw, ${literal(prefix)}) > 0`);
     const lines = await this.rows(`SELECT s, count() AS n FROM (${selects.join(' UNION ALL ')}) GROUP BY s`, 'looking for the run\'s events in the dead-letter tables');
     return toCounts(lines);
   }

@@ -8,17 +8,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
-import { rows } from '../clickhouse/query.js';
-import { ConsumerWatch, KAFKA_CONSUMERS_QUERY, describeConsumerEvent, type ConsumerRow } from '../clickhouse/kafka-consumers.js';
-import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
+import { ConsumerWatch, consumerRows, describeConsumerEvent } from '../clickhouse/kafka-consumers.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { dueEvents } from '../generator/pacing.js';
 import { listEndOffsets, waitForKafka } from '../kafka/admin.js';
 import { createProducer, type KafkaProducer, type OutgoingMessage } from '../kafka/producer.js';
-import type { Logger } from '../log.js';
-import { detectFeatures } from '../migrate/detect.js';
-import { databaseExists, existingTables } from '../migrate/inspect.js';
+import type { Logger } from '../output/log.js';
+import { detectFeatures } from '../clickhouse/detect-features.js';
+import { databaseExists, existingTables } from '../clickhouse/system.js';
 import { dedupViewOf, topicOf } from '../pipeline/plan.js';
-import { literal } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { VerifyEvents, type BadKind } from './events.js';
 import { Ledger, arrivalEstimate } from './ledger.js';
@@ -113,7 +111,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const watchConsumers = async (): Promise<void> => {
     if (!consumersKnown) return;
     try {
-      for (const event of consumers.update(await rows<ConsumerRow>(client, `${KAFKA_CONSUMERS_QUERY} WHERE database = ${literal(options.database)}`, { url: options.clickhouseUrl }), Date.now())) {
+      for (const event of consumers.update(await consumerRows(client, options.database, { url: options.clickhouseUrl }), Date.now())) {
         const line = `ClickHouse: ${describeConsumerEvent(event)}`;
         if (event.kind === 'resumed') log.info(line);
         else log.warn(line);

@@ -12,7 +12,7 @@
  * every ClickHouse from 18.16 on.
  */
 import { randomBytes } from 'node:crypto';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 /** `kc` in ASCII: marks an id as made by kch verify. */

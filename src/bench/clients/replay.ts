@@ -7,7 +7,7 @@
  * acknowledgement (acks=all) before the clock stops.
  */
 import { readFile } from 'node:fs/promises';
-import { createLogger } from '../../log.js';
+import { createLogger } from '../../output/log.js';
 import { createProducer } from '../../kafka/producer.js';
 
 interface ReplayOptions {

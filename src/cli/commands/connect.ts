@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { options, type OptionSpec } from '../../config/options.js';
-import { isKchError } from '../../errors.js';
+import { isKchError } from '../../errors/kch-error.js';
 import { ensureConnectRuntime } from '../../connect/runtime.js';
 import { startWorker } from '../../connect/worker.js';
 import { defineCommand } from '../command.js';

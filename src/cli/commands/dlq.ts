@@ -1,5 +1,5 @@
 import type { OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { createProducer } from '../../kafka/producer.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterState } from '../../ops/dead-letters.js';
 import { defineCommand } from '../command.js';

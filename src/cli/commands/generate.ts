@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { options } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
 import { createProducer } from '../../kafka/producer.js';
 import { topicOf } from '../../pipeline/plan.js';

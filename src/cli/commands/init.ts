@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { options, type OptionSpec } from '../../config/options.js';
 import { configNames, findConfig, loadPipelineFile } from '../../config/pipeline-file.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { definitionOf, inferStream } from '../../init/infer.js';
 import { renderReport } from '../../init/report.js';
 import { parseSample, replaySample } from '../../init/replay.js';

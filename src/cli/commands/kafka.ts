@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { options, type OptionSpec } from '../../config/options.js';
-import { isKchError } from '../../errors.js';
+import { isKchError } from '../../errors/kch-error.js';
 import { startBroker, type RunningBroker } from '../../kafka/broker.js';
 import { startCluster, type RunningCluster } from '../../kafka/cluster.js';
 import { ensureKafkaRuntime } from '../../kafka/runtime.js';

@@ -1,19 +1,17 @@
 import { options, type OptionSpec } from '../../config/options.js';
-import { toKchError } from '../../clickhouse/errors.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
-import { detectFeatures, degradations } from '../../migrate/detect.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
+import { degradations } from '../../clickhouse/detect-features.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
-import { databaseExists, existingTables } from '../../migrate/inspect.js';
+import { databaseExists, existingTables } from '../../clickhouse/system.js';
 import { checkOwnership, earlierKafkaTables } from '../../migrate/ownership.js';
-import { waitForClickHouse } from '../../migrate/wait.js';
 import { objectsOf, type OpsContext } from '../../ops/context.js';
-import { replicaTables, type ReplicaTables } from '../../ops/replicas.js';
+import { replicaTables, type ReplicaTables } from '../../clickhouse/replicas.js';
 import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
 import { groupOf, planPipeline, topicOf } from '../../pipeline/plan.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
-import { checkCluster, clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from '../connections.js';
 
 const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Show the plan and its SQL; change nothing.' };
 const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for ClickHouse and Kafka to answer.' };
@@ -49,11 +47,8 @@ export const migrateCommand = defineCommand({
     const { streams } = await loadPipelineConfig(resolved, log);
     const target = pipelineTargetFrom(resolved);
     const timeoutMs = resolved.duration(waitFor) ?? 60_000;
-    const client = clickhouseFrom(resolved, 'default');
-    const url = resolved.requireString(options.clickhouseUrl);
+    const { client, url, features } = await connectFrom(resolved, { waitMs: timeoutMs, signal });
     try {
-      await waitForClickHouse(client, url, { timeoutMs, signal });
-      const features = await detectFeatures(client).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
       log.info(`ClickHouse ${features.version} at ${url}`);
       for (const line of degradations(features)) log.warn(line);
       let replicas: ReplicaTables[] = [];
@@ -145,7 +140,7 @@ export const migrateCommand = defineCommand({
         if (!evolution.renamed?.alone) out(`evolved ${evolution.stream}: ${added}${how}\n`);
       }
 
-      const result = await applyPlan(client, plan, log, false, features, replicas).catch((e: unknown) => { throw isKchError(e) ? e : toKchError(e, url); });
+      const result = await applyPlan(client, plan, log, false, features, replicas);
       const evolvable = result.steps.some((s) => s.action === 'drift' && s.drift.length > s.projectionDrift.length);
       if (result.created === 0 && result.drifted === 0 && result.altered === 0) {
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);

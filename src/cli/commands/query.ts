@@ -1,7 +1,7 @@
 import { toKchError } from '../../clickhouse/errors.js';
 import { options, type OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
-import { printable } from '../../terminal.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
+import { printable } from '../../output/terminal.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions } from '../connections.js';
 

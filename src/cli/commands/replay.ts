@@ -1,5 +1,5 @@
 import type { OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { parseReplayFrom, replayStream } from '../../ops/replay.js';
 import { defineCommand } from '../command.js';
 import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';

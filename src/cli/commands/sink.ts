@@ -1,8 +1,8 @@
 import { options } from '../../config/options.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { waitForKafka } from '../../kafka/admin.js';
-import { detectFeatures } from '../../migrate/detect.js';
+import { detectFeatures } from '../../clickhouse/detect-features.js';
 import { ingestOf } from '../../pipeline/plan.js';
 import { StreamSink } from '../../sink/stream-sink.js';
 import { defineCommand } from '../command.js';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { options, type OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { streamNamed } from '../../ops/context.js';
 import { localKafkaOf, snapshot, type StatusSources } from '../../health/gather.js';
 import { statusJson } from '../../health/json.js';

@@ -2,7 +2,7 @@ import { options, type OptionSpec } from '../../config/options.js';
 import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
 import { exitCodeOf, renderReport } from '../../verify/report.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
-import { ErrorCodes, KchError, isKchError } from '../../errors.js';
+import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { streamNamed } from '../../ops/context.js';
 import { verifiableId } from '../../verify/tag.js';
 import { runVerify } from '../../verify/run.js';

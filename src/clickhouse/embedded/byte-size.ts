@@ -1,4 +1,4 @@
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 
 const units: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 

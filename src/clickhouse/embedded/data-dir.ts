@@ -9,7 +9,7 @@ import { closeSync, constants, openSync, readFileSync, realpathSync, unlinkSync,
 import { access, mkdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCodes, KchError } from '../../errors.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { isAlive } from '../../host/processes.js';
 
 export const LOCK_FILE = 'kch-clickhouse.lock';

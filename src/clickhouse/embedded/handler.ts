@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Session } from 'chdb';
-import type { Logger } from '../../log.js';
+import type { Logger } from '../../output/log.js';
 import { chooseEncoding, discard, readBody } from './compression.js';
 import { browserRefusal, type Listener } from './browser-guard.js';
 import { ClickHouseException, toFailure, withVersion } from './exception.js';

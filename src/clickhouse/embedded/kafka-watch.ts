@@ -8,8 +8,8 @@
  * itself. Those errors are told apart (`isBrokerUnreachable`) and reported only once they last
  * (`BrokerOutageWatch`), at warn level, with a line when Kafka answers again.
  */
-import { messageOf } from '../../errors.js';
-import type { Logger } from '../../log.js';
+import { messageOf } from '../../errors/kch-error.js';
+import type { Logger } from '../../output/log.js';
 import { ConsumerWatch, describeConsumerEvent, exceptionReason, remedyFor, type ConsumerRow } from '../kafka-consumers.js';
 import type { Engine } from './session.js';
 

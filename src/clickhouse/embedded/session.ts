@@ -14,7 +14,7 @@
  * connection does, and with it the Kafka engine's consumers, which run on ClickHouse's threads.
  */
 import { Session, drainPending } from 'chdb';
-import { ErrorCodes, KchError, messageOf } from '../../errors.js';
+import { ErrorCodes, KchError, messageOf } from '../../errors/kch-error.js';
 import { embeddedKafkaConfig } from '../../kafka/security.js';
 import { writeConfinement } from './confinement.js';
 import { ClickHouseException } from './exception.js';

@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { LOCK_FILE } from '../../../src/clickhouse/embedded/data-dir.js';
 import { startEmbeddedClickHouse } from '../../../src/clickhouse/embedded/server.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
+import { createLogger } from '../../../src/output/log.js';
 import { serve } from './fixtures/served.js';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {

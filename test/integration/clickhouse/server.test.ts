@@ -14,8 +14,8 @@ import { createClickHouse, serverInfo, type ClickHouseConnectionOptions } from '
 import { toKchError } from '../../../src/clickhouse/errors.js';
 import { startEmbeddedClickHouse, type EmbeddedClickHouse } from '../../../src/clickhouse/embedded/server.js';
 import { STREAMING_THREADS } from '../../../src/clickhouse/embedded/session.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
+import { createLogger } from '../../../src/output/log.js';
 import { pollUntil } from '../../support/wait.js';
 
 const PASSWORD = 'secret';

@@ -6,7 +6,7 @@ import { dashboardCommand } from '../../../src/cli/commands/dashboard.js';
 import { commands } from '../../../src/cli/commands/index.js';
 import { resolveOptions } from '../../../src/config/resolve.js';
 import { waitForDashboard } from '../../../src/dashboard/probe.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { CliProcess, runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';

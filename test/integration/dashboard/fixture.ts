@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../../src/dashboard/server.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';

@@ -16,7 +16,7 @@ import { ensureTopics } from '../../../src/kafka/admin.js';
 import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../../src/kafka/broker.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { defaultPomPath } from '../../../src/kafka/runtime.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { createPipeline, getJson } from './fixture.js';

@@ -15,7 +15,7 @@ import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
 import type { StreamDescription } from '../../../src/dashboard/panels.js';
 import type { StreamPanels } from '../../../src/dashboard/wire.js';
 import { startDashboard, type Dashboard } from '../../../src/dashboard/server.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';

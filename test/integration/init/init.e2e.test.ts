@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { badKinds } from '../../../src/generator/bad-messages.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { objectsOf } from '../../../src/ops/context.js';
 import { replayDeadLetters } from '../../../src/ops/dead-letters.js';
 import type { Field } from '../../../src/pipeline/field.js';

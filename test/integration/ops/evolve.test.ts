@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EventSource } from '../../../src/generator/mix.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { objectsOf } from '../../../src/ops/context.js';
 import { applyEvolution, planEvolution } from '../../../src/ops/evolve.js';
 import { field } from '../../../src/pipeline/field.js';

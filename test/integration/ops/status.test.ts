@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import type { PipelineHealth } from '../../../src/health/wire.js';
 import { startDashboard } from '../../../src/dashboard/server.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import type { StatusReport } from '../../../src/health/model.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { runCli } from '../../support/cli.js';

@@ -1,8 +1,8 @@
 import { Consumer } from '@platformatic/kafka';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
-import { createLogger } from '../../../src/log.js';
-import { detectFeatures } from '../../../src/migrate/detect.js';
+import { createLogger } from '../../../src/output/log.js';
+import { detectFeatures } from '../../../src/clickhouse/detect-features.js';
 import type { OpsContext } from '../../../src/ops/context.js';
 import { clickhouse, uniqueName } from '../../support/env.js';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { applyPlan } from '../../../src/migrate/apply.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { planPipeline } from '../../../src/pipeline/plan.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { CliProcess, runCli } from '../../support/cli.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import type { VerifyReport } from '../../../src/verify/report.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { field } from '../../../src/pipeline/field.js';
 import { JsonNumber, parseMessage } from '../../../src/pipeline/json.js';
 import { asFloatReads, exactOf, exactOfNumber, plainText } from '../../../src/pipeline/number-text.js';

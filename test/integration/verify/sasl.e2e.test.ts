@@ -13,7 +13,7 @@ import { jvmArgs, newClusterId, renderLog4j2, renderServerProperties } from '../
 import { waitForKafka } from '../../../src/kafka/admin.js';
 import { ensureKafkaRuntime } from '../../../src/kafka/runtime.js';
 import { useKafkaSecurity } from '../../../src/kafka/security.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { runCli } from '../../support/cli.js';
 import { freePort } from '../../support/ports.js';
 import { reportFrom, startClickHouse, startVerify } from '../faults/fixture.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createProducer } from '../../../src/kafka/producer.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import type { StatusReport } from '../../../src/health/model.js';
 import type { VerifyReport } from '../../../src/verify/report.js';
 import { runCli } from '../../support/cli.js';

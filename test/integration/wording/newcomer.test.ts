@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startDashboard } from '../../../src/dashboard/server.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { runCli, startClickHouseProcess } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';

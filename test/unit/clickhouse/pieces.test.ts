@@ -9,7 +9,7 @@ import { ClickHouseException, toFailure, withVersion } from '../../../src/clickh
 import { contentTypeOf, rawInsertFormat } from '../../../src/clickhouse/embedded/formats.js';
 import { httpStatusForCode } from '../../../src/clickhouse/embedded/http-status.js';
 import { parseMultipart } from '../../../src/clickhouse/embedded/multipart.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 
 test('HTTP status follows clickhouse-server\'s mapping', () => {
   assert.equal(httpStatusForCode(62), 400); // SYNTAX_ERROR

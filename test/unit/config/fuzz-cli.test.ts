@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import { commands } from '../../../src/cli/commands/index.js';
 import { options, type OptionSpec } from '../../../src/config/options.js';
 import { parseDuration, resolveOptions } from '../../../src/config/resolve.js';
-import { isKchError } from '../../../src/errors.js';
+import { isKchError } from '../../../src/errors/kch-error.js';
 import { parsePace } from '../../../src/generator/pacing.js';
 import { parseBrokers, describeBrokers } from '../../../src/kafka/brokers.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 import { freePort } from '../../support/ports.js';
 import { Arbitrary, fuzzSeed } from '../verify/arbitrary.js';
 

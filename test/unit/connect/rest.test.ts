@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConnectClient, type ConnectorStatus } from '../../../src/connect/rest.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { freePort } from '../../../src/host/ports.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;

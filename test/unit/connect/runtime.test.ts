@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { ErrorCodes } from '../../../src/errors.js';
+import { ErrorCodes } from '../../../src/errors/kch-error.js';
 import { packageFile, pomProperty } from '../../../src/host/maven-jars.js';
 
 test('the package\'s connect/pom.xml pins Connect 4.3.0 (the Kafka Debezium 3.6.1 is built against) and Debezium 3.6.1', async () => {

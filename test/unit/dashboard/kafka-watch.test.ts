@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { KafkaWatch } from '../../../src/dashboard/kafka-watch.js';
 import { readerFor, withRestartAdvice } from '../../../src/dashboard/queries.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 
 test('the dashboard\'s advice for a service that does not answer holds under kch up and without it', async () => {

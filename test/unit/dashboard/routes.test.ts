@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClickHouseError } from '@clickhouse/client';
 import { toKchError } from '../../../src/clickhouse/errors.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { apiIndex, describeError, findRoute } from '../../../src/dashboard/routes.js';
 
 const clickhouseError = (code: string, type: string): KchError =>

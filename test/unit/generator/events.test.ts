@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorCodes, isKchError } from '../../../src/errors.js';
+import { ErrorCodes, isKchError } from '../../../src/errors/kch-error.js';
 import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, saleTotal } from '../../../src/generator/events.js';
 import { JsonBytes } from '../../../src/generator/json-bytes.js';
 import { SeededRandom } from '../../../src/generator/random.js';

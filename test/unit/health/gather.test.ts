@@ -8,7 +8,7 @@ import { kafkaVersionText, localKafkaOf, pipelineHealth, tableStats, type Offset
 import { pipelineJson } from '../../../src/health/json.js';
 import { renderStatus } from '../../../src/health/text.js';
 import { versionFromApis } from '../../../src/kafka/admin.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 
 /** One look of the dashboard at a pipeline of the seed's streams, in the API's words. */

@@ -7,7 +7,7 @@ import {
   type BrokerSettings,
 } from '../../../src/kafka/broker.js';
 import { describeBrokers, parseBrokers } from '../../../src/kafka/brokers.js';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 
 function properties(text: string): Map<string, string> {
   const map = new Map<string, string>();

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
-import { ErrorCodes } from '../../../src/errors.js';
+import { ErrorCodes } from '../../../src/errors/kch-error.js';
 import { hasApiError, isUnreachable, toKchError } from '../../../src/kafka/admin.js';
 import { parseBrokers } from '../../../src/kafka/brokers.js';
 import { backoffMs } from '../../../src/kafka/producer.js';

@@ -8,8 +8,8 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
-import { createLogger } from '../../../src/log.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
+import { createLogger } from '../../../src/output/log.js';
 import { defaultPomPath, ensureKafkaRuntime, kafkaVersionOf } from '../../../src/kafka/runtime.js';
 import { javaMajorVersion, lastLines } from '../../../src/host/maven-jars.js';
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
-import { ErrorCodes, KchError } from '../../../src/errors.js';
+import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { SharedAdmin } from '../../../src/kafka/admin.js';
 
 const refused = (): Error => new MultipleErrors('metadata failed 2 times.', [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tableOf, type Existing } from '../../../src/migrate/inspect.js';
+import { tableOf, type Existing } from '../../../src/clickhouse/system.js';
 import { checkOwnership, earlierKafkaTable, earlierKafkaTables, kafkaSetting, sourcesOnServer, viewLinks } from '../../../src/migrate/ownership.js';
 import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
 import { field } from '../../../src/pipeline/field.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Existing } from '../../../src/migrate/inspect.js';
+import type { Existing } from '../../../src/clickhouse/system.js';
 import { addProjectionSql, materializeProjectionsSql, projectionDiff, projectionsInCreateQuery } from '../../../src/migrate/projections.js';
 import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
 import { planPipeline, type CreateMergeTree } from '../../../src/pipeline/plan.js';

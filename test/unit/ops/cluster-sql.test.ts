@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { firstOfMessage } from '../../../src/ops/dead-letters.js';
 import { pauseSql, resumeSql } from '../../../src/ops/pause.js';
 import type { ServerFeatures } from '../../../src/pipeline/features.js';
-import { mutationSql } from '../../../src/ops/sql.js';
+import { mutationSql } from '../../../src/ops/mutation.js';
 import type { PipelineTarget } from '../../../src/pipeline/plan.js';
 
 const objects = { kafkaTable: 'shop.sales_kafka' };

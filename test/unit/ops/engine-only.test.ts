@@ -5,7 +5,7 @@ import { objectsOf, type OpsContext } from '../../../src/ops/context.js';
 import { currentServer } from '../../../src/pipeline/features.js';
 import type { PipelineTarget } from '../../../src/pipeline/plan.js';
 import { sales } from '../../../src/pipeline/streams/index.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/output/log.js';
 
 const contextFor = (target: PipelineTarget): OpsContext => ({ client: undefined as never, features: currentServer, target, bootstrap: 'k:9092', log: createLogger('test', () => undefined) });
 

@@ -11,7 +11,7 @@ import { render } from '../../../src/pipeline/render.js';
 import { defineStream } from '../../../src/pipeline/stream.js';
 import { field } from '../../../src/pipeline/field.js';
 import { sales } from '../../../src/pipeline/streams/index.js';
-import { ErrorCodes, isKchError } from '../../../src/errors.js';
+import { ErrorCodes, isKchError } from '../../../src/errors/kch-error.js';
 
 const engine: PipelineTarget = { database: 'shop', brokers: 'k:9092', topicPrefix: '' };
 const sink: PipelineTarget = { ...engine, ingest: 'sink' };

@@ -1,22 +1,24 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rows } from '../clickhouse/query.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { rows } from './query.js';
+import { literal } from '../pipeline/quote.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { decodeSettings, featuresForVersion, strictJsonSettings, type ServerFeatures } from '../pipeline/features.js';
 
 
 /**
  * Asks the server what it is and what it has. The version gives the defaults; where the server
- * can be asked directly (functions, engines) its answer wins.
+ * can be asked directly (functions, engines) its answer wins. `url` names the server in errors.
  */
-export async function detectFeatures(client: ClickHouseClient): Promise<ServerFeatures> {
-  const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version');
+export async function detectFeatures(client: ClickHouseClient, url?: string): Promise<ServerFeatures> {
+  const context = url ? { url } : undefined;
+  const [{ version } = { version: '0.0' }] = await rows<{ version: string }>(client, 'SELECT version() AS version', context);
   const byVersion = featuresForVersion(version);
   const functions = new Set(
-    (await rows<{ name: string }>(client, `SELECT name FROM system.functions WHERE name IN (${['toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8', ...decodeFunctions].map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
+    (await rows<{ name: string }>(client, `SELECT name FROM system.functions WHERE name IN (${['toUUIDOrNull', 'formatRow', 'parseDateTimeBestEffortOrNull', 'isValidUTF8', ...decodeFunctions].map(literal).join(', ')})`, context)).map((r) => r.name),
   );
   const wanted = Object.keys(strictJsonSettings);
   const settings = new Set(
-    (await rows<{ name: string }>(client, `SELECT name FROM system.settings WHERE name IN (${wanted.map((n) => `'${n}'`).join(', ')})`)).map((r) => r.name),
+    (await rows<{ name: string }>(client, `SELECT name FROM system.settings WHERE name IN (${wanted.map(literal).join(', ')})`, context)).map((r) => r.name),
   );
   if (!functions.has('parseDateTimeBestEffortOrNull')) {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `ClickHouse ${version} has no parseDateTimeBestEffortOrNull; the pipeline needs 18.16 or later`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { consumesFromGroups, consumesFrom, replicaLag, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/ops/replicas.js';
+import { consumesFromGroups, consumesFrom, replicaLag, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/clickhouse/replicas.js';
 
 const streams = [
   { stream: 'sales', target: 'shop.sales', deadLetter: 'shop.sales_dead_letter', kafkaTable: 'shop.sales_kafka' },

@@ -1,19 +1,17 @@
 /**
- * What the operations add to the one way of asking ClickHouse (clickhouse/query.ts): a mutation
- * waited for, on servers with and without mutations_sync and on every server of a cluster, and
- * the server's clock.
+ * A mutation of a stream's table (ALTER TABLE … UPDATE|DELETE) waited for, on servers with and
+ * without mutations_sync and on every server of a cluster.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { setTimeout as delay } from 'node:timers/promises';
 import { run, scalar } from '../clickhouse/query.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { localTableOf } from '../pipeline/cluster.js';
 import { literal } from '../pipeline/quote.js';
 import { on } from '../pipeline/render.js';
 import type { OpsContext } from './context.js';
-import { split } from './pause.js';
-import { countOnEachReplica } from './replicas.js';
+import { countOnEachReplica } from '../clickhouse/replicas.js';
+import { split } from '../clickhouse/system.js';
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
@@ -69,9 +67,4 @@ function mutated(ctx: Pick<OpsContext, 'target'>, qualified: string): { database
 export function mutationSql(ctx: Pick<OpsContext, 'target'>, qualified: string, mutation: string): string {
   const { database, table } = mutated(ctx, qualified);
   return `ALTER TABLE ${database}.${table}${on(ctx.target.cluster?.name)} ${mutation}`;
-}
-
-/** The server's clock, as seconds since the epoch (what now() in a view writes). */
-export async function serverNow(client: ClickHouseClient): Promise<number> {
-  return scalar(client, 'SELECT toUnixTimestamp(now()) AS now');
 }

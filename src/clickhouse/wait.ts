@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { toKchError } from '../clickhouse/errors.js';
-import { rows } from '../clickhouse/query.js';
-import { ErrorCodes, KchError } from '../errors.js';
+import { toKchError } from './errors.js';
+import { rows } from './query.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** Polls ClickHouse until a real query answers, the deadline passes, or `signal` aborts. */
 export async function waitForClickHouse(client: ClickHouseClient, url: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {

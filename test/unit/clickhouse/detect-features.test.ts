@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { degradations } from '../../../src/migrate/detect.js';
+import { degradations } from '../../../src/clickhouse/detect-features.js';
 import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
 
 test('a current server costs nothing; one before 25.8 is told what parsing in the Kafka engine costs', () => {

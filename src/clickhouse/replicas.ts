@@ -8,13 +8,11 @@
  * asked as `default` without a password).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rows, scalar } from '../clickhouse/query.js';
+import { rows, scalar } from './query.js';
 import { localTableOf } from '../pipeline/cluster.js';
-import { ErrorCodes, KchError, messageOf } from '../errors.js';
-import { tablesFrom, type Existing } from '../migrate/inspect.js';
+import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
+import { hasSystemTable, split, tablesFrom, type Existing } from './system.js';
 import { literal } from '../pipeline/quote.js';
-import type { GroupMember } from './group.js';
-import { hasSystemTable, split } from './pause.js';
 
 export interface ReplicaStatus {
   /** `host:port` as system.clusters names it. */
@@ -301,7 +299,8 @@ export function replicaLag(consumes: readonly number[] | undefined, partitions: 
 export interface StreamGroup {
   readonly stream: string;
   readonly topic: string;
-  readonly members: readonly Pick<GroupMember, 'host' | 'assigned'>[];
+  /** Each member's address as the broker sees it (`/10.0.0.5`) and, per topic, the partitions it was given. */
+  readonly members: readonly { readonly host: string; readonly assigned: Readonly<Record<string, readonly number[]>> }[];
 }
 
 /**
