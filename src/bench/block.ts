@@ -29,3 +29,14 @@ export async function replaceBlock(name: string, heading: string, body: string):
     : `${current.trimEnd()}\n\n## ${heading}\n\n${block}\n`;
   await writeFile(markdown, next);
 }
+
+/**
+ * Writes a measurement's results file (bench-results/<stamp>-<file>.json) and its block of
+ * BENCHMARKS.md, rendered from the result and that file's name; returns the name.
+ */
+export async function writeOwnBlock<R>(block: { readonly name: string; readonly file: string; readonly heading: string }, result: R, stamp: string, render: (result: R, jsonPath: string) => string): Promise<string> {
+  const name = `bench-results/${stamp}-${block.file}.json`;
+  await writeFile(join(root, name), `${JSON.stringify(result, null, 2)}\n`);
+  await replaceBlock(block.name, block.heading, render(result, name));
+  return name;
+}

@@ -10,10 +10,8 @@
  * BENCHMARKS.md on a measured cost per event, not on a measured speed-up.
  */
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { replaceBlock, root } from './block.js';
+import { writeOwnBlock } from './block.js';
 import { cli } from './child.js';
 import { type Corpus } from './corpus.js';
 import { preload } from './ingest.js';
@@ -144,9 +142,6 @@ export function renderCluster(r: ClusterBenchResult, file: string): string {
   ].join('\n');
 }
 
-export async function writeCluster(r: ClusterBenchResult, stamp: string): Promise<string> {
-  const name = `bench-results/${stamp}-cluster.json`;
-  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  await replaceBlock('cluster', 'A ClickHouse cluster: one replica and two', renderCluster(r, name));
-  return name;
+export function writeCluster(r: ClusterBenchResult, stamp: string): Promise<string> {
+  return writeOwnBlock({ name: 'cluster', file: 'cluster', heading: 'A ClickHouse cluster: one replica and two' }, r, stamp, renderCluster);
 }

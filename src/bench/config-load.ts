@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { replaceBlock, root } from './block.js';
+import { root, writeOwnBlock } from './block.js';
 import { median } from './stats.js';
 
 /** Three streams unlike the seed's, with every kind of field a user's file is likely to hold. */
@@ -146,9 +146,6 @@ export function renderConfigLoad(r: ConfigLoadResult, jsonPath: string): string 
 }
 
 /** Writes the results file and replaces (or adds) the config-load block of BENCHMARKS.md. */
-export async function writeConfigLoad(r: ConfigLoadResult, stamp: string): Promise<string> {
-  const name = `bench-results/${stamp}-config-load.json`;
-  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  await replaceBlock('config-load', 'Loading a pipeline file', renderConfigLoad(r, name));
-  return name;
+export function writeConfigLoad(r: ConfigLoadResult, stamp: string): Promise<string> {
+  return writeOwnBlock({ name: 'config-load', file: 'config-load', heading: 'Loading a pipeline file' }, r, stamp, renderConfigLoad);
 }

@@ -6,10 +6,8 @@
  * results file and their own block of BENCHMARKS.md.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { replaceBlock, root } from './block.js';
+import { writeOwnBlock } from './block.js';
 import type { Corpus } from './corpus.js';
 import { median } from './stats.js';
 
@@ -74,9 +72,6 @@ export function renderDecode(r: DecodeBenchResult, jsonPath: string): string {
 }
 
 /** Writes the results file and replaces (or adds) the decode block of BENCHMARKS.md. */
-export async function writeDecode(r: DecodeBenchResult, stamp: string): Promise<string> {
-  const name = `bench-results/${stamp}-decode.json`;
-  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  await replaceBlock('decode', 'Decoding views', renderDecode(r, name));
-  return name;
+export function writeDecode(r: DecodeBenchResult, stamp: string): Promise<string> {
+  return writeOwnBlock({ name: 'decode', file: 'decode', heading: 'Decoding views' }, r, stamp, renderDecode);
 }

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { loadPipelineFile } from '../config/pipeline-file.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createLogger } from '../output/log.js';
-import { replaceBlock, root } from './block.js';
+import { writeOwnBlock } from './block.js';
 import { Child, cli, cliPath } from './child.js';
 import { measureSustained, type SustainedResult } from './ingest.js';
 import type { Sampler } from './procfs.js';
@@ -172,9 +172,6 @@ export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string 
 }
 
 /** Writes the results file and replaces (or adds) the own-streams block of BENCHMARKS.md. */
-export async function writeOwnStreams(r: OwnStreamsResult, stamp: string): Promise<string> {
-  const name = `bench-results/${stamp}-own-streams.json`;
-  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  await replaceBlock('own', 'Pipelines of your own', renderOwnStreams(r, name));
-  return name;
+export function writeOwnStreams(r: OwnStreamsResult, stamp: string): Promise<string> {
+  return writeOwnBlock({ name: 'own', file: 'own-streams', heading: 'Pipelines of your own' }, r, stamp, renderOwnStreams);
 }

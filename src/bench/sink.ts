@@ -6,10 +6,8 @@
  * - Freshness: `kch verify` at a fixed rate through each transport (p50/p95/p99).
  * CPU per million events and the sink's memory come from /proc, sampled each second.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { replaceBlock, root } from './block.js';
+import { writeOwnBlock } from './block.js';
 import { cli, type Child } from './child.js';
 import { type Corpus } from './corpus.js';
 import { directInsert, heldRate, measureSustainedRate, preload, type SustainedResult } from './ingest.js';
@@ -182,9 +180,6 @@ export function renderSink(r: SinkBenchResult, file: string): string {
   return lines.join('\n').trimEnd();
 }
 
-export async function writeSink(r: SinkBenchResult, stamp: string): Promise<string> {
-  const name = `bench-results/${stamp}-sink.json`;
-  await writeFile(join(root, name), `${JSON.stringify(r, null, 2)}\n`);
-  await replaceBlock('sink', 'Exactly once: the sink beside the engine', renderSink(r, name));
-  return name;
+export function writeSink(r: SinkBenchResult, stamp: string): Promise<string> {
+  return writeOwnBlock({ name: 'sink', file: 'sink', heading: 'Exactly once: the sink beside the engine' }, r, stamp, renderSink);
 }

@@ -308,17 +308,9 @@ async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]):
   return out;
 }
 
-interface ClickHouseFacts {
+/** What ClickHouse tells of a stream (Kafka tells the rest). */
+interface ClickHouseFacts extends Pick<StreamStatus, 'rows' | 'rowsPerSecond' | 'freshnessSeconds' | 'parts' | 'deadLetters' | 'deadLettersPending' | 'recent' | 'consumers' | 'missingViews'> {
   readonly consumption: Consumption;
-  readonly rows: number | null;
-  readonly rowsPerSecond: number | null;
-  readonly freshnessSeconds: number | null;
-  readonly parts: number | null;
-  readonly deadLetters: number | null;
-  readonly deadLettersPending: number | null;
-  readonly recent: StreamStatus['recent'];
-  readonly consumers: ConsumerStatus[] | null;
-  readonly missingViews: string[];
   /** The transport the server's input table is made for, when it has one. */
   readonly ingest?: Ingest;
 }
