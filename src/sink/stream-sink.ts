@@ -17,8 +17,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ConnectionPool } from '@platformatic/kafka';
 import { setTimeout as delay } from 'node:timers/promises';
 import { insertBytes } from '../clickhouse/query.js';
+import { ErrorCodes, KchError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { clientBase, toKchError } from '../kafka/admin.js';
+import { clientBase } from '../kafka/admin.js';
+import { fromKafkaError } from '../kafka/errors.js';
 import { parseBrokers } from '../kafka/brokers.js';
 import { backoffMs } from '../kafka/producer.js';
 import { errorName, RawFetchConsumer, type RawFetchPartition } from '../kafka/raw-fetch-consumer.js';
@@ -129,7 +131,7 @@ export class StreamSink {
         } catch (error) {
           if (this.stopping) break;
           const wait = backoffMs(attempt, 5_000);
-          log.warn(`${this.options.stream.name}: ${toKchError(error, parseBrokers(this.options.bootstrap), 'consume').message}; again in ${(wait / 1000).toFixed(1)} s`);
+          log.warn(`${this.options.stream.name}: ${fromKafkaError(error, parseBrokers(this.options.bootstrap), 'consume').message}; again in ${(wait / 1000).toFixed(1)} s`);
           await this.closeConsumer();
           await delay(wait);
         }
@@ -217,7 +219,8 @@ export class StreamSink {
   private async fetch(consumer: RawFetchConsumer, pool: ConnectionPool, partitions: number[]): Promise<void> {
     const metadata = await consumer.metadata({ topics: [this.topic] });
     const topic = metadata.topics.get(this.topic);
-    if (!topic) throw new Error(`topic ${this.topic} is not in the cluster's metadata`);
+    // Retriable: a topic just made may not be in every broker's metadata yet.
+    if (!topic) throw new KchError(ErrorCodes.KAFKA_REQUEST, `topic ${this.topic} is not in the cluster's metadata`, { retriable: true });
     const byLeader = new Map<number, { partition: number; state: PartitionState; epoch: number; from: number }[]>();
     for (const partition of partitions) {
       const state = this.partitions.get(partition)!;
@@ -279,7 +282,7 @@ export class StreamSink {
       this.leaderMoved = true;
       return;
     }
-    if (fetched.errorCode !== 0) throw new Error(`fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`);
+    if (fetched.errorCode !== 0) throw new KchError(ErrorCodes.KAFKA_REQUEST, `fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`, { retriable: true, details: { errorCode: fetched.errorCode } });
     if (!fetched.records) return;
     const next = readRecords(fetched.records, state.next!, (buffer, start, end, offset, timestamp) => {
       // The recorded range ends before this message (an offset there held no message, e.g. a
