@@ -1,4 +1,4 @@
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options, type OptionSpec } from '../../config/options.js';
 import type { ResolvedOptions } from '../../config/resolve.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
@@ -15,8 +15,6 @@ import { ingestOf } from '../../pipeline/plan.js';
 import { ingestFrom } from '../connections.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
-
-const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' };
 
 /**
  * Every setting of the services `kch up` starts (the ones with an environment variable: not
@@ -54,7 +52,7 @@ export const upCommand = defineCommand({
     'end of the process that started it (npm, when a process manager stops `npm start`); should kch up',
     'itself be killed, its services notice and stop cleanly on their own.',
   ].join('\n'),
-  options: [...serviceSettings, noGenerate],
+  options: [...serviceSettings, flags.upNoGenerate],
   async run({ options: resolved, log, signal, out }) {
     const externalKafka = resolved.given_(options.kafkaBrokers) ? resolved.requireString(options.kafkaBrokers) : undefined;
     const externalClickHouse = resolved.given_(options.clickhouseUrl) ? resolved.requireString(options.clickhouseUrl) : undefined;
@@ -85,11 +83,11 @@ export const upCommand = defineCommand({
         kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
         kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
         kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
-        clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+        clickhousePort: resolved.bounded(options.clickhousePort) ?? 8123,
         dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
         dataDir: resolved.requireString(options.dataDir),
         cacheDir: resolved.requireString(options.cacheDir),
-        generate: !resolved.boolean(noGenerate),
+        generate: !resolved.boolean(flags.upNoGenerate),
         sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
         exampleTable: exampleTable(pipeline.streams, resolved.string(options.clickhouseDatabase) ?? 'default'),
         settings,
@@ -111,8 +109,7 @@ function passedOn(resolved: ResolvedOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const spec of serviceSettings) {
     if (spec.env === undefined || spec.secret || setByStack.has(spec) || !resolved.given_(spec)) continue;
-    if (spec.type === 'integer') resolved.integer(spec);
-    else if (spec.type === 'number') resolved.number(spec);
+    if (spec.type === 'integer' || spec.type === 'number') resolved.bounded(spec);
     else if (spec.type === 'duration') resolved.duration(spec);
     const value = resolved.string(spec);
     if (value !== undefined) env[spec.env] = value;
