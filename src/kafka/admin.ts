@@ -4,13 +4,13 @@
  * bootstrap string open a short-lived client and close it: they run at start-up and for status,
  * not in a hot loop. A process that asks every second (the dashboard) keeps a `SharedAdmin`.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, FindCoordinatorKeyTypes, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
 import { refuseLeaderlessRequests } from './leaderless.js';
 import { errnoReason, fromKafkaError, hasApiError, isUnreachable, kafkaUnreachableHint, reasonOf } from './errors.js';
 import { clientSecurity } from './security.js';
+import { poll } from '../time/poll.js';
 
 export interface TopicSpec {
   readonly name: string;
@@ -97,19 +97,15 @@ async function replicationOf(admin: Admin, topics: readonly string[], live: Read
 
 async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const addresses = parseBrokers(bootstrap);
-  const deadline = performance.now() + options.timeoutMs;
-  let pause = 100;
   let last: unknown;
   let telling: string | undefined;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) break;
+  const answer = await poll(async (remaining) => {
+    if (remaining <= 0) return undefined;
     const budget = Math.max(1, Math.min(2_000, remaining));
     try {
-      return await withDeadline(
+      return { value: await withDeadline(
         withAdmin(addresses, 'connect', work, { connectTimeout: budget, requestTimeout: budget, retries: 0 }),
-        remaining, () => new KchError(ErrorCodes.TIMEOUT, 'no answer', { retriable: true }));
+        remaining, () => new KchError(ErrorCodes.TIMEOUT, 'no answer', { retriable: true })) };
     } catch (error) {
       last = error;
       // The system's own reason (ECONNREFUSED) as soon as one attempt gives it: the last attempt,
@@ -117,12 +113,10 @@ async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (
       telling ??= errnoReason(error);
       // Wrong credentials do not fix themselves while we wait.
       if (isKchError(error) && error.details?.authentication) throw error;
+      return undefined;
     }
-    const wait = Math.min(pause, deadline - performance.now());
-    if (wait <= 0) break;
-    await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
-    pause = Math.min(pause * 2, 1_000);
-  }
+  }, { timeoutMs: options.timeoutMs, pauseMs: 100, maxPauseMs: 1_000, ...(options.signal ? { signal: options.signal } : {}) });
+  if (answer) return answer.value;
   const reason = telling ?? reasonOf(last) ?? (isKchError(last) ? last.message.replace(kafkaUnreachableHint, '') : messageOf(last));
   throw new KchError(
     ErrorCodes.KAFKA_UNREACHABLE,
@@ -173,20 +167,18 @@ export function versionFromApis(apis: readonly ApiRange[]): string | undefined {
  * way. Returns whether the coordinator answered within the time given (not having one is not fatal).
  */
 export async function warmGroupCoordinator(bootstrap: string, options: WaitOptions): Promise<boolean> {
-  const deadline = performance.now() + options.timeoutMs;
   const admin = createAdmin(parseBrokers(bootstrap), { retries: 0 });
   try {
-    while (performance.now() < deadline) {
-      options.signal?.throwIfAborted();
+    const answered = await poll(async () => {
       try {
         const found = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: ['kch-warm-up'] });
-        if (found.length > 0) return true;
+        return found.length > 0 ? true : undefined;
       } catch {
         // COORDINATOR_NOT_AVAILABLE while the offsets topic is being created: ask again.
+        return undefined;
       }
-      await delay(200, undefined, options.signal ? { signal: options.signal } : undefined);
-    }
-    return false;
+    }, { timeoutMs: options.timeoutMs, pauseMs: 200, ...(options.signal ? { signal: options.signal } : {}) });
+    return answered ?? false;
   } finally {
     await admin.close().catch(() => undefined);
   }

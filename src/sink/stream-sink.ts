@@ -30,6 +30,7 @@ import type { ServerFeatures } from '../pipeline/features.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { RowBinaryBatch } from './rows.js';
 import { SinkRanges, type Range } from './ranges.js';
+import { poll } from '../time/poll.js';
 
 export interface StreamSinkOptions {
   readonly stream: StreamDefinition;
@@ -382,7 +383,7 @@ export class StreamSink {
   private async insert(partition: number, range: Range, token: string, body: Buffer, count: number): Promise<boolean> {
     // A member that lost the partition must not record a range its new owner may already have
     // read past: it waits out a rebalance, and leaves the batch to the owner (not committed, so read again).
-    for (let waited = 0; this.rebalancing && !this.stopping && waited < 60_000; waited += 50) await delay(50);
+    await poll(() => (this.rebalancing && !this.stopping ? undefined : true), { timeoutMs: 60_000, pauseMs: 50 });
     if (this.owned && !this.owned.has(partition)) {
       this.options.log.info(`${this.options.stream.name}: partition ${partition} went to another member; ${token} is left to it`);
       return false;

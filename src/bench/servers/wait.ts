@@ -1,23 +1,25 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { poll } from '../../time/poll.js';
 
 /** Thrown by a probe when waiting longer cannot help (the process it waits for has exited): pollUntil rethrows it at once. */
 export class PollAbort extends Error {}
 
-/** Polls `probe` until it returns a value that is not undefined, or fails after the deadline (at once on a PollAbort). */
+/**
+ * Polls `probe` (src/time/poll.ts) until it returns a value that is not undefined, or fails once the
+ * deadline passed, naming the probe's last error (at once on a PollAbort).
+ */
 export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last: unknown;
-  for (;;) {
+  const value = await poll(async () => {
     try {
-      const value = await probe();
-      if (value !== undefined) return value;
+      return await probe();
     } catch (error) {
       if (error instanceof PollAbort) throw error;
       last = error;
+      return undefined;
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String((last as Error).message ?? last)})` : ''}`);
-    }
-    await delay(intervalMs);
+  }, { timeoutMs, pauseMs: intervalMs });
+  if (value === undefined) {
+    throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${String((last as Error).message ?? last)})` : ''}`);
   }
+  return value;
 }
