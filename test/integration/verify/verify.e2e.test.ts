@@ -37,7 +37,7 @@ test('verify accounts for every event, puts bad ones in dead letters, and leaves
   const generated = await runCli(['generate', '--count', '500', '--rate', 'max', '--seed', '3'], env);
   assert.equal(generated.code, 0, generated.stderr);
   const others = 'SELECT (SELECT count() FROM sales) + (SELECT count() FROM stock_movements)';
-  for (let i = 0; i < 100 && (await scalar(client, others)) < 500; i++) await new Promise((r) => setTimeout(r, 200));
+  await pollUntil('the generator\'s 500 events in ClickHouse', async () => ((await scalar(client, others)) >= 500 ? true : undefined), 20_000, 200);
   assert.equal(await scalar(client, others), 500);
 
   const result = await runCli(['verify', '--count', '5000', '--rate', '800', '--bad-ratio', '0.02', '--timeout', '60s', '--json'], env);
