@@ -7,22 +7,22 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
-import type { PipelineHealth } from '../../../src/dashboard/health.js';
-import type * as Read from '../../../src/dashboard/page/browser/api-types.js';
-import { buildPage } from '../../../src/dashboard/page/index.js';
-import { loadScripts } from '../../../src/dashboard/page/scripts.js';
-import type { StreamPanels } from '../../../src/dashboard/panels.js';
-import type { Overview, RecentSale, SalesByHour, StockMovementTop } from '../../../src/dashboard/queries.js';
-import type { ErrorBody, Status } from '../../../src/dashboard/routes.js';
+import type { PipelineHealth } from '../../../../src/dashboard/health.js';
+import type * as Read from '../../../../src/dashboard/page/browser/api-types.js';
+import { buildPage } from '../../../../src/dashboard/page/index.js';
+import { loadScripts } from '../../../../src/dashboard/page/scripts.js';
+import type { StreamPanels } from '../../../../src/dashboard/panels.js';
+import type { Overview, RecentSale, SalesByHour, StockMovementTop } from '../../../../src/dashboard/queries.js';
+import type { ErrorBody, Status } from '../../../../src/dashboard/routes.js';
 
 const page = buildPage({ database: 'shop<db>', topicPrefix: 'p_' });
 const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
 /** The repository (tests run from dist-test/test/unit/dashboard/). */
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../../../', import.meta.url));
 const pageSources = join(root, 'src/dashboard/page');
 const browserSources = join(pageSources, 'browser');
 /** Where the served modules were compiled to, beside the tested page/index.js. */
-const compiled = fileURLToPath(new URL('../../../src/dashboard/page/browser/', import.meta.url));
+const compiled = fileURLToPath(new URL('../../../../src/dashboard/page/browser/', import.meta.url));
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
