@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, after } from 'node:test';
 import { options } from '../../../src/config/options.js';
-import { parseDuration, resolveOptions } from '../../../src/config/resolve.js';
+import { fromEnvironment, parseDuration, resolveOptions } from '../../../src/config/resolve.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,5 +92,31 @@ test('secrets are refused as flags, so they never show in ps', () => {
 test('every secret option can come from a file', () => {
   for (const spec of Object.values(options)) {
     if ('secret' in spec && spec.secret) assert.ok('fileEnv' in spec && spec.fileEnv, `${spec.env} has a _FILE variant`);
+  }
+});
+
+test('a spec\'s choices, form and bounds are checked where the value is read, naming the variable a bad one came from', () => {
+  const checked = [options.kafkaSecurityProtocol, options.clickhouseDatabase, options.consumers, options.badRatio];
+  assert.equal(resolveOptions(checked, ['--kafka-security-protocol', 'SASL_SSL'], {}).string(options.kafkaSecurityProtocol), 'sasl_ssl', 'a choice is matched regardless of case and read as the spec writes it');
+  assert.throws(() => resolveOptions(checked, [], { KAFKA_SECURITY_PROTOCOL: 'tls' }).string(options.kafkaSecurityProtocol),
+    { code: 'KCH_USAGE', message: '--kafka-security-protocol must be one of plaintext, ssl, sasl_plaintext, sasl_ssl, got "tls" (from KAFKA_SECURITY_PROTOCOL)' });
+  assert.throws(() => resolveOptions(checked, ['--database', 'a-b'], {}).string(options.clickhouseDatabase),
+    { code: 'KCH_USAGE', message: '--database must be a plain identifier (letters, digits, _), got "a-b"' });
+  assert.equal(resolveOptions(checked, ['--consumers', '64'], {}).bounded(options.consumers), 64);
+  assert.throws(() => resolveOptions(checked, ['--consumers', '65'], {}).bounded(options.consumers), { code: 'KCH_USAGE', message: '--consumers must be between 1 and 64, got 65' });
+  assert.equal(resolveOptions(checked, ['--consumers', '0'], {}).integer(options.consumers), 0, 'integer() is the number as given');
+  assert.throws(() => resolveOptions(checked, [], { GENERATOR_BAD_RATIO: '1.5' }).bounded(options.badRatio), { message: '--bad-ratio must be between 0 and 1, got 1.5 (from GENERATOR_BAD_RATIO)' });
+});
+
+test('fromEnvironment and orEnvironment: a command that does not take a setting reads the environment\'s', () => {
+  const saved = process.env.KAFKA_CONSUMERS;
+  process.env.KAFKA_CONSUMERS = '3';
+  try {
+    assert.equal(fromEnvironment([options.consumers]).bounded(options.consumers), 3);
+    assert.equal(resolveOptions([options.kafkaBrokers], [], {}).orEnvironment(options.consumers).bounded(options.consumers), 3);
+    assert.equal(resolveOptions([options.consumers], ['--consumers', '5'], {}).orEnvironment(options.consumers).bounded(options.consumers), 5);
+  } finally {
+    if (saved === undefined) delete process.env.KAFKA_CONSUMERS;
+    else process.env.KAFKA_CONSUMERS = saved;
   }
 });
