@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isKchError } from '../errors/kch-error.js';
+import { ErrorCodes, isKchError } from '../errors/kch-error.js';
 import { ignoreOutputErrors } from '../host/supervisor.js';
 import { createLogger } from '../output/log.js';
 import { resolveOptions } from '../config/resolve.js';
@@ -58,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (isKchError(error)) {
       process.stderr.write(`kch ${command.name}: ${error.message}\n`);
       if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${error.cause instanceof Error ? error.cause.stack ?? error.cause.message : JSON.stringify(error.cause)}\n`);
-      return error.code === 'KCH_USAGE' ? 2 : 1;
+      return error.code === ErrorCodes.USAGE ? 2 : 1;
     }
     // Stopped by Ctrl-C, SIGTERM or SIGHUP while waiting: an abort, not a bug.
     if (controller.signal.aborted) {

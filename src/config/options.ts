@@ -1,8 +1,11 @@
 /**
- * Every setting a user can give, once: its flag, its environment variable, its default and its
- * description. `--help`, the README's table and the Compose file's environment are all checked
- * against this list, so they cannot drift apart.
+ * Every setting a user can give, once: its flag, its environment variable, its default, its
+ * description and what values it takes. `--help`, the README's table and the Compose file's
+ * environment are all checked against `options`, so they cannot drift apart; `flags` holds the
+ * flags of one run of a command, which have no environment variable.
  */
+import { ingestModes } from '../pipeline/stream.js';
+
 export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'duration';
 
 export interface OptionSpec {
@@ -23,6 +26,25 @@ export interface OptionSpec {
    * when neither the flag nor `env` is set; one trailing newline is dropped.
    */
   readonly fileEnv?: string;
+  /** The values a string takes, matched regardless of case and read back as written here. */
+  readonly choices?: readonly string[];
+  /** A string's form beyond its type: a test, and what the value must be, for the error. */
+  readonly form?: { readonly test: (value: string) => boolean; readonly expected: string };
+  /** Bounds of an integer or number, inclusive (read with `ResolvedOptions.bounded`). */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** ClickHouse names kch writes unquoted: databases, clusters, streams. */
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 function option<const T extends OptionSpec>(spec: T): T {
@@ -40,6 +62,8 @@ export const options = {
   }),
   clickhouseUrl: option({
     flag: 'clickhouse-url', env: 'CLICKHOUSE_URL', type: 'string', default: 'http://127.0.0.1:8123',
+    // `ch.example:8123` parses as a URL whose scheme is `ch.example:`: the scheme is checked too.
+    form: { test: isHttpUrl, expected: 'an http:// or https:// URL such as http://127.0.0.1:8123' },
     description: 'ClickHouse HTTP interface. With `kch up`, giving it means an external ClickHouse: no embedded one is started.',
   }),
   clickhouseCaFile: option({
@@ -56,10 +80,13 @@ export const options = {
   }),
   clickhouseDatabase: option({
     flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
+    form: { test: (value) => identifier.test(value), expected: 'a plain identifier (letters, digits, _)' },
     description: 'Database that holds the pipeline\'s tables.',
   }),
   clickhouseCluster: option({
     flag: 'cluster', env: 'CLICKHOUSE_CLUSTER', type: 'string',
+    // Empty: no cluster.
+    form: { test: (value) => value === '' || identifier.test(value), expected: 'a cluster\'s name as in system.clusters (letters, digits, _)' },
     description: 'A ClickHouse cluster (as in system.clusters): every object ON CLUSTER, tables replicated under <name>_local and read through a Distributed <name>.',
   }),
   clusterPath: option({
@@ -72,10 +99,12 @@ export const options = {
   }),
   kafkaSecurityProtocol: option({
     flag: 'kafka-security-protocol', env: 'KAFKA_SECURITY_PROTOCOL', type: 'string', default: 'plaintext',
+    choices: ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'],
     description: 'How clients and ClickHouse\'s Kafka tables talk to an external Kafka: plaintext, ssl, sasl_plaintext or sasl_ssl.',
   }),
   kafkaSaslMechanism: option({
     flag: 'kafka-sasl-mechanism', env: 'KAFKA_SASL_MECHANISM', type: 'string', default: 'PLAIN',
+    choices: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
     description: 'SASL mechanism with sasl_plaintext or sasl_ssl: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.',
   }),
   kafkaSaslUsername: option({
@@ -96,6 +125,7 @@ export const options = {
   }),
   topicPrefix: option({
     flag: 'topic-prefix', env: 'KCH_TOPIC_PREFIX', type: 'string', default: '',
+    form: { test: (value) => /^[A-Za-z0-9._-]*$/.test(value), expected: 'letters, digits, ".", "_" and "-" only' },
     description: 'Prefix for topic names and consumer groups (the seed\'s names when empty).',
   }),
   dataDir: option({
@@ -131,7 +161,7 @@ export const options = {
     description: 'Port of the local Kafka Connect worker\'s REST API (`kch connect`, `kch up --connect`); it listens on 127.0.0.1 only.',
   }),
   clickhousePort: option({
-    flag: 'clickhouse-port', env: 'CLICKHOUSE_PORT', type: 'integer', default: '8123',
+    flag: 'clickhouse-port', env: 'CLICKHOUSE_PORT', type: 'integer', default: '8123', min: 0, max: 65_535,
     description: 'Port of the embedded ClickHouse\'s HTTP interface.',
   }),
   clickhouseMaxMemory: option({
@@ -151,7 +181,7 @@ export const options = {
     description: 'Events per second: a number, `max` (as fast as the broker takes them), or `seed` (one event every 0.5–1.5 s, like the original).',
   }),
   count: option({
-    flag: 'count', env: 'GENERATOR_COUNT', type: 'integer',
+    flag: 'count', env: 'GENERATOR_COUNT', type: 'integer', min: 0,
     description: 'Stop after this many events (default: run until stopped).',
   }),
   duration: option({
@@ -163,15 +193,15 @@ export const options = {
     description: 'Random seed: the same seed gives the same events, ids included (event_time is the clock when each is made). Default: random.',
   }),
   flushInterval: option({
-    flag: 'flush-interval-ms', env: 'KAFKA_FLUSH_INTERVAL_MS', type: 'integer', default: '500',
+    flag: 'flush-interval-ms', env: 'KAFKA_FLUSH_INTERVAL_MS', type: 'integer', default: '500', min: 1, max: 600_000,
     description: 'kafka_flush_interval_ms of the Kafka tables: the longest an event waits before its block is written. Lower is fresher and writes more parts; higher writes fewer, larger parts (BENCHMARKS.md: 500 ms gives p95 0.6 s and ~3.5 parts/s at 5,000 events/s, 1000 ms 1.1 s and ~1.9). Changing it on a running pipeline is drift: apply it with --apply-drift.',
   }),
   ingest: option({
-    flag: 'ingest', env: 'KCH_INGEST', type: 'string', default: 'engine',
+    flag: 'ingest', env: 'KCH_INGEST', type: 'string', default: 'engine', choices: ingestModes,
     description: 'How messages reach ClickHouse, for every stream without an ingest of its own: engine (ClickHouse\'s Kafka tables, the seed\'s design; at least once) or sink (kch sink inserts them with a deduplication token per partition and offset range: exactly once, docs/guarantees.md). Switching a running stream loses and repeats nothing: kch migrate swaps its input table, and the new transport goes on from the consumer group\'s committed offsets.',
   }),
   consumers: option({
-    flag: 'consumers', env: 'KAFKA_CONSUMERS', type: 'integer', default: '1',
+    flag: 'consumers', env: 'KAFKA_CONSUMERS', type: 'integer', default: '1', min: 1, max: 64,
     description: 'kafka_num_consumers of each Kafka table: consumers (and insert threads) per stream. More than one pays only with as many topic partitions (--partitions) and idle cores; ClickHouse refuses more than its cores. Changing it on a running pipeline is drift: apply it with --apply-drift.',
   }),
   workers: option({
@@ -179,15 +209,15 @@ export const options = {
     description: 'Threads making and sending events, each with its own producer and a seed derived from --seed: `auto` is 1 up to 150,000 events/s and one per core (at most 4) above, and for --rate max.',
   }),
   partitions: option({
-    flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1',
+    flag: 'partitions', env: 'KAFKA_PARTITIONS', type: 'integer', default: '1', min: 1,
     description: 'Partitions for topics the generator creates when they are missing.',
   }),
   badRatio: option({
-    flag: 'bad-ratio', env: 'GENERATOR_BAD_RATIO', type: 'number', default: '0',
+    flag: 'bad-ratio', env: 'GENERATOR_BAD_RATIO', type: 'number', default: '0', min: 0, max: 1,
     description: 'Share of generated messages made malformed on purpose (0..1): invalid JSON, wrong type, missing field, invalid UTF-8, out of range, oversized, in turn; deterministic with --seed.',
   }),
   verifyCount: option({
-    flag: 'count', env: 'VERIFY_COUNT', type: 'integer', default: '100000',
+    flag: 'count', env: 'VERIFY_COUNT', type: 'integer', default: '100000', min: 1,
     description: 'Events `kch verify` produces (both streams, 70/30 like the generator).',
   }),
   verifyRate: option({
@@ -199,9 +229,76 @@ export const options = {
     description: 'How long `kch verify` waits, after the last acknowledgement, for every event to reach ClickHouse; events still missing then count as lost.',
   }),
   verifyBadRatio: option({
-    flag: 'bad-ratio', env: 'VERIFY_BAD_RATIO', type: 'number', default: '0',
+    flag: 'bad-ratio', env: 'VERIFY_BAD_RATIO', type: 'number', default: '0', min: 0, max: 1,
     description: 'Share of `kch verify` events made invalid on purpose (0..1), to prove they land in the dead-letter tables instead of being lost.',
   }),
 } as const satisfies Record<string, OptionSpec>;
 
 export type OptionName = keyof typeof options;
+
+/** Flags several commands take, each worded below for what it does there. */
+const json = { flag: 'json', type: 'boolean' } as const;
+const dryRun = { flag: 'dry-run', type: 'boolean' } as const;
+const wait = { flag: 'wait', type: 'duration' } as const;
+
+/**
+ * Flags of one run of a command: what to do this time, not how the stack is set up, so no
+ * environment variable (`kch kafka --nodes` excepted: `kch up --kafka-nodes` under a short name).
+ */
+export const flags = {
+  statusJson: option({ ...json, description: 'Print JSON (one object; with --watch, one line per look).' }),
+  verifyJson: option({ ...json, description: 'Print the report as one JSON object instead of a table.' }),
+  dlqJson: option({ ...json, description: 'list: print JSON (raw as text, plus raw_hex when it is not valid UTF-8).' }),
+  migrateDryRun: option({ ...dryRun, description: 'Show the plan and its SQL; change nothing.' }),
+  initDryRun: option({ ...dryRun, description: 'Print the pipeline file instead of writing it.' }),
+  dlqDryRun: option({ ...dryRun, description: 'replay: count and fix up, send nothing.' }),
+  migrateWait: option({ ...wait, default: '60s', description: 'How long to wait for ClickHouse and Kafka to answer.' }),
+  resumeWait: option({ ...wait, default: '60s', description: 'How long to wait for the consumer to get its partitions again (0: do not wait).' }),
+  replayWait: option({ ...wait, default: '2m', description: 'How long to wait for the consumer group to empty and, with --dedupe, for the range to be read again.' }),
+
+  dlqLimit: option({ flag: 'limit', type: 'integer', default: '20', min: 0, description: 'list: show at most this many, newest first.' }),
+  dlqWhere: option({ flag: 'where', type: 'string', description: 'A SQL condition over the dead-letter table (raw, error, topic, partition, offset, kafka_timestamp, seen_at), e.g. "error LIKE \'%quantity%\'".' }),
+  // The states of src/ops/dead-letters.ts (DeadLetterState).
+  dlqState: option({ flag: 'state', type: 'string', choices: ['pending', 'replayed', 'claimed'], description: 'list: only pending, replayed or claimed (held by a replay) dead letters.' }),
+
+  initFromTopic: option({ flag: 'from-topic', type: 'string', description: 'The topic to sample and infer a stream from.' }),
+  initSample: option({ flag: 'sample', type: 'integer', default: '1000', min: 1, max: 10_000_000, description: 'Messages to sample, from the earliest offset of each partition.' }),
+  initName: option({
+    flag: 'name', type: 'string', form: { test: (value) => identifier.test(value), expected: 'a plain name (letters, digits, _)' },
+    description: 'The stream\'s name (and its target table\'s); default: the topic, made a plain name.',
+  }),
+  initTimeout: option({ flag: 'timeout', type: 'duration', default: '60s', description: 'How long to wait for Kafka and to read the sample.' }),
+  initForce: option({ flag: 'force', type: 'boolean', description: 'Write the stream even when more of the sample would be dead letters than init accepts (see above).' }),
+
+  // Only for this command: CI warms the jar cache with it before the tests run.
+  kafkaFetchOnly: option({ flag: 'fetch-only', type: 'boolean', description: 'Only fetch the broker\'s jars into --cache-dir (needs mvn), then exit.' }),
+  kafkaNodes: option({ ...options.kafkaNodes, flag: 'nodes' }),
+
+  migrateApplyDrift: option({
+    flag: 'apply-drift', type: 'boolean',
+    description: 'Evolve the streams whose objects differ from their definition, where that is safe: pause, add the new target columns, make the Kafka table and views again with the same consumer group, resume (--dry-run prints the plan).',
+  }),
+
+  queryFormat: option({
+    flag: 'format', short: 'f', type: 'string', default: 'PrettyCompactMonoBlock',
+    description: 'ClickHouse output format: PrettyCompactMonoBlock (a table), JSONEachRow, CSV, TabSeparated, …',
+  }),
+
+  replayFrom: option({ flag: 'from', type: 'string', description: 'Where to read again from: an ISO time (2026-01-31T10:00:00Z), an offset on every partition (1200), or per partition (0:1200,1:900).' }),
+  replayDedupe: option({
+    flag: 'dedupe', type: 'boolean',
+    description: 'Once the range is read again, delete the copies: rows written since the replay whose event_id was there before it, and dead letters read twice.',
+  }),
+
+  statusWatch: option({ flag: 'watch', short: 'w', type: 'boolean', description: 'Look again every --window until Ctrl-C.' }),
+  statusWindow: option({
+    flag: 'window', type: 'duration', default: '2s',
+    description: 'Time between the two looks health is judged from (a lag with no commit in between is a stopped consumer).',
+  }),
+
+  upNoGenerate: option({ flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' }),
+  upConnect: option({
+    flag: 'connect', type: 'boolean',
+    description: 'Also start a Kafka Connect worker with Debezium (kch connect) once Kafka is ready, its REST API on 127.0.0.1:--connect-port.',
+  }),
+} as const satisfies Record<string, OptionSpec>;

@@ -3,18 +3,26 @@ import { parseArgs } from 'node:util';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { OptionSpec } from './options.js';
 
-/** Values of a command's options after flags, then environment, then defaults. */
+/** Where a value came from: the command line, or the environment variable (or file variable) named. */
+type Source = { readonly kind: 'flag' } | { readonly kind: 'env'; readonly variable: string };
+
+/**
+ * Values of a command's options after flags, then environment, then defaults. Reading a value
+ * checks it against its spec (type, `choices`, `form`; `bounded` adds `min` and `max`), and a bad
+ * one is a usage error of one line naming the flag, the value and, when it came from there, the
+ * environment variable.
+ */
 export class ResolvedOptions {
   constructor(
     private readonly raw: ReadonlyMap<string, string | boolean>,
-    private readonly given: ReadonlySet<string>,
+    private readonly sources: ReadonlyMap<string, Source>,
     readonly positionals: readonly string[],
     private readonly specs: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Whether the user set it (flag or environment), as opposed to a default. */
   given_(spec: OptionSpec): boolean {
-    return this.given.has(spec.flag);
+    return this.sources.has(spec.flag);
   }
 
   /** Whether the command declared this option (its flag, environment variable and default apply). */
@@ -22,9 +30,26 @@ export class ResolvedOptions {
     return this.specs.has(spec.flag);
   }
 
+  /**
+   * These options where the command declares `spec`, else the environment's: for settings every
+   * process of a stack must agree on, read by commands that do not take them on the command line.
+   */
+  orEnvironment(spec: OptionSpec): ResolvedOptions {
+    return this.declares(spec) ? this : fromEnvironment([spec]);
+  }
+
+  /** The text as given; with `choices`, the choice as the spec writes it. */
   string(spec: OptionSpec): string | undefined {
     const value = this.raw.get(spec.flag);
-    return value === undefined ? undefined : String(value);
+    if (value === undefined) return undefined;
+    const text = String(value);
+    if (spec.choices) {
+      const chosen = spec.choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+      if (chosen === undefined) throw this.bad(spec, JSON.stringify(text), `one of ${spec.choices.join(', ')}`);
+      return chosen;
+    }
+    if (spec.form && !spec.form.test(text)) throw this.bad(spec, JSON.stringify(text), spec.form.expected);
+    return text;
   }
 
   requireString(spec: OptionSpec): string {
@@ -35,20 +60,34 @@ export class ResolvedOptions {
     return value;
   }
 
+  /** The whole number as given (`bounded` also checks the spec's bounds). */
   integer(spec: OptionSpec): number | undefined {
     const value = this.string(spec);
     if (value === undefined || value === '') return undefined;
-    if (!/^-?\d+$/.test(value.trim())) throw badValue(spec, value, 'a whole number');
+    if (!/^-?\d+$/.test(value.trim())) throw this.bad(spec, JSON.stringify(value), 'a whole number');
     const n = Number(value);
-    if (!Number.isSafeInteger(n)) throw badValue(spec, value, 'a whole number');
+    if (!Number.isSafeInteger(n)) throw this.bad(spec, JSON.stringify(value), 'a whole number');
     return n;
   }
 
+  /** The number as given (`bounded` also checks the spec's bounds). */
   number(spec: OptionSpec): number | undefined {
     const value = this.string(spec);
     if (value === undefined || value === '') return undefined;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw badValue(spec, value, 'a number');
+    if (!Number.isFinite(n)) throw this.bad(spec, JSON.stringify(value), 'a number');
+    return n;
+  }
+
+  /** An integer or number option within its spec's `min` and `max`. */
+  bounded(spec: OptionSpec): number | undefined {
+    const n = spec.type === 'integer' ? this.integer(spec) : this.number(spec);
+    if (n === undefined) return undefined;
+    const { min, max } = spec;
+    if ((min !== undefined && n < min) || (max !== undefined && n > max)) {
+      const expected = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
+      throw this.bad(spec, String(n), expected);
+    }
     return n;
   }
 
@@ -58,7 +97,7 @@ export class ResolvedOptions {
     if (typeof value === 'boolean') return value;
     if (/^(1|true|yes|on)$/i.test(value)) return true;
     if (/^(0|false|no|off|)$/i.test(value)) return false;
-    throw badValue(spec, value, 'true or false');
+    throw this.bad(spec, JSON.stringify(value), 'true or false');
   }
 
   /** A duration in milliseconds. */
@@ -66,13 +105,15 @@ export class ResolvedOptions {
     const value = this.string(spec);
     if (value === undefined || value === '') return undefined;
     const ms = parseDuration(value);
-    if (ms === undefined) throw badValue(spec, value, 'a duration such as 500ms, 30s, 5m or 1h');
+    if (ms === undefined) throw this.bad(spec, JSON.stringify(value), 'a duration such as 500ms, 30s, 5m or 1h');
     return ms;
   }
-}
 
-function badValue(spec: OptionSpec, value: string, expected: string): KchError {
-  return new KchError(ErrorCodes.USAGE, `--${spec.flag}${spec.env ? ` (${spec.env})` : ''} must be ${expected}, got ${JSON.stringify(value)}`);
+  private bad(spec: OptionSpec, shown: string, expected: string): KchError {
+    const source = this.sources.get(spec.flag);
+    const from = source?.kind === 'env' ? ` (from ${source.variable})` : '';
+    return new KchError(ErrorCodes.USAGE, `--${spec.flag} must be ${expected}, got ${shown}${from}`);
+  }
 }
 
 /** A secret from a file (`CLICKHOUSE_PASSWORD_FILE=/run/secrets/ch`): its text without one trailing newline. */
@@ -127,7 +168,7 @@ export function resolveOptions(
     throw new KchError(ErrorCodes.USAGE, text.split('\n')[0] ?? text);
   }
   const raw = new Map<string, string | boolean>();
-  const given = new Set<string>();
+  const sources = new Map<string, Source>();
   for (const spec of specs) {
     const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
     if (fromFlag !== undefined) {
@@ -135,7 +176,7 @@ export function resolveOptions(
         throw new KchError(ErrorCodes.USAGE, `--${spec.flag} would show in the process list; set ${spec.env ?? 'it'} in the environment instead`);
       }
       raw.set(spec.flag, fromFlag);
-      given.add(spec.flag);
+      sources.set(spec.flag, { kind: 'flag' });
       continue;
     }
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
@@ -143,17 +184,17 @@ export function resolveOptions(
     if (fromEnv !== undefined && fromEnv !== '') {
       if (file) throw new KchError(ErrorCodes.CONFIG, `${spec.env} and ${spec.fileEnv} are both set; keep one`);
       raw.set(spec.flag, fromEnv);
-      given.add(spec.flag);
+      sources.set(spec.flag, { kind: 'env', variable: spec.env! });
       continue;
     }
     if (file) {
       raw.set(spec.flag, readValueFile(spec.fileEnv!, file));
-      given.add(spec.flag);
+      sources.set(spec.flag, { kind: 'env', variable: spec.fileEnv! });
       continue;
     }
     if (spec.default !== undefined) raw.set(spec.flag, spec.type === 'boolean' ? spec.default === 'true' : spec.default);
   }
-  return new ResolvedOptions(raw, given, parsed.positionals, new Set(specs.map((spec) => spec.flag)));
+  return new ResolvedOptions(raw, sources, parsed.positionals, new Set(specs.map((spec) => spec.flag)));
 }
 
 /**
@@ -175,4 +216,12 @@ function joinNegativeValues(argv: readonly string[], config: Readonly<Record<str
     }
   }
   return out;
+}
+
+/**
+ * The options as this process's environment gives them: the one way code reads a setting it was
+ * not handed (every process of a stack takes the same environment).
+ */
+export function fromEnvironment(specs: readonly OptionSpec[]): ResolvedOptions {
+  return resolveOptions(specs, [], process.env, false);
 }

@@ -4,7 +4,7 @@
  * CONNECT_REQUEST with Connect's own message; an unreachable worker is retriable.
  */
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
-import { PollAbort, pollUntil } from '../host/poll.js';
+import { PollAbort, pollUntil } from '../time/poll.js';
 
 /** A connector's or task's state as Connect reports it. */
 export type ConnectorState = 'UNASSIGNED' | 'RUNNING' | 'PAUSED' | 'FAILED' | 'RESTARTING' | 'STOPPED';

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { ensureWritableFolder } from '../host/folders.js';
 import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
-import { PollAbort, pollUntil } from '../host/poll.js';
+import { PollAbort, pollUntil } from '../time/poll.js';
 import { checkPortFree } from '../host/ports.js';
 import { isAlive } from '../host/processes.js';
 import { tieToThisProcess } from '../host/supervisor.js';

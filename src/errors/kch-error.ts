@@ -30,6 +30,8 @@ export const ErrorCodes = {
   KAFKA_UNREACHABLE: 'KCH_KAFKA_UNREACHABLE',
   /** Kafka refused or failed a request. */
   KAFKA_REQUEST: 'KCH_KAFKA_REQUEST',
+  /** The broker lacks something the pipeline cannot do without (a protocol version, a message format). */
+  KAFKA_UNSUPPORTED: 'KCH_KAFKA_UNSUPPORTED',
   /** The embedded ClickHouse could not start. */
   CLICKHOUSE_START: 'KCH_CLICKHOUSE_START',
   /** ClickHouse could not be reached. */

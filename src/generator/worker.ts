@@ -31,9 +31,10 @@ export type WorkerMessage =
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'acknowledged'; readonly topics: Readonly<Record<string, number>>; readonly bytes: number }
   | { readonly type: 'done'; readonly report: import('./run.js').GenerateReport }
-  | { readonly type: 'failed'; readonly code: string | undefined; readonly message: string; readonly retriable: boolean };
+  | { readonly type: 'failed'; readonly code: string | undefined; readonly message: string; readonly retriable: boolean; readonly stack?: string };
 
 const port = parentPort;
+// A misuse of this module, not a user's mistake: a plain Error with its stack.
 if (!port) throw new Error('generator worker started outside a worker thread');
 const task = workerData as WorkerTask;
 const post = (message: WorkerMessage): void => port.postMessage(message);
@@ -61,6 +62,7 @@ try {
     code: isKchError(error) ? error.code : undefined,
     message: error instanceof Error ? error.message : String(error),
     retriable: isKchError(error) ? error.retriable : false,
+    ...(!isKchError(error) && error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
   });
 }
 port.close();

@@ -99,13 +99,14 @@ export async function generateInWorkers(options: ParallelOptions): Promise<Gener
       else {
         settled = true;
         const known = (Object.values(ErrorCodes) as string[]).includes(message.code ?? '');
-        // A KchError crosses the thread as its code and message; anything else is a bug.
-        reject(known ? new KchError(message.code as ErrorCode, message.message, { retriable: message.retriable }) : new Error(`generator thread ${index}: ${message.message}`));
+        // A KchError crosses the thread as its code and message; anything else is a bug, kept
+        // a plain Error with the thread's stack so the CLI shows where it happened.
+        reject(known ? new KchError(message.code as ErrorCode, message.message, { retriable: message.retriable }) : threadBug(index, message));
       }
     });
     worker.on('error', (error) => { settled = true; reject(error); });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`generator thread ${index} exited with code ${code} before reporting`));
+      if (!settled) reject(new KchError(ErrorCodes.SERVICE_FAILED, `generator thread ${index} exited with code ${code} before reporting`, { details: { thread: index, exitCode: code } }));
     });
   }));
 
@@ -130,4 +131,10 @@ export async function generateInWorkers(options: ParallelOptions): Promise<Gener
     stoppedBy: options.signal?.aborted ? 'signal' : reports[0]!.stoppedBy,
     malformed,
   };
+}
+
+function threadBug(index: number, message: Extract<WorkerMessage, { type: 'failed' }>): Error {
+  const error = new Error(`generator thread ${index}: ${message.message}`);
+  if (message.stack !== undefined) error.stack = `${error.name}: ${error.message}\n${message.stack.split('\n').slice(1).join('\n')}`;
+  return error;
 }

@@ -24,9 +24,9 @@
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../output/log.js';
 import { isRunning } from './processes.js';
+import { poll } from '../time/poll.js';
 
 /** Set by the supervisor in a service's environment: its stdin is the supervisor's pipe. */
 export const SUPERVISED_ENV = 'KCH_SUPERVISED';
@@ -65,8 +65,7 @@ export function stopWhenSupervisorGone(log: Logger, signal: AbortSignal): void {
     void (async () => {
       const waitFor = outlive.filter((pid) => pid !== process.pid && isRunning(pid));
       log.warn(`kch up is gone: stopping${waitFor.length ? ` once pid ${waitFor.join(', ')} exited` : ''}`);
-      const deadline = performance.now() + STOP_AFTER_LIMIT_MS;
-      while (!signal.aborted && waitFor.some(isRunning) && performance.now() < deadline) await delay(100);
+      await poll(() => (signal.aborted || !waitFor.some(isRunning) ? true : undefined), { timeoutMs: STOP_AFTER_LIMIT_MS });
       if (!signal.aborted) process.kill(process.pid, 'SIGTERM');
     })();
   });

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Consumer } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { parseBrokers } from '../kafka/brokers.js';
-import { clientBase, toKchError } from '../kafka/admin.js';
+import { clientBase } from '../kafka/admin.js';
+import { fromKafkaError } from '../kafka/errors.js';
 
 export interface SampledMessage {
   readonly partition: number;
@@ -47,7 +48,7 @@ export async function sampleTopic(options: SampleOptions): Promise<Sample> {
       if (/UNKNOWN_TOPIC|does not exist|unknown topic/i.test(String((error as Error).message) + JSON.stringify((error as { errors?: unknown }).errors ?? ''))) {
         throw new KchError(ErrorCodes.USAGE, `topic ${options.topic} does not exist at ${options.bootstrap}`);
       }
-      throw toKchError(error, addresses, `reading the metadata of topic ${options.topic}`);
+      throw fromKafkaError(error, addresses, `reading the metadata of topic ${options.topic}`);
     });
     const topic = metadata.topics.get(options.topic);
     if (!topic) throw new KchError(ErrorCodes.USAGE, `topic ${options.topic} does not exist at ${options.bootstrap}`);
@@ -75,7 +76,7 @@ export async function sampleTopic(options: SampleOptions): Promise<Sample> {
           minBytes: 1,
           maxBytes: FETCH_BYTES,
           topics: [{ topicId: topic.id, partitions: [{ partition: p.index, currentLeaderEpoch: p.leaderEpoch, fetchOffset: next[p.index]!, lastFetchedEpoch: -1, partitionMaxBytes: FETCH_BYTES }] }],
-        }).catch((error: unknown) => { throw toKchError(error, addresses, `fetching from ${options.topic} partition ${p.index}`); });
+        }).catch((error: unknown) => { throw fromKafkaError(error, addresses, `fetching from ${options.topic} partition ${p.index}`); });
         const end = to[p.index] ?? 0n;
         for (const batch of response.responses[0]?.partitions[0]?.records ?? []) {
           for (const record of batch.records) {

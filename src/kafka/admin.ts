@@ -4,12 +4,13 @@
  * bootstrap string open a short-lived client and close it: they run at start-up and for status,
  * not in a hot loop. A process that asks every second (the dashboard) keeps a `SharedAdmin`.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { Admin, FindCoordinatorKeyTypes, ListOffsetTimestamps, type AdminOptions } from '@platformatic/kafka';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { describeBrokers, parseBrokers, type BrokerAddress } from './brokers.js';
 import { refuseLeaderlessRequests } from './leaderless.js';
+import { errnoReason, fromKafkaError, hasApiError, isUnreachable, kafkaUnreachableHint, reasonOf } from './errors.js';
 import { clientSecurity } from './security.js';
+import { poll } from '../time/poll.js';
 
 export interface TopicSpec {
   readonly name: string;
@@ -96,19 +97,15 @@ async function replicationOf(admin: Admin, topics: readonly string[], live: Read
 
 async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (admin: Admin) => Promise<T>): Promise<T> {
   const addresses = parseBrokers(bootstrap);
-  const deadline = performance.now() + options.timeoutMs;
-  let pause = 100;
   let last: unknown;
   let telling: string | undefined;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) break;
+  const answer = await poll(async (remaining) => {
+    if (remaining <= 0) return undefined;
     const budget = Math.max(1, Math.min(2_000, remaining));
     try {
-      return await withDeadline(
+      return { value: await withDeadline(
         withAdmin(addresses, 'connect', work, { connectTimeout: budget, requestTimeout: budget, retries: 0 }),
-        remaining, () => new Error('no answer'));
+        remaining, () => new KchError(ErrorCodes.TIMEOUT, 'no answer', { retriable: true })) };
     } catch (error) {
       last = error;
       // The system's own reason (ECONNREFUSED) as soon as one attempt gives it: the last attempt,
@@ -116,16 +113,14 @@ async function untilAnswered<T>(bootstrap: string, options: WaitOptions, work: (
       telling ??= errnoReason(error);
       // Wrong credentials do not fix themselves while we wait.
       if (isKchError(error) && error.details?.authentication) throw error;
+      return undefined;
     }
-    const wait = Math.min(pause, deadline - performance.now());
-    if (wait <= 0) break;
-    await delay(wait, undefined, options.signal ? { signal: options.signal } : undefined);
-    pause = Math.min(pause * 2, 1_000);
-  }
-  const reason = telling ?? reasonOf(last) ?? (isKchError(last) ? last.message.replace(hint, '') : messageOf(last));
+  }, { timeoutMs: options.timeoutMs, pauseMs: 100, maxPauseMs: 1_000, ...(options.signal ? { signal: options.signal } : {}) });
+  if (answer) return answer.value;
+  const reason = telling ?? reasonOf(last) ?? (isKchError(last) ? last.message.replace(kafkaUnreachableHint, '') : messageOf(last));
   throw new KchError(
     ErrorCodes.KAFKA_UNREACHABLE,
-    `Kafka at ${describeBrokers(addresses)} did not answer within ${formatSeconds(options.timeoutMs)} (${reason})${hint}`,
+    `Kafka at ${describeBrokers(addresses)} did not answer within ${formatSeconds(options.timeoutMs)} (${reason})${kafkaUnreachableHint}`,
     { retriable: true, cause: last },
   );
 }
@@ -172,20 +167,18 @@ export function versionFromApis(apis: readonly ApiRange[]): string | undefined {
  * way. Returns whether the coordinator answered within the time given (not having one is not fatal).
  */
 export async function warmGroupCoordinator(bootstrap: string, options: WaitOptions): Promise<boolean> {
-  const deadline = performance.now() + options.timeoutMs;
   const admin = createAdmin(parseBrokers(bootstrap), { retries: 0 });
   try {
-    while (performance.now() < deadline) {
-      options.signal?.throwIfAborted();
+    const answered = await poll(async () => {
       try {
         const found = await admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: ['kch-warm-up'] });
-        if (found.length > 0) return true;
+        return found.length > 0 ? true : undefined;
       } catch {
         // COORDINATOR_NOT_AVAILABLE while the offsets topic is being created: ask again.
+        return undefined;
       }
-      await delay(200, undefined, options.signal ? { signal: options.signal } : undefined);
-    }
-    return false;
+    }, { timeoutMs: options.timeoutMs, pauseMs: 200, ...(options.signal ? { signal: options.signal } : {}) });
+    return answered ?? false;
   } finally {
     await admin.close().catch(() => undefined);
   }
@@ -350,7 +343,7 @@ export async function withAdmin<T>(bootstrap: string | readonly BrokerAddress[],
   try {
     return await work(admin);
   } catch (error) {
-    throw toKchError(error, addresses, action);
+    throw fromKafkaError(error, addresses, action);
   } finally {
     await admin.close().catch(() => undefined);
   }
@@ -395,12 +388,12 @@ export class SharedAdmin<C extends ClosableClient = Admin> {
     try {
       return await this.use(current, work);
     } catch (error) {
-      if (!(current.served && isUnreachable(error)) || this.closed) throw toKchError(error, this.addresses, action);
+      if (!(current.served && isUnreachable(error)) || this.closed) throw fromKafkaError(error, this.addresses, action);
     }
     try {
       return await this.use(this.acquire(action), work);
     } catch (error) {
-      throw toKchError(error, this.addresses, action);
+      throw fromKafkaError(error, this.addresses, action);
     }
   }
 
@@ -435,112 +428,4 @@ export class SharedAdmin<C extends ClosableClient = Admin> {
     if (this.client === failed) this.client = undefined;
     failed.instance.close().catch(() => undefined);
   }
-}
-
-const hint = '; start a local one with `kch kafka`, or point --kafka-brokers (KAFKA_BROKERS) at yours';
-
-/**
- * One line for a client error: unreachable (retriable, with what to do) or a refused request.
- */
-export function toKchError(error: unknown, addresses: readonly BrokerAddress[], action: string): KchError {
-  if (isKchError(error)) return error;
-  const where = describeBrokers(addresses);
-  const refused = authenticationFailure(error);
-  if (refused) {
-    // Retrying cannot help, and "cannot reach" would send the user looking in the wrong place.
-    return new KchError(ErrorCodes.KAFKA_REQUEST, `Kafka at ${where} refused our credentials (${refused}); check KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM`,
-      { retriable: false, cause: error, details: { authentication: true } });
-  }
-  if (isUnreachable(error)) {
-    return new KchError(ErrorCodes.KAFKA_UNREACHABLE, `cannot reach Kafka at ${where} (${reasonOf(error) ?? messageOf(error)})${hint}`, { retriable: true, cause: error });
-  }
-  return new KchError(ErrorCodes.KAFKA_REQUEST, `Kafka at ${where} refused to ${action}: ${kafkaErrorText(error)}`, { retriable: isRetriable(error), cause: error });
-}
-
-/** The client's message when the broker rejected our SASL credentials, else undefined. */
-function authenticationFailure(error: unknown): string | undefined {
-  for (const leaf of leaves(error)) {
-    const link = chain(leaf).find((candidate) => codeOf(candidate) === 'PLT_KFK_AUTHENTICATION');
-    if (link) return messageOf(link);
-  }
-  return undefined;
-}
-
-/** Kafka's own error name and message when there is one (`NOT_ENOUGH_REPLICAS: …`), else the client's. */
-export function kafkaErrorText(error: unknown): string {
-  const api = apiErrorOf(error);
-  if (api) return `${api.id}${api.server ? `: ${api.server}` : ''}`;
-  return [...new Set(leaves(error).map(messageOf))].join('; ');
-}
-
-const networkCodes = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE']);
-
-/** True when every failure in the chain is about the connection, not a refused request. */
-export function isUnreachable(error: unknown): boolean {
-  const all = leaves(error);
-  return all.length > 0 && all.every((leaf) => chain(leaf).some((link) => networkCodes.has(codeOf(link))));
-}
-
-/** Whether the client itself considers the failure worth retrying. */
-export function isRetriable(error: unknown): boolean {
-  return !leaves(error).some((leaf) => chain(leaf).some((link) => (link as { canRetry?: unknown }).canRetry === false));
-}
-
-export function hasApiError(error: unknown, id: string): boolean {
-  return leaves(error).some((leaf) => chain(leaf).some((link) => (link as { apiId?: unknown }).apiId === id));
-}
-
-function apiErrorOf(error: unknown): { id: string; server: string | null } | undefined {
-  for (const leaf of leaves(error)) {
-    for (const link of chain(leaf)) {
-      const record = link as { apiId?: unknown; serverErrorMessage?: unknown };
-      if (typeof record.apiId === 'string') {
-        return { id: record.apiId, server: typeof record.serverErrorMessage === 'string' ? record.serverErrorMessage : null };
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The most telling low-level reason, e.g. `connect ECONNREFUSED 127.0.0.1:9092`. */
-export function reasonOf(error: unknown): string | undefined {
-  const errno = errnoReason(error);
-  if (errno) return errno;
-  for (const leaf of leaves(error)) {
-    const timeout = chain(leaf).find((link) => codeOf(link) === 'PLT_KFK_TIMEOUT');
-    if (timeout) return messageOf(timeout);
-  }
-  return undefined;
-}
-
-/** The system's error (`connect ECONNREFUSED 127.0.0.1:9092`) somewhere in the chain, if any. */
-function errnoReason(error: unknown): string | undefined {
-  for (const leaf of leaves(error)) {
-    const errno = chain(leaf).find((link) => /^E[A-Z]+$/.test(codeOf(link)));
-    if (errno) return messageOf(errno);
-  }
-  return undefined;
-}
-
-/** Non-aggregate errors at the bottom of (possibly nested) AggregateErrors. */
-function leaves(error: unknown): unknown[] {
-  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.flatMap((inner: unknown) => leaves(inner));
-  return error === undefined ? [] : [error];
-}
-
-/** An error followed by its causes. */
-function chain(error: unknown): unknown[] {
-  const links: unknown[] = [];
-  let current: unknown = error;
-  while (current !== undefined && current !== null && links.length < 10) {
-    links.push(current);
-    if (current instanceof AggregateError) links.push(...current.errors.flatMap((inner: unknown) => chain(inner)));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return links;
-}
-
-function codeOf(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
 }

@@ -11,18 +11,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { checkPortFree } from '../host/ports.js';
 import { ensureWritableFolder } from '../host/folders.js';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
-import { reasonOf, waitForKafka, warmGroupCoordinator } from './admin.js';
+import { waitForKafka, warmGroupCoordinator } from './admin.js';
+import { reasonOf } from './errors.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, type KafkaRuntime } from './runtime.js';
 import { lastLines } from '../host/maven-jars.js';
 import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
 import { isAlive } from '../host/processes.js';
 import { tieToThisProcess } from '../host/supervisor.js';
+import { poll } from '../time/poll.js';
 
 export interface StartBrokerOptions {
   /** The `--data-dir`; the broker uses its `kafka/` sub-folder. */
@@ -468,11 +469,13 @@ async function checkNotRunning(pidFile: string, kafkaDir: string, log: Logger): 
 async function stopOrphan(pid: number, log: Logger): Promise<void> {
   const started = performance.now();
   signalProcess(pid, 'SIGTERM');
-  while (isAlive(pid) && performance.now() - started < STOP_TIMEOUT_MS) await sleep(100);
-  if (isAlive(pid)) {
+  const gone = (): true | undefined => (isAlive(pid) ? undefined : true);
+  if (!(await poll(gone, { timeoutMs: STOP_TIMEOUT_MS }))) {
     log.warn(`Kafka (pid ${pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s; killing it`);
     try { process.kill(-pid, 'SIGKILL'); } catch { signalProcess(pid, 'SIGKILL'); }
-    while (isAlive(pid)) await sleep(100);
+    // SIGKILL cannot be refused; the wait is bounded all the same, and a broker still there is
+    // left for the start that follows to report (its ports, its data folder's lock).
+    if (!(await poll(gone, { timeoutMs: STOP_TIMEOUT_MS }))) log.warn(`Kafka (pid ${pid}) is still there after SIGKILL`);
   }
   log.info(`the orphaned broker stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

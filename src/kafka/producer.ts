@@ -7,7 +7,7 @@
 import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
-import { isRetriable, isUnreachable, kafkaErrorText, reasonOf, toKchError } from './admin.js';
+import { fromKafkaError, isRetriable, isUnreachable, kafkaErrorText, reasonOf } from './errors.js';
 import { describeBrokers, parseBrokers } from './brokers.js';
 import { refuseLeaderlessRequests } from './leaderless.js';
 import { RecordSetProducer, type PendingSet } from './record-set-producer.js';
@@ -159,7 +159,7 @@ export function createProducer(options: CreateProducerOptions): KafkaProducer {
           if (closed) {
             throw new KchError(ErrorCodes.KAFKA_UNREACHABLE, `producer closed before Kafka at ${where} acknowledged ${events} message(s)`, { retriable: true, cause: error });
           }
-          throw toKchError(error, addresses, 'accept messages');
+          throw fromKafkaError(error, addresses, 'accept messages');
         }
         failed(error as Error, attempt);
         await pause(backoffMs(attempt, maxBackoff));

@@ -8,6 +8,7 @@ import {
   Consumer, FetchIsolationLevels, Reader, ResponseError, createAPI, fetchV13, fetchV14, fetchV15, fetchV16, fetchV17, kGetApi,
   protocolErrorsCodesById, type API, type Callback, type ConsumerOptions,
 } from '@platformatic/kafka';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { OwnApi } from './own-api.js';
 import type { AbortedTransaction } from './records.js';
 
@@ -36,7 +37,7 @@ export function errorName(code: number): string {
 export class RawFetchConsumer extends Consumer<Buffer, Buffer, Buffer, Buffer> {
   readonly #fetchApi = new OwnApi('Fetch', (version) => {
     const createRequest = (requests as Record<number, (typeof requests)[13]>)[version];
-    if (!createRequest) return new Error(`the broker offers Fetch v${version} at most; kch sink reads v13 and later (Kafka 3.1 or newer)`);
+    if (!createRequest) return new KchError(ErrorCodes.KAFKA_UNSUPPORTED, `the broker offers Fetch v${version} at most; kch sink reads v13 and later (Kafka 3.1 or newer)`);
     const request = (maxWaitMs: number, minBytes: number, maxBytes: number, _isolationLevel: number, ...rest: Parameters<typeof createRequest> extends [number, number, number, number, ...infer R] ? R : never): ReturnType<typeof createRequest> =>
       createRequest(maxWaitMs, minBytes, maxBytes, FetchIsolationLevels.READ_COMMITTED, ...rest);
     return createAPI(1, version, request, parseResponse);

@@ -8,6 +8,7 @@ import {
   Producer, Writer, createAPI, kGetApi, produceV7, produceV8, produceV9, produceV10, produceV11,
   type API, type Callback, type ProducerOptions,
 } from '@platformatic/kafka';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { OwnApi } from './own-api.js';
 import { compressRecords, frameBatch, type RecordCompression, type RecordSet } from './records.js';
 
@@ -46,7 +47,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
   readonly #sequences = new Map<string, number>();
   readonly #produceApi = new OwnApi('Produce', (version) => {
     const parseResponse = (responseParsers as Record<number, (typeof responseParsers)[7]>)[version];
-    if (!parseResponse) return new Error(`the client library chose Produce v${version}, which kch does not frame (v7–v11)`);
+    if (!parseResponse) return new KchError(ErrorCodes.KAFKA_UNSUPPORTED, `the client library chose Produce v${version}, which kch does not frame (v7–v11)`);
     const flexible = version >= 9;
     return createAPI(0, version, (acks: number, timeout: number, messages: NormalizedMessage[], options: ProduceOptions) =>
       this.#request(flexible, acks, timeout, messages, options), parseResponse, flexible, flexible);
@@ -74,6 +75,7 @@ export class RecordSetProducer extends Producer<Buffer, PendingSet, Buffer, Buff
       const list = byTopic.get(message.topic);
       if (list) {
         // A produce request holds one batch per partition: sends are made of one set per topic.
+        // A bug of ours, not the user's: a plain Error, so the CLI shows its stack.
         if (list.some((m) => m.partition === message.partition)) throw new Error(`two record sets for ${message.topic}[${message.partition}] in one request`);
         list.push(message);
       } else {

@@ -4,6 +4,7 @@
  * generator's CPU; here a record is a few varints and one copy of its value.
  */
 import { compressionsAlgorithms, crc32c } from '@platformatic/kafka';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** Records for one topic, ready to be framed as a batch (the producer picks the partition). */
 export interface RecordSet {
@@ -185,7 +186,7 @@ export function readRecords(data: Buffer, from: number, visit: RecordVisitor, ab
     const end = at + 12 + data.readInt32BE(at + AT.length);
     if (end > data.length) break;
     const magic = data[at + AT.magic];
-    if (magic !== 2) throw new Error(`a record batch in message format v${magic}: only v2 (Kafka 0.11 and later) is read`);
+    if (magic !== 2) throw new KchError(ErrorCodes.KAFKA_UNSUPPORTED, `a record batch in message format v${magic}: only v2 (Kafka 0.11 and later) is read`);
     const base = data.readUInt32BE(at) * 4_294_967_296 + data.readUInt32BE(at + 4);
     const attributes = data.readInt16BE(at + AT.attributes);
     const last = base + data.readInt32BE(at + AT.lastOffsetDelta);
@@ -247,7 +248,7 @@ function recordsOf(data: Buffer, start: number, end: number, attributes: number)
   const code = attributes & COMPRESSION_MASK;
   if (code === 0) return data;
   const name = CODEC_NAMES[code];
-  if (!name) throw new Error(`a record batch compressed with unknown codec ${code}`);
+  if (!name) throw new KchError(ErrorCodes.KAFKA_UNSUPPORTED, `a record batch compressed with unknown codec ${code}`);
   return compressionsAlgorithms[name].decompressSync(data.subarray(start + AT.records, end));
 }
 

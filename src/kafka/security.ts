@@ -12,11 +12,11 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { options } from '../config/options.js';
-import { resolveOptions, type ResolvedOptions } from '../config/resolve.js';
+import { fromEnvironment, type ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
-export type SecurityProtocol = 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export type SecurityProtocol = (typeof options.kafkaSecurityProtocol.choices)[number];
+export type SaslMechanism = (typeof options.kafkaSaslMechanism.choices)[number];
 
 export interface KafkaSecurity {
   readonly protocol: SecurityProtocol;
@@ -27,20 +27,12 @@ export interface KafkaSecurity {
 
 export const kafkaSecurityOptions = [options.kafkaSecurityProtocol, options.kafkaSaslMechanism, options.kafkaSaslUsername, options.kafkaSaslPassword, options.kafkaCaFile] as const;
 
-const protocols: readonly SecurityProtocol[] = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'];
-const mechanisms: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
-
 export function kafkaSecurityFrom(resolved: ResolvedOptions): KafkaSecurity {
-  const protocol = (resolved.string(options.kafkaSecurityProtocol) ?? 'plaintext').toLowerCase() as SecurityProtocol;
-  if (!protocols.includes(protocol)) {
-    throw new KchError(ErrorCodes.USAGE, `--kafka-security-protocol (KAFKA_SECURITY_PROTOCOL) must be one of ${protocols.join(', ')}, got ${JSON.stringify(protocol)}`);
-  }
+  // The specs' `choices` check both values and give them back as the types spell them.
+  const protocol = (resolved.string(options.kafkaSecurityProtocol) ?? 'plaintext') as SecurityProtocol;
   const caFile = resolved.string(options.kafkaCaFile) || undefined;
   if (!protocol.startsWith('sasl')) return { protocol, ...(caFile ? { caFile } : {}) };
-  const mechanism = (resolved.string(options.kafkaSaslMechanism) ?? 'PLAIN').toUpperCase() as SaslMechanism;
-  if (!mechanisms.includes(mechanism)) {
-    throw new KchError(ErrorCodes.USAGE, `--kafka-sasl-mechanism (KAFKA_SASL_MECHANISM) must be one of ${mechanisms.join(', ')}, got ${JSON.stringify(mechanism)}`);
-  }
+  const mechanism = (resolved.string(options.kafkaSaslMechanism) ?? 'PLAIN') as SaslMechanism;
   const username = resolved.string(options.kafkaSaslUsername) ?? '';
   const password = resolved.string(options.kafkaSaslPassword) ?? '';
   if (!username || !password) {
@@ -57,7 +49,7 @@ let chosen: KafkaSecurity | undefined;
  * changed in the environment (a test, a password file rotated) is never served stale.
  */
 export function kafkaSecurity(): KafkaSecurity {
-  return chosen ?? kafkaSecurityFrom(resolveOptions(kafkaSecurityOptions, [], process.env));
+  return chosen ?? kafkaSecurityFrom(fromEnvironment(kafkaSecurityOptions));
 }
 
 /** For commands that take the flags: use these settings in this process (and its children's environment). */

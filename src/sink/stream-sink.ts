@@ -17,8 +17,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ConnectionPool } from '@platformatic/kafka';
 import { setTimeout as delay } from 'node:timers/promises';
 import { insertBytes } from '../clickhouse/query.js';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
-import { clientBase, toKchError } from '../kafka/admin.js';
+import { clientBase } from '../kafka/admin.js';
+import { fromKafkaError } from '../kafka/errors.js';
 import { parseBrokers } from '../kafka/brokers.js';
 import { backoffMs } from '../kafka/producer.js';
 import { errorName, RawFetchConsumer, type RawFetchPartition } from '../kafka/raw-fetch-consumer.js';
@@ -28,6 +30,7 @@ import type { ServerFeatures } from '../pipeline/features.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { RowBinaryBatch } from './rows.js';
 import { SinkRanges, type Range } from './ranges.js';
+import { poll } from '../time/poll.js';
 
 export interface StreamSinkOptions {
   readonly stream: StreamDefinition;
@@ -129,7 +132,7 @@ export class StreamSink {
         } catch (error) {
           if (this.stopping) break;
           const wait = backoffMs(attempt, 5_000);
-          log.warn(`${this.options.stream.name}: ${toKchError(error, parseBrokers(this.options.bootstrap), 'consume').message}; again in ${(wait / 1000).toFixed(1)} s`);
+          log.warn(`${this.options.stream.name}: ${fromKafkaError(error, parseBrokers(this.options.bootstrap), 'consume').message}; again in ${(wait / 1000).toFixed(1)} s`);
           await this.closeConsumer();
           await delay(wait);
         }
@@ -217,7 +220,8 @@ export class StreamSink {
   private async fetch(consumer: RawFetchConsumer, pool: ConnectionPool, partitions: number[]): Promise<void> {
     const metadata = await consumer.metadata({ topics: [this.topic] });
     const topic = metadata.topics.get(this.topic);
-    if (!topic) throw new Error(`topic ${this.topic} is not in the cluster's metadata`);
+    // Retriable: a topic just made may not be in every broker's metadata yet.
+    if (!topic) throw new KchError(ErrorCodes.KAFKA_REQUEST, `topic ${this.topic} is not in the cluster's metadata`, { retriable: true });
     const byLeader = new Map<number, { partition: number; state: PartitionState; epoch: number; from: number }[]>();
     for (const partition of partitions) {
       const state = this.partitions.get(partition)!;
@@ -279,7 +283,7 @@ export class StreamSink {
       this.leaderMoved = true;
       return;
     }
-    if (fetched.errorCode !== 0) throw new Error(`fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`);
+    if (fetched.errorCode !== 0) throw new KchError(ErrorCodes.KAFKA_REQUEST, `fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`, { retriable: true, details: { errorCode: fetched.errorCode } });
     if (!fetched.records) return;
     const next = readRecords(fetched.records, state.next!, (buffer, start, end, offset, timestamp) => {
       // The recorded range ends before this message (an offset there held no message, e.g. a
@@ -379,7 +383,7 @@ export class StreamSink {
   private async insert(partition: number, range: Range, token: string, body: Buffer, count: number): Promise<boolean> {
     // A member that lost the partition must not record a range its new owner may already have
     // read past: it waits out a rebalance, and leaves the batch to the owner (not committed, so read again).
-    for (let waited = 0; this.rebalancing && !this.stopping && waited < 60_000; waited += 50) await delay(50);
+    await poll(() => (this.rebalancing && !this.stopping ? undefined : true), { timeoutMs: 60_000, pauseMs: 50 });
     if (this.owned && !this.owned.has(partition)) {
       this.options.log.info(`${this.options.stream.name}: partition ${partition} went to another member; ${token} is left to it`);
       return false;

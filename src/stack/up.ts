@@ -10,7 +10,7 @@ import { formatHost } from '../kafka/brokers.js';
 import { controllerHostFor } from '../kafka/broker.js';
 import { checkNodeCount, nodePorts } from '../kafka/cluster.js';
 import { checkPortFree } from '../host/ports.js';
-import { PollAbort, pollUntil } from '../host/poll.js';
+import { PollAbort, pollUntil } from '../time/poll.js';
 import { ConnectClient } from '../connect/rest.js';
 import { CONNECT_HOST } from '../connect/worker.js';
 import type { Logger } from '../output/log.js';

@@ -2,34 +2,33 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { CliProcess, runCli, startClickHouseProcess } from '../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { pollUntil } from '../support/wait.js';
+import { onCleanup } from '../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const startClickHouse = startClickHouseProcess;
 
-test('restarting the clickhouse service mid-stream continues from committed offsets and loses nothing', async () => {
+test('restarting the clickhouse service mid-stream continues from committed offsets and loses nothing', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-restart-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `${uniqueName('restart')}_`;
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, KCH_TOPIC_PREFIX: prefix };
 
   let server = await startClickHouse(dataDir, port);
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const migrated = await runCli(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
 
   const count = 8000;
   const generator = new CliProcess(['generate', '--count', String(count), '--rate', '1000', '--seed', '5'], env);
-  cleanups.push(() => generator.stop());
+  onCleanup(t, () => generator.stop());
   const client = clickhouse(url);
   await pollUntil('the first rows', async () => ((await scalar(client, 'SELECT count() FROM sales')) > 500 ? true : undefined), 60_000);
   await client.close();

@@ -3,14 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { CliProcess, runCli } from '../support/cli.js';
 import { clickhouse, scalar } from '../support/env.js';
 import { freePort } from '../support/ports.js';
 import { pollUntil } from '../support/wait.js';
+import { onCleanup } from '../support/cleanup.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -24,9 +23,9 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-test('kch up starts every service, rows arrive, and Ctrl-C leaves nothing running', async () => {
+test('kch up starts every service, rows arrive, and Ctrl-C leaves nothing running', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-up-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const ports = { kafka: await freePort(), controller: await freePort(), clickhouse: await freePort(), dashboard: await freePort() };
   const up = new CliProcess(['up', '--rate', '200'], {
     KCH_DATA_DIR: dataDir,
@@ -36,7 +35,7 @@ test('kch up starts every service, rows arrive, and Ctrl-C leaves nothing runnin
     DASHBOARD_PORT: String(ports.dashboard),
     KAFKA_BROKERS: '', CLICKHOUSE_URL: '',
   });
-  cleanups.push(() => up.stop('SIGKILL'));
+  onCleanup(t, () => up.stop('SIGKILL'));
   await pollUntil('kch up to report the pipeline running', async () => {
     if (up.child.exitCode !== null) throw new Error(`kch up exited:\n${up.output}`);
     return /pipeline running/.test(up.output) ? true : undefined;
@@ -67,10 +66,10 @@ test('kch up starts every service, rows arrive, and Ctrl-C leaves nothing runnin
   for (const port of Object.values(ports)) assert.equal(await portFree(port), true, `port ${port} still taken`);
 });
 
-test('kch up refuses a taken port with one clear line', async () => {
+test('kch up refuses a taken port with one clear line', async (t) => {
   const blocker = createServer();
   const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
-  cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
+  onCleanup(t, () => new Promise((resolve) => blocker.close(resolve)));
   const result = await runCli(['up'], { KAFKA_PORT: String(port), KAFKA_BROKERS: '', CLICKHOUSE_URL: '', KCH_DATA_DIR: join(tmpdir(), 'kch-unused') });
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`port ${port} .*already in use.*--kafka-port`));

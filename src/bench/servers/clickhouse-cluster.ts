@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { queryOnce, startDebianClickHouse, type RemoteClickHouse } from './debian-clickhouse.js';
 import { freePort } from '../../host/ports.js';
 import { lastLines, spawnServer } from './process.js';
-import { PollAbort, pollUntil } from '../../host/poll.js';
+import { PollAbort, pollUntil } from '../../time/poll.js';
 
 export const ZOOKEEPER_JARS = ['/usr/share/java/zookeeper.jar', '/usr/share/java/zookeeper-jute.jar'];
 /** ZooKeeper logs through SLF4J; without a binding it prints nothing. Debian ships this one beside slf4j-api. */

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePort } from '../../host/ports.js';
 import { lastLines, spawnServer } from './process.js';
-import { PollAbort, pollUntil } from '../../host/poll.js';
+import { PollAbort, pollUntil } from '../../time/poll.js';
 
 export const DEBIAN_CLICKHOUSE = '/usr/sbin/clickhouse-server';
 

@@ -27,8 +27,7 @@ export const clickhouseCommand = defineCommand({
   async run({ options: given, log, signal }) {
     // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
     stopWhenSupervisorGone(log, signal);
-    const port = given.integer(options.clickhousePort) ?? 8123;
-    if (port < 0 || port > 65535) throw new KchError(ErrorCodes.USAGE, `--clickhouse-port must be between 0 and 65535, got ${port}`);
+    const port = given.bounded(options.clickhousePort) ?? 8123;
     const maxMemory = parseByteSize(given.requireString(options.clickhouseMaxMemory), '--clickhouse-max-memory (CLICKHOUSE_MAX_MEMORY)');
     const dataDir = join(resolve(given.requireString(options.dataDir)), 'clickhouse');
     const { startEmbeddedClickHouse } = await loadEmbedded();

@@ -1,17 +1,11 @@
-import type { OptionSpec } from '../../config/options.js';
+import { flags } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { createProducer } from '../../kafka/producer.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterState } from '../../ops/dead-letters.js';
 import { defineCommand } from '../command.js';
 import { opsOptions, withOps } from '../ops.js';
 
-const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'list: print JSON (raw as text, plus raw_hex when it is not valid UTF-8).' };
-const limit: OptionSpec = { flag: 'limit', type: 'integer', default: '20', description: 'list: show at most this many, newest first.' };
-const where: OptionSpec = { flag: 'where', type: 'string', description: 'A SQL condition over the dead-letter table (raw, error, topic, partition, offset, kafka_timestamp, seen_at), e.g. "error LIKE \'%quantity%\'".' };
-const state: OptionSpec = { flag: 'state', type: 'string', description: 'list: only pending, replayed or claimed (held by a replay) dead letters.' };
-const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'replay: count and fix up, send nothing.' };
 
-const states: readonly DeadLetterState[] = ['pending', 'replayed', 'claimed'];
 
 export const dlqCommand = defineCommand({
   name: 'dlq',
@@ -24,30 +18,28 @@ export const dlqCommand = defineCommand({
     'fixUp returns it), waits for Kafka\'s acknowledgement and marks it replayed (replayed = 1): a',
     'dead letter is never replayed twice. A message still bad lands in the dead-letter table again.',
   ].join('\n'),
-  options: [...opsOptions, json, limit, where, state, dryRun],
+  options: [...opsOptions, flags.dlqJson, flags.dlqLimit, flags.dlqWhere, flags.dlqState, flags.dlqDryRun],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const [action, ...rest] = resolved.positionals;
     if (action !== 'list' && action !== 'replay') throw new KchError(ErrorCodes.USAGE, 'kch dlq list <stream> or kch dlq replay <stream>');
     if (rest.length > 1) throw new KchError(ErrorCodes.USAGE, `unexpected argument "${rest[1]}"`);
-    const condition = resolved.string(where);
+    const condition = resolved.string(flags.dlqWhere);
     return withOps(resolved, log, signal, rest[0], async (ctx, objects) => {
       const o = objects!;
       if (action === 'list') {
-        const wanted = resolved.string(state);
-        if (wanted !== undefined && !states.includes(wanted as DeadLetterState)) throw new KchError(ErrorCodes.USAGE, `--state must be ${states.join(', ')}, got "${wanted}"`);
-        const n = resolved.integer(limit) ?? 20;
-        if (n < 0) throw new KchError(ErrorCodes.USAGE, '--limit must be 0 or more');
-        const { total, letters } = await listDeadLetters(ctx, o, { limit: n, ...(condition ? { where: condition } : {}), ...(wanted ? { state: wanted as DeadLetterState } : {}) });
-        if (resolved.boolean(json)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter, total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
+        const wanted = resolved.string(flags.dlqState) as DeadLetterState | undefined;
+        const n = resolved.bounded(flags.dlqLimit) ?? 20;
+        const { total, letters } = await listDeadLetters(ctx, o, { limit: n, ...(condition ? { where: condition } : {}), ...(wanted ? { state: wanted } : {}) });
+        if (resolved.boolean(flags.dlqJson)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter, total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
         else out(renderList(o.deadLetter, total, letters));
         return 0;
       }
       const producer = createProducer({ bootstrap: ctx.bootstrap, clientId: 'kch-dlq', log });
       try {
-        const result = await replayDeadLetters(ctx, o, { sink: producer, ...(condition ? { where: condition } : {}), dryRun: resolved.boolean(dryRun) });
+        const result = await replayDeadLetters(ctx, o, { sink: producer, ...(condition ? { where: condition } : {}), dryRun: resolved.boolean(flags.dlqDryRun) });
         const fix = o.stream.fixUp ? `, ${result.fixed} changed by the stream's fixUp, ${result.skipped} left waiting (fixUp gave nothing)` : '';
-        if (resolved.boolean(dryRun)) out(`dry run: ${result.claimed} dead letter(s) of ${o.stream.name} would be replayed to ${result.topic}${fix}\n`);
+        if (resolved.boolean(flags.dlqDryRun)) out(`dry run: ${result.claimed} dead letter(s) of ${o.stream.name} would be replayed to ${result.topic}${fix}\n`);
         else if (result.claimed === 0) out(`no dead letter of ${o.stream.name} waits to be replayed${condition ? ' with that condition' : ''}\n`);
         else out(`replayed ${result.sent} dead letter(s) of ${o.stream.name} to ${result.topic}, acknowledged by Kafka and marked replayed${fix}\n`);
       } finally {

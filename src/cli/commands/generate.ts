@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { options } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
 import { createProducer } from '../../kafka/producer.js';
 import { topicOf } from '../../pipeline/plan.js';
@@ -29,15 +28,12 @@ export const generateCommand = defineCommand({
     stopWhenSupervisorGone(log, signal);
     const bootstrap = resolved.requireString(options.kafkaBrokers);
     const pace = parsePace(resolved.string(options.rate) ?? 'seed');
-    const count = resolved.integer(options.count);
-    if (count !== undefined && count < 0) throw new KchError(ErrorCodes.USAGE, `--count must be 0 or more, got ${count}`);
+    const count = resolved.bounded(options.count);
     const durationMs = resolved.duration(options.duration);
     const seed = resolved.integer(options.seed) ?? randomInt(0, 2 ** 31);
-    const partitions = resolved.integer(options.partitions) ?? 1;
-    if (partitions < 1) throw new KchError(ErrorCodes.USAGE, `--partitions must be a whole number of at least 1, got ${partitions}`);
+    const partitions = resolved.bounded(options.partitions) ?? 1;
     const topicPrefix = resolved.string(options.topicPrefix) ?? '';
-    const badRatio = resolved.number(options.badRatio) ?? 0;
-    if (badRatio < 0 || badRatio > 1) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);
+    const badRatio = resolved.bounded(options.badRatio) ?? 0;
 
     const workers = workersFor(resolved.string(options.workers), pace);
     const pipeline = await loadPipelineConfig(resolved, log);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options } from '../../config/options.js';
 import { configNames, findConfig, loadPipelineFile } from '../../config/pipeline-file.js';
 import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { definitionOf, inferStream } from '../../init/infer.js';
@@ -17,12 +17,6 @@ import { defineCommand } from '../command.js';
 /** The share of the sample that may be dead letters before init refuses to write the stream (without --force). */
 const DEAD_LETTER_LIMIT = 0.1;
 
-const fromTopic: OptionSpec = { flag: 'from-topic', type: 'string', description: 'The topic to sample and infer a stream from.' };
-const sampleSize: OptionSpec = { flag: 'sample', type: 'integer', default: '1000', description: 'Messages to sample, from the earliest offset of each partition.' };
-const name: OptionSpec = { flag: 'name', type: 'string', description: 'The stream\'s name (and its target table\'s); default: the topic, made a plain name.' };
-const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Print the pipeline file instead of writing it.' };
-const timeout: OptionSpec = { flag: 'timeout', type: 'duration', default: '60s', description: 'How long to wait for Kafka and to read the sample.' };
-const force: OptionSpec = { flag: 'force', type: 'boolean', description: `Write the stream even when more than ${DEAD_LETTER_LIMIT * 100} % of the sample would be dead letters.` };
 
 /** Exit codes of init's own refusals (2 is any usage mistake, 1 any other failure). */
 export const initExit = { noTopic: 3, empty: 4, noObjects: 5, exists: 6, deadLetters: 7 } as const;
@@ -42,16 +36,15 @@ export const initCommand = defineCommand({
     `JSON object, ${initExit.exists} the pipeline file exists and is not init's or has the stream, ${initExit.deadLetters} more than`,
     `${DEAD_LETTER_LIMIT * 100} % of the sample would be dead letters (nothing written; --force writes it anyway), 2 usage.`,
   ].join('\n'),
-  options: [fromTopic, sampleSize, name, options.config, dryRun, force, options.kafkaBrokers, ...kafkaSecurityOptions, timeout],
+  options: [flags.initFromTopic, flags.initSample, flags.initName, options.config, flags.initDryRun, flags.initForce, options.kafkaBrokers, ...kafkaSecurityOptions, flags.initTimeout],
   async run({ options: resolved, log, signal, out }) {
     useKafkaSecurity(kafkaSecurityFrom(resolved));
-    const topic = resolved.string(fromTopic);
+    const topic = resolved.string(flags.initFromTopic);
     if (!topic) throw new KchError(ErrorCodes.USAGE, 'name the topic to infer a stream from: kch init --from-topic <topic>');
-    const size = resolved.integer(sampleSize) ?? 1000;
-    if (size < 1 || size > 10_000_000) throw new KchError(ErrorCodes.USAGE, `--sample must be between 1 and 10,000,000, got ${size}`);
-    const streamName = resolved.string(name) ?? topic.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(streamName)) throw new KchError(ErrorCodes.USAGE, `--name must be a plain name (letters, digits, _), got ${JSON.stringify(streamName)}`);
-    const timeoutMs = resolved.duration(timeout) ?? 60_000;
+    const size = resolved.bounded(flags.initSample) ?? 1000;
+    // The topic made a plain name (the spec checks a given --name) always is one.
+    const streamName = resolved.string(flags.initName) ?? topic.replace(/[^A-Za-z0-9_]/g, '_').replace(/^([0-9])/, '_$1');
+    const timeoutMs = resolved.duration(flags.initTimeout) ?? 60_000;
     const given = resolved.string(options.config);
     const file = given ? resolve(given) : findConfig() ?? resolve(configNames[0]);
     const bootstrap = resolved.requireString(options.kafkaBrokers);
@@ -110,15 +103,15 @@ export const initCommand = defineCommand({
 
     // A stream whose own sample mostly fails is no stream to migrate: said loudly, not written.
     const share = replay.deadLetters / replay.messages;
-    const refused = share > DEAD_LETTER_LIMIT && !resolved.boolean(force);
+    const refused = share > DEAD_LETTER_LIMIT && !resolved.boolean(flags.initForce);
     if (refused) {
-      out(`\n${replay.deadLetters.toLocaleString('en-US')} of ${replay.messages.toLocaleString('en-US')} sampled messages (${Math.round(share * 100)} %) would be dead letters, more than ${DEAD_LETTER_LIMIT * 100} %: ${resolved.boolean(dryRun) ? 'the file below would be refused' : 'nothing written'}. Fix the producer or edit the definition (kch init --dry-run prints it), or write it anyway with --force.\n`);
-      if (!resolved.boolean(dryRun)) return initExit.deadLetters;
+      out(`\n${replay.deadLetters.toLocaleString('en-US')} of ${replay.messages.toLocaleString('en-US')} sampled messages (${Math.round(share * 100)} %) would be dead letters, more than ${DEAD_LETTER_LIMIT * 100} %: ${resolved.boolean(flags.initDryRun) ? 'the file below would be refused' : 'nothing written'}. Fix the producer or edit the definition (kch init --dry-run prints it), or write it anyway with --force.\n`);
+      if (!resolved.boolean(flags.initDryRun)) return initExit.deadLetters;
     }
     const facts = { sampled: sample.messages.length, date: new Date().toISOString().slice(0, 10), bootstrap };
     const source = existing === undefined ? configSource(inference, facts) : addStream(existing, inference, facts);
     const shown = relative(process.cwd(), file) || file;
-    if (source === undefined && resolved.boolean(dryRun)) {
+    if (source === undefined && resolved.boolean(flags.initDryRun)) {
       out(`\n--- the stream, to paste into ${shown} and list in its defineConfig (dry run; ${shown} is not init's, so init does not edit it)\n${streamSource(inference, facts)}\n`);
       return refused ? initExit.deadLetters : 0;
     }
@@ -126,7 +119,7 @@ export const initCommand = defineCommand({
       out(`\n${shown} exists and was not written by kch init, so it is left alone: add the stream yourself (kch init --dry-run prints it), or write another file with --config\n`);
       return initExit.exists;
     }
-    if (resolved.boolean(dryRun)) {
+    if (resolved.boolean(flags.initDryRun)) {
       out(`\n--- ${shown} (dry run: not written)\n${source}`);
       return refused ? initExit.deadLetters : 0;
     }

@@ -1,20 +1,11 @@
 import { resolve } from 'node:path';
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options } from '../../config/options.js';
 import { isKchError } from '../../errors/kch-error.js';
 import { startBroker, type RunningBroker } from '../../kafka/broker.js';
 import { startCluster, type RunningCluster } from '../../kafka/cluster.js';
 import { ensureKafkaRuntime } from '../../kafka/runtime.js';
 import { defineCommand } from '../command.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
-
-/** `kch kafka --nodes 3`; `kch up` says --kafka-nodes and passes KAFKA_NODES. */
-const nodesOption: OptionSpec = { ...options.kafkaNodes, flag: 'nodes' };
-
-/** Only for this command: CI warms the jar cache with it before the tests run. */
-const fetchOnly: OptionSpec = {
-  flag: 'fetch-only', type: 'boolean',
-  description: 'Only fetch the broker\'s jars into --cache-dir (needs mvn), then exit.',
-};
 
 export const kafkaCommand = defineCommand({
   name: 'kafka',
@@ -28,18 +19,18 @@ export const kafkaCommand = defineCommand({
     'Topics, offsets and the broker log live in <data-dir>/kafka/ and survive restarts.',
     'Stop it with Ctrl-C (or SIGTERM): it shuts down cleanly before exiting.',
   ].join('\n'),
-  options: [options.host, options.kafkaPort, options.kafkaControllerPort, nodesOption, options.kafkaHeap, options.dataDir, options.cacheDir, fetchOnly],
+  options: [options.host, options.kafkaPort, options.kafkaControllerPort, flags.kafkaNodes, options.kafkaHeap, options.dataDir, options.cacheDir, flags.kafkaFetchOnly],
   async run({ options: given, log, signal, out }) {
     // Started by `kch up`: stop cleanly when it is gone, however it ended (src/host/supervisor.ts).
     stopWhenSupervisorGone(log, signal);
     const started = performance.now();
     const cacheDir = resolve(given.requireString(options.cacheDir));
-    if (given.boolean(fetchOnly)) {
+    if (given.boolean(flags.kafkaFetchOnly)) {
       const runtime = await ensureKafkaRuntime({ cacheDir, log });
       out(`Kafka ${runtime.version} jars ready in ${runtime.jarsDir}\n`);
       return 0;
     }
-    const nodes = given.integer(nodesOption) ?? 1;
+    const nodes = given.integer(flags.kafkaNodes) ?? 1;
     const settings = {
       dataDir: resolve(given.requireString(options.dataDir)),
       cacheDir,

@@ -1,4 +1,4 @@
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options } from '../../config/options.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
 import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { degradations } from '../../clickhouse/detect-features.js';
@@ -13,12 +13,6 @@ import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from '../connections.js';
 
-const dryRun: OptionSpec = { flag: 'dry-run', type: 'boolean', description: 'Show the plan and its SQL; change nothing.' };
-const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for ClickHouse and Kafka to answer.' };
-const applyDrift: OptionSpec = {
-  flag: 'apply-drift', type: 'boolean',
-  description: 'Evolve the streams whose objects differ from their definition, where that is safe: pause, add the new target columns, make the Kafka table and views again with the same consumer group, resume (--dry-run prints the plan).',
-};
 
 function printEvolution(evolution: Evolution, out: (text: string) => void): void {
   out(`-- evolve ${evolution.stream}: ${evolution.reasons.join('; ')}\n`);
@@ -42,11 +36,11 @@ export const migrateCommand = defineCommand({
     'reached on the server from another consumer group) is never changed: the plan is refused before',
     'its first statement. A Kafka table an earlier kch named after its topic is renamed after its stream.',
   ].join('\n'),
-  options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, options.ingest, options.clickhouseCluster, options.clusterPath, options.clusterReplica, dryRun, applyDrift, waitFor],
+  options: [options.config, ...clickhouseOptions, options.kafkaBrokers, options.kafkaBrokersForClickhouse, options.topicPrefix, options.partitions, options.flushInterval, options.consumers, options.ingest, options.clickhouseCluster, options.clusterPath, options.clusterReplica, flags.migrateDryRun, flags.migrateApplyDrift, flags.migrateWait],
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);
     const target = pipelineTargetFrom(resolved);
-    const timeoutMs = resolved.duration(waitFor) ?? 60_000;
+    const timeoutMs = resolved.duration(flags.migrateWait) ?? 60_000;
     const { client, url, features } = await connectFrom(resolved, { waitMs: timeoutMs, signal });
     try {
       log.info(`ClickHouse ${features.version} at ${url}`);
@@ -73,7 +67,7 @@ export const migrateCommand = defineCommand({
         for (const stream of streams.filter((s) => drifted.has(s.name))) out.push(await planEvolution(ops, objectsOf(stream, target)));
         return out;
       };
-      if (resolved.boolean(dryRun)) {
+      if (resolved.boolean(flags.migrateDryRun)) {
         const steps = await diffPlan(client, plan, replicas);
         for (const replica of replicas) if (!replica.tables) out(`-- replica ${replica.host} does not answer (${replica.error ?? 'no answer'}): not compared, and kch migrate would not run while it is down\n`);
         for (const step of steps) {
@@ -97,7 +91,7 @@ export const migrateCommand = defineCommand({
 
       // A Kafka table an earlier kch named after its topic is renamed by every migrate (never left
       // beside a second one); with other changes to its stream, only as --apply-drift evolves it.
-      const applying = resolved.boolean(applyDrift);
+      const applying = resolved.boolean(flags.migrateApplyDrift);
       const renaming = tables !== undefined && earlierKafkaTables(plan, tables).size > 0;
       const evolving = applying || renaming ? await evolutions(!applying) : [];
       const blocked = applying ? undefined : evolving.find((e) => e.renamed && !e.renamed.alone);
@@ -107,7 +101,7 @@ export const migrateCommand = defineCommand({
 
       // Topics first: a Kafka-engine consumer subscribed to a missing topic may not notice it
       // appear for minutes (metadata refresh), so the first events would wait.
-      const partitions = resolved.integer(options.partitions) ?? 1;
+      const partitions = resolved.bounded(options.partitions) ?? 1;
       try {
         await waitForKafka(bootstrap, { timeoutMs, signal });
         const created = await ensureTopics(bootstrap, streams.map((s) => ({ name: topicOf(s, target), partitions })));
@@ -146,7 +140,7 @@ export const migrateCommand = defineCommand({
         out(`migrate: nothing to do, all ${result.steps.length} objects match the definition\n`);
       } else {
         const projected = result.altered ? `added projections to ${result.altered} table(s) (built for existing rows in the background), ` : '';
-        out(`migrate: created ${result.created}, ${projected}unchanged ${result.unchanged}, differing ${result.drifted}${result.drifted ? ` (see the warnings above${resolved.boolean(applyDrift) || !evolvable ? '' : '; kch migrate --dry-run shows how --apply-drift would evolve them'})` : ''}\n`);
+        out(`migrate: created ${result.created}, ${projected}unchanged ${result.unchanged}, differing ${result.drifted}${result.drifted ? ` (see the warnings above${resolved.boolean(flags.migrateApplyDrift) || !evolvable ? '' : '; kch migrate --dry-run shows how --apply-drift would evolve them'})` : ''}\n`);
       }
       return refused > 0 ? 1 : 0;
     } finally {

@@ -1,14 +1,9 @@
 import { toKchError } from '../../clickhouse/errors.js';
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { printable } from '../../output/terminal.js';
 import { defineCommand } from '../command.js';
 import { clickhouseFrom, clickhouseOptions } from '../connections.js';
-
-const format: OptionSpec = {
-  flag: 'format', short: 'f', type: 'string', default: 'PrettyCompactMonoBlock',
-  description: 'ClickHouse output format: PrettyCompactMonoBlock (a table), JSONEachRow, CSV, TabSeparated, …',
-};
 
 /** Statements that return rows; everything else runs as a command. */
 const returnsRows = /^\s*(\(?\s*SELECT|WITH|SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN|CHECK)\b/i;
@@ -17,7 +12,7 @@ export const queryCommand = defineCommand({
   name: 'query',
   summary: 'Run SQL against ClickHouse (the running stack by default) and print the result',
   args: '"<SQL>"',
-  options: [...clickhouseOptions, format],
+  options: [...clickhouseOptions, flags.queryFormat],
   allowPositionals: true,
   async run({ options: resolved, out }) {
     const sql = resolved.positionals.join(' ').trim().replace(/;\s*$/, '');
@@ -26,7 +21,7 @@ export const queryCommand = defineCommand({
     const client = clickhouseFrom(resolved);
     try {
       if (returnsRows.test(sql)) {
-        const chosen = resolved.string(format) ?? 'PrettyCompactMonoBlock';
+        const chosen = resolved.string(flags.queryFormat) ?? 'PrettyCompactMonoBlock';
         const result = await client.query({ query: sql, format: chosen as 'JSONEachRow' });
         let text = await result.text();
         // A table for people, or anything bound for a terminal: data's control characters shown, not obeyed.

@@ -1,15 +1,8 @@
-import type { OptionSpec } from '../../config/options.js';
+import { flags } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { parseReplayFrom, replayStream } from '../../ops/replay.js';
 import { defineCommand } from '../command.js';
 import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
-
-const from: OptionSpec = { flag: 'from', type: 'string', description: 'Where to read again from: an ISO time (2026-01-31T10:00:00Z), an offset on every partition (1200), or per partition (0:1200,1:900).' };
-const dedupe: OptionSpec = {
-  flag: 'dedupe', type: 'boolean',
-  description: 'Once the range is read again, delete the copies: rows written since the replay whose event_id was there before it, and dead letters read twice.',
-};
-const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '2m', description: 'How long to wait for the consumer group to empty and, with --dedupe, for the range to be read again.' };
 
 export const replayCommand = defineCommand({
   name: 'replay',
@@ -22,10 +15,10 @@ export const replayCommand = defineCommand({
     'A stream that was paused stays paused. Without --dedupe the target gets a second copy of every',
     'event in the range; --dedupe deletes those copies once they are written (see README).',
   ].join('\n'),
-  options: [...opsOptions, from, dedupe, waitFor],
+  options: [...opsOptions, flags.replayFrom, flags.replayDedupe, flags.replayWait],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
-    const fromText = resolved.string(from);
+    const fromText = resolved.string(flags.replayFrom);
     if (!fromText) throw new KchError(ErrorCodes.USAGE, 'say where to replay from: --from 2026-01-31T10:00:00Z, --from 1200 or --from 0:1200,1:900');
     const start = parseReplayFrom(fromText);
     return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
@@ -33,8 +26,8 @@ export const replayCommand = defineCommand({
       engineOnly(ctx, o, 'replay');
       const result = await replayStream(ctx, o, {
         from: start,
-        dedupe: resolved.boolean(dedupe),
-        timeoutMs: resolved.duration(waitFor) ?? 120_000,
+        dedupe: resolved.boolean(flags.replayDedupe),
+        timeoutMs: resolved.duration(flags.replayWait) ?? 120_000,
         signal,
         onPlan: (plan) => {
           const total = plan.reduce((sum, p) => sum + p.reread, 0n);

@@ -1,9 +1,7 @@
-import type { OptionSpec } from '../../config/options.js';
+import { flags } from '../../config/options.js';
 import { resumeStream } from '../../ops/pause.js';
 import { defineCommand } from '../command.js';
 import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
-
-const waitFor: OptionSpec = { flag: 'wait', type: 'duration', default: '60s', description: 'How long to wait for the consumer to get its partitions again (0: do not wait).' };
 
 export const resumeCommand = defineCommand({
   name: 'resume',
@@ -15,13 +13,13 @@ export const resumeCommand = defineCommand({
     'the consumer holds the topic\'s partitions (a pause shorter than the consumer session, 10 s for',
     'the embedded server, first waits for the old member to time out).',
   ].join('\n'),
-  options: [...opsOptions, waitFor],
+  options: [...opsOptions, flags.resumeWait],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     return withOps(resolved, log, signal, onlyStream(resolved), async (ctx, objects) => {
       const o = objects!;
       engineOnly(ctx, o, 'resume');
-      const result = await resumeStream(ctx, o, { waitMs: resolved.duration(waitFor) ?? 60_000, signal });
+      const result = await resumeStream(ctx, o, { waitMs: resolved.duration(flags.resumeWait) ?? 60_000, signal });
       if (result.already) {
         out(`${o.stream.name} is consuming already\n`);
       } else if (result.restarted) {

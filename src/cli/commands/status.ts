@@ -1,6 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { options, type OptionSpec } from '../../config/options.js';
-import { ErrorCodes, KchError } from '../../errors/kch-error.js';
+import { flags, options } from '../../config/options.js';
 import { streamNamed } from '../../ops/context.js';
 import { localKafkaOf, snapshot, type StatusSources } from '../../health/gather.js';
 import { statusJson } from '../../health/json.js';
@@ -12,12 +11,6 @@ import { defineCommand } from '../command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
 import { opsOptions } from '../ops.js';
 
-const json: OptionSpec = { flag: 'json', type: 'boolean', description: 'Print JSON (one object; with --watch, one line per look).' };
-const watch: OptionSpec = { flag: 'watch', short: 'w', type: 'boolean', description: 'Look again every --window until Ctrl-C.' };
-const window: OptionSpec = {
-  flag: 'window', type: 'duration', default: '2s',
-  description: 'Time between the two looks health is judged from (a lag with no commit in between is a stopped consumer).',
-};
 
 export const statusCommand = defineCommand({
   name: 'status',
@@ -33,13 +26,12 @@ export const statusCommand = defineCommand({
     'are dead letters (at least 10 of them). A paused stream is not unhealthy for its lag. When a service',
     'does not answer at the first look there is no trend to judge: it reports at once.',
   ].join('\n'),
-  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, json, watch, window],
+  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, flags.statusJson, flags.statusWatch, flags.statusWindow],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);
     const only = resolved.positionals.length > 0 ? resolved.positionals.map((name) => streamNamed(name, streams)) : streams;
-    const windowMs = resolved.duration(window) ?? 2000;
-    if (windowMs < 0) throw new KchError(ErrorCodes.USAGE, `--window must be 0 or more, got ${resolved.string(window)}`);
+    const windowMs = resolved.duration(flags.statusWindow) ?? 2000;
     // Every name is qualified; connecting to the pipeline's database would fail where it is missing.
     const client = clickhouseFrom(resolved, 'default');
     const sources: StatusSources = {
@@ -51,7 +43,7 @@ export const statusCommand = defineCommand({
       localKafka: await localKafkaOf(resolved.requireString(options.dataDir)),
     };
     const print = (report: StatusReport, again: boolean): void => {
-      if (resolved.boolean(json)) out(statusJson(report, again));
+      if (resolved.boolean(flags.statusJson)) out(statusJson(report, again));
       else out(`${again && process.stdout.isTTY ? '\x1b[H\x1b[2J' : ''}${renderStatus(report)}${again ? `(every ${windowMs / 1000} s, Ctrl-C to stop)\n` : ''}`);
     };
     const wait = async (): Promise<boolean> => {
@@ -67,15 +59,15 @@ export const statusCommand = defineCommand({
       // A service that does not answer leaves nothing to compare: say so now, not one window and
       // one more timeout later (the time the report says it waited is then the time it took).
       const down = !previous.kafka.reachable || !previous.clickhouse.reachable;
-      if (down && !resolved.boolean(watch)) {
+      if (down && !resolved.boolean(flags.statusWatch)) {
         const once = judge(previous);
         print(once, false);
         return once.healthy ? 0 : 1;
       }
       if (!(await wait())) return previous.healthy ? 0 : 1;
       let report = judge(await snapshot(sources), windowMs > 0 ? previous : undefined);
-      print(report, resolved.boolean(watch));
-      while (resolved.boolean(watch) && (await wait())) {
+      print(report, resolved.boolean(flags.statusWatch));
+      while (resolved.boolean(flags.statusWatch) && (await wait())) {
         previous = report;
         report = judge(await snapshot(sources), previous);
         print(report, true);

@@ -1,4 +1,4 @@
-import { options, type OptionSpec } from '../../config/options.js';
+import { flags, options, type OptionSpec } from '../../config/options.js';
 import type { ResolvedOptions } from '../../config/resolve.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { parseHeap } from '../../kafka/broker.js';
@@ -16,12 +16,6 @@ import { ingestFrom } from '../connections.js';
 import { connectCommand } from './connect.js';
 import { kafkaCommand } from './kafka.js';
 import { migrateCommand } from './migrate.js';
-
-const noGenerate: OptionSpec = { flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' };
-const withConnect: OptionSpec = {
-  flag: 'connect', type: 'boolean',
-  description: 'Also start a Kafka Connect worker with Debezium (kch connect) once Kafka is ready, its REST API on 127.0.0.1:--connect-port.',
-};
 
 /**
  * Every setting of the services `kch up` starts (the ones with an environment variable: not
@@ -59,7 +53,7 @@ export const upCommand = defineCommand({
     'end of the process that started it (npm, when a process manager stops `npm start`); should kch up',
     'itself be killed, its services notice and stop cleanly on their own.',
   ].join('\n'),
-  options: [...serviceSettings, noGenerate, withConnect],
+  options: [...serviceSettings, flags.upNoGenerate, flags.upConnect],
   async run({ options: resolved, log, signal, out }) {
     const externalKafka = resolved.given_(options.kafkaBrokers) ? resolved.requireString(options.kafkaBrokers) : undefined;
     const externalClickHouse = resolved.given_(options.clickhouseUrl) ? resolved.requireString(options.clickhouseUrl) : undefined;
@@ -90,12 +84,12 @@ export const upCommand = defineCommand({
         kafkaPort: resolved.integer(options.kafkaPort) ?? 9092,
         kafkaControllerPort: resolved.integer(options.kafkaControllerPort) ?? 9093,
         kafkaNodes: resolved.integer(options.kafkaNodes) ?? 1,
-        clickhousePort: resolved.integer(options.clickhousePort) ?? 8123,
+        clickhousePort: resolved.bounded(options.clickhousePort) ?? 8123,
         dashboardPort: resolved.integer(options.dashboardPort) ?? 3000,
-        ...(resolved.boolean(withConnect) ? { connectPort: resolved.integer(options.connectPort) ?? 8083 } : {}),
+        ...(resolved.boolean(flags.upConnect) ? { connectPort: resolved.integer(options.connectPort) ?? 8083 } : {}),
         dataDir: resolved.requireString(options.dataDir),
         cacheDir: resolved.requireString(options.cacheDir),
-        generate: !resolved.boolean(noGenerate),
+        generate: !resolved.boolean(flags.upNoGenerate),
         sink: pipeline.streams.some((stream) => ingestOf(stream, { ingest: ingestFrom(resolved) }) === 'sink'),
         exampleTable: exampleTable(pipeline.streams, resolved.string(options.clickhouseDatabase) ?? 'default'),
         settings,
@@ -117,8 +111,7 @@ function passedOn(resolved: ResolvedOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const spec of serviceSettings) {
     if (spec.env === undefined || spec.secret || setByStack.has(spec) || !resolved.given_(spec)) continue;
-    if (spec.type === 'integer') resolved.integer(spec);
-    else if (spec.type === 'number') resolved.number(spec);
+    if (spec.type === 'integer' || spec.type === 'number') resolved.bounded(spec);
     else if (spec.type === 'duration') resolved.duration(spec);
     const value = resolved.string(spec);
     if (value !== undefined) env[spec.env] = value;

@@ -20,19 +20,19 @@ import { startEmbeddedClickHouse } from '../../../src/clickhouse/embedded/server
 import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { createLogger } from '../../../src/output/log.js';
 import { serve } from './fixtures/served.js';
+import { pollUntil } from '../../support/wait.js';
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
-async function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+/** `read()` once `done` says so; the timeout names the last value read. */
+function eventually<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
+  return pollUntil(what, async () => {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+    throw new Error(`still ${JSON.stringify(value)}`);
+  }, ms);
 }
 
 test('after a restart on the same folder, tables, data, views and Kafka tables are back', async (t) => {

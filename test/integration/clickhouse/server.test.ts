@@ -2,7 +2,7 @@
  * The embedded server driven as a real ClickHouse: by `@clickhouse/client` and by raw HTTP
  * (what curl sends). One server for the whole file: chdb binds one data folder per process.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -16,6 +16,7 @@ import { startEmbeddedClickHouse, type EmbeddedClickHouse } from '../../../src/c
 import { STREAMING_THREADS } from '../../../src/clickhouse/embedded/session.js';
 import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
 import { createLogger } from '../../../src/output/log.js';
+import { onCleanup } from '../../support/cleanup.js';
 import { pollUntil } from '../../support/wait.js';
 
 const PASSWORD = 'secret';
@@ -23,11 +24,10 @@ const root = mkdtempSync(join(tmpdir(), 'kch-clickhouse-test-'));
 const logLines: string[] = [];
 let server: EmbeddedClickHouse;
 let client: ClickHouseClient;
-const clients: ClickHouseClient[] = [];
-
-function connect(overrides: Partial<ClickHouseConnectionOptions> = {}): ClickHouseClient {
+/** A client of the server, closed once test `t` is over. */
+function connect(t: TestContext, overrides: Partial<ClickHouseConnectionOptions> = {}): ClickHouseClient {
   const c = createClickHouse({ url: server.url, user: 'default', password: PASSWORD, database: 'default', ...overrides });
-  clients.push(c);
+  onCleanup(t, () => c.close());
   return c;
 }
 
@@ -55,11 +55,11 @@ before(async () => {
     log: createLogger('clickhouse', (line) => { logLines.push(line); }),
   });
   process.stderr.write(`# embedded ClickHouse ${server.version} ready in ${Math.round(performance.now() - started)} ms, rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB\n`);
-  client = connect();
+  client = createClickHouse({ url: server.url, user: 'default', password: PASSWORD, database: 'default' });
 });
 
 after(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await client?.close();
   await server?.stop();
   rmSync(root, { recursive: true, force: true });
 });
@@ -124,18 +124,18 @@ test('bound parameters reach {name:Type} untouched, strings with quotes, tabs an
   assert.deepEqual(rows, [{ next: 42, name: 'o\'neil\t\\ "x"', tags: ['a\'b', 'c'], missing: null }]);
 });
 
-test('parameters too long for a URL travel as multipart/form-data', async () => {
-  const multi = connect();
+test('parameters too long for a URL travel as multipart/form-data', async (t) => {
+  const multi = connect(t);
   const long = 'x'.repeat(10_000);
   const rows = await (await multi.query({ query: 'SELECT length({s:String}) AS n', format: 'JSONEachRow', query_params: { s: long }, use_multipart_params: true }))
     .json<{ n: number | string }>();
   assert.equal(Number(rows[0]?.n), 10_000);
 });
 
-test('the database parameter: unqualified tables resolve in it', async () => {
+test('the database parameter: unqualified tables resolve in it', async (t) => {
   await client.command({ query: 'CREATE DATABASE IF NOT EXISTS app' });
   await client.command({ query: 'CREATE TABLE app.items (k String) ENGINE = MergeTree ORDER BY k' });
-  const app = connect({ database: 'app' });
+  const app = connect(t, { database: 'app' });
   await app.insert({ table: 'items', values: [{ k: 'a' }, { k: 'b' }], format: 'JSONEachRow' });
   const rows = await (await app.query({ query: 'SELECT currentDatabase() AS db, count() AS c FROM items', format: 'JSONEachRow' })).json<{ db: string; c: string | number }>();
   assert.equal(rows[0]?.db, 'app');
@@ -196,8 +196,8 @@ test('HTTP statuses follow ClickHouse: 400 syntax, 404 unknown database, 500 oth
   assert.match(await thrown.text(), /boom/);
 });
 
-test('a wrong password is refused like ClickHouse: code 516, HTTP 403, CLICKHOUSE_AUTH once mapped', async () => {
-  const wrong = connect({ password: 'nope' });
+test('a wrong password is refused like ClickHouse: code 516, HTTP 403, CLICKHOUSE_AUTH once mapped', async (t) => {
+  const wrong = connect(t, { password: 'nope' });
   const error = await wrong.query({ query: 'SELECT 1' }).catch((e: unknown) => e);
   assert.ok(error instanceof ClickHouseError);
   assert.equal(error.code, '516');
@@ -271,12 +271,12 @@ test('INSERT data in the body after ?query=, in TSV, CSV and Parquet (a binary f
   assert.equal(empty.status, 200);
 });
 
-test('compression: gzip request bodies and gzip responses, through the client and by hand', async () => {
+test('compression: gzip request bodies and gzip responses, through the client and by hand', async (t) => {
   await client.command({ query: 'CREATE TABLE zipped (n UInt32) ENGINE = MergeTree ORDER BY n' });
   const gzClient = (await import('@clickhouse/client')).createClient({
     url: server.url, username: 'default', password: PASSWORD, compression: { request: true, response: true },
   });
-  clients.push(gzClient);
+  onCleanup(t, () => gzClient.close());
   await gzClient.insert({ table: 'zipped', values: Array.from({ length: 1000 }, (_, n) => ({ n })), format: 'JSONEachRow' });
   const rows = await (await gzClient.query({ query: 'SELECT count() AS c FROM zipped', format: 'JSONEachRow' })).json<{ c: string }>();
   assert.equal(Number(rows[0]?.c), 1000);
@@ -336,9 +336,9 @@ test('requests run side by side, each with its own settings, parameters and data
   });
 });
 
-test('session_id is accepted (and ignored: a SET does not outlive its request)', async () => {
+test('session_id is accepted (and ignored: a SET does not outlive its request)', async (t) => {
   const withSession = createClickHouse({ url: server.url, user: 'default', password: PASSWORD, database: 'default' });
-  clients.push(withSession);
+  onCleanup(t, () => withSession.close());
   await withSession.command({ query: 'SET max_threads = 1', session_id: 's-1' });
   const rows = await (await withSession.query({ query: 'SELECT getSetting(\'max_threads\') != 1 AS reset', format: 'JSONEachRow', session_id: 's-1' }))
     .json<{ reset: number | boolean }>();

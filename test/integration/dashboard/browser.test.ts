@@ -13,6 +13,7 @@ import type { RecentSale } from '../../../src/dashboard/wire.js';
 import type { Dashboard } from '../../../src/dashboard/server.js';
 import { freePort } from '../../support/ports.js';
 import { createPipeline, getJson, type Pipeline } from './fixture.js';
+import { pollUntil } from '../../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -73,11 +74,7 @@ async function value<T>(page: Page, expression: string): Promise<T> {
  * the page, which the page's Content-Security-Policy (rightly) forbids.
  */
 async function waitFor(page: Page, expression: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await value<unknown>(page, expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${expression}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
+  await pollUntil(expression, async () => ((await value<unknown>(page, expression)) ? true : undefined), timeoutMs, 100);
 }
 
 async function refreshes(page: Page): Promise<number> {

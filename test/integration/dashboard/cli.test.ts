@@ -1,12 +1,12 @@
 /** `kch dashboard` as a command: its options, one clear line when the port is taken, a clean stop, readiness. */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
-import { after, test } from 'node:test';
+import { createServer } from 'node:net';
+import { test, type TestContext } from 'node:test';
 import { dashboardCommand } from '../../../src/cli/commands/dashboard.js';
-import { commands } from '../../../src/cli/commands/index.js';
 import { resolveOptions } from '../../../src/config/resolve.js';
 import { waitForDashboard } from '../../../src/dashboard/probe.js';
 import { createLogger } from '../../../src/output/log.js';
+import { onCleanup } from '../../support/cleanup.js';
 import { CliProcess, runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
@@ -15,17 +15,11 @@ import { createPipeline } from './fixture.js';
 
 const { kafka, clickhouseUrl } = services();
 const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: uniqueName('dash_cli'), KCH_TOPIC_PREFIX: 'dash_cli_' };
-const registered = commands.some((c) => c.name === 'dashboard');
-const servers: Server[] = [];
 
-after(async () => {
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-});
-
-/** A port someone else holds. */
-async function takenPort(): Promise<number> {
+/** A port someone else holds, for as long as test `t` runs. */
+async function takenPort(t: TestContext): Promise<number> {
   const server = createServer();
-  servers.push(server);
+  onCleanup(t, () => new Promise((done) => server.close(done)));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return (server.address() as { port: number }).port;
 }
@@ -39,8 +33,8 @@ test('the dashboard takes the host, port, ClickHouse and Kafka options, with 127
   assert.equal(resolveOptions(dashboardCommand.options, [], { DASHBOARD_PORT: '3100' }).string(dashboardCommand.options.find((o) => o.flag === 'dashboard-port')!), '3100');
 });
 
-test('a port in use is a PORT_IN_USE error that names the port and the option', async () => {
-  const port = await takenPort();
+test('a port in use is a PORT_IN_USE error that names the port and the option', async (t) => {
+  const port = await takenPort(t);
   const options = resolveOptions(dashboardCommand.options, ['--dashboard-port', String(port)], env);
   await assert.rejects(
     dashboardCommand.run({ options, log: createLogger('test', () => undefined), signal: new AbortController().signal, out: () => undefined }),
@@ -49,15 +43,13 @@ test('a port in use is a PORT_IN_USE error that names the port and the option', 
 });
 
 test('kch dashboard on a taken port prints one line and exits 1', async (t) => {
-  if (!registered) { t.skip('dashboard is not in src/cli/commands/index.ts yet'); return; }
-  const port = await takenPort();
+  const port = await takenPort(t);
   const result = await runCli(['dashboard', '--dashboard-port', String(port)], env, 60_000);
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`^kch dashboard: port ${port} on 127\\.0\\.0\\.1 is already in use[^\\n]*\\n$`));
 });
 
-test('kch dashboard serves until SIGTERM, then exits 0', async (t) => {
-  if (!registered) { t.skip('dashboard is not in src/cli/commands/index.ts yet'); return; }
+test('kch dashboard serves until SIGTERM, then exits 0', async () => {
   const cli = new CliProcess(['dashboard', '--dashboard-port', '0'], env);
   try {
     const url = await pollUntil('the dashboard to be ready', async () => {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
 import type { StreamDescription } from '../../../src/dashboard/panels.js';
@@ -20,11 +20,10 @@ import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { getJson } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const NOTE = 'a note longer than the forty characters a cell was cut at before';
 const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
@@ -59,7 +58,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   await writeFile(file, config);
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_`, KCH_CONFIG: file };
   const client = clickhouse(clickhouseUrl, database);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
     await rm(dir, { recursive: true, force: true });
@@ -76,7 +75,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
     host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
     kafkaBrokers: kafka, topicPrefix: `${database}_`, log, streams, refreshMs: 1000,
   });
-  cleanups.push(() => dashboard.stop());
+  onCleanup(t, () => dashboard.stop());
 
   const api = await getJson<StreamPanels[]>(dashboard.url, '/api/streams?hours=2');
   assert.equal(api.status, 200);
@@ -123,7 +122,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
     return;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  cleanups.push(() => browser.close());
+  onCleanup(t, () => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });

@@ -7,18 +7,17 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { cliPath, runCli, type CliResult } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { startClickHouse } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => unknown)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const scratch = mkdtempSync(join(tmpdir(), 'kch-badconfig-'));
-cleanups.push(() => rmSync(scratch, { recursive: true, force: true }));
+after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Exactly one line on stderr, `kch <command>: …` matching `message`, no stack, the exit code. */
 function assertOneLine(result: CliResult, command: string, message: RegExp, code = 1): void {
@@ -29,10 +28,10 @@ function assertOneLine(result: CliResult, command: string, message: RegExp, code
   assert.match(lines[0]!, new RegExp(`^kch ${command}: ${message.source}`));
 }
 
-async function takenPort(): Promise<{ port: number; server: Server }> {
+async function takenPort(t: TestContext): Promise<{ port: number; server: Server }> {
   const server = createServer();
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  onCleanup(t, () => new Promise((resolve) => server.close(resolve)));
   return { port, server };
 }
 
@@ -55,11 +54,11 @@ test('a malformed broker address', async () => {
     /bad Kafka broker address "kafka": expected host:port, e\.g\. 127\.0\.0\.1:9092/, 2);
 });
 
-test('a broker address where no Kafka answers', async () => {
+test('a broker address where no Kafka answers', async (t) => {
   const database = uniqueName('badbroker');
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_` };
   assert.equal((await runCli(['migrate'], env)).code, 0);
-  cleanups.push(() => runCli(['query', `DROP DATABASE IF EXISTS ${database}`], env));
+  onCleanup(t, () => runCli(['query', `DROP DATABASE IF EXISTS ${database}`], env));
   const port = await freePort();
   assertOneLine(await runCli(['verify', '--count', '10', '--timeout', '3s'], { ...env, KAFKA_BROKERS: `127.0.0.1:${port}` }), 'verify',
     new RegExp(`Kafka at 127\\.0\\.0\\.1:${port} did not answer within 3 s \\(.*ECONNREFUSED.*\\)`));
@@ -72,12 +71,12 @@ test('a ClickHouse URL where nothing answers, and one that is no URL', async () 
   assertOneLine(await runCli(['query', 'SELECT 1'], { CLICKHOUSE_URL: 'ch.example:8123' }), 'query', /--clickhouse-url must be an http:\/\/ or https:\/\/ URL such as http:\/\/127\.0\.0\.1:8123, got "ch\.example:8123"/, 2);
 });
 
-test('a wrong ClickHouse password (the server reads its own from CLICKHOUSE_PASSWORD_FILE)', async () => {
+test('a wrong ClickHouse password (the server reads its own from CLICKHOUSE_PASSWORD_FILE)', async (t) => {
   const secret = join(scratch, 'ch-password');
   writeFileSync(secret, 'right horse battery\n', { mode: 0o600 });
   const port = await freePort();
   const server = await startClickHouse(join(scratch, 'auth'), port, { CLICKHOUSE_PASSWORD_FILE: secret });
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const url = `http://127.0.0.1:${port}`;
   assertOneLine(await runCli(['query', 'SELECT 1'], { CLICKHOUSE_URL: url, CLICKHOUSE_PASSWORD: 'wrong' }), 'query',
     /ClickHouse at http:\/\/127\.0\.0\.1:\d+ refused user "default": .* Check --clickhouse-user and CLICKHOUSE_PASSWORD\./);
@@ -104,8 +103,8 @@ test('no Maven on PATH when the broker\'s jars must be fetched', async () => {
     /mvn \(Apache Maven\) is not on PATH: it is needed once, to fetch the Kafka broker's jars/);
 });
 
-test('a port already taken, for ClickHouse and for Kafka', async () => {
-  const { port } = await takenPort();
+test('a port already taken, for ClickHouse and for Kafka', async (t) => {
+  const { port } = await takenPort(t);
   assertOneLine(await runCli(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: join(scratch, 'taken') }), 'clickhouse',
     new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use; stop what holds it or choose another with --clickhouse-port`));
   assertOneLine(await runCli(['kafka', '--kafka-port', String(port), '--kafka-controller-port', String(await freePort())], { KCH_DATA_DIR: join(scratch, 'taken') }), 'kafka',

@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, reportFrom, startUp, startVerify, summary } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-test('kill -9 of ClickHouse while events flow: kch up restarts it, nothing is lost, duplicates are counted', async () => {
+test('kill -9 of ClickHouse while events flow: kch up restarts it, nothing is lost, duplicates are counted', async (t) => {
   const prefix = `${uniqueName('chkill')}_`;
   // The shared broker (only ClickHouse is killed here), this test's own topics.
   const stack = await startUp('chkill', { args: ['--no-generate'], externalKafka: kafka, env: { KCH_TOPIC_PREFIX: prefix } });
-  cleanups.push(() => stack.stop());
+  onCleanup(t, () => stack.stop());
   const verify = startVerify(['--count', '30000', '--rate', '1000', '--timeout', '3m'], stack.env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 2000);
 
   const service = stack.servicePid('clickhouse')!;

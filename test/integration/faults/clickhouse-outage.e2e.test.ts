@@ -2,35 +2,34 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, reportFrom, startClickHouse, startVerify, summary } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 /** A minute without ClickHouse, as the issue asks; KCH_FAULT_OUTAGE_S shortens it by hand. */
 const OUTAGE_MS = Number(process.env.KCH_FAULT_OUTAGE_S ?? 60) * 1000;
 
-test('ClickHouse stopped for a while as Kafka keeps taking events: once started it catches up, lag returns to 0, nothing is lost', async () => {
+test('ClickHouse stopped for a while as Kafka keeps taking events: once started it catches up, lag returns to 0, nothing is lost', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-outage-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const prefix = `${uniqueName('outage')}_`;
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: `http://127.0.0.1:${port}`, KCH_TOPIC_PREFIX: prefix };
   let server = await startClickHouse(dataDir, port);
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const migrated = await runCli(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
 
   const rate = 1000;
   const count = Math.round(rate * (OUTAGE_MS / 1000 + 20));
   const verify = startVerify(['--count', String(count), '--rate', String(rate), '--timeout', '3m'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 2000);
 
   assert.equal(await server.stop('SIGTERM'), 0, server.output);

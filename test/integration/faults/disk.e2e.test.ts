@@ -4,7 +4,7 @@ import { mkdirSync, openSync, writeSync, closeSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import type { CliProcess } from '../../support/cli.js';
 import { runCli } from '../../support/cli.js';
@@ -12,10 +12,9 @@ import { remoteClickHouseUrl, services, uniqueName } from '../../support/env.js'
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, reportFrom, startClickHouse, startVerify, summary } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => unknown)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const root = process.getuid?.() === 0;
 
@@ -42,17 +41,17 @@ interface Scenario {
   readonly count: number;
 }
 
-async function scenario(name: string, dataDir: string): Promise<Scenario> {
+async function scenario(t: TestContext, name: string, dataDir: string): Promise<Scenario> {
   const port = await freePort();
   const prefix = `${uniqueName(name)}_`;
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: `http://127.0.0.1:${port}`, KCH_TOPIC_PREFIX: prefix };
   const server = await startClickHouse(dataDir, port);
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const migrated = await runCli(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
   const count = 15_000;
   const verify = startVerify(['--count', String(count), '--rate', '500', '--timeout', '3m'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 1000);
   return { env, prefix, server, verify, count };
 }
@@ -94,8 +93,8 @@ test('a full disk under ClickHouse: one clear error, consumption paused with not
   }
   const mount = await mkdtemp(join(tmpdir(), 'kch-full-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mount]);
-  cleanups.push(() => { execFileSync('umount', ['-l', mount]); rmSync(mount, { recursive: true, force: true }); });
-  const s = await scenario('diskfull', mount);
+  onCleanup(t, () => { execFileSync('umount', ['-l', mount]); rmSync(mount, { recursive: true, force: true }); });
+  const s = await scenario(t, 'diskfull', mount);
   const filler = join(mount, 'filler');
   const filled = fill(filler);
   const paused = await assertPaused(s, /Kafka table default\.\w+_kafka cannot write what it reads: Cannot reserve .*not enough space.*\(NOT_ENOUGH_SPACE\)\. Consumption is paused at the last committed offset .*the disk holding .* is full: free space/);
@@ -108,7 +107,7 @@ test('a full disk under ClickHouse: one clear error, consumption paused with not
 
 test('a data folder ClickHouse can no longer write: one clear error, nothing committed, resumes once writable', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-readonly-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   // Root ignores permission bits; the immutable attribute stops even root from creating the
   // part folders of an insert (EPERM), as a read-only remount would (EROFS). Not every file
   // system has it.
@@ -121,14 +120,14 @@ test('a data folder ClickHouse can no longer write: one clear error, nothing com
     t.skip('chattr +i is not available here (needs root and a file system with the immutable attribute)');
     return;
   }
-  const s = await scenario('readonly', dataDir);
+  const s = await scenario(t, 'readonly', dataDir);
   const client = createClickHouse({ url: s.env.CLICKHOUSE_URL!, user: 'default', password: '', database: 'default' });
   const paths = (await (await client.query({ query: "SELECT arrayJoin(data_paths) AS p FROM system.tables WHERE database = 'default' AND engine LIKE '%MergeTree'", format: 'JSONEachRow' })).json<{ p: string }>()).map((r) => r.p);
   await client.close();
   assert.ok(paths.length >= 4);
   const unlock = (): void => { for (const path of paths) execFileSync('chattr', ['-i', path]); };
   for (const path of paths) execFileSync('chattr', ['+i', path]);
-  cleanups.push(() => { try { unlock(); } catch { /* already */ } });
+  onCleanup(t, () => { try { unlock(); } catch { /* already */ } });
   await assertPaused(s, /Kafka table default\.\w+_kafka cannot write what it reads: .*Operation not permitted.*Consumption is paused at the last committed offset .*ClickHouse cannot write .*: make it writable again/);
   unlock();
   const facts = await assertRecovered(s, performance.now());
@@ -147,7 +146,7 @@ test('on ClickHouse 18.16 a block whose insert fails is lost, offsets committed 
   const migrated = await runCli(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
   const client = createClickHouse({ url, user: 'default', password: '', database: 'default' });
-  cleanups.push(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
+  onCleanup(t, async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
   const paths = (await (await client.query({ query: `SELECT DISTINCT data_path AS p FROM system.tables WHERE database = '${database}' AND engine LIKE '%MergeTree'`, format: 'JSONEachRow' })).json<{ p: string }>()).map((r) => r.p);
   try {
     for (const path of paths) execFileSync('chattr', ['+i', path], { stdio: 'ignore' });
@@ -156,9 +155,9 @@ test('on ClickHouse 18.16 a block whose insert fails is lost, offsets committed 
     return;
   }
   const unlock = (): void => { for (const path of paths) execFileSync('chattr', ['-i', path]); };
-  cleanups.push(() => { try { unlock(); } catch { /* already */ } });
+  onCleanup(t, () => { try { unlock(); } catch { /* already */ } });
   const verify = startVerify(['--count', '2000', '--rate', '500', '--timeout', '15s'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   // Let the consumer read (and commit) while nothing can be written, then make it writable again.
   await pollUntil('offsets committed over unwritten rows', async () => ((await lagOf(kafka, prefix)).committed >= 1000 ? true : undefined), 60_000, 250);
   unlock();

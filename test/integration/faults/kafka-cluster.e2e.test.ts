@@ -10,14 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { withAdmin } from '../../../src/kafka/admin.js';
 import { runCli } from '../../support/cli.js';
 import { pollUntil } from '../../support/wait.js';
 import { alive, arriving, startUp, startVerify, summary, verifiedReport, type UpStack } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -48,13 +47,13 @@ function nodePid(dataDir: string, node: number): number | undefined {
 }
 
 // Through the Kafka engine (the default), and through kch sink, which must also write nothing twice.
-for (const ingest of ['engine', 'sink'] as const) test(`kch up --kafka-nodes 3${ingest === 'sink' ? ' --ingest sink' : ''}: kill -9 of the broker leading the sales partition while events flow loses no acknowledged event${ingest === 'sink' ? ' and writes none twice' : ''}, and kch status names it`, async () => {
+for (const ingest of ['engine', 'sink'] as const) test(`kch up --kafka-nodes 3${ingest === 'sink' ? ' --ingest sink' : ''}: kill -9 of the broker leading the sales partition while events flow loses no acknowledged event${ingest === 'sink' ? ' and writes none twice' : ''}, and kch status names it`, async (t) => {
   const base = await freeRange(6);
   const stack: UpStack = await startUp(`kcluster${ingest}`, {
     args: ['--no-generate', '--kafka-nodes', '3', ...(ingest === 'sink' ? ['--ingest', 'sink'] : [])],
     env: { KAFKA_PORT: String(base), KAFKA_CONTROLLER_PORT: String(base + 1), KAFKA_HEAP: '256m' },
   });
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await stack.stop();
     // A node a failed test left behind lives in its own process group.
     for (const node of [1, 2, 3]) {
@@ -67,7 +66,7 @@ for (const ingest of ['engine', 'sink'] as const) test(`kch up --kafka-nodes 3${
   const env = { ...stack.env, KAFKA_BROKERS: brokers };
 
   const verify = startVerify(['--count', '20000', '--rate', '1000', '--timeout', '3m'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 2000);
 
   // Each topic keeps three copies of each partition, one on each node.

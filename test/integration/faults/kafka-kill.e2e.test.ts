@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { waitForKafka } from '../../../src/kafka/admin.js';
 import { arriving, lagOf, reportFrom, startUp, startVerify, summary, type UpStack } from './fixture.js';
 import { pollUntil } from '../../support/wait.js';
 import type { CliProcess } from '../../support/cli.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-test('kill -9 of the Kafka broker while events flow at a steady rate: kch up restarts it and no acknowledged event is lost', async () => {
+test('kill -9 of the Kafka broker while events flow at a steady rate: kch up restarts it and no acknowledged event is lost', async (t) => {
   const stack: UpStack = await startUp('kafkakill', { args: ['--no-generate'] });
-  cleanups.push(() => stack.stop());
+  onCleanup(t, () => stack.stop());
   const verify: CliProcess = startVerify(['--count', '30000', '--rate', '1000', '--timeout', '3m'], stack.env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 2000);
 
   const broker = stack.brokerPid()!;

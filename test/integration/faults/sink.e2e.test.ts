@@ -7,25 +7,24 @@
  * message is in the dead letters exactly once.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { rows } from '../../../src/clickhouse/query.js';
 import { CliProcess } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { arriving, lagOf, startUp, startVerify, summary, verifiedReport } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-test('--ingest sink: kill -9 of the sink, a second sink joining and leaving, kill -9 of ClickHouse: 0 lost, 0 duplicated rows, each dead letter once', async () => {
+test('--ingest sink: kill -9 of the sink, a second sink joining and leaving, kill -9 of ClickHouse: 0 lost, 0 duplicated rows, each dead letter once', async (t) => {
   const prefix = `${uniqueName('sink')}_`;
   const stack = await startUp('sink', { args: ['--no-generate', '--ingest', 'sink', '--partitions', '2'], externalKafka: kafka, env: { KCH_TOPIC_PREFIX: prefix } });
-  cleanups.push(() => stack.stop());
+  onCleanup(t, () => stack.stop());
   assert.match(stack.up.output, /sink +pid \d+/);
   const env = { ...stack.env, KCH_INGEST: 'sink' };
   const verify = startVerify(['--count', '50000', '--rate', '1250', '--bad-ratio', '0.02', '--timeout', '3m'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 3000);
 
   // 1. The sink, killed wherever it is: reading, recording a range, inserting or committing.
@@ -37,7 +36,7 @@ test('--ingest sink: kill -9 of the sink, a second sink joining and leaving, kil
   // 2. A second instance joins the group (the partitions are shared out again), then leaves.
   await arriving(verify, 12_000);
   const second = new CliProcess(['sink'], env);
-  cleanups.push(() => second.stop());
+  onCleanup(t, () => second.stop());
   await pollUntil('the second sink inserting', async () => {
     if (second.child.exitCode !== null) throw new Error(second.output);
     return /inserted \d+ messages/.test(second.output) ? true : undefined;
@@ -73,11 +72,11 @@ test('--ingest sink: kill -9 of the sink, a second sink joining and leaving, kil
   });
 });
 
-test('--ingest sink: kill -9 of the Kafka broker while events flow: the sink waits for it, 0 lost, 0 duplicated rows', async () => {
+test('--ingest sink: kill -9 of the Kafka broker while events flow: the sink waits for it, 0 lost, 0 duplicated rows', async (t) => {
   const stack = await startUp('sinkbroker', { args: ['--no-generate', '--ingest', 'sink'] });
-  cleanups.push(() => stack.stop());
+  onCleanup(t, () => stack.stop());
   const verify = startVerify(['--count', '30000', '--rate', '1000', '--timeout', '3m'], { ...stack.env, KCH_INGEST: 'sink' });
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   await arriving(verify, 2000);
 
   const mark = stack.up.output.length;

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { waitForKafka } from '../../../src/kafka/admin.js';
 import { pollUntil } from '../../support/wait.js';
-import { alive, startUp, type UpStack } from './fixture.js';
+import { alive, startUp } from './fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const stacks: UpStack[] = [];
-after(async () => { for (const s of stacks) await s.stop(); });
 
-test('kch up restarts a service killed with SIGKILL, says why, and the service works again', async () => {
+test('kch up restarts a service killed with SIGKILL, says why, and the service works again', async (t) => {
   const stack = await startUp('supervise', { args: ['--no-generate'] });
-  stacks.push(stack);
+  onCleanup(t, () => stack.stop());
 
   // The kafka service is `kch kafka`, whose broker JVM runs in a process group of its own: killed,
   // the service's watchdog stops that JVM with it, and the restarted service starts a new one.
@@ -42,13 +41,12 @@ test('kch up restarts a service killed with SIGKILL, says why, and the service w
   process.stdout.write(`# kafka back ${kafkaBack.toFixed(1)} s after SIGKILL, clickhouse back ${clickhouseBack.toFixed(1)} s after SIGKILL\n`);
 
   assert.equal(await stack.stop(), 0, 'a clean Ctrl-C after recovered crashes exits 0');
-  stacks.splice(stacks.indexOf(stack), 1);
   assert.match(stack.up.output, /every service stopped/);
 });
 
-test('a service that keeps dying is given up on and reported, while the others keep running', async () => {
+test('a service that keeps dying is given up on and reported, while the others keep running', async (t) => {
   const stack = await startUp('crashloop', { args: ['--rate', '20'] });
-  stacks.push(stack);
+  onCleanup(t, () => stack.stop());
   const others = { kafka: stack.servicePid('kafka')!, clickhouse: stack.servicePid('clickhouse')!, broker: stack.brokerPid()! };
   let previous = 0;
   for (let crash = 1; crash <= 5; crash++) {
@@ -68,5 +66,4 @@ test('a service that keeps dying is given up on and reported, while the others k
   assert.ok((await (await client.query({ query: 'SELECT count() AS n FROM sales', format: 'JSONEachRow' })).json()).length === 1);
 
   assert.equal(await stack.stop(), 1, 'kch up exits 1 when a service was given up on');
-  stacks.splice(stacks.indexOf(stack), 1);
 });

@@ -5,22 +5,21 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
 import { runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
 const env = { KAFKA_BROKERS: kafka };
-const folders: string[] = [];
-after(async () => { for (const f of folders) await rm(f, { recursive: true, force: true }); });
 
-async function emptyFolder(): Promise<string> {
+async function emptyFolder(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kch-init-'));
-  folders.push(dir);
+  onCleanup(t, () => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -43,11 +42,11 @@ const reading = (i: number): string => JSON.stringify({
   ...(i % 4 === 0 ? {} : { humidity: 40 + (i % 7) }),
 });
 
-test('init writes kch.config.ts in an empty folder, counts the dead letters the sample would make, and joins no group', async () => {
+test('init writes kch.config.ts in an empty folder, counts the dead letters the sample would make, and joins no group', async (t) => {
   const topic = uniqueName('readings');
   const bad = ['{"reading_id": "cut', '[1, 2]', JSON.stringify({ ...JSON.parse(reading(999)) as object, celsius: 'warm' })];
   await produce(topic, [...Array.from({ length: 400 }, (_, i) => reading(i)), ...bad], 3);
-  const dir = await emptyFolder();
+  const dir = await emptyFolder(t);
 
   const dry = await runCli(['init', '--from-topic', topic, '--name', 'readings', '--dry-run'], env, 120_000, dir);
   assert.equal(dry.code, 0, dry.stderr);
@@ -98,8 +97,8 @@ test('init writes kch.config.ts in an empty folder, counts the dead letters the 
   }
 });
 
-test('init refuses, with a line saying why and an exit code of its own: no topic, an empty one, no JSON, a file of the user\'s own', async () => {
-  const dir = await emptyFolder();
+test('init refuses, with a line saying why and an exit code of its own: no topic, an empty one, no JSON, a file of the user\'s own', async (t) => {
+  const dir = await emptyFolder(t);
   const missing = await runCli(['init', '--from-topic', uniqueName('nope')], env, 120_000, dir);
   assert.equal(missing.code, 3, missing.stderr);
   assert.match(missing.stdout, /topic nope_\w+ does not exist at/);

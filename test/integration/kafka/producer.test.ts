@@ -10,6 +10,7 @@ import { startBroker, type RunningBroker, type StartBrokerOptions } from '../../
 import { createProducer } from '../../../src/kafka/producer.js';
 import { defaultPomPath } from '../../../src/kafka/runtime.js';
 import { freePort } from '../../support/ports.js';
+import { pollUntil } from '../../support/wait.js';
 
 const cacheDir = process.env.KCH_CACHE_DIR ? resolve(process.env.KCH_CACHE_DIR) : join(dirname(dirname(defaultPomPath())), '.kch', 'cache');
 
@@ -41,14 +42,15 @@ test('producer: a broker outage is one warning, sends resume after it, exactly o
       acknowledged += batch.length;
     }
   })();
-  while (acknowledged < 500) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil('500 acknowledged messages', async () => acknowledged >= 500 || undefined, 60_000, 20);
 
   await broker.stop();
   const duringOutage = acknowledged;
+  // A window of the outage, not a wait for readiness: nothing may be acknowledged during it.
   await new Promise((r) => setTimeout(r, 3_000));
   assert.equal(acknowledged, duringOutage, 'nothing acknowledged while the broker is down');
   broker = await startBroker(options);
-  while (acknowledged < duringOutage + 500) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil('500 more acknowledged after the restart', async () => acknowledged >= duringOutage + 500 || undefined, 120_000, 20);
   stop = true;
   await sending;
   await producer.close();

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { committedOffsets, ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
@@ -18,17 +18,16 @@ import type { StatusReport } from '../../../src/health/model.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, remoteClickHouseUrl, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 /** A database, a folder and a ClickHouse client of the test's own, dropped after the file. */
-async function place(name: string): Promise<{ database: string; folder: string; client: ReturnType<typeof clickhouse>; env: NodeJS.ProcessEnv }> {
+async function place(t: TestContext, name: string): Promise<{ database: string; folder: string; client: ReturnType<typeof clickhouse>; env: NodeJS.ProcessEnv }> {
   const database = uniqueName(name);
   const folder = await mkdtemp(join(tmpdir(), `kch-${name}-`));
   const client = clickhouse(clickhouseUrl);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
     await rm(folder, { recursive: true, force: true });
@@ -51,8 +50,8 @@ async function produce(topic: string, values: readonly string[]): Promise<void> 
 const committed = async (group: string, topic: string): Promise<string> =>
   JSON.stringify([...((await committedOffsets(kafka, group, [topic])).get(topic) ?? new Map<number, bigint>())].map(([p, o]) => [p, String(o)]));
 
-test('two streams on one topic: the second is added with kch init, migrated with --apply-drift, and both get every message, the first untouched', async () => {
-  const { database, folder, client, env } = await place('names_shared');
+test('two streams on one topic: the second is added with kch init, migrated with --apply-drift, and both get every message, the first untouched', async (t) => {
+  const { database, folder, client, env } = await place(t, 'names_shared');
   const topic = uniqueName('money');
   const second = `${topic}_2`;
   const config = join(folder, 'kch.config.ts');
@@ -97,8 +96,8 @@ test('two streams on one topic: the second is added with kch init, migrated with
   assert.match(again.stdout, /nothing to do/);
 });
 
-test('a plan that would take over another stream\'s Kafka table is refused before any statement, naming the table and both streams', async () => {
-  const { database, folder, client, env } = await place('names_foreign');
+test('a plan that would take over another stream\'s Kafka table is refused before any statement, naming the table and both streams', async (t) => {
+  const { database, folder, client, env } = await place(t, 'names_foreign');
   const topic = uniqueName('ledger');
   const mine = join(folder, 'kch.config.ts');
   const theirs = join(folder, 'other.config.ts');
@@ -127,8 +126,8 @@ test('a plan that would take over another stream\'s Kafka table is refused befor
   assert.equal(await scalar(client, `SELECT count() FROM ${database}.${topic}`), 9);
 });
 
-test('a Kafka table an earlier kch named after its topic is recognised and renamed by kch migrate, nothing lost or read twice', async () => {
-  const { database, folder, client, env } = await place('names_upgrade');
+test('a Kafka table an earlier kch named after its topic is recognised and renamed by kch migrate, nothing lost or read twice', async (t) => {
+  const { database, folder, client, env } = await place(t, 'names_upgrade');
   const topic = uniqueName('shop');
   const name = `orders_${topic}`;
   const legacy = `${topic}_kafka`;
@@ -180,10 +179,10 @@ test('a Kafka table an earlier kch named after its topic is recognised and renam
  * would take over the first's objects, and is refused. The server's own CREATE texts are read, so
  * the check is proved on the server's formatting (18.16's too).
  */
-async function sideBySide(url: string): Promise<void> {
+async function sideBySide(t: TestContext, url: string): Promise<void> {
   const database = uniqueName('names_prefix');
   const client = clickhouse(url);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
   });
@@ -208,8 +207,8 @@ async function sideBySide(url: string): Promise<void> {
   assert.match((await group.json<{ q: string }>())[0]!.q, new RegExp(`kafka_group_name = '${first}clickhouse_sales_consumer'`));
 }
 
-test('a second topic prefix in the same database is refused: its plan would take over the first prefix\'s objects', async () => {
-  await sideBySide(clickhouseUrl);
+test('a second topic prefix in the same database is refused: its plan would take over the first prefix\'s objects', async (t) => {
+  await sideBySide(t, clickhouseUrl);
 });
 
 test('the same on ClickHouse 18.16, whose CREATE texts are its own', async (t) => {
@@ -218,5 +217,5 @@ test('the same on ClickHouse 18.16, whose CREATE texts are its own', async (t) =
     if (process.env.CI) assert.fail('CI must run the remote-server tests: Debian clickhouse-server was not started');
     return t.skip('Debian clickhouse-server is not installed (apt-get install clickhouse-server)');
   }
-  await sideBySide(url);
+  await sideBySide(t, url);
 });

@@ -8,31 +8,30 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { StatusReport } from '../../../src/health/model.js';
 import { runCli, startClickHouseProcess } from '../../support/cli.js';
 import { clickhouse, services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { numbers } from './support.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const startClickHouse = startClickHouseProcess;
 
-test('on the embedded server\'s default database, pause survives a restart and migrate; replay, --apply-drift and resume lose and repeat nothing', async () => {
+test('on the embedded server\'s default database, pause survives a restart and migrate; replay, --apply-drift and resume lose and repeat nothing', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-default-db-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const prefix = `${uniqueName('defaultdb')}_`;
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, KCH_TOPIC_PREFIX: prefix };
   let server = await startClickHouse(dataDir, port);
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const client = clickhouse(url);
-  cleanups.push(() => client.close());
+  onCleanup(t, () => client.close());
   const engine = await numbers(client, "SELECT engine = 'Overlay' FROM system.databases WHERE name = 'default'");
   assert.deepEqual(engine, [1], 'the embedded server\'s default database is the Overlay this test is about');
 

@@ -12,17 +12,16 @@ import { CliProcess, runCli } from '../../support/cli.js';
 import { services } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { numbers, testPipeline } from './support.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
 const p = testPipeline('evolve', kafka, clickhouseUrl);
-const cleanups: (() => Promise<unknown>)[] = [];
 
 before(async () => {
   const migrated = await runCli(['migrate'], p.env);
   assert.equal(migrated.code, 0, migrated.stderr);
 });
 after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
   await p.drop();
 });
 
@@ -38,10 +37,10 @@ function salesWith(fields: Fields): StreamDefinition {
 const channels = ['store', 'online'] as const;
 const evolved = salesWith({ ...sales.fields, channel: field.oneOf(channels).withDefault('store') });
 
-test('adding a field to sales while the generator runs loses and repeats nothing; old events get the default', async () => {
+test('adding a field to sales while the generator runs loses and repeats nothing; old events get the default', async (t) => {
   const count = 12_000;
   const generator = new CliProcess(['generate', '--count', String(count), '--rate', '800', '--seed', '9001'], p.env);
-  cleanups.push(() => generator.stop());
+  onCleanup(t, () => generator.stop());
   await pollUntil('sales arriving', async () => ((await numbers(p.client, 'SELECT count() FROM sales'))[0]! > 1000 ? true : undefined), 60_000);
 
   const ops = await p.ops();

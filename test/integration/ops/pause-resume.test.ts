@@ -9,17 +9,16 @@ import { remoteClickHouseUrl, services } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { numbers, testPipeline } from './support.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
 const p = testPipeline('pause', kafka, clickhouseUrl);
-const cleanups: (() => Promise<unknown>)[] = [];
 
 before(async () => {
   const migrated = await runCli(['migrate'], p.env);
   assert.equal(migrated.code, 0, migrated.stderr);
 });
 after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
   await p.drop();
 });
 
@@ -136,16 +135,16 @@ test('status exits 1 when a consumer stopped, its views are gone or a service do
   assert.match(missing.report.streams[0]!.problems.join(' '), /no Kafka table .*run kch migrate/);
 });
 
-test('a paused stream stays paused across a restart of kch clickhouse', async () => {
+test('a paused stream stays paused across a restart of kch clickhouse', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-pause-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const start = (): Promise<CliProcess> => startClickHouseProcess(dataDir, port);
   const local = testPipeline('restart', kafka, url);
   let server = await start();
-  cleanups.push(() => server.stop());
-  cleanups.push(() => local.drop());
+  onCleanup(t, () => server.stop());
+  onCleanup(t, () => local.drop());
   assert.equal((await runCli(['migrate'], local.env)).code, 0);
   const first = await generate(local.env, 600, 201);
   await pollUntil('the first events', async () => ((await counts(local.client))[2] === first.warehouse ? true : undefined), 120_000);
@@ -177,7 +176,7 @@ test('on ClickHouse 18.16 kch pause refuses (a Kafka table\'s DETACH can abort t
     return;
   }
   const old = testPipeline('pause18', kafka, remote);
-  cleanups.push(() => old.drop());
+  onCleanup(t, () => old.drop());
   const migrated = await runCli(['migrate'], old.env);
   assert.equal(migrated.code, 0, migrated.stderr);
   assert.match(migrated.stderr, /can hang or abort while a Kafka table is detached .*`kch pause`, `kch replay` and `kch migrate --apply-drift` are refused/);

@@ -18,10 +18,10 @@ import { services } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { getJson } from '../dashboard/fixture.js';
 import { numbers, testPipeline } from './support.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
 const p = testPipeline('status_dl', kafka, clickhouseUrl);
-const cleanups: (() => Promise<unknown>)[] = [];
 const BAD = 30;
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -30,7 +30,6 @@ before(async () => {
   assert.equal(migrated.code, 0, migrated.stderr);
 });
 after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
   await p.drop();
 });
 
@@ -70,7 +69,7 @@ test('every message a dead letter: kch status exits 1 and says why, the dashboar
     host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database: p.database },
     kafkaBrokers: kafka, topicPrefix: p.prefix, log: createLogger('dashboard', () => undefined), streams, refreshMs: 1000,
   });
-  cleanups.push(() => dashboard.stop());
+  onCleanup(t, () => dashboard.stop());
   const pipeline = await getJson<PipelineHealth>(dashboard.url, '/api/pipeline');
   assert.equal(pipeline.status, 200);
   assert.deepEqual(pipeline.body.streams.map((s) => [s.name, s.problems]), [['sales', [problem]], ['warehouse', []]], 'the same judgement, in the same words');
@@ -85,7 +84,7 @@ test('every message a dead letter: kch status exits 1 and says why, the dashboar
     return;
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  cleanups.push(() => browser.close());
+  onCleanup(t, () => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(dashboard.url);
   const cards = await pollUntil('the pipeline panel\'s cards', async () => {

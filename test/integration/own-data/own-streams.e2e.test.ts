@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
@@ -15,10 +15,9 @@ import type { VerifyReport } from '../../../src/verify/report.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 /** A seeded PRNG, so that a failure can be replayed. */
 function random(seed: number): () => number {
@@ -111,14 +110,14 @@ const shapes: readonly Shape[] = [
 const SAMPLE = 300;
 
 for (const shape of shapes) {
-  test(`a stream of one's own (${shape.name}): init → migrate → rows and dead letters → generate → verify`, async () => {
+  test(`a stream of one's own (${shape.name}): init → migrate → rows and dead letters → generate → verify`, async (t) => {
     const database = uniqueName(`own_${shape.name}`);
     const topic = `${database}_${shape.name}`;
     const folder = await mkdtemp(join(tmpdir(), `kch-own-${shape.name}-`));
     const config = join(folder, 'kch.config.ts');
     const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_CONFIG: config };
     const client = clickhouse(clickhouseUrl);
-    cleanups.push(async () => {
+    onCleanup(t, async () => {
       await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await client.close();
       await rm(folder, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
@@ -26,11 +26,10 @@ import { CliProcess, runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
 import { fuzzSeed } from '../../unit/verify/arbitrary.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
 const seed = fuzzSeed();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 /** The stream, as the pipeline file below defines it too. */
 const exact = defineStream({
@@ -157,14 +156,14 @@ interface Row {
   items: string;
 }
 
-async function runTransport(ingest: 'engine' | 'sink', sent: readonly { id: string; text: string }[]): Promise<void> {
+async function runTransport(t: TestContext, ingest: 'engine' | 'sink', sent: readonly { id: string; text: string }[]): Promise<void> {
   const database = uniqueName(`exact_${ingest}`);
   const prefix = `${database}_`;
   const folder = await mkdtemp(join(tmpdir(), 'kch-exact-'));
   await writeFile(join(folder, 'kch.config.ts'), config);
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix, KCH_CONFIG: join(folder, 'kch.config.ts'), KCH_INGEST: ingest };
   const client = clickhouse(clickhouseUrl);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
     await rm(folder, { recursive: true, force: true });
@@ -173,7 +172,7 @@ async function runTransport(ingest: 'engine' | 'sink', sent: readonly { id: stri
   assert.equal(migrated.code, 0, migrated.stderr + migrated.stdout);
   if (ingest === 'sink') {
     const sink = new CliProcess(['sink'], env);
-    cleanups.push(() => sink.stop());
+    onCleanup(t, () => sink.stop());
   }
   // One send: the messages arrive in few blocks, so that each value shares its block with all kinds of others.
   const topic = `${prefix}exact`;
@@ -241,22 +240,22 @@ async function runTransport(ingest: 'engine' | 'sink', sent: readonly { id: stri
 
 const sent = messages(1500);
 
-test(`the Kafka engine stores every value as its text said, and exactly the messages our checks accept (seed ${seed})`, async () => {
-  await runTransport('engine', sent);
+test(`the Kafka engine stores every value as its text said, and exactly the messages our checks accept (seed ${seed})`, async (t) => {
+  await runTransport(t, 'engine', sent);
 });
 
-test(`kch sink does the same with the same messages (seed ${seed})`, async () => {
-  await runTransport('sink', sent);
+test(`kch sink does the same with the same messages (seed ${seed})`, async (t) => {
+  await runTransport(t, 'sink', sent);
 });
 
-test('kch init on a topic of big ledger numbers predicts to the message what the pipeline makes of it, every value exact', async () => {
+test('kch init on a topic of big ledger numbers predicts to the message what the pipeline makes of it, every value exact', async (t) => {
   const database = uniqueName('ledger');
   const topic = `${database}_ledger`;
   const folder = await mkdtemp(join(tmpdir(), 'kch-ledger-'));
   const file = join(folder, 'kch.config.ts');
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_CONFIG: file };
   const client = clickhouse(clickhouseUrl);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
     await rm(folder, { recursive: true, force: true });

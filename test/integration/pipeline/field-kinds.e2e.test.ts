@@ -6,7 +6,7 @@
  * land in the dead letters exactly when our own validation rejects them, with a reason.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
@@ -20,11 +20,10 @@ import { kindsStream } from '../../support/kinds-stream.js';
 import { pollUntil } from '../../support/wait.js';
 import { Arbitrary, fuzzSeed } from '../../unit/verify/arbitrary.js';
 import { parseMessage, stringifyJson } from '../../../src/pipeline/json.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
 const seed = fuzzSeed();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 function exampleEvent(any: Arbitrary, id: string): Record<string, unknown> {
   const random = { next: () => any.float() };
@@ -49,11 +48,11 @@ function mutate(any: Arbitrary, event: Record<string, unknown>): void {
   else if (keys.length) at[any.pick(keys)] = any.json();
 }
 
-test(`every field kind decodes or is a dead letter exactly as validateEvent says (seed ${seed})`, async () => {
+test(`every field kind decodes or is a dead letter exactly as validateEvent says (seed ${seed})`, async (t) => {
   const database = uniqueName('kinds');
   const topicPrefix = `${database}_`;
   const admin = createClickHouse({ url: clickhouseUrl, user: 'default', password: '', database: 'default' });
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await admin.close();
   });
@@ -109,7 +108,7 @@ test(`every field kind decodes or is a dead letter exactly as validateEvent says
   await producer.send(sent.map((m) => ({ topic: topicOf(kindsStream, { topicPrefix }), value: m.value })));
   await producer.close();
   const client = clickhouse(clickhouseUrl, database);
-  cleanups.push(() => client.close());
+  onCleanup(t, () => client.close());
   const total = 'SELECT (SELECT count() FROM kinds) + (SELECT count() FROM kinds_dead_letter)';
   await pollUntil('every message in the target or the dead letters', async () => ((await scalar(client, total)) >= sent.length ? true : undefined), 120_000);
   assert.equal(await scalar(client, total), sent.length);

@@ -6,7 +6,7 @@
  * filter, and a message it cannot parse stops its consumer, so only checkable values are sent.)
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { ensureTopics } from '../../../src/kafka/admin.js';
 import { createProducer } from '../../../src/kafka/producer.js';
@@ -18,10 +18,9 @@ import { render } from '../../../src/pipeline/render.js';
 import { defineStream, validateEvent } from '../../../src/pipeline/stream.js';
 import { remoteClickHouseUrl, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 const meters = defineStream({
   name: 'meters',
@@ -37,13 +36,13 @@ const meters = defineStream({
   orderBy: ['event_id'],
 });
 
-test('floats, text options and optional values on ClickHouse 18.16: valid ones stored as sent, failed checks are dead letters naming the field', async () => {
+test('floats, text options and optional values on ClickHouse 18.16: valid ones stored as sent, failed checks are dead letters naming the field', async (t) => {
   const url = remoteClickHouseUrl();
   assert.ok(url, 'the test runner starts Debian\'s ClickHouse server (CI installs it)');
   const database = uniqueName('oldkinds');
   const topicPrefix = `${database}_`;
   const admin = createClickHouse({ url, user: 'default', password: '', database: 'default' });
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await admin.close();
   });
@@ -82,7 +81,7 @@ test('floats, text options and optional values on ClickHouse 18.16: valid ones s
   await producer.close();
 
   const client = createClickHouse({ url, user: 'default', password: '', database });
-  cleanups.push(() => client.close());
+  onCleanup(t, () => client.close());
   const letters = await pollUntil('every bad message in the dead letters', async () => {
     const rows = await (await client.query({ query: 'SELECT raw, error FROM meters_dead_letter', format: 'JSONEachRow' })).json<{ raw: string; error: string }>();
     return rows.length >= bad.length ? rows : undefined;

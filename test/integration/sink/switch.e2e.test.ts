@@ -5,21 +5,20 @@
  * target tables exactly once, and the consumer group's lag ends at 0.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { CliProcess, runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-test('engine → sink → engine: kch migrate swaps the input tables, nothing is lost or written twice', async () => {
+test('engine → sink → engine: kch migrate swaps the input tables, nothing is lost or written twice', async (t) => {
   const database = uniqueName('switch');
   const prefix = `${database}_`;
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix };
   const client = clickhouse(clickhouseUrl, 'default');
-  cleanups.push(async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
+  onCleanup(t, async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
 
   // Both from one read of each table: two queries would let a block land between them.
   const rowsNow = async (): Promise<{ rows: number; distinct: number }> => {
@@ -50,7 +49,7 @@ test('engine → sink → engine: kch migrate swaps the input tables, nothing is
   assert.match(toSink.stderr + toSink.stdout, new RegExp(`switched ${database}\\.sales_kafka to kch sink`));
   assert.equal(await engineOf('sales_kafka'), 1);
   const sink = new CliProcess(['sink', '--ingest', 'sink'], env);
-  cleanups.push(() => sink.stop());
+  onCleanup(t, () => sink.stop());
   await generate(3000, 2);
   await allIn(6000, 'by the sink').catch((error: Error) => { throw new Error(`${error.message}; the sink said:\n${sink.output}`); });
   // kch status asks the server, so it says so without being told --ingest (env has no KCH_INGEST).

@@ -5,15 +5,10 @@
  * whether it had died or hung.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { startUp, type UpStack } from '../faults/fixture.js';
+import { test } from 'node:test';
+import { startUp } from '../faults/fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const stacks: UpStack[] = [];
-const frozen: number[] = [];
-after(async () => {
-  for (const pid of frozen) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
-  for (const s of stacks) await s.stop();
-});
 
 async function answers(url: string): Promise<number> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -21,9 +16,9 @@ async function answers(url: string): Promise<number> {
   return response.status;
 }
 
-test('a dashboard killed under kch up: the restart is said with its pid, reason and back-off, then that it answers again', async () => {
+test('a dashboard killed under kch up: the restart is said with its pid, reason and back-off, then that it answers again', async (t) => {
   const stack = await startUp('news', { args: ['--no-generate'] });
-  stacks.push(stack);
+  onCleanup(t, () => stack.stop());
   const url = /dashboard\s+(http:\/\/\S+)/.exec(stack.up.output)?.[1];
   assert.ok(url, stack.up.output);
   const dashboard = stack.servicePid('dashboard')!;
@@ -41,7 +36,7 @@ test('a dashboard killed under kch up: the restart is said with its pid, reason 
   const pid = Number(restarted);
   mark = stack.up.output.length;
   process.kill(pid, 'SIGSTOP');
-  frozen.push(pid);
+  onCleanup(t, () => { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } });
   const [, silent] = await stack.waitFor(new RegExp(`up +warn +dashboard \\(pid ${pid}\\) runs but has not answered ${url.replace(/[.]/g, '\\.')}healthz for ([\\d.]+) s \\(no answer within 2 s\\)`), 40_000, mark);
   assert.ok(Number(silent) >= 10, `said after ${silent} s of silence`);
   process.kill(pid, 'SIGCONT');
@@ -51,5 +46,4 @@ test('a dashboard killed under kch up: the restart is said with its pid, reason 
   process.stdout.write(`# dashboard answered again ${seconds} s after its restart; its silence was said after ${silent} s\n`);
 
   assert.equal(await stack.stop(), 0);
-  stacks.splice(stacks.indexOf(stack), 1);
 });

@@ -12,12 +12,13 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { CliProcess, cliPath, runCli } from '../../support/cli.js';
 import { clickhouse, scalar } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { lagOf } from '../faults/fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 interface Ports { kafka: number; controller: number; clickhouse: number; dashboard: number }
 
@@ -25,7 +26,6 @@ let dataDir = '';
 let ports: Ports;
 /** Every process any `kch up` of this file started, to stop by PID should a test fail. */
 const started = new Set<number>();
-const cleanups: (() => Promise<unknown>)[] = [];
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'kch-stack-'));
@@ -33,7 +33,6 @@ before(async () => {
 });
 
 after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
   for (const pid of started) if (running(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
   await rm(dataDir, { recursive: true, force: true });
 });
@@ -110,10 +109,10 @@ function upArgs(extra: readonly string[]): string[] {
 }
 
 /** `kch up` on this file's data folder and ports; resolves once running. */
-async function up(extra: readonly string[]): Promise<CliProcess> {
+async function up(t: TestContext, extra: readonly string[]): Promise<CliProcess> {
   const stack = new CliProcess(upArgs(extra), { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' });
   started.add(stack.pid);
-  cleanups.push(() => stack.stop('SIGINT', 120_000));
+  onCleanup(t, () => stack.stop('SIGINT', 120_000));
   await pollUntil('kch up to report the pipeline running', async () => {
     if (stack.child.exitCode !== null) throw new Error(`kch up exited with ${stack.child.exitCode}:\n${stack.output.slice(-3000)}`);
     return /pipeline running/.test(stack.output) ? true : undefined;
@@ -151,8 +150,8 @@ function brokerLog(): string {
 let beforeHangup = 0;
 let beforeKill = 0;
 
-test('SIGHUP (the terminal closed) stops kch up like Ctrl-C: every service cleanly, nothing left', async () => {
-  const stack = await up(['--rate', '200']);
+test('SIGHUP (the terminal closed) stops kch up like Ctrl-C: every service cleanly, nothing left', async (t) => {
+  const stack = await up(t, ['--rate', '200']);
   assert.match(stack.output, /heap 320m/, 'kch up passed --kafka-heap on');
   beforeHangup = await pollUntil('rows in ClickHouse', async () => {
     const { rows: n } = await rows();
@@ -175,8 +174,8 @@ test('SIGHUP (the terminal closed) stops kch up like Ctrl-C: every service clean
   process.stdout.write(`# SIGHUP: ${processes.size} processes stopped in ${((performance.now() - hungUp) / 1000).toFixed(1)} s, ${beforeHangup} rows before\n`);
 });
 
-test('SIGKILL of kch up: its services notice, stop cleanly on their own (kafka last), nothing left', async () => {
-  const stack = await up(['--rate', '200']);
+test('SIGKILL of kch up: its services notice, stop cleanly on their own (kafka last), nothing left', async (t) => {
+  const stack = await up(t, ['--rate', '200']);
   const { rows: atStart } = await rows();
   assert.ok(atStart >= beforeHangup, `rows after the SIGHUP restart ${atStart} >= ${beforeHangup} before`);
   // ClickHouse consuming again, so that the kill finds offsets to commit and events in flight.
@@ -200,8 +199,8 @@ test('SIGKILL of kch up: its services notice, stop cleanly on their own (kafka l
   process.stdout.write(`# SIGKILL: ${processes.size} processes stopped in ${seconds} s, ${beforeKill} rows before\n`);
 });
 
-test('a kch up on the same data folder afterwards loses nothing and works', async () => {
-  const stack = await up(['--no-generate']);
+test('a kch up on the same data folder afterwards loses nothing and works', async (t) => {
+  const stack = await up(t, ['--no-generate']);
   const { rows: atStart } = await rows();
   assert.ok(atStart >= beforeKill, `rows after the SIGKILL restart ${atStart} >= ${beforeKill} before`);
   // Every event Kafka acknowledged, across both stops, reaches ClickHouse: once each.
@@ -224,10 +223,10 @@ test('a kch up on the same data folder afterwards loses nothing and works', asyn
   await nothingLeft(processes, 30_000);
 });
 
-test('kch up refuses a taken Kafka controller port at once, with one clear line', async () => {
+test('kch up refuses a taken Kafka controller port at once, with one clear line', async (t) => {
   const blocker: Server = createServer();
   const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
-  cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
+  onCleanup(t, () => new Promise((resolve) => blocker.close(resolve)));
   const began = performance.now();
   const result = await runCli(['up', '--data-dir', join(dataDir, 'unused'), '--kafka-port', String(await freePort()), '--kafka-controller-port', String(port),
     '--clickhouse-port', String(await freePort()), '--dashboard-port', String(await freePort())], { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, 30_000);
@@ -254,19 +253,19 @@ test('a service failing before it is ready makes kch up stop the others and exit
   assert.ok(statSync(join(broken, 'kafka')).isFile());
 });
 
-test('a generator that reaches its --count under kch up has finished, not crashed: the stack keeps running', async () => {
-  const stack = await up(['--count', '300', '--rate', '1000']);
+test('a generator that reaches its --count under kch up has finished, not crashed: the stack keeps running', async (t) => {
+  const stack = await up(t, ['--count', '300', '--rate', '1000']);
   await pollUntil('the generator to finish', async () => (/generator finished its work/.test(stack.output) ? true : undefined), 60_000);
   assert.doesNotMatch(stack.output, /generator exited with code 0[^\n]*restarting|given up on/);
   assert.equal(stack.child.exitCode, null, 'kch up still runs');
   assert.equal(await stack.stop('SIGINT', 120_000), 0);
 });
 
-test('SIGHUP of a kch clickhouse run by hand stops it cleanly, its Kafka tables detached', async () => {
+test('SIGHUP of a kch clickhouse run by hand stops it cleanly, its Kafka tables detached', async (t) => {
   const port = await freePort();
   const server = new CliProcess(['clickhouse', '--clickhouse-port', String(port)], { KCH_DATA_DIR: dataDir });
   started.add(server.pid);
-  cleanups.push(() => server.stop('SIGKILL'));
+  onCleanup(t, () => server.stop('SIGKILL'));
   await pollUntil('clickhouse ready', async () => {
     if (server.child.exitCode !== null) throw new Error(server.output);
     return /clickhouse ready/.test(server.output) ? true : undefined;
@@ -287,7 +286,7 @@ function service(processes: Map<number, string>, command: string): number {
 
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-test('SIGTERM to npm start (what a process manager sends) stops kch up and every service, kafka last, nothing left', async () => {
+test('SIGTERM to npm start (what a process manager sends) stops kch up and every service, kafka last, nothing left', async (t) => {
   // npm runs the start script as npm -> sh -c -> node; the SIGTERM reaches the sh, not kch up.
   const root = dirname(dirname(dirname(cliPath)));
   const npm = spawn('npm', ['start', '--', ...upArgs(['--rate', '200']).slice(1)], {
@@ -297,7 +296,7 @@ test('SIGTERM to npm start (what a process manager sends) stops kch up and every
   npm.stdout.on('data', (d: Buffer) => { output += d.toString(); });
   npm.stderr.on('data', (d: Buffer) => { output += d.toString(); });
   started.add(npm.pid!);
-  cleanups.push(async () => { if (running(npm.pid!)) npm.kill('SIGKILL'); });
+  onCleanup(t, async () => { if (running(npm.pid!)) npm.kill('SIGKILL'); });
   await pollUntil('npm start to report the pipeline running', async () => {
     if (npm.exitCode !== null) throw new Error(`npm start exited with ${npm.exitCode}:\n${output.slice(-3000)}`);
     return /pipeline running/.test(output) ? true : undefined;
@@ -320,8 +319,8 @@ test('SIGTERM to npm start (what a process manager sends) stops kch up and every
   process.stdout.write(`# SIGTERM to npm: ${processes.size} processes stopped in ${seconds} s\n`);
 });
 
-test('a start on ports our own earlier kch up holds names it and how to stop it; so for services it left', async () => {
-  const first = await up(['--no-generate']);
+test('a start on ports our own earlier kch up holds names it and how to stop it; so for services it left', async (t) => {
+  const first = await up(t, ['--no-generate']);
   const processes = tree(first.pid);
   const [kafka, clickhouse] = [service(processes, 'kafka'), service(processes, 'clickhouse')];
   const env = { KAFKA_BROKERS: '', CLICKHOUSE_URL: '' };
@@ -335,7 +334,7 @@ test('a start on ports our own earlier kch up holds names it and how to stop it;
   // Left behind: kch up killed while its clickhouse is frozen, so that the clickhouse and the kafka
   // waiting for it outlive kch up.
   process.kill(clickhouse, 'SIGSTOP');
-  cleanups.push(async () => { if (running(clickhouse)) process.kill(clickhouse, 'SIGCONT'); });
+  onCleanup(t, async () => { if (running(clickhouse)) process.kill(clickhouse, 'SIGCONT'); });
   process.kill(first.pid, 'SIGKILL');
   await exitWithin(first, 10_000);
   const left = await runCli(upArgs([]), env, 30_000);

@@ -9,19 +9,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { createServer } from 'node:tls';
 import type { VerifyReport } from '../../../src/verify/report.js';
 import { runCli } from '../../support/cli.js';
 import { services, uniqueName } from '../../support/env.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => unknown)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-async function tlsFront(): Promise<{ url: string; ca: string }> {
+async function tlsFront(t: TestContext): Promise<{ url: string; ca: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kch-tls-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true }));
   const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
   const backend = new URL(clickhouseUrl);
@@ -35,12 +34,12 @@ async function tlsFront(): Promise<{ url: string; ca: string }> {
     upstream.on('error', close);
   });
   const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
-  cleanups.push(() => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); }));
+  onCleanup(t, () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); }));
   return { url: `https://127.0.0.1:${port}`, ca: cert };
 }
 
-test('ClickHouse over https with a private CA: one clear line without the CA, every command with it', async () => {
-  const { url, ca } = await tlsFront();
+test('ClickHouse over https with a private CA: one clear line without the CA, every command with it', async (t) => {
+  const { url, ca } = await tlsFront(t);
   const refused = await runCli(['query', 'SELECT 1'], { CLICKHOUSE_URL: url, CLICKHOUSE_CA_FILE: '' });
   assert.equal(refused.code, 1, refused.stderr);
   assert.equal(refused.stderr.trimEnd().split('\n').length, 1, refused.stderr);
@@ -53,7 +52,7 @@ test('ClickHouse over https with a private CA: one clear line without the CA, ev
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_` };
   const migrated = await runCli(['migrate'], { ...env, CLICKHOUSE_CA_FILE: ca });
   assert.equal(migrated.code, 0, migrated.stderr);
-  cleanups.push(() => runCli(['query', `DROP DATABASE IF EXISTS ${database}`], { CLICKHOUSE_URL: clickhouseUrl }));
+  onCleanup(t, () => runCli(['query', `DROP DATABASE IF EXISTS ${database}`], { CLICKHOUSE_URL: clickhouseUrl }));
   const verified = await runCli(['verify', '--count', '1000', '--rate', '1000', '--timeout', '60s', '--json', '--clickhouse-ca-file', ca], { ...env, CLICKHOUSE_CA_FILE: '' });
   assert.equal(verified.code, 0, verified.stderr);
   const report = JSON.parse(verified.stdout.trim().split('\n').pop()!) as VerifyReport;

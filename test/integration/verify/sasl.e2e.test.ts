@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { jvmArgs, newClusterId, renderLog4j2, renderServerProperties } from '../../../src/kafka/broker.js';
 import { waitForKafka } from '../../../src/kafka/admin.js';
 import { ensureKafkaRuntime } from '../../../src/kafka/runtime.js';
@@ -17,11 +17,10 @@ import { createLogger } from '../../../src/output/log.js';
 import { runCli } from '../../support/cli.js';
 import { freePort } from '../../support/ports.js';
 import { reportFrom, startClickHouse, startVerify } from '../faults/fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const cleanups: (() => unknown)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
-async function startSaslBroker(dir: string): Promise<{ bootstrap: string; child: ChildProcess }> {
+async function startSaslBroker(t: TestContext, dir: string): Promise<{ bootstrap: string; child: ChildProcess }> {
   const runtime = await ensureKafkaRuntime({ cacheDir: resolve(process.env.KCH_CACHE_DIR ?? '.kch/cache'), log: createLogger('test', () => undefined) });
   const [port, controller] = [await freePort(), await freePort()];
   const logDir = join(dir, 'data');
@@ -47,14 +46,14 @@ async function startSaslBroker(dir: string): Promise<{ bootstrap: string; child:
   assert.equal(format.status, 0, format.stderr + format.stdout);
   const child = spawn(runtime.java, [...jvmArgs(256 * 1024 ** 2, '256m', join(dir, 'log4j2.xml')), ...classpath, 'kafka.Kafka', file], { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
-  cleanups.push(async () => { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 30_000); await exited; clearTimeout(t); });
+  onCleanup(t, async () => { child.kill('SIGTERM'); const t = setTimeout(() => child.kill('SIGKILL'), 30_000); await exited; clearTimeout(t); });
   return { bootstrap: `127.0.0.1:${port}`, child };
 }
 
-test('a SASL Kafka: migrate, the producer and the embedded ClickHouse\'s Kafka tables authenticate; nothing is lost; a wrong password is one line', async () => {
+test('a SASL Kafka: migrate, the producer and the embedded ClickHouse\'s Kafka tables authenticate; nothing is lost; a wrong password is one line', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kch-sasl-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const { bootstrap, child } = await startSaslBroker(join(dir, 'kafka'));
+  onCleanup(t, () => rmSync(dir, { recursive: true, force: true }));
+  const { bootstrap, child } = await startSaslBroker(t, join(dir, 'kafka'));
   const password = join(dir, 'kafka-password');
   writeFileSync(password, 'kch-secret\n', { mode: 0o600 });
   const sasl = { KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'kch', KAFKA_SASL_PASSWORD_FILE: password };
@@ -67,7 +66,7 @@ test('a SASL Kafka: migrate, the producer and the embedded ClickHouse\'s Kafka t
   const port = await freePort();
   // The embedded ClickHouse takes the SASL password as server configuration, from the environment.
   const server = await startClickHouse(join(dir, 'ch'), port, sasl);
-  cleanups.push(() => server.stop());
+  onCleanup(t, () => server.stop());
   const env = { ...sasl, KAFKA_BROKERS: bootstrap, CLICKHOUSE_URL: `http://127.0.0.1:${port}`, KCH_TOPIC_PREFIX: 'sasl_' };
   const migrated = await runCli(['migrate', '--wait', '90s'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
@@ -77,7 +76,7 @@ test('a SASL Kafka: migrate, the producer and the embedded ClickHouse\'s Kafka t
   assert.doesNotMatch(ddl.stdout, /kafka_sasl_password|kch-secret/, 'the password is no table setting');
 
   const verify = startVerify(['--count', '3000', '--rate', '1000', '--timeout', '90s'], env);
-  cleanups.push(() => verify.stop());
+  onCleanup(t, () => verify.stop());
   assert.equal(await verify.exited, 0, verify.output.slice(-3000));
   const report = reportFrom(verify.output);
   assert.equal(report.lost, 0);

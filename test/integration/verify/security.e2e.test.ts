@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { runCli } from '../../support/cli.js';
-import { startUp, type UpStack } from '../faults/fixture.js';
+import { startUp } from '../faults/fixture.js';
+import { onCleanup } from '../../support/cleanup.js';
 
-const stacks: UpStack[] = [];
-after(async () => { for (const s of stacks) await s.stop(); });
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -58,7 +57,7 @@ test('kch up listens on loopback only, and its password shows in no process, env
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   t.after(() => rmSync(file, { force: true }));
   const stack = await startUp('security', { args: ['--rate', '20'], env: { CLICKHOUSE_PASSWORD_FILE: file } });
-  stacks.push(stack);
+  onCleanup(t, () => stack.stop());
   // The password is in force: without it the embedded server refuses.
   const refused = await runCli(['query', 'SELECT 1'], { CLICKHOUSE_URL: stack.clickhouseUrl });
   assert.equal(refused.code, 1);

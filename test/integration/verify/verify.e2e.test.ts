@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
 import type { StatusReport } from '../../../src/health/model.js';
@@ -7,18 +7,17 @@ import type { VerifyReport } from '../../../src/verify/report.js';
 import { runCli } from '../../support/cli.js';
 import { pollUntil } from '../../support/wait.js';
 import { clickhouse, remoteClickHouseUrl, scalar, services, uniqueName } from '../../support/env.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c(); });
 
 /** A database and topic prefix of its own, migrated, dropped afterwards. */
-async function pipeline(url: string, name: string): Promise<{ env: Record<string, string>; database: string }> {
+async function pipeline(t: TestContext, url: string, name: string): Promise<{ env: Record<string, string>; database: string }> {
   const database = uniqueName(name);
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: url, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_` };
   const migrated = await runCli(['migrate'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
-  cleanups.push(async () => {
+  onCleanup(t, async () => {
     const client = clickhouse(url);
     await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     await client.close();
@@ -30,15 +29,15 @@ function reportOf(stdout: string): VerifyReport {
   return JSON.parse(stdout.trim().split('\n').pop()!) as VerifyReport;
 }
 
-test('verify accounts for every event, puts bad ones in dead letters, and leaves other rows alone', async () => {
-  const { env, database } = await pipeline(clickhouseUrl, 'verify');
+test('verify accounts for every event, puts bad ones in dead letters, and leaves other rows alone', async (t) => {
+  const { env, database } = await pipeline(t, clickhouseUrl, 'verify');
   const client = clickhouse(clickhouseUrl, database);
-  cleanups.push(() => client.close());
+  onCleanup(t, () => client.close());
   // Someone else's data in the same tables: the generator's events.
   const generated = await runCli(['generate', '--count', '500', '--rate', 'max', '--seed', '3'], env);
   assert.equal(generated.code, 0, generated.stderr);
   const others = 'SELECT (SELECT count() FROM sales) + (SELECT count() FROM stock_movements)';
-  for (let i = 0; i < 100 && (await scalar(client, others)) < 500; i++) await new Promise((r) => setTimeout(r, 200));
+  await pollUntil('the generator\'s 500 events in ClickHouse', async () => ((await scalar(client, others)) >= 500 ? true : undefined), 20_000, 200);
   assert.equal(await scalar(client, others), 500);
 
   const result = await runCli(['verify', '--count', '5000', '--rate', '800', '--bad-ratio', '0.02', '--timeout', '60s', '--json'], env);
@@ -61,10 +60,10 @@ test('verify accounts for every event, puts bad ones in dead letters, and leaves
   assert.equal(await scalar(client, others), 500 + report.present);
 });
 
-test('verify reports a loss and exits 1 when a view drops a stream\'s events', async () => {
-  const { env, database } = await pipeline(clickhouseUrl, 'verifyloss');
+test('verify reports a loss and exits 1 when a view drops a stream\'s events', async (t) => {
+  const { env, database } = await pipeline(t, clickhouseUrl, 'verifyloss');
   const client = clickhouse(clickhouseUrl, database);
-  cleanups.push(() => client.close());
+  onCleanup(t, () => client.close());
   // Without its target view the Kafka table still feeds the dead-letter view, which keeps only
   // invalid rows: valid stock movements are consumed, committed and written nowhere.
   await client.command({ query: `DETACH TABLE ${database}.stock_movements_mv` });
@@ -101,7 +100,7 @@ test('verify counts exactly once on Debian\'s ClickHouse 18.16 too', async (t) =
     t.skip('Debian clickhouse-server is not installed');
     return;
   }
-  const { env } = await pipeline(url, 'verifyold');
+  const { env } = await pipeline(t, url, 'verifyold');
   const result = await runCli(['verify', '--count', '2000', '--rate', '2000', '--timeout', '60s', '--json'], env);
   assert.equal(result.code, 0, result.stderr);
   const report = reportOf(result.stdout);

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startDashboard } from '../../../src/dashboard/server.js';
 import { createLogger } from '../../../src/output/log.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
@@ -18,16 +18,17 @@ import { runCli, startClickHouseProcess } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const { kafka, clickhouseUrl } = services();
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => { for (const c of cleanups.reverse()) await c().catch(() => undefined); });
+/** These tests stop some of their things themselves: undoing one that is gone already is no failure. */
+const quietly = (undo: () => Promise<unknown>) => (): Promise<unknown> => undo().catch(() => undefined);
 
 /** Lines the service logged at error level. */
 const errorLines = (output: string): string[] => output.split('\n').filter((line) => /^\S+Z \S+\s+error /.test(line));
 
 /** A TCP server on `port` that passes every connection on to `target` (host:port): the broker, reachable there from now on. */
-async function forward(port: number, target: string): Promise<Server> {
+async function forward(t: TestContext, port: number, target: string): Promise<Server> {
   const [host, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
@@ -36,17 +37,17 @@ async function forward(port: number, target: string): Promise<Server> {
     client.pipe(upstream).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); }));
+  onCleanup(t, quietly(() => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(resolve); })));
   return server;
 }
 
-test('ClickHouse waiting for a broker that comes late logs no error, a warning once it lasts, and its return; kch status then shows no stale error', async () => {
+test('ClickHouse waiting for a broker that comes late logs no error, a warning once it lasts, and its return; kch status then shows no stale error', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-wording-'));
-  cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  onCleanup(t, quietly(() => rm(dataDir, { recursive: true, force: true })));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = await startClickHouseProcess(dataDir, port);
-  cleanups.push(() => server.stop());
+  onCleanup(t, quietly(() => server.stop()));
   // The Kafka tables reach the broker through a port where nothing listens yet: a broker still starting.
   const latePort = await freePort();
   const prefix = `${uniqueName('late')}_`;
@@ -54,7 +55,7 @@ test('ClickHouse waiting for a broker that comes late logs no error, a warning o
   const migrated = await runCli(['migrate', '--kafka-brokers-for-clickhouse', `127.0.0.1:${latePort}`], env);
   assert.equal(migrated.code, 0, migrated.stderr);
   const client = clickhouse(url);
-  cleanups.push(() => client.close());
+  onCleanup(t, quietly(() => client.close()));
   await pollUntil('the consumers to meet the missing broker', async () =>
     (await scalar(client, "SELECT countIf(arrayExists(t -> t LIKE '%brokers are down%' OR t LIKE '%Connection refused%', exceptions.text)) FROM system.kafka_consumers")) > 0 || undefined, 30_000);
 
@@ -67,7 +68,7 @@ test('ClickHouse waiting for a broker that comes late logs no error, a warning o
   assert.ok(seconds >= 30 && seconds < 45, `reported after ${seconds} s`);
   assert.doesNotMatch(server.output, /cannot write what it reads/);
 
-  await forward(latePort, kafka);
+  await forward(t, latePort, kafka);
   await pollUntil('the line saying Kafka is back', async () => /info\s+Kafka table default\.sales_kafka reaches Kafka again after \d+ s/.test(server.output) || undefined, 60_000);
   const generated = await runCli(['generate', '--count', '40', '--rate', 'max', '--seed', '7'], env);
   assert.equal(generated.code, 0, generated.stderr);
@@ -80,14 +81,14 @@ test('ClickHouse waiting for a broker that comes late logs no error, a warning o
   assert.doesNotMatch(status.stdout, /consumer error|brokers are down|Connection refused/, 'a recovered consumer shows no error');
 });
 
-test('kch status with Kafka away takes the 3 s it says it waited, not three times that', async () => {
+test('kch status with Kafka away takes the 3 s it says it waited, not three times that', async (t) => {
   const closed = await freePort();
   // Accepts and never answers. It never reads either, so a connection's end goes unseen: close()
   // would wait for them forever unless they are destroyed.
   const accepted = new Set<Socket>();
   const silent = createServer((socket) => { accepted.add(socket); socket.on('error', () => undefined); });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => { for (const s of accepted) s.destroy(); silent.close(resolve); }));
+  onCleanup(t, quietly(() => new Promise((resolve) => { for (const s of accepted) s.destroy(); silent.close(resolve); })));
   for (const bootstrap of [`127.0.0.1:${closed}`, `127.0.0.1:${(silent.address() as { port: number }).port}`]) {
     const started = performance.now();
     const result = await runCli(['status'], { KAFKA_BROKERS: bootstrap, CLICKHOUSE_URL: clickhouseUrl, KCH_TOPIC_PREFIX: uniqueName('away') });
@@ -98,9 +99,9 @@ test('kch status with Kafka away takes the 3 s it says it waited, not three time
   }
 });
 
-test('kch status names the release of the local broker, and what an external one\'s API versions allow', async () => {
+test('kch status names the release of the local broker, and what an external one\'s API versions allow', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'kch-wording-data-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  onCleanup(t, quietly(() => rm(dir, { recursive: true, force: true })));
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, KCH_TOPIC_PREFIX: uniqueName('release'), KCH_DATA_DIR: dir };
   const external = await runCli(['status', '--window', '0s'], env);
   assert.match(external.stdout, /^kafka\s+up\s+\S+\s+Kafka ≥ 4\.0 \(from its API versions\)\s+\(cluster (\S+),/, external.stdout);
@@ -120,13 +121,13 @@ test('kch query names the user it sent when ClickHouse refuses it', async () => 
   assert.doesNotMatch(result.stderr, /"default"/);
 });
 
-test('/metrics: a ClickHouse that answers without the pipeline\'s database is up, the database missing said apart', async () => {
+test('/metrics: a ClickHouse that answers without the pipeline\'s database is up, the database missing said apart', async (t) => {
   const database = uniqueName('nodb');
   const dashboard = await startDashboard({
     host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
     kafkaBrokers: kafka, topicPrefix: `${database}_`, log: createLogger('dashboard', () => undefined), streams,
   });
-  cleanups.push(() => dashboard.stop());
+  onCleanup(t, quietly(() => dashboard.stop()));
   const metrics = await (await fetch(new URL('/metrics', dashboard.url))).text();
   assert.match(metrics, /^kch_service_up\{service="clickhouse"\} 1$/m);
   assert.match(metrics, new RegExp(`^kch_database_exists\\{database="${database}"\\} 0$`, 'm'));

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from '../../../src/config/define.js';
 import { options } from '../../../src/config/options.js';
@@ -14,16 +14,15 @@ import { createLogger } from '../../../src/output/log.js';
 import { field } from '../../../src/pipeline/field.js';
 import { defineStream } from '../../../src/pipeline/stream.js';
 import { streams as seedStreams } from '../../../src/pipeline/streams/index.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 const log = createLogger('test', () => undefined);
-const folders: string[] = [];
-after(async () => { for (const f of folders) await rm(f, { recursive: true, force: true }); });
 
-async function folder(files: Record<string, string>): Promise<string> {
+async function folder(t: TestContext, files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kch-config-'));
-  folders.push(dir);
+  onCleanup(t, () => rm(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
@@ -60,8 +59,8 @@ async function failure(argv: string[]): Promise<string> {
   assert.fail('expected the config to be refused');
 }
 
-test('without a pipeline file: the seed\'s two streams', async () => {
-  const dir = await folder({});
+test('without a pipeline file: the seed\'s two streams', async (t) => {
+  const dir = await folder(t, {});
   const cwd = process.cwd();
   process.chdir(dir);
   try {
@@ -73,8 +72,8 @@ test('without a pipeline file: the seed\'s two streams', async () => {
   }
 });
 
-test('kch.config.ts in the current folder, --config and KCH_CONFIG; .ts, .mts, .js and .mjs', async () => {
-  const dir = await folder({
+test('kch.config.ts in the current folder, --config and KCH_CONFIG; .ts, .mts, .js and .mjs', async (t) => {
+  const dir = await folder(t, {
     'kch.config.ts': orders(),
     'other.mts': orders().replace("name: 'orders'", "name: 'other'"),
     'plain.mjs': orders().replace("name: 'orders'", "name: 'plain'"),
@@ -92,8 +91,8 @@ test('kch.config.ts in the current folder, --config and KCH_CONFIG; .ts, .mts, .
   assert.deepEqual((await load([], { KCH_CONFIG: join(dir, 'plain.js') })).names, ['sales', 'warehouse', 'js']);
 });
 
-test('a mistake in the pipeline file is one line naming the file, and the stream and field where there is one', async () => {
-  const dir = await folder({
+test('a mistake in the pipeline file is one line naming the file, and the stream and field where there is one', async (t) => {
+  const dir = await folder(t, {
     'unknown-key.ts': orders(", 'nope'"),
     'syntax.ts': orders().replace('field.uuid(),', 'field.uuid(,'),
     'nothing.ts': 'export const x = 1;\n',
@@ -132,8 +131,8 @@ test('defineConfig lets streams share a topic, each with its own group and objec
   assert.equal(defineConfig({ streams: [...seedStreams, salesAgain] }).streams.length, 3);
 });
 
-test('a pipeline file loads where the package is not installed: its import is the running kch', async () => {
-  const dir = await folder({ 'kch.config.ts': orders() });
+test('a pipeline file loads where the package is not installed: its import is the running kch', async (t) => {
+  const dir = await folder(t, { 'kch.config.ts': orders() });
   const result = spawnSync(process.execPath, [cli, 'status', 'orders', '--clickhouse-url', 'http://127.0.0.1:1', '--kafka-brokers', '127.0.0.1:1', '--window', '0s', '--json'], {
     cwd: dir, encoding: 'utf8', env: { ...process.env, KCH_LOG_LEVEL: 'debug' }, timeout: 60_000,
   });
@@ -141,8 +140,8 @@ test('a pipeline file loads where the package is not installed: its import is th
   assert.match(result.stdout, /"name": "orders"/, 'status reports the stream of the file');
 });
 
-test('a pipeline file type-checks against the package: editor completion and mistakes caught before running', async () => {
-  const dir = await folder({
+test('a pipeline file type-checks against the package: editor completion and mistakes caught before running', async (t) => {
+  const dir = await folder(t, {
     'kch.config.ts': orders(),
     'package.json': '{"type":"module"}\n',
     'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['kch.config.ts'] }),
@@ -158,8 +157,8 @@ test('a pipeline file type-checks against the package: editor completion and mis
   assert.match(String(bad.stdout), /Type '"nope"' is not assignable to type '"order_id" \| "placed_at" \| "amount" \| "city"'/);
 });
 
-test('kch up reads the pipeline file before it starts anything: a mistake in it is one line, and nothing runs', async () => {
-  const dir = await folder({ 'kch.config.ts': orders(", 'nope'") });
+test('kch up reads the pipeline file before it starts anything: a mistake in it is one line, and nothing runs', async (t) => {
+  const dir = await folder(t, { 'kch.config.ts': orders(", 'nope'") });
   const result = spawnSync(process.execPath, [cli, 'up', '--data-dir', join(dir, 'data')], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   assert.equal(result.status, 1);
   assert.match(result.stderr, /kch up: .*kch\.config\.ts: stream orders: orderBy names unknown field "nope"/);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
 import { ErrorCodes } from '../../../src/errors/kch-error.js';
-import { hasApiError, isUnreachable, toKchError } from '../../../src/kafka/admin.js';
+import { fromKafkaError, hasApiError, isUnreachable } from '../../../src/kafka/errors.js';
 import { parseBrokers } from '../../../src/kafka/brokers.js';
 import { backoffMs } from '../../../src/kafka/producer.js';
 
@@ -14,7 +14,7 @@ const cannotConnect = new MultipleErrors('metadata failed 2 times.', [
 
 test('connection failures are KAFKA_UNREACHABLE, retriable, naming the address, the reason and what to do', () => {
   assert.ok(isUnreachable(cannotConnect));
-  const error = toKchError(cannotConnect, parseBrokers('127.0.0.1:9092'), 'list offsets');
+  const error = fromKafkaError(cannotConnect, parseBrokers('127.0.0.1:9092'), 'list offsets');
   assert.equal(error.code, ErrorCodes.KAFKA_UNREACHABLE);
   assert.equal(error.retriable, true);
   assert.match(error.message, /127\.0\.0\.1:9092/);
@@ -27,7 +27,7 @@ test('connection failures are KAFKA_UNREACHABLE, retriable, naming the address, 
 test('a refused request is KAFKA_REQUEST with Kafka\'s error name', () => {
   const refusal = new ProtocolError('TOPIC_AUTHORIZATION_FAILED', 'not allowed');
   assert.ok(!isUnreachable(refusal));
-  const error = toKchError(new MultipleErrors('createTopics failed.', [refusal]), parseBrokers('k:9092'), 'create topics');
+  const error = fromKafkaError(new MultipleErrors('createTopics failed.', [refusal]), parseBrokers('k:9092'), 'create topics');
   assert.equal(error.code, ErrorCodes.KAFKA_REQUEST);
   assert.match(error.message, /refused to create topics: TOPIC_AUTHORIZATION_FAILED: not allowed/);
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { ConnectionPool, type Broker, type Connection } from '@platformatic/kafka';
 import { refuseLeaderlessRequests } from '../../../src/kafka/leaderless.js';
-import { isRetriable, isUnreachable } from '../../../src/kafka/admin.js';
+import { isRetriable, isUnreachable } from '../../../src/kafka/errors.js';
 
 refuseLeaderlessRequests();
 

@@ -1,31 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startTimeOf } from '../../../src/host/processes.js';
 import { leftoversIn, RUN_FILE, RunRecord, takenByLeftover } from '../../../src/stack/record.js';
+import { onCleanup } from '../../support/cleanup.js';
 
 const linux = existsSync('/proc/self/stat');
-const children: ChildProcess[] = [];
-const folders: string[] = [];
-after(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const dir of folders) await rm(dir, { recursive: true, force: true });
-});
 
-async function folder(): Promise<string> {
+async function folder(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'kch-record-'));
-  folders.push(dir);
+  onCleanup(t, () => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /** A process that runs until the test ends. */
-async function sleeper(): Promise<number> {
+async function sleeper(t: TestContext): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  children.push(child);
+  onCleanup(t, () => child.kill('SIGKILL'));
   await new Promise((resolve) => child.once('spawn', resolve));
   return child.pid!;
 }
@@ -37,14 +32,14 @@ async function gone(): Promise<number> {
   return child.pid!;
 }
 
-test('a kch up that still runs: a port of one of its services names it, its services and how to stop it', { skip: !linux && 'needs /proc' }, async () => {
-  const dir = await folder();
+test('a kch up that still runs: a port of one of its services names it, its services and how to stop it', { skip: !linux && 'needs /proc' }, async (t) => {
+  const dir = await folder(t);
   const record = new RunRecord(dir);
-  const kafka = await sleeper();
-  const clickhouse = await sleeper();
+  const kafka = await sleeper(t);
+  const clickhouse = await sleeper(t);
   record.service('kafka', kafka, [9092, 9093]);
   record.service('clickhouse', clickhouse, [8123]);
-  record.service('generator', await sleeper(), []);
+  record.service('generator', await sleeper(t), []);
   const leftovers = leftoversIn(dir);
   assert.ok(leftovers);
   assert.equal(leftovers.up?.pid, process.pid);
@@ -55,9 +50,9 @@ test('a kch up that still runs: a port of one of its services names it, its serv
   assert.equal(leftoversIn(dir), undefined, 'a clean stop leaves nothing behind');
 });
 
-test('a kch up that has ended: the services it left are named, with kill commands, kafka last', { skip: !linux && 'needs /proc' }, async () => {
-  const dir = await folder();
-  const [kafka, clickhouse, dead] = [await sleeper(), await sleeper(), await gone()];
+test('a kch up that has ended: the services it left are named, with kill commands, kafka last', { skip: !linux && 'needs /proc' }, async (t) => {
+  const dir = await folder(t);
+  const [kafka, clickhouse, dead] = [await sleeper(t), await sleeper(t), await gone()];
   const note = {
     pid: dead, startTime: '1', startedAt: '2026-01-01T00:00:00.000Z',
     services: [
@@ -74,9 +69,9 @@ test('a kch up that has ended: the services it left are named, with kill command
   assert.equal(takenByLeftover(leftovers, '127.0.0.1', 3000), undefined, 'its dashboard is gone: port 3000 is someone else\'s now');
 });
 
-test('a pid now given to another program is not taken for ours', { skip: !linux && 'needs /proc' }, async () => {
-  const dir = await folder();
-  const other = await sleeper();
+test('a pid now given to another program is not taken for ours', { skip: !linux && 'needs /proc' }, async (t) => {
+  const dir = await folder(t);
+  const other = await sleeper(t);
   // Our own pid and a live one, each noted with a start time that is not theirs.
   await writeFile(join(dir, RUN_FILE), JSON.stringify({
     pid: process.pid, startTime: '1', startedAt: '2026-01-01T00:00:00.000Z',
@@ -86,16 +81,16 @@ test('a pid now given to another program is not taken for ours', { skip: !linux 
   assert.equal(takenByLeftover(leftoversIn(dir), '127.0.0.1', 9092), undefined);
 });
 
-test('no note, or one that does not parse: nothing is ours', async () => {
-  const dir = await folder();
+test('no note, or one that does not parse: nothing is ours', async (t) => {
+  const dir = await folder(t);
   assert.equal(leftoversIn(dir), undefined);
   await writeFile(join(dir, RUN_FILE), '{"pid": 12');
   assert.equal(leftoversIn(dir), undefined);
 });
 
-test('remove() leaves another run\'s note alone', { skip: !linux && 'needs /proc' }, async () => {
-  const dir = await folder();
-  const other = await sleeper();
+test('remove() leaves another run\'s note alone', { skip: !linux && 'needs /proc' }, async (t) => {
+  const dir = await folder(t);
+  const other = await sleeper(t);
   const theirs = { pid: other, startTime: startTimeOf(other), startedAt: '2026-01-01T00:00:00.000Z', services: [] };
   await writeFile(join(dir, RUN_FILE), JSON.stringify(theirs));
   new RunRecord(dir).remove();

@@ -7,19 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
-import { buildPage } from '../../../src/dashboard/page/index.js';
-import { loadScripts } from '../../../src/dashboard/page/scripts.js';
+import { buildPage } from '../../../../src/dashboard/page/index.js';
+import { loadScripts } from '../../../../src/dashboard/page/scripts.js';
 
 const page = buildPage({ database: 'shop<db>', topicPrefix: 'p_' });
 const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
-/** The repository (tests run from dist-test/test/unit/dashboard/). */
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
+/** The repository (tests run from dist-test/test/unit/dashboard/page/). */
+const root = fileURLToPath(new URL('../../../../../', import.meta.url));
 const pageSources = join(root, 'src/dashboard/page');
 const browserSources = join(pageSources, 'browser');
 /** The modules outside browser/ the page may name, only in an `import type`: the API's shapes, the server's own. */
 const wireTypes = ['../../wire.js', '../../../health/wire.js'];
 /** Where the served modules were compiled to, beside the tested page/index.js. */
-const compiled = fileURLToPath(new URL('../../../src/dashboard/page/browser/', import.meta.url));
+const compiled = fileURLToPath(new URL('../../../../src/dashboard/page/browser/', import.meta.url));
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
