@@ -8,7 +8,8 @@ import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { detectFeatures } from '../migrate/detect.js';
 import { waitForClickHouse } from '../migrate/wait.js';
-import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
+import { streamNamed, type OpsContext } from '../ops/context.js';
+import { resolveStream, type ResolvedStream } from '../pipeline/resolve.js';
 import { loadPipelineConfig } from '../config/pipeline-file.js';
 import { checkCluster, clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from './connections.js';
 import { ingestOf } from '../pipeline/plan.js';
@@ -25,7 +26,7 @@ export async function withOps<T>(
   log: Logger,
   signal: AbortSignal,
   streamName: string | undefined | null,
-  work: (ctx: OpsContext, stream: StreamObjects | undefined) => Promise<T>,
+  work: (ctx: OpsContext, stream: ResolvedStream | undefined) => Promise<T>,
 ): Promise<T> {
   const { streams } = await loadPipelineConfig(resolved, log);
   const stream = streamName === null ? undefined : streamNamed(streamName, streams);
@@ -39,7 +40,7 @@ export async function withOps<T>(
     // CLUSTER: src/ops/pause.ts, src/ops/sql.ts); a cluster the server does not know is named now.
     if (target.cluster) await checkCluster(client, target.cluster);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
-    return await work(ctx, stream ? objectsOf(stream, target) : undefined);
+    return await work(ctx, stream ? resolveStream(stream, target) : undefined);
   } finally {
     await client.close();
   }
@@ -50,7 +51,7 @@ export async function withOps<T>(
  * input is a Null table the sink inserts into). Stopping `kch sink` pauses it; moving its group's
  * offsets while the sink is stopped replays it.
  */
-export function engineOnly(ctx: OpsContext, objects: StreamObjects, action: string): void {
+export function engineOnly(ctx: OpsContext, objects: ResolvedStream, action: string): void {
   if (ingestOf(objects.stream, ctx.target) === 'sink') {
     throw new KchError(ErrorCodes.USAGE, `${action} acts on a Kafka table, and ${objects.stream.name} has none: its ingest is sink. Stop kch sink to pause it (it goes on from the committed offsets when started again), or switch it back with kch migrate --ingest engine`);
   }

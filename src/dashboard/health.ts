@@ -7,7 +7,8 @@
 import { deadLetterProblem, partitionsOf, type RecentArrivals } from '../ops/status.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
-import { groupOf, ingestOf, topicOf } from '../pipeline/plan.js';
+import { ingestOf } from '../pipeline/plan.js';
+import { groupOf, resolveStream, topicOf } from '../pipeline/resolve.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { describeGroupsWith } from '../ops/group.js';
 import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../ops/replicas.js';
@@ -283,7 +284,7 @@ function replicaHealth(r: ReplicaStatus, kafkaOf: ReadonlyMap<string, StreamKafk
  * database. Where the servers cannot say which partitions each consumes, `groups` (Kafka) may.
  */
 export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }, groups?: () => Promise<readonly StreamGroup[]>): () => Promise<readonly ReplicaStatus[]> {
-  const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}`, kafkaTable: `${scope.database}.${s.kafkaTable}` }));
+  const tables = scope.streams.map((s) => resolveStream(s, { database: scope.database, topicPrefix: scope.topicPrefix, cluster: { name: scope.cluster } }));
   return async () => {
     const told = await replicaFacts(client, scope.cluster, tables);
     return groups ? withGroupPartitions(told, groups) : told;

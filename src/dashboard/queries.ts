@@ -7,7 +7,7 @@
  *
  * Cost at 10 M rows (BENCHMARKS.md, "Dashboard API"): every statement either prunes by the
  * sorting key (event_time first) or is written so that the target tables' projections
- * (src/pipeline/plan.ts, `projectionsOf`) can answer it — a window on `event_time` is spelled
+ * (declared by the seed's streams, src/pipeline/streams/) can answer it — a window on `event_time` is spelled
  * `toStartOfHour(event_time)` where its bounds fall on whole hours, aggregates are grouped by
  * columns a projection keeps. Without the projections (servers before 23.8, tables made by an
  * older `kch migrate`) the same statements give the same answers by reading the table; where a
@@ -19,8 +19,8 @@ import { rows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError, isKchError } from '../errors.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
+import { movementsPerHour, movementsPerWarehouse } from '../pipeline/streams/warehouse.js';
 import { DEAD_LETTER_WINDOW_SECONDS, freshnessSeconds, rowsPerSecond, RATE_WINDOW_SECONDS } from '../ops/status.js';
-import { projectionNames } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 /** Runs read-only queries (`readonly=2`: the server refuses anything that writes). */
@@ -160,7 +160,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     LIMIT {limit:UInt32}`;
   type Row = { product_id: unknown; product_name: string; incoming: unknown; outgoing: unknown };
   let rows: Row[];
-  if (await hasProjection(db, warehouse.target, projectionNames.movementsPerHour)) {
+  if (await hasProjection(db, warehouse.target, movementsPerHour.name)) {
     // The window [now − days, now…) in two pieces that add up to it exactly: the whole hours
     // after the one it starts in (answered by the hourly projection), and the rest of that first
     // hour (read from the table, the sorting key narrowing it to that hour). Each piece keeps per
@@ -271,7 +271,7 @@ export { RATE_WINDOW_SECONDS };
 export async function overview(db: Reader, streams: readonly StreamDefinition[]): Promise<Overview> {
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
   // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
-  const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
+  const perWarehouse = await hasProjection(db, warehouse.target, movementsPerWarehouse.name)
     ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${ident(warehouse.target)} GROUP BY warehouse, movement_type)`
     : `(SELECT warehouse, movement_type, quantity AS moved FROM ${ident(warehouse.target)})`;
   const arrivals = streams.map((s) => `(SELECT count() FROM ${ident(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');

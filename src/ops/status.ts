@@ -12,13 +12,12 @@ import { isKchError, messageOf } from '../errors.js';
 import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
-import { localTableOf } from '../pipeline/cluster.js';
 import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus } from './replicas.js';
 import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
-import { objectsOf, type StreamObjects } from './context.js';
+import { resolveStream, type ResolvedStream } from '../pipeline/resolve.js';
 import { describeGroups, type GroupMember } from './group.js';
-import { consumptionOf, hasSystemTable, split, type Consumption } from './pause.js';
+import { consumptionOf, hasSystemTable, type Consumption } from './pause.js';
 import { rows } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 
@@ -259,13 +258,13 @@ async function localKafkaIn(idDir: string, kafkaDir: string): Promise<LocalKafka
 
 /** One look at everything, without judging it (see `judge`). */
 export async function snapshot(sources: StatusSources): Promise<StatusReport> {
-  const objects = sources.streams.map((s) => objectsOf(s, sources.target));
+  const objects = sources.streams.map((s) => resolveStream(s, sources.target));
   const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
   const told = cluster && clickhouse.reachable
-    ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter, kafkaTable: o.kafkaTable })))
+    ? await replicaFacts(sources.client, cluster.name, objects)
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   // Servers before 23.8 cannot say which partitions each consumes; the group's members can.
@@ -279,9 +278,9 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       name: o.stream.name,
       topic: o.topic,
       group: o.group,
-      kafkaTable: o.kafkaTable,
-      target: o.target,
-      deadLetter: o.deadLetter,
+      kafkaTable: o.kafkaTable.toSql(),
+      target: o.target.toSql(),
+      deadLetter: o.deadLetter.toSql(),
       consumption: c?.consumption ?? 'unknown',
       ingest: c?.ingest ?? ingestOf(o.stream, sources.target),
       groupState: k?.groupState ?? null,
@@ -480,7 +479,7 @@ interface KafkaFacts {
   readonly partitions: PartitionStatus[];
 }
 
-async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]): Promise<Map<string, KafkaFacts>> {
+async function kafkaFacts(bootstrap: string, objects: readonly ResolvedStream[]): Promise<Map<string, KafkaFacts>> {
   const topics = objects.map((o) => o.topic);
   const [ends, groups, committed] = await Promise.all([
     listEndOffsets(bootstrap, topics),
@@ -514,7 +513,7 @@ interface ClickHouseFacts {
   readonly ingest?: Ingest;
 }
 
-async function clickhouseFacts(client: ClickHouseClient, database: string, objects: readonly StreamObjects[]): Promise<Map<string, ClickHouseFacts>> {
+async function clickhouseFacts(client: ClickHouseClient, database: string, objects: readonly ResolvedStream[]): Promise<Map<string, ClickHouseFacts>> {
   const ctx = { client };
   const parts = new Map((await rows<{ table: string; parts: string | number }>(client,
     `SELECT table, count() AS parts FROM system.parts WHERE database = ${literal(database)} AND active GROUP BY table`).catch(() => []))
@@ -528,28 +527,28 @@ async function clickhouseFacts(client: ClickHouseClient, database: string, objec
     const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
     const [target] = await rows<{ rows: string | number; recent: string | number; lately: string | number; now: string | number; newest: string | number }>(client,
       `SELECT count() AS rows, countIf(processing_time > now() - ${RATE_WINDOW_SECONDS} AND processing_time <= now()) AS recent,
-              countIf(processing_time > now() - ${DEAD_LETTER_WINDOW_SECONDS}) AS lately, toInt64(now()) AS now, toInt64(max(processing_time)) AS newest FROM ${o.target}`).catch(() => []);
+              countIf(processing_time > now() - ${DEAD_LETTER_WINDOW_SECONDS}) AS lately, toInt64(now()) AS now, toInt64(max(processing_time)) AS newest FROM ${o.target.toSql()}`).catch(() => []);
     const [letters] = await rows<{ total: string | number; pending: string | number }>(client,
-      `SELECT count() AS total, countIf(replayed = 0) AS pending FROM ${o.deadLetter}`).catch(() => []);
+      `SELECT count() AS total, countIf(replayed = 0) AS pending FROM ${o.deadLetter.toSql()}`).catch(() => []);
     // Apart, so that an old server refusing it costs only this; the error is read only where
     // seen_at matches, the newest by seen_at then offset (many share a second), as the dashboard's.
     const [lately] = letters ? await rows<{ n: string | number; error: string }>(client,
-      `SELECT count() AS n, argMax(error, (seen_at, offset)) AS error FROM ${o.deadLetter} WHERE seen_at > now() - ${DEAD_LETTER_WINDOW_SECONDS}`).catch(() => []) : [];
+      `SELECT count() AS n, argMax(error, (seen_at, offset)) AS error FROM ${o.deadLetter.toSql()} WHERE seen_at > now() - ${DEAD_LETTER_WINDOW_SECONDS}`).catch(() => []) : [];
     out.set(o.stream.name, {
       consumption,
       rows: target ? Number(target.rows) : null,
       rowsPerSecond: target ? rowsPerSecond(Number(target.recent)) : null,
       freshnessSeconds: target ? freshnessSeconds(Number(target.rows), Number(target.now), Number(target.newest)) : null,
       // On a cluster the parts are the local table's, on the server asked (src/pipeline/cluster.ts).
-      parts: parts.get(split(o.target).table) ?? parts.get(localTableOf(split(o.target).table)) ?? (target ? 0 : null),
+      parts: parts.get(o.target.table) ?? parts.get(o.stored.target.table) ?? (target ? 0 : null),
       deadLetters: letters ? Number(letters.total) : null,
       deadLettersPending: letters ? Number(letters.pending) : null,
       recent: target && lately ? { rows: Number(target.lately), deadLetters: Number(lately.n), newestError: Number(lately.n) > 0 ? lately.error : null } : null,
-      consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
+      consumers: consumers ? (consumers.get(o.kafkaTable.table) ?? []) : null,
       // A stream paused on an Overlay database has no decoding view by design (src/ops/pause.ts).
       // What the server has decides, not this process's --ingest: a Null input is the sink's.
-      ...(engines.has(split(o.kafkaTable).table) ? { ingest: engines.get(split(o.kafkaTable).table) === 'Null' ? 'sink' as const : 'engine' as const } : {}),
-      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
+      ...(engines.has(o.kafkaTable.table) ? { ingest: engines.get(o.kafkaTable.table) === 'Null' ? 'sink' as const : 'engine' as const } : {}),
+      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(o.decoded.table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(v.table)).map((v) => v.toSql()),
     });
   }
   return out;

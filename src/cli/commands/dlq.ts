@@ -39,8 +39,8 @@ export const dlqCommand = defineCommand({
         const n = resolved.integer(limit) ?? 20;
         if (n < 0) throw new KchError(ErrorCodes.USAGE, '--limit must be 0 or more');
         const { total, letters } = await listDeadLetters(ctx, o, { limit: n, ...(condition ? { where: condition } : {}), ...(wanted ? { state: wanted as DeadLetterState } : {}) });
-        if (resolved.boolean(json)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter, total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
-        else out(renderList(o.deadLetter, total, letters));
+        if (resolved.boolean(json)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter.toSql(), total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
+        else out(renderList(o.deadLetter.toSql(), total, letters));
         return 0;
       }
       const producer = createProducer({ bootstrap: ctx.bootstrap, clientId: 'kch-dlq', log });
