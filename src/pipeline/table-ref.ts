@@ -11,9 +11,4 @@ export class TableRef {
   toSql(): string {
     return `${identifier(this.database)}.${identifier(this.table)}`;
   }
-
-  /** The same database, another table (a cluster's local table beside its Distributed one). */
-  withTable(table: string): TableRef {
-    return new TableRef(this.database, table);
-  }
 }
