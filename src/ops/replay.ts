@@ -83,7 +83,7 @@ export async function replayStream(ctx: OpsContext, objects: ResolvedStream, opt
   if (options.dedupe && ctx.target.cluster) {
     // Telling a copy from its event reads the table being changed, in the mutation itself, which a
     // replicated table refuses (each server would apply it to its own view of the rows).
-    throw new KchError(ErrorCodes.USAGE, `--dedupe is not built for a cluster: replay without it, and read ${objects.stream.name}'s events once each through ${objects.target.toSql()}_dedup`);
+    throw new KchError(ErrorCodes.USAGE, `--dedupe is not built for a cluster: replay without it, and read ${objects.stream.name}'s events once each through ${objects.dedupView.toSql()}`);
   }
   if (state === 'paused' && options.dedupe) {
     throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} is paused: --dedupe needs it to consume the replayed range; kch resume it first, or replay without --dedupe`);
