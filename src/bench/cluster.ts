@@ -20,7 +20,7 @@ import { DEBIAN_CLICKHOUSE, queryOnce } from './servers/debian-clickhouse.js';
 import { startClickHouseCluster, ZOOKEEPER_JARS } from './servers/clickhouse-cluster.js';
 import { createTopics, pipelineNamed, type Pipeline, type Stack } from './stack.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
-import { groupOf, topicOf } from '../pipeline/plan.js';
+import { groupOf, topicOf } from '../pipeline/resolve.js';
 
 const PARTITIONS = 2;
 

@@ -5,7 +5,8 @@ import { options, type OptionSpec } from '../config/options.js';
 import type { ResolvedOptions } from '../config/resolve.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
-import { objectsOf, streamNamed, type OpsContext, type StreamObjects } from '../ops/context.js';
+import { streamNamed, type OpsContext } from '../ops/context.js';
+import { resolveStream, type ResolvedStream } from '../pipeline/resolve.js';
 import { loadPipelineConfig } from '../config/pipeline-file.js';
 import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from './connections.js';
 import { ingestOf } from '../pipeline/plan.js';
@@ -22,7 +23,7 @@ export async function withOps<T>(
   log: Logger,
   signal: AbortSignal,
   streamName: string | undefined | null,
-  work: (ctx: OpsContext, stream: StreamObjects | undefined) => Promise<T>,
+  work: (ctx: OpsContext, stream: ResolvedStream | undefined) => Promise<T>,
 ): Promise<T> {
   const { streams } = await loadPipelineConfig(resolved, log);
   const stream = streamName === null ? undefined : streamNamed(streamName, streams);
@@ -33,7 +34,7 @@ export async function withOps<T>(
     // CLUSTER: src/ops/pause.ts, src/ops/mutation.ts); a cluster the server does not know is named now.
     if (target.cluster) await checkCluster(client, target.cluster);
     const ctx: OpsContext = { client, features, target, bootstrap: resolved.requireString(options.kafkaBrokers), log };
-    return await work(ctx, stream ? objectsOf(stream, target) : undefined);
+    return await work(ctx, stream ? resolveStream(stream, target) : undefined);
   } finally {
     await client.close();
   }
@@ -44,7 +45,7 @@ export async function withOps<T>(
  * input is a Null table the sink inserts into). Stopping `kch sink` pauses it; moving its group's
  * offsets while the sink is stopped replays it.
  */
-export function engineOnly(ctx: OpsContext, objects: StreamObjects, action: string): void {
+export function engineOnly(ctx: OpsContext, objects: ResolvedStream, action: string): void {
   if (ingestOf(objects.stream, ctx.target) === 'sink') {
     throw new KchError(ErrorCodes.USAGE, `${action} acts on a Kafka table, and ${objects.stream.name} has none: its ingest is sink. Stop kch sink to pause it (it goes on from the committed offsets when started again), or switch it back with kch migrate --ingest engine`);
   }

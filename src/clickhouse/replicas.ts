@@ -9,10 +9,10 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from './query.js';
-import { localTableOf } from '../pipeline/cluster.js';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
-import { hasSystemTable, split, tablesFrom, type Existing } from './system.js';
+import { hasSystemTable, tablesFrom, type Existing } from './system.js';
 import { literal } from '../pipeline/quote.js';
+import type { ResolvedStream } from '../pipeline/resolve.js';
 
 export interface ReplicaStatus {
   /** `host:port` as system.clusters names it. */
@@ -33,14 +33,8 @@ export interface ReplicaStatus {
 
 interface ClusterHost { host_name: string; host_address: string; port: number | string; shard_num: number | string; is_local: number | string }
 
-/** A stream's tables as a single server names them (`db.sales`): each replica holds `db.sales_local`. */
-export interface StreamTables {
-  readonly stream: string;
-  readonly target: string;
-  readonly deadLetter: string;
-  /** The stream's Kafka table (`db.sales_kafka`), whose consumers hold its partitions. */
-  readonly kafkaTable: string;
-}
+/** What the replicas are asked of a stream: its local tables' rows, its Kafka table's consumers. */
+export type StreamTables = Pick<ResolvedStream, 'stream' | 'kafkaTable' | 'stored'>;
 
 /**
  * Every server of the cluster, as the one `client` reaches sees them. Never throws: when even
@@ -51,8 +45,8 @@ export async function replicaFacts(client: ClickHouseClient, cluster: string, st
   try {
     const hosts = await clusterHosts(client, cluster);
     const tables = streams.flatMap((s) => [
-      { stream: s.stream, kind: 'rows' as const, database: split(s.target).database, table: localTableOf(split(s.target).table) },
-      { stream: s.stream, kind: 'deadLetters' as const, database: split(s.deadLetter).database, table: localTableOf(split(s.deadLetter).table) },
+      { stream: s.stream.name, kind: 'rows' as const, database: s.stored.target.database, table: s.stored.target.table },
+      { stream: s.stream.name, kind: 'deadLetters' as const, database: s.stored.deadLetter.database, table: s.stored.deadLetter.table },
     ]);
     const can = await capabilities(client);
     if (!can.allReplicas) return await throughRemote(client, hosts, tables);
@@ -60,7 +54,7 @@ export async function replicaFacts(client: ClickHouseClient, cluster: string, st
     if (!can.kafkaConsumers) return counted;
     const key = keyer(hosts);
     const held = consumesFrom(await rows<ConsumerRow>(client, kafkaConsumersQuery(cluster, streams), 'asking each replica which partitions it consumes'), streams, key.ofRow);
-    return counted.map((r, i) => (r.reachable ? { ...r, consumes: held.get(key.ofHost(hosts[i]!)) ?? Object.fromEntries(streams.map((s) => [s.stream, []])) } : r));
+    return counted.map((r, i) => (r.reachable ? { ...r, consumes: held.get(key.ofHost(hosts[i]!)) ?? Object.fromEntries(streams.map((s) => [s.stream.name, []])) } : r));
   } catch (error) {
     return [{ host: cluster, shard: 0, reachable: false, error: messageOf(error), streams: {} }];
   }
@@ -77,7 +71,7 @@ export interface ConsumerRow {
 
 /** Every consumer of the streams' Kafka tables on every replica, with the partitions it holds (23.8+). */
 export function kafkaConsumersQuery(cluster: string, streams: readonly StreamTables[]): string {
-  const tables = streams.map((s) => split(s.kafkaTable));
+  const tables = streams.map((s) => s.kafkaTable);
   const databases = [...new Set(tables.map((t) => t.database))];
   return 'SELECT hostName() AS host, tcpPort() AS port, database, table, assignments.partition_id AS partitions'
     + ` FROM clusterAllReplicas(${literal(cluster)}, system.kafka_consumers)`
@@ -89,11 +83,11 @@ export function kafkaConsumersQuery(cluster: string, streams: readonly StreamTab
 export function consumesFrom(found: readonly ConsumerRow[], streams: readonly StreamTables[], keyOf: (row: ConsumerRow) => string): Map<string, Record<string, number[]>> {
   const out = new Map<string, Record<string, number[]>>();
   for (const row of found) {
-    const stream = streams.find((s) => s.kafkaTable === `${row.database}.${row.table}`);
-    if (!stream) continue;
-    const byStream = out.get(keyOf(row)) ?? Object.fromEntries(streams.map((s) => [s.stream, [] as number[]]));
+    const stream = streams.find((s) => s.kafkaTable.database === row.database && s.kafkaTable.table === row.table)?.stream.name;
+    if (stream === undefined) continue;
+    const byStream = out.get(keyOf(row)) ?? Object.fromEntries(streams.map((s) => [s.stream.name, [] as number[]]));
     out.set(keyOf(row), byStream);
-    byStream[stream.stream] = [...new Set([...byStream[stream.stream]!, ...row.partitions.map(Number)])].sort((a, b) => a - b);
+    byStream[stream] = [...new Set([...byStream[stream]!, ...row.partitions.map(Number)])].sort((a, b) => a - b);
   }
   return out;
 }

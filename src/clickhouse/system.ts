@@ -8,12 +8,6 @@ import type { Statement } from '../pipeline/plan.js';
 import { rows, scalar } from './query.js';
 import { literal } from '../pipeline/quote.js';
 
-/** `db.table` as the `database` and `table` (or `name`) columns of system tables key it. */
-export function split(qualified: string): { database: string; table: string } {
-  const dot = qualified.indexOf('.');
-  return { database: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
-}
-
 /** Whether the server has `system.<name>` (many are newer than the oldest server kch supports). */
 export async function hasSystemTable(on: { readonly client: ClickHouseClient }, name: string): Promise<boolean> {
   return (await scalar(on.client, `SELECT count() FROM system.tables WHERE database = 'system' AND name = ${literal(name)}`)) > 0;

@@ -5,7 +5,7 @@
  * of any object (each name belongs to one stream, which alone may change the object).
  */
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import { objectNamesOf } from '../pipeline/plan.js';
+import { objectRoles } from '../pipeline/names.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 export interface PipelineConfigSpec {
@@ -39,7 +39,8 @@ export function defineConfig(spec: PipelineConfigSpec): PipelineDefinition {
     claim('name', stream.name, stream.name);
     // One group per stream: two Kafka tables in one group would share the topic's messages out.
     claim('consumer group', stream.consumerGroup, stream.name);
-    for (const { name, role } of objectNamesOf(stream)) {
+    for (const [key, role] of Object.entries(objectRoles) as [keyof typeof objectRoles, string][]) {
+      const name = stream[key];
       const owner = objects.get(name);
       if (owner?.stream === stream.name) throw new KchError(ErrorCodes.DEFINITION, `stream ${stream.name}: its ${owner.role} and its ${role} are both named ${name}`);
       if (owner) throw new KchError(ErrorCodes.DEFINITION, `streams ${owner.stream} and ${stream.name} both use the name ${name} (${owner.stream}'s ${owner.role}, ${stream.name}'s ${role}): each object belongs to one stream`);

@@ -4,7 +4,7 @@
  */
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { committedOffsetsWith, endOffsetsWith, partitionCounts, SharedAdmin } from '../kafka/admin.js';
-import { groupOf, topicOf } from '../pipeline/plan.js';
+import { groupOf, topicOf } from '../pipeline/resolve.js';
 import { describeGroupsWith } from '../ops/group.js';
 import type { StreamGroup } from '../clickhouse/replicas.js';
 import type { OffsetsSource, PipelineScope, StreamOffsets } from '../health/gather.js';

@@ -7,7 +7,7 @@
  *
  * Cost at 10 M rows (BENCHMARKS.md, "Dashboard API"): every statement either prunes by the
  * sorting key (event_time first) or is written so that the target tables' projections
- * (src/pipeline/plan.ts, `projectionsOf`) can answer it — a window on `event_time` is spelled
+ * (declared by the seed's streams, src/pipeline/streams/) can answer it — a window on `event_time` is spelled
  * `toStartOfHour(event_time)` where its bounds fall on whole hours, aggregates are grouped by
  * columns a projection keeps. Without the projections (servers before 23.8, tables made by an
  * older `kch migrate`) the same statements give the same answers by reading the table; where a
@@ -20,8 +20,8 @@ import { ErrorCodes, KchError, isKchError } from '../errors/kch-error.js';
 import { movementTypes, warehouses as knownWarehouses } from '../pipeline/streams/catalog.js';
 import { sales, warehouse } from '../pipeline/streams/index.js';
 import { RATE_WINDOW_SECONDS, rowsPerSecond } from '../health/measure.js';
-import { projectionNames } from '../pipeline/plan.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
+import { movementsPerHour, movementsPerWarehouse } from '../pipeline/streams/warehouse.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import type { Overview, RecentSale, SalesByHour, StockMovementTop } from './wire.js';
 
@@ -132,7 +132,7 @@ export async function stockTop(db: Reader, days: number, limit: number): Promise
     LIMIT {limit:UInt32}`;
   type Row = { product_id: unknown; product_name: string; incoming: unknown; outgoing: unknown };
   let rows: Row[];
-  if (await hasProjection(db, warehouse.target, projectionNames.movementsPerHour)) {
+  if (await hasProjection(db, warehouse.target, movementsPerHour.name)) {
     // The window [now − days, now…) in two pieces that add up to it exactly: the whole hours
     // after the one it starts in (answered by the hourly projection), and the rest of that first
     // hour (read from the table, the sorting key narrowing it to that hour). Each piece keeps per
@@ -207,7 +207,7 @@ export async function recentSales(db: Reader, limit: number): Promise<RecentSale
 export async function overview(db: Reader, streams: readonly StreamDefinition[]): Promise<Overview> {
   // Per warehouse and movement type first where the projection keeps exactly that; on the table
   // itself grouping by two LowCardinality columns costs 3–4 times what the sumIf below does.
-  const perWarehouse = await hasProjection(db, warehouse.target, projectionNames.movementsPerWarehouse)
+  const perWarehouse = await hasProjection(db, warehouse.target, movementsPerWarehouse.name)
     ? `(SELECT warehouse, movement_type, sum(quantity) AS moved FROM ${quoteIdentifier(warehouse.target)} GROUP BY warehouse, movement_type)`
     : `(SELECT warehouse, movement_type, quantity AS moved FROM ${quoteIdentifier(warehouse.target)})`;
   const arrivals = streams.map((s) => `(SELECT count() FROM ${quoteIdentifier(s.target)} WHERE processing_time > now() - {window:UInt32} AND processing_time <= now())`).join(' + ');

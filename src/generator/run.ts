@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordSet } from '../kafka/records.js';
 import { RecordSetBuilder } from '../kafka/records.js';
 import type { Logger } from '../output/log.js';
-import { topicOf } from '../pipeline/plan.js';
+import { topicOf } from '../pipeline/resolve.js';
 import { assertEvent, assertParsedEvent, type StreamDefinition } from '../pipeline/stream.js';
 import { stringifyJson } from '../pipeline/json.js';
 import { BadMessages, badKinds, type BadKind } from './bad-messages.js';

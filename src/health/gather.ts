@@ -13,13 +13,12 @@ import { isKchError, messageOf } from '../errors/kch-error.js';
 import { committedOffsets, listEndOffsets, probeKafka, versionFromApis } from '../kafka/admin.js';
 import { formatBroker } from '../kafka/brokers.js';
 import { defaultPomPath, kafkaVersionOf } from '../kafka/runtime.js';
-import { objectsOf, type StreamObjects } from '../ops/context.js';
 import { describeGroups, type GroupMember } from '../ops/group.js';
 import { consumptionOf, type Consumption } from '../ops/pause.js';
-import { hasSystemTable, split } from '../clickhouse/system.js';
+import { hasSystemTable } from '../clickhouse/system.js';
 import { replicaFacts, replicaLag, withGroupPartitions, type ReplicaStatus, type StreamGroup } from '../clickhouse/replicas.js';
-import { localTableOf } from '../pipeline/cluster.js';
-import { groupOf, ingestOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
+import { ingestOf, type PipelineTarget } from '../pipeline/plan.js';
+import { groupOf, resolveStream, topicOf, type ResolvedStream } from '../pipeline/resolve.js';
 import { literal, quoteIdentifier } from '../pipeline/quote.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { DEAD_LETTER_WINDOW_SECONDS, deadLetterProblem } from './judge.js';
@@ -180,13 +179,13 @@ async function localKafkaIn(idDir: string, kafkaDir: string): Promise<LocalKafka
 
 /** One look at everything, without judging it (see judge.ts). */
 export async function snapshot(sources: StatusSources): Promise<StatusReport> {
-  const objects = sources.streams.map((s) => objectsOf(s, sources.target));
+  const objects = sources.streams.map((s) => resolveStream(s, sources.target));
   const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.clickhouseUrl, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
   const told = cluster && clickhouse.reachable
-    ? await replicaFacts(sources.client, cluster.name, objects.map((o) => ({ stream: o.stream.name, target: o.target, deadLetter: o.deadLetter, kafkaTable: o.kafkaTable })))
+    ? await replicaFacts(sources.client, cluster.name, objects)
     : undefined;
   const kafkaFailed = typeof fromKafka === 'string';
   // Servers before 23.8 cannot say which partitions each consumes; the group's members can.
@@ -200,9 +199,9 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
       name: o.stream.name,
       topic: o.topic,
       group: o.group,
-      kafkaTable: o.kafkaTable,
-      target: o.target,
-      deadLetter: o.deadLetter,
+      kafkaTable: o.kafkaTable.toSql(),
+      target: o.target.toSql(),
+      deadLetter: o.deadLetter.toSql(),
       consumption: c?.consumption ?? 'unknown',
       ingest: c?.ingest ?? ingestOf(o.stream, sources.target),
       groupState: k?.groupState ?? null,
@@ -289,7 +288,7 @@ interface KafkaFacts {
   readonly partitions: PartitionStatus[];
 }
 
-async function kafkaFacts(bootstrap: string, objects: readonly StreamObjects[]): Promise<Map<string, KafkaFacts>> {
+async function kafkaFacts(bootstrap: string, objects: readonly ResolvedStream[]): Promise<Map<string, KafkaFacts>> {
   const topics = objects.map((o) => o.topic);
   const [ends, groups, committed] = await Promise.all([
     listEndOffsets(bootstrap, topics),
@@ -315,7 +314,7 @@ interface ClickHouseFacts extends Pick<StreamStatus, 'rows' | 'rowsPerSecond' | 
   readonly ingest?: Ingest;
 }
 
-async function clickhouseFacts(client: ClickHouseClient, url: string, database: string, objects: readonly StreamObjects[]): Promise<Map<string, ClickHouseFacts>> {
+async function clickhouseFacts(client: ClickHouseClient, url: string, database: string, objects: readonly ResolvedStream[]): Promise<Map<string, ClickHouseFacts>> {
   const ctx = { client };
   const db = readerOf(client, { url });
   const parts = new Map((await rows<{ table: string; parts: string | number }>(client,
@@ -326,14 +325,14 @@ async function clickhouseFacts(client: ClickHouseClient, url: string, database: 
   const engines = new Map((listed ?? []).map((r) => [r.name, r.engine]));
   const present = new Set(engines.keys());
   // Where the tables could not be listed, each is asked for all the same.
-  const exists = (qualified: string): boolean => listed === undefined || present.has(split(qualified).table);
+  const exists = (ref: { readonly table: string }): boolean => listed === undefined || present.has(ref.table);
   const consumers = consumersTable ? await kafkaConsumers(client, database).catch(() => undefined) : undefined;
   const out = new Map<string, ClickHouseFacts>();
   for (const o of objects) {
     const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
     const deadLetterExists = exists(o.deadLetter);
     const stats = exists(o.target)
-      ? await tableStats(db, { stream: o.stream.name, target: o.target, deadLetter: o.deadLetter }, { deadLetterExists, pending: true }).catch(() => undefined)
+      ? await tableStats(db, { stream: o.stream.name, target: o.target.toSql(), deadLetter: o.deadLetter.toSql() }, { deadLetterExists, pending: true }).catch(() => undefined)
       : undefined;
     out.set(o.stream.name, {
       consumption,
@@ -341,15 +340,15 @@ async function clickhouseFacts(client: ClickHouseClient, url: string, database: 
       rowsPerSecond: stats ? stats.rowsPerSecond : null,
       freshnessSeconds: stats ? stats.freshnessSeconds : null,
       // On a cluster the parts are the local table's, on the server asked (src/pipeline/cluster.ts).
-      parts: parts.get(split(o.target).table) ?? parts.get(localTableOf(split(o.target).table)) ?? (stats ? 0 : null),
+      parts: parts.get(o.target.table) ?? parts.get(o.stored.target.table) ?? (stats ? 0 : null),
       deadLetters: stats ? stats.deadLetters : null,
       deadLettersPending: stats ? stats.deadLettersPending : null,
       recent: stats && deadLetterExists ? { rows: stats.recent.rows, deadLetters: stats.recent.deadLetters, newestError: stats.recent.newestError } : null,
-      consumers: consumers ? (consumers.get(split(o.kafkaTable).table) ?? []) : null,
+      consumers: consumers ? (consumers.get(o.kafkaTable.table) ?? []) : null,
       // A stream paused on an Overlay database has no decoding view by design (src/ops/pause.ts).
       // What the server has decides, not this process's --ingest: a Null input is the sink's.
-      ...(engines.has(split(o.kafkaTable).table) ? { ingest: engines.get(split(o.kafkaTable).table) === 'Null' ? 'sink' as const : 'engine' as const } : {}),
-      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(split(o.decoded).table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(split(v).table)),
+      ...(engines.has(o.kafkaTable.table) ? { ingest: engines.get(o.kafkaTable.table) === 'Null' ? 'sink' as const : 'engine' as const } : {}),
+      missingViews: consumption === 'missing' ? [] : [o.view, o.deadLetterView, ...(present.has(o.decoded.table) && consumption !== 'paused' ? [o.decodeView] : [])].filter((v) => !present.has(v.table)).map((v) => v.toSql()),
     });
   }
   return out;
@@ -482,7 +481,7 @@ function replicaHealth(r: ReplicaStatus, kafkaOf: ReadonlyMap<string, StreamKafk
  * database. Where the servers cannot say which partitions each consumes, `groups` (Kafka) may.
  */
 export function replicasOf(client: Parameters<typeof replicaFacts>[0], scope: PipelineScope & { readonly cluster: string }, groups?: () => Promise<readonly StreamGroup[]>): () => Promise<readonly ReplicaStatus[]> {
-  const tables = scope.streams.map((s) => ({ stream: s.name, target: `${scope.database}.${s.target}`, deadLetter: `${scope.database}.${s.deadLetter}`, kafkaTable: `${scope.database}.${s.kafkaTable}` }));
+  const tables = scope.streams.map((s) => resolveStream(s, { database: scope.database, topicPrefix: scope.topicPrefix, cluster: { name: scope.cluster } }));
   return async () => {
     const told = await replicaFacts(client, scope.cluster, tables);
     return groups ? withGroupPartitions(told, groups) : told;

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../output/log.js';
-import type { CreateMaterializedView, CreateMergeTree, Projection, Statement } from '../pipeline/plan.js';
+import type { CreateMaterializedView, CreateMergeTree, Statement } from '../pipeline/plan.js';
+import type { Projection } from '../pipeline/stream.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import { objectName, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
 import { driftOf } from './drift.js';

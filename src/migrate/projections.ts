@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { rows, scalar } from '../clickhouse/query.js';
-import type { CreateMergeTree, Projection } from '../pipeline/plan.js';
+import type { CreateMergeTree } from '../pipeline/plan.js';
+import type { Projection } from '../pipeline/stream.js';
 import type { Existing } from '../clickhouse/system.js';
 import { literal } from '../pipeline/quote.js';
 

@@ -1,12 +1,13 @@
 /**
  * What every operation needs: the ClickHouse client, the server's features, where the pipeline
- * lives (database, topic prefix) and the Kafka bootstrap list this CLI reaches the broker by.
+ * lives (database, topic prefix) and the Kafka bootstrap list this CLI reaches the broker by. A
+ * stream's objects come resolved (src/pipeline/resolve.ts, ResolvedStream).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { groupOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
+import type { PipelineTarget } from '../pipeline/plan.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 export interface OpsContext {
@@ -16,38 +17,6 @@ export interface OpsContext {
   /** Kafka bootstrap servers as this process reaches them (not necessarily ClickHouse's list). */
   readonly bootstrap: string;
   readonly log: Logger;
-}
-
-/** Names of one stream's objects, resolved for a pipeline target. */
-export interface StreamObjects {
-  readonly stream: StreamDefinition;
-  readonly topic: string;
-  readonly group: string;
-  /** database.table for each object. */
-  readonly kafkaTable: string;
-  readonly target: string;
-  readonly deadLetter: string;
-  readonly view: string;
-  readonly deadLetterView: string;
-  /** The Null table and the view that decodes into it (servers with `decodeInViews`). */
-  readonly decoded: string;
-  readonly decodeView: string;
-}
-
-export function objectsOf(stream: StreamDefinition, target: PipelineTarget): StreamObjects {
-  const db = target.database;
-  return {
-    stream,
-    topic: topicOf(stream, target),
-    group: groupOf(stream, target),
-    kafkaTable: `${db}.${stream.kafkaTable}`,
-    target: `${db}.${stream.target}`,
-    deadLetter: `${db}.${stream.deadLetter}`,
-    view: `${db}.${stream.view}`,
-    deadLetterView: `${db}.${stream.deadLetterView}`,
-    decoded: `${db}.${stream.decoded}`,
-    decodeView: `${db}.${stream.decodeView}`,
-  };
 }
 
 /** The stream a user named (by stream, topic or target table name), or a usage error listing them. */

@@ -14,7 +14,9 @@
 import { randomInt } from 'node:crypto';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { OutgoingMessage } from '../kafka/producer.js';
-import type { OpsContext, StreamObjects } from './context.js';
+import type { OpsContext } from './context.js';
+import type { ResolvedStream } from '../pipeline/resolve.js';
+import type { TableRef } from '../pipeline/table-ref.js';
 import { rows, scalar } from '../clickhouse/query.js';
 import { literal } from '../pipeline/quote.js';
 import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
@@ -54,12 +56,12 @@ function condition(options: { where?: string; state?: DeadLetterState }): string
 }
 
 /** The newest dead letters first, and how many match in all. */
-export async function listDeadLetters(ctx: OpsContext, objects: StreamObjects, options: ListOptions): Promise<{ total: number; letters: DeadLetter[] }> {
+export async function listDeadLetters(ctx: OpsContext, objects: ResolvedStream, options: ListOptions): Promise<{ total: number; letters: DeadLetter[] }> {
   const where = condition(options);
-  const total = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${where}`, 'counting dead letters');
+  const total = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter.toSql()} WHERE ${where}`, 'counting dead letters');
   const found = await rows<{ topic: string; partition: number | string; offset: number | string; kch_ts: string | null; kch_seen: string; replayed: number | string; error: string; raw_hex: string }>(ctx.client,
     `SELECT topic, partition, offset, toString(kafka_timestamp) AS kch_ts, toString(seen_at) AS kch_seen, replayed, error, hex(raw) AS raw_hex
-     FROM ${objects.deadLetter} WHERE ${where} ORDER BY seen_at DESC, partition DESC, offset DESC LIMIT ${Math.max(0, Math.floor(options.limit))}`,
+     FROM ${objects.deadLetter.toSql()} WHERE ${where} ORDER BY seen_at DESC, partition DESC, offset DESC LIMIT ${Math.max(0, Math.floor(options.limit))}`,
     'reading dead letters');
   return { total, letters: found.map(toDeadLetter) };
 }
@@ -116,31 +118,31 @@ interface Claimed {
  * read the Distributed table: GLOBAL runs the subquery once, over every server (a plain IN is
  * refused there as a double-distributed subquery).
  */
-export function firstOfMessage(ctx: Pick<OpsContext, 'features' | 'target'>, deadLetter: string, mine?: number): string {
+export function firstOfMessage(ctx: Pick<OpsContext, 'features' | 'target'>, deadLetter: TableRef, mine?: number): string {
   if (!ctx.features.kafkaVirtualColumns) return '1';
   const held = mine === undefined ? '0' : `0, ${mine}`;
-  return `(topic, partition, offset, seen_at) ${ctx.target.cluster ? 'GLOBAL IN' : 'IN'} (SELECT topic, partition, offset, min(seen_at) FROM ${deadLetter} GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (${held})) = 0)`;
+  return `(topic, partition, offset, seen_at) ${ctx.target.cluster ? 'GLOBAL IN' : 'IN'} (SELECT topic, partition, offset, min(seen_at) FROM ${deadLetter.toSql()} GROUP BY topic, partition, offset HAVING countIf(replayed NOT IN (${held})) = 0)`;
 }
 
-export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects, options: DlqReplayOptions): Promise<DlqReplayResult> {
+export async function replayDeadLetters(ctx: OpsContext, objects: ResolvedStream, options: DlqReplayOptions): Promise<DlqReplayResult> {
   const claims = await rows<{ replayed: number | string; n: number | string }>(ctx.client,
-    `SELECT replayed, count() AS n FROM ${objects.deadLetter} WHERE ${stateCondition.claimed} GROUP BY replayed ORDER BY replayed`);
+    `SELECT replayed, count() AS n FROM ${objects.deadLetter.toSql()} WHERE ${stateCondition.claimed} GROUP BY replayed ORDER BY replayed`);
   if (claims.length > 0) {
     const tokens = claims.map((c) => Number(c.replayed));
     throw new KchError(ErrorCodes.USAGE, [
       `${claims.reduce((sum, c) => sum + Number(c.n), 0)} dead letter(s) of ${objects.stream.name} are held by a replay that is running or did not finish (replayed = ${tokens.join(', ')}).`,
-      `See them with kch dlq list ${objects.stream.name} --state claimed; if they reached ${objects.topic}, mark them: kch query "${mutationSql(ctx, objects.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${tokens[0]}`)}";`,
+      `See them with kch dlq list ${objects.stream.name} --state claimed; if they reached ${objects.topic}, mark them: kch query "${mutationSql(ctx, objects.stored.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${tokens[0]}`)}";`,
       'if not, release them with replayed = 0 instead.',
     ].join(' '));
   }
   const token = randomInt(2, 255);
   const pending = condition({ state: 'pending', ...(options.where ? { where: options.where } : {}) });
   const claim = `${pending} AND ${firstOfMessage(ctx, objects.deadLetter)}`;
-  const candidates = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${claim}`, 'counting dead letters to replay');
+  const candidates = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter.toSql()} WHERE ${claim}`, 'counting dead letters to replay');
   if (candidates === 0) return { claimed: 0, sent: 0, fixed: 0, skipped: 0, topic: objects.topic };
   if (options.dryRun) {
     // Nothing is claimed or written: only what the fixUp would make of them is counted.
-    const raws = (await rows<{ raw_hex: string }>(ctx.client, `SELECT hex(raw) AS raw_hex FROM ${objects.deadLetter} WHERE ${claim}`, 'reading dead letters'))
+    const raws = (await rows<{ raw_hex: string }>(ctx.client, `SELECT hex(raw) AS raw_hex FROM ${objects.deadLetter.toSql()} WHERE ${claim}`, 'reading dead letters'))
       .map((r) => Buffer.from(r.raw_hex, 'hex').toString('utf8'));
     const results = objects.stream.fixUp ? raws.map((raw) => ({ raw, fixed: objects.stream.fixUp!(raw) })) : [];
     return {
@@ -153,12 +155,12 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
   // The claim's condition reads no other row, so every replica of a cluster applies it alike (a
   // replicated table refuses a mutation with a subquery); the later copies of a message it took
   // too are given back at once, before anything is sent.
-  await mutate(ctx, objects.deadLetter, `UPDATE replayed = ${token} WHERE ${pending}`, { action: 'claiming dead letters' });
+  await mutate(ctx, objects.stored.deadLetter, `UPDATE replayed = ${token} WHERE ${pending}`, { action: 'claiming dead letters' });
 
   // Unique per dead letter (a Kafka message seen at one time), also on 18.x where offsets are 0.
   const key = "concat(topic, '/', toString(partition), '/', toString(offset), '/', toString(seen_at), '/', toString(cityHash64(raw)))";
   const claimed = (await rows<{ key: string; raw_hex: string; first: number | string }>(ctx.client,
-    `SELECT ${key} AS key, hex(raw) AS raw_hex, ${firstOfMessage(ctx, objects.deadLetter, token)} AS first FROM ${objects.deadLetter} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
+    `SELECT ${key} AS key, hex(raw) AS raw_hex, ${firstOfMessage(ctx, objects.deadLetter, token)} AS first FROM ${objects.deadLetter.toSql()} WHERE replayed = ${token} ORDER BY partition, offset, seen_at`,
     'reading claimed dead letters'));
   const held = claimed.filter((r) => Number(r.first) === 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
   const copies = claimed.filter((r) => Number(r.first) !== 1).map((r): Claimed => ({ key: r.key, raw: Buffer.from(r.raw_hex, 'hex') }));
@@ -166,7 +168,7 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
   const release = async (letters: readonly Claimed[], to: 0 | 1): Promise<void> => {
     for (let i = 0; i < letters.length; i += 1000) {
       const keys = letters.slice(i, i + 1000).map((l) => literal(l.key)).join(', ');
-      await mutate(ctx, objects.deadLetter, `UPDATE replayed = ${to} WHERE replayed = ${token} AND ${key} IN (${keys})`, { action: 'marking dead letters' });
+      await mutate(ctx, objects.stored.deadLetter, `UPDATE replayed = ${to} WHERE replayed = ${token} AND ${key} IN (${keys})`, { action: 'marking dead letters' });
     }
   };
   if (copies.length > 0) await release(copies, 0);
@@ -207,6 +209,6 @@ export async function replayDeadLetters(ctx: OpsContext, objects: StreamObjects,
     }
     sent += chunk.length;
   }
-  await mutate(ctx, objects.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${token}`, { action: 'marking dead letters replayed' });
+  await mutate(ctx, objects.stored.deadLetter, `UPDATE replayed = 1 WHERE replayed = ${token}`, { action: 'marking dead letters replayed' });
   return { claimed: held.length, sent, fixed, skipped: skipped.length, topic: objects.topic };
 }

@@ -25,7 +25,9 @@ import { earlierKafkaTable } from '../migrate/ownership.js';
 import { viewQueryDiffers } from '../migrate/view-query.js';
 import { onCluster, planStream, type Column, type CreateDistributed, type CreateKafkaTable, type CreateMaterializedView, type CreateMergeTree, type CreateNullTable, type CreateView, type Statement } from '../pipeline/plan.js';
 import { on, render, renderDropStandIn, renderStandIn } from '../pipeline/render.js';
-import type { OpsContext, StreamObjects } from './context.js';
+import type { OpsContext } from './context.js';
+import type { ResolvedStream } from '../pipeline/resolve.js';
+import { TableRef } from '../pipeline/table-ref.js';
 import { consumptionOf, groupMembers, pauseMethodOf, pauseSql, pauseStream, resumeSql, waitForConsumer } from './pause.js';
 import { refuseWithReplicaDown } from '../clickhouse/replicas.js';
 import { run } from '../clickhouse/query.js';
@@ -55,7 +57,7 @@ export interface Evolution {
    * src/migrate/ownership.ts): paused and dropped under that name, made again under the plan's,
    * in the same consumer group. `alone`: nothing else differs, so plain `kch migrate` does it.
    */
-  readonly renamed?: { readonly from: string; readonly to: string; readonly alone: boolean };
+  readonly renamed?: { readonly from: TableRef; readonly to: TableRef; readonly alone: boolean };
 }
 
 const normalize = (type: string): string => type.replace(/\s+/g, '');
@@ -87,9 +89,9 @@ function partsOf(statements: readonly Statement[]): Parts {
  * Compares one stream's objects with its definition and says what evolving it takes, or that it
  * is not needed (`steps` empty) or not safe (`refused`).
  */
-export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Promise<Evolution> {
+export async function planEvolution(ctx: OpsContext, objects: ResolvedStream): Promise<Evolution> {
   const planned = planStream(objects.stream, ctx.target, ctx.features);
-  const statements = ctx.target.cluster ? onCluster(planned, ctx.target.cluster) : planned;
+  const statements = ctx.target.cluster ? onCluster(planned, ctx.target.cluster, [objects]) : planned;
   const parts = partsOf(statements);
   // On a cluster every step runs ON CLUSTER; the target is the replicated local table, and the
   // Distributed table in front of it needs each new column too (it reads only the columns it has).
@@ -104,27 +106,27 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
 
   const target = tables.get(parts.target.table);
   if (!target) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false };
-  if (!target.engine.endsWith('MergeTree')) refused.push(`${objects.target} has engine ${target.engine}`);
+  if (!target.engine.endsWith('MergeTree')) refused.push(`${objects.target.toSql()} has engine ${target.engine}`);
   parts.target.columns.forEach((column) => {
     const type = target.columns.get(column.name);
     if (type === undefined) added.push(column);
-    else if (normalize(type) !== normalize(column.type)) refused.push(`${objects.target}.${column.name} is ${type}, the definition wants ${column.type}: changing a column's type rewrites the table, do it by hand`);
+    else if (normalize(type) !== normalize(column.type)) refused.push(`${objects.target.toSql()}.${column.name} is ${type}, the definition wants ${column.type}: changing a column's type rewrites the table, do it by hand`);
   });
   const wanted = new Set(parts.target.columns.map((c) => c.name));
   for (const column of target.columns.keys()) if (!wanted.has(column)) kept.push(column);
-  if (added.length) reasons.push(`${objects.target} lacks ${added.map((c) => c.name).join(', ')}`);
+  if (added.length) reasons.push(`${objects.target.toSql()} lacks ${added.map((c) => c.name).join(', ')}`);
 
   const deadLetter = tables.get(parts.deadLetter.table);
   const deadLetterDrift = deadLetter ? driftOf(parts.deadLetter, deadLetter) : [];
-  if (deadLetterDrift.length) refused.push(`${objects.deadLetter} differs from its definition (${deadLetterDrift.join('; ')})`);
+  if (deadLetterDrift.length) refused.push(`${objects.deadLetter.toSql()} differs from its definition (${deadLetterDrift.join('; ')})`);
 
   // A Kafka table of an earlier name is this stream's: compared as it is, views reading it included.
   const names = new Set(statements.map(tableOf).filter((t): t is string => t !== undefined));
   const earlier = earlierKafkaTable(parts.kafka, tables, names);
-  const source: StreamObjects = earlier === undefined ? objects : { ...objects, kafkaTable: `${parts.kafka.database}.${earlier}` };
+  const source: ResolvedStream = earlier === undefined ? objects : { ...objects, kafkaTable: new TableRef(parts.kafka.database, earlier) };
   const kafka: Existing | undefined = tables.get(earlier ?? parts.kafka.table);
   const kafkaDrift = kafka ? driftOf(parts.kafka, kafka) : [];
-  if (kafkaDrift.length) reasons.push(`${source.kafkaTable}: ${kafkaDrift.join('; ')}`);
+  if (kafkaDrift.length) reasons.push(`${source.kafkaTable.toSql()}: ${kafkaDrift.join('; ')}`);
   if (parts.decoded) {
     const existing = tables.get(parts.decoded.table);
     const drift = existing ? driftOf(parts.decoded, existing) : ['is missing'];
@@ -151,7 +153,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     why: 'made again so that it shows every column of the target',
   }));
   const renamed = earlier === undefined ? undefined : { from: source.kafkaTable, to: objects.kafkaTable, alone: reasons.length === 0 };
-  if (renamed) reasons.unshift(`${renamed.from} is its Kafka table under the name an earlier kch gave it (same topic and consumer group): made again as ${renamed.to}`);
+  if (renamed) reasons.unshift(`${renamed.from.toSql()} is its Kafka table under the name an earlier kch gave it (same topic and consumer group): made again as ${renamed.to.toSql()}`);
   const streamChanges = reasons.length - stalePlain.length;
   if (reasons.length === 0 || refused.length > 0) return { stream: name, reasons, added, refused, kept, steps: [], consuming: false, ...(renamed ? { renamed } : {}) };
   const drop = (database: string, table: string, ifExists = true): string => `DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${database}.${table}${on(cluster)}`;
@@ -161,11 +163,11 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
   }
 
   const state = await consumptionOf(ctx, source);
-  if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
+  if (state === 'missing' && !kafka) return { stream: name, reasons, added, refused: [`${objects.kafkaTable.toSql()} is missing: run kch migrate without --apply-drift first`], kept, steps: [], consuming: false };
   const method = await pauseMethodOf(ctx, source);
   // Paused by dropping the decoding view, the Kafka table may be attached or not (a restart attaches
   // it); on a cluster it may be attached on some servers and not on others.
-  const attach = method === 'drop-decode-view' && !cluster ? `ATTACH TABLE IF NOT EXISTS ${source.kafkaTable}` : resumeSql(source, cluster);
+  const attach = method === 'drop-decode-view' && !cluster ? `ATTACH TABLE IF NOT EXISTS ${source.kafkaTable.toSql()}` : resumeSql(source, cluster);
   const dropKafka = drop(parts.kafka.database, earlier ?? parts.kafka.table, false);
   const steps: EvolutionStep[] = [];
   if (state === 'consuming') steps.push({ sql: pauseSql(source, method, cluster), why: 'pause: the block in flight is written and committed' });
@@ -192,7 +194,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     const decodeView = parts.views.find((v) => v.role === 'decode')!;
     steps.push({ sql: drop(parts.decoded.database, parts.decoded.table), why: 'made again below, with the definition\'s columns' });
     steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable}` : 'made again below' });
+    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable.toSql()}` : 'made again below' });
     steps.push({ sql: render(parts.decoded), why: 'each message once, decoded and checked' });
     for (const view of parts.views.filter((v) => v !== decodeView)) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: render(parts.kafka), why: `same consumer group ${objects.group}: consumption goes on from the committed offsets once it has a view` });
@@ -201,7 +203,7 @@ export async function planEvolution(ctx: OpsContext, objects: StreamObjects): Pr
     }
   } else {
     steps.push({ sql: attach, why: 'a detached table cannot be dropped; without views it reads nothing' });
-    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable}` : 'made again below' });
+    steps.push({ sql: dropKafka, why: earlier ? `made again below as ${objects.kafkaTable.toSql()}` : 'made again below' });
     steps.push({ sql: renderStandIn(parts.kafka, ctx.features), why: 'a stand-in that reads nothing, so that both views exist before consuming starts' });
     for (const view of parts.views) steps.push({ sql: render(view), why: view.role === 'target' ? 'valid rows' : 'everything else' });
     steps.push({ sql: renderDropStandIn(parts.kafka), why: 'the views stay bound to the name' });
@@ -219,7 +221,7 @@ export interface EvolutionResult {
 }
 
 /** Runs a plan from `planEvolution`; stops at the first failure, saying where it stopped. */
-export async function applyEvolution(ctx: OpsContext, objects: StreamObjects, evolution: Evolution, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<EvolutionResult> {
+export async function applyEvolution(ctx: OpsContext, objects: ResolvedStream, evolution: Evolution, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<EvolutionResult> {
   if (evolution.refused.length > 0) throw new KchError(ErrorCodes.USAGE, `${evolution.stream} cannot be evolved safely: ${evolution.refused.join('; ')}`);
   if (ctx.target.cluster && evolution.steps.length > 0) await refuseWithReplicaDown(ctx.client, ctx.target.cluster.name, `evolving ${evolution.stream}`);
   const started = performance.now();

@@ -6,12 +6,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { run, scalar } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import { localTableOf } from '../pipeline/cluster.js';
 import { literal } from '../pipeline/quote.js';
 import { on } from '../pipeline/render.js';
+import type { TableRef } from '../pipeline/table-ref.js';
 import type { OpsContext } from './context.js';
 import { countOnEachReplica } from '../clickhouse/replicas.js';
-import { split } from '../clickhouse/system.js';
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
@@ -19,23 +18,23 @@ function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
 }
 
 /**
- * Runs `ALTER TABLE <table> UPDATE|DELETE …` on a stream's table (`db.table` as a single server
- * names it) and returns once the mutation is applied to every part, so that what follows sees its
- * result. On a cluster it runs ON CLUSTER on the replicated local table behind the Distributed one
- * (a Distributed table takes no mutation), and is waited for on every server. On servers without
+ * Runs `ALTER TABLE <table> UPDATE|DELETE …` on a table that keeps a stream's rows (its resolved
+ * `stored` one: on a cluster the replicated local table behind the Distributed one, which takes
+ * no mutation) and returns once the mutation is applied to every part, so that what follows sees
+ * its result. On a cluster it runs ON CLUSTER, and is waited for on every server. On servers without
  * mutations_sync, system.mutations is polled until no server has any left to do (or `timeoutMs`
  * passes).
  */
 export async function mutate(
   ctx: Pick<OpsContext, 'client' | 'features' | 'target'>,
-  qualified: string,
+  stored: TableRef,
   mutation: string,
   options: { timeoutMs?: number; action?: string } = {},
 ): Promise<void> {
   const { client, features } = ctx;
   const cluster = ctx.target.cluster?.name;
-  const { database, table } = mutated(ctx, qualified);
-  const sql = mutationSql(ctx, qualified, mutation);
+  const { database, table } = stored;
+  const sql = mutationSql(ctx, stored, mutation);
   if (waitsForMutations(features)) {
     await run(client, `${sql} SETTINGS mutations_sync = 2`, options.action);
     return;
@@ -57,14 +56,7 @@ export async function mutate(
   }
 }
 
-/** The table a mutation of a stream's table changes: on a cluster, the local one behind the Distributed one. */
-function mutated(ctx: Pick<OpsContext, 'target'>, qualified: string): { database: string; table: string } {
-  const { database, table } = split(qualified);
-  return { database, table: ctx.target.cluster ? localTableOf(table) : table };
-}
-
 /** `ALTER TABLE … UPDATE|DELETE …` as `mutate` runs it (also what kch tells a person to run by hand). */
-export function mutationSql(ctx: Pick<OpsContext, 'target'>, qualified: string, mutation: string): string {
-  const { database, table } = mutated(ctx, qualified);
-  return `ALTER TABLE ${database}.${table}${on(ctx.target.cluster?.name)} ${mutation}`;
+export function mutationSql(ctx: Pick<OpsContext, 'target'>, stored: TableRef, mutation: string): string {
+  return `ALTER TABLE ${stored.toSql()}${on(ctx.target.cluster?.name)} ${mutation}`;
 }

@@ -22,11 +22,12 @@ import { detachRefusal, detachesPermanently } from '../clickhouse/detect-feature
 import { consumerCount } from '../clickhouse/kafka-consumers.js';
 import { run } from '../clickhouse/query.js';
 import { countOnEachReplica, refuseWithReplicaDown } from '../clickhouse/replicas.js';
-import { databaseEngine, detachedTables, hasSystemTable, presentTables, serverNow, split } from '../clickhouse/system.js';
+import { databaseEngine, detachedTables, hasSystemTable, presentTables, serverNow } from '../clickhouse/system.js';
 import { planStream } from '../pipeline/plan.js';
 import { literal } from '../pipeline/quote.js';
 import { on, render } from '../pipeline/render.js';
-import type { OpsContext, StreamObjects } from './context.js';
+import type { OpsContext } from './context.js';
+import type { ResolvedStream } from '../pipeline/resolve.js';
 import { describeGroup } from './group.js';
 import { nap } from './wait.js';
 
@@ -40,26 +41,26 @@ export type Consumption = 'consuming' | 'paused' | 'missing';
 export type PauseMethod = 'detach-permanently' | 'drop-decode-view' | 'detach';
 
 /** Whether the stream's database is an Overlay (chdb's `default`), which has no DETACH … PERMANENTLY. */
-async function inOverlay(ctx: Pick<OpsContext, 'client'>, objects: StreamObjects): Promise<boolean> {
-  const { database } = split(objects.kafkaTable);
+async function inOverlay(ctx: Pick<OpsContext, 'client'>, objects: ResolvedStream): Promise<boolean> {
+  const { database } = objects.kafkaTable;
   return (await databaseEngine(ctx.client, database, 'reading the database\'s engine')) === 'Overlay';
 }
 
-export async function pauseMethodOf(ctx: Pick<OpsContext, 'client' | 'features'>, objects: StreamObjects): Promise<PauseMethod> {
+export async function pauseMethodOf(ctx: Pick<OpsContext, 'client' | 'features'>, objects: ResolvedStream): Promise<PauseMethod> {
   if (!detachesPermanently(ctx.features)) return 'detach';
   if (!(await inOverlay(ctx, objects))) return 'detach-permanently';
-  const { database } = split(objects.kafkaTable);
+  const { database } = objects.kafkaTable;
   if (!ctx.features.decodeInViews) {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `${database} is an Overlay database, which cannot detach a table permanently, on a server that does not decode in views: pausing needs another database (--database)`);
   }
   return 'drop-decode-view';
 }
 
-export async function consumptionOf(ctx: Pick<OpsContext, 'client'> & Partial<Pick<OpsContext, 'target'>>, objects: StreamObjects): Promise<Consumption> {
-  const kafka = split(objects.kafkaTable);
+export async function consumptionOf(ctx: Pick<OpsContext, 'client'> & Partial<Pick<OpsContext, 'target'>>, objects: ResolvedStream): Promise<Consumption> {
+  const kafka = objects.kafkaTable;
   if (ctx.target?.cluster) return consumptionOnCluster(ctx, ctx.target.cluster.name, objects);
-  const view = split(objects.view);
-  const decodeView = split(objects.decodeView);
+  const view = objects.view;
+  const decodeView = objects.decodeView;
   const present = await presentTables(ctx.client, kafka.database, [kafka.table, view.table, decodeView.table], 'reading the stream\'s tables');
   if (await inOverlay(ctx, objects)) {
     if (present.has(kafka.table) && present.has(decodeView.table)) return 'consuming';
@@ -78,9 +79,9 @@ export async function consumptionOf(ctx: Pick<OpsContext, 'client'> & Partial<Pi
  * server paused and another not, is paused again by `kch pause`, which detaches the rest), paused
  * when none is but the views are there.
  */
-async function consumptionOnCluster(ctx: Pick<OpsContext, 'client'>, cluster: string, objects: StreamObjects): Promise<Consumption> {
-  const kafka = split(objects.kafkaTable);
-  const view = split(objects.view);
+async function consumptionOnCluster(ctx: Pick<OpsContext, 'client'>, cluster: string, objects: ResolvedStream): Promise<Consumption> {
+  const kafka = objects.kafkaTable;
+  const view = objects.view;
   const named = (table: string): string => `database = ${literal(kafka.database)} AND name = ${literal(table)}`;
   const [attached, views] = await Promise.all([
     countOnEachReplica(ctx.client, cluster, 'system.tables', named(kafka.table)),
@@ -95,13 +96,13 @@ async function consumptionOnCluster(ctx: Pick<OpsContext, 'client'>, cluster: st
  * statement, IF EXISTS: a server where it is detached already is left so (a pause half done is
  * finished).
  */
-export function pauseSql(objects: Pick<StreamObjects, 'kafkaTable'>, method: PauseMethod, cluster: string | undefined): string {
-  return `DETACH TABLE ${cluster ? 'IF EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`;
+export function pauseSql(objects: Pick<ResolvedStream, 'kafkaTable'>, method: PauseMethod, cluster: string | undefined): string {
+  return `DETACH TABLE ${cluster ? 'IF EXISTS ' : ''}${objects.kafkaTable.toSql()}${on(cluster)}${method === 'detach-permanently' ? ' PERMANENTLY' : ''}`;
 }
 
 /** The ATTACH that resumes it; on a cluster IF NOT EXISTS, so a server still consuming is left so. */
-export function resumeSql(objects: Pick<StreamObjects, 'kafkaTable'>, cluster: string | undefined): string {
-  return `ATTACH TABLE ${cluster ? 'IF NOT EXISTS ' : ''}${objects.kafkaTable}${on(cluster)}`;
+export function resumeSql(objects: Pick<ResolvedStream, 'kafkaTable'>, cluster: string | undefined): string {
+  return `ATTACH TABLE ${cluster ? 'IF NOT EXISTS ' : ''}${objects.kafkaTable.toSql()}${on(cluster)}`;
 }
 
 export interface PauseResult {
@@ -116,7 +117,7 @@ export interface PauseResult {
   readonly detachedAt: number;
 }
 
-export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Promise<PauseResult> {
+export async function pauseStream(ctx: OpsContext, objects: ResolvedStream): Promise<PauseResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
   const method = await pauseMethodOf(ctx, objects);
@@ -131,11 +132,11 @@ export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Prom
   await run(ctx.client, pauseSql(objects, method, cluster), `pausing ${objects.stream.name}`);
   if (method === 'drop-decode-view') {
     try {
-      await run(ctx.client, `DROP TABLE IF EXISTS ${objects.decodeView}`, `pausing ${objects.stream.name}`);
+      await run(ctx.client, `DROP TABLE IF EXISTS ${objects.decodeView.toSql()}`, `pausing ${objects.stream.name}`);
     } catch (error) {
       // Left detached, the table would consume again at the next restart: put it back as it was.
-      await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`).catch(() => undefined);
-      throw new KchError(ErrorCodes.CLICKHOUSE_QUERY, `could not pause ${objects.stream.name} (dropping ${objects.decodeView} failed: ${messageOf(error)}); ${objects.kafkaTable} was attached again, so it goes on consuming`, { cause: error });
+      await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable.toSql()}`).catch(() => undefined);
+      throw new KchError(ErrorCodes.CLICKHOUSE_QUERY, `could not pause ${objects.stream.name} (dropping ${objects.decodeView.toSql()} failed: ${messageOf(error)}); ${objects.kafkaTable.toSql()} was attached again, so it goes on consuming`, { cause: error });
     }
   }
   const ms = performance.now() - started;
@@ -144,7 +145,7 @@ export async function pauseStream(ctx: OpsContext, objects: StreamObjects): Prom
 }
 
 /** The decoding view's statement, as `kch migrate` makes it (`drop-decode-view` pauses drop it). */
-function decodeViewSql(ctx: OpsContext, objects: StreamObjects): string {
+function decodeViewSql(ctx: OpsContext, objects: ResolvedStream): string {
   const statement = planStream(objects.stream, ctx.target, ctx.features).find((s) => s.kind === 'create-materialized-view' && s.role === 'decode');
   if (!statement) throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `${objects.stream.name} has no decoding view on this server`);
   return render(statement);
@@ -166,7 +167,7 @@ export interface ResumeResult {
  * partitions (after a pause shorter than the session timeout the broker first waits for the old,
  * silent member to time out).
  */
-export async function resumeStream(ctx: OpsContext, objects: StreamObjects, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<ResumeResult> {
+export async function resumeStream(ctx: OpsContext, objects: ResolvedStream, options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<ResumeResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw notMigrated(objects);
   if (state === 'consuming') {
@@ -174,8 +175,8 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
     const before = await groupMembers(ctx, objects);
     const started = performance.now();
     // The server kch reaches only: system.kafka_consumers (consumerStopped) speaks of that one.
-    await run(ctx.client, `DETACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name}`);
-    await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable}`, `restarting the consumer of ${objects.stream.name} (it is detached now: kch resume ${objects.stream.name} again)`);
+    await run(ctx.client, `DETACH TABLE ${objects.kafkaTable.toSql()}`, `restarting the consumer of ${objects.stream.name}`);
+    await run(ctx.client, `ATTACH TABLE ${objects.kafkaTable.toSql()}`, `restarting the consumer of ${objects.stream.name} (it is detached now: kch resume ${objects.stream.name} again)`);
     const ms = performance.now() - started;
     const consumingAfterMs = options.waitMs ? await waitForConsumer(ctx, objects, { ...options, waitMs: options.waitMs, before, started }) : undefined;
     return { already: false, restarted: true, ms, consumingAfterMs };
@@ -183,8 +184,8 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
   const before = await groupMembers(ctx, objects);
   const started = performance.now();
   if (await pauseMethodOf(ctx, objects) === 'drop-decode-view') {
-    await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable}`, `resuming ${objects.stream.name}`);
-    await run(ctx.client, decodeViewSql(ctx, objects), `resuming ${objects.stream.name} (it stays paused: ${objects.kafkaTable} has no view reading it)`);
+    await run(ctx.client, `ATTACH TABLE IF NOT EXISTS ${objects.kafkaTable.toSql()}`, `resuming ${objects.stream.name}`);
+    await run(ctx.client, decodeViewSql(ctx, objects), `resuming ${objects.stream.name} (it stays paused: ${objects.kafkaTable.toSql()} has no view reading it)`);
   } else {
     const cluster = ctx.target.cluster?.name;
     if (cluster) await refuseWithReplicaDown(ctx.client, cluster, `resuming ${objects.stream.name}`);
@@ -199,13 +200,13 @@ export async function resumeStream(ctx: OpsContext, objects: StreamObjects, opti
  * An attached Kafka table whose consumers are gone (system.kafka_consumers lists none), e.g. after
  * a DETACH that failed half-way. Servers without that table cannot tell: taken as running.
  */
-async function consumerStopped(ctx: OpsContext, objects: StreamObjects): Promise<boolean> {
+async function consumerStopped(ctx: OpsContext, objects: ResolvedStream): Promise<boolean> {
   if (!(await hasSystemTable(ctx, 'kafka_consumers'))) return false;
-  return (await consumerCount(ctx.client, split(objects.kafkaTable))) === 0;
+  return (await consumerCount(ctx.client, objects.kafkaTable)) === 0;
 }
 
 /** Ids of the group's members now (a consumer that appears later is a new one). */
-export async function groupMembers(ctx: OpsContext, objects: StreamObjects): Promise<Set<string>> {
+export async function groupMembers(ctx: OpsContext, objects: ResolvedStream): Promise<Set<string>> {
   return new Set((await describeGroup(ctx.bootstrap, objects.group)).members.map((m) => m.id));
 }
 
@@ -216,7 +217,7 @@ export async function groupMembers(ctx: OpsContext, objects: StreamObjects): Pro
  */
 export async function waitForConsumer(
   ctx: OpsContext,
-  objects: StreamObjects,
+  objects: ResolvedStream,
   options: { waitMs: number; signal?: AbortSignal; before: ReadonlySet<string>; started: number },
 ): Promise<number> {
   const consumers = await hasSystemTable(ctx, 'kafka_consumers');
@@ -226,18 +227,18 @@ export async function waitForConsumer(
     if (performance.now() > deadline) {
       throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
     }
-    await nap(250, options.signal, `the consumer of ${objects.kafkaTable}`);
+    await nap(250, options.signal, `the consumer of ${objects.kafkaTable.toSql()}`);
   }
 }
 
-async function isConsuming(ctx: OpsContext, objects: StreamObjects, consumersTable: boolean, before: ReadonlySet<string>): Promise<boolean> {
+async function isConsuming(ctx: OpsContext, objects: ResolvedStream, consumersTable: boolean, before: ReadonlySet<string>): Promise<boolean> {
   if (consumersTable) {
-    return (await consumerCount(ctx.client, split(objects.kafkaTable), true)) > 0;
+    return (await consumerCount(ctx.client, objects.kafkaTable, true)) > 0;
   }
   const group = await describeGroup(ctx.bootstrap, objects.group);
   return group.state === 'STABLE' && group.members.some((m) => !before.has(m.id));
 }
 
-function notMigrated(objects: StreamObjects): KchError {
-  return new KchError(ErrorCodes.USAGE, `${objects.stream.name} has no Kafka table ${objects.kafkaTable}: run kch migrate first`);
+function notMigrated(objects: ResolvedStream): KchError {
+  return new KchError(ErrorCodes.USAGE, `${objects.stream.name} has no Kafka table ${objects.kafkaTable.toSql()}: run kch migrate first`);
 }

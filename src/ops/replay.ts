@@ -18,7 +18,8 @@
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { committedOffsets, listEndOffsets } from '../kafka/admin.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
-import type { OpsContext, StreamObjects } from './context.js';
+import type { OpsContext } from './context.js';
+import type { ResolvedStream } from '../pipeline/resolve.js';
 import { commitGroupOffsets, offsetsForTime, startOffsets, waitForEmptyGroup } from './group.js';
 import { consumptionOf, pauseStream, resumeStream } from './pause.js';
 import { scalar } from '../clickhouse/query.js';
@@ -74,7 +75,7 @@ export interface ReplayOptions {
   readonly onPlan?: (partitions: readonly PartitionReplay[]) => void;
 }
 
-export async function replayStream(ctx: OpsContext, objects: StreamObjects, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayStream(ctx: OpsContext, objects: ResolvedStream, options: ReplayOptions): Promise<ReplayResult> {
   const state = await consumptionOf(ctx, objects);
   if (state === 'missing') throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} has no Kafka table: run kch migrate first`);
   if (options.dedupe && objects.stream.id === undefined) {
@@ -83,7 +84,7 @@ export async function replayStream(ctx: OpsContext, objects: StreamObjects, opti
   if (options.dedupe && ctx.target.cluster) {
     // Telling a copy from its event reads the table being changed, in the mutation itself, which a
     // replicated table refuses (each server would apply it to its own view of the rows).
-    throw new KchError(ErrorCodes.USAGE, `--dedupe is not built for a cluster: replay without it, and read ${objects.stream.name}'s events once each through ${objects.target}_dedup`);
+    throw new KchError(ErrorCodes.USAGE, `--dedupe is not built for a cluster: replay without it, and read ${objects.stream.name}'s events once each through ${objects.dedupView.toSql()}`);
   }
   if (state === 'paused' && options.dedupe) {
     throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} is paused: --dedupe needs it to consume the replayed range; kch resume it first, or replay without --dedupe`);
@@ -117,7 +118,7 @@ export async function replayStream(ctx: OpsContext, objects: StreamObjects, opti
   }
 }
 
-async function planOffsets(ctx: OpsContext, objects: StreamObjects, from: ReplayFrom): Promise<PartitionReplay[]> {
+async function planOffsets(ctx: OpsContext, objects: ResolvedStream, from: ReplayFrom): Promise<PartitionReplay[]> {
   const ends = (await listEndOffsets(ctx.bootstrap, [objects.topic])).get(objects.topic) ?? new Map<number, bigint>();
   const partitions = [...ends.keys()].sort((a, b) => a - b);
   if (partitions.length === 0) throw new KchError(ErrorCodes.USAGE, `topic ${objects.topic} does not exist: nothing to replay`);
@@ -145,7 +146,7 @@ async function planOffsets(ctx: OpsContext, objects: StreamObjects, from: Replay
   });
 }
 
-async function waitForCommitted(ctx: OpsContext, objects: StreamObjects, plan: readonly PartitionReplay[], options: ReplayOptions): Promise<void> {
+async function waitForCommitted(ctx: OpsContext, objects: ResolvedStream, plan: readonly PartitionReplay[], options: ReplayOptions): Promise<void> {
   const deadline = performance.now() + options.timeoutMs;
   for (;;) {
     const now = (await committedOffsets(ctx.bootstrap, objects.group, [objects.topic])).get(objects.topic) ?? new Map<number, bigint>();
@@ -158,20 +159,20 @@ async function waitForCommitted(ctx: OpsContext, objects: StreamObjects, plan: r
 }
 
 /** Deletes the rows and dead letters written since `cut` that were there before it. */
-async function removeCopies(ctx: OpsContext, objects: StreamObjects, cut: number): Promise<{ rows: number; deadLetters: number }> {
+async function removeCopies(ctx: OpsContext, objects: ResolvedStream, cut: number): Promise<{ rows: number; deadLetters: number }> {
   const after = `processing_time >= toDateTime(${cut})`;
   const before = `processing_time < toDateTime(${cut})`;
   const id = quoteIdentifier(objects.stream.id!);
-  const rowsCondition = `${after} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${before} AND ${id} IN (SELECT ${id} FROM ${objects.target} WHERE ${after}))`;
-  const rows = await scalar(ctx.client, `SELECT count() FROM ${objects.target} WHERE ${rowsCondition}`, 'counting replayed copies');
-  if (rows > 0) await mutate(ctx, objects.target, `DELETE WHERE ${rowsCondition}`, { action: 'removing replayed copies' });
+  const rowsCondition = `${after} AND ${id} IN (SELECT ${id} FROM ${objects.target.toSql()} WHERE ${before} AND ${id} IN (SELECT ${id} FROM ${objects.target.toSql()} WHERE ${after}))`;
+  const rows = await scalar(ctx.client, `SELECT count() FROM ${objects.target.toSql()} WHERE ${rowsCondition}`, 'counting replayed copies');
+  if (rows > 0) await mutate(ctx, objects.stored.target, `DELETE WHERE ${rowsCondition}`, { action: 'removing replayed copies' });
   let deadLetters = 0;
   // Without _partition/_offset (18.x) dead letters cannot be told apart: they are left as they are.
   if (ctx.features.kafkaVirtualColumns) {
     const seenAfter = `seen_at >= toDateTime(${cut})`;
-    const lettersCondition = `${seenAfter} AND (topic, partition, offset) IN (SELECT topic, partition, offset FROM ${objects.deadLetter} WHERE seen_at < toDateTime(${cut}))`;
-    deadLetters = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter} WHERE ${lettersCondition}`, 'counting replayed dead letters');
-    if (deadLetters > 0) await mutate(ctx, objects.deadLetter, `DELETE WHERE ${lettersCondition}`, { action: 'removing replayed dead letters' });
+    const lettersCondition = `${seenAfter} AND (topic, partition, offset) IN (SELECT topic, partition, offset FROM ${objects.deadLetter.toSql()} WHERE seen_at < toDateTime(${cut}))`;
+    deadLetters = await scalar(ctx.client, `SELECT count() FROM ${objects.deadLetter.toSql()} WHERE ${lettersCondition}`, 'counting replayed dead letters');
+    if (deadLetters > 0) await mutate(ctx, objects.stored.deadLetter, `DELETE WHERE ${lettersCondition}`, { action: 'removing replayed dead letters' });
   }
   return { rows, deadLetters };
 }

@@ -4,11 +4,6 @@
  * src/pipeline/plan.ts plans them).
  */
 
-/** The local table behind a cluster's Distributed table. */
-export function localTableOf(table: string): string {
-  return `${table}_local`;
-}
-
 /** `path` with kch's placeholders filled in; the server's macros ({shard}, {uuid}…) left to it. */
 export function replicaPath(path: string, database: string, table: string): string {
   return path.replaceAll('{database}', database).replaceAll('{table}', table);

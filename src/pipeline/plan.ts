@@ -1,7 +1,8 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type StreamDefinition } from './stream.js';
-import { localTableOf, replicaPath } from './cluster.js';
+import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type Projection, type StreamDefinition } from './stream.js';
+import { replicaPath } from './cluster.js';
+import { resolvePipeline, resolveStream, type ResolvedStream } from './resolve.js';
 import { literal } from './quote.js';
 import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
 import { numberTextSql, type NumberSite } from './number-sql.js';
@@ -23,15 +24,6 @@ export interface CreateDatabase {
   readonly database: string;
   /** `ON CLUSTER`: made on every server of the cluster (`onCluster` below). */
   readonly onCluster?: string;
-}
-
-/**
- * `PROJECTION <name> (<select>)`: a pre-aggregated copy of the table that the server keeps up to
- * date on every insert and merge, and reads instead of the table for the queries it can answer.
- */
-export interface Projection {
-  readonly name: string;
-  readonly select: string;
 }
 
 export interface CreateMergeTree {
@@ -181,11 +173,6 @@ export function ingestOf(stream: StreamDefinition, target: Pick<PipelineTarget, 
   return stream.ingest ?? target.ingest ?? 'engine';
 }
 
-/** `<stream>_sink_ranges`: the offset range `kch sink` is inserting for each partition. */
-export function sinkRangesOf(stream: StreamDefinition): string {
-  return `${stream.name}_sink_ranges`;
-}
-
 /**
  * How many recent blocks each table remembers to drop a repeat: the sink's token names a
  * partition's offset range, and only a partition's last range can come again, so a few per
@@ -202,86 +189,25 @@ export interface ClusterTarget {
   readonly replica: string;
 }
 
-export function topicOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
-  return `${target.topicPrefix}${stream.topic}`;
-}
-
-export function groupOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'topicPrefix'>): string {
-  return `${target.topicPrefix}${stream.consumerGroup}`;
-}
-
-/** `<target>_dedup`: the deduplicated view of a stream's target table. */
-export function dedupViewOf(stream: StreamDefinition): string {
-  return `${stream.target}_dedup`;
-}
-
-/**
- * Every name a stream may give an object in its database, with what the object is: the names it
- * owns. All but the target's follow the stream's name by default (the view and `_dedup` follow
- * the target, which is the stream's name unless given), so two streams of one topic never meet.
- */
-export function objectNamesOf(stream: StreamDefinition): { readonly name: string; readonly role: string }[] {
-  return [
-    { name: stream.kafkaTable, role: 'Kafka table' },
-    { name: stream.target, role: 'target table' },
-    { name: stream.view, role: 'view' },
-    { name: stream.deadLetter, role: 'dead-letter table' },
-    { name: stream.deadLetterView, role: 'dead-letter view' },
-    { name: stream.decoded, role: 'decoded table' },
-    { name: stream.decodeView, role: 'decoding view' },
-    { name: dedupViewOf(stream), role: 'dedup view' },
-    { name: sinkRangesOf(stream), role: 'sink ranges table' },
-  ];
-}
-
-/**
- * The projections of a stream's target table, for the dashboard's questions at millions of rows
- * (src/dashboard/queries.ts words its queries so that these answer them; BENCHMARKS.md, "Dashboard
- * API"). Each keeps a few rows per part: per second of arrival, per hour of event time, per
- * warehouse. Every target gets the arrivals (ingest rate, events per second); the seed's two
- * streams get what their panels aggregate. Empty on servers without projections.
- */
-export const projectionNames = {
-  arrivals: 'arrivals_per_second',
-  salesPerHour: 'sales_per_hour',
-  movementsPerHour: 'movements_per_hour',
-  movementsPerWarehouse: 'movements_per_warehouse',
-} as const;
-
-export function projectionsOf(stream: StreamDefinition, features: ServerFeatures): Projection[] {
-  if (!features.projections) return [];
-  const has = (...names: string[]): boolean => names.every((name) => name in stream.fields);
-  const out: Projection[] = [
-    { name: projectionNames.arrivals, select: 'SELECT processing_time, count() GROUP BY processing_time' },
-  ];
-  if (stream.name === 'sales' && has('event_time', 'quantity', 'total')) {
-    out.push({ name: projectionNames.salesPerHour, select: 'SELECT toStartOfHour(event_time), sum(quantity), sum(total), count() GROUP BY toStartOfHour(event_time)' });
-  }
-  if (stream.name === 'warehouse' && has('event_time', 'product_id', 'product_name', 'movement_type', 'quantity', 'warehouse')) {
-    out.push(
-      {
-        name: projectionNames.movementsPerHour,
-        select: 'SELECT toStartOfHour(event_time), product_id, movement_type, sum(quantity), argMax(product_name, event_time), max(event_time) GROUP BY toStartOfHour(event_time), product_id, movement_type',
-      },
-      { name: projectionNames.movementsPerWarehouse, select: 'SELECT warehouse, movement_type, sum(quantity) GROUP BY warehouse, movement_type' },
-    );
-  }
-  return out;
-}
-
 export function planStream(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
+  return planResolved(resolveStream(stream, target), target, features);
+}
+
+function planResolved(names: ResolvedStream, target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const { stream } = names;
   const fields = Object.entries(stream.fields);
   const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
 
   const targetTable: CreateMergeTree = {
     kind: 'create-merge-tree',
     database: target.database,
-    table: stream.target,
+    table: names.target.table,
     columns: [
       ...fields.map(([name, field]) => ({ name, type: field.targetType(features), ...(field.defaultSql === undefined ? {} : { default: field.defaultSql }) })),
       { name: 'processing_time', type: 'DateTime', default: 'now()' },
     ],
-    projections: projectionsOf(stream, features),
+    // Not on the dead-letter table: written rarely and read whole.
+    projections: features.projections ? names.projections : [],
     partitionBy: stream.partitionBy,
     orderBy: stream.orderBy,
     role: 'target',
@@ -291,7 +217,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   const deadLetterTable: CreateMergeTree = {
     kind: 'create-merge-tree',
     database: target.database,
-    table: stream.deadLetter,
+    table: names.deadLetter.table,
     columns: [
       { name: 'raw', type: 'String' },
       { name: 'error', type: 'String' },
@@ -310,10 +236,10 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
 
   // Each event once, for queries: a plain view, so it costs nothing until it is read.
   const dedup: CreateView[] = stream.id !== undefined
-    ? [{ kind: 'create-view', database: target.database, view: dedupViewOf(stream), from: stream.target, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
+    ? [{ kind: 'create-view', database: target.database, view: names.dedupView.table, from: names.target.table, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
     : [];
-  if (ingestOf(stream, target) === 'sink') return planSink(stream, target, features, targetTable, deadLetterTable, dedup);
-  if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(stream, target, features), ...dedup];
+  if (ingestOf(stream, target) === 'sink') return planSink(names, target, features, targetTable, deadLetterTable, dedup);
+  if (features.decodeInViews) return [targetTable, deadLetterTable, ...planDecoding(names, target, features), ...dedup];
   for (const [name, field] of fields) {
     const needs = field.needsDecoding();
     if (needs !== undefined) {
@@ -322,7 +248,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   }
 
   const settings: Record<string, string | number> = {
-    ...kafkaConsumerSettings(stream, target, 'JSONEachRow'),
+    ...kafkaConsumerSettings(names, target, 'JSONEachRow'),
     ...target.kafkaSettings,
   };
   if (features.kafkaErrorStream) {
@@ -340,7 +266,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   const kafkaTable: CreateKafkaTable = {
     kind: 'create-kafka-table',
     database: target.database,
-    table: stream.kafkaTable,
+    table: names.kafkaTable.table,
     columns: fields.map(([name, field]) => ({ name, type: field.inputType(features) })),
     settings,
     stream: stream.name,
@@ -354,9 +280,9 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   const targetView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database: target.database,
-    view: stream.view,
-    to: stream.target,
-    from: stream.kafkaTable,
+    view: names.view.table,
+    to: names.target.table,
+    from: names.kafkaTable.table,
     // Defaults spelled out: 18.x views must name every column of the table they write to.
     select: [...fields.map(([name, field]) => ({ expression: field.toTarget(name, features), alias: name })), { expression: 'now()', alias: 'processing_time' }],
     inner: plain,
@@ -378,7 +304,7 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
     { expression: parsed ? `if(${parsed}, ${reasons}, _error)` : reasons, alias: 'kch_error' },
     features.kafkaVirtualColumns
       ? { expression: '_topic', alias: 'kch_topic' }
-      : { expression: literal(topicOf(stream, target)), alias: 'kch_topic' },
+      : { expression: literal(names.topic), alias: 'kch_topic' },
     { expression: features.kafkaVirtualColumns ? 'toUInt32(_partition)' : 'toUInt32(0)', alias: 'kch_partition' },
     { expression: features.kafkaVirtualColumns ? 'toUInt64(_offset)' : 'toUInt64(0)', alias: 'kch_offset' },
     { expression: features.kafkaTimestamp ? 'CAST(_timestamp AS Nullable(DateTime))' : 'CAST(NULL AS Nullable(DateTime))', alias: 'kch_timestamp' },
@@ -386,9 +312,9 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   const deadLetterView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database: target.database,
-    view: stream.deadLetterView,
-    to: stream.deadLetter,
-    from: stream.kafkaTable,
+    view: names.deadLetterView.table,
+    to: names.deadLetter.table,
+    from: names.kafkaTable.table,
     select: [
       { expression: 'kch_raw', alias: 'raw' },
       { expression: 'kch_error', alias: 'error' },
@@ -420,11 +346,11 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
 }
 
-function kafkaConsumerSettings(stream: StreamDefinition, target: PipelineTarget, format: string): Record<string, string | number> {
+function kafkaConsumerSettings(names: ResolvedStream, target: PipelineTarget, format: string): Record<string, string | number> {
   return {
     kafka_broker_list: target.brokers,
-    kafka_topic_list: topicOf(stream, target),
-    kafka_group_name: groupOf(stream, target),
+    kafka_topic_list: names.topic,
+    kafka_group_name: names.group,
     kafka_format: format,
     kafka_num_consumers: target.consumers ?? 1,
   };
@@ -442,7 +368,8 @@ function kafkaConsumerSettings(stream: StreamDefinition, target: PipelineTarget,
  * The Kafka table is made after both views over the Null table, and consumes once the decoding
  * view exists: from the first block on, every message reaches exactly one of the two tables.
  */
-function planDecoding(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures): Statement[] {
+function planDecoding(names: ResolvedStream, target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const { stream } = names;
   const fields = Object.entries(stream.fields);
   const database = target.database;
   const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
@@ -456,10 +383,10 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const kafkaTable: CreateKafkaTable = {
     kind: 'create-kafka-table',
     database,
-    table: stream.kafkaTable,
+    table: names.kafkaTable.table,
     columns: [{ name: 'raw', type: 'String' }],
     settings: {
-      ...kafkaConsumerSettings(stream, target, 'RawBLOB'),
+      ...kafkaConsumerSettings(names, target, 'RawBLOB'),
       ...target.kafkaSettings,
       ...(features.kafkaFlushInterval ? { kafka_flush_interval_ms: target.flushIntervalMs ?? 500 } : {}),
     },
@@ -477,7 +404,7 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const decoded: CreateNullTable = {
     kind: 'create-null-table',
     database,
-    table: stream.decoded,
+    table: names.decoded.table,
     columns: [...fields.map(([name, field]) => ({ name, type: field.targetType(features) })), ...meta],
     role: 'decoded',
     stream: stream.name,
@@ -542,9 +469,9 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
-    view: stream.decodeView,
-    to: stream.decoded,
-    from: stream.kafkaTable,
+    view: names.decodeView.table,
+    to: names.decoded.table,
+    from: names.kafkaTable.table,
     select: [
       ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(`kch_v_${name}`, features, sites.get(name)), alias: name })),
       { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
@@ -569,9 +496,9 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const targetView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
-    view: stream.view,
-    to: stream.target,
-    from: stream.decoded,
+    view: names.view.table,
+    to: names.target.table,
+    from: names.decoded.table,
     select: [...same(fields.map(([name]) => name)), { expression: 'now()', alias: 'processing_time' }],
     inner: [],
     where: 'kch_valid',
@@ -581,9 +508,9 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
   const deadLetterView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
-    view: stream.deadLetterView,
-    to: stream.deadLetter,
-    from: stream.decoded,
+    view: names.deadLetterView.table,
+    to: names.deadLetter.table,
+    from: names.decoded.table,
     // Why, worked out here, for the rejected rows only: their JSON is decoded a second time.
     select: [
       { expression: 'kch_raw', alias: 'raw' },
@@ -621,7 +548,8 @@ function planDecoding(stream: StreamDefinition, target: PipelineTarget, features
  * tables remember their recent blocks, so that ClickHouse drops a block inserted again under the
  * same token; `<stream>_sink_ranges` keeps the range each partition's insert covers.
  */
-function planSink(stream: StreamDefinition, target: PipelineTarget, features: ServerFeatures, targetTable: CreateMergeTree, deadLetterTable: CreateMergeTree, dedup: readonly Statement[]): Statement[] {
+function planSink(names: ResolvedStream, target: PipelineTarget, features: ServerFeatures, targetTable: CreateMergeTree, deadLetterTable: CreateMergeTree, dedup: readonly Statement[]): Statement[] {
+  const { stream } = names;
   if (!features.decodeInViews) {
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: ingest 'sink' needs ClickHouse 25.8 or later (decoding in views, deduplication tokens through views); this server is ${features.version}: use --ingest engine`);
   }
@@ -629,14 +557,14 @@ function planSink(stream: StreamDefinition, target: PipelineTarget, features: Se
     throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: ingest 'sink' on a cluster is not built yet: use --ingest engine with --cluster`);
   }
   const settings = { non_replicated_deduplication_window: deduplicationWindow };
-  const decoding = planDecoding(stream, target, features).map((s): Statement => {
+  const decoding = planDecoding(names, target, features).map((s): Statement => {
     if (s.kind !== 'create-kafka-table') return s;
     return { kind: 'create-null-table', database: s.database, table: s.table, columns: sinkInputColumns(features), role: 'sink-input', stream: stream.name };
   });
   const ranges: CreateMergeTree = {
     kind: 'create-merge-tree',
     database: target.database,
-    table: sinkRangesOf(stream),
+    table: names.sinkRanges.table,
     columns: [
       { name: 'group', type: 'String' },
       { name: 'partition', type: 'UInt32' },
@@ -798,10 +726,11 @@ function foundSql(value: string): string {
 }
 
 export function planPipeline(streams: readonly StreamDefinition[], target: PipelineTarget, features: ServerFeatures): Statement[] {
+  const pipeline = resolvePipeline({ target, streams });
   const statements: Statement[] = [];
   if (target.database !== 'default') statements.push({ kind: 'create-database', database: target.database });
-  for (const stream of streams) statements.push(...planStream(stream, target, features));
-  return target.cluster ? onCluster(statements, target.cluster) : statements;
+  for (const names of pipeline.streams) statements.push(...planResolved(names, target, features));
+  return target.cluster ? onCluster(statements, target.cluster, pipeline.streams) : statements;
 }
 
 /**
@@ -813,22 +742,27 @@ export function planPipeline(streams: readonly StreamDefinition[], target: Pipel
  * the stream's one consumer group, so the topic's partitions spread over the servers; its views
  * write into that server's local table, never through the Distributed one (which would send each
  * block on and, on a retry, write it twice: ClickHouse issue 6661).
+ * `streams`: the planned streams, whose resolved names give each table's local one (`stored`).
  */
-export function onCluster(statements: readonly Statement[], cluster: ClusterTarget): Statement[] {
+export function onCluster(statements: readonly Statement[], cluster: ClusterTarget, streams: readonly ResolvedStream[]): Statement[] {
   const local = new Map<string, string>();
-  for (const s of statements) if (s.kind === 'create-merge-tree') local.set(`${s.database}.${s.table}`, localTableOf(s.table));
+  for (const s of streams) {
+    for (const role of ['target', 'deadLetter', 'sinkRanges'] as const) local.set(`${s[role].database}\0${s[role].table}`, s.stored[role].table);
+  }
+  const localOf = (database: string, table: string): string | undefined => local.get(`${database}\0${table}`);
   const out: Statement[] = [];
   for (const s of statements) {
     switch (s.kind) {
       case 'create-merge-tree': {
-        const table = localTableOf(s.table);
+        const table = localOf(s.database, s.table);
+        if (table === undefined) throw new KchError(ErrorCodes.DEFINITION, `no local table resolved for ${s.database}.${s.table}`);
         const replicated: CreateMergeTree = { ...s, table, onCluster: cluster.name, replicated: { path: replicaPath(cluster.path, s.database, table), replica: cluster.replica } };
         const distributed: CreateDistributed = { kind: 'create-distributed', database: s.database, table: s.table, local: table, cluster: cluster.name, role: s.role, stream: s.stream };
         out.push(replicated, distributed);
         break;
       }
       case 'create-materialized-view':
-        out.push({ ...s, to: local.get(`${s.database}.${s.to}`) ?? s.to, onCluster: cluster.name });
+        out.push({ ...s, to: localOf(s.database, s.to) ?? s.to, onCluster: cluster.name });
         break;
       case 'create-distributed':
         out.push(s);

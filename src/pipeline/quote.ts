@@ -14,6 +14,13 @@ export function quoteIdentifier(name: string): string {
   return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 }
 
+const plain = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An identifier as SQL: bare when plain (as the definitions' names are), else back-quoted. */
+export function identifier(name: string): string {
+  return plain.test(name) ? name : quoteIdentifier(name);
+}
+
 /** A value a query may take in place of a `{name:Type}` placeholder. */
 export type ParamValue = string | number | readonly (string | number)[];
 

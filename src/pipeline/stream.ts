@@ -1,6 +1,7 @@
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
+import { streamNames, type StreamNames } from './names.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
@@ -48,6 +49,12 @@ export interface StreamSpec<F extends Fields> {
   /** Doc line. @default '' */
   readonly description?: string;
   /**
+   * Pre-aggregated copies of the target that the server keeps up to date and answers matching
+   * queries from (servers from 23.8 on; none before). Every target also gets `arrivals_per_second`.
+   * @default none
+   */
+  readonly projections?: readonly Projection[];
+  /**
    * How its messages reach ClickHouse: `engine` (a Kafka table, at least once) or `sink`
    * (`kch sink`, exactly once; docs/guarantees.md). @default the pipeline's `--ingest` (engine)
    */
@@ -70,19 +77,22 @@ export interface StreamSpec<F extends Fields> {
 export type Ingest = 'engine' | 'sink';
 export const ingestModes: readonly Ingest[] = ['engine', 'sink'];
 
-export interface StreamDefinition<F extends Fields = Fields> {
+/**
+ * `PROJECTION <name> (<select>)` of a stream's target table: a pre-aggregated copy that the server
+ * keeps up to date on every insert and merge, and reads instead of the table for the queries it
+ * can answer.
+ */
+export interface Projection {
   readonly name: string;
-  readonly topic: string;
-  readonly consumerGroup: string;
-  readonly kafkaTable: string;
-  readonly target: string;
-  readonly view: string;
-  readonly deadLetter: string;
-  readonly deadLetterView: string;
-  /** Null table the decoding view writes each message into, decoded and checked (servers with `decodeInViews`). */
-  readonly decoded: string;
-  /** Materialized view from the Kafka table into `decoded`. */
-  readonly decodeView: string;
+  readonly select: string;
+}
+
+/** Every target's own projection: rows per second of arrival (the ingest rate, events per second). */
+export const arrivalsProjection: Projection = { name: 'arrivals_per_second', select: 'SELECT processing_time, count() GROUP BY processing_time' };
+
+/** A stream, its defaults filled in; its objects' names (src/pipeline/names.ts) as its own. */
+export interface StreamDefinition<F extends Fields = Fields> extends StreamNames {
+  readonly name: string;
   readonly fields: F;
   /** Field names (checked against `fields` by defineStream). */
   readonly orderBy: readonly string[];
@@ -92,6 +102,8 @@ export interface StreamDefinition<F extends Fields = Fields> {
   /** The event's own time (see StreamSpec.time); undefined when none. */
   readonly time: string | undefined;
   readonly description: string;
+  /** The target's projections of its own (see StreamSpec.projections). */
+  readonly projections: readonly Projection[];
   /** Its own transport; undefined: the pipeline's (PipelineTarget.ingest). */
   readonly ingest?: Ingest;
   readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
@@ -134,26 +146,17 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   }
   if (spec.ingest !== undefined && !ingestModes.includes(spec.ingest)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ingest must be ${ingestModes.map((m) => `'${m}'`).join(' or ')}, got ${JSON.stringify(spec.ingest)}`);
   if (spec.orderBy !== undefined && !Array.isArray(spec.orderBy)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy must be a list of field names`);
-  const topic = spec.topic ?? spec.name;
-  const target = spec.target ?? spec.name;
-  const deadLetter = spec.deadLetter ?? `${spec.name}_dead_letter`;
+  if (spec.projections !== undefined && !Array.isArray(spec.projections)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: projections must be a list of { name, select }`);
   const definition: StreamDefinition<F> = {
     name: spec.name,
-    topic,
-    consumerGroup: spec.consumerGroup ?? `clickhouse_${spec.name}_consumer`,
-    kafkaTable: spec.kafkaTable ?? `${spec.name}_kafka`,
-    target,
-    view: spec.view ?? `${target}_mv`,
-    deadLetter,
-    deadLetterView: `${deadLetter}_mv`,
-    decoded: `${spec.name}_decoded`,
-    decodeView: `${spec.name}_decode_mv`,
+    ...streamNames(spec),
     fields: spec.fields,
     orderBy: spec.orderBy ?? defaultOrderBy(spec),
     partitionBy: spec.partitionBy,
     id: spec.id === null ? undefined : spec.id ?? ('event_id' in spec.fields ? 'event_id' : undefined),
     time: spec.time === null ? undefined : spec.time ?? ('event_time' in spec.fields ? 'event_time' : undefined),
     description: spec.description ?? '',
+    projections: spec.projections ?? [],
     ...(spec.ingest ? { ingest: spec.ingest } : {}),
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
@@ -161,6 +164,14 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
     if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
   }
+  for (const projection of definition.projections) {
+    if (typeof projection !== 'object' || projection === null || typeof projection.name !== 'string' || !identifier.test(projection.name) || typeof projection.select !== 'string' || projection.select === '') {
+      throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: a projection must be { name, select }, its name a plain SQL identifier, got ${JSON.stringify(projection)}`);
+    }
+  }
+  const projectionNames = [arrivalsProjection, ...definition.projections].map((p) => p.name);
+  const twice = projectionNames.find((name, i) => projectionNames.indexOf(name) !== i);
+  if (twice !== undefined) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: two projections are named ${twice} (every target has ${arrivalsProjection.name} of its own)`);
   for (const key of definition.orderBy) {
     if (!(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: orderBy names unknown field "${key}"`);
     // ClickHouse refuses Nullable and Array columns in a sorting key.

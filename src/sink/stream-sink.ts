@@ -25,7 +25,8 @@ import { parseBrokers } from '../kafka/brokers.js';
 import { backoffMs } from '../kafka/producer.js';
 import { errorName, RawFetchConsumer, type RawFetchPartition } from '../kafka/raw-fetch-consumer.js';
 import { readRecords } from '../kafka/records.js';
-import { groupOf, sinkInputColumns, sinkRangesOf, topicOf, type PipelineTarget } from '../pipeline/plan.js';
+import { sinkInputColumns, type PipelineTarget } from '../pipeline/plan.js';
+import { resolveStream } from '../pipeline/resolve.js';
 import type { ServerFeatures } from '../pipeline/features.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { RowBinaryBatch } from './rows.js';
@@ -100,12 +101,13 @@ export class StreamSink {
 
   constructor(private readonly options: StreamSinkOptions) {
     const { stream, target } = options;
-    this.topic = topicOf(stream, target);
-    this.group = groupOf(stream, target);
-    this.ranges = new SinkRanges(options.clickhouse, `${target.database}.${sinkRangesOf(stream)}`, this.group);
+    const names = resolveStream(stream, target);
+    this.topic = names.topic;
+    this.group = names.group;
+    this.ranges = new SinkRanges(options.clickhouse, names.sinkRanges.toSql(), this.group);
     this.maxRows = options.maxRows ?? 50_000;
     this.flushMs = options.flushMs ?? target.flushIntervalMs ?? 500;
-    this.insertSql = `INSERT INTO ${target.database}.${stream.kafkaTable} (${sinkInputColumns(options.features).map((c) => c.name).join(', ')}) FORMAT RowBinary`;
+    this.insertSql = `INSERT INTO ${names.kafkaTable.toSql()} (${sinkInputColumns(options.features).map((c) => c.name).join(', ')}) FORMAT RowBinary`;
   }
 
   /** Consumes until stop(); a lost connection to Kafka is retried with back-off. */

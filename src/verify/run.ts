@@ -16,7 +16,7 @@ import { createProducer, type KafkaProducer, type OutgoingMessage } from '../kaf
 import type { Logger } from '../output/log.js';
 import { detectFeatures } from '../clickhouse/detect-features.js';
 import { databaseExists, existingTables } from '../clickhouse/system.js';
-import { dedupViewOf, topicOf } from '../pipeline/plan.js';
+import { topicOf } from '../pipeline/resolve.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 import { VerifyEvents, type BadKind } from './events.js';
 import { Ledger, arrivalEstimate } from './ledger.js';
@@ -80,7 +80,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   if (missing.length) {
     throw new KchError(ErrorCodes.CONFIG, `${missing.map((m) => `${options.database}.${m}`).join(', ')} missing at ${options.clickhouseUrl}: run kch migrate first`);
   }
-  const dedupViews = new Map(streams.filter((s) => tables.has(dedupViewOf(s))).map((s) => [s.name, dedupViewOf(s)]));
+  const dedupViews = new Map(streams.filter((s) => tables.has(s.dedupView)).map((s) => [s.name, s.dedupView]));
   // A wrong address should not keep a short run waiting longer than it would wait for events.
   await waitForKafka(options.bootstrap, { timeoutMs: Math.min(30_000, options.timeoutMs), signal });
   const topics = streams.map((s) => topicOf(s, options));

@@ -31,8 +31,8 @@ export const dlqCommand = defineCommand({
         const wanted = resolved.string(flags.dlqState) as DeadLetterState | undefined;
         const n = resolved.bounded(flags.dlqLimit) ?? 20;
         const { total, letters } = await listDeadLetters(ctx, o, { limit: n, ...(condition ? { where: condition } : {}), ...(wanted ? { state: wanted } : {}) });
-        if (resolved.boolean(flags.dlqJson)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter, total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
-        else out(renderList(o.deadLetter, total, letters));
+        if (resolved.boolean(flags.dlqJson)) out(`${JSON.stringify({ stream: o.stream.name, table: o.deadLetter.toSql(), total, shown: letters.length, letters: letters.map(asJson) }, null, 2)}\n`);
+        else out(renderList(o.deadLetter.toSql(), total, letters));
         return 0;
       }
       const producer = createProducer({ bootstrap: ctx.bootstrap, clientId: 'kch-dlq', log });

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { options } from '../../config/options.js';
 import { ensureTopics, waitForKafka } from '../../kafka/admin.js';
 import { createProducer } from '../../kafka/producer.js';
-import { topicOf } from '../../pipeline/plan.js';
+import { topicOf } from '../../pipeline/resolve.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { mixFor } from '../../generator/mix.js';
 import { parsePace } from '../../generator/pacing.js';

@@ -5,10 +5,11 @@ import { degradations } from '../../clickhouse/detect-features.js';
 import { applyPlan, diffPlan } from '../../migrate/apply.js';
 import { databaseExists, existingTables } from '../../clickhouse/system.js';
 import { checkOwnership, earlierKafkaTables } from '../../migrate/ownership.js';
-import { objectsOf, type OpsContext } from '../../ops/context.js';
+import type { OpsContext } from '../../ops/context.js';
 import { replicaTables, type ReplicaTables } from '../../clickhouse/replicas.js';
 import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.js';
-import { groupOf, planPipeline, topicOf } from '../../pipeline/plan.js';
+import { planPipeline } from '../../pipeline/plan.js';
+import { resolvePipeline } from '../../pipeline/resolve.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { defineCommand } from '../command.js';
 import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from '../connections.js';
@@ -40,6 +41,7 @@ export const migrateCommand = defineCommand({
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);
     const target = pipelineTargetFrom(resolved);
+    const pipeline = resolvePipeline({ target, streams });
     const timeoutMs = resolved.duration(flags.migrateWait) ?? 60_000;
     const { client, url, features } = await connectFrom(resolved, { waitMs: timeoutMs, signal });
     try {
@@ -57,14 +59,14 @@ export const migrateCommand = defineCommand({
       const plan = planPipeline(streams, target, features);
       // Before any statement: every object the plan makes or changes is its own stream's.
       const tables = (await databaseExists(client, target.database)) ? await existingTables(client, target.database) : undefined;
-      checkOwnership(plan, new Map(streams.map((s) => [s.name, groupOf(s, target)])), target.database, tables);
+      checkOwnership(plan, new Map(pipeline.streams.map((s) => [s.stream.name, s.group])), target.database, tables);
       const bootstrap = resolved.requireString(options.kafkaBrokers);
       const ops: OpsContext = { client, features, target, bootstrap, log };
       /** The drifted streams' evolutions; `renamesOnly`: those of streams whose Kafka table has an earlier name. */
       const evolutions = async (renamesOnly = false): Promise<Evolution[]> => {
         const drifted = new Set((await diffPlan(client, plan, replicas)).filter((s) => s.action === 'drift' && 'stream' in s.statement && (!renamesOnly || s.renamedFrom !== undefined)).map((s) => (s.statement as { stream: string }).stream));
         const out: Evolution[] = [];
-        for (const stream of streams.filter((s) => drifted.has(s.name))) out.push(await planEvolution(ops, objectsOf(stream, target)));
+        for (const stream of pipeline.streams.filter((s) => drifted.has(s.stream.name))) out.push(await planEvolution(ops, stream));
         return out;
       };
       if (resolved.boolean(flags.migrateDryRun)) {
@@ -96,7 +98,7 @@ export const migrateCommand = defineCommand({
       const evolving = applying || renaming ? await evolutions(!applying) : [];
       const blocked = applying ? undefined : evolving.find((e) => e.renamed && !e.renamed.alone);
       if (blocked?.renamed) {
-        throw new KchError(ErrorCodes.USAGE, `${blocked.renamed.from} is stream ${blocked.stream}'s Kafka table under the name an earlier kch gave it, and the stream differs from its definition too (${blocked.reasons.slice(1, 3).join('; ')}${blocked.reasons.length > 3 ? '; …' : ''}): kch migrate --apply-drift renames and evolves it at once (kch migrate --dry-run shows how); nothing was changed`);
+        throw new KchError(ErrorCodes.USAGE, `${blocked.renamed.from.toSql()} is stream ${blocked.stream}'s Kafka table under the name an earlier kch gave it, and the stream differs from its definition too (${blocked.reasons.slice(1, 3).join('; ')}${blocked.reasons.length > 3 ? '; …' : ''}): kch migrate --apply-drift renames and evolves it at once (kch migrate --dry-run shows how); nothing was changed`);
       }
 
       // Topics first: a Kafka-engine consumer subscribed to a missing topic may not notice it
@@ -104,7 +106,7 @@ export const migrateCommand = defineCommand({
       const partitions = resolved.bounded(options.partitions) ?? 1;
       try {
         await waitForKafka(bootstrap, { timeoutMs, signal });
-        const created = await ensureTopics(bootstrap, streams.map((s) => ({ name: topicOf(s, target), partitions })));
+        const created = await ensureTopics(bootstrap, pipeline.streams.map((s) => ({ name: s.topic, partitions })));
         if (created.length) log.info(`created topics ${created.join(', ')}`);
       } catch (error) {
         if (!isKchError(error)) throw error;
@@ -124,13 +126,13 @@ export const migrateCommand = defineCommand({
         }
         log.info(`evolving ${evolution.stream}: ${evolution.reasons.join('; ')}`);
         printEvolution(evolution, (text) => log.debug(text.trimEnd()));
-        const stream = streams.find((s) => s.name === evolution.stream)!;
-        const done = await applyEvolution(ops, objectsOf(stream, target), evolution, { waitMs: timeoutMs, signal });
+        const stream = pipeline.streams.find((s) => s.stream.name === evolution.stream)!;
+        const done = await applyEvolution(ops, stream, evolution, { waitMs: timeoutMs, signal });
         const added = evolution.added.length ? `added ${evolution.added.map((c) => c.name).join(', ')}; ` : '';
         const kafka = evolution.steps.some((step) => step.sql.includes('ENGINE = Kafka'));
         const again = done.consumingAfterMs === undefined ? 'it stays paused' : `consuming again ${(done.consumingAfterMs / 1000).toFixed(1)} s after the pause`;
         const how = !kafka ? 'views made again; consumption untouched' : `Kafka table and views made again in ${(done.pausedMs / 1000).toFixed(1)} s; ${again}`;
-        if (evolution.renamed) out(`renamed ${evolution.renamed.from} to ${evolution.renamed.to} (stream ${evolution.stream}): same consumer group, from its committed offsets; ${again}\n`);
+        if (evolution.renamed) out(`renamed ${evolution.renamed.from.toSql()} to ${evolution.renamed.to.toSql()} (stream ${evolution.stream}): same consumer group, from its committed offsets; ${again}\n`);
         if (!evolution.renamed?.alone) out(`evolved ${evolution.stream}: ${added}${how}\n`);
       }
 

@@ -26,9 +26,9 @@ export const pauseCommand = defineCommand({
         out(`${o.stream.name} is already paused\n`);
       } else {
         const how = {
-          'detach-permanently': `${o.kafkaTable} detached permanently (stays paused across restarts)`,
-          'drop-decode-view': `${o.kafkaTable} detached and its decoding view ${o.decodeView} dropped (stays paused across restarts: this database has no DETACH PERMANENTLY)`,
-          detach: `${o.kafkaTable} detached (until the server restarts: no DETACH PERMANENTLY here)`,
+          'detach-permanently': `${o.kafkaTable.toSql()} detached permanently (stays paused across restarts)`,
+          'drop-decode-view': `${o.kafkaTable.toSql()} detached and its decoding view ${o.decodeView.toSql()} dropped (stays paused across restarts: this database has no DETACH PERMANENTLY)`,
+          detach: `${o.kafkaTable.toSql()} detached (until the server restarts: no DETACH PERMANENTLY here)`,
         }[result.method];
         out(`paused ${o.stream.name}: ${how} in ${(result.ms / 1000).toFixed(2)} s; kch resume ${o.stream.name} goes on from the committed offsets\n`);
       }

@@ -38,7 +38,7 @@ export const replayCommand = defineCommand({
       if (result.stayedPaused) {
         out(`offsets moved (${group}); ${o.stream.name} stays paused: kch resume ${o.stream.name} reads them again\n`);
       } else if (result.removed) {
-        out(`replayed ${result.reread} message(s) of ${o.stream.name} (${group}); removed ${result.removed.rows} duplicate row(s) from ${o.target} and ${result.removed.deadLetters} duplicate dead letter(s)\n`);
+        out(`replayed ${result.reread} message(s) of ${o.stream.name} (${group}); removed ${result.removed.rows} duplicate row(s) from ${o.target.toSql()} and ${result.removed.deadLetters} duplicate dead letter(s)\n`);
       } else {
         out(`replaying ${result.reread} message(s) of ${o.stream.name} (${group}); ${o.stream.name} is consuming again\n`);
       }

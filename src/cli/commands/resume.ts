@@ -24,10 +24,10 @@ export const resumeCommand = defineCommand({
         out(`${o.stream.name} is consuming already\n`);
       } else if (result.restarted) {
         const consuming = result.consumingAfterMs === undefined ? '' : `; consuming again after ${(result.consumingAfterMs / 1000).toFixed(1)} s`;
-        out(`${o.stream.name} was attached but its consumer had stopped: restarted it (${o.kafkaTable} detached and attached again)${consuming}\n`);
+        out(`${o.stream.name} was attached but its consumer had stopped: restarted it (${o.kafkaTable.toSql()} detached and attached again)${consuming}\n`);
       } else {
         const consuming = result.consumingAfterMs === undefined ? '' : `; consuming again after ${(result.consumingAfterMs / 1000).toFixed(1)} s`;
-        out(`resumed ${o.stream.name}: ${o.kafkaTable} attached in ${(result.ms / 1000).toFixed(2)} s${consuming}\n`);
+        out(`resumed ${o.stream.name}: ${o.kafkaTable.toSql()} attached in ${(result.ms / 1000).toFixed(2)} s${consuming}\n`);
       }
       return 0;
     });

@@ -1,6 +1,18 @@
 import { field } from '../field.js';
-import { defineStream } from '../stream.js';
+import { defineStream, type Projection } from '../stream.js';
 import { categories, movementTypes, warehouses } from './catalog.js';
+
+/** Quantities moved per hour, product and movement type: the dashboard's top products. */
+export const movementsPerHour: Projection = {
+  name: 'movements_per_hour',
+  select: 'SELECT toStartOfHour(event_time), product_id, movement_type, sum(quantity), argMax(product_name, event_time), max(event_time) GROUP BY toStartOfHour(event_time), product_id, movement_type',
+};
+
+/** Quantities moved per warehouse and movement type: the dashboard's stock levels. */
+export const movementsPerWarehouse: Projection = {
+  name: 'movements_per_warehouse',
+  select: 'SELECT warehouse, movement_type, sum(quantity) GROUP BY warehouse, movement_type',
+};
 
 /** Stock movements between warehouses: ~30 % of the traffic. Names match the seed's objects. */
 export const warehouse = defineStream({
@@ -26,4 +38,5 @@ export const warehouse = defineStream({
   },
   partitionBy: 'toYYYYMM(event_time)',
   orderBy: ['event_time', 'product_id'],
+  projections: [movementsPerHour, movementsPerWarehouse],
 });

@@ -227,7 +227,7 @@ test('kch migrate --apply-drift on the cluster: each step ON CLUSTER, a column a
 const [sales, warehouse] = seedStreams;
 export default defineConfig({ streams: [sales, defineStream({
   name: warehouse.name, topic: warehouse.topic, consumerGroup: warehouse.consumerGroup, kafkaTable: warehouse.kafkaTable,
-  target: warehouse.target, view: warehouse.view, description: warehouse.description, orderBy: warehouse.orderBy,
+  target: warehouse.target, view: warehouse.view, description: warehouse.description, orderBy: warehouse.orderBy, projections: warehouse.projections,
   fields: { ...warehouse.fields, shelf: field.text(16).withDefault('') },
 })] });
 `);

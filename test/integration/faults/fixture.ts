@@ -135,7 +135,7 @@ export async function startClickHouse(dataDir: string, port: number, env: Record
 /** Messages in the pipeline's topics not yet committed by ClickHouse's consumer groups. */
 export async function lagOf(bootstrap: string, topicPrefix: string): Promise<{ lag: number; committed: number; end: number }> {
   const { committedOffsets, listEndOffsets } = await import('../../../src/kafka/admin.js');
-  const { groupOf, topicOf } = await import('../../../src/pipeline/plan.js');
+  const { groupOf, topicOf } = await import('../../../src/pipeline/resolve.js');
   const { streams } = await import('../../../src/pipeline/streams/index.js');
   let committed = 0;
   let end = 0;

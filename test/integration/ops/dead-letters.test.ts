@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { badKinds } from '../../../src/generator/bad-messages.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
-import { objectsOf } from '../../../src/ops/context.js';
+import { resolveStream } from '../../../src/pipeline/resolve.js';
 import { replayDeadLetters } from '../../../src/ops/dead-letters.js';
 import type { Field } from '../../../src/pipeline/field.js';
 import type { StreamDefinition } from '../../../src/pipeline/stream.js';
@@ -167,7 +167,7 @@ test('dlq replay sends the dead letters its fixUp repairs, marks them replayed, 
   const ops = await p.ops();
   // The generator's invalid UTF-8 is "bad " and three bytes that decode to U+FFFD ( U+FFFD.
   const repaired = { ...sales, fixUp: (raw: string) => (raw.includes('bad \uFFFD(\uFFFD') ? raw.replace('bad \uFFFD(\uFFFD', 'repaired') : undefined) };
-  const objects = objectsOf(repaired, ops.target);
+  const objects = resolveStream(repaired, ops.target);
   const [broken] = await numbers(p.client, "SELECT count() FROM sales_dead_letter WHERE NOT isValidUTF8(raw)");
   assert.ok(broken! > 0);
   const [rowsBefore, lettersBefore] = await numbers(p.client, 'SELECT (SELECT count() FROM sales), (SELECT count() FROM sales_dead_letter)');

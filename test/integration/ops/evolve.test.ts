@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { EventSource } from '../../../src/generator/mix.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
-import { objectsOf } from '../../../src/ops/context.js';
+import { resolveStream } from '../../../src/pipeline/resolve.js';
 import { applyEvolution, planEvolution } from '../../../src/ops/evolve.js';
 import { field } from '../../../src/pipeline/field.js';
 import { defineStream, type Fields, type StreamDefinition } from '../../../src/pipeline/stream.js';
@@ -30,7 +30,7 @@ function salesWith(fields: Fields): StreamDefinition {
   return defineStream({
     name: sales.name, topic: sales.topic, consumerGroup: sales.consumerGroup, kafkaTable: sales.kafkaTable,
     target: sales.target, view: sales.view, description: sales.description, partitionBy: sales.partitionBy,
-    fields, orderBy: sales.orderBy,
+    fields, orderBy: sales.orderBy, projections: sales.projections,
   });
 }
 
@@ -44,7 +44,7 @@ test('adding a field to sales while the generator runs loses and repeats nothing
   await pollUntil('sales arriving', async () => ((await numbers(p.client, 'SELECT count() FROM sales'))[0]! > 1000 ? true : undefined), 60_000);
 
   const ops = await p.ops();
-  const objects = objectsOf(evolved, ops.target);
+  const objects = resolveStream(evolved, ops.target);
   const evolution = await planEvolution(ops, objects);
   assert.deepEqual(evolution.refused, []);
   assert.deepEqual(evolution.added.map((c) => c.name), ['channel']);
@@ -111,10 +111,10 @@ test('adding a field to sales while the generator runs loses and repeats nothing
 test('a field whose type changed is refused with the reason, and nothing is touched', async () => {
   const ops = await p.ops();
   const wider = salesWith({ ...evolved.fields, quantity: field.integer(1, 1_000_000, 'UInt64') });
-  const evolution = await planEvolution(ops, objectsOf(wider, ops.target));
+  const evolution = await planEvolution(ops, resolveStream(wider, ops.target));
   assert.equal(evolution.steps.length, 0);
   assert.match(evolution.refused.join(' '), /sales\.quantity is UInt32, the definition wants UInt64: changing a column's type/);
-  await assert.rejects(applyEvolution(ops, objectsOf(wider, ops.target), evolution), { code: 'KCH_USAGE' });
+  await assert.rejects(applyEvolution(ops, resolveStream(wider, ops.target), evolution), { code: 'KCH_USAGE' });
 });
 
 test('kch migrate --dry-run prints the evolution plan and --apply-drift carries it out', async () => {

@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import { overview, readerFor, salesByHour, stockTop } from '../../../src/dashboard/queries.js';
 import type { Overview, SalesByHour, StockMovementTop } from '../../../src/dashboard/wire.js';
 import { projectionsInCreateQuery } from '../../../src/migrate/projections.js';
-import { planPipeline, projectionsOf, type CreateMergeTree } from '../../../src/pipeline/plan.js';
+import { planPipeline, type CreateMergeTree } from '../../../src/pipeline/plan.js';
+import { resolveStream } from '../../../src/pipeline/resolve.js';
 import { render } from '../../../src/pipeline/render.js';
 import { sales, streams, warehouse } from '../../../src/pipeline/streams/index.js';
 import { runCli } from '../../support/cli.js';
@@ -95,7 +96,7 @@ test('kch migrate adds the projections to existing targets, builds them for the 
 
   const ops = await p.ops();
   for (const stream of [sales, warehouse]) {
-    const wanted = projectionsOf(stream, ops.features);
+    const wanted = resolveStream(stream, ops.target).projections;
     const present = await projectionsOfTable(stream.target);
     assert.deepEqual([...present.keys()].sort(), wanted.map((w) => w.name).sort(), stream.target);
     for (const projection of wanted) assert.equal(present.get(projection.name)?.replace(/`/g, ''), projection.select);
@@ -144,5 +145,5 @@ test('a projection with another query is reported as drift and kept, not replace
   const again = await runCli(['migrate'], p.env);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /added projection movements_per_warehouse to \S+\.stock_movements; building it for its 12000 existing rows runs in the background/);
-  assert.equal((await projectionsOfTable('stock_movements')).get('movements_per_warehouse')?.replace(/`/g, ''), projectionsOf(warehouse, (await p.ops()).features).find((x) => x.name === 'movements_per_warehouse')!.select);
+  assert.equal((await projectionsOfTable('stock_movements')).get('movements_per_warehouse')?.replace(/`/g, ''), resolveStream(warehouse, (await p.ops()).target).projections.find((x) => x.name === 'movements_per_warehouse')!.select);
 });

@@ -12,7 +12,7 @@ import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { createProducer, type OutgoingMessage } from '../../../src/kafka/producer.js';
 import { detectFeatures } from '../../../src/clickhouse/detect-features.js';
 import { createLogger } from '../../../src/output/log.js';
-import { topicOf } from '../../../src/pipeline/plan.js';
+import { topicOf } from '../../../src/pipeline/resolve.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { eventIdOf } from '../../../src/verify/tag.js';

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { resolvePipeline } from '../../../src/pipeline/resolve.js';
+import { sales, warehouse } from '../../../src/pipeline/streams/index.js';
 import { consumesFromGroups, consumesFrom, replicaLag, kafkaConsumersQuery, type ConsumerRow, type ReplicaStatus } from '../../../src/clickhouse/replicas.js';
 
-const streams = [
-  { stream: 'sales', target: 'shop.sales', deadLetter: 'shop.sales_dead_letter', kafkaTable: 'shop.sales_kafka' },
-  { stream: 'warehouse', target: 'shop.stock_movements', deadLetter: 'shop.warehouse_dead_letter', kafkaTable: 'shop.warehouse_kafka' },
-];
+const streams = resolvePipeline({ target: { database: 'shop', topicPrefix: '', cluster: { name: 'c1' } }, streams: [sales, warehouse] }).streams;
 
 test('every replica\'s consumers of the streams\' Kafka tables, asked in one query (23.8+)', () => {
   assert.equal(kafkaConsumersQuery('c1', streams),

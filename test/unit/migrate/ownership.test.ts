@@ -4,7 +4,8 @@ import { tableOf, type Existing } from '../../../src/clickhouse/system.js';
 import { checkOwnership, earlierKafkaTable, earlierKafkaTables, kafkaSetting, sourcesOnServer, viewLinks } from '../../../src/migrate/ownership.js';
 import { currentServer, featuresForVersion } from '../../../src/pipeline/features.js';
 import { field } from '../../../src/pipeline/field.js';
-import { groupOf, planPipeline, type CreateKafkaTable, type PipelineTarget, type Statement } from '../../../src/pipeline/plan.js';
+import { groupOf } from '../../../src/pipeline/resolve.js';
+import { planPipeline, type CreateKafkaTable, type PipelineTarget, type Statement } from '../../../src/pipeline/plan.js';
 import { render } from '../../../src/pipeline/render.js';
 import { defineStream, type StreamDefinition } from '../../../src/pipeline/stream.js';
 

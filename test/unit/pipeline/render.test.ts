@@ -57,6 +57,13 @@ test('the target tables carry the dashboard\'s projections from 23.8 on, and non
   assert.match(table, /processing_time DateTime DEFAULT now\(\),\n    PROJECTION arrivals_per_second \(SELECT processing_time, count\(\) GROUP BY processing_time\),\n    PROJECTION movements_per_hour \(/);
 });
 
+test('a stream\'s own projections are rendered as the seed\'s are, after the arrivals', () => {
+  const orders = defineStream({ name: 'orders', fields: { at: field.dateTimeText(), shop: field.int('UInt16'), n: field.int('UInt32') }, time: 'at', projections: [{ name: 'per_shop', select: 'SELECT shop, sum(n) GROUP BY shop' }] });
+  const table = render(find(planStream(orders, target, currentServer), 'create-merge-tree', 'orders'));
+  assert.match(table, /PROJECTION arrivals_per_second \(SELECT processing_time, count\(\) GROUP BY processing_time\),\n    PROJECTION per_shop \(SELECT shop, sum\(n\) GROUP BY shop\)\n\)/);
+  assert.doesNotMatch(render(find(planStream(orders, target, featuresForVersion('23.3.1')), 'create-merge-tree', 'orders')), /PROJECTION/);
+});
+
 test('the Kafka table uses the seed\'s topic, group and format, and the error stream where the Kafka engine parses', () => {
   const sql = render(find(planStream(sales, target, engineParsing), 'create-kafka-table', 'sales_kafka'));
   assert.match(sql, /^CREATE TABLE IF NOT EXISTS default\.sales_kafka\n\(\n    event_id String,/);

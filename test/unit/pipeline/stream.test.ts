@@ -67,3 +67,13 @@ test('a missing field is named', () => {
 test('assertEvent throws a typed error with a stable code', () => {
   assert.throws(() => assertEvent(sales, { ...seedSale, discount: 0.123 }), { code: 'KCH_INVALID_EVENT', message: /\/discount must have at most 2 decimals/ });
 });
+
+test('a stream\'s projections are { name, select } with plain, unique names, none named like the arrivals every target has', () => {
+  const fields = { n: field.int('Int32') };
+  const loose = defineStream as (spec: unknown) => unknown;
+  assert.throws(() => loose({ name: 'x', fields, projections: [{ name: 'by n', select: 'SELECT n, count() GROUP BY n' }] }), { code: 'KCH_DEFINITION', message: /^stream x: a projection must be \{ name, select \}/ });
+  assert.throws(() => loose({ name: 'x', fields, projections: [{ name: 'by_n' }] }), { code: 'KCH_DEFINITION', message: /^stream x: a projection must be/ });
+  assert.throws(() => defineStream({ name: 'x', fields, projections: [{ name: 'by_n', select: 'SELECT n GROUP BY n' }, { name: 'by_n', select: 'SELECT count()' }] }), { code: 'KCH_DEFINITION', message: /two projections are named by_n/ });
+  assert.throws(() => defineStream({ name: 'x', fields, projections: [{ name: 'arrivals_per_second', select: 'SELECT count()' }] }), { code: 'KCH_DEFINITION', message: /two projections are named arrivals_per_second \(every target has arrivals_per_second of its own\)/ });
+  assert.deepEqual(defineStream({ name: 'x', fields }).projections, []);
+});
