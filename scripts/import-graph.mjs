@@ -1,6 +1,7 @@
-// The import graph of src/: fails on a circle between files, or between top-level folders (an
-// arrow that runs back up a layer; docs/architecture.md). Relative imports only: src has no others
-// of its own. `node scripts/import-graph.mjs [--layers]` (--layers prints each folder's layer).
+// The import graph of src/: fails on a circle between files, or between folders at any depth (a
+// top-level one is an arrow that runs back up a layer, docs/architecture.md; a nested one, like
+// cli ↔ cli/commands, is the same tangle inside a layer). Relative imports only: src has no others
+// of its own. `node scripts/import-graph.mjs [--layers]` (--layers prints each top-level folder's layer).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -21,22 +22,29 @@ const imports = new Map(files.map((file) => {
     .filter((target) => target !== file);
   return [file, new Set(targets)];
 }));
-const folderOf = (file) => {
-  const parts = relative(root, file).split('/');
-  return parts.length === 1 ? '.' : parts[0];
+/** The file's whole directory (`cli/commands`); `top` cuts it to the top-level folder (`cli`), a layer. */
+const folderOf = (file, top = false) => {
+  const parts = relative(root, file).split('/').slice(0, -1);
+  return parts.length === 0 ? '.' : top ? parts[0] : parts.join('/');
 };
-const folders = new Map();
-for (const [file, targets] of imports) {
-  const from = folderOf(file);
-  if (!folders.has(from)) folders.set(from, new Map());
-  for (const target of targets) {
-    const to = folderOf(target);
-    if (to === from) continue;
-    const arrows = folders.get(from);
-    if (!arrows.has(to)) arrows.set(to, []);
-    arrows.get(to).push(`${relative(root, file)} → ${relative(root, target)}`);
+/** Folder → folder it imports → the imports that make the arrow. */
+const folderGraph = (top) => {
+  const folders = new Map();
+  for (const [file, targets] of imports) {
+    const from = folderOf(file, top);
+    if (!folders.has(from)) folders.set(from, new Map());
+    for (const target of targets) {
+      const to = folderOf(target, top);
+      if (to === from) continue;
+      const arrows = folders.get(from);
+      if (!arrows.has(to)) arrows.set(to, []);
+      arrows.get(to).push(`${relative(root, file)} → ${relative(root, target)}`);
+    }
   }
-}
+  return folders;
+};
+const folders = folderGraph(false);
+const layers = folderGraph(true);
 
 /** Strongly connected components of more than one node (Tarjan): the circles. */
 function circles(nodes, next) {
@@ -78,20 +86,24 @@ for (const circle of circles(files, (f) => [...imports.get(f)].filter((t) => imp
   failed = true;
   process.stderr.write(`import circle between files: ${circle.map((f) => relative(root, f)).join(', ')}\n`);
 }
-for (const circle of circles([...folders.keys()], (f) => [...folders.get(f).keys()])) {
-  failed = true;
-  process.stderr.write(`import circle between folders: ${circle.join(', ')}\n`);
-  for (const from of circle) for (const to of circle) {
-    for (const arrow of folders.get(from)?.get(to) ?? []) process.stderr.write(`  ${arrow}\n`);
+// Both depths: a circle between top-level folders can pass through different subfolders and so
+// show at full depth as no circle at all (a → b → a/sub).
+for (const [graph, what] of [[folders, 'folders'], [layers, 'top-level folders']]) {
+  for (const circle of circles([...graph.keys()], (f) => [...graph.get(f).keys()])) {
+    failed = true;
+    process.stderr.write(`import circle between ${what}: ${circle.join(', ')}\n`);
+    for (const from of circle) for (const to of circle) {
+      for (const arrow of graph.get(from)?.get(to) ?? []) process.stderr.write(`  ${arrow}\n`);
+    }
   }
 }
 if (process.argv.includes('--layers') && !failed) {
   const layer = new Map();
   const layerOf = (folder) => {
-    if (!layer.has(folder)) layer.set(folder, Math.max(0, ...[...(folders.get(folder)?.keys() ?? [])].map((to) => layerOf(to) + 1)));
+    if (!layer.has(folder)) layer.set(folder, Math.max(0, ...[...(layers.get(folder)?.keys() ?? [])].map((to) => layerOf(to) + 1)));
     return layer.get(folder);
   };
-  for (const folder of folders.keys()) layerOf(folder);
-  for (const [folder, n] of [...layer].sort((a, b) => a[1] - b[1])) process.stdout.write(`${n} ${folder} → ${[...(folders.get(folder)?.keys() ?? [])].join(' ')}\n`);
+  for (const folder of layers.keys()) layerOf(folder);
+  for (const [folder, n] of [...layer].sort((a, b) => a[1] - b[1])) process.stdout.write(`${n} ${folder} → ${[...(layers.get(folder)?.keys() ?? [])].join(' ')}\n`);
 }
 process.exit(failed ? 1 : 0);

@@ -1,5 +1,5 @@
 import type { OptionSpec } from '../config/options.js';
-import type { Command } from './command.js';
+import type { Command } from './shared/command.js';
 
 function flagLine(spec: OptionSpec): string {
   const value = spec.type === 'boolean' ? '' : ` <${spec.type === 'duration' ? 'duration' : spec.type === 'integer' ? 'n' : 'value'}>`;

@@ -5,7 +5,7 @@ import { ErrorCodes, isKchError } from '../errors/kch-error.js';
 import { ignoreOutputErrors } from '../host/supervisor.js';
 import { createLogger } from '../output/log.js';
 import { resolveOptions } from '../config/resolve.js';
-import type { Command } from './command.js';
+import type { Command } from './shared/command.js';
 import { renderHelp, renderCommandList } from './help.js';
 import { commands } from './commands/index.js';
 

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { options } from '../../config/options.js';
 import { parseByteSize } from '../../clickhouse/embedded/byte-size.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from '../shared/command.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch clickhouse`: the embedded ClickHouse in the foreground until Ctrl-C / SIGTERM. */

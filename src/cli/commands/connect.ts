@@ -3,7 +3,7 @@ import { options, type OptionSpec } from '../../config/options.js';
 import { isKchError } from '../../errors/kch-error.js';
 import { ensureConnectRuntime } from '../../connect/runtime.js';
 import { startWorker } from '../../connect/worker.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from '../shared/command.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** Only for this command: CI warms the jar cache with it before the tests run. */

@@ -1,8 +1,8 @@
 import { options } from '../../config/options.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { startDashboard } from '../../dashboard/server.js';
-import { defineCommand } from '../command.js';
-import { clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+import { defineCommand } from '../shared/command.js';
+import { clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch dashboard`: the live page and its read-only HTTP API, until Ctrl-C / SIGTERM. */

@@ -2,8 +2,8 @@ import { flags } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { createProducer } from '../../kafka/producer.js';
 import { listDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterState } from '../../ops/dead-letters.js';
-import { defineCommand } from '../command.js';
-import { opsOptions, withOps } from '../ops.js';
+import { defineCommand } from '../shared/command.js';
+import { opsOptions, withOps } from '../shared/ops.js';
 
 
 

@@ -8,7 +8,7 @@ import { mixFor } from '../../generator/mix.js';
 import { parsePace } from '../../generator/pacing.js';
 import { generate, type GenerateOptions, type GenerateReport } from '../../generator/run.js';
 import { generateInWorkers, workersFor } from '../../generator/workers.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from '../shared/command.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 export const generateCommand = defineCommand({

@@ -1,4 +1,4 @@
-import type { Command } from '../command.js';
+import type { Command } from '../shared/command.js';
 import { clickhouseCommand } from './clickhouse.js';
 import { connectCommand } from './connect.js';
 import { dlqCommand } from './dlq.js';

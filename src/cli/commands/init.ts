@@ -12,7 +12,7 @@ import { sampleTopic } from '../../init/sample.js';
 import { addStream, configSource, streamSource } from '../../init/source.js';
 import { waitForKafka } from '../../kafka/admin.js';
 import { kafkaSecurityFrom, kafkaSecurityOptions, useKafkaSecurity } from '../../kafka/security.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from '../shared/command.js';
 
 /** The share of the sample that may be dead letters before init refuses to write the stream (without --force). */
 const DEAD_LETTER_LIMIT = 0.1;

@@ -4,7 +4,7 @@ import { isKchError } from '../../errors/kch-error.js';
 import { startBroker, type RunningBroker } from '../../kafka/broker.js';
 import { startCluster, type RunningCluster } from '../../kafka/cluster.js';
 import { ensureKafkaRuntime } from '../../kafka/runtime.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from '../shared/command.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 export const kafkaCommand = defineCommand({

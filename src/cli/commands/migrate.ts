@@ -11,8 +11,8 @@ import { applyEvolution, planEvolution, type Evolution } from '../../ops/evolve.
 import { planPipeline } from '../../pipeline/plan.js';
 import { resolvePipeline } from '../../pipeline/resolve.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
-import { defineCommand } from '../command.js';
-import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from '../connections.js';
+import { defineCommand } from '../shared/command.js';
+import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from '../shared/connections.js';
 
 
 function printEvolution(evolution: Evolution, out: (text: string) => void): void {

@@ -1,6 +1,6 @@
 import { pauseStream } from '../../ops/pause.js';
-import { defineCommand } from '../command.js';
-import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
+import { defineCommand } from '../shared/command.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../shared/ops.js';
 
 export const pauseCommand = defineCommand({
   name: 'pause',

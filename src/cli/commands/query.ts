@@ -2,8 +2,8 @@ import { toKchError } from '../../clickhouse/errors.js';
 import { flags, options } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { printable } from '../../output/terminal.js';
-import { defineCommand } from '../command.js';
-import { clickhouseFrom, clickhouseOptions } from '../connections.js';
+import { defineCommand } from '../shared/command.js';
+import { clickhouseFrom, clickhouseOptions } from '../shared/connections.js';
 
 /** Statements that return rows; everything else runs as a command. */
 const returnsRows = /^\s*(\(?\s*SELECT|WITH|SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN|CHECK)\b/i;

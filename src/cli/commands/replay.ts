@@ -1,8 +1,8 @@
 import { flags } from '../../config/options.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { parseReplayFrom, replayStream } from '../../ops/replay.js';
-import { defineCommand } from '../command.js';
-import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
+import { defineCommand } from '../shared/command.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../shared/ops.js';
 
 export const replayCommand = defineCommand({
   name: 'replay',

@@ -1,7 +1,7 @@
 import { flags } from '../../config/options.js';
 import { resumeStream } from '../../ops/pause.js';
-import { defineCommand } from '../command.js';
-import { engineOnly, onlyStream, opsOptions, withOps } from '../ops.js';
+import { defineCommand } from '../shared/command.js';
+import { engineOnly, onlyStream, opsOptions, withOps } from '../shared/ops.js';
 
 export const resumeCommand = defineCommand({
   name: 'resume',

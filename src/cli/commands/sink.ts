@@ -5,8 +5,8 @@ import { waitForKafka } from '../../kafka/admin.js';
 import { detectFeatures } from '../../clickhouse/detect-features.js';
 import { ingestOf } from '../../pipeline/plan.js';
 import { StreamSink } from '../../sink/stream-sink.js';
-import { defineCommand } from '../command.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+import { defineCommand } from '../shared/command.js';
+import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch sink`: the exactly-once transport of the streams whose ingest is `sink`, until Ctrl-C / SIGTERM. */

@@ -7,9 +7,9 @@ import { judge } from '../../health/judge.js';
 import type { StatusReport } from '../../health/model.js';
 import { renderStatus } from '../../health/text.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
-import { defineCommand } from '../command.js';
-import { clickhouseFrom, pipelineTargetFrom } from '../connections.js';
-import { opsOptions } from '../ops.js';
+import { defineCommand } from '../shared/command.js';
+import { clickhouseFrom, pipelineTargetFrom } from '../shared/connections.js';
+import { opsOptions } from '../shared/ops.js';
 
 
 export const statusCommand = defineCommand({

@@ -6,8 +6,8 @@ import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
 import { streamNamed } from '../../ops/context.js';
 import { verifiableId } from '../../verify/tag.js';
 import { runVerify } from '../../verify/run.js';
-import { defineCommand } from '../command.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../connections.js';
+import { defineCommand } from '../shared/command.js';
+import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
 
 export const verifyCommand = defineCommand({
   name: 'verify',

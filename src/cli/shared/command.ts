@@ -1,6 +1,6 @@
-import type { OptionSpec } from '../config/options.js';
-import type { ResolvedOptions } from '../config/resolve.js';
-import type { Logger } from '../output/log.js';
+import type { OptionSpec } from '../../config/options.js';
+import type { ResolvedOptions } from '../../config/resolve.js';
+import type { Logger } from '../../output/log.js';
 
 export interface CommandContext {
   readonly options: ResolvedOptions;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { engineOnly } from '../../../src/cli/ops.js';
-import type { OpsContext } from '../../../src/ops/context.js';
-import { resolveStream } from '../../../src/pipeline/resolve.js';
-import { currentServer } from '../../../src/pipeline/features.js';
-import type { PipelineTarget } from '../../../src/pipeline/plan.js';
-import { sales } from '../../../src/pipeline/streams/index.js';
-import { createLogger } from '../../../src/output/log.js';
+import { engineOnly } from '../../../../src/cli/shared/ops.js';
+import type { OpsContext } from '../../../../src/ops/context.js';
+import { resolveStream } from '../../../../src/pipeline/resolve.js';
+import { currentServer } from '../../../../src/pipeline/features.js';
+import type { PipelineTarget } from '../../../../src/pipeline/plan.js';
+import { sales } from '../../../../src/pipeline/streams/index.js';
+import { createLogger } from '../../../../src/output/log.js';
 
 const contextFor = (target: PipelineTarget): OpsContext => ({ client: undefined as never, features: currentServer, target, bootstrap: 'k:9092', log: createLogger('test', () => undefined) });
 

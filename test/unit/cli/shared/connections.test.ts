@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pipelineTargetFrom } from '../../../src/cli/connections.js';
-import { options } from '../../../src/config/options.js';
-import { resolveOptions } from '../../../src/config/resolve.js';
-import { featuresForVersion } from '../../../src/pipeline/features.js';
-import { planPipeline } from '../../../src/pipeline/plan.js';
-import { render } from '../../../src/pipeline/render.js';
-import { streams } from '../../../src/pipeline/streams/index.js';
+import { pipelineTargetFrom } from '../../../../src/cli/shared/connections.js';
+import { options } from '../../../../src/config/options.js';
+import { resolveOptions } from '../../../../src/config/resolve.js';
+import { featuresForVersion } from '../../../../src/pipeline/features.js';
+import { planPipeline } from '../../../../src/pipeline/plan.js';
+import { render } from '../../../../src/pipeline/render.js';
+import { streams } from '../../../../src/pipeline/streams/index.js';
 
 const migrateSpecs = [options.kafkaBrokers, options.clickhouseDatabase, options.topicPrefix, options.kafkaBrokersForClickhouse, options.flushInterval, options.consumers];
 

@@ -1,13 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
-import { connectClickHouse, type ClickHouseConnection } from '../clickhouse/connect.js';
-import { options, type OptionSpec } from '../config/options.js';
-import type { ResolvedOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import { kafkaTableSettings } from '../kafka/security.js';
-import { rows } from '../clickhouse/query.js';
-import type { ClusterTarget, PipelineTarget } from '../pipeline/plan.js';
-import type { Ingest } from '../pipeline/stream.js';
+import { createClickHouse, type ClickHouseConnectionOptions } from '../../clickhouse/client.js';
+import { connectClickHouse, type ClickHouseConnection } from '../../clickhouse/connect.js';
+import { options, type OptionSpec } from '../../config/options.js';
+import type { ResolvedOptions } from '../../config/resolve.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
+import { kafkaTableSettings } from '../../kafka/security.js';
+import { rows } from '../../clickhouse/query.js';
+import type { ClusterTarget, PipelineTarget } from '../../pipeline/plan.js';
+import type { Ingest } from '../../pipeline/stream.js';
 
 /** Options every command that reaches ClickHouse takes. */
 export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;

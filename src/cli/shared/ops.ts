@@ -1,15 +1,15 @@
 /**
  * What every command that operates on a running pipeline shares (pause, resume, replay, dlq): its options, the operations' context, and the one stream it names.
  */
-import { options, type OptionSpec } from '../config/options.js';
-import type { ResolvedOptions } from '../config/resolve.js';
-import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import type { Logger } from '../output/log.js';
-import { streamNamed, type OpsContext } from '../ops/context.js';
-import { resolveStream, type ResolvedStream } from '../pipeline/resolve.js';
-import { loadPipelineConfig } from '../config/pipeline-file.js';
+import { options, type OptionSpec } from '../../config/options.js';
+import type { ResolvedOptions } from '../../config/resolve.js';
+import { ErrorCodes, KchError } from '../../errors/kch-error.js';
+import type { Logger } from '../../output/log.js';
+import { streamNamed, type OpsContext } from '../../ops/context.js';
+import { resolveStream, type ResolvedStream } from '../../pipeline/resolve.js';
+import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { checkCluster, clickhouseOptions, connectFrom, pipelineTargetFrom } from './connections.js';
-import { ingestOf } from '../pipeline/plan.js';
+import { ingestOf } from '../../pipeline/plan.js';
 
 /** Options of every command that operates on a running pipeline. */
 export const opsOptions: readonly OptionSpec[] = [options.config, ...clickhouseOptions, options.kafkaBrokers, options.topicPrefix, options.clickhouseCluster];
