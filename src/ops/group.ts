@@ -6,7 +6,7 @@
 import { ListOffsetTimestamps, type Admin } from '@platformatic/kafka';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { withAdmin as withKafkaAdmin } from '../kafka/admin.js';
-import { nap } from './wait.js';
+import { pollFor } from './wait.js';
 
 export interface GroupMember {
   readonly id: string;
@@ -61,16 +61,16 @@ export async function describeGroup(bootstrap: string, groupId: string): Promise
  */
 export async function waitForEmptyGroup(bootstrap: string, groupId: string, options: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
   const started = performance.now();
-  const deadline = started + options.timeoutMs;
-  for (;;) {
-    const group = await describeGroup(bootstrap, groupId);
-    if (group.members.length === 0) return performance.now() - started;
-    if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT,
-        `consumer group ${groupId} still has ${group.members.length} member(s) after ${Math.round(options.timeoutMs / 1000)} s (${group.members.map((m) => `${m.clientId} from ${m.host}`).join(', ')}); its offsets can only be moved while nobody consumes`);
-    }
-    await nap(500, options.signal, `consumer group ${groupId} to empty`);
+  let members: GroupDescription['members'] = [];
+  const waitedMs = await pollFor(`consumer group ${groupId} to empty`, async () => {
+    ({ members } = await describeGroup(bootstrap, groupId));
+    return members.length === 0 ? performance.now() - started : undefined;
+  }, { timeoutMs: options.timeoutMs, pauseMs: 500, ...(options.signal ? { signal: options.signal } : {}) });
+  if (waitedMs === undefined) {
+    throw new KchError(ErrorCodes.TIMEOUT,
+      `consumer group ${groupId} still has ${members.length} member(s) after ${Math.round(options.timeoutMs / 1000)} s (${members.map((m) => `${m.clientId} from ${m.host}`).join(', ')}); its offsets can only be moved while nobody consumes`);
   }
+  return waitedMs;
 }
 
 /** Commits offsets for the group (OffsetCommit with no generation: the broker refuses while it has members). */

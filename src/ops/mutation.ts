@@ -2,7 +2,6 @@
  * A mutation of a stream's table (ALTER TABLE … UPDATE|DELETE) waited for, on servers with and
  * without mutations_sync and on every server of a cluster.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import { run, scalar } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { ServerFeatures } from '../pipeline/features.js';
@@ -11,6 +10,7 @@ import { on } from '../pipeline/render.js';
 import type { TableRef } from '../pipeline/table-ref.js';
 import type { OpsContext } from './context.js';
 import { countOnEachReplica } from '../clickhouse/replicas.js';
+import { poll } from '../time/poll.js';
 
 /** mutations_sync (the ALTER waits for its mutation) is certain from 20.x on; older servers are polled. */
 function waitsForMutations(features: Pick<ServerFeatures, 'major'>): boolean {
@@ -41,18 +41,15 @@ export async function mutate(
   }
   await run(client, sql, options.action);
   const pending = `database = ${literal(database)} AND table = ${literal(table)} AND NOT is_done`;
-  const deadline = performance.now() + (options.timeoutMs ?? 120_000);
-  let pause = 50;
-  for (;;) {
-    const left = cluster
+  let left = 0;
+  const done = await poll(async () => {
+    left = cluster
       ? (await countOnEachReplica(client, cluster, 'system.mutations', pending)).reduce((sum, r) => sum + (r.n ?? 1), 0)
       : await scalar(client, `SELECT count() FROM system.mutations WHERE ${pending}`);
-    if (left === 0) return;
-    if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT, `${options.action ?? 'a mutation'}: ${database}.${table} still has ${left} mutation(s) running${cluster ? ' over the servers' : ''}; see system.mutations`);
-    }
-    await delay(pause);
-    pause = Math.min(pause * 2, 1000);
+    return left === 0 ? true : undefined;
+  }, { timeoutMs: options.timeoutMs ?? 120_000, pauseMs: 50, maxPauseMs: 1000 });
+  if (!done) {
+    throw new KchError(ErrorCodes.TIMEOUT, `${options.action ?? 'a mutation'}: ${database}.${table} still has ${left} mutation(s) running${cluster ? ' over the servers' : ''}; see system.mutations`);
   }
 }
 

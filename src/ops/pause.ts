@@ -29,7 +29,7 @@ import { on, render } from '../pipeline/render.js';
 import type { OpsContext } from './context.js';
 import type { ResolvedStream } from '../pipeline/resolve.js';
 import { describeGroup } from './group.js';
-import { nap } from './wait.js';
+import { pollFor } from './wait.js';
 
 /** consuming: the Kafka table is attached; paused: detached; missing: never created (run kch migrate). */
 export type Consumption = 'consuming' | 'paused' | 'missing';
@@ -221,14 +221,14 @@ export async function waitForConsumer(
   options: { waitMs: number; signal?: AbortSignal; before: ReadonlySet<string>; started: number },
 ): Promise<number> {
   const consumers = await hasSystemTable(ctx, 'kafka_consumers');
-  const deadline = options.started + options.waitMs;
-  for (;;) {
-    if (await isConsuming(ctx, objects, consumers, options.before)) return performance.now() - options.started;
-    if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
-    }
-    await nap(250, options.signal, `the consumer of ${objects.kafkaTable.toSql()}`);
+  const waitedMs = await pollFor(`the consumer of ${objects.kafkaTable.toSql()}`,
+    async () => ((await isConsuming(ctx, objects, consumers, options.before)) ? performance.now() - options.started : undefined),
+    // The deadline counts from `started`, not from now.
+    { timeoutMs: Math.max(0, options.started + options.waitMs - performance.now()), pauseMs: 250, ...(options.signal ? { signal: options.signal } : {}) });
+  if (waitedMs === undefined) {
+    throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} is attached but its consumer did not get the partitions of ${objects.topic} within ${Math.round(options.waitMs / 1000)} s; see kch status ${objects.stream.name}`);
   }
+  return waitedMs;
 }
 
 async function isConsuming(ctx: OpsContext, objects: ResolvedStream, consumersTable: boolean, before: ReadonlySet<string>): Promise<boolean> {

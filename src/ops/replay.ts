@@ -25,7 +25,7 @@ import { consumptionOf, pauseStream, resumeStream } from './pause.js';
 import { scalar } from '../clickhouse/query.js';
 import { mutate } from './mutation.js';
 import { serverNow } from '../clickhouse/system.js';
-import { nap } from './wait.js';
+import { pollFor } from './wait.js';
 
 /** Where to read again from: an offset (on every partition, or per partition) or a time. */
 export type ReplayFrom =
@@ -105,7 +105,9 @@ export async function replayStream(ctx: OpsContext, objects: ResolvedStream, opt
     await commitGroupOffsets(ctx.bootstrap, objects.group, objects.topic, new Map(plan.map((p) => [p.partition, p.from])));
     const reread = plan.reduce((sum, p) => sum + p.reread, 0n);
     if (state === 'paused') return { partitions: plan, reread, stayedPaused: true, waitedForGroupMs };
-    while ((await serverNow(ctx.client)) < cut) await nap(100, options.signal, 'the server clock to pass the cut');
+    // No deadline: the server's clock passes the cut within a second.
+    await pollFor('the server clock to pass the cut', async () => ((await serverNow(ctx.client)) >= cut ? true : undefined),
+      { timeoutMs: Number.POSITIVE_INFINITY, pauseMs: 100, ...(options.signal ? { signal: options.signal } : {}) });
     await resumeStream(ctx, objects, { waitMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
     resumed = true;
     if (!options.dedupe) return { partitions: plan, reread, stayedPaused: false, waitedForGroupMs };
@@ -147,14 +149,12 @@ async function planOffsets(ctx: OpsContext, objects: ResolvedStream, from: Repla
 }
 
 async function waitForCommitted(ctx: OpsContext, objects: ResolvedStream, plan: readonly PartitionReplay[], options: ReplayOptions): Promise<void> {
-  const deadline = performance.now() + options.timeoutMs;
-  for (;;) {
+  const reread = await pollFor(`${objects.stream.name} to read the range again`, async () => {
     const now = (await committedOffsets(ctx.bootstrap, objects.group, [objects.topic])).get(objects.topic) ?? new Map<number, bigint>();
-    if (plan.every((p) => (now.get(p.partition) ?? -1n) >= p.committed)) return;
-    if (performance.now() > deadline) {
-      throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} did not read the replayed range again within ${Math.round(options.timeoutMs / 1000)} s; copies were not removed (run kch replay again with --dedupe later, or see kch status)`);
-    }
-    await nap(250, options.signal, `${objects.stream.name} to read the range again`);
+    return plan.every((p) => (now.get(p.partition) ?? -1n) >= p.committed) ? true : undefined;
+  }, { timeoutMs: options.timeoutMs, pauseMs: 250, ...(options.signal ? { signal: options.signal } : {}) });
+  if (!reread) {
+    throw new KchError(ErrorCodes.TIMEOUT, `${objects.stream.name} did not read the replayed range again within ${Math.round(options.timeoutMs / 1000)} s; copies were not removed (run kch replay again with --dedupe later, or see kch status)`);
   }
 }
 
