@@ -15,7 +15,7 @@ export interface ClickHouseConnectionOptions {
   readonly database: string;
   /** Per request; a DDL on a busy server or a large insert can take a while (default 60 s). */
   readonly requestTimeoutMs?: number;
-  /** PEM of the CA behind an https:// server's certificate. @default CLICKHOUSE_CA_FILE, else the system's CAs */
+  /** PEM of the CA behind an https:// server's certificate (--clickhouse-ca-file, CLICKHOUSE_CA_FILE: config/options.ts). @default the system's CAs */
   readonly caFile?: string;
 }
 
@@ -54,7 +54,7 @@ export function createClickHouse(options: ClickHouseConnectionOptions): ClickHou
 
 /** A private CA for https:// (CLICKHOUSE_CA_FILE): the client trusts it besides the system's. */
 function tlsOf(options: ClickHouseConnectionOptions): { tls?: { ca_cert: Buffer } } {
-  const caFile = options.caFile ?? (process.env.CLICKHOUSE_CA_FILE || undefined);
+  const { caFile } = options;
   if (!caFile || !options.url.startsWith('https:')) return {};
   try {
     return { tls: { ca_cert: readFileSync(caFile) } };

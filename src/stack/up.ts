@@ -318,13 +318,14 @@ export async function runStack(options: StackOptions): Promise<number> {
   if (options.connectPort !== undefined) await portFree(CONNECT_HOST, options.connectPort, 'connect-port');
   options.signal.addEventListener('abort', onStop, { once: true });
   if (options.signal.aborted) onStop();
-  // The services read the password themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE).
-  const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword], [], env);
+  // The services read these themselves (CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE, CLICKHOUSE_CA_FILE).
+  const credentials = resolveOptions([config.clickhouseUser, config.clickhousePassword, config.clickhouseCaFile], [], env);
+  const caFile = credentials.string(config.clickhouseCaFile) || undefined;
   const clickhouseAnswers = async (probeSignal: AbortSignal, probeTimeoutMs = timeoutMs): Promise<void> => {
     // Its features too: a server the pipeline cannot run on is said before migrate starts.
     const { client } = await connectClickHouse({
       url: clickhouseUrl, user: credentials.string(config.clickhouseUser) ?? 'default', password: credentials.string(config.clickhousePassword) ?? '', database: 'default',
-      waitMs: probeTimeoutMs, signal: probeSignal,
+      ...(caFile ? { caFile } : {}), waitMs: probeTimeoutMs, signal: probeSignal,
     });
     await client.close();
   };

@@ -2,7 +2,7 @@ import { options } from '../../config/options.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { defineCommand } from '../shared/command.js';
-import { clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
+import { clickhouseOptions, connectionFrom, pipelineTargetFrom } from '../shared/connections.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch dashboard`: the live page and its read-only HTTP API, until Ctrl-C / SIGTERM. */
@@ -28,12 +28,7 @@ export const dashboardCommand = defineCommand({
       host: resolved.requireString(options.host),
       port: resolved.integer(options.dashboardPort) ?? 3000,
       token: resolved.string(options.dashboardToken) || undefined,
-      clickhouse: {
-        url: resolved.requireString(options.clickhouseUrl),
-        user: resolved.string(options.clickhouseUser) ?? 'default',
-        password: resolved.string(options.clickhousePassword) ?? '',
-        database: target.database,
-      },
+      clickhouse: connectionFrom(resolved, target.database),
       kafkaBrokers: resolved.requireString(options.kafkaBrokers),
       topicPrefix: target.topicPrefix,
       ...(target.ingest ? { ingest: target.ingest } : {}),

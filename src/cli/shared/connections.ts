@@ -13,7 +13,7 @@ import type { Ingest } from '../../pipeline/stream.js';
 export const clickhouseOptions = [options.clickhouseUrl, options.clickhouseUser, options.clickhousePassword, options.clickhouseDatabase] as const;
 
 /** Where and as whom the command reaches ClickHouse; `database` is the session's default database. */
-function connectionFrom(resolved: ResolvedOptions, database?: string): ClickHouseConnectionOptions {
+export function connectionFrom(resolved: ResolvedOptions, database?: string): ClickHouseConnectionOptions {
   const caFile = resolved.orEnvironment(options.clickhouseCaFile).string(options.clickhouseCaFile) || undefined;
   return {
     url: resolved.requireString(options.clickhouseUrl),
