@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (isKchError(error)) {
       process.stderr.write(`kch ${command.name}: ${error.message}\n`);
-      // Not an option (no flag, no command lists it): it must also show the cause of a failure to resolve the options.
+      // Read directly, not as an option: it must also show the cause when resolving the options failed.
       if (process.env.KCH_DEBUG && error.cause) process.stderr.write(`${error.cause instanceof Error ? error.cause.stack ?? error.cause.message : JSON.stringify(error.cause)}\n`);
       return error.code === ErrorCodes.USAGE ? 2 : 1;
     }

@@ -16,8 +16,7 @@ export interface Logger {
 }
 
 function threshold(): number {
-  // Read here, not through config/: every logger (the CLI's before its options are resolved, a
-  // worker's, a benchmark's) comes from this layer below config, and no command takes a flag for it.
+  // Read here, not through config/ (a layer above): loggers exist before any options are resolved.
   const level = (process.env.KCH_LOG_LEVEL ?? 'info') as LogLevel;
   return order[level] ?? order.info;
 }
