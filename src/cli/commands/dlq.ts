@@ -5,8 +5,6 @@ import { listDeadLetters, replayDeadLetters, type DeadLetter, type DeadLetterSta
 import { defineCommand } from '../shared/command.js';
 import { opsOptions, withOps } from '../shared/ops.js';
 
-
-
 export const dlqCommand = defineCommand({
   name: 'dlq',
   summary: 'Dead letters: list a stream\'s (dlq list), or re-produce them to its topic once each (dlq replay)',

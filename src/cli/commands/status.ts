@@ -11,7 +11,6 @@ import { defineCommand } from '../shared/command.js';
 import { clickhouseFrom, pipelineTargetFrom } from '../shared/connections.js';
 import { opsOptions } from '../shared/ops.js';
 
-
 export const statusCommand = defineCommand({
   name: 'status',
   summary: 'Each stream\'s consumption, lag per partition, rows, rate, freshness, parts, dead letters; exit 1 when unhealthy',
