@@ -10,7 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { ensureWritableFolder } from '../host/folders.js';
-import { launchJava, processTail, readPidFile, signalProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess } from '../host/java-process.js';
 import { PollAbort, pollUntil } from '../time/poll.js';
 import { checkPortFree } from '../host/ports.js';
 import { isAlive } from '../host/processes.js';
@@ -165,26 +165,7 @@ export function renderWorkerProperties(settings: WorkerSettings): string {
 
 /** Log4j 2 configuration: everything to connect.log, warnings and errors also to stderr. */
 export function renderConnectLog4j2(logFile: string): string {
-  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by kch on every start; edits here are overwritten. -->
-<Configuration status="warn" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <SizeBasedTriggeringPolicy size="20 MB"/>
-      <DefaultRolloverStrategy max="5"/>
-    </RollingFile>
-    <Console name="stderr" target="SYSTEM_ERR">
-      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
-      <PatternLayout pattern="%p %m (%c{1})%n"/>
-    </Console>
-  </Appenders>
-  <Loggers>
-    <Root level="INFO">
-      <AppenderRef ref="file"/>
-      <AppenderRef ref="stderr"/>
-    </Root>
+  return renderJavaLog4j2(logFile, `
     <!-- Plugin scanning and unknown-config notices warn on every start: the file keeps them. -->
     <Logger name="org.reflections" level="ERROR"/>
     <Logger name="org.apache.kafka.common.config" level="INFO" additivity="false">
@@ -194,9 +175,7 @@ export function renderConnectLog4j2(logFile: string): string {
       <AppenderRef ref="file"/>
       <AppenderRef ref="stderr" level="ERROR"/>
     </Logger>
-  </Loggers>
-</Configuration>
-`;
+`);
 }
 
 /**

@@ -87,6 +87,38 @@ export async function launchJava(options: LaunchJavaOptions): Promise<JavaProces
   return { pid, output, exited, stop };
 }
 
+/**
+ * Log4j 2 configuration: everything to `logFile` (rolled at 20 MB), warnings and errors also to
+ * stderr, where `forwardOutput` picks them up. `loggers`: the service's own `<Logger>` elements.
+ */
+export function renderJavaLog4j2(logFile: string, loggers: string): string {
+  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by kch on every start; edits here are overwritten. -->
+<!-- shutdownHook="disable": otherwise log4j may close the file before the service logs its shutdown. -->
+<Configuration status="warn" shutdownHook="disable">
+  <Appenders>
+    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+      <SizeBasedTriggeringPolicy size="20 MB"/>
+      <DefaultRolloverStrategy max="5"/>
+    </RollingFile>
+    <Console name="stderr" target="SYSTEM_ERR">
+      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
+      <PatternLayout pattern="%p %m (%c{1})%n"/>
+    </Console>
+  </Appenders>
+  <Loggers>
+    <Root level="INFO">
+      <AppenderRef ref="file"/>
+      <AppenderRef ref="stderr"/>
+    </Root>
+${loggers.replace(/^\n+/, '').trimEnd()}
+  </Loggers>
+</Configuration>
+`;
+}
+
 /** A JVM that a pid file names and that still runs. */
 export interface PidFileHolder {
   readonly pid: number;

@@ -20,7 +20,7 @@ import { reasonOf } from './errors.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, type KafkaRuntime } from './runtime.js';
 import { lastLines } from '../host/maven-jars.js';
-import { launchJava, processTail, readPidFile, signalProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess } from '../host/java-process.js';
 import { isAlive } from '../host/processes.js';
 import { poll } from '../time/poll.js';
 
@@ -253,27 +253,7 @@ function escapeValue(value: string): string {
 
 /** Log4j 2 configuration: everything to server.log, warnings and errors also to stderr. */
 export function renderLog4j2(logFile: string): string {
-  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by kch on every start; edits here are overwritten. -->
-<!-- shutdownHook="disable": otherwise log4j may close the file before Kafka logs its shutdown. -->
-<Configuration status="warn" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <SizeBasedTriggeringPolicy size="20 MB"/>
-      <DefaultRolloverStrategy max="5"/>
-    </RollingFile>
-    <Console name="stderr" target="SYSTEM_ERR">
-      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
-      <PatternLayout pattern="%p %m (%c{1})%n"/>
-    </Console>
-  </Appenders>
-  <Loggers>
-    <Root level="INFO">
-      <AppenderRef ref="file"/>
-      <AppenderRef ref="stderr"/>
-    </Root>
+  return renderJavaLog4j2(logFile, `
     <!-- Per-request and per-partition chatter that a local broker's user never needs. -->
     <Logger name="kafka.request.logger" level="WARN"/>
     <Logger name="state.change.logger" level="WARN"/>
@@ -293,9 +273,7 @@ export function renderLog4j2(logFile: string): string {
       <AppenderRef ref="file"/>
       <AppenderRef ref="stderr" level="ERROR"/>
     </Logger>
-  </Loggers>
-</Configuration>
-`;
+`);
 }
 
 /**
