@@ -10,7 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { ensureWritableFolder } from '../host/folders.js';
-import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess, type RunningJavaService } from '../host/java-process.js';
 import { PollAbort, pollUntil } from '../time/poll.js';
 import { checkPortFree } from '../host/ports.js';
 import { isAlive } from '../host/processes.js';
@@ -48,18 +48,11 @@ export interface StartWorkerOptions {
   readonly runtime?: ConnectRuntime;
 }
 
-export interface RunningWorker {
+/** Its stop: the worker stops its tasks and leaves its group. */
+export interface RunningWorker extends RunningJavaService {
   /** The REST API, e.g. `http://127.0.0.1:8083`. */
   readonly url: string;
-  readonly pid: number;
-  readonly logFile: string;
-  readonly version: string;
   readonly debeziumVersion: string;
-  readonly startupMs: number;
-  /** SIGTERM (the worker stops its tasks and leaves its group), then SIGKILL after a deadline. Safe to call twice. */
-  stop(): Promise<void>;
-  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
-  readonly exited: Promise<number | null>;
 }
 
 /** Settings that decide worker.properties. */

@@ -39,6 +39,19 @@ export interface JavaProcess {
   readonly stop: () => Promise<void>;
 }
 
+/** A JVM service once ready, as its start returns it. */
+export interface RunningJavaService {
+  readonly pid: number;
+  readonly logFile: string;
+  readonly version: string;
+  /** From spawning the JVM to its first answer. */
+  readonly startupMs: number;
+  /** SIGTERM (its controlled shutdown), then SIGKILL after a deadline. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
+  readonly exited: Promise<number | null>;
+}
+
 /** Starts the JVM detached, tied to this process, with its pid file written before this returns. */
 export async function launchJava(options: LaunchJavaOptions): Promise<JavaProcess> {
   const { log, pidFile } = options;

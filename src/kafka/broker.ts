@@ -20,7 +20,7 @@ import { reasonOf } from './errors.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, type KafkaRuntime } from './runtime.js';
 import { lastLines } from '../host/maven-jars.js';
-import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess, type RunningJavaService } from '../host/java-process.js';
 import { isAlive } from '../host/processes.js';
 import { poll } from '../time/poll.js';
 
@@ -57,19 +57,11 @@ export interface ClusterNode {
   readonly clusterId: string;
 }
 
-export interface RunningBroker {
+/** Its first answer: a metadata request. */
+export interface RunningBroker extends RunningJavaService {
   /** What clients connect to, e.g. `127.0.0.1:9092`. */
   readonly bootstrap: string;
-  readonly pid: number;
-  readonly logFile: string;
-  readonly version: string;
   readonly clusterId: string;
-  /** From spawning the JVM to the first answered metadata request. */
-  readonly startupMs: number;
-  /** Controlled shutdown (SIGTERM), then SIGKILL after a deadline. Safe to call twice. */
-  stop(): Promise<void>;
-  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
-  readonly exited: Promise<number | null>;
 }
 
 /** Settings that decide the broker's server.properties. */
