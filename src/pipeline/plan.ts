@@ -217,16 +217,7 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
     kind: 'create-merge-tree',
     database: target.database,
     table: names.deadLetter.table,
-    columns: [
-      { name: 'raw', type: 'String' },
-      { name: 'error', type: 'String' },
-      { name: 'topic', type: lowCardinalityString(features) },
-      { name: 'partition', type: 'UInt32' },
-      { name: 'offset', type: 'UInt64' },
-      { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
-      { name: 'seen_at', type: 'DateTime', default: 'now()' },
-      { name: 'replayed', type: 'UInt8', default: '0' },
-    ],
+    columns: deadLetterColumns(features),
     partitionBy: 'toYYYYMM(seen_at)',
     orderBy: ['topic', 'partition', 'offset'],
     role: 'dead-letter',
@@ -334,6 +325,20 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   // The Kafka table starts consuming once a view is attached. The target's view goes first so
   // that in the milliseconds before the second view exists no valid row can be missed.
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
+}
+
+/** The dead-letter table's columns: the message as it came, why it was refused, where it came from. */
+function deadLetterColumns(features: ServerFeatures): Column[] {
+  return [
+    { name: 'raw', type: 'String' },
+    { name: 'error', type: 'String' },
+    { name: 'topic', type: lowCardinalityString(features) },
+    { name: 'partition', type: 'UInt32' },
+    { name: 'offset', type: 'UInt64' },
+    { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
+    { name: 'seen_at', type: 'DateTime', default: 'now()' },
+    { name: 'replayed', type: 'UInt8', default: '0' },
+  ];
 }
 
 /** Every column of the dead-letter table, from the view's kch_ columns and `error`, why the message was refused. */
