@@ -6,17 +6,14 @@
  * under `<dataDir>/connect/`: worker.properties and log4j2.xml (rewritten on every start),
  * logs/connect.log and worker.pid.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { ensureWritableFolder } from '../host/folders.js';
-import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess, type RunningJavaService } from '../host/java-process.js';
 import { PollAbort, pollUntil } from '../time/poll.js';
 import { checkPortFree } from '../host/ports.js';
 import { isAlive } from '../host/processes.js';
-import { tieToThisProcess } from '../host/supervisor.js';
 import { jvmArgs } from '../kafka/broker.js';
 import type { Logger } from '../output/log.js';
 import { ConnectClient } from './rest.js';
@@ -51,18 +48,11 @@ export interface StartWorkerOptions {
   readonly runtime?: ConnectRuntime;
 }
 
-export interface RunningWorker {
+/** Its stop: the worker stops its tasks and leaves its group. */
+export interface RunningWorker extends RunningJavaService {
   /** The REST API, e.g. `http://127.0.0.1:8083`. */
   readonly url: string;
-  readonly pid: number;
-  readonly logFile: string;
-  readonly version: string;
   readonly debeziumVersion: string;
-  readonly startupMs: number;
-  /** SIGTERM (the worker stops its tasks and leaves its group), then SIGKILL after a deadline. Safe to call twice. */
-  stop(): Promise<void>;
-  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
-  readonly exited: Promise<number | null>;
 }
 
 /** Settings that decide worker.properties. */
@@ -88,41 +78,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const url = `http://${CONNECT_HOST}:${options.port}`;
   log.info(`starting Kafka Connect ${runtime.version} with Debezium ${runtime.debeziumVersion} on ${url} (Kafka ${options.bootstrap}, heap ${HEAP}, log ${paths.logFile})`);
   const started = performance.now();
-  const child = spawn(runtime.java, [...jvmArgs(512 * 1024 * 1024, HEAP, paths.log4j), '-cp', runtime.classpath, MAIN_CLASS, paths.properties], {
+  const { pid, output, exited, stop } = await launchJava({
+    name: 'Kafka Connect',
+    java: runtime.java,
+    args: [...jvmArgs(512 * 1024 * 1024, HEAP, paths.log4j), '-cp', runtime.classpath, MAIN_CLASS, paths.properties],
     cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the worker in order.
-    detached: true,
+    mainClass: MAIN_CLASS,
+    pidFile: paths.pidFile,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    startErrorCode: ErrorCodes.CONNECT_START,
+    log,
   });
-  const spawnError = new Promise<Error>((resolveError) => child.once('error', resolveError));
-  const pid = child.pid;
-  if (pid === undefined) {
-    const error = await spawnError;
-    throw new KchError(ErrorCodes.CONNECT_START, `cannot run ${runtime.java}: ${messageOf(error)}`, { cause: error });
-  }
-  const output = forwardOutput(child, log);
-  // As the broker's: the detached JVM must not outlive a kch connect killed with SIGKILL.
-  const tie = tieToThisProcess(pid, MAIN_CLASS, log);
-  const killOnExit = (): void => { signalProcess(pid, 'SIGTERM'); };
-  process.on('exit', killOnExit);
-  const pidFileWritten = writeFile(paths.pidFile, `${pid} ${process.pid}\n`);
-  const exited = new Promise<number | null>((resolveExit) => {
-    child.once('close', (code, signal) => resolveExit(code ?? (signal ? null : 0)));
-  }).then(async (code) => {
-    process.off('exit', killOnExit);
-    tie.release();
-    await pidFileWritten.catch(() => undefined);
-    await rm(paths.pidFile, { force: true }).catch(() => undefined);
-    return code;
-  });
-  await pidFileWritten;
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    output.quiet();
-    stopping ??= stopProcess('Kafka Connect', pid, exited, log, STOP_TIMEOUT_MS);
-    return stopping;
-  };
 
   let exitCode: number | null | undefined;
   void exited.then((code) => { exitCode = code; });
@@ -192,26 +158,7 @@ export function renderWorkerProperties(settings: WorkerSettings): string {
 
 /** Log4j 2 configuration: everything to connect.log, warnings and errors also to stderr. */
 export function renderConnectLog4j2(logFile: string): string {
-  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by kch on every start; edits here are overwritten. -->
-<Configuration status="warn" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <SizeBasedTriggeringPolicy size="20 MB"/>
-      <DefaultRolloverStrategy max="5"/>
-    </RollingFile>
-    <Console name="stderr" target="SYSTEM_ERR">
-      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
-      <PatternLayout pattern="%p %m (%c{1})%n"/>
-    </Console>
-  </Appenders>
-  <Loggers>
-    <Root level="INFO">
-      <AppenderRef ref="file"/>
-      <AppenderRef ref="stderr"/>
-    </Root>
+  return renderJavaLog4j2(logFile, `
     <!-- Plugin scanning and unknown-config notices warn on every start: the file keeps them. -->
     <Logger name="org.reflections" level="ERROR"/>
     <Logger name="org.apache.kafka.common.config" level="INFO" additivity="false">
@@ -221,9 +168,7 @@ export function renderConnectLog4j2(logFile: string): string {
       <AppenderRef ref="file"/>
       <AppenderRef ref="stderr" level="ERROR"/>
     </Logger>
-  </Loggers>
-</Configuration>
-`;
+`);
 }
 
 /**
@@ -231,21 +176,11 @@ export function renderConnectLog4j2(logFile: string): string {
  * whose own `kch connect` died (kill -9) is stopped (its watchdog normally does that already).
  */
 async function checkNotRunning(pidFile: string, dir: string, log: Logger): Promise<void> {
-  let pid: number;
-  let owner: number | undefined;
-  try {
-    const [jvm, parent] = (await readFile(pidFile, 'utf8')).trim().split(/\s+/).map(Number);
-    pid = jvm ?? Number.NaN;
-    owner = parent;
-  } catch {
-    return;
-  }
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isWorkerProcess(pid)) {
-    await rm(pidFile, { force: true });
-    return;
-  }
-  if (owner !== undefined && Number.isSafeInteger(owner) && owner > 0 && !isAlive(owner)) {
-    log.warn(`a Kafka Connect worker (pid ${pid}) left running by a kch connect that is gone (pid ${owner}) holds ${dir}: stopping it first`);
+  const holder = await readPidFile(pidFile, MAIN_CLASS);
+  if (!holder) return;
+  const { pid, goneOwner } = holder;
+  if (goneOwner !== undefined) {
+    log.warn(`a Kafka Connect worker (pid ${pid}) left running by a kch connect that is gone (pid ${goneOwner}) holds ${dir}: stopping it first`);
     signalProcess(pid, 'SIGTERM');
     try {
       await pollUntil(`the orphaned worker (pid ${pid}) to stop`, () => Promise.resolve(isAlive(pid) ? undefined : true), STOP_TIMEOUT_MS, 100);
@@ -256,14 +191,4 @@ async function checkNotRunning(pidFile: string, dir: string, log: Logger): Promi
     return;
   }
   throw new KchError(ErrorCodes.DATA_DIR_LOCKED, `a Kafka Connect worker (pid ${pid}) is already running on ${dir}; stop it first, or use another --data-dir`);
-}
-
-/** Alive, and (where /proc tells us) really our worker's JVM rather than a reused pid. */
-function isWorkerProcess(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(MAIN_CLASS);
-  } catch {
-    return true;
-  }
 }

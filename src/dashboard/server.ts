@@ -3,7 +3,7 @@
  * or not ClickHouse and Kafka answer yet — the page shows which one is down — and logs only
  * when a service goes down or comes back, not on every poll.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createClickHouse, type ClickHouseConnectionOptions } from '../clickhouse/client.js';
@@ -15,6 +15,7 @@ import { isSeedStream } from '../pipeline/streams/index.js';
 import { replicasOf, type PipelineScope } from '../health/gather.js';
 import { KafkaWatch } from './kafka-watch.js';
 import { isLoopback } from '../host/loopback.js';
+import { listenOn } from '../host/ports.js';
 import { foreignRequest, TokenGate, type Listener } from './auth.js';
 import { buildPage, favicon, REFRESH_MS } from './page/index.js';
 import type { Served } from './page/scripts.js';
@@ -204,7 +205,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  await listen(server, options.host, options.port);
+  await listenOn(server, options.host, options.port, (error) => listenError(error, options.host, options.port));
   const port = (server.address() as AddressInfo).port;
   listener ??= { host: options.host, port, token: gate.enabled, hostname: hostname() };
   const url = `http://${formatHost(options.host)}:${port}/`;
@@ -239,26 +240,15 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolveListen, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      if (error.code === 'EADDRINUSE') {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is already in use (another dashboard?); choose another with --dashboard-port (DASHBOARD_PORT)`, { cause: error }));
-      } else if (error.code === 'EACCES') {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `not allowed to listen on port ${port} on ${host}; choose one above 1023 with --dashboard-port (DASHBOARD_PORT)`, { cause: error }));
-      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
-        reject(new KchError(ErrorCodes.USAGE, `--host ${host} is not an address of this machine (${error.code})`, { cause: error }));
-      } else {
-        reject(new KchError(ErrorCodes.PORT_IN_USE, `cannot listen on ${host}:${port} (${error.code ?? error.message}); choose another with --dashboard-port`, { cause: error }));
-      }
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolveListen();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): KchError {
+  if (error.code === 'EADDRINUSE') {
+    return new KchError(ErrorCodes.PORT_IN_USE, `port ${port} on ${host} is already in use (another dashboard?); choose another with --dashboard-port (DASHBOARD_PORT)`, { cause: error });
+  }
+  if (error.code === 'EACCES') {
+    return new KchError(ErrorCodes.PORT_IN_USE, `not allowed to listen on port ${port} on ${host}; choose one above 1023 with --dashboard-port (DASHBOARD_PORT)`, { cause: error });
+  }
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+    return new KchError(ErrorCodes.USAGE, `--host ${host} is not an address of this machine (${error.code})`, { cause: error });
+  }
+  return new KchError(ErrorCodes.PORT_IN_USE, `cannot listen on ${host}:${port} (${error.code ?? error.message}); choose another with --dashboard-port`, { cause: error });
 }

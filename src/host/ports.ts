@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 
 /** Fails with PORT_IN_USE naming the port and the flag that changes it. */
@@ -33,5 +33,22 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** `server.listen(port, host)`, settled once it listens or fails; `failure` words the error for the user. */
+export function listenOn(server: Server, host: string, port: number, failure: (error: NodeJS.ErrnoException) => Error): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      reject(failure(error));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolveListen();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
   });
 }

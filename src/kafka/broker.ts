@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,9 +20,8 @@ import { reasonOf } from './errors.js';
 import { formatBroker, formatHost } from './brokers.js';
 import { ensureKafkaRuntime, type KafkaRuntime } from './runtime.js';
 import { lastLines } from '../host/maven-jars.js';
-import { forwardOutput, processTail, signalProcess, stopProcess } from '../host/java-process.js';
+import { launchJava, processTail, readPidFile, renderJavaLog4j2, signalProcess, type RunningJavaService } from '../host/java-process.js';
 import { isAlive } from '../host/processes.js';
-import { tieToThisProcess } from '../host/supervisor.js';
 import { poll } from '../time/poll.js';
 
 export interface StartBrokerOptions {
@@ -58,19 +57,11 @@ export interface ClusterNode {
   readonly clusterId: string;
 }
 
-export interface RunningBroker {
+/** Its first answer: a metadata request. */
+export interface RunningBroker extends RunningJavaService {
   /** What clients connect to, e.g. `127.0.0.1:9092`. */
   readonly bootstrap: string;
-  readonly pid: number;
-  readonly logFile: string;
-  readonly version: string;
   readonly clusterId: string;
-  /** From spawning the JVM to the first answered metadata request. */
-  readonly startupMs: number;
-  /** Controlled shutdown (SIGTERM), then SIGKILL after a deadline. Safe to call twice. */
-  stop(): Promise<void>;
-  /** The JVM's exit code (null when killed by a signal), whenever it exits. */
-  readonly exited: Promise<number | null>;
 }
 
 /** Settings that decide the broker's server.properties. */
@@ -89,6 +80,8 @@ export interface BrokerSettings {
 const NODE_ID = 1;
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
+/** Its command line names this class: how a pid is told to be a Kafka JVM. */
+const MAIN_CLASS = 'kafka.Kafka';
 
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const { log } = options;
@@ -118,48 +111,17 @@ export async function startBroker(options: StartBrokerOptions): Promise<RunningB
   const bootstrap = formatBroker({ host: settings.advertisedHost, port: options.port });
   log.info(`starting Kafka ${runtime.version}${options.node ? ` node ${options.node.id}` : ''} on ${formatBroker({ host: options.host, port: options.port })} (controller port ${options.controllerPort}, heap ${options.heap}, data ${paths.logDir})`);
   const started = performance.now();
-  const child = spawn(runtime.java, [...jvmArgs(heapBytes, options.heap, paths.log4j), '-cp', runtime.classpath, 'kafka.Kafka', paths.properties], {
+  const { pid, output, exited, stop } = await launchJava({
+    name: 'Kafka',
+    java: runtime.java,
+    args: [...jvmArgs(heapBytes, options.heap, paths.log4j), '-cp', runtime.classpath, MAIN_CLASS, paths.properties],
     cwd: kafkaDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the broker in order.
-    detached: true,
+    mainClass: MAIN_CLASS,
+    pidFile: paths.pidFile,
+    stopTimeoutMs: STOP_TIMEOUT_MS,
+    startErrorCode: ErrorCodes.KAFKA_START,
+    log,
   });
-  const spawnError = new Promise<Error>((resolveError) => child.once('error', resolveError));
-  const pid = child.pid;
-  if (pid === undefined) {
-    const error = await spawnError;
-    throw new KchError(ErrorCodes.KAFKA_START, `cannot run ${runtime.java}: ${messageOf(error)}`, { cause: error });
-  }
-  const output = forwardOutput(child, log);
-  // Detached, the JVM would outlive a kch kafka killed with SIGKILL, holding the ports and the
-  // data: a watchdog stops it when this process ends, however (src/host/supervisor.ts).
-  const tie = tieToThisProcess(pid, 'kafka.Kafka', log);
-  // If this process ends without stopping the broker (an uncaught error, process.exit), the
-  // detached JVM would outlive it holding the ports: ask it to shut down on our way out.
-  const killOnExit = (): void => { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } };
-  process.on('exit', killOnExit);
-  // The JVM's pid, then ours: a broker whose kch kafka died (kill -9) can be told from a live one.
-  const pidFileWritten = writeFile(paths.pidFile, `${pid} ${process.pid}\n`);
-  const exited = new Promise<number | null>((resolveExit) => {
-    // 'close' rather than 'exit': by then its last output lines have reached us too.
-    child.once('close', (code, signal) => resolveExit(code ?? (signal ? null : 0)));
-  }).then(async (code) => {
-    // Tidy up before anyone awaiting `exited` (or stop()) carries on.
-    process.off('exit', killOnExit);
-    tie.release();
-    await pidFileWritten.catch(() => undefined);
-    await rm(paths.pidFile, { force: true }).catch(() => undefined);
-    return code;
-  });
-  await pidFileWritten;
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    // Shutdown warnings (clients closed twice and the like) are expected: keep them in the log file.
-    output.quiet();
-    stopping ??= stopProcess('Kafka', pid, exited, log, STOP_TIMEOUT_MS);
-    return stopping;
-  };
 
   // Ready = a metadata request answered; stop waiting as soon as the JVM dies or we are aborted.
   const waiting = new AbortController();
@@ -283,27 +245,7 @@ function escapeValue(value: string): string {
 
 /** Log4j 2 configuration: everything to server.log, warnings and errors also to stderr. */
 export function renderLog4j2(logFile: string): string {
-  const xml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by kch on every start; edits here are overwritten. -->
-<!-- shutdownHook="disable": otherwise log4j may close the file before Kafka logs its shutdown. -->
-<Configuration status="warn" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="file" fileName="${xml(logFile)}" filePattern="${xml(logFile)}.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <SizeBasedTriggeringPolicy size="20 MB"/>
-      <DefaultRolloverStrategy max="5"/>
-    </RollingFile>
-    <Console name="stderr" target="SYSTEM_ERR">
-      <ThresholdFilter level="WARN" onMatch="ACCEPT" onMismatch="DENY"/>
-      <PatternLayout pattern="%p %m (%c{1})%n"/>
-    </Console>
-  </Appenders>
-  <Loggers>
-    <Root level="INFO">
-      <AppenderRef ref="file"/>
-      <AppenderRef ref="stderr"/>
-    </Root>
+  return renderJavaLog4j2(logFile, `
     <!-- Per-request and per-partition chatter that a local broker's user never needs. -->
     <Logger name="kafka.request.logger" level="WARN"/>
     <Logger name="state.change.logger" level="WARN"/>
@@ -323,9 +265,7 @@ export function renderLog4j2(logFile: string): string {
       <AppenderRef ref="file"/>
       <AppenderRef ref="stderr" level="ERROR"/>
     </Logger>
-  </Loggers>
-</Configuration>
-`;
+`);
 }
 
 /**
@@ -443,21 +383,11 @@ function runToEnd(command: string, args: readonly string[], cwd: string): Promis
  * place taken.
  */
 async function checkNotRunning(pidFile: string, kafkaDir: string, log: Logger): Promise<void> {
-  let pid: number;
-  let owner: number | undefined;
-  try {
-    const [jvm, parent] = (await readFile(pidFile, 'utf8')).trim().split(/\s+/).map(Number);
-    pid = jvm ?? Number.NaN;
-    owner = parent;
-  } catch {
-    return;
-  }
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isKafkaProcess(pid)) {
-    await rm(pidFile, { force: true });
-    return;
-  }
-  if (owner !== undefined && Number.isSafeInteger(owner) && owner > 0 && !isAlive(owner)) {
-    log.warn(`a Kafka broker (pid ${pid}) left running by a kch kafka that is gone (pid ${owner}) holds ${kafkaDir}: shutting it down before starting`);
+  const holder = await readPidFile(pidFile, MAIN_CLASS);
+  if (!holder) return;
+  const { pid, goneOwner } = holder;
+  if (goneOwner !== undefined) {
+    log.warn(`a Kafka broker (pid ${pid}) left running by a kch kafka that is gone (pid ${goneOwner}) holds ${kafkaDir}: shutting it down before starting`);
     await stopOrphan(pid, log);
     await rm(pidFile, { force: true });
     return;
@@ -479,14 +409,3 @@ async function stopOrphan(pid: number, log: Logger): Promise<void> {
   }
   log.info(`the orphaned broker stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
-
-/** Alive, and (where /proc tells us) really a Kafka JVM rather than a reused pid. */
-function isKafkaProcess(pid: number): boolean {
-  if (!isAlive(pid)) return false;
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
-  } catch {
-    return true;
-  }
-}
-

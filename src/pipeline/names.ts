@@ -5,14 +5,24 @@
  * places them in a database, a topic prefix and a cluster.
  */
 
-/** The names a definition may give; the rest follow its name. */
+/** The names a definition may give (part of StreamSpec); the rest follow its name. */
 export interface NamesSpec {
+  /** Stream name used by the CLI (`kch status sales`). */
   readonly name: string;
+  /** Kafka topic. @default name */
   readonly topic?: string;
+  /** Consumer group of the Kafka-engine table. @default `clickhouse_${name}_consumer` */
   readonly consumerGroup?: string;
+  /**
+   * Kafka-engine table (with `ingest: 'sink'`, the Null table in its place). @default `${name}_kafka`:
+   * named after the stream, not the topic, so that streams reading one topic have one each
+   */
   readonly kafkaTable?: string;
+  /** Target MergeTree table. @default name */
   readonly target?: string;
+  /** Materialized view into the target. @default `${target}_mv` */
   readonly view?: string;
+  /** Dead-letter table. @default `${name}_dead_letter` */
   readonly deadLetter?: string;
 }
 

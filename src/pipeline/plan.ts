@@ -196,7 +196,6 @@ export function planStream(stream: StreamDefinition, target: PipelineTarget, fea
 function planResolved(names: ResolvedStream, target: PipelineTarget, features: ServerFeatures): Statement[] {
   const { stream } = names;
   const fields = Object.entries(stream.fields);
-  const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
 
   const targetTable: CreateMergeTree = {
     kind: 'create-merge-tree',
@@ -218,16 +217,7 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
     kind: 'create-merge-tree',
     database: target.database,
     table: names.deadLetter.table,
-    columns: [
-      { name: 'raw', type: 'String' },
-      { name: 'error', type: 'String' },
-      { name: 'topic', type: lowCardinality('String') },
-      { name: 'partition', type: 'UInt32' },
-      { name: 'offset', type: 'UInt64' },
-      { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
-      { name: 'seen_at', type: 'DateTime', default: 'now()' },
-      { name: 'replayed', type: 'UInt8', default: '0' },
-    ],
+    columns: deadLetterColumns(features),
     partitionBy: 'toYYYYMM(seen_at)',
     orderBy: ['topic', 'partition', 'offset'],
     role: 'dead-letter',
@@ -315,16 +305,7 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
     view: names.deadLetterView.table,
     to: names.deadLetter.table,
     from: names.kafkaTable.table,
-    select: [
-      { expression: 'kch_raw', alias: 'raw' },
-      { expression: 'kch_error', alias: 'error' },
-      { expression: 'kch_topic', alias: 'topic' },
-      { expression: 'kch_partition', alias: 'partition' },
-      { expression: 'kch_offset', alias: 'offset' },
-      { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
-      { expression: 'now()', alias: 'seen_at' },
-      { expression: 'toUInt8(0)', alias: 'replayed' },
-    ],
+    select: deadLetterSelect('kch_error'),
     inner,
     where: parsed ? `NOT (${parsed}) OR NOT (${valid})` : `NOT (${valid})`,
     role: 'dead-letter',
@@ -344,6 +325,34 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   // The Kafka table starts consuming once a view is attached. The target's view goes first so
   // that in the milliseconds before the second view exists no valid row can be missed.
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
+}
+
+/** The dead-letter table's columns: the message as it came, why it was refused, where it came from. */
+function deadLetterColumns(features: ServerFeatures): Column[] {
+  return [
+    { name: 'raw', type: 'String' },
+    { name: 'error', type: 'String' },
+    { name: 'topic', type: lowCardinalityString(features) },
+    { name: 'partition', type: 'UInt32' },
+    { name: 'offset', type: 'UInt64' },
+    { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
+    { name: 'seen_at', type: 'DateTime', default: 'now()' },
+    { name: 'replayed', type: 'UInt8', default: '0' },
+  ];
+}
+
+/** Every column of the dead-letter table, from the view's kch_ columns and `error`, why the message was refused. */
+function deadLetterSelect(error: string): SelectItem[] {
+  return [
+    { expression: 'kch_raw', alias: 'raw' },
+    { expression: error, alias: 'error' },
+    { expression: 'kch_topic', alias: 'topic' },
+    { expression: 'kch_partition', alias: 'partition' },
+    { expression: 'kch_offset', alias: 'offset' },
+    { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
+    { expression: 'now()', alias: 'seen_at' },
+    { expression: 'toUInt8(0)', alias: 'replayed' },
+  ];
 }
 
 function kafkaConsumerSettings(names: ResolvedStream, target: PipelineTarget, format: string): Record<string, string | number> {
@@ -372,7 +381,6 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   const { stream } = names;
   const fields = Object.entries(stream.fields);
   const database = target.database;
-  const lowCardinality = (type: string): string => (features.lowCardinality ? `LowCardinality(${type})` : type);
   const shape = shapeOf(stream);
   // A nested field's value is reached through the tuples and maps of its objects.
   const valueOf = (name: string): string => memberPath(shape.members, stream.fields[name]!.jsonPath ?? [name]);
@@ -396,7 +404,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   const meta: Column[] = [
     { name: 'kch_valid', type: 'UInt8' },
     { name: 'kch_raw', type: 'String' },
-    { name: 'kch_topic', type: lowCardinality('String') },
+    { name: 'kch_topic', type: lowCardinalityString(features) },
     { name: 'kch_partition', type: 'UInt32' },
     { name: 'kch_offset', type: 'UInt64' },
     { name: 'kch_timestamp', type: 'Nullable(DateTime)' },
@@ -512,16 +520,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     to: names.deadLetter.table,
     from: names.decoded.table,
     // Why, worked out here, for the rejected rows only: their JSON is decoded a second time.
-    select: [
-      { expression: 'kch_raw', alias: 'raw' },
-      { expression: reasons, alias: 'error' },
-      { expression: 'kch_topic', alias: 'topic' },
-      { expression: 'kch_partition', alias: 'partition' },
-      { expression: 'kch_offset', alias: 'offset' },
-      { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
-      { expression: 'now()', alias: 'seen_at' },
-      { expression: 'toUInt8(0)', alias: 'replayed' },
-    ],
+    select: deadLetterSelect(reasons),
     inner: [
       { expression: 'kch_raw', alias: 'kch_raw' },
       { expression: json('kch_raw'), alias: 'kch_json' },
@@ -583,11 +582,16 @@ function planSink(names: ResolvedStream, target: PipelineTarget, features: Serve
   return [{ ...targetTable, settings }, { ...deadLetterTable, settings }, ranges, ...decoding, ...dedup];
 }
 
+/** A String column of few values (a topic's name), dictionary-encoded where the server can. */
+function lowCardinalityString(features: ServerFeatures): string {
+  return features.lowCardinality ? 'LowCardinality(String)' : 'String';
+}
+
 /** The sink's input: the message, and what the Kafka table gives as virtual columns. */
 export function sinkInputColumns(features: ServerFeatures): Column[] {
   return [
     { name: 'raw', type: 'String' },
-    { name: '_topic', type: features.lowCardinality ? 'LowCardinality(String)' : 'String' },
+    { name: '_topic', type: lowCardinalityString(features) },
     { name: '_partition', type: 'UInt64' },
     { name: '_offset', type: 'UInt64' },
     { name: '_timestamp', type: 'Nullable(DateTime)' },

@@ -1,31 +1,15 @@
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
-import { streamNames, type StreamNames } from './names.js';
+import { streamNames, type NamesSpec, type StreamNames } from './names.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
 /** The event a stream carries, inferred from its fields. */
 export type EventOf<S extends StreamDefinition> = { -readonly [K in keyof S['fields']]: S['fields'][K]['_type'] };
 
-export interface StreamSpec<F extends Fields> {
-  /** Stream name used by the CLI (`kch status sales`). */
-  readonly name: string;
-  /** Kafka topic. @default name */
-  readonly topic?: string;
-  /** Consumer group of the Kafka-engine table. @default `clickhouse_${name}_consumer` */
-  readonly consumerGroup?: string;
-  /**
-   * Kafka-engine table (with `ingest: 'sink'`, the Null table in its place). @default `${name}_kafka`:
-   * named after the stream, not the topic, so that streams reading one topic have one each
-   */
-  readonly kafkaTable?: string;
-  /** Target MergeTree table. @default name */
-  readonly target?: string;
-  /** Materialized view into the target. @default `${target}_mv` */
-  readonly view?: string;
-  /** Dead-letter table. @default `${name}_dead_letter` */
-  readonly deadLetter?: string;
+/** A stream as a definition gives it; its name and the names of its objects as NamesSpec declares them. */
+export interface StreamSpec<F extends Fields> extends NamesSpec {
   /** Fields in message order. */
   readonly fields: F;
   /**

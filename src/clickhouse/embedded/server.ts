@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCodes, KchError, messageOf } from '../../errors/kch-error.js';
 import type { Logger } from '../../output/log.js';
 import { isLoopback } from '../../host/loopback.js';
+import { listenOn } from '../../host/ports.js';
 import { parseByteSize } from './byte-size.js';
 import { lockDataDir } from './data-dir.js';
 import { createRequestHandler } from './handler.js';
@@ -105,7 +106,7 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
   };
 
   try {
-    await listen(server, options.host, options.port);
+    await listenOn(server, options.host, options.port, (error) => listenError(error, options.host, options.port));
   } catch (error) {
     failStart(error);
   }
@@ -181,22 +182,6 @@ export async function startEmbeddedClickHouse(options: EmbeddedClickHouseOptions
 }
 
 type Handler = ReturnType<typeof createRequestHandler>;
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      server.off('listening', onListening);
-      reject(listenError(error, host, port));
-    };
-    const onListening = (): void => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): KchError {
   switch (error.code) {

@@ -2,23 +2,17 @@
  * From /api/overview: the seed's KPI tiles (revenue, sales and items today, events per second
  * now) and the stock per warehouse.
  */
-import { Endpoint } from './api.js';
 import type { Overview } from '../../wire.js';
 import { byId } from './dom.js';
 import { compact, nf0, nf1, plural, rub, rub2 } from './format.js';
 import { kpi } from './kpi.js';
-import { setPanel, stateOf, type Panel } from './panel.js';
+import { endpointPanel, type Panel } from './panel.js';
 import { drawWarehouses } from './warehouses.js';
 
 export function overviewPanel(): Panel {
-  const endpoint = new Endpoint<Overview>('/api/overview');
-  const warehouses = byId('panel-warehouses', HTMLElement);
   const list = byId('chart-warehouses', HTMLElement);
-  return {
-    endpoint,
-    render() {
-      const failure = endpoint.failure();
-      const o = endpoint.last?.data;
+  return endpointPanel<Overview>('/api/overview', 'panel-warehouses', {
+    draw: (o, failure) => {
       const state = failure !== null ? 'error' : 'ready';
       if (o) {
         // Millions do not fit a phone's tile: shortened there, exact in the tooltip.
@@ -30,7 +24,7 @@ export function overviewPanel(): Panel {
       } else {
         for (const id of ['kpi-revenue', 'kpi-sales', 'kpi-rate']) kpi(id, '—', failure ?? '', 'error');
       }
-      setPanel(warehouses, stateOf(failure, !o || o.warehouses.every((w) => w.incoming === 0 && w.outgoing === 0)), failure, o !== undefined);
     },
-  };
+    isEmpty: (o) => !o || o.warehouses.every((w) => w.incoming === 0 && w.outgoing === 0),
+  });
 }

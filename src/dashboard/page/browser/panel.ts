@@ -3,7 +3,8 @@
  * `empty` when the data holds nothing yet, `error` when this refresh failed (the last good data
  * stays, dimmed, and the message says from when it is), `loading` until the first answer.
  */
-import type { Endpoint } from './api.js';
+import { Endpoint } from './api.js';
+import { byId } from './dom.js';
 
 export type PanelState = 'loading' | 'ready' | 'empty' | 'error';
 
@@ -23,4 +24,29 @@ export function setPanel(panel: HTMLElement, state: PanelState, message: string 
 /** `error` when the refresh failed, else `empty` or `ready` as the data says. */
 export function stateOf(failure: string | null, empty: boolean): PanelState {
   return failure !== null ? 'error' : empty ? 'empty' : 'ready';
+}
+
+/** How a panel drawn from one endpoint shows what it has. */
+export interface PanelView<T> {
+  /** The data to show. @default the endpoint's newest good answer */
+  readonly data?: (endpoint: Endpoint<T>) => T | undefined;
+  /** Draws `data` (undefined before a first good answer); `failure`: why this refresh failed, or null. */
+  readonly draw: (data: T | undefined, failure: string | null) => void;
+  /** Whether there is nothing to show yet (the `empty` state). */
+  readonly isEmpty: (data: T | undefined) => boolean;
+}
+
+/** The panel `#<panelId>`, drawn from the endpoint at `path` after every refresh. */
+export function endpointPanel<T>(path: string, panelId: string, view: PanelView<T>): Panel & { readonly endpoint: Endpoint<T> } {
+  const endpoint = new Endpoint<T>(path);
+  const panel = byId(panelId, HTMLElement);
+  return {
+    endpoint,
+    render() {
+      const data = view.data ? view.data(endpoint) : endpoint.last?.data;
+      const failure = endpoint.failure();
+      view.draw(data, failure);
+      setPanel(panel, stateOf(failure, view.isEmpty(data)), failure, data !== undefined);
+    },
+  };
 }

@@ -3,12 +3,12 @@
  * consumer-lag tile. A 503 (one service down) still carries what the other service said, which
  * is drawn; with nothing at all, the last good answer stays.
  */
-import { Endpoint } from './api.js';
+import type { Endpoint } from './api.js';
 import type { PipelineHealth } from '../../../health/wire.js';
 import { byId } from './dom.js';
 import { nf0 } from './format.js';
 import { kpi } from './kpi.js';
-import { setPanel, stateOf, type Panel } from './panel.js';
+import { endpointPanel, type Panel } from './panel.js';
 import { replicaCard } from './replica-card.js';
 import { streamCard } from './stream-card.js';
 
@@ -20,13 +20,10 @@ export function pipelineNow(endpoint: Endpoint<PipelineHealth>): PipelineHealth 
 }
 
 export function pipelinePanel(): Panel & { readonly endpoint: Endpoint<PipelineHealth> } {
-  const endpoint = new Endpoint<PipelineHealth>('/api/pipeline');
-  const panel = byId('panel-pipeline', HTMLElement);
   const list = byId('streams', HTMLElement);
-  return {
-    endpoint,
-    render() {
-      const data = pipelineNow(endpoint);
+  return endpointPanel<PipelineHealth>('/api/pipeline', 'panel-pipeline', {
+    data: pipelineNow,
+    draw: (data) => {
       if (data) {
         const cards = data.streams.map((stream) => streamCard(stream, data.services));
         if (data.replicas) cards.push(replicaCard(data.cluster ?? '', data.replicas, data.streams));
@@ -35,8 +32,8 @@ export function pipelinePanel(): Panel & { readonly endpoint: Endpoint<PipelineH
       const lag = data ? data.streams.reduce((total, stream) => total + (stream.kafka?.lag ?? 0), 0) : 0;
       const kafkaKnown = data !== undefined && data.streams.every((stream) => stream.kafka !== null);
       kpi('kpi-lag', kafkaKnown ? nf0.format(lag) : '—', kafkaKnown ? 'messages not yet consumed, all partitions' : 'Kafka offsets unknown', kafkaKnown ? 'ready' : 'error');
-      const missing = data !== undefined && data.streams.some((stream) => stream.clickhouse !== null && !stream.clickhouse.exists);
-      setPanel(panel, stateOf(endpoint.failure(), missing), endpoint.failure(), data !== undefined);
     },
-  };
+    // A stream's tables missing: the panel's empty state.
+    isEmpty: (data) => data !== undefined && data.streams.some((stream) => stream.clickhouse !== null && !stream.clickhouse.exists),
+  });
 }

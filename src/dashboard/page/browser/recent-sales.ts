@@ -2,15 +2,12 @@
  * The seed's "Recent sales": the newest sales as a table, local times, a sale not shown by the
  * refresh before highlighted briefly.
  */
-import { Endpoint } from './api.js';
 import type { RecentSale } from '../../wire.js';
 import { byId, h } from './dom.js';
 import { localTime, nf0, rub2 } from './format.js';
-import { setPanel, stateOf, type Panel } from './panel.js';
+import { endpointPanel, type Panel } from './panel.js';
 
 export function recentSalesPanel(): Panel {
-  const endpoint = new Endpoint<RecentSale[]>('/api/recent_sales');
-  const panel = byId('panel-recent', HTMLElement);
   const table = byId('recent-table', HTMLTableElement);
   const body = table.tBodies[0] ?? table.createTBody();
   let shown: Set<string> | null = null;
@@ -31,12 +28,8 @@ export function recentSalesPanel(): Panel {
     }));
   }
 
-  return {
-    endpoint,
-    render() {
-      const data = endpoint.last?.data;
-      if (data) draw(data);
-      setPanel(panel, stateOf(endpoint.failure(), !data || data.length === 0), endpoint.failure(), data !== undefined);
-    },
-  };
+  return endpointPanel<RecentSale[]>('/api/recent_sales', 'panel-recent', {
+    draw: (data) => { if (data) draw(data); },
+    isEmpty: (data) => !data || data.length === 0,
+  });
 }

@@ -3,12 +3,11 @@
  * right one, one band per hour labelled in local time, each band's figures in its tooltip.
  * Redrawn at its box's size whenever that changes (its text does not stretch with it).
  */
-import { Endpoint } from './api.js';
 import type { SalesByHour } from '../../wire.js';
 import { dataTable } from './data-table.js';
 import { byId, s } from './dom.js';
 import { compact, hourFmt, nf0, plural, rub, rub2, sum } from './format.js';
-import { setPanel, stateOf, type Panel } from './panel.js';
+import { endpointPanel, type Panel } from './panel.js';
 import { niceScale } from './scale.js';
 
 interface Hour {
@@ -90,25 +89,22 @@ export function drawSales(box: HTMLElement, data: SalesByHour): void {
 }
 
 export function salesPanel(): Panel {
-  const endpoint = new Endpoint<SalesByHour>('/api/sales');
-  const panel = byId('panel-sales', HTMLElement);
   const box = byId('chart-sales', HTMLElement);
   const hint = byId('sales-hint', HTMLElement);
+  const panel = endpointPanel<SalesByHour>('/api/sales', 'panel-sales', {
+    draw: (data) => {
+      if (!data) return;
+      drawSales(box, data);
+      hint.textContent = `Last ${data.window_hours} hours · ${nf0.format(sum(data.quantity))} items, ${rub(sum(data.revenue))}`;
+    },
+    isEmpty: (data) => !data || data.quantity.every((q) => q === 0),
+  });
+  const { endpoint } = panel;
   // Redrawn at the new size, once per frame at most.
   let frame = 0;
   new ResizeObserver(() => {
     cancelAnimationFrame(frame);
     frame = requestAnimationFrame(() => { if (endpoint.last) drawSales(box, endpoint.last.data); });
   }).observe(box);
-  return {
-    endpoint,
-    render() {
-      const data = endpoint.last?.data;
-      if (data) {
-        drawSales(box, data);
-        hint.textContent = `Last ${data.window_hours} hours · ${nf0.format(sum(data.quantity))} items, ${rub(sum(data.revenue))}`;
-      }
-      setPanel(panel, stateOf(endpoint.failure(), !data || data.quantity.every((q) => q === 0)), endpoint.failure(), data !== undefined);
-    },
-  };
+  return panel;
 }

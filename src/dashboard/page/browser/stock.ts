@@ -2,11 +2,10 @@
  * The seed's "Top stock movement": per product a row of two bars in plain HTML, units in
  * (supplied) and out (relocated or written off), on one scale. Bars stretch with their box.
  */
-import { Endpoint } from './api.js';
 import type { StockMovementTop } from '../../wire.js';
 import { byId, h } from './dom.js';
 import { nf0 } from './format.js';
-import { setPanel, stateOf, type Panel } from './panel.js';
+import { endpointPanel, type Panel } from './panel.js';
 
 function meter(className: string, value: number, max: number, label: string): HTMLDivElement {
   const row = h('div', `meter ${className}`);
@@ -33,15 +32,9 @@ export function drawStock(list: HTMLElement, data: StockMovementTop): void {
 }
 
 export function stockPanel(): Panel {
-  const endpoint = new Endpoint<StockMovementTop>('/api/stock');
-  const panel = byId('panel-stock', HTMLElement);
   const list = byId('chart-stock', HTMLElement);
-  return {
-    endpoint,
-    render() {
-      const data = endpoint.last?.data;
-      if (data) drawStock(list, data);
-      setPanel(panel, stateOf(endpoint.failure(), !data || data.products.length === 0), endpoint.failure(), data !== undefined);
-    },
-  };
+  return endpointPanel<StockMovementTop>('/api/stock', 'panel-stock', {
+    draw: (data) => { if (data) drawStock(list, data); },
+    isEmpty: (data) => !data || data.products.length === 0,
+  });
 }
