@@ -327,15 +327,23 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
 }
 
+/**
+ * Where a message came from: its column in the views (`kch_…`), the dead-letter table's column
+ * that keeps it, and their type. In this order in every table and view that carries them.
+ */
+const ORIGIN: readonly { readonly view: string; readonly stored: string; readonly type: (features: ServerFeatures) => string }[] = [
+  { view: 'kch_topic', stored: 'topic', type: lowCardinalityString },
+  { view: 'kch_partition', stored: 'partition', type: () => 'UInt32' },
+  { view: 'kch_offset', stored: 'offset', type: () => 'UInt64' },
+  { view: 'kch_timestamp', stored: 'kafka_timestamp', type: () => 'Nullable(DateTime)' },
+];
+
 /** The dead-letter table's columns: the message as it came, why it was refused, where it came from. */
 function deadLetterColumns(features: ServerFeatures): Column[] {
   return [
     { name: 'raw', type: 'String' },
     { name: 'error', type: 'String' },
-    { name: 'topic', type: lowCardinalityString(features) },
-    { name: 'partition', type: 'UInt32' },
-    { name: 'offset', type: 'UInt64' },
-    { name: 'kafka_timestamp', type: 'Nullable(DateTime)' },
+    ...ORIGIN.map((o) => ({ name: o.stored, type: o.type(features) })),
     { name: 'seen_at', type: 'DateTime', default: 'now()' },
     { name: 'replayed', type: 'UInt8', default: '0' },
   ];
@@ -346,10 +354,7 @@ function deadLetterSelect(error: string): SelectItem[] {
   return [
     { expression: 'kch_raw', alias: 'raw' },
     { expression: error, alias: 'error' },
-    { expression: 'kch_topic', alias: 'topic' },
-    { expression: 'kch_partition', alias: 'partition' },
-    { expression: 'kch_offset', alias: 'offset' },
-    { expression: 'kch_timestamp', alias: 'kafka_timestamp' },
+    ...ORIGIN.map((o) => ({ expression: o.view, alias: o.stored })),
     { expression: 'now()', alias: 'seen_at' },
     { expression: 'toUInt8(0)', alias: 'replayed' },
   ];
@@ -385,7 +390,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   // A nested field's value is reached through the tuples and maps of its objects.
   const valueOf = (name: string): string => memberPath(shape.members, stream.fields[name]!.jsonPath ?? [name]);
   // Where each message came from, carried through the Null table into the dead letters.
-  const origin = ['kch_topic', 'kch_partition', 'kch_offset', 'kch_timestamp'];
+  const origin = ORIGIN.map((o) => o.view);
   const same = (names: readonly string[]): SelectItem[] => names.map((name) => ({ expression: name, alias: name }));
 
   const kafkaTable: CreateKafkaTable = {
@@ -404,10 +409,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   const meta: Column[] = [
     { name: 'kch_valid', type: 'UInt8' },
     { name: 'kch_raw', type: 'String' },
-    { name: 'kch_topic', type: lowCardinalityString(features) },
-    { name: 'kch_partition', type: 'UInt32' },
-    { name: 'kch_offset', type: 'UInt64' },
-    { name: 'kch_timestamp', type: 'Nullable(DateTime)' },
+    ...ORIGIN.map((o) => ({ name: o.view, type: o.type(features) })),
   ];
   const decoded: CreateNullTable = {
     kind: 'create-null-table',
