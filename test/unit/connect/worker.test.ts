@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderConnectLog4j2, renderWorkerProperties } from '../../../src/connect/worker.js';
+import { properties } from '../../support/properties.js';
 
 test('the worker runs distributed, its state in prefixed topics, its REST API on loopback only', () => {
-  const properties = renderWorkerProperties({ bootstrap: '127.0.0.1:9092,127.0.0.1:9094', port: 18083, topicPrefix: 'dev_' });
-  const entries = new Map(properties.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => {
-    const at = line.indexOf('=');
-    return [line.slice(0, at), line.slice(at + 1)] as const;
-  }));
+  const text = renderWorkerProperties({ bootstrap: '127.0.0.1:9092,127.0.0.1:9094', port: 18083, topicPrefix: 'dev_' });
+  const entries = properties(text);
   assert.equal(entries.get('bootstrap.servers'), '127.0.0.1:9092,127.0.0.1:9094');
   assert.equal(entries.get('group.id'), 'dev_kch-connect');
   assert.equal(entries.get('config.storage.topic'), 'dev_kch-connect-configs');

@@ -8,18 +8,7 @@ import {
 } from '../../../src/kafka/broker.js';
 import { describeBrokers, parseBrokers } from '../../../src/kafka/brokers.js';
 import { ErrorCodes, KchError } from '../../../src/errors/kch-error.js';
-
-function properties(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.indexOf('=');
-    assert.ok(at > 0, `not a property line: ${line}`);
-    assert.ok(!map.has(line.slice(0, at)), `duplicate key ${line.slice(0, at)}`);
-    map.set(line.slice(0, at), line.slice(at + 1));
-  }
-  return map;
-}
+import { properties } from '../../support/properties.js';
 
 const loopback: BrokerSettings = { host: '127.0.0.1', port: 9092, controllerPort: 9093, logDir: '/data/kafka/data', advertisedHost: '127.0.0.1' };
 
