@@ -152,7 +152,8 @@ function writeZigzag(buffer: Buffer, at: number, value: number): number {
  * value). Offsets and timestamps are plain numbers: both stay below 2⁵³, and a BigInt per record
  * was most of what the client library's reader cost.
  */
-export type RecordVisitor = (buffer: Buffer, start: number, end: number, offset: number, timestampMs: number) => void;
+/** A record's value is `buffer[start, end)` (empty for none), its key `buffer[keyStart, keyEnd)` (empty for none). */
+export type RecordVisitor = (buffer: Buffer, start: number, end: number, offset: number, timestampMs: number, keyStart: number, keyEnd: number) => void;
 
 /** A fetch response's aborted transactions for one partition (read_committed). */
 export interface AbortedTransaction {
@@ -217,13 +218,15 @@ export function readRecords(data: Buffer, from: number, visit: RecordVisitor, ab
       const timestampDelta = readZigzag(records);
       const offset = base + readZigzag(records);
       const keyLength = readZigzag(records);
+      const keyStart = cursor;
       if (keyLength > 0) cursor += keyLength;
+      const keyEnd = cursor;
       const valueLength = readZigzag(records);
       const valueStart = cursor;
       r = recordEnd;
       if (offset < from) continue;
       const timestamp = appendTime >= 0 ? appendTime : firstTimestamp < 0 ? -1 : firstTimestamp + timestampDelta;
-      visit(records, valueStart, valueLength > 0 ? valueStart + valueLength : valueStart, offset, timestamp);
+      visit(records, valueStart, valueLength > 0 ? valueStart + valueLength : valueStart, offset, timestamp, keyStart, keyEnd);
     }
   }
   return next;

@@ -1,11 +1,12 @@
 import { decodeSettings, strictJsonSettings, type ServerFeatures } from './features.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
-import { requiredMember, shapeOf, sharedKeyFields, type Ingest, type Member, type Projection, type StreamDefinition } from './stream.js';
+import { requiredMember, shapeOf, sharedKeyFields, tombstonesDelete, type Ingest, type Member, type Projection, type StreamDefinition } from './stream.js';
 import { replicaPath } from './cluster.js';
 import { resolvePipeline, resolveStream, type ResolvedStream } from './resolve.js';
 import { literal } from './quote.js';
 import { OUT_OF_RANGE_CANDIDATE, unreadable } from './json.js';
 import { numberTextSql, type NumberSite } from './number-sql.js';
+import { envelopeSql } from './envelope.js';
 import type { Field } from './field.js';
 
 /**
@@ -43,6 +44,8 @@ export interface CreateMergeTree {
   readonly replicated?: { readonly path: string; readonly replica: string };
   /** ReplacingMergeTree over this version column: merges keep the newest row of each key. */
   readonly replacing?: string;
+  /** With `replacing`: the UInt8 column that marks a key's row deleted, which FINAL leaves out (servers from 23.2). */
+  readonly isDeleted?: string;
   /** Rows expire: `TTL <ttl>`. */
   readonly ttl?: string;
   /** Table SETTINGS. */
@@ -170,7 +173,9 @@ export interface PipelineTarget {
 
 /** A stream's transport: its own, else the pipeline's, else the Kafka engine (the seed's design). */
 export function ingestOf(stream: StreamDefinition, target: Pick<PipelineTarget, 'ingest'>): Ingest {
-  return stream.ingest ?? target.ingest ?? 'engine';
+  // The Kafka engine skips a message without a value unseen (ClickHouse issue 68460): a stream
+  // whose deletes are tombstones goes through the sink, which sees them.
+  return stream.ingest ?? (tombstonesDelete(stream) ? 'sink' : target.ingest ?? 'engine');
 }
 
 /**
@@ -197,6 +202,10 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   const { stream } = names;
   const fields = Object.entries(stream.fields);
 
+  const changes = stream.changes;
+  if (changes !== undefined && !features.decodeInViews) {
+    throw new KchError(ErrorCodes.CLICKHOUSE_UNSUPPORTED, `stream ${stream.name}: an upsert stream's changes are decoded in views, which need ClickHouse 25.8 or later (this server is ${features.version}); upgrade it, or keep every change as a row of its own (an append stream, no key)`);
+  }
   const targetTable: CreateMergeTree = {
     kind: 'create-merge-tree',
     database: target.database,
@@ -204,13 +213,17 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
     columns: [
       ...fields.map(([name, field]) => ({ name, type: field.targetType(features), ...(field.defaultSql === undefined ? {} : { default: field.defaultSql }) })),
       { name: 'processing_time', type: 'DateTime', default: 'now()' },
+      ...(changes === undefined ? [] : CHANGE_COLUMNS),
     ],
-    // Not on the dead-letter table: written rarely and read whole.
-    projections: features.projections ? names.projections : [],
+    // Not on the dead-letter table: written rarely and read whole. Not on an upsert stream's
+    // target: a projection would count the versions a merge replaces.
+    projections: features.projections && changes === undefined ? names.projections : [],
     partitionBy: stream.partitionBy,
     orderBy: stream.orderBy,
     role: 'target',
     stream: stream.name,
+    // The newest version of each key, a deleted one left out of FINAL reads (docs/guarantees.md).
+    ...(changes === undefined ? {} : { replacing: 'kch_version', ...(changes.deletes === 'remove' ? { isDeleted: 'kch_deleted' } : {}) }),
   };
 
   const deadLetterTable: CreateMergeTree = {
@@ -225,7 +238,7 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   };
 
   // Each event once, for queries: a plain view, so it costs nothing until it is read.
-  const dedup: CreateView[] = stream.id !== undefined
+  const dedup: CreateView[] = stream.id !== undefined && changes === undefined
     ? [{ kind: 'create-view', database: target.database, view: names.dedupView.table, from: names.target.table, distinctBy: stream.id, role: 'dedup', stream: stream.name }]
     : [];
   if (ingestOf(stream, target) === 'sink') return planSink(names, target, features, targetTable, deadLetterTable, dedup);
@@ -327,6 +340,12 @@ function planResolved(names: ResolvedStream, target: PipelineTarget, features: S
   return [targetTable, deadLetterTable, kafkaTable, targetView, deadLetterView, ...dedup];
 }
 
+/** An upsert stream's own columns in its target: what orders a key's versions, and whether the newest deletes it. */
+export const CHANGE_COLUMNS: readonly Column[] = [
+  { name: 'kch_version', type: 'UInt64' },
+  { name: 'kch_deleted', type: 'UInt8' },
+];
+
 /**
  * Where a message came from: its column in the views (`kch_…`), the dead-letter table's column
  * that keeps it, and their type. In this order in every table and view that carries them.
@@ -406,10 +425,25 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     stream: stream.name,
   };
 
+  // An upsert stream's message is an envelope around the row (src/pipeline/envelope.ts): the
+  // row's JSON (`kch_doc`) is what the fields are read from and checked; for an append stream it
+  // is the message itself.
+  const changes = stream.changes;
+  const envelope = changes === undefined ? undefined : envelopeSql(stream, changes);
+  const doc = envelope === undefined ? 'kch_raw' : 'kch_doc';
+  const keyFields = new Set(changes?.key ?? []);
+  const carried = envelope === undefined ? [] : ['kch_doc', 'kch_problem', 'kch_deleted', 'kch_skip'];
   const meta: Column[] = [
     { name: 'kch_valid', type: 'UInt8' },
     { name: 'kch_raw', type: 'String' },
     ...ORIGIN.map((o) => ({ name: o.view, type: o.type(features) })),
+    ...(envelope === undefined ? [] : [
+      { name: 'kch_version', type: 'UInt64' },
+      { name: 'kch_doc', type: 'String' },
+      { name: 'kch_problem', type: 'String' },
+      { name: 'kch_deleted', type: 'UInt8' },
+      { name: 'kch_skip', type: 'UInt8' },
+    ]),
   ];
   const decoded: CreateNullTable = {
     kind: 'create-null-table',
@@ -426,10 +460,11 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   // is not parsed a third time to ask. Without optional fields, all known and as many as the fields
   // means no key twice (JSON.parse would keep the last, ClickHouse the first): no hashing per row.
   const required = fields.some(([, field]) => !field.isOptional);
-  const object = required ? 'notEmpty(kch_keys)' : "isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'";
+  const object = required ? 'notEmpty(kch_keys)' : `isValidJSON(${doc}) AND JSONType(${doc}) = 'Object'`;
   const members = [...shape.members.values()];
   const once = members.every(requiredMember) ? `length(kch_keys) = ${members.length}` : 'arrayUniq(kch_keys) = length(kch_keys)';
-  const onlyKnown = `hasAll(${known}, kch_keys) AND ${once}`;
+  // A deleted row may name its key's fields only (a tombstone's key, a delete's `before`).
+  const onlyKnown = envelope === undefined ? `hasAll(${known}, kch_keys) AND ${once}` : `hasAll(${known}, kch_keys) AND (kch_deleted OR ${once})`;
   // Each value once by a short name (`kch_v_<field>`, its place in the parsed message), then the
   // pieces a numeric one is checked and converted from (src/pipeline/number-sql.ts): a middle level
   // of columns that the checks name, so that the views' SQL stays short (the server analyses it
@@ -437,7 +472,14 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   // rows pay for them there).
   const shared = sharedKeyFields(stream);
   const sites = new Map<string, NumberSite>();
-  const levels: SelectItem[][] = [fields.map(([name]) => ({ expression: valueOf(name), alias: `kch_v_${name}` })), []];
+  const levels: SelectItem[][] = [[
+    ...fields.map(([name]) => ({ expression: valueOf(name), alias: `kch_v_${name}` })),
+    ...(envelope === undefined ? [] : [
+      { expression: envelope.deleted, alias: 'kch_deleted' },
+      { expression: envelope.skip, alias: 'kch_skip' },
+      { expression: envelope.problem, alias: 'kch_problem' },
+    ]),
+  ], []];
   for (const [name, field] of fields) {
     if (field.jsonTupleType !== 'Dynamic') continue;
     const spec = field.numberText;
@@ -452,10 +494,13 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     sites.set(name, { value: `kch_x_${name}` });
   }
   const checks: { name: string; sql: string; why: string; found?: string }[] = [
-    ...structureChecks(shape.members),
+    ...structureChecks(shape.members, doc).map((c) => (envelope === undefined || keyFields.has(c.name) ? c : { ...c, sql: `kch_deleted OR ${c.sql}` })),
     ...fields.map(([name, field]) => ({
       name,
-      sql: field.jsonCheck(`kch_v_${name}`, features, sites.get(name)),
+      // A deleted row is named by its key: the other fields may be absent or null.
+      sql: envelope === undefined || keyFields.has(name)
+        ? field.jsonCheck(`kch_v_${name}`, features, sites.get(name))
+        : `kch_deleted OR ${field.jsonCheck(`kch_v_${name}`, features, sites.get(name))}`,
       why: field.describe(),
       ...(field.jsonTupleType === 'Dynamic' ? { found: foundSql(`kch_v_${name}`) } : {}),
     })),
@@ -469,13 +514,20 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
   // A column of the dead-letter view's own (a name in each reason, not the expression again).
   const readable = 'kch_readable';
   const reasons = `arrayStringConcat(arrayFilter(x -> x != '', [${[
+    ...(envelope === undefined ? [] : ['kch_problem']),
     `if(isValidUTF8(kch_raw), '', ${literal(unreadable.utf8)})`,
-    `if(NOT isValidUTF8(kch_raw) OR (isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'), '', ${unreadableSql('kch_candidate')})`,
+    `if(NOT isValidUTF8(kch_raw)${envelope === undefined ? '' : " OR kch_problem != ''"} OR (isValidJSON(${doc}) AND JSONType(${doc}) = 'Object'), '', ${unreadableSql('kch_candidate')})`,
     `if(hasAll(${known}, kch_keys) OR NOT ${readable}, '', concat('unknown field: ', arrayStringConcat(arrayFilter(k -> NOT has(${known}, k), kch_keys), ', ')))`,
     `if(arrayUniq(kch_keys) = length(kch_keys) OR NOT ${readable}, '', 'a field appears more than once')`,
     ...checks.map((c) => `if(${c.sql} OR NOT ${readable}, '', ${c.found === undefined ? literal(`${c.name}: expected ${c.why}`) : `concat(${literal(`${c.name}: expected ${c.why}, got `)}, ${c.found})`})`),
   ].join(', ')}]), '; ')`;
   const json = (column: string): string => `JSONExtract(${column}, ${literal(tupleType(shape.members))})`;
+  const fromKafka: SelectItem[] = [
+    { expression: '_topic', alias: 'kch_topic' },
+    { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
+    { expression: 'toUInt64(_offset)', alias: 'kch_offset' },
+    { expression: 'CAST(_timestamp AS Nullable(DateTime))', alias: 'kch_timestamp' },
+  ];
   const decodeView: CreateMaterializedView = {
     kind: 'create-materialized-view',
     database,
@@ -484,17 +536,23 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     from: names.kafkaTable.table,
     select: [
       ...fields.map(([name, field]) => ({ expression: field.jsonToTarget(`kch_v_${name}`, features, sites.get(name)), alias: name })),
-      { expression: [object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
+      { expression: [...(envelope === undefined ? [] : ["kch_problem = ''", 'NOT kch_skip']), object, onlyKnown, ...checks.map((c) => `(${c.sql})`)].join(' AND '), alias: 'kch_valid' },
       ...same(['kch_raw', ...origin]),
+      ...(envelope === undefined ? [] : [{ expression: envelope.version((name) => name), alias: 'kch_version' }, ...same(carried)]),
     ],
-    inner: [
+    // An append stream's exactly as before change streams (a server's views are compared with it).
+    inner: envelope === undefined ? [
       { expression: 'raw', alias: 'kch_raw' },
       { expression: json('raw'), alias: 'kch_json' },
       { expression: 'JSONExtractKeys(raw)', alias: 'kch_keys' },
-      { expression: '_topic', alias: 'kch_topic' },
-      { expression: 'toUInt32(_partition)', alias: 'kch_partition' },
-      { expression: 'toUInt64(_offset)', alias: 'kch_offset' },
-      { expression: 'CAST(_timestamp AS Nullable(DateTime))', alias: 'kch_timestamp' },
+      ...fromKafka,
+    ] : [
+      { expression: 'raw', alias: 'kch_raw' },
+      ...(envelope.readsKey ? [{ expression: '_key', alias: 'kch_key' }] : []),
+      ...fromKafka,
+      { expression: envelope.doc, alias: 'kch_doc' },
+      { expression: json(doc), alias: 'kch_json' },
+      { expression: keysOf(doc, envelope.metaKeys), alias: 'kch_keys' },
     ],
     where: '',
     middle: levels.filter((level) => level.length > 0),
@@ -509,7 +567,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     view: names.view.table,
     to: names.target.table,
     from: names.decoded.table,
-    select: [...same(fields.map(([name]) => name)), { expression: 'now()', alias: 'processing_time' }],
+    select: [...same(fields.map(([name]) => name)), { expression: 'now()', alias: 'processing_time' }, ...(envelope === undefined ? [] : same(['kch_version', 'kch_deleted']))],
     inner: [],
     where: 'kch_valid',
     role: 'target',
@@ -525,14 +583,16 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
     select: deadLetterSelect(reasons),
     inner: [
       { expression: 'kch_raw', alias: 'kch_raw' },
-      { expression: json('kch_raw'), alias: 'kch_json' },
-      { expression: 'JSONExtractKeys(kch_raw)', alias: 'kch_keys' },
+      ...same(carried),
+      { expression: json(doc), alias: 'kch_json' },
+      { expression: keysOf(doc, envelope?.metaKeys ?? false), alias: 'kch_keys' },
       ...same(origin),
     ],
-    where: 'NOT kch_valid',
+    // A Debezium tombstone is no change: nothing to keep, nothing to refuse.
+    where: envelope === undefined ? 'NOT kch_valid' : 'NOT kch_valid AND NOT kch_skip',
     middle: [[
-      ...levels[0]!,
-      { expression: `isValidUTF8(kch_raw) AND isValidJSON(kch_raw) AND JSONType(kch_raw) = 'Object'`, alias: readable },
+      ...levels[0]!.filter((item) => !carried.includes(item.alias)),
+      { expression: `isValidUTF8(kch_raw)${envelope === undefined ? '' : " AND kch_problem = ''"} AND isValidJSON(${doc}) AND JSONType(${doc}) = 'Object'`, alias: readable },
       // The first numeral outside strings that may be out of range: what an unreadable message's reason names.
       { expression: `extract(kch_raw, ${literal(OUT_OF_RANGE_CANDIDATE)})`, alias: 'kch_candidate' },
     ], ...levels.slice(1)].filter((level) => level.length > 0),
@@ -560,7 +620,7 @@ function planSink(names: ResolvedStream, target: PipelineTarget, features: Serve
   const settings = { non_replicated_deduplication_window: deduplicationWindow };
   const decoding = planDecoding(names, target, features).map((s): Statement => {
     if (s.kind !== 'create-kafka-table') return s;
-    return { kind: 'create-null-table', database: s.database, table: s.table, columns: sinkInputColumns(features), role: 'sink-input', stream: stream.name };
+    return { kind: 'create-null-table', database: s.database, table: s.table, columns: sinkInputColumns(features, stream), role: 'sink-input', stream: stream.name };
   });
   const ranges: CreateMergeTree = {
     kind: 'create-merge-tree',
@@ -589,14 +649,15 @@ function lowCardinalityString(features: ServerFeatures): string {
   return features.lowCardinality ? 'LowCardinality(String)' : 'String';
 }
 
-/** The sink's input: the message, and what the Kafka table gives as virtual columns. */
-export function sinkInputColumns(features: ServerFeatures): Column[] {
+/** The sink's input: the message, and what the Kafka table gives as virtual columns (the key only to a stream that reads it). */
+export function sinkInputColumns(features: ServerFeatures, stream: StreamDefinition): Column[] {
   return [
     { name: 'raw', type: 'String' },
     { name: '_topic', type: lowCardinalityString(features) },
     { name: '_partition', type: 'UInt64' },
     { name: '_offset', type: 'UInt64' },
     { name: '_timestamp', type: 'Nullable(DateTime)' },
+    ...(tombstonesDelete(stream) ? [{ name: '_key', type: 'String' }] : []),
   ];
 }
 
@@ -643,23 +704,23 @@ function memberPath(members: ReadonlyMap<string, Member>, path: readonly string[
  * else extracts as []). Only streams with nested objects or arrays pay for it; a flat object's
  * keys come from its map, the others' from the message, asked again.
  */
-function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap<string, Member> = members): { name: string; sql: string; why: string }[] {
+function structureChecks(members: ReadonlyMap<string, Member>, raw: string, root: ReadonlyMap<string, Member> = members): { name: string; sql: string; why: string }[] {
   const out: { name: string; sql: string; why: string }[] = [];
   for (const member of members.values()) {
     if (member.kind === 'field') {
       if (member.field.jsonTupleType.startsWith('Array')) {
         const path = member.field.jsonPath ?? [member.name];
         const at = path.map(literal).join(', ');
-        const type = `JSONType(kch_raw, ${at})`;
-        const elements = elementShapeCheck(member.field, `JSONExtractArrayRaw(kch_raw, ${at})`);
+        const type = `JSONType(${raw}, ${at})`;
+        const elements = elementShapeCheck(member.field, `JSONExtractArrayRaw(${raw}, ${at})`);
         const array = member.field.isOptional ? `${type} IN ('Array', 'Null')` : `${type} = 'Array'`;
         out.push({ name: member.name, sql: elements === undefined ? array : `${array} AND ${elements}`, why: elements === undefined ? 'an array' : `an array of ${describeElements(member.field)}` });
       }
       continue;
     }
     const at = member.path.map(literal).join(', ');
-    const keys = isFlat(member) ? `mapKeys(${memberPath(root, member.path)})` : `JSONExtractKeys(kch_raw, ${at})`;
-    const type = `JSONType(kch_raw, ${at})`;
+    const keys = isFlat(member) ? `mapKeys(${memberPath(root, member.path)})` : `JSONExtractKeys(${raw}, ${at})`;
+    const type = `JSONType(${raw}, ${at})`;
     // Only an object has keys: with a member required, some key must be there, and the keys tell
     // it is an object without asking the message a second time (a parse per message saved).
     out.push({
@@ -667,7 +728,7 @@ function structureChecks(members: ReadonlyMap<string, Member>, root: ReadonlyMap
       sql: `${member.required ? `notEmpty(${keys})` : `${type} IN ('Object', 'Null')`} AND hasAll([${[...member.members.keys()].map(literal).join(', ')}], ${keys}) AND arrayUniq(${keys}) = length(${keys})`,
       why: `an object with only the fields ${[...member.members.keys()].join(', ')}, each once`,
     });
-    out.push(...structureChecks(member.members, root));
+    out.push(...structureChecks(member.members, raw, root));
   }
   return out;
 }
@@ -717,6 +778,11 @@ function unwrap(field: Field): Field {
 function describeElements(field: Field): string {
   const array = unwrap(field) as Field & { of?: Field };
   return array.of === undefined ? 'values' : `objects with only ${Object.keys((unwrap(array.of) as Field & { members?: object }).members ?? {}).join(', ')}, each once`;
+}
+
+/** The keys of the row's object; with `meta`, without the envelope's own (`__deleted`, `__op`, … of Debezium's flat form). */
+function keysOf(doc: string, meta: boolean): string {
+  return meta ? `arrayFilter(k -> NOT startsWith(k, '__'), JSONExtractKeys(${doc}))` : `JSONExtractKeys(${doc})`;
 }
 
 /** The dead-letter reason of a message that does not parse: a number out of range (named), or not a JSON object. */

@@ -45,7 +45,10 @@ function renderMergeTree(s: CreateMergeTree): string {
   const projections = (s.projections ?? []).map((p) => `,\n    PROJECTION ${p.name} (${p.select})`).join('');
   const lines = [
     `CREATE TABLE IF NOT EXISTS ${s.database}.${s.table}${on(s.onCluster)}\n(\n${columnList(s.columns)}${projections}\n)`,
-    s.replicated ? `ENGINE = ReplicatedMergeTree(${literal(s.replicated.path)}, ${literal(s.replicated.replica)})` : s.replacing ? `ENGINE = ReplacingMergeTree(${s.replacing})` : 'ENGINE = MergeTree()',
+    `ENGINE = ${s.replicated ? 'Replicated' : ''}${s.replacing ? 'Replacing' : ''}MergeTree(${[
+      ...(s.replicated ? [literal(s.replicated.path), literal(s.replicated.replica)] : []),
+      ...(s.replacing ? [s.replacing, ...(s.isDeleted ? [s.isDeleted] : [])] : []),
+    ].join(', ')})`,
   ];
   if (s.partitionBy) lines.push(`PARTITION BY ${s.partitionBy}`);
   lines.push(`ORDER BY (${s.orderBy.join(', ')})`);

@@ -55,6 +55,46 @@ export interface StreamSpec<F extends Fields> extends NamesSpec {
    * @default none: dead letters are re-produced as they are
    */
   readonly fixUp?: (raw: string) => string | undefined;
+  /**
+   * The fields that name a row (a primary key). With a key the stream is an upsert stream by
+   * default: its target keeps the latest version of each key (docs/guarantees.md, "Change
+   * streams"). @default none: every message is a row of its own
+   */
+  readonly key?: readonly (keyof F & string)[];
+  /** `append`: every message a row; `upsert`: the newest message of a key is the row. @default `upsert` with a key, else `append` */
+  readonly mode?: Mode;
+  /**
+   * How a change is wrapped: `json` (the message is the row; with a key, a null value — a
+   * tombstone — deletes the row its message key names), `debezium` (Debezium's JSON, with or
+   * without its `schema`/`payload` wrapper: the row in `after`, or in `before` for a delete),
+   * `debezium-flat` (its ExtractNewRecordState form: the row, `__deleted` and `__op` beside it).
+   * @default `json`
+   */
+  readonly envelope?: Envelope;
+  /**
+   * What orders two changes of a key: `source` (Debezium's `source.lsn`, else `source.ts_ms`;
+   * `__lsn` or `__source_ts_ms` in the flat form), `offset` (the Kafka offset: right while a
+   * key stays in one partition and nothing is replayed), or a field (a whole number ≥ 0, or a
+   * time). @default `source` for Debezium's envelopes, else `offset`
+   */
+  readonly version?: 'source' | 'offset' | (keyof F & string);
+  /** A deleted row: `remove`d from the live rows, or `mark`ed (kept, `kch_deleted` = 1). @default `remove` */
+  readonly deletes?: Deletes;
+}
+
+export type Mode = 'append' | 'upsert';
+export type Envelope = 'json' | 'debezium' | 'debezium-flat';
+export type Deletes = 'remove' | 'mark';
+export const envelopes: readonly Envelope[] = ['json', 'debezium', 'debezium-flat'];
+
+/** How an upsert stream keeps its rows (undefined on an append stream). */
+export interface Changes {
+  /** Fields, in order: the target's sorting key. */
+  readonly key: readonly string[];
+  readonly envelope: Envelope;
+  /** `source`, `offset`, or a field's name. */
+  readonly version: string;
+  readonly deletes: Deletes;
 }
 
 /** The two transports of one definition: the Kafka engine's tables, or `kch sink`. */
@@ -92,6 +132,13 @@ export interface StreamDefinition<F extends Fields = Fields> extends StreamNames
   readonly ingest?: Ingest;
   readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
   readonly fixUp?: (raw: string) => string | undefined;
+  /** How changes become rows, for an upsert stream (StreamSpec.key, mode, envelope, version, deletes); undefined for an append one. */
+  readonly changes?: Changes;
+}
+
+/** Whether a message with no value (a tombstone) means something to the stream: the row its key names is deleted. */
+export function tombstonesDelete(stream: StreamDefinition): boolean {
+  return stream.changes?.envelope === 'json';
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -145,6 +192,19 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
   };
+  const changes = changesOf(spec as unknown as StreamSpec<Fields>);
+  if (changes !== undefined) {
+    // The sorting key is what ReplacingMergeTree keeps one row of: it must be the key itself.
+    if (spec.orderBy !== undefined && spec.orderBy.join(',') !== changes.key.join(',')) {
+      throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: an upsert stream is sorted by its key (${changes.key.join(', ')}); leave orderBy out`);
+    }
+    if (spec.partitionBy !== undefined) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: an upsert stream cannot be partitioned (two versions of a row in two partitions would both stay live); leave partitionBy out`);
+    if (spec.projections !== undefined && spec.projections.length > 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: an upsert stream has no projections (a projection would count replaced and deleted rows)`);
+    if (changes.envelope === 'json' && spec.ingest === 'engine') {
+      throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: its deletes are tombstones (messages without a value), which the Kafka engine skips unseen (ClickHouse issue 68460): use ingest: 'sink', or deletes in the value (envelope: 'debezium' or 'debezium-flat')`);
+    }
+    Object.assign(definition, { changes, orderBy: changes.key });
+  }
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
     if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
   }
@@ -172,6 +232,41 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
   }
   if (Object.keys(spec.fields).length === 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no fields`);
   return definition;
+}
+
+const versionKinds = new Set(['integer', 'timestamp', 'datetime']);
+
+/** An upsert stream's key, envelope, version and deletes, checked; undefined for an append stream. */
+function changesOf(spec: StreamSpec<Fields>): Changes | undefined {
+  const where = `stream ${spec.name}`;
+  const mode = spec.mode ?? (spec.key !== undefined ? 'upsert' : 'append');
+  if (mode !== 'append' && mode !== 'upsert') throw new KchError(ErrorCodes.DEFINITION, `${where}: mode must be 'append' or 'upsert', got ${JSON.stringify(spec.mode)}`);
+  if (spec.envelope !== undefined && !envelopes.includes(spec.envelope)) throw new KchError(ErrorCodes.DEFINITION, `${where}: envelope must be ${envelopes.map((e) => `'${e}'`).join(', ')}, got ${JSON.stringify(spec.envelope)}`);
+  if (mode === 'append') {
+    for (const option of ['key', 'envelope', 'version', 'deletes'] as const) {
+      if (spec[option] !== undefined && !(option === 'envelope' && spec.envelope === 'json')) throw new KchError(ErrorCodes.DEFINITION, `${where}: ${option} belongs to an upsert stream (give it a key)`);
+    }
+    return undefined;
+  }
+  const key = spec.key;
+  if (!Array.isArray(key) || key.length === 0) throw new KchError(ErrorCodes.DEFINITION, `${where}: an upsert stream needs a key: key: ['id']`);
+  for (const name of key) {
+    if (typeof name !== 'string' || !(name in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `${where}: key names unknown field ${JSON.stringify(name)}`);
+    if (!keyable(spec.fields[name])) throw new KchError(ErrorCodes.DEFINITION, `${where}: key field "${name}" must be required (or have a default) and not an array`);
+  }
+  if (new Set(key).size !== key.length) throw new KchError(ErrorCodes.DEFINITION, `${where}: key names a field twice`);
+  const envelope = spec.envelope ?? 'json';
+  const version = spec.version ?? (envelope === 'json' ? 'offset' : 'source');
+  if (envelope === 'json' && version !== 'offset') throw new KchError(ErrorCodes.DEFINITION, `${where}: with envelope 'json' a tombstone deletes, and it carries no field to order it by: version must be 'offset' (or send Debezium's envelope, whose version is the source's)`);
+  if (version !== 'source' && version !== 'offset') {
+    const field = spec.fields[version];
+    if (field === undefined) throw new KchError(ErrorCodes.DEFINITION, `${where}: version names unknown field ${JSON.stringify(version)} (or give 'source' or 'offset')`);
+    if (!versionKinds.has(field.kind) || field.isOptional) throw new KchError(ErrorCodes.DEFINITION, `${where}: version field "${version}" must be a required whole number or time`);
+    if (field.kind === 'integer' && (field as Field & { readonly min: bigint }).min < 0n) throw new KchError(ErrorCodes.DEFINITION, `${where}: version field "${version}" must not go below 0`);
+  }
+  const deletes = spec.deletes ?? 'remove';
+  if (deletes !== 'remove' && deletes !== 'mark') throw new KchError(ErrorCodes.DEFINITION, `${where}: deletes must be 'remove' or 'mark', got ${JSON.stringify(spec.deletes)}`);
+  return { key: [...key], envelope, version, deletes };
 }
 
 export interface EventProblem {

@@ -16,8 +16,12 @@ export class RowBinaryBatch {
   since = 0;
   private readonly tail: Buffer;
 
-  /** `capacity`: the bytes to start with; the size of the partition's last batch saves growing (a copy each time). */
-  constructor(readonly topic: string, readonly partition: number, capacity = 1 << 20) {
+  /**
+   * `capacity`: the bytes to start with; the size of the partition's last batch saves growing (a
+   * copy each time). `withKey`: each row ends with the message's key (`_key`), for the streams
+   * that read it (pipeline/plan.ts `sinkInputColumns`).
+   */
+  constructor(readonly topic: string, readonly partition: number, capacity = 1 << 20, readonly withKey = false) {
     this.buffer = Buffer.allocUnsafe(capacity);
     const name = Buffer.from(topic);
     // _topic and _partition are the same for every row: encoded once.
@@ -39,9 +43,9 @@ export class RowBinaryBatch {
    * Adds the message whose value is `source[start, end)`; `timestampMs` below 0 means Kafka gave
    * none (a NULL _timestamp).
    */
-  append(source: Buffer, start: number, end: number, offset: number, timestampMs: number): void {
+  append(source: Buffer, start: number, end: number, offset: number, timestampMs: number, keyStart = 0, keyEnd = 0): void {
     const length = end - start;
-    this.reserve(5 + length + this.tail.length + 8 + 5);
+    this.reserve(5 + length + this.tail.length + 8 + 5 + (this.withKey ? 5 + keyEnd - keyStart : 0));
     const buffer = this.buffer;
     let at = writeVarint(buffer, this.length, length);
     at += source.copy(buffer, at, start, end);
@@ -55,6 +59,10 @@ export class RowBinaryBatch {
       buffer[at++] = 0;
       buffer.writeUInt32LE(Math.floor(timestampMs / 1000) % 4_294_967_296, at);
       at += 4;
+    }
+    if (this.withKey) {
+      at = writeVarint(buffer, at, keyEnd - keyStart);
+      at += source.copy(buffer, at, keyStart, keyEnd);
     }
     this.length = at;
     if (this.count === 0) {

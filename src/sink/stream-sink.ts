@@ -28,7 +28,7 @@ import { readRecords } from '../kafka/records.js';
 import { sinkInputColumns, type PipelineTarget } from '../pipeline/plan.js';
 import { resolveStream } from '../pipeline/resolve.js';
 import type { ServerFeatures } from '../pipeline/features.js';
-import type { StreamDefinition } from '../pipeline/stream.js';
+import { tombstonesDelete, type StreamDefinition } from '../pipeline/stream.js';
 import { RowBinaryBatch } from './rows.js';
 import { SinkRanges, type Range } from './ranges.js';
 import { poll } from '../time/poll.js';
@@ -85,6 +85,8 @@ export class StreamSink {
   private readonly maxRows: number;
   private readonly flushMs: number;
   private readonly insertSql: string;
+  /** Whether each row carries the message key (a stream whose tombstones delete). */
+  private readonly withKey: boolean;
   private stopping = false;
   /** The partitions the group gave this member at its last join; undefined before the first. */
   private owned: Set<number> | undefined;
@@ -107,7 +109,8 @@ export class StreamSink {
     this.ranges = new SinkRanges(options.clickhouse, names.sinkRanges.toSql(), this.group);
     this.maxRows = options.maxRows ?? 50_000;
     this.flushMs = options.flushMs ?? target.flushIntervalMs ?? 500;
-    this.insertSql = `INSERT INTO ${names.kafkaTable.toSql()} (${sinkInputColumns(options.features).map((c) => c.name).join(', ')}) FORMAT RowBinary`;
+    this.withKey = tombstonesDelete(options.stream);
+    this.insertSql = `INSERT INTO ${names.kafkaTable.toSql()} (${sinkInputColumns(options.features, options.stream).map((c) => c.name).join(', ')}) FORMAT RowBinary`;
   }
 
   /** Consumes until stop(); a lost connection to Kafka is retried with back-off. */
@@ -287,12 +290,12 @@ export class StreamSink {
     }
     if (fetched.errorCode !== 0) throw new KchError(ErrorCodes.KAFKA_REQUEST, `fetching partition ${partition} of ${this.topic}: ${errorName(fetched.errorCode)}`, { retriable: true, details: { errorCode: fetched.errorCode } });
     if (!fetched.records) return;
-    const next = readRecords(fetched.records, state.next!, (buffer, start, end, offset, timestamp) => {
+    const next = readRecords(fetched.records, state.next!, (buffer, start, end, offset, timestamp, keyStart, keyEnd) => {
       // The recorded range ends before this message (an offset there held no message, e.g. a
       // transaction marker): the batch is that range, and this message starts the next one.
       if (state.mustEndAt !== undefined && offset > state.mustEndAt) this.cut(partition, state);
       if (state.batch.count === 0) this.reform(partition, state, offset);
-      state.batch.append(buffer, start, end, offset, timestamp);
+      state.batch.append(buffer, start, end, offset, timestamp, keyStart, keyEnd);
       if (state.mustEndAt !== undefined ? offset >= state.mustEndAt : state.batch.count >= this.maxRows) this.cut(partition, state);
     }, fetched.abortedTransactions);
     state.next = next;
@@ -313,7 +316,7 @@ export class StreamSink {
   private drop(state: PartitionState): void {
     state.epoch += 1;
     state.next = undefined;
-    state.batch = new RowBinaryBatch(state.batch.topic, state.batch.partition);
+    state.batch = new RowBinaryBatch(state.batch.topic, state.batch.partition, undefined, this.withKey);
     delete state.mustEndAt;
   }
 
@@ -325,7 +328,7 @@ export class StreamSink {
   private assign(consumer: RawFetchConsumer, partition: number, from: 'committed' | 'earliest'): void {
     let state = this.partitions.get(partition);
     if (!state) {
-      state = { epoch: 0, next: undefined, batch: new RowBinaryBatch(this.topic, partition), known: new Map(), chain: Promise.resolve(), inFlight: 0 };
+      state = { epoch: 0, next: undefined, batch: new RowBinaryBatch(this.topic, partition, undefined, this.withKey), known: new Map(), chain: Promise.resolve(), inFlight: 0 };
       this.partitions.set(partition, state);
     }
     this.drop(state);
@@ -363,7 +366,7 @@ export class StreamSink {
   private cut(partition: number, state: PartitionState): void {
     const batch = state.batch;
     if (batch.count === 0) return;
-    state.batch = new RowBinaryBatch(this.topic, partition, Math.max(1 << 20, Math.ceil(batch.byteLength * 1.125)));
+    state.batch = new RowBinaryBatch(this.topic, partition, Math.max(1 << 20, Math.ceil(batch.byteLength * 1.125)), this.withKey);
     // The range recorded before is formed again now; later batches end where they like.
     delete state.mustEndAt;
     const body = batch.bytes();
