@@ -25,7 +25,7 @@ export const statusCommand = defineCommand({
     'are dead letters (at least 10 of them). A paused stream is not unhealthy for its lag. When a service',
     'does not answer at the first look there is no trend to judge: it reports at once.',
   ].join('\n'),
-  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, flags.statusJson, flags.statusWatch, flags.statusWindow],
+  options: [...opsOptions, options.dataDir, flags.statusJson, flags.statusWatch, flags.statusWindow],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);

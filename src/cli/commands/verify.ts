@@ -7,7 +7,7 @@ import { streamNamed } from '../../ops/context.js';
 import { verifiableId } from '../../verify/tag.js';
 import { runVerify } from '../../verify/run.js';
 import { defineCommand } from '../shared/command.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
+import { clickhouseOptions, connectionFrom, pipelineTargetFrom } from '../shared/connections.js';
 
 export const verifyCommand = defineCommand({
   name: 'verify',
@@ -30,7 +30,7 @@ export const verifyCommand = defineCommand({
   ],
   async run({ options: resolved, log, signal, out }) {
     // Flags win over the environment for this process's clients (producer, admin; ClickHouse's
-    // CA file through clickhouseFrom).
+    // CA file through connectionFrom).
     useKafkaSecurity(kafkaSecurityFrom(resolved));
     const target = pipelineTargetFrom(resolved);
     const count = resolved.bounded(options.verifyCount) ?? 100_000;
@@ -56,21 +56,15 @@ export const verifyCommand = defineCommand({
         }
       });
     if (streams.length === 0) throw new KchError(ErrorCodes.CONFIG, 'no stream can be verified: each needs an id field (see the warnings above)');
-    // Every query names its database: the client's own stays 'default', which always exists.
-    const client = clickhouseFrom(resolved, 'default');
-    try {
-      const report = await runVerify({
-        bootstrap: resolved.requireString(options.kafkaBrokers),
-        client,
-        clickhouseUrl: resolved.requireString(options.clickhouseUrl),
-        database: target.database,
-        topicPrefix: target.topicPrefix,
-        streams, count, rate, timeoutMs, badRatio, log, signal,
-      });
-      out(resolved.boolean(flags.verifyJson) ? `${JSON.stringify(report)}\n` : renderReport(report));
-      return exitCodeOf(report);
-    } finally {
-      await client.close();
-    }
+    const report = await runVerify({
+      bootstrap: resolved.requireString(options.kafkaBrokers),
+      // Every query names its database: the session's stays 'default', which always exists.
+      clickhouse: connectionFrom(resolved, 'default'),
+      database: target.database,
+      topicPrefix: target.topicPrefix,
+      streams, count, rate, timeoutMs, badRatio, log, signal,
+    });
+    out(resolved.boolean(flags.verifyJson) ? `${JSON.stringify(report)}\n` : renderReport(report));
+    return exitCodeOf(report);
   },
 });
