@@ -124,10 +124,10 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
   await producer.send({ topic: `${prefix}profiles`, messages: [{ key: '301', value: JSON.stringify(asJson(last)) }] });
 
   const expected = [...final.values()].sort((a, b) => a.id - b.id).map((r) => [r.id, r.name, r.qty, r.price]);
-  const liveRows = async (table: string): Promise<unknown[][]> => (await (await client.query({
+  const liveRows = async (table: string): Promise<unknown[][]> => (await client.query({
     query: `SELECT id, name, qty, if(isNull(price), NULL, toDecimalString(price, 2)) AS price FROM ${database}.${table} FINAL ORDER BY id`,
     format: 'JSONCompactEachRow',
-  })).json<unknown[]>());
+  })).json<unknown[]>();
   for (const table of ['items_engine', 'items_sink', 'profiles']) {
     const rows = await pollUntil(`${table}: the live rows of ${final.size} keys, 301 among them`, async () => {
       const now = await liveRows(table);

@@ -108,7 +108,7 @@ test('an upsert stream\'s mistakes are named', () => {
     [{ key: ['id'], ingest: 'engine' }, /the Kafka engine skips unseen/],
   ];
   for (const [spec, message] of cases) {
-    assert.throws(() => defineStream({ name: 's', fields, ...spec } as Parameters<typeof defineStream>[0]), message, JSON.stringify(spec));
+    assert.throws(() => defineStream({ name: 's', fields, ...spec }), message, JSON.stringify(spec));
   }
   // A time or an unsigned whole number orders a key's versions.
   assert.equal(defineStream({ name: 's', fields, key: ['id'], envelope: 'debezium', version: 'at' }).changes?.version, 'at');
