@@ -13,6 +13,8 @@ import { fromKafkaError } from '../kafka/errors.js';
 export interface SampledMessage {
   readonly partition: number;
   readonly offset: bigint;
+  /** The message key's bytes; null when it has none. Names the row of a keyed topic's change (src/init/changes.ts). */
+  readonly key: Buffer | null;
   /** The value's bytes; null for a tombstone. */
   readonly value: Buffer | null;
 }
@@ -82,7 +84,7 @@ export async function sampleTopic(options: SampleOptions): Promise<Sample> {
           for (const record of batch.records) {
             const offset = batch.firstOffset + BigInt(record.offsetDelta);
             if (offset < next[p.index]! || offset >= end) continue;
-            if (messages.length < options.size) messages.push({ partition: p.index, offset, value: record.value });
+            if (messages.length < options.size) messages.push({ partition: p.index, offset, key: record.key, value: record.value });
             next[p.index] = offset + 1n;
           }
           // A batch of control records only (transactions) still moves the offset on.

@@ -61,7 +61,7 @@ test('mixed types: the most common wins, and the others are counted as dead lett
   const inference = infer(objects);
   assert.deepEqual(inference.fields[0]!.type, { kind: 'int', type: 'UInt32' });
   assert.equal(inference.fields[0]!.otherTypes, 1);
-  const replay = replaySample(definitionOf(inference), objects.map((o, i) => ({ partition: 0, offset: BigInt(i), value: Buffer.from(JSON.stringify(o)) })));
+  const replay = replaySample(definitionOf(inference), objects.map((o, i) => ({ partition: 0, offset: BigInt(i), key: null, value: Buffer.from(JSON.stringify(o)) })));
   assert.equal(replay.deadLetters, 1);
   assert.match(replay.reasons[0]!.reason, /^n must be a whole number/);
 });
@@ -115,7 +115,7 @@ test('whole numbers beyond 2⁵³ are inferred and shown exactly, never rounded;
   assert.deepEqual(seq.examples, ['9007199254740993', '18446744073709551615', '9223372036854775808']);
   assert.deepEqual(one(parsed(['{"v":-9223372036854775808}', '{"v":1}']).map((o) => o.v)).type, { kind: 'int', type: 'Int64' });
   assert.deepEqual(one(['170141183460469231731687303715884105727', '1']).type, { kind: 'int', type: 'UInt256', strings: true }, 'digits beyond 64 bits, written as strings');
-  const replay = replaySample(definitionOf(inference), ['{"ledger_seq":9007199254740993}', '{"ledger_seq":1.0}', '{"ledger_seq":18446744073709551616}'].map((t, i) => ({ partition: 0, offset: BigInt(i), value: Buffer.from(t) })));
+  const replay = replaySample(definitionOf(inference), ['{"ledger_seq":9007199254740993}', '{"ledger_seq":1.0}', '{"ledger_seq":18446744073709551616}'].map((t, i) => ({ partition: 0, offset: BigInt(i), key: null, value: Buffer.from(t) })));
   assert.equal(replay.deadLetters, 1, '1.0 is a whole number; 2⁶⁴ cannot be read');
   assert.match(replay.reasons[0]!.reason, /^a number out of range: 18446744073709551616 /);
 });
