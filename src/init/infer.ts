@@ -3,12 +3,14 @@
  * "How init infers a stream"; in short: a sample is not a contract, so types follow what the
  * values are (never narrowed to the largest value seen), fields seen absent or null are optional,
  * nested objects become columns of their own, and the keys come from the time and id fields.
+ * A change stream's rows (src/init/changes.ts) are inferred the same way, typed by their schema
+ * where the messages carry one, and keyed by what names their rows.
  */
 import { field, MAX_DECIMAL_PRECISION, type Field, type IntegerType, type TimestampPrecision } from '../pipeline/field.js';
 import { JsonNumber, stringifyJson } from '../pipeline/json.js';
 import { compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, plainText, sameAsNumber, type ExactNumber } from '../pipeline/number-text.js';
 import { printable } from '../output/terminal.js';
-import { defineStream, type StreamDefinition } from '../pipeline/stream.js';
+import { defineStream, type Envelope, type StreamDefinition } from '../pipeline/stream.js';
 
 /** A JSON value's type as the inference sees it. */
 export type JsonKind = 'null' | 'bool' | 'int' | 'float' | 'string' | 'array' | 'object';
@@ -54,6 +56,38 @@ export interface InferredField {
   readonly notes: readonly string[];
 }
 
+/** A field's type as the messages' own schema declares it (Debezium's Connect schema: src/init/connect-schema.ts). */
+export interface DeclaredField {
+  readonly optional: boolean;
+  /** The field's type, given what the sample makes of its values; undefined keeps the sample's. */
+  readonly type: (sampled: SampledTypes) => InferredType | undefined;
+  /** Said in the report and above the field in the file. */
+  readonly note?: string;
+}
+
+export type TextType = Extract<InferredType, { readonly kind: 'text' }>;
+
+/** What the sample makes of a field's values: its type, and the text it would be (for a schema that says only "string"). */
+export interface SampledTypes {
+  readonly type: InferredType;
+  readonly text: TextType;
+}
+
+/** How an upsert stream's messages carry its rows, recognized in the sample (src/init/changes.ts). */
+export interface InferredChanges {
+  readonly envelope: Envelope;
+  /** Top-level fields, each present and not null in every row. */
+  readonly key: readonly string[];
+  /** Where the key was found, as the report says it: `from the message key`. */
+  readonly keyFrom: string;
+  /** What orders a key's changes, as the report says it: `source.lsn`. */
+  readonly version: string;
+  /** The sampled messages by what they are (`snapshot reads`, `updates`, `tombstones`), those seen. */
+  readonly counts: readonly { readonly what: string; readonly count: number }[];
+  /** For the report and the file: what the user should know of this stream of changes. */
+  readonly notes: readonly string[];
+}
+
 export interface Inference {
   readonly name: string;
   readonly topic: string;
@@ -66,6 +100,8 @@ export interface Inference {
   readonly notes: readonly string[];
   /** JSON keys that cannot be columns (not plain names): the stream cannot take them. */
   readonly unsupportedKeys: readonly string[];
+  /** An upsert stream's key and envelope; undefined for an append stream. */
+  readonly changes?: InferredChanges;
 }
 
 const DISTINCT_CAP = 10_000;
@@ -240,7 +276,6 @@ function bound(number: ExactNumber): number | string {
 /** The type of a path's values, from its observations. */
 function typeOf(name: string, leaf: Leaf): InferredType {
   const main = leaf.main;
-  const nonNull = leaf.present - leaf.count('null');
   const strings = leaf.numbersAsStrings ? { strings: true as const } : {};
   switch (main) {
     case 'bool':
@@ -274,10 +309,7 @@ function typeOf(name: string, leaf: Leaf): InferredType {
         const precision = ([0, 3, 6, 9] as const).find((p) => p >= leaf.fraction) ?? 9;
         return { kind: 'timestamp', precision, timeZone: zoneOf(leaf.isoZones) };
       }
-      const lowCardinality = leaf.distinct.size <= LOW_CARDINALITY_MAX && leaf.distinct.size <= 0.1 * nonNull;
-      let maxLength = 256;
-      while (maxLength <= leaf.maxBytes) maxLength *= 2;
-      return { kind: 'text', maxLength, lowCardinality, allowEmpty: leaf.empty > 0 };
+      return textTypeOf(leaf);
     }
     case 'array': {
       const elements = leaf.elements;
@@ -291,6 +323,15 @@ function typeOf(name: string, leaf: Leaf): InferredType {
     default:
       return { kind: 'text', maxLength: 256, lowCardinality: false, allowEmpty: false };
   }
+}
+
+/** The values as text: LowCardinality when few distinct values repeat, a limit of the first power of two above the longest. */
+function textTypeOf(leaf: Leaf): TextType {
+  const nonNull = leaf.present - leaf.count('null');
+  const lowCardinality = leaf.distinct.size > 0 && leaf.distinct.size <= LOW_CARDINALITY_MAX && leaf.distinct.size <= 0.1 * nonNull;
+  let maxLength = 256;
+  while (maxLength <= leaf.maxBytes) maxLength *= 2;
+  return { kind: 'text', maxLength, lowCardinality, allowEmpty: leaf.empty > 0 };
 }
 
 /** The objects of an array: each member typed from its values, optional where some element lacked it. */
@@ -325,9 +366,13 @@ function identifier(path: readonly string[]): string {
 export interface InferOptions {
   readonly name: string;
   readonly topic: string;
+  /** Top-level fields' types as the messages' schema declares them, by name. */
+  readonly declared?: ReadonlyMap<string, DeclaredField>;
+  /** The rows are changes of an upsert stream, keyed and carried so. */
+  readonly changes?: InferredChanges;
 }
 
-/** Infers the stream of `objects` (the sample's messages that are JSON objects). */
+/** Infers the stream of `objects` (the sample's messages that are JSON objects, or a change stream's rows). */
 export function inferStream(objects: readonly Record<string, unknown>[], options: InferOptions): Inference {
   const leaves = new Map<string, { path: string[]; leaf: Leaf }>();
   const objectPaths = new Map<string, number>();
@@ -367,10 +412,14 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
     const main = leaf.main;
     const nulls = leaf.count('null');
     const absent = total - leaf.present;
-    const type = typeOf(path[path.length - 1]!, leaf);
+    const sampled = typeOf(path[path.length - 1]!, leaf);
+    const declared = path.length === 1 ? options.declared?.get(path[0]!) : undefined;
+    const fromSchema = declared?.type({ type: sampled, text: textTypeOf(leaf) });
+    const type = fromSchema ?? sampled;
+    if (declared?.note !== undefined) notes.push(declared.note);
     let otherTypes = 0;
     if (main === undefined) {
-      notes.push(`always null in the sample: made optional text; tighten it once you know what it holds`);
+      notes.push(fromSchema ? 'always null in the sample' : 'always null in the sample: made optional text; tighten it once you know what it holds');
     } else {
       const numeric = main === 'float' || main === 'int';
       const same = numeric ? leaf.count('float') + leaf.count('int') + (leaf.numbersAsStrings ? leaf.count('string') : 0) : leaf.count(main);
@@ -383,7 +432,7 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
     if (asObject > 0) notes.push(`${asObject} of ${total} held an object here: those messages will be dead letters`);
     if (type.kind === 'array' && leaf.nullElements > 0) notes.push(`${leaf.nullElements} null elements seen: arrays may not hold null, those messages will be dead letters`);
     if (type.kind === 'array' && type.of.kind === 'object') notes.push(`an array of objects: one Tuple per element (query it with arrayJoin(${name}) AS x, then x.${type.of.members[0]?.key ?? 'member'})`);
-    const optional = absent > 0 || nulls > 0;
+    const optional = absent > 0 || nulls > 0 || declared?.optional === true;
     if (absent > 0) notes.push(`absent in ${absent} of ${total}`);
     if (nulls > 0) notes.push(`null in ${nulls} of ${total}`);
     const last = path[path.length - 1]!;
@@ -391,6 +440,22 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
     fields.push({ name, path, type, optional, measure, total, absent, nulls, otherTypes, distinct: leaf.distinct.size, examples: leaf.examples, notes });
   }
 
+  if (options.changes !== undefined) {
+    const key = new Set(options.changes.key);
+    // The target is sorted by the key and keeps a row per key: no time, id or partitions of its own.
+    return {
+      name: options.name,
+      topic: options.topic,
+      fields: fields.map((f) => (key.has(f.name) && f.measure ? { ...f, measure: false } : f)),
+      time: undefined,
+      id: undefined,
+      orderBy: options.changes.key,
+      partitionBy: undefined,
+      notes: [],
+      unsupportedKeys: [...unsupported],
+      changes: options.changes,
+    };
+  }
   const required = fields.filter((f) => !f.optional && f.type.kind !== 'array');
   const time = required.find((f) => f.type.kind === 'timestamp' || f.type.kind === 'datetime');
   const unique = required.filter((f) => (f.type.kind === 'uuid' || f.type.kind === 'text' || f.type.kind === 'int') && f.distinct === total && total > 0);
@@ -446,10 +511,16 @@ function make(type: InferredType): Field {
 
 /** The stream definition the inference stands for: what the replay checks the sample against. */
 export function definitionOf(inference: Inference): StreamDefinition {
+  const fields = Object.fromEntries(inference.fields.map((f) => [f.name, fieldOf(f)]));
+  const changes = inference.changes;
+  if (changes !== undefined) {
+    // As the file writes it (source.ts): the key and the envelope; the rest defaults.
+    return defineStream({ name: inference.name, topic: inference.topic, fields, key: changes.key, ...(changes.envelope === 'json' ? {} : { envelope: changes.envelope }) });
+  }
   return defineStream({
     name: inference.name,
     topic: inference.topic,
-    fields: Object.fromEntries(inference.fields.map((f) => [f.name, fieldOf(f)])),
+    fields,
     orderBy: inference.orderBy,
     ...(inference.partitionBy ? { partitionBy: inference.partitionBy } : {}),
     id: inference.id ?? null,

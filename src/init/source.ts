@@ -56,6 +56,25 @@ function fieldSource(f: InferredField): string {
 
 /** One `const <stream> = defineStream({...});` block. */
 export function streamSource(inference: Inference, facts: SourceFacts): string {
+  const changes = inference.changes;
+  if (changes !== undefined) {
+    return [
+      `/** ${inference.name}: inferred by kch init from topic ${inference.topic} (${facts.sampled.toLocaleString('en-US')} messages sampled on ${facts.date}). */`,
+      `const ${variableOf(inference.name)} = defineStream({`,
+      `  name: '${inference.name}',`,
+      ...(inference.topic === inference.name ? [] : [`  topic: '${inference.topic}',`]),
+      `  description: 'Live rows of the changes in topic ${inference.topic}.',`,
+      `  // A row per key (${changes.keyFrom}); ${changes.version} orders a key's changes.`,
+      ...changes.notes.map((n) => `  // ${n}`),
+      `  key: [${changes.key.map((k) => `'${k}'`).join(', ')}],`,
+      ...(changes.envelope === 'json' ? [] : [`  envelope: '${changes.envelope}',`]),
+      '  fields: {',
+      ...inference.fields.map(fieldSource),
+      '  },',
+      ...inference.notes.map((n) => `  // ${n}`),
+      '});',
+    ].join('\n');
+  }
   const lines = [
     `/** ${inference.name}: inferred by kch init from topic ${inference.topic} (${facts.sampled.toLocaleString('en-US')} messages sampled on ${facts.date}). */`,
     `const ${variableOf(inference.name)} = defineStream({`,

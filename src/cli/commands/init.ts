@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { flags, options } from '../../config/options.js';
 import { configNames, findConfig, loadPipelineFile } from '../../config/pipeline-file.js';
 import { ErrorCodes, KchError, isKchError } from '../../errors/kch-error.js';
-import { definitionOf, inferStream } from '../../init/infer.js';
+import { inferFromSample } from '../../init/changes.js';
+import { definitionOf } from '../../init/infer.js';
 import { renderReport } from '../../init/report.js';
 import { parseSample, replaySample } from '../../init/replay.js';
 import { sampleTopic } from '../../init/sample.js';
@@ -29,7 +30,9 @@ export const initCommand = defineCommand({
     'Reads --sample messages from the earliest offset of each partition (no consumer group is joined',
     'or committed), infers each field\'s type (README: "How init infers a stream"), replays the sample',
     'through the checks the pipeline will make, and reports per field its type, how often it was',
-    'absent or null and values seen, and how many messages would be dead letters and why. Then it',
+    'absent or null and values seen, and how many messages would be dead letters and why. A topic',
+    'of changes (Debezium\'s JSON, its flattened form, a keyed topic with tombstones) becomes an upsert',
+    'stream keyed by the message key, typed by the messages\' schema where they carry one. Then it',
     'writes kch.config.ts (or --config) in this folder; a file init wrote gets the stream added, any',
     'other is left alone. ClickHouse is not touched: kch migrate makes the tables.',
     `Exit codes: 0 written (or printed), ${initExit.noTopic} no such topic, ${initExit.empty} the topic is empty, ${initExit.noObjects} no message is a`,
@@ -92,7 +95,7 @@ export const initCommand = defineCommand({
       out(`topic ${topic}: none of the ${sample.messages.length.toLocaleString('en-US')} messages sampled is a JSON object (${[...parsed.unreadable].map(([why, count]) => `${count} ${why}`).join(', ')}); kch ingests JSON objects, one per message\n`);
       return initExit.noObjects;
     }
-    const inference = inferStream(parsed.objects, { name: streamName, topic });
+    const inference = inferFromSample(sample.messages, { name: streamName, topic });
     if (inference.unsupportedKeys.length) {
       log.warn(`keys that are not plain names cannot be columns and will make their messages dead letters: ${inference.unsupportedKeys.slice(0, 10).join(', ')}`);
     }
@@ -124,7 +127,8 @@ export const initCommand = defineCommand({
       return refused ? initExit.deadLetters : 0;
     }
     await writeFile(file, source);
-    out(`\n${existing === undefined ? 'wrote' : 'added stream to'} ${shown} (stream ${streamName}); next: kch migrate, then kch status ${streamName}\n`);
+    const next = inference.changes?.envelope === 'json' ? `kch migrate, then kch sink (its tombstones delete: the Kafka engine skips them), and kch status ${streamName}` : `kch migrate, then kch status ${streamName}`;
+    out(`\n${existing === undefined ? 'wrote' : 'added stream to'} ${shown} (stream ${streamName}); next: ${next}\n`);
     return 0;
   },
 });
