@@ -20,18 +20,19 @@ import { pollUntil } from '../../support/wait.js';
 
 const { kafka, clickhouseUrl } = services();
 
-const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
-const fields = {
+const config = (extra = ''): string => `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
+const base = {
   id: field.int('Int32'),
   name: field.text(64).optional(),
   qty: field.int('Int32').optional(),
   price: field.decimal({ precision: 12, scale: 2, min: 0, max: 9999999999.99 }).optional(),
 };
+const fields = { ...base,${extra} };
 export default defineConfig({
   streams: [
     defineStream({ name: 'items_engine', fields, key: ['id'], envelope: 'debezium' }),
-    defineStream({ name: 'items_sink', fields, key: ['id'], envelope: 'debezium', ingest: 'sink' }),
-    defineStream({ name: 'profiles', fields, key: ['id'] }),
+    defineStream({ name: 'items_sink', fields: base, key: ['id'], envelope: 'debezium', ingest: 'sink' }),
+    defineStream({ name: 'profiles', fields: base, key: ['id'] }),
   ],
 });
 `;
@@ -74,7 +75,7 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
   const folder = await mkdtemp(join(tmpdir(), 'kch-changes-'));
   onCleanup(t, () => rm(folder, { recursive: true, force: true }));
   const configPath = join(folder, 'kch.config.ts');
-  await writeFile(configPath, config);
+  await writeFile(configPath, config());
   const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix, KCH_CONFIG: configPath };
   const client = clickhouse(clickhouseUrl, 'default');
   onCleanup(t, async () => { await client.command({ query: `DROP DATABASE IF EXISTS ${database}` }); await client.close(); });
@@ -148,6 +149,38 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
   // A tombstone of a key never seen deletes nothing visible; one without a key is a dead letter.
   const profileLetters = await (await client.query({ query: `SELECT error FROM ${database}.profiles_dead_letter`, format: 'JSONEachRow' })).json<{ error: string }>();
   assert.deepEqual(profileLetters.map((l) => l.error), ['a tombstone (no value) without a key: no row to delete']);
+
+  // Operations on upsert streams. Pause: a change waits in Kafka; resume: it lands.
+  const paused = await runCli(['pause', 'items_engine'], env);
+  assert.equal(paused.code, 0, paused.stderr);
+  lsn += 8;
+  final.set(1, { id: 1, name: 'while paused', qty: 2, price: '2.00' });
+  await producer.send({ topic: `${prefix}items_engine`, messages: [{ key: '{"id":1}', value: JSON.stringify({ before: null, after: asJson(final.get(1)!), source: { lsn }, op: 'u' }) }] });
+  const resumed = await runCli(['resume', 'items_engine'], env);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  await pollUntil('the change made while paused', async () => ((await liveRows('items_engine')).find((r) => r[0] === 1)?.[1] === 'while paused' ? true : undefined), 60_000, 250);
+  // A dead letter replayed keeps its source version: a change of the past stays in the past.
+  const replay = await runCli(['dlq', 'replay', 'items_engine'], env);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.match(replay.stdout + replay.stderr, /4 dead letter|replayed 4|sent 4/);
+  // The offset-ordered stream refuses: a replayed change would overwrite its key's later ones.
+  const refused = await runCli(['dlq', 'replay', 'profiles'], env);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /orders a key's changes by their Kafka offset/);
+  // A column added at the source (Debezium sends it): drift names it; --apply-drift adds it.
+  await writeFile(configPath, config(`\n  colour: field.text(16).optional(),`));
+  const drift = await runCli(['migrate', '--dry-run'], env);
+  assert.match(drift.stdout + drift.stderr, /colour/);
+  const applied = await runCli(['migrate', '--apply-drift'], env);
+  assert.equal(applied.code, 0, applied.stderr);
+  lsn += 8;
+  const painted = { ...asJson(final.get(1)!), colour: 'red' };
+  await producer.send({ topic: `${prefix}items_engine`, messages: [{ key: '{"id":1}', value: JSON.stringify({ before: null, after: painted, source: { lsn }, op: 'u' }) }] });
+  await pollUntil('the new column filled', async () => {
+    const [row] = await (await client.query({ query: `SELECT colour FROM ${database}.items_engine FINAL WHERE id = 1`, format: 'JSONEachRow' })).json<{ colour: string | null }>();
+    return row?.colour === 'red' ? true : undefined;
+  }, 60_000, 250);
+  assert.deepEqual((await liveRows('items_engine')).length, final.size, 'the replayed dead letters and the new column change no other row');
 
   // kch status counts live rows.
   const status = await runCli(['status', '--json'], env);
