@@ -51,6 +51,11 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
 
   const migrated = await runCli(['migrate', '--partitions', '2'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
+  // Made-up changes would land as the source's rows: the generator writes none.
+  const generated = await runCli(['generate', '--count', '10'], env);
+  assert.equal(generated.code, 0, generated.stderr);
+  assert.match(generated.stdout, /nothing to generate: every stream is an upsert stream/);
+  assert.match(generated.stderr, /items_engine is an upsert stream: its changes come from its source/);
   const sink = new CliProcess(['sink'], env);
   onCleanup(t, () => sink.stop());
 
