@@ -6,8 +6,9 @@
  * the schema types is typed by it rather than by the sample's values; what the schema leaves
  * open (how long a text is) still comes from the sample.
  */
-import type { IntegerType } from '../pipeline/field.js';
-import type { DeclaredField, InferredType, SampledTypes } from './infer.js';
+import { MAX_DECIMAL_PRECISION, type IntegerType } from '../pipeline/field.js';
+import { exactOf } from '../pipeline/number-text.js';
+import { bound, type DeclaredField, type InferredType, type SampledTypes } from './infer.js';
 
 /** One schema of the Connect JSON converter (a struct's field carries its name in `field`). */
 interface ConnectSchema {
@@ -79,34 +80,31 @@ const asEncoding = (sampled: SampledTypes): InferredType => ({ ...sampled.text, 
 /** Bytes as base64: no bytes is "". */
 const asBase64 = (sampled: SampledTypes): InferredType => ({ ...sampled.text, lowCardinality: false, allowEmpty: true });
 
+/** A Decimal's precision when the schema does not say it (`connect.decimal.precision`): a Decimal128's. */
+const UNSAID_PRECISION = 38;
+
 /**
- * A value's type from its schema, with a note where the value is not what its column will
- * show. Times, dates and base64 decimals stay the numbers and text they are sent as: kch has no
- * field kind that reads them as times, dates or decimals yet (`kch init` names the
- * connector setting that sends them readably).
+ * A value's type from its schema, read as it is sent (Debezium's defaults: decimals as base64,
+ * times as whole numbers since 1970, dates as days), with a note where the column is not what
+ * the source's was.
  */
 function typeOf(schema: ConnectSchema): Typed | undefined {
   const name = typeof schema.name === 'string' ? schema.name : undefined;
   const type = typeof schema.type === 'string' ? schema.type : undefined;
   switch (name) {
-    case 'org.apache.kafka.connect.data.Decimal': {
-      const scale = parameter(schema, 'scale') ?? '?';
-      const precision = parameter(schema, 'connect.decimal.precision');
-      return {
-        type: asEncoding,
-        note: `${precision === undefined ? 'a decimal' : `Decimal(${precision}, ${scale})`}, sent as base64 of its unscaled bytes: kept as that text (the connector's decimal.handling.mode=string sends the number as text)`,
-      };
-    }
+    case 'org.apache.kafka.connect.data.Decimal':
+      return decimalOf(schema);
     case 'io.debezium.time.Date':
     case 'org.apache.kafka.connect.data.Date':
-      return { type: exactly({ kind: 'int', type: 'Int32' }), note: 'a date, sent as days since 1970-01-01: kept as that number' };
+      return { type: exactly({ kind: 'date' }) };
+    // A time without a zone (PostgreSQL's timestamp): the number is its wall-clock time as if in UTC.
     case 'io.debezium.time.Timestamp':
     case 'org.apache.kafka.connect.data.Timestamp':
-      return epoch('milliseconds');
+      return epoch(3, 'millis');
     case 'io.debezium.time.MicroTimestamp':
-      return epoch('microseconds');
+      return epoch(6, 'micros');
     case 'io.debezium.time.NanoTimestamp':
-      return epoch('nanoseconds');
+      return epoch(9, 'nanos');
     case 'io.debezium.time.ZonedTimestamp':
       // ISO-8601 text in UTC, as many decimals as the column keeps (PostgreSQL's: 6).
       return { type: (sampled) => (sampled.type.kind === 'timestamp' ? sampled.type : { kind: 'timestamp', precision: 6, timeZone: 'UTC' }) };
@@ -120,12 +118,13 @@ function typeOf(schema: ConnectSchema): Typed | undefined {
     case 'io.debezium.time.MicroDuration':
       return { type: exactly({ kind: 'int', type: 'Int64' }), note: 'a duration, sent as microseconds' };
     case 'io.debezium.data.Json':
-      return { type: asEncoding, note: 'JSON text (json, jsonb), kept as text' };
+      return { type: exactly({ kind: 'json' }) };
     case 'io.debezium.data.Uuid':
       return { type: exactly({ kind: 'uuid' }) };
     case 'io.debezium.data.Enum': {
       const allowed = parameter(schema, 'allowed');
-      return { type: (sampled) => ({ ...sampled.text, lowCardinality: true }), ...(allowed === undefined ? {} : { note: `an enum of ${allowed.split(',').join(', ')}` }) };
+      if (allowed === undefined) return { type: (sampled) => ({ ...sampled.text, lowCardinality: true }) };
+      return { type: exactly({ kind: 'oneOf', values: allowed.split(',') }), note: 'the enum\'s labels: one added to it later is a dead letter until it is added here' };
     }
     case 'io.debezium.data.Bits':
       return { type: asBase64, note: 'bits, sent as base64 of their bytes' };
@@ -166,6 +165,22 @@ function typeOf(schema: ConnectSchema): Typed | undefined {
   }
 }
 
-function epoch(unit: string): Typed {
-  return { type: exactly({ kind: 'int', type: 'Int64' }), note: `a time, sent as ${unit} since 1970-01-01: kept as that number` };
+function epoch(precision: 3 | 6 | 9, encoding: 'millis' | 'micros' | 'nanos'): Typed {
+  return { type: exactly({ kind: 'timestamp', precision, timeZone: 'UTC', encoding }), note: 'a time without a zone: its wall-clock time, shown in UTC' };
+}
+
+/** NUMERIC(p, s) as Debezium sends it by default: base64 of the unscaled value, bounded by the column's precision. */
+function decimalOf(schema: ConnectSchema): Typed {
+  const scale = Number(parameter(schema, 'scale'));
+  const said = parameter(schema, 'connect.decimal.precision');
+  const precision = said === undefined ? Math.max(UNSAID_PRECISION, scale) : Number(said);
+  if (!Number.isInteger(scale) || !Number.isInteger(precision) || scale < 0 || scale > precision || precision < 1 || precision > MAX_DECIMAL_PRECISION) {
+    return { type: asEncoding, note: `a decimal of precision ${said ?? '?'} and scale ${parameter(schema, 'scale') ?? '?'}, which no Decimal column holds: kept as the base64 of its unscaled bytes` };
+  }
+  const whole = precision - scale;
+  const largest = `${whole > 0 ? '9'.repeat(whole) : '0'}${scale > 0 ? `.${'9'.repeat(scale)}` : ''}`;
+  return {
+    type: exactly({ kind: 'decimal', precision, scale, min: bound(exactOf(`-${largest}`)!), max: bound(exactOf(largest)!), encoding: 'base64' }),
+    ...(said === undefined ? { note: `the schema gives no precision: ${precision} digits taken` } : {}),
+  };
 }

@@ -6,7 +6,7 @@
  * A change stream's rows (src/init/changes.ts) are inferred the same way, typed by their schema
  * where the messages carry one, and keyed by what names their rows.
  */
-import { field, MAX_DECIMAL_PRECISION, type Field, type IntegerType, type TimestampPrecision } from '../pipeline/field.js';
+import { field, MAX_DECIMAL_PRECISION, type Field, type IntegerType, type TimestampEncoding, type TimestampPrecision } from '../pipeline/field.js';
 import { JsonNumber, stringifyJson } from '../pipeline/json.js';
 import { compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, plainText, sameAsNumber, type ExactNumber } from '../pipeline/number-text.js';
 import { printable } from '../output/terminal.js';
@@ -26,12 +26,19 @@ export interface InferredMember {
 export type InferredType =
   | { readonly kind: 'uuid' }
   | { readonly kind: 'datetime' }
-  | { readonly kind: 'timestamp'; readonly precision: TimestampPrecision; readonly timeZone: string | undefined }
+  /** ISO-8601 text, or (from a schema: Debezium's epoch times) a whole number of units since 1970. */
+  | { readonly kind: 'timestamp'; readonly precision: TimestampPrecision; readonly timeZone: string | undefined; readonly encoding?: Exclude<TimestampEncoding, 'text'> }
   | { readonly kind: 'int'; readonly type: IntegerType; readonly strings?: true }
   | { readonly kind: 'float'; readonly strings?: true }
-  /** Bounds as numbers where a JavaScript number holds them, else as their text. Precision 18 unless given. */
-  | { readonly kind: 'decimal'; readonly precision?: number; readonly scale: number; readonly min: number | string; readonly max: number | string; readonly strings?: true }
+  /** Bounds as numbers where a JavaScript number holds them, else as their text. Precision 18 unless given; base64 of the unscaled bytes from a schema (Debezium's Decimal). */
+  | { readonly kind: 'decimal'; readonly precision?: number; readonly scale: number; readonly min: number | string; readonly max: number | string; readonly strings?: true; readonly encoding?: 'base64' }
   | { readonly kind: 'bool' }
+  /** Days since 1970-01-01 (a schema's Date). */
+  | { readonly kind: 'date' }
+  /** JSON text in a string (a schema's Json). */
+  | { readonly kind: 'json' }
+  /** One of a schema's enum labels. */
+  | { readonly kind: 'oneOf'; readonly values: readonly string[] }
   | { readonly kind: 'text'; readonly maxLength: number; readonly lowCardinality: boolean; readonly allowEmpty: boolean }
   | { readonly kind: 'array'; readonly of: InferredType }
   | { readonly kind: 'object'; readonly members: readonly InferredMember[] };
@@ -268,7 +275,7 @@ function integerTypeOf(min: ExactNumber, max: ExactNumber): IntegerType {
 }
 
 /** A bound as a number where a JavaScript number holds it exactly, else its text. */
-function bound(number: ExactNumber): number | string {
+export function bound(number: ExactNumber): number | string {
   const text = plainText(number);
   return sameAsNumber(number, Number(text)) && Math.abs(Number(text)) <= Number.MAX_SAFE_INTEGER ? Number(text) : text;
 }
@@ -498,11 +505,20 @@ function make(type: InferredType): Field {
   switch (type.kind) {
     case 'uuid': return field.uuid();
     case 'datetime': return field.dateTimeText();
-    case 'timestamp': return field.timestamp({ precision: type.precision, ...(type.timeZone ? { timeZone: type.timeZone } : {}) });
+    case 'timestamp': {
+      const zone = type.timeZone ? { timeZone: type.timeZone } : {};
+      return type.encoding ? field.timestamp({ precision: type.precision, ...zone, encoding: type.encoding }) : field.timestamp({ precision: type.precision, ...zone });
+    }
     case 'int': return numeric(field.int(type.type), type.strings);
     case 'float': return numeric(field.float(), type.strings);
-    case 'decimal': return numeric(field.decimal({ precision: type.precision ?? 18, scale: type.scale, min: type.min, max: type.max }), type.strings);
+    case 'decimal': {
+      const options = { precision: type.precision ?? 18, scale: type.scale, min: type.min, max: type.max };
+      return type.encoding ? field.decimal({ ...options, encoding: type.encoding }) : numeric(field.decimal(options), type.strings);
+    }
     case 'bool': return field.bool();
+    case 'date': return field.date({ encoding: 'days' });
+    case 'json': return field.json();
+    case 'oneOf': return field.oneOf(type.values);
     case 'text': return field.text({ maxLength: type.maxLength, ...(type.lowCardinality ? { lowCardinality: true } : {}), ...(type.allowEmpty ? { allowEmpty: true } : {}) });
     case 'array': return field.array(make(type.of));
     case 'object': return field.object(Object.fromEntries(type.members.map((m) => [m.key, m.optional ? make(m.type).optional() : make(m.type)])));

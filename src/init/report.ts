@@ -6,11 +6,14 @@ export function describeType(type: InferredType): string {
   switch (type.kind) {
     case 'uuid': return 'UUID';
     case 'datetime': return 'DateTime (local time text)';
-    case 'timestamp': return `DateTime64(${type.precision}${type.timeZone ? `, '${type.timeZone}'` : ''})`;
+    case 'timestamp': return `DateTime64(${type.precision}${type.timeZone ? `, '${type.timeZone}'` : ''})${type.encoding ? ` (from ${type.encoding} since 1970)` : ''}`;
     case 'int': return `${type.type}${type.strings ? ' (also as strings)' : ''}`;
     case 'float': return `Float64${type.strings ? ' (also as strings)' : ''}`;
-    case 'decimal': return `Decimal(${type.precision ?? 18}, ${type.scale})${type.strings ? ' (also as strings)' : ''}`;
+    case 'decimal': return `Decimal(${type.precision ?? 18}, ${type.scale})${type.strings ? ' (also as strings)' : ''}${type.encoding ? ` (from ${type.encoding})` : ''}`;
     case 'bool': return 'Bool';
+    case 'date': return 'Date32 (from days since 1970)';
+    case 'json': return 'String (JSON text)';
+    case 'oneOf': return `LowCardinality(String): ${type.values.join(', ')}`;
     case 'text': return `${type.lowCardinality ? 'LowCardinality(String)' : 'String'} ≤ ${type.maxLength} bytes${type.allowEmpty ? ', empty allowed' : ''}`;
     case 'array': return `Array(${describeType(type.of)})`;
     case 'object': return `Tuple(${type.members.map((m) => `${m.key} ${m.optional ? `Nullable(${describeType(m.type)})` : describeType(m.type)}`).join(', ')})`;

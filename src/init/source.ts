@@ -25,11 +25,14 @@ function typeSource(type: InferredType): string {
   switch (type.kind) {
     case 'uuid': return 'field.uuid()';
     case 'datetime': return 'field.dateTimeText()';
-    case 'timestamp': return `field.timestamp({ precision: ${type.precision}${type.timeZone ? `, timeZone: '${type.timeZone}'` : ''} })`;
+    case 'timestamp': return `field.timestamp({ precision: ${type.precision}${type.timeZone ? `, timeZone: '${type.timeZone}'` : ''}${type.encoding ? `, encoding: '${type.encoding}'` : ''} })`;
     case 'int': return `field.int('${type.type}')${type.strings ? '.acceptStrings()' : ''}`;
     case 'float': return `field.float()${type.strings ? '.acceptStrings()' : ''}`;
-    case 'decimal': return `field.decimal({ precision: ${type.precision ?? 18}, scale: ${type.scale}, min: ${number(type.min)}, max: ${number(type.max)} })${type.strings ? '.acceptStrings()' : ''}`;
+    case 'decimal': return `field.decimal({ precision: ${type.precision ?? 18}, scale: ${type.scale}, min: ${number(type.min)}, max: ${number(type.max)}${type.encoding ? `, encoding: '${type.encoding}'` : ''} })${type.strings ? '.acceptStrings()' : ''}`;
     case 'bool': return 'field.bool()';
+    case 'date': return "field.date({ encoding: 'days' })";
+    case 'json': return 'field.json()';
+    case 'oneOf': return `field.oneOf([${type.values.map((v) => JSON.stringify(v)).join(', ')}])`;
     case 'text': {
       const options = [`maxLength: ${type.maxLength}`, ...(type.lowCardinality ? ['lowCardinality: true'] : []), ...(type.allowEmpty ? ['allowEmpty: true'] : [])];
       return options.length === 1 ? `field.text(${type.maxLength})` : `field.text({ ${options.join(', ')} })`;

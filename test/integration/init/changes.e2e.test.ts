@@ -29,6 +29,10 @@ const valueSchema = {
         { type: 'int16', optional: true, field: 'qty' },
         { type: 'string', optional: false, field: 'ref', name: 'io.debezium.data.Uuid' },
         { type: 'string', optional: false, field: 'placed_at', name: 'io.debezium.time.ZonedTimestamp' },
+        { type: 'bytes', optional: true, field: 'price', name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: '2', 'connect.decimal.precision': '10' } },
+        { type: 'int32', optional: false, field: 'ship_on', name: 'io.debezium.time.Date', version: 1 },
+        { type: 'int64', optional: false, field: 'paid_at', name: 'io.debezium.time.MicroTimestamp', version: 1 },
+        { type: 'string', optional: true, field: 'attributes', name: 'io.debezium.data.Json', version: 1 },
       ],
     },
     { type: 'struct', optional: false, field: 'source', fields: [] },
@@ -37,14 +41,42 @@ const valueSchema = {
 };
 const keySchema = { type: 'struct', name: 'shop.public.orders.Key', fields: [{ type: 'int32', optional: false, field: 'id' }] };
 
-interface Order { id: number; status: string; qty: number | null; ref: string; placed_at: string }
+/** NUMERIC as Debezium sends it by default: base64 of the unscaled value's big-endian two's complement, in the fewest bytes. */
+function base64Decimal(unscaled: bigint): string {
+  const bytes: number[] = [];
+  let value = unscaled;
+  do {
+    bytes.unshift(Number(BigInt.asUintN(8, value)));
+    value >>= 8n;
+  } while (!((value === 0n && (bytes[0]! & 0x80) === 0) || (value === -1n && (bytes[0]! & 0x80) !== 0)));
+  return Buffer.from(bytes).toString('base64');
+}
+
+interface Order { id: number; status: string; qty: number | null; ref: string; placed_at: string; price: string | null; ship_on: number; paid_at: number; attributes: string | null }
 const order = (id: number, version: number): Order => ({
   id,
   status: ['new', 'paid', 'shipped'][version % 3]!,
   qty: id % 4 === 0 ? null : version,
   ref: `3f2a9c1e-6b63-4000-8000-${String(id).padStart(12, '0')}`,
   placed_at: `2026-12-07T10:00:${String(id % 60).padStart(2, '0')}.123456Z`,
+  // -1,234,567.89 and up by 100.01 a version; none for every fifth row.
+  price: id % 5 === 0 ? null : base64Decimal(-123_456_789n + BigInt(id * 1000 + version) * 10_001n),
+  // 2026-12-07 plus id days; 10:00:00.000001 plus id seconds on 2026-12-07 (microseconds since 1970).
+  ship_on: 20_794 + id,
+  paid_at: 1_796_637_600_000_001 + id * 1_000_000,
+  attributes: id % 3 === 0 ? null : JSON.stringify({ colour: ['red', 'blue'][id % 2], v: version }),
 });
+/** The values ClickHouse's columns should show for a row. */
+const decimalText = (base64: string | null): string | null => {
+  if (base64 === null) return null;
+  const bytes = Buffer.from(base64, 'base64');
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  if ((bytes[0]! & 0x80) !== 0) value -= 1n << BigInt(bytes.length * 8);
+  const sign = value < 0n ? '-' : '';
+  const digits = (value < 0n ? -value : value).toString().padStart(3, '0');
+  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+};
 
 test('init recognizes Debezium\'s changes and a keyed JSON topic, writes upsert streams, and kch migrate makes them', async (t) => {
   const database = uniqueName('init_changes');
@@ -85,6 +117,10 @@ test('init recognizes Debezium\'s changes and a keyed JSON topic, writes upsert 
   assert.match(config, /    qty: field\.int\('Int16'\)\.measure\(\)\.optional\(\),/);
   assert.match(config, /    ref: field\.uuid\(\),/);
   assert.match(config, /    placed_at: field\.timestamp\(\{ precision: 6, timeZone: 'UTC' \}\),/);
+  assert.match(config, /    price: field\.decimal\(\{ precision: 10, scale: 2, min: -99999999\.99, max: 99999999\.99, encoding: 'base64' \}\)\.measure\(\)\.optional\(\),/);
+  assert.match(config, /    ship_on: field\.date\(\{ encoding: 'days' \}\),/);
+  assert.match(config, /    paid_at: field\.timestamp\(\{ precision: 6, timeZone: 'UTC', encoding: 'micros' \}\),/);
+  assert.match(config, /    attributes: field\.json\(\)\.optional\(\),/);
 
   // A keyed JSON topic: the key is a user's id as text, the value's user_id; a tombstone deletes.
   const user = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -109,9 +145,14 @@ test('init recognizes Debezium\'s changes and a keyed JSON topic, writes upsert 
   for (const e of engines) assert.match(e.engine_full, /^ReplacingMergeTree\(kch_version, kch_deleted\)/, `${e.name}: ${e.engine_full}`);
 
   // The Debezium stream flows through the Kafka engine: its live rows are the source's.
-  const expected = [...live.values()].sort((a, b) => a.id - b.id).map((r) => [r.id, r.status, r.qty]);
+  const day = (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10);
+  const micros = (n: number): string => `${new Date(Math.floor(n / 1000)).toISOString().slice(0, 19).replace('T', ' ')}.${String(n % 1_000_000).padStart(6, '0')}`;
+  const expected = [...live.values()].sort((a, b) => a.id - b.id).map((r) => [r.id, r.status, r.qty, decimalText(r.price), day(r.ship_on), micros(r.paid_at), r.attributes]);
   const rows = await pollUntil(`orders: the live rows of ${live.size} keys`, async () => {
-    const now = await (await client.query({ query: `SELECT id, status, qty FROM ${database}.orders FINAL ORDER BY id`, format: 'JSONCompactEachRow' })).json<unknown[]>();
+    const now = await (await client.query({
+      query: `SELECT id, status, qty, if(isNull(price), NULL, toDecimalString(price, 2)), toString(ship_on), toString(paid_at), attributes FROM ${database}.orders FINAL ORDER BY id`,
+      format: 'JSONCompactEachRow',
+    })).json<unknown[]>();
     return now.length === live.size ? now : undefined;
   }, 120_000, 500);
   assert.deepEqual(rows, expected);
