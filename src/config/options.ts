@@ -320,7 +320,7 @@ export const flags = {
   cdcDryRun: option({ ...dryRun, description: 'Print the stream, the connector\'s config (password hidden) and the steps; change nothing.' }),
   cdcDropStream: option({ flag: 'drop-stream', type: 'boolean', description: 'remove: also drop the stream\'s ClickHouse objects (its rows with them) and take it out of kch.config.ts.' }),
   cdcWait: option({ ...wait, default: '2m', description: 'How long to wait for PostgreSQL, Kafka Connect and the connector to run.' }),
-  verifyAgainst: option({ ...options.sourceUrl, flag: 'against', description: 'Compare a change stream\'s live rows with this PostgreSQL database\'s table (--table) instead of producing events: postgresql://user@host:port/database.' }),
+  verifyAgainst: option({ flag: 'against', type: 'string', description: 'Compare a change stream\'s live rows with this PostgreSQL database\'s table (--table) instead of producing events: postgresql://user@host:port/database.' }),
   verifyStream: option({ flag: 'stream', type: 'string', description: 'With --against: the stream that captures the table; default: the stream whose topic is the table\'s.' }),
 
   upNoGenerate: option({ flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' }),
