@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { columnField, isUnsupported, type ColumnField, type UnsupportedColumn } from '../../cdc/fields.js';
 import { connectorConfig, connectorName, kchConnectors, shownConfig, slotName, stateOf, STREAM_KEY, streamTopic, TABLE_KEY } from '../../cdc/connector.js';
@@ -10,7 +10,7 @@ import { flags, options } from '../../config/options.js';
 import { configNames, findConfig, loadPipelineConfig, loadPipelineFile } from '../../config/pipeline-file.js';
 import { ConnectClient } from '../../connect/rest.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../../errors/kch-error.js';
-import { pipelineFileWith, variableOf, withoutStreamBlock, withStreamBlock } from '../../init/source.js';
+import { MARKER, pipelineFileWith, variableOf, withoutStreamBlock, withStreamBlock } from '../../init/source.js';
 import { committedOffsets, listEndOffsets } from '../../kafka/admin.js';
 import { partitionLag } from '../../kafka/lag.js';
 import { planPipeline } from '../../pipeline/plan.js';
@@ -292,6 +292,13 @@ async function dropStream(context: CommandContext, stream: string, signal: Abort
   if (without === undefined) {
     out(`${shown}: stream ${stream} is not where kch writes it: take it out by hand\n`);
     return 1;
+  }
+  // A pipeline file must list a stream: one kch wrote that lists none any more goes (the seed's streams are then the default again).
+  const list = without.indexOf('streams: [');
+  if (list >= 0 && without.slice(list + 'streams: ['.length, without.indexOf(MARKER)).trim() === '') {
+    await rm(file);
+    out(`took stream ${stream} out of ${shown}, its last: removed ${shown}\n`);
+    return 0;
   }
   await writeFile(file, without);
   out(`took stream ${stream} out of ${shown}\n`);
