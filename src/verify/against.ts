@@ -11,7 +11,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { columnField, isUnsupported, type ValueKind } from '../cdc/fields.js';
+import { columnField, isUnsupported } from '../cdc/fields.js';
 import { streamRows } from '../clickhouse/query.js';
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import type { Logger } from '../output/log.js';
@@ -95,7 +95,7 @@ export function comparisonPlan(table: SourceTable, objects: ResolvedStream): Pla
       notCompared.push(`${name} (${mapped.why})`);
       continue;
     }
-    columns.push({ name, kind: mapped.kind as ValueKind, array: mapped.array });
+    columns.push({ name, kind: mapped.kind, array: mapped.array });
   }
   for (const column of table.columns) if (!(column.name in stream.fields)) notCompared.push(`${column.name} (no field of stream ${stream.name})`);
   const key = changes.key.map((name) => {
