@@ -26,7 +26,7 @@ const skip = postgresAvailable() || process.env.CI ? false : 'PostgreSQL 15 (Deb
 type Row = Record<string, unknown>;
 
 /** The decimal's value without trailing zeros: 12.50 and 12.5 are one number. */
-const decimal = (text: unknown): string | null => (text === null ? null : String(text).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''));
+const decimal = (text: unknown): string | null => (text === null ? null : (text as string).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''));
 
 function sameRow(pg: Row, ch: Row): string[] {
   const differ: string[] = [];
@@ -43,9 +43,9 @@ function sameRow(pg: Row, ch: Row): string[] {
   check('name', pg.name, ch.name);
   check('active', pg.active, ch.active);
   check('updated_us', pg.updated_us, ch.updated_us);
-  check('added_on', pg.added_on, ch.added_on === null ? null : String(ch.added_on).replace(/Z$/, ''));
+  check('added_on', pg.added_on, ch.added_on === null ? null : (ch.added_on as string).replace(/Z$/, ''));
   check('ref', pg.ref, ch.ref);
-  check('attrs', pg.attrs, ch.attrs === null ? null : JSON.parse(String(ch.attrs)));
+  check('attrs', pg.attrs, ch.attrs === null ? null : JSON.parse(ch.attrs as string));
   check('tags', pg.tags ?? [], ch.tags);
   return differ;
 }

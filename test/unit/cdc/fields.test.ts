@@ -18,7 +18,8 @@ function mapped(c: SourceColumn): ColumnField {
 /** The source kch cdc add writes, made into the field it names: it must be a field today's kch takes. */
 function made(source: string): Field {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the generated code is what is tested
-  const f = new Function('field', `return ${source};`)(field) as Field;
+  const make = new Function('field', `return ${source};`) as (given: typeof field) => Field;
+  const f = make(field);
   assert.equal(f.definitionProblem, undefined, source);
   return f;
 }
