@@ -14,59 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { root, writeOwnBlock } from './block.js';
+import { configSource, ordersStream, otherStreams } from './own-config.js';
 import { median } from './stats.js';
 
-/** Three streams unlike the seed's, with every kind of field a user's file is likely to hold. */
-const streamsSource = `  streams: [
-    defineStream({
-      name: 'orders',
-      fields: {
-        order_id: field.uuid(),
-        placed_at: field.timestamp({ precision: 3, timeZone: 'UTC' }),
-        customer: field.text({ maxLength: 64, lowCardinality: true }),
-        status: field.oneOf(['placed', 'paid', 'shipped', 'cancelled']),
-        amount: field.decimal({ precision: 18, scale: 2, min: 0, max: 1_000_000 }),
-        tags: field.array(field.text(16)),
-        ship_city: field.text(64).at('ship.city'),
-        note: field.text(256).optional(),
-      },
-      id: 'order_id',
-      time: 'placed_at',
-    }),
-    defineStream({
-      name: 'clicks',
-      fields: {
-        click_id: field.uuid(),
-        at: field.timestamp({ precision: 3 }),
-        page: field.text(512),
-        referrer: field.text(512).optional(),
-        device_os: field.text({ maxLength: 32, lowCardinality: true }).at('device.os'),
-        experiments: field.array(field.int('UInt32')),
-        logged_in: field.bool(),
-      },
-      id: 'click_id',
-      time: 'at',
-    }),
-    defineStream({
-      name: 'readings',
-      fields: {
-        sensor: field.text({ maxLength: 32, lowCardinality: true }),
-        read_at: field.timestamp({ precision: 6 }),
-        celsius: field.float(),
-        humidity: field.float().optional(),
-        battery: field.int('UInt8').optional(),
-      },
-      time: 'read_at',
-    }),
-  ],`;
-
-const tsConfig = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
-
-export default defineConfig({
-${streamsSource}
-});
-`;
-
+const tsConfig = configSource([ordersStream, ...otherStreams]);
 
 type Case = 'none' | 'ts' | 'mjs';
 
@@ -135,7 +86,7 @@ export function renderConfigLoad(r: ConfigLoadResult, jsonPath: string): string 
   const ms = (x: number): string => `${x.toFixed(0)} ms`;
   const spread = (xs: readonly number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
   return [
-    `From \`${jsonPath}\` (Node ${r.node}, load average ${r.loadavg.before} before, ${r.loadavg.after} after). Each run is a fresh process that loads kch's pipeline loader and takes its streams as a command does; a file of three streams (src/bench/config-load.ts), median of ${r.runs} runs of each case, interleaved.`,
+    `From \`${jsonPath}\` (Node ${r.node}, load average ${r.loadavg.before} before, ${r.loadavg.after} after). Each run is a fresh process that loads kch's pipeline loader and takes its streams as a command does; a file of three streams (src/bench/own-config.ts), median of ${r.runs} runs of each case, interleaved.`,
     '',
     '| Case | Process, median (range) | Added by the file | Target | Met |',
     '| --- | --- | --- | --- | --- |',

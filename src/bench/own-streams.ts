@@ -16,6 +16,7 @@ import { loadPipelineFile } from '../config/pipeline-file.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createLogger } from '../output/log.js';
 import { writeOwnBlock } from './block.js';
+import { configSource, ordersStream } from './own-config.js';
 import { Child, cli, cliPath } from './child.js';
 import { measureSustained, type SustainedResult } from './ingest.js';
 import type { Sampler } from './procfs.js';
@@ -24,33 +25,7 @@ import { createPipeline, createTopics, dropPipeline, pipelineNamed, waitForRows,
 
 const silent = createLogger('bench', () => undefined);
 
-export const ownConfig = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
-
-export default defineConfig({
-  streams: [
-    defineStream({
-      name: 'orders',
-      fields: {
-        order_id: field.uuid(),
-        placed_at: field.timestamp({ precision: 3, timeZone: 'UTC' }),
-        customer: field.text({ maxLength: 64, lowCardinality: true }),
-        status: field.oneOf(['placed', 'paid', 'shipped', 'cancelled']),
-        items: field.int('UInt16'),
-        amount: field.decimal({ precision: 18, scale: 2, min: 0, max: 1_000_000 }),
-        weight_kg: field.float(),
-        tags: field.array(field.text(16)),
-        ship_city: field.text(64).at('ship.city'),
-        ship_zip: field.text(16).at('ship.zip'),
-        note: field.text(256).optional(),
-      },
-      id: 'order_id',
-      time: 'placed_at',
-      orderBy: ['placed_at', 'order_id'],
-      partitionBy: 'toYYYYMM(placed_at)',
-    }),
-  ],
-});
-`;
+export const ownConfig = configSource([ordersStream]);
 
 export interface OwnStreamsResult {
   readonly generate: {
@@ -159,7 +134,7 @@ async function sampleBytes(own: boolean, configFile: string): Promise<number> {
 export function renderOwnStreams(r: OwnStreamsResult, jsonPath: string): string {
   const n = (x: number): string => Math.round(x).toLocaleString('en-US');
   const lines = [
-    `From \`${jsonPath}\`. The stream of one's own is \`orders\` (src/bench/own-streams.ts: 11 fields, among them an array, a nested object, an ISO timestamp and an optional text; ${r.generate.ownBytesPerEvent} bytes of JSON per event against the seed mix's ${r.generate.seedBytesPerEvent}).`,
+    `From \`${jsonPath}\`. The stream of one's own is \`orders\` (src/bench/own-config.ts: 11 fields, among them an array, a nested object, an ISO timestamp and an optional text; ${r.generate.ownBytesPerEvent} bytes of JSON per event against the seed mix's ${r.generate.seedBytesPerEvent}).`,
     '',
     '| Measurement | Target | Figure | Met |',
     '| --- | --- | --- | --- |',

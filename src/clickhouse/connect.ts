@@ -1,8 +1,9 @@
 /**
- * Connecting to ClickHouse as every command, `kch up` and the bench do: the client built with
- * kch's settings (client.ts), the server waited for until it answers a query (wait.ts), and what
- * it can do detected (detect-features.ts). The dashboard alone builds a client without waiting:
- * it serves its page while ClickHouse is still down.
+ * Connecting to ClickHouse as every command that acts on the pipeline (migrate, the operations,
+ * sink, verify), `kch up` and the bench do: the client built with kch's settings (client.ts), the
+ * server waited for until it answers a query (wait.ts), and what it can do detected
+ * (detect-features.ts). The dashboard, `kch status` and `kch query` build a client without
+ * waiting: they say at once that ClickHouse is down (the dashboard serves its page meanwhile).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ServerFeatures } from '../pipeline/features.js';

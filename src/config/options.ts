@@ -51,6 +51,24 @@ function option<const T extends OptionSpec>(spec: T): T {
   return spec;
 }
 
+/** A port a local service listens on: a whole number a socket takes (0: any free one, where the service allows it). */
+function port(flag: string, env: string, defaultPort: string, of: string): OptionSpec {
+  return { flag, env, type: 'integer', default: defaultPort, min: 0, max: 65_535, description: `Port of ${of}` };
+}
+
+/** A PEM file of the certificate authority a TLS client trusts instead of the system's. */
+function caFile(flag: string, env: string, signed: string): OptionSpec {
+  return { flag, env, type: 'string', description: `PEM file of the certificate authority that signed ${signed}; the system's CAs otherwise.` };
+}
+
+/**
+ * A secret: from its environment variable or the file `<env>_FILE` names (Docker and Kubernetes
+ * secrets), never from a flag (`ps` would show it), never printed.
+ */
+function secret(flag: string, env: string, description: string): OptionSpec {
+  return { flag, env, fileEnv: `${env}_FILE`, type: 'string', default: '', secret: true, description };
+}
+
 export const options = {
   config: option({
     flag: 'config', env: 'KCH_CONFIG', type: 'string',
@@ -66,18 +84,13 @@ export const options = {
     form: { test: isHttpUrl, expected: 'an http:// or https:// URL such as http://127.0.0.1:8123' },
     description: 'ClickHouse HTTP interface. With `kch up`, giving it means an external ClickHouse: no embedded one is started.',
   }),
-  clickhouseCaFile: option({
-    flag: 'clickhouse-ca-file', env: 'CLICKHOUSE_CA_FILE', type: 'string',
-    description: 'PEM file of the certificate authority that signed an https:// ClickHouse\'s certificate; the system\'s CAs otherwise.',
-  }),
+  clickhouseCaFile: caFile('clickhouse-ca-file', 'CLICKHOUSE_CA_FILE', 'an https:// ClickHouse\'s certificate'),
   clickhouseUser: option({
     flag: 'clickhouse-user', env: 'CLICKHOUSE_USER', type: 'string', default: 'default',
     description: 'ClickHouse user.',
   }),
-  clickhousePassword: option({
-    env: 'CLICKHOUSE_PASSWORD', fileEnv: 'CLICKHOUSE_PASSWORD_FILE', flag: 'clickhouse-password', type: 'string', default: '', secret: true,
-    description: 'ClickHouse password (environment only: a flag would show in `ps`), or CLICKHOUSE_PASSWORD_FILE naming a file that holds it. The embedded server requires it when set.',
-  }),
+  clickhousePassword: secret('clickhouse-password', 'CLICKHOUSE_PASSWORD',
+    'ClickHouse password (environment only: a flag would show in `ps`), or CLICKHOUSE_PASSWORD_FILE naming a file that holds it. The embedded server requires it when set.'),
   clickhouseDatabase: option({
     flag: 'database', env: 'CLICKHOUSE_DATABASE', type: 'string', default: 'default',
     form: { test: (value) => identifier.test(value), expected: 'a plain identifier (letters, digits, _)' },
@@ -111,14 +124,9 @@ export const options = {
     flag: 'kafka-sasl-username', env: 'KAFKA_SASL_USERNAME', type: 'string',
     description: 'SASL user name (written into the Kafka tables\' settings; the password never is).',
   }),
-  kafkaSaslPassword: option({
-    flag: 'kafka-sasl-password', env: 'KAFKA_SASL_PASSWORD', fileEnv: 'KAFKA_SASL_PASSWORD_FILE', type: 'string', default: '', secret: true,
-    description: 'SASL password: environment only, or KAFKA_SASL_PASSWORD_FILE naming a file that holds it. The embedded ClickHouse takes it as server configuration; an external ClickHouse needs it in its config.xml (<kafka><sasl_password>).',
-  }),
-  kafkaCaFile: option({
-    flag: 'kafka-ca-file', env: 'KAFKA_CA_FILE', type: 'string',
-    description: 'PEM file of the certificate authority that signed the brokers\' certificates (ssl, sasl_ssl); the system\'s CAs otherwise.',
-  }),
+  kafkaSaslPassword: secret('kafka-sasl-password', 'KAFKA_SASL_PASSWORD',
+    'SASL password: environment only, or KAFKA_SASL_PASSWORD_FILE naming a file that holds it. The embedded ClickHouse takes it as server configuration; an external ClickHouse needs it in its config.xml (<kafka><sasl_password>).'),
+  kafkaCaFile: caFile('kafka-ca-file', 'KAFKA_CA_FILE', 'the brokers\' certificates (ssl, sasl_ssl)'),
   kafkaBrokersForClickhouse: option({
     flag: 'kafka-brokers-for-clickhouse', env: 'KAFKA_BROKERS_FOR_CLICKHOUSE', type: 'string',
     description: 'Broker list written into the Kafka-engine tables, when ClickHouse reaches Kafka by another address than this CLI does (in Compose: kafka:19092). Defaults to --kafka-brokers.',
@@ -140,14 +148,8 @@ export const options = {
     flag: 'host', env: 'KCH_HOST', type: 'string', default: '127.0.0.1',
     description: 'Address local services listen on. Anything but loopback exposes them to the network.',
   }),
-  kafkaPort: option({
-    flag: 'kafka-port', env: 'KAFKA_PORT', type: 'integer', default: '9092',
-    description: 'Port of the local Kafka broker\'s client listener.',
-  }),
-  kafkaControllerPort: option({
-    flag: 'kafka-controller-port', env: 'KAFKA_CONTROLLER_PORT', type: 'integer', default: '9093',
-    description: 'Port of the local Kafka broker\'s KRaft controller listener.',
-  }),
+  kafkaPort: port('kafka-port', 'KAFKA_PORT', '9092', 'the local Kafka broker\'s client listener.'),
+  kafkaControllerPort: port('kafka-controller-port', 'KAFKA_CONTROLLER_PORT', '9093', 'the local Kafka broker\'s KRaft controller listener.'),
   kafkaNodes: option({
     flag: 'kafka-nodes', env: 'KAFKA_NODES', type: 'integer', default: '1',
     description: 'Local Kafka brokers: 1, or a cluster of 3 (up to 5) on this machine, each partition kept on 3 of them; node n takes --kafka-port + 2(n−1).',
@@ -156,10 +158,7 @@ export const options = {
     flag: 'kafka-heap', env: 'KAFKA_HEAP', type: 'string', default: '384m',
     description: 'JVM heap of the local Kafka broker (-Xmx).',
   }),
-  connectPort: option({
-    flag: 'connect-port', env: 'CONNECT_PORT', type: 'integer', default: '8083',
-    description: 'Port of the local Kafka Connect worker\'s REST API (`kch connect`, `kch up --connect`); it listens on 127.0.0.1 only.',
-  }),
+  connectPort: port('connect-port', 'CONNECT_PORT', '8083', 'the local Kafka Connect worker\'s REST API (`kch connect`, `kch up --connect`); it listens on 127.0.0.1 only.'),
   connectUrl: option({
     flag: 'connect-url', env: 'CONNECT_URL', type: 'string', default: 'http://127.0.0.1:8083',
     form: { test: isHttpUrl, expected: 'an http:// or https:// URL such as http://127.0.0.1:8083' },
@@ -173,22 +172,14 @@ export const options = {
     flag: 'source-password', env: 'PGPASSWORD', fileEnv: 'PGPASSWORD_FILE', type: 'string', default: '', secret: true,
     description: 'Password of the PostgreSQL user when the URL has none: environment only (a URL given as an argument shows in `ps`), or PGPASSWORD_FILE naming a file that holds it.',
   }),
-  clickhousePort: option({
-    flag: 'clickhouse-port', env: 'CLICKHOUSE_PORT', type: 'integer', default: '8123', min: 0, max: 65_535,
-    description: 'Port of the embedded ClickHouse\'s HTTP interface.',
-  }),
+  clickhousePort: port('clickhouse-port', 'CLICKHOUSE_PORT', '8123', 'the embedded ClickHouse\'s HTTP interface.'),
   clickhouseMaxMemory: option({
     flag: 'clickhouse-max-memory', env: 'CLICKHOUSE_MAX_MEMORY', type: 'string', default: '1G',
     description: 'Memory limit of one query in the embedded ClickHouse (max_memory_usage).',
   }),
-  dashboardPort: option({
-    flag: 'dashboard-port', env: 'DASHBOARD_PORT', type: 'integer', default: '3000',
-    description: 'Port of the dashboard.',
-  }),
-  dashboardToken: option({
-    flag: 'dashboard-token', env: 'DASHBOARD_TOKEN', fileEnv: 'DASHBOARD_TOKEN_FILE', type: 'string', default: '', secret: true,
-    description: 'Token the dashboard, its API and /metrics require (`Authorization: Bearer <token>`; a browser may pass `?token=` once and keeps a cookie). Without one, a dashboard listening beyond loopback warns at start; environment only, or DASHBOARD_TOKEN_FILE naming a file that holds it.',
-  }),
+  dashboardPort: port('dashboard-port', 'DASHBOARD_PORT', '3000', 'the dashboard.'),
+  dashboardToken: secret('dashboard-token', 'DASHBOARD_TOKEN',
+    'Token the dashboard, its API and /metrics require (`Authorization: Bearer <token>`; a browser may pass `?token=` once and keeps a cookie). Without one, a dashboard listening beyond loopback warns at start; environment only, or DASHBOARD_TOKEN_FILE naming a file that holds it.'),
   rate: option({
     flag: 'rate', env: 'GENERATOR_RATE', type: 'string', default: 'seed',
     description: 'Events per second: a number, `max` (as fast as the broker takes them), or `seed` (one event every 0.5–1.5 s, like the original).',

@@ -39,6 +39,8 @@ export interface StreamTableNames {
   readonly stream: string;
   readonly target: string;
   readonly deadLetter: string;
+  /** An upsert stream's target: its rows are the live ones (FINAL: each key's newest version, deleted ones left out). */
+  readonly live?: boolean;
 }
 
 export interface TableStatsOptions {
@@ -69,7 +71,7 @@ export async function tableStats(db: Reader, tables: StreamTableNames, options: 
   // table has it) give both the last minute's arrivals and the rows per minute; with a one-minute
   // series the arrivals window reaches into the minute before, which the mapping below leaves out.
   const [stats] = await db.rows<{ rows: unknown; newest: unknown; now: unknown; dead_letters: unknown; pending?: unknown; recent_letters: unknown; arrivals: unknown }>(`
-      SELECT count() AS rows, toUnixTimestamp(max(processing_time)) AS newest, toUnixTimestamp(now()) AS now,
+      SELECT ${tables.live ? `(SELECT count() FROM ${tables.target} FINAL)` : 'count()'} AS rows, toUnixTimestamp(max(processing_time)) AS newest, toUnixTimestamp(now()) AS now,
              ${deadLetters} AS dead_letters,${pending ? ` (SELECT countIf(replayed = 0) FROM ${tables.deadLetter}) AS pending,` : ''} ${recentLetters} AS recent_letters,
              (SELECT (sum(arrived), groupArray((minute, rows)), sum(lately)) FROM (
                 SELECT toUnixTimestamp(toStartOfMinute(second)) AS minute, sum(n) AS rows,
@@ -363,7 +365,7 @@ async function clickhouseFacts(client: ClickHouseClient, url: string, database: 
     const consumption = await consumptionOf(ctx, o).catch(() => 'missing' as const);
     const deadLetterExists = exists(o.deadLetter);
     const stats = exists(o.target)
-      ? await tableStats(db, { stream: o.stream.name, target: o.target.toSql(), deadLetter: o.deadLetter.toSql() }, { deadLetterExists, pending: true }).catch(() => undefined)
+      ? await tableStats(db, { stream: o.stream.name, target: o.target.toSql(), deadLetter: o.deadLetter.toSql(), live: o.stream.changes !== undefined }, { deadLetterExists, pending: true }).catch(() => undefined)
       : undefined;
     out.set(o.stream.name, {
       consumption,
@@ -523,7 +525,7 @@ async function clickhouseSide(sources: HealthSources, minutes: number): Promise<
   const { streams } = sources.scope;
   const statsOf = async (present: (table: string) => boolean): Promise<Map<string, StreamTable>> => new Map(await Promise.all(
     streams.filter((s) => present(s.target)).map(async (stream) => {
-      const stats = await tableStats(sources.db, { stream: stream.name, target: quoteIdentifier(stream.target), deadLetter: quoteIdentifier(stream.deadLetter) }, { minutes, deadLetterExists: present(stream.deadLetter) });
+      const stats = await tableStats(sources.db, { stream: stream.name, target: quoteIdentifier(stream.target), deadLetter: quoteIdentifier(stream.deadLetter), live: stream.changes !== undefined }, { minutes, deadLetterExists: present(stream.deadLetter) });
       return [stream.name, { exists: true as const, ...stats }] as const;
     })));
   // Once migrated every table is there: ask straight away, one round trip per stream. Only when

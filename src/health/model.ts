@@ -8,9 +8,9 @@
 import type { Ingest } from '../pipeline/stream.js';
 import type { Consumption } from '../ops/pause.js';
 import type { ReplicaStatus } from '../clickhouse/replicas.js';
-import type { ServiceState } from './wire.js';
+import type * as Wire from './wire.js';
 
-export type { ServiceState };
+export type ServiceState = Wire.ServiceState;
 
 export interface PartitionStatus {
   readonly partition: number;
@@ -166,49 +166,26 @@ export interface StreamTable extends TableStats {
   readonly exists: true;
 }
 
-/** One stream as the dashboard sees it: one look at both ends, judged by what one look tells. */
-export interface StreamHealth {
-  readonly name: string;
-  readonly topic: string;
-  readonly group: string;
-  /** How its messages reach ClickHouse: the Kafka engine or `kch sink` (the lag is its group's either way). */
-  readonly ingest: Ingest;
-  /** The target table's name in the pipeline's database. */
-  readonly table: string;
-  readonly deadLetterTable: string;
-  /** null when Kafka could not be asked. */
+/** A snake_case key in TypeScript's case: `dead_letter_table` → `deadLetterTable`. */
+type CamelKey<K extends string> = K extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelKey<Tail>>}` : K;
+
+/** A wire type with camelCase keys all the way down: the dashboard's model is declared once, as the browser reads it. */
+type Camel<T> = T extends readonly (infer E)[] ? readonly Camel<E>[]
+  : T extends object ? { readonly [K in keyof T as CamelKey<K & string>]: Camel<T[K]> }
+  : T;
+
+/**
+ * One stream as the dashboard sees it (src/health/wire.ts, `StreamHealth`): one look at both
+ * ends. Both ends are the looks `kch status` takes too (partitions with `end`, the table's
+ * pending dead letters); src/health/json.ts writes them in the wire's words.
+ */
+export type StreamHealth = Omit<Camel<Wire.StreamHealth>, 'kafka' | 'clickhouse'> & {
   readonly kafka: StreamKafka | null;
-  /** null when ClickHouse could not be asked; `{ exists: false }` before `kch migrate`. */
   readonly clickhouse: StreamTable | { readonly exists: false } | null;
-  /** `kch status`'s problems that one look tells (most recent messages dead letters). Empty when none. */
-  readonly problems: readonly string[];
-}
+};
 
 /** One server of a ClickHouse cluster, with its share of each stream's lag. */
-export interface ReplicaHealth {
-  readonly host: string;
-  readonly shard: number;
-  readonly up: boolean;
-  readonly error: string | null;
-  readonly streams: readonly { readonly name: string; readonly rows: number; readonly deadLetters: number; readonly partitions: readonly number[] | null; readonly lag: number | null }[];
-}
+export type ReplicaHealth = Camel<Wire.ReplicaHealth>;
 
 /** The dashboard's look at the pipeline, for /api/pipeline and /metrics. */
-export interface PipelineHealth {
-  readonly checkedAt: string;
-  readonly database: string;
-  readonly topicPrefix: string;
-  /** Minutes of per-minute ingest each stream's table reports. */
-  readonly windowMinutes: number;
-  readonly services: { readonly clickhouse: ServiceState; readonly kafka: ServiceState };
-  /**
-   * Whether the pipeline's database exists; null when ClickHouse could not be asked. A server
-   * that answers without it is up (`kch migrate` creates the database), not down.
-   */
-  readonly databaseExists: boolean | null;
-  readonly streams: readonly StreamHealth[];
-  /** The ClickHouse cluster's name (`--cluster`), null on a single server. */
-  readonly cluster: string | null;
-  /** Each server of the cluster; null on a single server, or when ClickHouse did not answer. */
-  readonly replicas: readonly ReplicaHealth[] | null;
-}
+export type PipelineHealth = Omit<Camel<Wire.PipelineHealth>, 'streams'> & { readonly streams: readonly StreamHealth[] };

@@ -1,7 +1,8 @@
 /**
  * The health JSON the dashboard sends (/api/pipeline, the source of /metrics), in the API's
  * snake_case: what src/health/json.ts writes and the page reads. Types only, and no import: the
- * browser page compiles this file too (tsconfig.page.json, the DOM's types, no Node's).
+ * browser page compiles this file too (tsconfig.page.json, the DOM's types, no Node's). The
+ * dashboard's model (src/health/model.ts) is these types in camelCase.
  */
 
 export interface PartitionLag {
@@ -45,6 +46,7 @@ export interface StreamHealth {
   readonly group: string;
   /** How its messages reach ClickHouse: the Kafka engine or `kch sink` (the lag is its group's either way). */
   readonly ingest: 'engine' | 'sink';
+  /** The target table's name in the pipeline's database. */
   readonly table: string;
   readonly dead_letter_table: string;
   /** null when Kafka could not be asked. */
@@ -83,9 +85,13 @@ export interface PipelineHealth {
   readonly checked_at: string;
   readonly database: string;
   readonly topic_prefix: string;
+  /** Minutes of per-minute ingest each stream's table reports. */
   readonly window_minutes: number;
   readonly services: { readonly clickhouse: ServiceState; readonly kafka: ServiceState };
-  /** Whether the pipeline's database exists; null when ClickHouse could not be asked. */
+  /**
+   * Whether the pipeline's database exists; null when ClickHouse could not be asked. A server
+   * that answers without it is up (`kch migrate` creates the database), not down.
+   */
   readonly database_exists: boolean | null;
   readonly streams: readonly StreamHealth[];
   /** The ClickHouse cluster's name (`--cluster`), null on a single server. */

@@ -89,9 +89,9 @@ function numberOf(value: unknown): ExactNumber | undefined {
 
 /** Observations of one path's values. */
 class Leaf {
+  /** Values of each kind (`count`): the one tally, the strings' included. */
   readonly kinds = new Map<JsonKind, number>();
   present = 0;
-  strings = 0;
   /** Strings holding a JSON number ("12", "3.50"): numbers written as strings. */
   numericStrings = 0;
   uuids = 0;
@@ -126,7 +126,6 @@ class Leaf {
     if (this.examples.length < 3 && !this.examples.includes(shown)) this.examples.push(shown);
     if (kind === 'string') {
       const s = value as string;
-      this.strings += 1;
       if (s === '') this.empty += 1;
       this.maxBytes = Math.max(this.maxBytes, Buffer.byteLength(s));
       if (UUID.test(s)) this.uuids += 1;
@@ -175,8 +174,9 @@ class Leaf {
   get main(): JsonKind | undefined {
     const counts = new Map(this.kinds);
     counts.delete('null');
-    const numeric = this.numericStrings === this.strings && this.strings > 0;
-    const numbers = (counts.get('int') ?? 0) + (counts.get('float') ?? 0) + (numeric ? this.strings : 0);
+    const strings = this.count('string');
+    const numeric = this.numericStrings === strings && strings > 0;
+    const numbers = (counts.get('int') ?? 0) + (counts.get('float') ?? 0) + (numeric ? strings : 0);
     let best: JsonKind | undefined;
     let bestCount = 0;
     for (const [kind, count] of counts) {
@@ -188,7 +188,7 @@ class Leaf {
   }
 
   /** Whether the numbers came (some of them) written as strings. */
-  get numbersAsStrings(): boolean { return this.numericStrings > 0 && this.numericStrings === this.strings; }
+  get numbersAsStrings(): boolean { return this.numericStrings > 0 && this.numericStrings === this.count('string'); }
 
   count(kind: JsonKind): number { return this.kinds.get(kind) ?? 0; }
 }
@@ -267,7 +267,7 @@ function typeOf(name: string, leaf: Leaf): InferredType {
       return { kind: 'float', ...strings };
     }
     case 'string': {
-      const count = leaf.strings;
+      const count = leaf.count('string');
       if (leaf.uuids === count) return { kind: 'uuid' };
       if (leaf.locals === count) return { kind: 'datetime' };
       if (leaf.isos === count) {
@@ -373,7 +373,7 @@ export function inferStream(objects: readonly Record<string, unknown>[], options
       notes.push(`always null in the sample: made optional text; tighten it once you know what it holds`);
     } else {
       const numeric = main === 'float' || main === 'int';
-      const same = numeric ? leaf.count('float') + leaf.count('int') + (leaf.numbersAsStrings ? leaf.strings : 0) : leaf.count(main);
+      const same = numeric ? leaf.count('float') + leaf.count('int') + (leaf.numbersAsStrings ? leaf.count('string') : 0) : leaf.count(main);
       otherTypes = leaf.present - nulls - same;
       if (otherTypes > 0) notes.push(`${otherTypes} of ${total} were not ${main === 'float' ? 'numbers' : main === 'int' ? 'whole numbers' : `${main}s`}: those messages will be dead letters`);
       if (numeric && leaf.numbersAsStrings) notes.push(`${leaf.numericStrings} of ${total} were numbers written as strings (e.g. "1"): taken with acceptStrings()`);

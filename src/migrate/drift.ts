@@ -33,6 +33,10 @@ export function driftOf(statement: Statement, existing: Existing): string[] {
     case 'create-merge-tree':
       if (!existing.engine.endsWith('MergeTree')) expectEngine(statement.replicated ? 'ReplicatedMergeTree' : 'MergeTree');
       else if (statement.replicated && !existing.engine.startsWith('Replicated')) out.push(`engine is ${existing.engine}, the definition wants ReplicatedMergeTree`);
+      else if (Boolean(statement.replacing) !== existing.engine.includes('Replacing')) {
+        // An append stream made an upsert one (a key given), or back: the rows would be kept otherwise.
+        out.push(`engine is ${existing.engine}, the definition wants ${statement.replicated ? 'Replicated' : ''}${statement.replacing ? 'Replacing' : ''}MergeTree`);
+      }
       compareColumns(statement.columns);
       break;
     case 'create-distributed':

@@ -125,6 +125,11 @@ export function firstOfMessage(ctx: Pick<OpsContext, 'features' | 'target'>, dea
 }
 
 export async function replayDeadLetters(ctx: OpsContext, objects: ResolvedStream, options: DlqReplayOptions): Promise<DlqReplayResult> {
+  if (objects.stream.changes?.version === 'offset') {
+    // Its changes are ordered by their offset: a replayed one would get a new offset, newer than
+    // any change of its key since, in whatever partition it lands (docs/guarantees.md, section 7).
+    throw new KchError(ErrorCodes.USAGE, `${objects.stream.name} orders a key's changes by their Kafka offset, so a replayed change would overwrite every later change of its key: produce the key's current row again instead (or give the stream a version: a field, or Debezium's source)`);
+  }
   const claims = await rows<{ replayed: number | string; n: number | string }>(ctx.client,
     `SELECT replayed, count() AS n FROM ${objects.deadLetter.toSql()} WHERE ${stateCondition.claimed} GROUP BY replayed ORDER BY replayed`);
   if (claims.length > 0) {

@@ -81,6 +81,9 @@ function partsOf(statements: readonly Statement[]): Parts {
   const views = statements.filter((s): s is CreateMaterializedView => s.kind === 'create-materialized-view');
   const plain = statements.filter((s): s is CreateView => s.kind === 'create-view');
   const decoded = statements.find((s): s is CreateNullTable => s.kind === 'create-null-table');
+  if (!kafka && statements.some((s) => s.kind === 'create-null-table' && s.role === 'sink-input')) {
+    throw new KchError(ErrorCodes.USAGE, `stream ${target?.stream ?? ''} is moved by kch sink: --apply-drift evolves Kafka-engine streams only so far; stop kch sink, give the stream ingest: 'engine' for the change (an upsert stream whose tombstones delete cannot), or evolve its tables by hand (kch migrate --dry-run shows the SQL)`);
+  }
   if (!target || !deadLetter || !kafka || views.length !== (decoded ? 3 : 2)) throw new KchError(ErrorCodes.DEFINITION, 'a stream plan needs a target, a dead-letter table, a Kafka table and its views');
   return { target, deadLetter, kafka, decoded, views, plain };
 }

@@ -266,7 +266,7 @@ function changesOf(spec: StreamSpec<Fields>): Changes | undefined {
   }
   const deletes = spec.deletes ?? 'remove';
   if (deletes !== 'remove' && deletes !== 'mark') throw new KchError(ErrorCodes.DEFINITION, `${where}: deletes must be 'remove' or 'mark', got ${JSON.stringify(spec.deletes)}`);
-  return { key: [...key], envelope, version, deletes };
+  return { key: [...(key as readonly string[])], envelope, version, deletes };
 }
 
 export interface EventProblem {

@@ -6,7 +6,6 @@
  * its deadline.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { toKchError } from '../clickhouse/errors.js';
 import { ConsumerWatch, consumerRows, describeConsumerEvent } from '../clickhouse/kafka-consumers.js';
 import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
@@ -14,7 +13,8 @@ import { dueEvents } from '../generator/pacing.js';
 import { listEndOffsets, waitForKafka } from '../kafka/admin.js';
 import { createProducer, type KafkaProducer, type OutgoingMessage } from '../kafka/producer.js';
 import type { Logger } from '../output/log.js';
-import { detectFeatures } from '../clickhouse/detect-features.js';
+import type { ClickHouseConnectionOptions } from '../clickhouse/client.js';
+import { connectClickHouse, type ClickHouseConnection } from '../clickhouse/connect.js';
 import { databaseExists, existingTables } from '../clickhouse/system.js';
 import { topicOf } from '../pipeline/resolve.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
@@ -26,8 +26,9 @@ import { MAX_SEQUENCE, newRunId, runPrefix, verifiableId } from './tag.js';
 
 export interface VerifyOptions {
   readonly bootstrap: string;
-  readonly client: ClickHouseClient;
-  readonly clickhouseUrl: string;
+  /** Where and as whom ClickHouse is reached: the run makes its client, and closes it. */
+  readonly clickhouse: ClickHouseConnectionOptions;
+  /** The pipeline's database (every query names it). */
   readonly database: string;
   readonly topicPrefix: string;
   readonly count: number;
@@ -57,9 +58,13 @@ const IN_FLIGHT = 4;
 const POLL_MARGIN_SEC = 10;
 /** With events outstanding and nothing new for this long, rescan the whole run. */
 const SWEEP_AFTER_MS = 5_000;
+/**
+ * How long a ClickHouse still starting may take to answer before the run says it is not there:
+ * a few seconds (less with a shorter --timeout), so that a wrong address is said at once.
+ */
+const CLICKHOUSE_GRACE_MS = 3_000;
 
 export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
-  const { log, signal, client } = options;
   const streams = options.streams;
   for (const stream of streams) verifiableId(stream);
   if (!Number.isSafeInteger(options.count) || options.count < 1 || options.count > MAX_SEQUENCE) {
@@ -68,17 +73,29 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const badRatio = options.badRatio ?? 0;
   if (!(badRatio >= 0 && badRatio <= 1)) throw new KchError(ErrorCodes.USAGE, `--bad-ratio must be between 0 and 1, got ${badRatio}`);
   const run = options.run ?? newRunId();
-  const prefix = runPrefix(run);
 
   // Preflight: everything the run needs must be there, or one line says what to do.
-  const features = await detectFeatures(client).catch((error: unknown) => { throw isKchError(error) ? error : toKchError(error, options.clickhouseUrl); });
-  if (!(await databaseExists(client, options.database).catch((e: unknown) => { throw toKchError(e, options.clickhouseUrl); }))) {
-    throw new KchError(ErrorCodes.CONFIG, `database ${options.database} does not exist at ${options.clickhouseUrl}: run kch migrate first`);
+  const url = options.clickhouse.url;
+  const connection = await connectClickHouse({ ...options.clickhouse, waitMs: Math.min(CLICKHOUSE_GRACE_MS, options.timeoutMs), signal: options.signal })
+    .catch((error: unknown) => { throw isKchError(error) ? error : toKchError(error, url); });
+  try {
+    return await verifyOn(connection, options, run, badRatio);
+  } finally {
+    await connection.client.close();
   }
-  const tables = await existingTables(client, options.database).catch((e: unknown) => { throw toKchError(e, options.clickhouseUrl); });
+}
+
+/** The run itself, on a server that answered: the rest of the preflight, producing, watching, the report. */
+async function verifyOn({ client, url, features }: ClickHouseConnection, options: VerifyOptions, run: string, badRatio: number): Promise<VerifyReport> {
+  const { log, signal, streams } = options;
+  const prefix = runPrefix(run);
+  if (!(await databaseExists(client, options.database).catch((e: unknown) => { throw toKchError(e, url); }))) {
+    throw new KchError(ErrorCodes.CONFIG, `database ${options.database} does not exist at ${url}: run kch migrate first`);
+  }
+  const tables = await existingTables(client, options.database).catch((e: unknown) => { throw toKchError(e, url); });
   const missing = streams.flatMap((s) => [s.target, s.deadLetter, s.kafkaTable].filter((name) => !tables.has(name)));
   if (missing.length) {
-    throw new KchError(ErrorCodes.CONFIG, `${missing.map((m) => `${options.database}.${m}`).join(', ')} missing at ${options.clickhouseUrl}: run kch migrate first`);
+    throw new KchError(ErrorCodes.CONFIG, `${missing.map((m) => `${options.database}.${m}`).join(', ')} missing at ${url}: run kch migrate first`);
   }
   const dedupViews = new Map(streams.filter((s) => tables.has(s.dedupView)).map((s) => [s.name, s.dedupView]));
   // A wrong address should not keep a short run waiting longer than it would wait for events.
@@ -94,7 +111,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const startedAt = Date.now();
   const startedSec = Math.floor(startedAt / 1000);
   const observed: ObservedStream[] = streams.map((stream, index) => ({ stream, index }));
-  const observer = new Observer({ client, url: options.clickhouseUrl, database: options.database, streams: observed, prefix, startedSec, dedupViews });
+  const observer = new Observer({ client, url: url, database: options.database, streams: observed, prefix, startedSec, dedupViews });
   const streamIndex = new Map(streams.map((s, i) => [s, i]));
   log.info(`run ${run}: ${options.count} events ${options.rate ? `at ${options.rate} events/s` : 'as fast as Kafka takes them'}${badRatio ? `, ${(badRatio * 100).toFixed(2)} % bad on purpose` : ''}; ids start with ${prefix}`);
 
@@ -111,13 +128,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
   const watchConsumers = async (): Promise<void> => {
     if (!consumersKnown) return;
     try {
-      for (const event of consumers.update(await consumerRows(client, options.database, { url: options.clickhouseUrl }), Date.now())) {
+      for (const event of consumers.update(await consumerRows(client, options.database, { url: url }), Date.now())) {
         const line = `ClickHouse: ${describeConsumerEvent(event)}`;
         if (event.kind === 'resumed') log.info(line);
         else log.warn(line);
       }
     } catch (error) {
-      const mapped = toKchError(error, options.clickhouseUrl);
+      const mapped = toKchError(error, url);
       if (!mapped.retriable) consumersKnown = false;
     }
   };

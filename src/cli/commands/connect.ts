@@ -39,7 +39,7 @@ export const connectCommand = defineCommand({
       dataDir: resolve(given.requireString(options.dataDir)),
       cacheDir,
       bootstrap: given.requireString(options.kafkaBrokers),
-      port: given.integer(options.connectPort) ?? 8083,
+      port: given.bounded(options.connectPort) ?? 8083,
       topicPrefix: given.string(options.topicPrefix) ?? '',
       log,
       signal,

@@ -26,7 +26,7 @@ export const dashboardCommand = defineCommand({
     const dashboard = await startDashboard({
       streams,
       host: resolved.requireString(options.host),
-      port: resolved.integer(options.dashboardPort) ?? 3000,
+      port: resolved.bounded(options.dashboardPort) ?? 3000,
       token: resolved.string(options.dashboardToken) || undefined,
       clickhouse: connectionFrom(resolved, target.database),
       kafkaBrokers: resolved.requireString(options.kafkaBrokers),

@@ -2,11 +2,10 @@ import { options } from '../../config/options.js';
 import { loadPipelineConfig } from '../../config/pipeline-file.js';
 import { ErrorCodes, KchError } from '../../errors/kch-error.js';
 import { waitForKafka } from '../../kafka/admin.js';
-import { detectFeatures } from '../../clickhouse/detect-features.js';
 import { ingestOf } from '../../pipeline/plan.js';
 import { StreamSink } from '../../sink/stream-sink.js';
 import { defineCommand } from '../shared/command.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
+import { clickhouseOptions, connectFrom, pipelineTargetFrom } from '../shared/connections.js';
 import { stopWhenSupervisorGone } from '../../host/supervisor.js';
 
 /** `kch sink`: the exactly-once transport of the streams whose ingest is `sink`, until Ctrl-C / SIGTERM. */
@@ -33,9 +32,9 @@ export const sinkCommand = defineCommand({
     if (streams.length === 0) {
       throw new KchError(ErrorCodes.USAGE, `no stream has ingest sink (${all.map((s) => `${s.name}: ${ingestOf(s, target)}`).join(', ')}): give --ingest sink, or ingest: 'sink' in a stream's definition`);
     }
-    const clickhouse = clickhouseFrom(resolved, target.database);
+    // Started beside ClickHouse and Kafka (kch up, Compose), it gives each as long to answer.
+    const { client: clickhouse, features } = await connectFrom(resolved, { waitMs: 60_000, signal }, target.database);
     try {
-      const features = await detectFeatures(clickhouse);
       await waitForKafka(bootstrap, { timeoutMs: 60_000, signal });
       const sinks = streams.map((stream) => new StreamSink({ stream, target, features, bootstrap, clickhouse, log }));
       const running = sinks.map((sink) => sink.run());

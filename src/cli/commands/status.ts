@@ -27,7 +27,7 @@ export const statusCommand = defineCommand({
     'worker at --connect-url is asked for the connectors kch cdc made: each one\'s state and its tasks\';',
     'one FAILED is unhealthy, and so is a worker that does not answer at a --connect-url (CONNECT_URL) given.',
   ].join('\n'),
-  options: [...opsOptions, options.kafkaBrokersForClickhouse, options.dataDir, options.connectUrl, flags.statusJson, flags.statusWatch, flags.statusWindow],
+  options: [...opsOptions, options.dataDir, options.connectUrl, flags.statusJson, flags.statusWatch, flags.statusWindow],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);

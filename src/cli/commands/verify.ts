@@ -14,7 +14,7 @@ import { ConnectClient } from '../../connect/rest.js';
 import { resolveStream, topicOf } from '../../pipeline/resolve.js';
 import { parseSourceUrl, parseTableName } from '../../postgres/url.js';
 import { renderAgainst, verifyAgainst } from '../../verify/against.js';
-import { clickhouseFrom, clickhouseOptions, pipelineTargetFrom } from '../shared/connections.js';
+import { clickhouseFrom, clickhouseOptions, connectionFrom, pipelineTargetFrom } from '../shared/connections.js';
 
 export const verifyCommand = defineCommand({
   name: 'verify',
@@ -46,7 +46,7 @@ export const verifyCommand = defineCommand({
   async run({ options: resolved, log, signal, out }) {
     if (resolved.string(flags.verifyAgainst) !== undefined) return verifyAgainstCommand(resolved, log, signal, out);
     // Flags win over the environment for this process's clients (producer, admin; ClickHouse's
-    // CA file through clickhouseFrom).
+    // CA file through connectionFrom).
     useKafkaSecurity(kafkaSecurityFrom(resolved));
     const target = pipelineTargetFrom(resolved);
     const count = resolved.bounded(options.verifyCount) ?? 100_000;
@@ -72,22 +72,16 @@ export const verifyCommand = defineCommand({
         }
       });
     if (streams.length === 0) throw new KchError(ErrorCodes.CONFIG, 'no stream can be verified: each needs an id field (see the warnings above)');
-    // Every query names its database: the client's own stays 'default', which always exists.
-    const client = clickhouseFrom(resolved, 'default');
-    try {
-      const report = await runVerify({
-        bootstrap: resolved.requireString(options.kafkaBrokers),
-        client,
-        clickhouseUrl: resolved.requireString(options.clickhouseUrl),
-        database: target.database,
-        topicPrefix: target.topicPrefix,
-        streams, count, rate, timeoutMs, badRatio, log, signal,
-      });
-      out(resolved.boolean(flags.verifyJson) ? `${JSON.stringify(report)}\n` : renderReport(report));
-      return exitCodeOf(report);
-    } finally {
-      await client.close();
-    }
+    const report = await runVerify({
+      bootstrap: resolved.requireString(options.kafkaBrokers),
+      // Every query names its database: the session's stays 'default', which always exists.
+      clickhouse: connectionFrom(resolved, 'default'),
+      database: target.database,
+      topicPrefix: target.topicPrefix,
+      streams, count, rate, timeoutMs, badRatio, log, signal,
+    });
+    out(resolved.boolean(flags.verifyJson) ? `${JSON.stringify(report)}\n` : renderReport(report));
+    return exitCodeOf(report);
   },
 });
 

@@ -29,9 +29,12 @@ export function clickhouseFrom(resolved: ResolvedOptions, database?: string): Cl
   return createClickHouse(connectionFrom(resolved, database));
 }
 
-/** For a command that acts on the pipeline: the server waited for (up to `waitMs`) and its features detected (src/clickhouse/connect.ts). */
-export function connectFrom(resolved: ResolvedOptions, wait: { readonly waitMs: number; readonly signal?: AbortSignal }): Promise<ClickHouseConnection> {
-  return connectClickHouse({ ...connectionFrom(resolved, 'default'), ...wait });
+/**
+ * For a command that acts on the pipeline: the server waited for (up to `waitMs`) and its features
+ * detected (src/clickhouse/connect.ts); the session's database `default` unless named.
+ */
+export function connectFrom(resolved: ResolvedOptions, wait: { readonly waitMs: number; readonly signal?: AbortSignal }, database = 'default'): Promise<ClickHouseConnection> {
+  return connectClickHouse({ ...connectionFrom(resolved, database), ...wait });
 }
 
 export function pipelineTargetFrom(resolved: ResolvedOptions): PipelineTarget {

@@ -77,3 +77,39 @@ test('a stream\'s projections are { name, select } with plain, unique names, non
   assert.throws(() => defineStream({ name: 'x', fields, projections: [{ name: 'arrivals_per_second', select: 'SELECT count()' }] }), { code: 'KCH_DEFINITION', message: /two projections are named arrivals_per_second \(every target has arrivals_per_second of its own\)/ });
   assert.deepEqual(defineStream({ name: 'x', fields }).projections, []);
 });
+
+test('a key makes an upsert stream sorted by it; envelope, version and deletes take their defaults', () => {
+  const s = defineStream({ name: 'inventory', fields: { id: field.int('Int32'), name: field.text(8).optional() }, key: ['id'], envelope: 'debezium' });
+  assert.deepEqual(s.changes, { key: ['id'], envelope: 'debezium', version: 'source', deletes: 'remove' });
+  assert.deepEqual(s.orderBy, ['id']);
+  const keyed = defineStream({ name: 'k', fields: { id: field.int('Int32') }, key: ['id'] });
+  assert.deepEqual(keyed.changes, { key: ['id'], envelope: 'json', version: 'offset', deletes: 'remove' });
+  assert.equal(defineStream({ name: 'a', fields: { id: field.int('Int32') } }).changes, undefined);
+});
+
+test('an upsert stream\'s mistakes are named', () => {
+  const fields = { id: field.int('Int32'), at: field.timestamp(), n: field.int('Int32').optional(), signed: field.int('Int64') };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ mode: 'upsert' }, /needs a key: key: \['id'\]/],
+    [{ key: ['nope'] }, /key names unknown field "nope"/],
+    [{ key: ['n'] }, /key field "n" must be required/],
+    [{ key: ['id', 'id'] }, /names a field twice/],
+    [{ mode: 'append', key: ['id'] }, /key belongs to an upsert stream/],
+    [{ envelope: 'debezium' }, /envelope belongs to an upsert stream/],
+    [{ key: ['id'], envelope: 'avro' }, /envelope must be 'json', 'debezium', 'debezium-flat'/],
+    [{ key: ['id'], envelope: 'debezium', version: 'n' }, /version field "n" must be a required whole number or time/],
+    [{ key: ['id'], envelope: 'debezium', version: 'signed' }, /must not go below 0/],
+    [{ key: ['id'], envelope: 'debezium', version: 'ghost' }, /version names unknown field "ghost"/],
+    [{ key: ['id'], version: 'at' }, /version must be 'offset'/],
+    [{ key: ['id'], envelope: 'debezium', deletes: 'hide' }, /deletes must be 'remove' or 'mark'/],
+    [{ key: ['id'], envelope: 'debezium', orderBy: ['at'] }, /sorted by its key \(id\); leave orderBy out/],
+    [{ key: ['id'], envelope: 'debezium', partitionBy: 'toYYYYMM(at)' }, /cannot be partitioned/],
+    [{ key: ['id'], envelope: 'debezium', projections: [{ name: 'p', select: 'SELECT count()' }] }, /has no projections/],
+    [{ key: ['id'], ingest: 'engine' }, /the Kafka engine skips unseen/],
+  ];
+  for (const [spec, message] of cases) {
+    assert.throws(() => defineStream({ name: 's', fields, ...spec }), message, JSON.stringify(spec));
+  }
+  // A time or an unsigned whole number orders a key's versions.
+  assert.equal(defineStream({ name: 's', fields, key: ['id'], envelope: 'debezium', version: 'at' }).changes?.version, 'at');
+});
