@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliProcess, runCli } from '../../support/cli.js';
@@ -74,6 +74,26 @@ test('kch cdc add captures a PostgreSQL table; after 10,000+ changes kch verify 
            CASE WHEN g % 4 = 0 THEN NULL ELSE ARRAY['t' || g, 'é'] END
       FROM generate_series(1, 2000) g`);
 
+  // What cannot be captured is said in one line, before anything is written or registered.
+  const mistakes = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, PGPASSWORD: pg.password, CONNECT_URL: `http://127.0.0.1:${await freePort()}`, KCH_CONFIG: '' };
+  const early = await mkdtemp(join(tmpdir(), 'kch-cdc-early-'));
+  onCleanup(t, () => rm(early, { recursive: true, force: true }));
+  await pg.sql('CREATE TABLE public.loose (n integer)');
+  const pgUrl = `postgresql://${pg.user}@${pg.host}:${pg.port}/${pg.database}`;
+  for (const [table, said] of [
+    ['public.nope', /^kch cdc: no table public\.nope in postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres; public has items, loose\n$/],
+    ['public.loose', /^kch cdc: public\.loose has no primary key: .*ALTER TABLE public\.loose ADD PRIMARY KEY \(…\)\n$/],
+    ['public.items', /^kch cdc: Kafka Connect does not answer at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): start it with kch connect \(or kch up --connect\), or give --connect-url\n$/],
+  ] as const) {
+    const refused = await runCli(['cdc', 'add', pgUrl, '--table', table], mistakes, 60_000, early);
+    assert.equal(refused.code, 1, `${table}: ${refused.stderr}`);
+    assert.match(refused.stderr, said);
+  }
+  const wrongPassword = await runCli(['cdc', 'add', `postgresql://${pg.user}:not-it@${pg.host}:${pg.port}/${pg.database}`, '--table', 'public.items'], mistakes, 60_000, early);
+  assert.match(wrongPassword.stderr, /^kch cdc: PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres refused connecting: .*\(password authentication failed: set PGPASSWORD/);
+  assert.doesNotMatch(wrongPassword.stderr, /not-it/);
+  assert.deepEqual(await readdir(early), [], 'nothing written');
+
   const dataDir = await mkdtemp(join(tmpdir(), 'kch-cdc-'));
   onCleanup(t, () => rm(dataDir, { recursive: true, force: true }));
   const folder = await mkdtemp(join(tmpdir(), 'kch-cdc-folder-'));
@@ -96,7 +116,7 @@ test('kch cdc add captures a PostgreSQL table; after 10,000+ changes kch verify 
     KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: prefix,
     CONNECT_URL: `http://127.0.0.1:${port}`, PGPASSWORD: pg.password, KCH_CONFIG: '',
   };
-  const url = `postgresql://${pg.user}@${pg.host}:${pg.port}/${pg.database}`;
+  const url = pgUrl;
   const added = await runCli(['cdc', 'add', url, '--table', 'public.items'], env, 240_000, folder);
   assert.equal(added.code, 0, `${added.stdout}\n${added.stderr}`);
   assert.match(added.stdout, /wrote kch\.config\.ts \(stream items, key id, 11 fields\)/);
@@ -165,4 +185,23 @@ test('kch cdc add captures a PostgreSQL table; after 10,000+ changes kch verify 
   assert.match(removed.stdout, new RegExp(`dropped replication slot kch_${prefix}items; dropped publication kch_${prefix}items`));
   assert.equal(await pg.sql('SELECT count(*) FROM pg_replication_slots'), '0', 'no slot left to hold the server\'s log');
   assert.match(removed.stdout, /stream items and its table stay/);
+});
+
+test('kch cdc add\'s usage mistakes and an unreachable PostgreSQL are one line each, never a stack', async () => {
+  const { kafka } = services();
+  const env = { KAFKA_BROKERS: kafka, KCH_CONFIG: '' };
+  const port = await freePort();
+  const cases: [string[], number, RegExp][] = [
+    [['cdc', 'add', 'mysql://app:hunter2@db/shop', '--table', 'public.items'], 2, /^kch cdc: "mysql:\/\/app:\*\*\*@db\/shop" is not a PostgreSQL URL \(its scheme is mysql, not postgresql\): give postgresql:\/\/user@host:port\/database, the password in PGPASSWORD\n$/],
+    [['cdc', 'add', 'postgresql://app@db/shop'], 2, /^kch cdc: name the table: --table schema\.table\n$/],
+    [['cdc', 'add', `postgresql://app:hunter2@127.0.0.1:${port}/shop`, '--table', 'public.items'], 1, new RegExp(`^kch cdc: cannot reach PostgreSQL at postgresql://app@127\\.0\\.0\\.1:${port}/shop \\(ECONNREFUSED\\) while connecting: is it running, and is that its address\\?\\n$`)],
+    [['cdc', 'frobnicate'], 2, /^kch cdc: kch cdc add <postgresql:\/\/…> --table <schema\.table>, kch cdc list, or kch cdc remove <stream>\n$/],
+    [['verify', '--against', 'postgresql://app@db/shop'], 2, /^kch verify: with --against, name the table: --table schema\.table\n$/],
+  ];
+  for (const [args, code, said] of cases) {
+    const result = await runCli(args, env, 60_000);
+    assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, said);
+    assert.doesNotMatch(result.stderr, /hunter2/);
+  }
 });
