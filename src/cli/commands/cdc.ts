@@ -66,7 +66,7 @@ async function checkConnect(client: ConnectClient): Promise<void> {
   try {
     await client.info();
   } catch (error) {
-    throw new KchError(ErrorCodes.CONNECT_REQUEST, `Kafka Connect does not answer at ${client.url} (${isKchError(error) ? error.message.replace(/^cannot reach Kafka Connect at \S+ /, '') : messageOf(error)}): start it with kch connect (or kch up --connect), or give --connect-url`, { cause: error });
+    throw new KchError(ErrorCodes.CONNECT_REQUEST, `Kafka Connect does not answer at ${client.url} (${isKchError(error) ? error.message.replace(/^cannot reach Kafka Connect at \S+ \((.*)\)$/, '$1') : messageOf(error)}): start it with kch connect (or kch up --connect), or give --connect-url`, { cause: error });
   }
 }
 
