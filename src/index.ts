@@ -5,7 +5,7 @@
  *   export default defineConfig({ streams: [defineStream({ name: 'orders', fields: {…}, orderBy: […] })] });
  */
 export { defineConfig, type PipelineConfigSpec, type PipelineDefinition } from './config/define.js';
-export { field, type Draw, type Field, type IntegerType, type TextOptions, type TimestampPrecision } from './pipeline/field.js';
+export { field, type DateEncoding, type DateOptions, type DecimalEncoding, type DecimalOptions, type Draw, type Field, type IntegerType, type TextOptions, type TimestampEncoding, type TimestampOptions, type TimestampPrecision, type VariableScaleDecimal } from './pipeline/field.js';
 export { defineStream, validateEvent, type EventOf, type EventProblem, type Fields, type Projection, type StreamDefinition, type StreamSpec } from './pipeline/stream.js';
 export { KchError, ErrorCodes, type ErrorCode } from './errors/kch-error.js';
 import { streams } from './pipeline/streams/index.js';

@@ -1,5 +1,5 @@
 import type { ServerFeatures } from './features.js';
-import { DUPLICATE_KEYS, JsonNumber, readableNumeral, stringifyJson } from './json.js';
+import { DUPLICATE_KEYS, JsonNumber, parseJson, readableNumeral, stringifyJson } from './json.js';
 import { decimalsWithin, floatValueSql, NUMBER_TEXT, numberTextSql, type NumberSite, type NumberSpec } from './number-sql.js';
 import { asFloatReads, bigIntOf, compareExact, decimalsOf, exactOf, exactOfBigInt, exactOfNumber, floatExactBelow, plainText, sameAsNumber, type ExactNumber } from './number-text.js';
 import { literal as quote } from './quote.js';
@@ -106,6 +106,15 @@ export abstract class Field<T = unknown> {
    */
   defaultProblem(value: unknown): string | undefined {
     return typeof value === 'string' || typeof value === 'number' ? undefined : 'must be a number or a string';
+  }
+  /**
+   * SQL of a default `defaultProblem` passed, as the column's DEFAULT and the view's value when
+   * absent: typed where a bare literal would be read as something else (a decimal as a Float64, a
+   * whole number beyond 64 bits as a Float64, an encoded value as its text).
+   */
+  defaultLiteral(value: unknown): string {
+    if (typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonNumber) return String(value);
+    return quote(String(value));
   }
   /** Whether a message may leave the field out (it then takes `defaultSql`). */
   get isOptional(): boolean { return false; }
@@ -418,6 +427,12 @@ class IntegerField extends Field<number | bigint> {
     if (n === undefined) return `must be a whole number, got ${foundOf(value)}`;
     return n >= lo && n <= hi ? undefined : `must be within ${this.type} (${lo}..${hi})`;
   }
+  /** Beyond 64 bits a bare numeral is a Float64 to ClickHouse: typed then. */
+  override defaultLiteral(value: unknown): string {
+    const whole = exactValue(value, false, 0);
+    const n = whole === undefined ? undefined : bigIntOf(whole);
+    return n === undefined ? super.defaultLiteral(value) : integerLiteral(n);
+  }
   /** Most near zero; one in four anywhere in the range, so that examples reach the whole width of the type. */
   example(random: Draw): number | bigint {
     const safe = BigInt(Number.MAX_SAFE_INTEGER);
@@ -454,6 +469,13 @@ export interface DecimalOptions {
   /** Bounds, with at most `scale` decimals: a number, a bigint, or the number's text ('-99999999999999999999.99'). */
   readonly min: number | bigint | string;
   readonly max: number | bigint | string;
+  /**
+   * How the number is written: a JSON number; base64 of the unscaled value's big-endian
+   * two's-complement bytes at this scale (Debezium's Decimal, decimal.handling.mode=precise);
+   * or Debezium's VariableScaleDecimal, `{"scale": 3, "value": "<base64>"}`. Debezium's
+   * decimal.handling.mode=string is 'number' with acceptStrings(). @default 'number'
+   */
+  readonly encoding?: DecimalEncoding;
 }
 
 /**
@@ -535,6 +557,11 @@ class DecimalField extends Field<number | JsonNumber> {
     const limit = { negative: false, digits: '1', exponent: this.precision - this.scale };
     return compareExact({ ...exact, negative: false }, limit) < 0 ? undefined : `must fit Decimal(${this.precision}, ${this.scale})`;
   }
+  /** From its text: a bare 0.29 is a Float64, which the column would take as 0.28. */
+  override defaultLiteral(value: unknown): string {
+    const exact = exactValue(value, false, this.scale);
+    return exact === undefined ? super.defaultLiteral(value) : decimalLiteral(exact, this.targetType());
+  }
   /** Units of 10^-scale near the minimum, as the number they make (a JsonNumber where a float would round it). */
   example(random: Draw): number | JsonNumber {
     const text = this.exampleText(random);
@@ -544,16 +571,7 @@ class DecimalField extends Field<number | JsonNumber> {
   }
   override exampleJson(random: Draw): string { return this.exampleText(random); }
   /** Drawn in whole units: no float formatting. Most near the minimum; one in four anywhere up to 10¹⁸ units. */
-  private exampleText(random: Draw): string {
-    const [lo, hi] = [this.units(this.min), this.units(this.max)];
-    const units = drawBigInt(random, lo, bigMin(hi, lo + (random.next() < 0.75 ? 1_000_000n : 10n ** 18n)));
-    const exact = exactOfBigInt(units);
-    return plainText(exact.digits === '' ? exact : { ...exact, exponent: exact.exponent - this.scale });
-  }
-  /** A bound in whole units of 10^-scale (a valid bound has at most `scale` decimals). */
-  private units(bound: ExactNumber): bigint {
-    return bigIntOf({ ...bound, exponent: bound.exponent + this.scale }) ?? 0n;
-  }
+  private exampleText(random: Draw): string { return unitsText(drawUnits(random, this.min, this.max, this.scale), this.scale); }
   outOfRange(below: boolean): JsonNumber | undefined {
     const limit = { negative: below, digits: '1', exponent: this.precision - this.scale };
     if (below ? compareExact(this.min, { ...limit, negative: true }) <= 0 : compareExact(this.max, limit) >= 0) return undefined;
@@ -561,6 +579,28 @@ class DecimalField extends Field<number | JsonNumber> {
     const beyond = addExact(below ? this.min : this.max, below ? { ...step, negative: true } : step);
     return new JsonNumber(plainText(beyond));
   }
+}
+
+/** Whole units of 10^-scale for an example: most near the minimum; one in four anywhere up to 10¹⁸ units above it. */
+function drawUnits(random: Draw, min: ExactNumber, max: ExactNumber, scale: number): bigint {
+  const [lo, hi] = [unitsOf(min, scale), unitsOf(max, scale)];
+  return drawBigInt(random, lo, bigMin(hi, lo + (random.next() < 0.75 ? 1_000_000n : 10n ** 18n)));
+}
+
+/** A bound in whole units of 10^-scale (a valid bound has at most `scale` decimals). */
+function unitsOf(bound: ExactNumber, scale: number): bigint {
+  return bigIntOf({ ...bound, exponent: bound.exponent + scale }) ?? 0n;
+}
+
+/** Whole units of 10^-scale as the plain text of the number they make. */
+function unitsText(units: bigint, scale: number): string {
+  const exact = exactOfBigInt(units);
+  return plainText(exact.digits === '' ? exact : { ...exact, exponent: exact.exponent - scale });
+}
+
+/** SQL: an exact number as a value of a Decimal type, from its text (a bare 0.29 would be a Float64). */
+function decimalLiteral(value: ExactNumber, type: string): string {
+  return `CAST(${quote(plainText(value))}, ${quote(type)})`;
 }
 
 /** a + b for numbers of the same scale or less (used for a value one unit beyond a bound). */
@@ -580,10 +620,14 @@ function decimalBound(value: unknown): ExactNumber | undefined {
   return undefined;
 }
 
-function makeDecimal(options: DecimalOptions): DecimalField {
+const decimalEncodings: readonly DecimalEncoding[] = ['number', 'base64', 'variable-scale'];
+
+function makeDecimal(options: DecimalOptions): Field {
   const zero = exactOf('0')!;
   const fail = (why: string): DecimalField => new DecimalField(18, 2, zero, zero, `decimal(${describeOptions(options)}): ${why}`);
   if (typeof options !== 'object' || options === null) return fail('takes { precision, scale, min, max }');
+  const encoding = options.encoding ?? 'number';
+  if (!decimalEncodings.includes(encoding)) return fail(`encoding must be ${decimalEncodings.map((e) => `'${e}'`).join(', ')}`);
   const { precision, scale } = options;
   if (!Number.isInteger(precision) || precision < 1 || precision > MAX_DECIMAL_PRECISION) return fail(`precision must be a whole number from 1 to ${MAX_DECIMAL_PRECISION}`);
   if (!Number.isInteger(scale) || scale < 0 || scale > precision) return fail(`scale must be a whole number from 0 to the precision (${precision})`);
@@ -595,7 +639,7 @@ function makeDecimal(options: DecimalOptions): DecimalField {
     if (compareExact(bound, limit) >= 0 || compareExact(bound, { ...limit, negative: true }) <= 0) return fail(`${name} ${plainText(bound)} does not fit Decimal(${precision}, ${scale})`);
   }
   if (compareExact(min, max) > 0) return fail('min must not be above max');
-  return new DecimalField(precision, scale, min, max);
+  return encoding === 'number' ? new DecimalField(precision, scale, min, max) : new EncodedDecimalField(precision, scale, min, max, encoding);
 }
 
 function describeOptions(options: unknown): string {
@@ -707,12 +751,8 @@ class DefaultedField<T> extends Field<T> {
   override get definitionProblem(): string | undefined { return this.invalid ?? this.inner.definitionProblem; }
   override acceptStrings(): Field<T> { return new DefaultedField(this.inner.acceptStrings(), this.fallback); }
   override get isOptional(): boolean { return true; }
-  override get defaultSql(): string {
-    const value: unknown = this.fallback;
-    if (typeof value === 'number' || typeof value === 'bigint' || value instanceof JsonNumber) return String(value);
-    return quote(String(value));
-  }
-  describe(): string { return `${this.inner.describe()}; ${JSON.stringify(this.fallback)} when absent`; }
+  override get defaultSql(): string { return this.inner.defaultLiteral(this.fallback); }
+  describe(): string { return `${this.inner.describe()}; ${describeValue(this.fallback)} when absent`; }
   inputType(f: ServerFeatures): string { return f.strictJsonInput ? `Nullable(${this.inner.inputType(f)})` : this.inner.inputType(f); }
   targetType(f: ServerFeatures): string { return this.inner.targetType(f); }
   toTarget(column: string, f: ServerFeatures): string {
@@ -815,7 +855,7 @@ class TimestampField extends Field<string> {
   inputType(): string { return 'String'; }
   targetType(f: ServerFeatures): string {
     if (!f.dateTime64) return `DateTime${this.timeZone === undefined ? '' : `(${quote(this.timeZone)})`}`;
-    return `DateTime64(${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`;
+    return dateTime64Type(this.precision, this.timeZone);
   }
   private parse(column: string): string {
     return `parseDateTime64BestEffortOrNull(${column}, ${this.precision}${this.timeZone === undefined ? '' : `, ${quote(this.timeZone)}`})`;
@@ -848,6 +888,437 @@ class TimestampField extends Field<string> {
     return this.exampleText;
   }
   override exampleJson(): string { return `"${this.example()}"`; }
+}
+
+/** DateTime64's range, in seconds from 1970-01-01 UTC: its first second (1900-01-01) and the end of 2299. */
+const DATETIME64_FIRST_SECOND = -2_208_988_800n;
+const DATETIME64_END_SECOND = 10_413_792_000n;
+const INT64_MIN = -INT64_MAX - 1n;
+
+/** How a time is written: ISO-8601 text, or a whole number of units since 1970-01-01 UTC. */
+export type TimestampEncoding = 'text' | 'millis' | 'micros' | 'nanos';
+type EpochUnit = Exclude<TimestampEncoding, 'text'>;
+/** Decimals of a second in each unit. */
+const unitDigits: Readonly<Record<EpochUnit, number>> = { millis: 3, micros: 6, nanos: 9 };
+/** What a second's 10^-n is called, by n. */
+const tickNames: Readonly<Record<number, string>> = { 0: 'seconds', 3: 'milliseconds', 6: 'microseconds', 9: 'nanoseconds' };
+
+export interface TimestampOptions<E extends TimestampEncoding = TimestampEncoding> {
+  /** Decimals of a second the column keeps: 0, 3, 6 or 9. @default 3 for 'text' and 'millis', 6 for 'micros', 9 for 'nanos' */
+  readonly precision?: TimestampPrecision;
+  /** The column's time zone (and the one text without an offset is read in). @default the server's */
+  readonly timeZone?: string;
+  /**
+   * How the time is written: ISO-8601 text, or a JSON whole number of milli-, micro- or
+   * nanoseconds since 1970-01-01 00:00:00 UTC (Debezium's Timestamp, MicroTimestamp,
+   * NanoTimestamp). @default 'text'
+   */
+  readonly encoding?: E;
+}
+
+/**
+ * `field.timestamp`'s forms, each with its JavaScript value: the text, or the whole number of
+ * units (a bigint beyond 2⁵³). Overloads, not a generic: a generic call changes the order in which
+ * TypeScript lists a stream's field names in its messages.
+ */
+interface TimestampConstructor {
+  // The last form is the one ReturnType<typeof field.timestamp> gives: the default.
+  (options: TimestampOptions<EpochUnit> & { readonly encoding: EpochUnit }): Field<number | bigint>;
+  (options?: TimestampOptions<'text'>): Field<string>;
+}
+
+const dateTime64Type = (precision: number, timeZone: string | undefined): string => `DateTime64(${precision}${timeZone === undefined ? '' : `, ${quote(timeZone)}`})`;
+
+/** The UTC day of a second since 1970-01-01, as YYYY-MM-DD. */
+const dayOfSecond = (second: bigint): string => new Date(Number(second) * 1000).toISOString().slice(0, 10);
+
+/**
+ * A time as a JSON whole number of milli-, micro- or nanoseconds since 1970-01-01 UTC, anywhere
+ * in DateTime64's range (1900 to 2299; 2262 at nanoseconds), into DateTime64 by integer
+ * arithmetic only. A value finer than the column keeps (micros with a sub-millisecond part into
+ * DateTime64(3)) is a dead letter, never truncated.
+ */
+class EpochTimestampField extends Field<number | bigint> {
+  readonly kind = 'timestamp';
+  /** The value in its units, within the column's range: an integer's checks and exact reading. */
+  private readonly units: IntegerField;
+  /** Units in one tick of the column (1 unless the unit is finer than the column). */
+  private readonly step: bigint;
+  /** Ticks of the column in one unit (1 unless the unit is coarser than the column). */
+  private readonly ticksPerUnit: bigint;
+  /** The first and last day the column holds (UTC). */
+  private readonly span: string;
+  constructor(readonly precision: TimestampPrecision, readonly timeZone: string | undefined, readonly encoding: EpochUnit) {
+    super();
+    const digits = unitDigits[encoding] - precision;
+    this.step = digits > 0 ? 10n ** BigInt(digits) : 1n;
+    this.ticksPerUnit = digits < 0 ? 10n ** BigInt(-digits) : 1n;
+    const perSecond = 10n ** BigInt(precision);
+    // DateTime64(9) ends where Int64 does, in 2262.
+    const [first, last] = [DATETIME64_FIRST_SECOND * perSecond, bigMin(DATETIME64_END_SECOND * perSecond - 1n, INT64_MAX)];
+    this.span = `${dayOfSecond(first / perSecond)} to ${dayOfSecond(last / perSecond)}`;
+    // In units: multiples of the step within Int64 (a finer unit), or the whole units within the
+    // ticks (a coarser one: BigInt division truncates towards zero, inwards at both ends).
+    const [min, max] = this.step > 1n
+      ? [bigMax(first * this.step, INT64_MIN - (INT64_MIN % this.step)), bigMin(last * this.step, INT64_MAX - (INT64_MAX % this.step))]
+      : [first / this.ticksPerUnit, last / this.ticksPerUnit];
+    this.units = makeInteger(min, max, 'Int64');
+  }
+  private get unitName(): string { return tickNames[unitDigits[this.encoding]]!; }
+  describe(): string {
+    const whole = this.step > 1n ? `, whole ${tickNames[this.precision]!} (the column's precision)` : '';
+    return `a whole number of ${this.unitName} since 1970-01-01 00:00:00 UTC, ${this.span}${whole}`;
+  }
+  inputType(): string { return 'Int64'; }
+  targetType(f: ServerFeatures): string {
+    if (!f.dateTime64) return `DateTime${this.timeZone === undefined ? '' : `(${quote(this.timeZone)})`}`;
+    return dateTime64Type(this.precision, this.timeZone);
+  }
+  // The old servers' path is never planned (needsDecoding): the same arithmetic, for completeness.
+  toTarget(column: string): string { return this.fromUnits(column); }
+  check(column: string): string { return `${column} BETWEEN ${this.units.min} AND ${this.units.max}${this.step > 1n ? ` AND ${column} % ${this.step} = 0` : ''}`; }
+  override needsDecoding(): string { return 'a DateTime64 column'; }
+  override get numberText(): NumberSpec | undefined { return this.units.numberText; }
+  override numberValue(value: string, text?: string): string { return this.units.numberValue(value, text); }
+  override jsonCheck(value: string, f: ServerFeatures, site?: NumberSite): string {
+    const x = site?.value ?? this.numberValue(value);
+    const inRange = this.units.jsonCheck(value, f, { value: x });
+    return this.step > 1n ? `${inRange} AND ifNull(modulo(${x}, ${this.step}) = 0, 0)` : inRange;
+  }
+  override jsonToTarget(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    return this.fromUnits(`ifNull(accurateCastOrNull(${site?.value ?? this.numberValue(value)}, 'Int64'), 0)`);
+  }
+  /** SQL: the DateTime64 of an Int64 of units, exactly: a DateTime64's ticks are its stored Int64 (reinterpret never throws). */
+  private fromUnits(units: string): string {
+    const ticks = this.step > 1n ? `intDiv(${units}, ${this.step})` : this.ticksPerUnit > 1n ? `${units} * ${this.ticksPerUnit}` : units;
+    return `reinterpret(toInt64(${ticks}), ${quote(dateTime64Type(this.precision, this.timeZone))})`;
+  }
+  problem(value: unknown): string | undefined {
+    const problem = this.units.problem(value);
+    const exact = exactValue(value, false, 0);
+    const whole = exact === undefined ? undefined : bigIntOf(exact);
+    if (problem !== undefined) {
+      const outside = whole !== undefined && (whole < this.units.min || whole > this.units.max);
+      return outside ? `must be a time from ${this.span} (${this.units.min}..${this.units.max} ${this.unitName}), got ${foundOf(value)}` : problem;
+    }
+    return whole !== undefined && whole % this.step !== 0n ? `must be whole ${tickNames[this.precision]!} (a multiple of ${this.step}): the column keeps ${this.precision} decimals of a second, got ${foundOf(value)}` : undefined;
+  }
+  override defaultProblem(value: unknown): string | undefined { return this.problem(value); }
+  override defaultLiteral(value: unknown): string {
+    const exact = exactValue(value, false, 0);
+    return this.fromUnits(`toInt64(${(exact === undefined ? undefined : bigIntOf(exact)) ?? 0n})`);
+  }
+  /** Now, with the digits below a millisecond drawn where the column keeps them. */
+  example(random: Draw): number | bigint {
+    const unit = unitDigits[this.encoding];
+    const kept = Math.min(this.precision, unit);
+    const ms = BigInt(Date.now());
+    const ticks = kept >= 3 ? ms * 10n ** BigInt(kept - 3) + BigInt(Math.floor(random.next() * 10 ** (kept - 3))) : ms / 10n ** BigInt(3 - kept);
+    const units = ticks * 10n ** BigInt(unit - kept);
+    return units <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(units) : units;
+  }
+  override exampleJson(random: Draw): string { return String(this.example(random)); }
+}
+
+/** Date32's range in days from 1970-01-01: 1900-01-01 to 2299-12-31. */
+const DATE32_FIRST_DAY = -25_567;
+const DATE32_LAST_DAY = 120_529;
+const DAY_MS = 86_400_000;
+
+/** How a date is written: 'YYYY-MM-DD', or a whole number of days since 1970-01-01 (Debezium's Date). */
+export type DateEncoding = 'text' | 'days';
+export interface DateOptions<E extends DateEncoding = DateEncoding> {
+  /** @default 'text' */
+  readonly encoding?: E;
+}
+/** `field.date`'s forms, each with its JavaScript value. */
+interface DateConstructor {
+  (options: DateOptions<'days'> & { readonly encoding: 'days' }): Field<number>;
+  (options?: DateOptions<'text'>): Field<string>;
+}
+
+/** A calendar date, 1900-01-01 to 2299-12-31 (Date32's range), as text or as days since 1970-01-01. */
+class DateField extends Field<string | number> {
+  readonly kind = 'date';
+  /** The days' checks and exact reading are an integer's. */
+  private readonly days = makeInteger(DATE32_FIRST_DAY, DATE32_LAST_DAY, 'Int32');
+  constructor(readonly encoding: DateEncoding) { super(); }
+  describe(): string {
+    return this.encoding === 'text' ? 'a date "YYYY-MM-DD", 1900-01-01 to 2299-12-31' : `a whole number of days since 1970-01-01, 1900-01-01 to 2299-12-31 (${DATE32_FIRST_DAY}..${DATE32_LAST_DAY})`;
+  }
+  inputType(): string { return this.encoding === 'text' ? 'String' : 'Int32'; }
+  // Date32 is 21.9 and later; every server that can check the field (25.8+) has it.
+  targetType(f: ServerFeatures): string { return f.decodeInViews ? 'Date32' : 'Date'; }
+  // The old servers' path is never planned (needsDecoding).
+  toTarget(column: string): string { return this.encoding === 'text' ? `toDate32OrZero(${column})` : `toDate32(${column})`; }
+  check(column: string): string { return this.encoding === 'text' ? `toString(toDate32OrNull(${column})) = ${column}` : `${column} BETWEEN ${DATE32_FIRST_DAY} AND ${DATE32_LAST_DAY}`; }
+  override needsDecoding(): string { return 'a Date32 column'; }
+  override get numberText(): NumberSpec | undefined { return this.encoding === 'days' ? this.days.numberText : undefined; }
+  override numberValue(value: string, text?: string): string | undefined { return this.encoding === 'days' ? this.days.numberValue(value, text) : undefined; }
+  // Text: what the server reads back as the same text is a real date within Date32 (it clamps, or reads other forms).
+  override jsonCheck(value: string, f: ServerFeatures, site?: NumberSite): string {
+    if (this.encoding === 'days') return this.days.jsonCheck(value, f, site);
+    const text = dynamicElement(value, 'String');
+    return `ifNull(toString(toDate32OrNull(${text})) = ${text}, 0)`;
+  }
+  override jsonToTarget(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    if (this.encoding === 'days') return `toDate32(ifNull(accurateCastOrNull(${site?.value ?? this.numberValue(value)!}, 'Int32'), 0))`;
+    return `ifNull(toDate32OrNull(${dynamicElement(value, 'String')}), toDate32(0))`;
+  }
+  problem(value: unknown): string | undefined {
+    if (this.encoding === 'days') {
+      const problem = this.days.problem(value);
+      return problem?.startsWith('must be between') ? `must be a day from 1900-01-01 to 2299-12-31 (${DATE32_FIRST_DAY}..${DATE32_LAST_DAY}), got ${foundOf(value)}` : problem;
+    }
+    if (typeof value !== 'string') return `must be a date "YYYY-MM-DD", got ${foundOf(value)}`;
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+    if (!match) return `must be a date "YYYY-MM-DD", got ${foundOf(value)}`;
+    const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return `must be a real date, got ${foundOf(value)}`;
+    return value >= '1900-01-01' && value <= '2299-12-31' ? undefined : `must be a date from 1900-01-01 to 2299-12-31, got ${foundOf(value)}`;
+  }
+  override defaultProblem(value: unknown): string | undefined { return this.problem(value); }
+  override defaultLiteral(value: unknown): string {
+    const text = typeof value === 'string' ? value : new Date(Number(value) * DAY_MS).toISOString().slice(0, 10);
+    return `CAST(${quote(text)}, 'Date32')`;
+  }
+  /** A day of this century's first decades. */
+  example(random: Draw): string | number {
+    const day = drawInt(random, 10_957, 21_914);
+    return this.encoding === 'days' ? day : new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+  override exampleJson(random: Draw): string {
+    const value = this.example(random);
+    return typeof value === 'number' ? String(value) : `"${value}"`;
+  }
+}
+
+/** How a decimal is written: a JSON number, or Debezium's (Kafka Connect's) base64 of the unscaled value, alone or with its scale. */
+export type DecimalEncoding = 'number' | 'base64' | 'variable-scale';
+/** Debezium's VariableScaleDecimal: the unscaled value (base64 of its two's-complement bytes) and its scale. */
+export interface VariableScaleDecimal {
+  readonly scale: number;
+  readonly value: string;
+}
+/** `field.decimal`'s forms, each with its JavaScript value. */
+interface DecimalConstructor {
+  (options: DecimalOptions & { readonly encoding: 'base64' }): Field<string>;
+  (options: DecimalOptions & { readonly encoding: 'variable-scale' }): Field<VariableScaleDecimal>;
+  (options: DecimalOptions & { readonly encoding?: 'number' }): Field<number | JsonNumber>;
+}
+
+/**
+ * The whole number written as canonical base64 (RFC 4648, padded) of its big-endian
+ * two's-complement bytes (Java's BigInteger.toByteArray, as Kafka Connect's Decimal and Debezium
+ * write it), sign-extended, 1 to `most` bytes; or why it is none.
+ */
+function unscaledOf(text: unknown, most: number): bigint | string {
+  const form = `base64 of 1 to ${most} bytes (a whole number's big-endian two's complement)`;
+  if (typeof text !== 'string') return `must be ${form}, got ${foundOf(text)}`;
+  // Canonical only: Buffer skips what is not base64, so its text of the bytes must be the same text.
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text || bytes.length < 1 || bytes.length > most) return `must be ${form}, got ${foundOf(text)}`;
+  const magnitude = BigInt(`0x${bytes.toString('hex')}`);
+  return (bytes[0]! & 0x80) === 0 ? magnitude : magnitude - (1n << BigInt(bytes.length * 8));
+}
+
+/** Base64 of a whole number's fewest big-endian two's-complement bytes, as Java's BigInteger.toByteArray has them. */
+function base64OfUnscaled(value: bigint): string {
+  let bytes = 1;
+  while (value < -(1n << BigInt(bytes * 8 - 1)) || value >= 1n << BigInt(bytes * 8 - 1)) bytes += 1;
+  const twos = value < 0n ? (1n << BigInt(bytes * 8)) + value : value;
+  return Buffer.from(twos.toString(16).padStart(bytes * 2, '0'), 'hex').toString('base64');
+}
+
+/**
+ * SQL: the Int256 that `text` (a Nullable(String)) writes as canonical base64 of 1 to `most`
+ * big-endian two's-complement bytes, else NULL. The bytes are padded to 32 with their sign and
+ * read backwards (little-endian); base64Encode of them gives the text back only if it was canonical.
+ */
+function unscaledSql(text: string, most: number): string {
+  const bytes = `tryBase64Decode(ifNull(${text}, ''))`;
+  const signed = `reinterpretAsInt256(reverse(if(reinterpretAsUInt8(${bytes}) >= 128, leftPad(${bytes}, 32, '\\xFF'), leftPad(${bytes}, 32, '\\0'))))`;
+  return `if(ifNull(length(${bytes}) BETWEEN 1 AND ${most} AND base64Encode(${bytes}) = ${text}, 0), ${signed}, NULL)`;
+}
+
+/** SQL: 10^n as an Int256 (n a whole number 0..76 in SQL), exactly. */
+const powerOfTenSql = (n: string): string => `toInt256(concat('1', repeat('0', toUInt8(least(abs(${n}), 76)))))`;
+
+/**
+ * Beyond this scale, either way, no non-zero value of 32 bytes fits any column: it has more
+ * decimals than 76 (a 32-byte value ends in at most 77 zeros), or is above 10^76.
+ */
+const FARTHEST_SCALE = 200;
+
+/**
+ * The paths of an object's values as ClickHouse's JSON type keeps them: keys of nested objects
+ * joined by dots, nulls and empty objects dropped (the server drops them: `{"x":null}` has no x).
+ */
+function jsonPaths(value: Record<string, unknown>, prefix: string, out: string[]): string[] {
+  for (const [key, member] of Object.entries(value)) {
+    if (member === null) continue;
+    if (typeof member === 'object' && !Array.isArray(member) && !(member instanceof JsonNumber)) jsonPaths(member as Record<string, unknown>, `${prefix}${key}.`, out);
+    else out.push(`${prefix}${key}`);
+  }
+  return out;
+}
+
+/** Whether an object, or one inside it (not inside an array), has a key twice: the server's JSON type then reads none of it. */
+function repeatsKeys(value: Record<string, unknown> & { [DUPLICATE_KEYS]?: ReadonlySet<string> }): boolean {
+  if ((value[DUPLICATE_KEYS]?.size ?? 0) > 0) return true;
+  return Object.values(value).some((m) => typeof m === 'object' && m !== null && !Array.isArray(m) && !(m instanceof JsonNumber) && repeatsKeys(m as Record<string, unknown>));
+}
+
+/** A scale as the views read it: a whole JSON number (a Float64 where one holds it: 3.0 is 3), else undefined. */
+function scaleOf(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return value;
+  const number = value instanceof JsonNumber ? (/^-?[0-9]+$/.test(value.text) ? undefined : Number(value.text)) : value;
+  if (value instanceof JsonNumber && number === undefined) return BigInt(value.text);
+  return typeof number === 'number' && Number.isInteger(number) ? BigInt(number) : undefined;
+}
+
+/**
+ * A decimal as Debezium writes it with decimal.handling.mode=precise: base64 of the unscaled
+ * value at the field's scale (Kafka Connect's Decimal, for NUMERIC(p, s)), or an object of the
+ * unscaled value and its own scale (VariableScaleDecimal, for NUMERIC without a precision). Into
+ * Decimal(P, S) exactly, on both sides: the bytes are read as an integer, never as a float. A
+ * variable-scale value with more decimals than S once its trailing zeros are removed, or beyond
+ * min..max, is a dead letter.
+ */
+class EncodedDecimalField extends Field<string | VariableScaleDecimal> {
+  readonly kind = 'decimal';
+  constructor(readonly precision: number, readonly scale: number, readonly min: ExactNumber, readonly max: ExactNumber, readonly encoding: 'base64' | 'variable-scale') {
+    super();
+  }
+  /**
+   * The most bytes a value may have: the column's own width for base64 (Debezium writes the
+   * fewest; up to the width, sign-extended, is taken), 32 for a variable scale, whose unscaled
+   * value may carry trailing zeros beyond the column (5.000000 at scale 6).
+   */
+  private get most(): number {
+    if (this.encoding === 'variable-scale') return 32;
+    return this.precision <= 9 ? 4 : this.precision <= 18 ? 8 : this.precision <= 38 ? 16 : 32;
+  }
+  private get range(): string { return `${plainText(this.min)}..${plainText(this.max)}`; }
+  describe(): string {
+    return this.encoding === 'base64'
+      ? `base64 of the unscaled value (Debezium's Decimal) of a number ${this.range} with ${this.scale} decimals`
+      : `{"scale", "value"} (Debezium's VariableScaleDecimal) of a number ${this.range} with at most ${this.scale} decimals`;
+  }
+  inputType(): string { return 'String'; }
+  targetType(): string { return `Decimal(${this.precision}, ${this.scale})`; }
+  // The old servers' path is never planned (needsDecoding).
+  toTarget(): string { return `CAST(0, ${quote(this.targetType())})`; }
+  check(): string { return '0'; }
+  override needsDecoding(): string { return this.encoding === 'base64' ? "a decimal written as base64 (Debezium's Decimal)" : "a Debezium VariableScaleDecimal"; }
+  override get exactAsText(): boolean { return true; }
+  override get memberKeys(): readonly string[] { return this.encoding === 'variable-scale' ? ['scale', 'value'] : []; }
+  override acceptStrings(): Field<string | VariableScaleDecimal> {
+    return this.withProblem(`acceptStrings(): a decimal with encoding '${this.encoding}' is read from its own form; acceptStrings() is for encoding 'number' (Debezium's decimal.handling.mode=string)`);
+  }
+  /** SQL: the value as a Decimal256(S), exactly, or NULL when it is no value of the field's form (or has more decimals than S). */
+  override numberValue(value: string): string {
+    const decimal = (units: string): string => `reinterpret(${units}, 'Decimal256(${this.scale})')`;
+    if (this.encoding === 'base64') {
+      const units = unscaledSql(dynamicElement(value, 'String'), this.most);
+      return `if(isNull(${units}), NULL, ${decimal(`assumeNotNull(${units})`)})`;
+    }
+    const json = `dynamicElement(${value}, 'JSON')`;
+    const scaleValue = `getSubcolumn(${json}, 'scale')`;
+    const scale = `if(dynamicType(${scaleValue}) IN ('Int64', 'UInt64', 'Float64'), accurateCastOrNull(${scaleValue}, 'Float64'), NULL)`;
+    const unscaled = unscaledSql(`dynamicElement(getSubcolumn(${json}, 'value'), 'String')`, this.most);
+    const well = `ifNull(JSONAllPaths(${json}) = ['scale', 'value'] AND round(${scale}) = ${scale} AND isNotNull(${unscaled}), 0)`;
+    const u = `assumeNotNull(${unscaled})`;
+    // Decimals to add to reach the column's scale (negative: to remove, which must be zeros).
+    const k = `toInt32(ifNull(if(abs(${scale}) <= ${FARTHEST_SCALE}, ${this.scale} - ${scale}, 0), 0))`;
+    const units = `multiIf(${u} = 0, toInt256(0), abs(${scale}) > ${FARTHEST_SCALE}, NULL, ${k} >= 0, if(${k} <= 76 AND abs(toFloat64(${u})) * exp10(${k}) < 5e76, ${u} * ${powerOfTenSql(k)}, NULL), -${k} <= 76 AND ${u} % ${powerOfTenSql(k)} = 0, intDiv(${u}, ${powerOfTenSql(k)}), NULL)`;
+    return `if(${well}, if(isNull(${units}), NULL, ${decimal(`assumeNotNull(${units})`)}), NULL)`;
+  }
+  override jsonCheck(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    const x = site?.value ?? this.numberValue(value);
+    const bound = (b: ExactNumber): string => `toDecimal256(${quote(plainText(b))}, ${this.scale})`;
+    return `ifNull(${x} BETWEEN ${bound(this.min)} AND ${bound(this.max)}, 0)`;
+  }
+  override jsonToTarget(value: string, _f: ServerFeatures, site?: NumberSite): string {
+    return `assumeNotNull(accurateCastOrNull(${site?.value ?? this.numberValue(value)}, ${quote(this.targetType())}))`;
+  }
+  /** The exact number a value stands for, or why it stands for none. */
+  private exactOf(value: unknown): ExactNumber | string {
+    if (this.encoding === 'base64') {
+      const units = unscaledOf(value, this.most);
+      return typeof units === 'string' ? units : exactOf(unitsText(units, this.scale))!;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof JsonNumber) return `must be an object {"scale": …, "value": …}, got ${foundOf(value)}`;
+    const record = value as Record<string, unknown>;
+    if (repeatsKeys(record)) return 'must have each member once';
+    const paths = jsonPaths(record, '', []).sort();
+    if (paths.join(',') !== 'scale,value') return `must have the members scale and value and no other, got ${paths.length === 0 ? 'none' : paths.join(', ')}`;
+    const scale = scaleOf(record.scale);
+    if (scale === undefined) return `scale must be a whole number, got ${foundOf(record.scale)}`;
+    const units = unscaledOf(record.value, this.most);
+    if (typeof units === 'string') return `value ${units}`;
+    const exact = exactOfBigInt(units);
+    const far = BigInt(FARTHEST_SCALE + 100);
+    return exact.digits === '' ? exact : { ...exact, exponent: exact.exponent - Number(bigMax(-far, bigMin(far, scale))) };
+  }
+  problem(value: unknown): string | undefined {
+    const exact = this.exactOf(value);
+    if (typeof exact === 'string') return exact;
+    const decimals = decimalsOf(exact);
+    if (decimals > this.scale) return `must have at most ${this.scale} decimals, got ${decimals > 100 ? 'a number with more than 100' : plainText(exact)}`;
+    if (compareExact(exact, this.min) < 0 || compareExact(exact, this.max) > 0) return `must be between ${plainText(this.min)} and ${plainText(this.max)}, got ${exact.exponent > 100 ? 'a number beyond' : plainText(exact)}`;
+    return undefined;
+  }
+  /** A default fits the column: its form, at most `scale` decimals, within Decimal(P, S). */
+  override defaultProblem(value: unknown): string | undefined {
+    const exact = this.exactOf(value);
+    if (typeof exact === 'string') return exact;
+    if (decimalsOf(exact) > this.scale) return `must have at most ${this.scale} decimals`;
+    const limit = { negative: false, digits: '1', exponent: this.precision - this.scale };
+    return compareExact({ ...exact, negative: false }, limit) < 0 ? undefined : `must fit Decimal(${this.precision}, ${this.scale})`;
+  }
+  override defaultLiteral(value: unknown): string {
+    const exact = this.exactOf(value);
+    return typeof exact === 'string' ? super.defaultLiteral(value) : decimalLiteral(exact, this.targetType());
+  }
+  /** As `decimal()` draws them; a variable scale's with its trailing zeros removed one time in two (as NUMERIC sends 1.5, not 1.50). */
+  example(random: Draw): string | VariableScaleDecimal {
+    const units = drawUnits(random, this.min, this.max, this.scale);
+    if (this.encoding === 'base64') return base64OfUnscaled(units);
+    let [value, scale] = [units, this.scale];
+    if (random.next() < 0.5) while (scale > 0 && value % 10n === 0n && value !== 0n) [value, scale] = [value / 10n, scale - 1];
+    return { scale, value: base64OfUnscaled(value) };
+  }
+  override exampleJson(random: Draw): string {
+    const value = this.example(random);
+    return typeof value === 'string' ? `"${value}"` : `{"scale":${value.scale},"value":"${value.value}"}`;
+  }
+}
+
+/** The deepest value isValidJSON reads (the top is 0): 1024 levels. */
+const JSON_TEXT_DEPTH = 1023;
+
+/** JSON text in a string (Debezium's io.debezium.data.Json, for json and jsonb), kept as it came. */
+class JsonTextField extends Field<string> {
+  readonly kind = 'json';
+  describe(): string { return 'a string holding JSON text'; }
+  inputType(): string { return 'String'; }
+  targetType(): string { return 'String'; }
+  toTarget(column: string): string { return column; }
+  check(column: string): string { return `isValidJSON(${column})`; }
+  override needsDecoding(): string { return 'JSON text'; }
+  problem(value: unknown): string | undefined {
+    if (typeof value !== 'string') return `must be a string holding JSON text, got ${foundOf(value)}`;
+    // The views' isValidJSON and our parser refuse the same texts (test/integration/pipeline/logical-types).
+    return parseJson(value, JSON_TEXT_DEPTH) === undefined ? `must hold valid JSON text, got ${foundOf(value)}` : undefined;
+  }
+  override defaultProblem(value: unknown): string | undefined { return typeof value === 'string' ? undefined : 'must be a string'; }
+  /** A small document: a word, a number and a list. */
+  example(random: Draw): string {
+    const word = (): string => words[Math.floor(random.next() * words.length)]!;
+    return `{"name":"${word()}","n":${drawInt(random, 0, 1000)},"tags":["${word()}","${word()}"]}`;
+  }
 }
 
 /** A JSON array whose every element is a value of `of` (no nulls in it); Array(T). */
@@ -1045,12 +1516,23 @@ export const field = {
   },
   float: (): Field<number> => new FloatField(),
   bool: (): Field<boolean> => new BoolField(),
-  timestamp: (options: { precision?: TimestampPrecision; timeZone?: string } = {}): Field<string> => makeTimestamp(options),
+  /**
+   * A time: ISO-8601 text (the default), or a whole number of milli-, micro- or nanoseconds since
+   * 1970-01-01 UTC (`encoding`), as DateTime64(precision).
+   */
+  timestamp: ((options: TimestampOptions = {}) => makeTimestamp(options)) as TimestampConstructor,
+  /** A calendar date as Date32 (1900-01-01 to 2299-12-31): 'YYYY-MM-DD' text, or days since 1970-01-01 (`encoding: 'days'`). */
+  date: ((options: DateOptions = {}) => makeDate(options)) as DateConstructor,
+  /** A string holding JSON text (json and jsonb through Debezium), kept as it came in a String column. */
+  json: (): Field<string> => new JsonTextField(),
   array: <E>(of: Field<E>): Field<E[]> => new ArrayField(of),
   /** An object as an array's element: `field.array(field.object({ sku: field.text(), n: field.int('UInt32') }))`. */
   object: <const F extends Readonly<Record<string, Field>>>(members: F): Field<ObjectOf<F>> => new ObjectField(members),
-  /** A number with at most `scale` decimals, exactly (precision up to 76); more decimals make a dead letter. */
-  decimal: (options: DecimalOptions): Field<number | JsonNumber> => makeDecimal(options),
+  /**
+   * A number with at most `scale` decimals, exactly (precision up to 76); more decimals make a
+   * dead letter. `encoding`: as a JSON number, or as Debezium writes NUMERIC (base64, variable-scale).
+   */
+  decimal: ((options: DecimalOptions) => makeDecimal(options)) as DecimalConstructor,
   text: (options: number | TextOptions = {}): Field<string> => makeText(options),
   oneOf: <const V extends string>(values: readonly V[]): Field<V> => new OneOfField(values),
 };
@@ -1070,9 +1552,16 @@ function makeText(options: number | TextOptions): Field<string> {
   return problem === undefined ? made : made.withProblem(`${label}: ${problem}`);
 }
 
-function makeTimestamp(options: { precision?: TimestampPrecision; timeZone?: string }): Field<string> {
-  const made = new TimestampField(options.precision ?? 3, options.timeZone);
+const timestampEncodings: readonly TimestampEncoding[] = ['text', 'millis', 'micros', 'nanos'];
+
+function makeTimestamp(options: TimestampOptions): Field {
   const label = `timestamp(${describeValue(options)})`;
+  if (typeof options !== 'object' || options === null) return new TimestampField(3, undefined).withProblem(`${label}: takes { precision, timeZone, encoding }`);
+  const encoding = options.encoding ?? 'text';
+  if (!timestampEncodings.includes(encoding)) return new TimestampField(3, undefined).withProblem(`${label}: encoding must be ${timestampEncodings.map((e) => `'${e}'`).join(', ')}`);
+  // A unit's own precision unless told: micros into DateTime64(6), nanos into DateTime64(9).
+  const precision = options.precision ?? (encoding === 'text' ? 3 : unitDigits[encoding] as TimestampPrecision);
+  const made = encoding === 'text' || ![0, 3, 6, 9].includes(precision) ? new TimestampField(precision, options.timeZone) : new EpochTimestampField(precision, options.timeZone, encoding);
   if (![0, 3, 6, 9].includes(made.precision)) return made.withProblem(`${label}: precision must be 0, 3, 6 or 9`);
   if (made.timeZone !== undefined) {
     try {
@@ -1082,6 +1571,16 @@ function makeTimestamp(options: { precision?: TimestampPrecision; timeZone?: str
     }
   }
   return made;
+}
+
+function makeDate(options: DateOptions): Field {
+  const given: DateOptions = typeof options === 'object' && options !== null ? options : {};
+  const encoding = given.encoding ?? 'text';
+  const label = `date(${describeValue(options)})`;
+  const unknown = Object.keys(given).filter((key) => key !== 'encoding');
+  if (unknown.length > 0) return new DateField('text').withProblem(`${label}: unknown option ${unknown.join(', ')} (known: encoding)`);
+  if (encoding !== 'text' && encoding !== 'days') return new DateField('text').withProblem(`${label}: encoding must be 'text' or 'days'`);
+  return new DateField(encoding);
 }
 
 export { quote as sqlString };

@@ -74,9 +74,12 @@ export function parseMessage(bytes: Buffer | string): ParsedMessage {
   return { ok: true, value };
 }
 
-/** Any JSON text, numbers exact; undefined when ClickHouse's parser would refuse it. */
-export function parseJson(text: string): JsonValue | undefined {
-  const parser = new Parser(text);
+/**
+ * Any JSON text, numbers exact; undefined when ClickHouse's parser would refuse it. `maxDepth`:
+ * the deepest value's depth (the top is 0) that is read; isValidJSON reads up to 1023.
+ */
+export function parseJson(text: string, maxDepth = 512): JsonValue | undefined {
+  const parser = new Parser(text, maxDepth);
   try {
     // ClickHouse reads a message that starts with a byte order mark.
     if (text.charCodeAt(0) === 0xfeff) parser.at = 1;
@@ -92,7 +95,7 @@ export function parseJson(text: string): JsonValue | undefined {
 class Parser {
   static readonly refused = new Error('not JSON');
   at = 0;
-  constructor(readonly text: string) {}
+  constructor(readonly text: string, readonly maxDepth: number) {}
 
   private fail(): never { throw Parser.refused; }
 
@@ -107,7 +110,7 @@ class Parser {
 
   value(depth: number): JsonValue {
     // ClickHouse's parser stops at a depth; far below it no message of a stream reaches.
-    if (depth > 512) this.fail();
+    if (depth > this.maxDepth) this.fail();
     this.space();
     const c = this.text.charCodeAt(this.at);
     if (c === 0x7b) return this.object(depth);

@@ -36,7 +36,16 @@ export const generateCommand = defineCommand({
     const badRatio = resolved.bounded(options.badRatio) ?? 0;
 
     const workers = workersFor(resolved.string(options.workers), pace);
-    const pipeline = await loadPipelineConfig(resolved, log);
+    const loaded = await loadPipelineConfig(resolved, log);
+    // An upsert stream's messages are a source's changes (a database's, a keyed topic's owner's):
+    // made-up ones would land in its table as rows of that source.
+    const skipped = loaded.streams.filter((s) => s.changes !== undefined);
+    for (const s of skipped) log.info(`${s.name} is an upsert stream: its changes come from its source, kch generate writes none`);
+    const pipeline = { ...loaded, streams: loaded.streams.filter((s) => s.changes === undefined) };
+    if (pipeline.streams.length === 0) {
+      out('nothing to generate: every stream is an upsert stream\n');
+      return 0;
+    }
 
     await waitForKafka(bootstrap, { timeoutMs: 60_000, signal });
     const topics = mixFor(pipeline.streams).map((m) => topicOf(m.stream, { topicPrefix }));

@@ -17,6 +17,7 @@ import { CliProcess, runCli } from '../../support/cli.js';
 import { onCleanup } from '../../support/cleanup.js';
 import { clickhouse, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
+import { asJson, debeziumMessages, workload, type Row } from '../../support/changes.js';
 
 const { kafka, clickhouseUrl } = services();
 
@@ -37,38 +38,6 @@ export default defineConfig({
 });
 `;
 
-interface Row { id: number; name: string | null; qty: number | null; price: string | null }
-
-/** A seeded generator of changes: inserts, updates of the same rows many times, deletes, re-inserts. */
-function workload(seed: number, count: number, keys: number): { changes: { op: 'c' | 'u' | 'd'; row: Row }[]; final: Map<number, Row> } {
-  let state = seed >>> 0;
-  const next = (): number => { state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0; return state / 4_294_967_296; };
-  const live = new Map<number, Row>();
-  const changes: { op: 'c' | 'u' | 'd'; row: Row }[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = 1 + Math.floor(next() * keys);
-    const existing = live.get(id);
-    if (existing !== undefined && next() < 0.2) {
-      live.delete(id);
-      changes.push({ op: 'd', row: existing });
-      continue;
-    }
-    const cents = Math.floor(next() * 10_000_000);
-    const row: Row = {
-      id,
-      name: next() < 0.1 ? null : `item ${id} v${i}`,
-      qty: next() < 0.1 ? null : Math.floor(next() * 2_000_000) - 1_000_000,
-      price: next() < 0.1 ? null : `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`,
-    };
-    live.set(id, row);
-    changes.push({ op: existing === undefined ? 'c' : 'u', row });
-  }
-  return { changes, final: live };
-}
-
-/** A row as Debezium's JSON converter writes it: the price a JSON number (decimal.handling.mode=double would round; the test's are exact). */
-const asJson = (row: Row): Record<string, unknown> => ({ ...row, price: row.price === null ? null : Number(row.price) });
-
 test('upsert streams: Debezium changes through the engine and the sink, a keyed topic with tombstones: live rows equal the source\'s state', async (t) => {
   const database = uniqueName('changes');
   const prefix = `${database}_`;
@@ -82,6 +51,11 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
 
   const migrated = await runCli(['migrate', '--partitions', '2'], env);
   assert.equal(migrated.code, 0, migrated.stderr);
+  // Made-up changes would land as the source's rows: the generator writes none.
+  const generated = await runCli(['generate', '--count', '10'], env);
+  assert.equal(generated.code, 0, generated.stderr);
+  assert.match(generated.stdout, /nothing to generate: every stream is an upsert stream/);
+  assert.match(generated.stderr, /items_engine is an upsert stream: its changes come from its source/);
   const sink = new CliProcess(['sink'], env);
   onCleanup(t, () => sink.stop());
 
@@ -90,16 +64,10 @@ test('upsert streams: Debezium changes through the engine and the sink, a keyed 
   onCleanup(t, () => producer.disconnect());
 
   const { changes, final } = workload(7, 4000, 300);
-  let lsn = 1_000;
   // Every change twice: Debezium's form (schema-wrapped one time in five, a tombstone after each
   // delete) for both Debezium streams, and the plain row (a tombstone for a delete) for the keyed one.
-  const debezium = changes.flatMap(({ op, row }, i) => {
-    lsn += 8;
-    const payload = { before: op === 'd' ? { id: row.id, name: null, qty: null, price: null } : null, after: op === 'd' ? null : asJson(row), source: { lsn, ts_ms: 1_700_000_000_000 + i }, op, ts_ms: 1_700_000_000_000 + i };
-    const value = JSON.stringify(i % 5 === 0 ? { schema: { type: 'struct' }, payload } : payload);
-    const key = JSON.stringify({ id: row.id });
-    return op === 'd' ? [{ key, value }, { key, value: null }] : [{ key, value }];
-  });
+  const { messages: debezium, lastLsn } = debeziumMessages(changes, 1_000);
+  let lsn = lastLsn;
   const keyed = changes.map(({ op, row }) => ({ key: String(row.id), value: op === 'd' ? null : JSON.stringify(asJson(row)) }));
   // Bad changes, each a dead letter with its reason, or (a tombstone of a key never seen) nothing at all.
   const bad = [
