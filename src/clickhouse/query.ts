@@ -51,6 +51,22 @@ export async function textRows(client: ClickHouseClient, query: string, given?: 
   }
 }
 
+/**
+ * Rows of a query one at a time, each the array of its values (JSONCompactEachRow), read as the
+ * server sends them: for answers too large to hold (kch verify --against reads whole tables).
+ */
+export async function* streamRows<T extends unknown[]>(client: ClickHouseClient, query: string, given?: Given): AsyncGenerator<T> {
+  const options = optionsOf(given);
+  try {
+    const result = await client.query({ query, format: 'JSONCompactEachRow', ...(options.settings ? { clickhouse_settings: options.settings } : {}) });
+    for await (const batch of result.stream()) {
+      for (const row of batch) yield row.json<T>();
+    }
+  } catch (error) {
+    throw toKchError(error, contextOf(options));
+  }
+}
+
 /** The first column of the first row as a number (0 when there is no row). */
 export async function scalar(client: ClickHouseClient, query: string, given?: Given): Promise<number> {
   const [first] = await rows<Record<string, string | number>>(client, query, given);

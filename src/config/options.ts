@@ -159,6 +159,19 @@ export const options = {
     description: 'JVM heap of the local Kafka broker (-Xmx).',
   }),
   connectPort: port('connect-port', 'CONNECT_PORT', '8083', 'the local Kafka Connect worker\'s REST API (`kch connect`, `kch up --connect`); it listens on 127.0.0.1 only.'),
+  connectUrl: option({
+    flag: 'connect-url', env: 'CONNECT_URL', type: 'string', default: 'http://127.0.0.1:8083',
+    form: { test: isHttpUrl, expected: 'an http:// or https:// URL such as http://127.0.0.1:8083' },
+    description: 'Kafka Connect REST API that `kch cdc` registers connectors with and `kch status` and `kch verify --against` ask (`kch connect` listens on 127.0.0.1:--connect-port).',
+  }),
+  sourceUrl: option({
+    flag: 'source-url', env: 'KCH_SOURCE_URL', type: 'string',
+    description: 'The PostgreSQL database of `kch cdc add` and `kch verify --against`: postgresql://user@host:port/database. Its password is best left out of it: PGPASSWORD.',
+  }),
+  sourcePassword: option({
+    flag: 'source-password', env: 'PGPASSWORD', fileEnv: 'PGPASSWORD_FILE', type: 'string', default: '', secret: true,
+    description: 'Password of the PostgreSQL user when the URL has none: environment only (a URL given as an argument shows in `ps`), or PGPASSWORD_FILE naming a file that holds it.',
+  }),
   clickhousePort: port('clickhouse-port', 'CLICKHOUSE_PORT', '8123', 'the embedded ClickHouse\'s HTTP interface.'),
   clickhouseMaxMemory: option({
     flag: 'clickhouse-max-memory', env: 'CLICKHOUSE_MAX_MEMORY', type: 'string', default: '1G',
@@ -286,6 +299,20 @@ export const flags = {
     flag: 'window', type: 'duration', default: '2s',
     description: 'Time between the two looks health is judged from (a lag with no commit in between is a stopped consumer).',
   }),
+
+  sourceTable: option({
+    flag: 'table', type: 'string', form: { test: (value) => /^[^.\s]+(\.[^.\s]+)?$/.test(value), expected: 'schema.table, or a table of the public schema' },
+    description: 'The PostgreSQL table: schema.table (public.<table> when no schema is given).',
+  }),
+  cdcName: option({
+    flag: 'name', type: 'string', form: { test: (value) => identifier.test(value), expected: 'a plain name (letters, digits, _)' },
+    description: 'The stream\'s name (and its target table\'s); default: the table\'s name without its schema.',
+  }),
+  cdcDryRun: option({ ...dryRun, description: 'Print the stream, the connector\'s config (password hidden) and the steps; change nothing.' }),
+  cdcDropStream: option({ flag: 'drop-stream', type: 'boolean', description: 'remove: also drop the stream\'s ClickHouse objects (its rows with them) and take it out of kch.config.ts.' }),
+  cdcWait: option({ ...wait, default: '2m', description: 'How long to wait for PostgreSQL, Kafka Connect and the connector to run.' }),
+  verifyAgainst: option({ flag: 'against', type: 'string', description: 'Compare a change stream\'s live rows with this PostgreSQL database\'s table (--table) instead of producing events: postgresql://user@host:port/database.' }),
+  verifyStream: option({ flag: 'stream', type: 'string', description: 'With --against: the stream that captures the table; default: the stream whose topic is the table\'s.' }),
 
   upNoGenerate: option({ flag: 'no-generate', type: 'boolean', description: 'Start everything but the generator.' }),
   upConnect: option({

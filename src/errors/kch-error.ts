@@ -26,6 +26,8 @@ export const ErrorCodes = {
   CONNECT_START: 'KCH_CONNECT_START',
   /** The Kafka Connect REST API refused a request, could not be reached, or a connector failed. */
   CONNECT_REQUEST: 'KCH_CONNECT_REQUEST',
+  /** The source database (PostgreSQL, for kch cdc and kch verify --against) could not be reached, refused a request, or lacks what is asked of it. */
+  SOURCE_DATABASE: 'KCH_SOURCE_DATABASE',
   /** Kafka could not be reached. */
   KAFKA_UNREACHABLE: 'KCH_KAFKA_UNREACHABLE',
   /** Kafka refused or failed a request. */

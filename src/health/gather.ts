@@ -23,8 +23,10 @@ import { literal, quoteIdentifier } from '../pipeline/quote.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
 import { DEAD_LETTER_WINDOW_SECONDS, deadLetterProblem } from './judge.js';
 import { freshnessSeconds, lagOf, partitionsOf, RATE_WINDOW_SECONDS, rowsPerSecond } from './measure.js';
+import { kchConnectors } from '../cdc/connector.js';
+import { ConnectClient } from '../connect/rest.js';
 import type {
-  ConsumerStatus, LocalKafka, PartitionStatus, PipelineHealth, ReplicaHealth, ServiceState, ServiceStatus, StatusReport, StreamHealth,
+  ConnectorHealth, ConnectStatus, ConsumerStatus, LocalKafka, PartitionStatus, PipelineHealth, ReplicaHealth, ServiceState, ServiceStatus, StatusReport, StreamHealth,
   StreamKafka, StreamStatus, StreamTable, TableStats,
 } from './model.js';
 import { formatSeconds } from './text.js';
@@ -147,6 +149,8 @@ export interface StatusSources {
   readonly streams: readonly StreamDefinition[];
   /** The broker `kch kafka` keeps in the data folder, when there is one: its release is known. */
   readonly localKafka?: readonly LocalKafka[];
+  /** The Kafka Connect worker to ask for kch's connectors; `required`: one that does not answer is reported (a URL the user gave). */
+  readonly connect?: { readonly url: string; readonly required: boolean };
 }
 
 /** How long `kch status` waits for Kafka's first answer, connection and version included. */
@@ -182,7 +186,11 @@ async function localKafkaIn(idDir: string, kafkaDir: string): Promise<LocalKafka
 /** One look at everything, without judging it (see judge.ts). */
 export async function snapshot(sources: StatusSources): Promise<StatusReport> {
   const objects = sources.streams.map((s) => resolveStream(s, sources.target));
-  const [kafka, clickhouse] = await Promise.all([kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)), clickhouseStatus(sources.client, sources.clickhouseUrl)]);
+  const [kafka, clickhouse, connect] = await Promise.all([
+    kafkaStatus(sources.bootstrap, sources.localKafka, objects.map((o) => o.topic)),
+    clickhouseStatus(sources.client, sources.clickhouseUrl),
+    sources.connect ? connectStatus(sources.connect.url, sources.connect.required) : undefined,
+  ]);
   const fromKafka = kafka.reachable ? await kafkaFacts(sources.bootstrap, objects).catch((error: unknown) => errorOf(error)) : undefined;
   const fromClickHouse = clickhouse.reachable ? await clickhouseFacts(sources.client, sources.clickhouseUrl, sources.target.database, objects) : undefined;
   const cluster = sources.target.cluster;
@@ -230,8 +238,31 @@ export async function snapshot(sources: StatusSources): Promise<StatusReport> {
     clickhouse,
     ...(replicas ? { replicas } : {}),
     streams,
+    ...(connect ? { connect } : {}),
     windowSeconds: 0,
   };
+}
+
+/** The worker and kch's connectors on it; undefined when it does not answer and nobody asked for it. */
+async function connectStatus(url: string, required: boolean): Promise<ConnectStatus | undefined> {
+  const client = new ConnectClient(url, { requestTimeoutMs: KAFKA_PROBE_MS, conflictTimeoutMs: KAFKA_PROBE_MS });
+  try {
+    const info = await client.info();
+    const connectors = (await kchConnectors(client)).map((c): ConnectorHealth => {
+      const failing = c.status ? [c.status.connector, ...c.status.tasks].find((s) => s.state === 'FAILED') : undefined;
+      return {
+        name: c.name,
+        stream: c.stream,
+        table: c.table,
+        state: c.status?.connector.state ?? 'GONE',
+        tasks: (c.status?.tasks ?? []).map((t) => ({ id: t.id, state: t.state })),
+        error: failing ? failing.trace?.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'no trace' : null,
+      };
+    });
+    return { reachable: true, address: client.url, version: info.version, detail: `${connectors.length} connector(s) of kch cdc`, connectors, problems: [] };
+  } catch (error) {
+    return required ? { reachable: false, address: client.url, error: errorOf(error), connectors: [], problems: [] } : undefined;
+  }
 }
 
 function errorOf(error: unknown): string {

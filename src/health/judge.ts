@@ -4,7 +4,7 @@
  * committed in between says the consumer stopped. What one look tells (most recent messages dead
  * letters) is judged the same way wherever it is shown. Pure: the facts come from gather.ts.
  */
-import type { ConsumerStatus, Health, PartitionStatus, RecentArrivals, StatusReport, StreamStatus } from './model.js';
+import type { ConnectStatus, ConsumerStatus, Health, PartitionStatus, RecentArrivals, StatusReport, StreamStatus } from './model.js';
 
 /**
  * Over how long a stream's recent messages are judged for dead letters: those that arrived (rows
@@ -110,8 +110,18 @@ export function judge(current: StatusReport, previous?: StatusReport): StatusRep
     const health: Health = problems.length > 0 ? 'unhealthy' : s.consumption === 'paused' ? 'paused' : 'ok';
     return { ...s, health, problems };
   });
-  const healthy = current.kafka.reachable && !current.kafka.error && current.clickhouse.reachable && streams.every((s) => s.health !== 'unhealthy');
-  return { ...current, streams, healthy, windowSeconds };
+  const connect = current.connect && { ...current.connect, problems: connectProblems(current.connect) };
+  const healthy = current.kafka.reachable && !current.kafka.error && current.clickhouse.reachable && streams.every((s) => s.health !== 'unhealthy') && (connect?.problems.length ?? 0) === 0;
+  return { ...current, streams, ...(connect ? { connect } : {}), healthy, windowSeconds };
+}
+
+/** A worker that was asked for and does not answer, and every FAILED connector or task (Connect does not restart those by itself). */
+function connectProblems(connect: ConnectStatus): string[] {
+  if (!connect.reachable) return [`Kafka Connect does not answer at ${connect.address}: ${connect.error ?? 'no answer'} (kch connect, or kch up --connect, runs one)`];
+  return connect.connectors.flatMap((c) => {
+    const failed = [...(c.state === 'FAILED' ? ['the connector'] : []), ...c.tasks.filter((t) => t.state === 'FAILED').map((t) => `task ${t.id}`)];
+    return failed.length === 0 ? [] : [`connector ${c.name} (stream ${c.stream}): ${failed.join(' and ')} FAILED${c.error ? `: ${c.error}` : ''} (fix the cause, then POST ${connect.address}/connectors/${c.name}/restart?includeTasks=true)`];
+  });
 }
 
 /**

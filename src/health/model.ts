@@ -112,6 +112,26 @@ export interface ServiceStatus {
   readonly warnings?: readonly string[];
 }
 
+/** A connector `kch cdc` made, as its Kafka Connect worker reports it. */
+export interface ConnectorHealth {
+  readonly name: string;
+  /** The stream it feeds and the table it captures (its config's kch.stream and kch.table). */
+  readonly stream: string;
+  readonly table: string;
+  /** RUNNING, PAUSED, FAILED, …; GONE when it was deleted between the list and the look. */
+  readonly state: string;
+  readonly tasks: readonly { readonly id: number; readonly state: string }[];
+  /** The first line of a FAILED connector's or task's trace; null otherwise. */
+  readonly error: string | null;
+}
+
+/** The Kafka Connect worker `kch status` asks (--connect-url), and the connectors kch made there. */
+export interface ConnectStatus extends ServiceStatus {
+  readonly connectors: readonly ConnectorHealth[];
+  /** What judge.ts found wrong: a FAILED connector or task, a worker that does not answer. Empty when none. */
+  readonly problems: readonly string[];
+}
+
 /** `kch status`'s report; its --json is this object as it is. */
 export interface StatusReport {
   readonly at: string;
@@ -121,6 +141,8 @@ export interface StatusReport {
   /** A cluster's servers one by one (`--cluster`); absent on a single server. */
   readonly replicas?: readonly ReplicaStatus[];
   readonly streams: readonly StreamStatus[];
+  /** Kafka Connect and kch's connectors: absent when no worker answers at a --connect-url nobody gave (the default one). */
+  readonly connect?: ConnectStatus;
   /** Seconds between the two looks health was judged from (0: one look, no trend). */
   readonly windowSeconds: number;
 }

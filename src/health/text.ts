@@ -3,6 +3,9 @@ import { replicaLag } from '../clickhouse/replicas.js';
 import { streamError } from './judge.js';
 import type { ServiceStatus, StatusReport } from './model.js';
 
+/** What a service's version is of. */
+const serviceNames: Readonly<Record<string, string>> = { kafka: 'Kafka ', clickhouse: 'ClickHouse ', connect: 'Kafka Connect ' };
+
 export function formatSeconds(seconds: number): string {
   if (seconds < 120) return `${Math.round(seconds)} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
@@ -14,7 +17,7 @@ export function formatSeconds(seconds: number): string {
 export function renderStatus(report: StatusReport): string {
   const lines: string[] = [];
   const service = (name: string, s: ServiceStatus): string =>
-    `${name.padEnd(11)}${s.reachable && !s.error ? 'up  ' : 'DOWN'}  ${s.address}${s.version ? `  ${name === 'kafka' ? 'Kafka ' : 'ClickHouse '}${s.version}` : ''}${s.detail ? `  (${s.detail})` : ''}${s.error ? `\n           ${s.error}` : ''}`;
+    `${name.padEnd(11)}${s.reachable && !s.error ? 'up  ' : 'DOWN'}  ${s.address}${s.version ? `  ${serviceNames[name] ?? ''}${s.version}` : ''}${s.detail ? `  (${s.detail})` : ''}${s.error ? `\n           ${s.error}` : ''}`;
   lines.push(service('kafka', report.kafka));
   const brokers = report.kafka.brokers ?? [];
   if (brokers.length > 1 || brokers.some((b) => !b.up)) lines.push(`           brokers: ${brokers.map((b) => `${b.id} ${b.up ? b.address ?? 'up' : 'DOWN'}`).join(', ')}`);
@@ -33,6 +36,13 @@ export function renderStatus(report: StatusReport): string {
   }
   if (report.replicas?.some((r) => r.reachable) && !report.replicas.some((r) => r.consumes)) {
     lines.push('           which partitions each replica consumes: not told by this server (system.kafka_consumers, ClickHouse 23.8+), nor by Kafka (its group members cannot be told apart by address)');
+  }
+  if (report.connect) {
+    lines.push(service('connect', report.connect));
+    for (const c of report.connect.connectors) {
+      const tasks = c.tasks.length === 0 ? 'no task' : c.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ');
+      lines.push(`           ${c.name} ${c.state} (${tasks}): ${c.table} → stream ${c.stream}`);
+    }
   }
   lines.push('');
   const n = (value: number | null): string => (value === null ? '?' : value.toLocaleString('en-US'));
@@ -60,6 +70,7 @@ export function renderStatus(report: StatusReport): string {
     if (error) lines.push(`${s.name}: consumer error: ${error.split('\n')[0]}`);
     for (const problem of s.problems) lines.push(`${s.name}: ${problem}`);
   }
+  for (const problem of report.connect?.problems ?? []) lines.push(`connect: ${problem}`);
   lines.push(report.healthy ? 'healthy' : 'UNHEALTHY');
   return `${lines.join('\n')}\n`;
 }

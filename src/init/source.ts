@@ -99,24 +99,7 @@ export function streamSource(inference: Inference, facts: SourceFacts): string {
 
 /** A whole new pipeline file holding one stream. */
 export function configSource(inference: Inference, facts: SourceFacts): string {
-  return [
-    '// The pipeline\'s streams: every kch command run in this folder reads this file',
-    '// (or the one --config / KCH_CONFIG names). Written by kch init; edit it freely:',
-    '// rename a nested field\'s column (its .at() path stays), tighten a range, make text',
-    '// an enumeration with field.oneOf([...]), choose other keys. A top-level field\'s',
-    '// name is its JSON key. `kch migrate --dry-run` shows the SQL a change makes.',
-    'import { defineConfig, defineStream, field } from \'kafka-clickhouse-pipeline\';',
-    '',
-    streamSource(inference, facts),
-    '',
-    'export default defineConfig({',
-    '  streams: [',
-    `    ${variableOf(inference.name)},`,
-    `    ${MARKER}`,
-    '  ],',
-    '});',
-    '',
-  ].join('\n');
+  return pipelineFileWith(streamSource(inference, facts), variableOf(inference.name));
 }
 
 /**
@@ -124,11 +107,55 @@ export function configSource(inference: Inference, facts: SourceFacts): string {
  * wrote (no marker, or the marker or the export moved where init cannot tell).
  */
 export function addStream(existing: string, inference: Inference, facts: SourceFacts): string | undefined {
+  return withStreamBlock(existing, streamSource(inference, facts), variableOf(inference.name));
+}
+
+/** A whole new pipeline file holding one stream's block (init's, or kch cdc add's), kept in `variable`. */
+export function pipelineFileWith(block: string, variable: string): string {
+  return [
+    '// The pipeline\'s streams: every kch command run in this folder reads this file',
+    '// (or the one --config / KCH_CONFIG names). Written by kch init (or kch cdc add); edit',
+    '// it freely: rename a nested field\'s column (its .at() path stays), tighten a range,',
+    '// make text an enumeration with field.oneOf([...]), choose other keys. A top-level',
+    '// field\'s name is its JSON key. `kch migrate --dry-run` shows the SQL a change makes.',
+    'import { defineConfig, defineStream, field } from \'kafka-clickhouse-pipeline\';',
+    '',
+    block,
+    '',
+    'export default defineConfig({',
+    '  streams: [',
+    `    ${variable},`,
+    `    ${MARKER}`,
+    '  ],',
+    '});',
+    '',
+  ].join('\n');
+}
+
+/** `existing` with one more stream's block and its entry in the list, or undefined when it is not a file init wrote. */
+export function withStreamBlock(existing: string, block: string, variable: string): string | undefined {
   const marker = existing.indexOf(MARKER);
   const exportAt = existing.indexOf('export default defineConfig(');
   if (marker < 0 || exportAt < 0 || exportAt > marker || existing.indexOf(MARKER, marker + 1) >= 0) return undefined;
   const lineStart = existing.lastIndexOf('\n', marker) + 1;
   const indent = existing.slice(lineStart, marker);
-  const withStream = `${existing.slice(0, lineStart)}${indent}${variableOf(inference.name)},\n${existing.slice(lineStart)}`;
-  return `${withStream.slice(0, exportAt)}${streamSource(inference, facts)}\n\n${withStream.slice(exportAt)}`;
+  const withStream = `${existing.slice(0, lineStart)}${indent}${variable},\n${existing.slice(lineStart)}`;
+  return `${withStream.slice(0, exportAt)}${block}\n\n${withStream.slice(exportAt)}`;
+}
+
+/**
+ * `existing` without the stream kept in `variable` (its block, the doc line above it, and its
+ * entry in the list), or undefined when the file does not hold it as init and kch cdc add write it.
+ */
+export function withoutStreamBlock(existing: string, variable: string): string | undefined {
+  const start = existing.indexOf(`\nconst ${variable} = defineStream({\n`);
+  const end = start < 0 ? -1 : existing.indexOf('\n});\n', start);
+  const entry = new RegExp(`\\n[ \\t]*${variable},[ \\t]*(?=\\n)`).exec(existing);
+  if (start < 0 || end < 0 || !entry || existing.indexOf(MARKER) < 0) return undefined;
+  const docStart = existing.lastIndexOf('\n', start - 1);
+  const blockStart = docStart >= 0 && existing.slice(docStart + 1, start).startsWith('/**') ? docStart : start;
+  // The blank line after the block goes with it.
+  const blockEnd = existing.startsWith('\n\n', end + 4) ? end + 5 : end + 4;
+  const without = `${existing.slice(0, blockStart)}${existing.slice(blockEnd)}`;
+  return without.replace(new RegExp(`\\n[ \\t]*${variable},[ \\t]*(?=\\n)`), '');
 }

@@ -57,7 +57,8 @@ export async function startPostgres(t: TestContextLike): Promise<Postgres> {
     return true;
   }, 30_000, 100);
   const sql = async (statement: string): Promise<string> => {
-    const { stdout } = await run('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-p', String(port), '-d', 'postgres', '-c', statement]);
+    // A whole table as one JSON value runs to megabytes: more than execFile's 1 MB by default.
+    const { stdout } = await run('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-p', String(port), '-d', 'postgres', '-c', statement], { maxBuffer: 256 * 1024 * 1024 });
     return stdout.trim();
   };
   await sql(`ALTER USER postgres PASSWORD '${password}'`);

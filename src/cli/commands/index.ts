@@ -1,5 +1,6 @@
 import type { Command } from '../shared/command.js';
 import { clickhouseCommand } from './clickhouse.js';
+import { cdcCommand } from './cdc.js';
 import { connectCommand } from './connect.js';
 import { dlqCommand } from './dlq.js';
 import { dashboardCommand } from './dashboard.js';
@@ -23,6 +24,7 @@ export const commands: readonly Command[] = [
   kafkaCommand,
   clickhouseCommand,
   connectCommand,
+  cdcCommand,
   migrateCommand,
   generateCommand,
   sinkCommand,

@@ -23,9 +23,11 @@ export const statusCommand = defineCommand({
     'no Kafka table, its consumer stopped (lag and no commit between the looks), it falls behind',
     '(lag grew by more than was produced meanwhile), or most of its messages of the last 5 minutes',
     'are dead letters (at least 10 of them). A paused stream is not unhealthy for its lag. When a service',
-    'does not answer at the first look there is no trend to judge: it reports at once.',
+    'does not answer at the first look there is no trend to judge: it reports at once. A Kafka Connect',
+    'worker at --connect-url is asked for the connectors kch cdc made: each one\'s state and its tasks\';',
+    'one FAILED is unhealthy, and so is a worker that does not answer at a --connect-url (CONNECT_URL) given.',
   ].join('\n'),
-  options: [...opsOptions, options.dataDir, flags.statusJson, flags.statusWatch, flags.statusWindow],
+  options: [...opsOptions, options.dataDir, options.connectUrl, flags.statusJson, flags.statusWatch, flags.statusWindow],
   allowPositionals: true,
   async run({ options: resolved, log, signal, out }) {
     const { streams } = await loadPipelineConfig(resolved, log);
@@ -40,6 +42,8 @@ export const statusCommand = defineCommand({
       target: pipelineTargetFrom(resolved),
       streams: only,
       localKafka: await localKafkaOf(resolved.requireString(options.dataDir)),
+      // The default URL is asked too, quietly: a worker there is shown, none there is no problem.
+      connect: { url: resolved.requireString(options.connectUrl), required: resolved.given_(options.connectUrl) },
     };
     const print = (report: StatusReport, again: boolean): void => {
       if (resolved.boolean(flags.statusJson)) out(statusJson(report, again));

@@ -201,3 +201,21 @@ test('dead letters make a stream unhealthy only when they are most of a recent w
   assert.match(deadLetterProblem('s', { rows: 0, deadLetters: 12, newestError: `${'x'.repeat(300)}\nsecond line` })!, /newest error: x{200}… \(kch dlq list s\)$/);
   assert.doesNotMatch(deadLetterProblem('s', { rows: 0, deadLetters: 12, newestError: null })!, /newest error/);
 });
+
+test('a FAILED connector or task of kch cdc is unhealthy, with the first line of its trace; a running one is shown and healthy', () => {
+  const connector = (state: string, task: string) => ({ name: 'kch-inventory', stream: 'inventory', table: 'public.inventory', state, tasks: [{ id: 0, state: task }], error: task === 'FAILED' ? 'org.apache.kafka.connect.errors.ConnectException: slot in use' : null });
+  const connect = (state: string, task: string) => ({ reachable: true, address: 'http://127.0.0.1:8083', version: '4.3.0', connectors: [connector(state, task)], problems: [] });
+  const running = judge(report(2000, [stream()], { connect: connect('RUNNING', 'RUNNING') }), report(0, [stream()]));
+  assert.equal(running.healthy, true);
+  assert.match(renderStatus(running), /connect +up +http:\/\/127\.0\.0\.1:8083 +Kafka Connect 4\.3\.0[^\n]*\n +kch-inventory RUNNING \(task 0 RUNNING\): public\.inventory → stream inventory/);
+  const failed = judge(report(2000, [stream()], { connect: connect('RUNNING', 'FAILED') }), report(0, [stream()]));
+  assert.equal(failed.healthy, false);
+  assert.deepEqual(failed.connect?.problems, ['connector kch-inventory (stream inventory): task 0 FAILED: org.apache.kafka.connect.errors.ConnectException: slot in use (fix the cause, then POST http://127.0.0.1:8083/connectors/kch-inventory/restart?includeTasks=true)']);
+  assert.match(renderStatus(failed), /connect: connector kch-inventory \(stream inventory\): task 0 FAILED[^\n]*\nUNHEALTHY\n$/);
+});
+
+test('a Kafka Connect worker asked for that does not answer is unhealthy', () => {
+  const judged = judge(report(2000, [stream()], { connect: { reachable: false, address: 'http://127.0.0.1:8083', error: 'cannot reach Kafka Connect at http://127.0.0.1:8083 (ECONNREFUSED)', connectors: [], problems: [] } }));
+  assert.equal(judged.healthy, false);
+  assert.match(judged.connect!.problems[0]!, /^Kafka Connect does not answer at http:\/\/127\.0\.0\.1:8083: cannot reach/);
+});
