@@ -2,6 +2,8 @@ import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
 import { streamNames, type NamesSpec, type StreamNames } from './names.js';
+import { checkPanels, type Panel } from './panels.js';
+import type { EventRecipe } from './recipe.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
@@ -55,6 +57,17 @@ export interface StreamSpec<F extends Fields> extends NamesSpec {
    * @default none: dead letters are re-produced as they are
    */
   readonly fixUp?: (raw: string) => string | undefined;
+  /**
+   * Dashboard panels of its own, as data (src/pipeline/panels.ts): the dashboard draws whatever
+   * panels a configured stream declares. A stream without them gets panels derived from its fields.
+   * @default none
+   */
+  readonly panels?: readonly Panel[];
+  /**
+   * How `kch generate` makes its events when drawing each field on its own would not do
+   * (src/pipeline/recipe.ts: the seed's catalog, its byte writers, its shares). @default none
+   */
+  readonly events?: EventRecipe;
 }
 
 /** The two transports of one definition: the Kafka engine's tables, or `kch sink`. */
@@ -92,6 +105,9 @@ export interface StreamDefinition<F extends Fields = Fields> extends StreamNames
   readonly ingest?: Ingest;
   readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
   readonly fixUp?: (raw: string) => string | undefined;
+  /** Its dashboard panels (see StreamSpec.panels); empty when it declares none. */
+  readonly panels: readonly Panel[];
+  readonly events?: EventRecipe;
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -144,6 +160,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     ...(spec.ingest ? { ingest: spec.ingest } : {}),
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
+    panels: spec.panels ?? [],
+    ...(spec.events ? { events: spec.events } : {}),
   };
   for (const name of [definition.name, definition.kafkaTable, definition.target, definition.view, definition.deadLetter, ...Object.keys(spec.fields)]) {
     if (!identifier.test(name)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: "${name}" is not a plain SQL identifier`);
@@ -171,6 +189,14 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     if (key !== undefined && !(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ${role} names unknown field "${key}"`);
   }
   if (Object.keys(spec.fields).length === 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no fields`);
+  // Its panels and its recipe, checked once here (a JavaScript pipeline file has no type checker).
+  checkPanels(spec.name, definition.panels, { fields: spec.fields, time: definition.time, projections: definition.projections.map((p) => p.name) });
+  const events = spec.events as Partial<EventRecipe> | undefined;
+  if (events !== undefined && (typeof events !== 'object' || events === null || typeof events.make !== 'function'
+    || (events.write !== undefined && typeof events.write !== 'function') || (events.world !== undefined && typeof events.world?.make !== 'function')
+    || (events.share !== undefined && !(typeof events.share === 'number' && events.share > 0 && Number.isFinite(events.share))))) {
+    throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: events must be { make, write?, world?: { make }, share?: a number above 0 }`);
+  }
   return definition;
 }
 

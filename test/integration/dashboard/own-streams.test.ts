@@ -112,7 +112,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   }
   const described = await getJson<StreamDescription[]>(dashboard.url, '/api/stream_fields');
   assert.equal(described.status, 200);
-  assert.deepEqual(described.body.map((d) => [d.name, d.seed, d.time]), [['readings', false, 'at']]);
+  assert.deepEqual(described.body.map((d) => [d.name, d.declared, d.time]), [['readings', [], 'at']], 'it declares no panels: its panels are derived from its fields');
   assert.deepEqual(described.body[0]!.panels.top, ['device', 'status']);
   assert.equal(described.body[0]!.fields.find((f) => f.name === 'device')!.type, 'LowCardinality(String)');
 
