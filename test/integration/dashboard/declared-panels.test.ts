@@ -5,24 +5,12 @@
  * headless Chromium, draws a section per panel with no console error and no failed request.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
-import { startDashboard } from '../../../src/dashboard/server.js';
 import type { HourlyData, LevelsData, NewestData, PanelData, RankedData, SalesByHour, TilesData } from '../../../src/dashboard/wire.js';
-import { createLogger } from '../../../src/output/log.js';
-import { onCleanup } from '../../support/cleanup.js';
-import { runCli } from '../../support/cli.js';
-import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
-import { getJson, rows } from './fixture.js';
+import { launchChromium } from '../../support/chromium.js';
+import { getJson, ownPipeline, rows } from './fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const { kafka, clickhouseUrl } = services();
 const COUNT = 800;
 
 const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
@@ -56,30 +44,8 @@ export default defineConfig({
 `;
 
 test('a stream of one\'s own that declares panels: each answered by /api/panel as the test counts it, and drawn in Chromium', async (t) => {
-  const database = uniqueName('dash_declared');
-  const dir = await mkdtemp(join(tmpdir(), 'kch-dash-declared-'));
-  const file = join(dir, 'kch.config.ts');
-  await writeFile(file, config);
-  const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_`, KCH_CONFIG: file };
-  const client = clickhouse(clickhouseUrl, database);
-  onCleanup(t, async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await client.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const migrated = await runCli(['migrate'], env);
-  assert.equal(migrated.code, 0, migrated.stderr);
-  const generated = await runCli(['generate', '--count', String(COUNT), '--rate', 'max', '--seed', '8'], env);
-  assert.equal(generated.code, 0, generated.stderr);
-  await pollUntil(`${COUNT} parcels`, async () => ((await scalar(client, 'SELECT count() FROM parcels')) >= COUNT ? true : undefined), 60_000);
-
-  const log = createLogger('dashboard', () => undefined);
-  const { streams } = await loadPipelineFile(file, log);
-  const dashboard = await startDashboard({
-    host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
-    kafkaBrokers: kafka, topicPrefix: `${database}_`, log, streams, refreshMs: 1000,
-  });
-  onCleanup(t, () => dashboard.stop());
+  const { client, serve } = await ownPipeline(t, 'dash_declared', config, { count: COUNT, seed: 8, table: 'parcels' });
+  const dashboard = await serve();
   const panel = async <T extends PanelData>(id: string): Promise<T> => {
     const reply = await getJson<T>(dashboard.url, `/api/panel?stream=parcels&panel=${id}`);
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
@@ -126,13 +92,8 @@ test('a stream of one\'s own that declares panels: each answered by /api/panel a
   assert.deepEqual((await getJson<unknown[]>(dashboard.url, '/api/streams')).body, []);
   assert.equal((await getJson(dashboard.url, '/api/panel?stream=parcels&panel=nope')).status, 400);
 
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`);
-    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    return;
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  onCleanup(t, () => browser.close());
+  const browser = await launchChromium(t);
+  if (!browser) return;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
