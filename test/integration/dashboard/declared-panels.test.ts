@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HourlyData, LevelsData, NewestData, PanelData, RankedData, SalesByHour, TilesData } from '../../../src/dashboard/wire.js';
 import { pollUntil } from '../../support/wait.js';
-import { launchChromium } from '../../support/chromium.js';
+import { launchChromium, openWatched } from '../../support/chromium.js';
 import { getJson, ownPipeline, rows } from './fixture.js';
 
 const COUNT = 800;
@@ -94,12 +94,7 @@ test('a stream of one\'s own that declares panels: each answered by /api/panel a
 
   const browser = await launchChromium(t);
   if (!browser) return;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(dashboard.url);
+  const { page, problems } = await openWatched(browser, dashboard.url);
   const ready = '[...document.querySelectorAll("section[data-panel]")].every((s) => s.dataset.state === "ready") && document.getElementById("kpi-weight").dataset.state === "ready"';
   await pollUntil('every declared panel drawn', async () => ((await page.evaluate<boolean>(ready)) ? true : undefined), 20_000, 100);
   const seen = await page.evaluate<{ panels: string[]; bars: number; label: string; ranked: string[]; rows: number; depots: string[]; tiles: string[]; own: number }>(`(() => ({

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { StreamDescription } from '../../../src/dashboard/panels.js';
 import type { StreamPanels } from '../../../src/dashboard/wire.js';
 import { pollUntil } from '../../support/wait.js';
-import { launchChromium } from '../../support/chromium.js';
+import { launchChromium, openWatched } from '../../support/chromium.js';
 import { scalar } from '../../support/env.js';
 import { getJson, ownPipeline } from './fixture.js';
 
@@ -85,12 +85,7 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
 
   const browser = await launchChromium(t);
   if (!browser) return;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(dashboard.url);
+  const { page, problems } = await openWatched(browser, dashboard.url);
   const ready = 'document.querySelector(\'section[data-stream="readings"]\').dataset.state === "ready"';
   const deadline = Date.now() + 20_000;
   while (!(await page.evaluate<boolean>(ready))) {
