@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventSource } from '../generator/mix.js';
+import { EventSource, mixFor } from '../generator/mix.js';
 import { assertEvent } from '../pipeline/stream.js';
+import { streams } from '../pipeline/streams/index.js';
 
 export interface CorpusFile {
   /** Stream's topic without prefix (`sales`, `warehouse`). */
@@ -36,7 +37,7 @@ export async function makeCorpus(events: number, seed: number, dir = join(tmpdir
   const manifest = join(folder, 'corpus.json');
   if (existsSync(manifest)) return JSON.parse(await readFile(manifest, 'utf8')) as Corpus;
   await mkdir(folder, { recursive: true });
-  const source = new EventSource(seed);
+  const source = new EventSource(seed, mixFor(streams));
   const lines = new Map<string, { table: string; parts: string[]; bytes: number }>();
   const now = new Date();
   for (let i = 0; i < events; i++) {

@@ -45,18 +45,25 @@ export interface PageLoad {
   readonly failed: number;
 }
 
-/** The JSON endpoints `GET /api` lists: the ones the page draws from. */
+/** The JSON endpoints `GET /api` lists that answer without a parameter (the original demo's among them). */
 export async function apiPaths(base: string): Promise<string[]> {
-  const listing = await (await fetch(`${base}/api`)).json();
-  return [...new Set(JSON.stringify(listing).match(/\/api\/[a-z_]+/g) ?? [])];
+  const listing = await (await fetch(`${base}/api`)).json() as { endpoints: { path: string; parameters: Record<string, { required?: boolean }> }[] };
+  return listing.endpoints.filter((e) => e.path.startsWith('/api/') && !Object.values(e.parameters).some((p) => p.required)).map((e) => e.path);
+}
+
+/** What the page's script asks every refresh: each declared panel, the cards of streams that declare none, the health and the status. */
+export async function pagePaths(base: string): Promise<string[]> {
+  const streams = await (await fetch(`${base}/api/stream_fields`)).json() as { name: string; declared: { id: string }[] }[];
+  const panels = streams.flatMap((s) => s.declared.map((p) => `/api/panel?stream=${encodeURIComponent(s.name)}&panel=${encodeURIComponent(p.id)}`));
+  return [...panels, ...(streams.some((s) => s.declared.length === 0) ? ['/api/streams?hours=6'] : []), '/api/pipeline', '/api/status'];
 }
 
 /**
- * One browser tab on the dashboard: every REFRESH_MS it asks every endpoint at once, as the
- * page's script does. `close()` waits for the refresh under way; calling it again is harmless.
+ * One browser tab on the dashboard: every REFRESH_MS it asks what the page's script asks, at
+ * once. `close()` waits for the refresh under way; calling it again is harmless.
  */
 export async function openPage(base: string): Promise<{ close(): Promise<PageLoad> }> {
-  const paths = await apiPaths(base);
+  const paths = await pagePaths(base);
   let open = true;
   const closing = new AbortController();
   let refreshes = 0;

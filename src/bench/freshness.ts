@@ -94,7 +94,7 @@ export async function measureFreshness(stack: Stack, rates: readonly number[], s
     const started = performance.now();
     const insertsAt: number[] = [];
     const warmTimer = setTimeout(() => { void insertsSoFar(stack, pipeline).then((n) => insertsAt.push(n, performance.now())); }, warmMs);
-    const report = await generate({ sink, pace: { kind: 'rate', perSecond: rate }, seed, topicPrefix: pipeline.topicPrefix, durationMs: warmMs + seconds * 1000, log: quiet });
+    const report = await generate({ streams, sink, pace: { kind: 'rate', perSecond: rate }, seed, topicPrefix: pipeline.topicPrefix, durationMs: warmMs + seconds * 1000, log: quiet });
     clearTimeout(warmTimer);
     await producer.close();
     const endedAt = performance.now();

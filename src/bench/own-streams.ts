@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadPipelineFile } from '../config/pipeline-file.js';
+import { loadPipelineFile, pipelineStreams } from '../config/pipeline-file.js';
 import { ensureTopics } from '../kafka/admin.js';
 import { createLogger } from '../output/log.js';
 import { writeOwnBlock } from './block.js';
@@ -124,8 +124,8 @@ export async function measureOwnStreams(stack: Stack, log: (line: string) => voi
 /** Mean JSON bytes of an event: the seed's mix, or the own stream. */
 async function sampleBytes(own: boolean, configFile: string): Promise<number> {
   const { EventSource, mixFor } = await import('../generator/mix.js');
-  const { streams } = own ? await loadPipelineFile(configFile, silent) : { streams: undefined };
-  const source = new EventSource(1, streams ? mixFor(streams) : undefined);
+  const streams = await pipelineStreams(own ? configFile : undefined, silent);
+  const source = new EventSource(1, mixFor(streams));
   let bytes = 0;
   for (let i = 0; i < 10_000; i++) bytes += Buffer.byteLength(JSON.stringify(source.next().event));
   return Math.round(bytes / 10_000);

@@ -1,11 +1,13 @@
 /**
  * What a pipeline file exports: `export default defineConfig({ streams: [...] })`. The streams
  * are checked together here (each was checked alone by defineStream): two streams may read one
- * topic, each with its consumer group, but must not share a name, a consumer group or the name
- * of any object (each name belongs to one stream, which alone may change the object).
+ * topic, each with its consumer group, but must not share a name, a consumer group, the name
+ * of any object (each name belongs to one stream, which alone may change the object) or the id
+ * of a dashboard panel or tile.
  */
 import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { objectRoles } from '../pipeline/names.js';
+import { tilesOf } from '../pipeline/panels.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
 
 export interface PipelineConfigSpec {
@@ -39,6 +41,9 @@ export function defineConfig(spec: PipelineConfigSpec): PipelineDefinition {
     claim('name', stream.name, stream.name);
     // One group per stream: two Kafka tables in one group would share the topic's messages out.
     claim('consumer group', stream.consumerGroup, stream.name);
+    // A declared panel's id and a tile's name their places on the dashboard's one page.
+    for (const panel of stream.panels ?? []) claim('panel id', panel.id, stream.name);
+    for (const tile of tilesOf(stream.panels ?? [])) claim('tile id', tile.id, stream.name);
     for (const [key, role] of Object.entries(objectRoles) as [keyof typeof objectRoles, string][]) {
       const name = stream[key];
       const owner = objects.get(name);

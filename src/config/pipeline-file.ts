@@ -54,6 +54,11 @@ export async function loadPipelineConfig(resolved: ResolvedOptions, log: Logger)
   return found ? loadPipelineFile(found, log) : { streams: seedStreams, file: undefined };
 }
 
+/** The streams of a pipeline file, or the seed's without one: what a generator thread loads, given the main thread's file. */
+export async function pipelineStreams(file: string | undefined, log: Logger): Promise<readonly StreamDefinition[]> {
+  return file === undefined ? seedStreams : (await loadPipelineFile(file, log)).streams;
+}
+
 let loader: { import: (id: string) => Promise<unknown> } | undefined;
 
 async function jiti(): Promise<{ import: (id: string) => Promise<unknown> }> {

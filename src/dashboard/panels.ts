@@ -1,6 +1,6 @@
 /**
- * The panels of a stream of one's own, derived from its fields, so that a new stream needs no
- * page code: events over its time field (arrival time when it has none), over a window that fits
+ * The panels of a stream that declares none (StreamSpec.panels), derived from its fields, so that
+ * a new stream needs no page code: events over its time field (arrival time when it has none), over a window that fits
  * the data, the top values of each low-cardinality field, the sums of its measures (the fields
  * marked `measure()`: a sum of latitudes or ids means nothing), and its newest rows. Every query
  * is bounded: by the time field where there is one (the sorting key's first column as init and
@@ -10,7 +10,6 @@ import { currentServer } from '../pipeline/features.js';
 import type { Field } from '../pipeline/field.js';
 import { quoteIdentifier } from '../pipeline/quote.js';
 import type { StreamDefinition } from '../pipeline/stream.js';
-import { isSeedStream } from '../pipeline/streams/index.js';
 import type { Reader } from '../clickhouse/query.js';
 import type { StreamPanels } from './wire.js';
 
@@ -60,8 +59,8 @@ export interface StreamDescription {
   readonly name: string;
   readonly table: string;
   readonly description: string;
-  /** Whether this is one of the seed's retail streams (the page adds its retail charts). */
-  readonly seed: boolean;
+  /** The panels it declares (src/pipeline/panels.ts), each at /api/panel?stream=…&panel=<id>; empty: the panels below are drawn. */
+  readonly declared: readonly { readonly kind: string; readonly id: string; readonly title: string }[];
   readonly id: string | null;
   /** The stream's time field, or null (events are then charted over processing_time). */
   readonly time: string | null;
@@ -77,7 +76,7 @@ export function describeStreams(streams: readonly StreamDefinition[]): StreamDes
       name: stream.name,
       table: stream.target,
       description: stream.description,
-      seed: isSeedStream(stream),
+      declared: stream.panels.map((p) => ({ kind: p.kind, id: p.id, title: p.title })),
       id: stream.id ?? null,
       time: stream.time ?? null,
       fields: Object.entries(stream.fields).map(([name, f]): FieldDescription => ({

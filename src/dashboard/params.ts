@@ -20,15 +20,23 @@ export interface StreamParam {
   readonly description: string;
 }
 
-export type ParamSpec = IntegerParam | StreamParam;
+/** A declared panel's id: required, a plain identifier (the route looks it up among the stream's panels). */
+export interface PanelParam {
+  readonly kind: 'panel';
+  readonly description: string;
+}
+
+export type ParamSpec = IntegerParam | StreamParam | PanelParam;
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
-export type ParamValues<S extends ParamSpecs> = { readonly [K in keyof S]: S[K] extends StreamParam ? string : number };
+export type ParamValues<S extends ParamSpecs> = { readonly [K in keyof S]: S[K] extends StreamParam | PanelParam ? string : number };
 
 function isStreamParam(spec: ParamSpec): spec is StreamParam {
   return 'kind' in spec && spec.kind === 'stream';
 }
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Whole numbers only, no sign, no exponent, no leading zeros beyond one digit: `24`, not `24.0` or `2e1`. */
 const wholeNumber = /^(0|[1-9][0-9]{0,8})$/;
@@ -50,6 +58,12 @@ export function parseParams<const S extends ParamSpecs>(search: URLSearchParams,
     if (isStreamParam(spec)) {
       if (text === null) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" (${spec.description}) is required: one of ${streams.join(', ') || '(no streams configured)'}`);
       if (!streams.includes(text)) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" must name a configured stream (${streams.join(', ') || 'none configured'}), got "${clip(text)}"`);
+      values[name] = text;
+      continue;
+    }
+    if ('kind' in spec) {
+      if (text === null) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" (${spec.description}) is required`);
+      if (!identifier.test(text)) throw new KchError(ErrorCodes.USAGE, `parameter "${name}" (${spec.description}) must be a panel's id, got "${clip(text)}"`);
       values[name] = text;
       continue;
     }

@@ -4,17 +4,17 @@
  * in one place: a bad parameter is 400, a service that cannot answer (down, not migrated yet,
  * overloaded) is 503 naming the service, anything else is 500.
  */
-import { ErrorCodes, isKchError, messageOf } from '../errors/kch-error.js';
+import { ErrorCodes, KchError, isKchError, messageOf } from '../errors/kch-error.js';
 import { existingTables, isMissingObject, pipelineHealth, type HealthSources } from '../health/gather.js';
 import { pipelineJson } from '../health/json.js';
 import type { PipelineHealth } from '../health/model.js';
 import type * as Wire from '../health/wire.js';
 import { renderMetrics } from './metrics.js';
+import { overview, recentSales, salesByHour, stockTop } from './demo-api.js';
 import { describeStreams, panelsOf, streamPanels, type StreamDescription } from './panels.js';
 import { parseParams, type ParamSpecs, type ParamValues } from './params.js';
-import { isSeedStream } from '../pipeline/streams/index.js';
-import { overview, recentSales, rowCounts, salesByHour, stockTop } from './queries.js';
-import type { ErrorBody, Overview, RecentSale, SalesByHour, Service, Status, StockMovementTop, StreamPanels, TableStatus } from './wire.js';
+import { panelData, rowCounts } from './queries.js';
+import type { ErrorBody, Overview, PanelData, RecentSale, SalesByHour, Service, Status, StockMovementTop, StreamPanels, TableStatus } from './wire.js';
 
 export interface ApiContext extends HealthSources {
   /** Told whether each call reached a service, so that the server logs when one goes down or comes back. */
@@ -87,44 +87,61 @@ async function tablesPresent(context: ApiContext, names: readonly string[]): Pro
 
 export const routes: readonly Route[] = [
   route({
+    path: '/api/panel',
+    summary: 'A panel a stream declares (hourly, ranked, newest, tiles, levels; see /api/stream_fields), at its declared window. The page draws from this.',
+    params: {
+      stream: { kind: 'stream', description: 'a configured stream\'s name' },
+      panel: { kind: 'panel', description: 'the id of a panel the stream declares' },
+    },
+    run: async (context, { stream, panel }) => {
+      const definition = context.scope.streams.find((s) => s.name === stream)!;
+      const declared = definition.panels.find((p) => p.id === panel);
+      if (!declared) {
+        throw new KchError(ErrorCodes.USAGE, `parameter "panel" must name a panel stream ${stream} declares (${definition.panels.map((p) => p.id).join(', ') || 'it declares none'}), got "${panel}"`);
+      }
+      return json(200, await clickhouse(context, panelData(context.db, context.scope.streams, definition, declared)) satisfies PanelData);
+    },
+  }),
+  // The original demo's endpoints, answered from the first declared panel of their kind (demo-api.ts).
+  route({
     path: '/api/sales',
-    summary: 'Sales per hour (items and revenue), one bucket per hour up to the current one.',
+    summary: 'The first hourly panel in the original demo\'s shape: sales per hour (items and revenue), one bucket per hour up to the current one.',
     params: { hours: { min: 1, max: 168, default: 24, description: 'hours to show, the current one included' } },
-    run: async (context, { hours }) => json(200, await clickhouse(context, salesByHour(context.db, hours)) satisfies SalesByHour),
+    run: async (context, { hours }) => json(200, await clickhouse(context, salesByHour(context.db, context.scope.streams, hours)) satisfies SalesByHour),
   }),
   route({
     path: '/api/stock',
-    summary: 'Products with the most stock movement: incoming = supply, outgoing = relocation + write_off.',
+    summary: 'The first ranked panel in the original demo\'s shape: products with the most stock movement (incoming = supply, outgoing = relocation + write_off).',
     params: {
       days: { min: 1, max: 366, default: 7, description: 'days to look back' },
       limit: { min: 1, max: 50, default: 5, description: 'products to list' },
     },
-    run: async (context, { days, limit }) => json(200, await clickhouse(context, stockTop(context.db, days, limit)) satisfies StockMovementTop),
+    run: async (context, { days, limit }) => json(200, await clickhouse(context, stockTop(context.db, context.scope.streams, days, limit)) satisfies StockMovementTop),
   }),
   route({
     path: '/api/recent_sales',
-    summary: 'The latest sales, newest first.',
+    summary: 'The first newest panel in the original demo\'s shape: the latest sales, newest first.',
     params: { limit: { min: 1, max: 100, default: 10, description: 'sales to list' } },
-    run: async (context, { limit }) => json(200, await clickhouse(context, recentSales(context.db, limit)) satisfies RecentSale[]),
+    run: async (context, { limit }) => json(200, await clickhouse(context, recentSales(context.db, context.scope.streams, limit)) satisfies RecentSale[]),
   }),
   route({
     path: '/api/overview',
-    summary: 'Revenue, sales and items sold today; events per second now; stock level per warehouse.',
+    summary: 'The first tiles and levels panels in the original demo\'s shape: revenue, sales and items sold today; events per second now; stock level per warehouse.',
     params: {},
     run: async (context) => json(200, await clickhouse(context, overview(context.db, context.scope.streams)) satisfies Overview),
   }),
   route({
     path: '/api/streams',
-    summary: 'Per stream of one\'s own (not the seed\'s): events over its time field (from the window\'s first row to now, 60–120 buckets), top values of its low-cardinality fields, sums of its measures, its newest rows.',
+    summary: 'Per stream that declares no panels: events over its time field (from the window\'s first row to now, 60–120 buckets), top values of its low-cardinality fields, sums of its measures, its newest rows.',
     params: { hours: { min: 1, max: 168, default: 6, description: 'hours to look back' } },
     run: async (context, { hours }) => {
-      const own = context.scope.streams.filter((s) => !isSeedStream(s));
-      return json(200, await clickhouse(context, Promise.all(own.map((s) => streamPanels(context.db, context.scope.database, panelsOf(s), hours)))) satisfies StreamPanels[]);
+      const derived = context.scope.streams.filter((s) => s.panels.length === 0);
+      return json(200, await clickhouse(context, Promise.all(derived.map((s) => streamPanels(context.db, context.scope.database, panelsOf(s), hours)))) satisfies StreamPanels[]);
     },
   }),
   route({
     path: '/api/stream_fields',
-    summary: 'What the dashboard knows of each configured stream: its fields (kind, ClickHouse type, optional), time and id fields, and the panels derived from them. The page draws from this.',
+    summary: 'What the dashboard knows of each configured stream: its fields (kind, ClickHouse type, optional), time and id fields, the panels it declares, and the panels derived from its fields.',
     params: {},
     run: (context) => Promise.resolve(json(200, describeStreams(context.scope.streams) satisfies StreamDescription[])),
   }),
@@ -180,7 +197,7 @@ export const apiIndex = {
     path: r.path,
     summary: r.summary,
     parameters: Object.fromEntries(Object.entries(r.params).map(([name, p]) => [name, 'kind' in p
-      ? { type: 'stream', required: true, description: p.description }
+      ? { type: p.kind, required: true, description: p.description }
       : { type: 'integer', min: p.min, max: p.max, default: p.default, description: p.description }])),
   })),
 };

@@ -11,7 +11,6 @@ import { ErrorCodes, KchError, messageOf } from '../errors/kch-error.js';
 import { formatHost, parseBrokers } from '../kafka/brokers.js';
 import type { Logger } from '../output/log.js';
 import type { Ingest, StreamDefinition } from '../pipeline/stream.js';
-import { isSeedStream } from '../pipeline/streams/index.js';
 import { replicasOf, type PipelineScope } from '../health/gather.js';
 import { KafkaWatch } from './kafka-watch.js';
 import { isLoopback } from '../host/loopback.js';
@@ -93,12 +92,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     observe,
     ...(scope.cluster ? { replicas: replicasOf(client, { ...scope, cluster: scope.cluster }, () => kafka.groups()) } : {}),
   };
-  const page = buildPage({
-    database: scope.database,
-    topicPrefix: scope.topicPrefix,
-    seed: scope.streams.some(isSeedStream),
-    own: scope.streams.filter((s) => !isSeedStream(s)).map((s) => s.name),
-  }, options.refreshMs ?? REFRESH_MS);
+  const page = buildPage({ database: scope.database, topicPrefix: scope.topicPrefix, streams: scope.streams }, options.refreshMs ?? REFRESH_MS);
 
   const gate = new TokenGate(options.token);
   if (!gate.enabled && !isLoopback(options.host)) {

@@ -1,11 +1,111 @@
 /**
  * The JSON the dashboard's API sends besides the pipeline's health (src/health/wire.ts): what
- * src/dashboard/queries.ts, routes.ts and panels.ts answer and the page reads. Types only, and
+ * src/dashboard/queries.ts, demo-api.ts, routes.ts and panels.ts answer and the page reads. Types only, and
  * nothing imported but the health's wire types: the browser page compiles this file too
  * (tsconfig.page.json, the DOM's types, no Node's) and imports it as types, which the compiler
  * erases, so the page and the server cannot tell the shapes differently.
  */
 import type { PipelineHealth } from '../health/wire.js';
+
+/** How a figure of a declared panel reads (src/pipeline/panels.ts, Figure), without its SQL. */
+export interface FigureView {
+  readonly label: string;
+  /** Written after the number; null: none. */
+  readonly unit: string | null;
+  /** Decimals shown in detail. */
+  readonly decimals: number;
+}
+
+/** What every declared panel's answer (/api/panel) begins with. */
+export interface PanelHead {
+  readonly stream: string;
+  readonly id: string;
+  readonly title: string;
+  /** What the stream's rows are called, in the plural ("sales"; "events" when not declared). */
+  readonly noun: string;
+}
+
+/** The values of a text column that count a row in and those that count it out. */
+export interface SplitView {
+  readonly column: string;
+  readonly incoming: string[];
+  readonly outgoing: string[];
+}
+
+/** An hourly panel: one bucket per hour up to the current one, empty hours included. */
+export interface HourlyData extends PanelHead {
+  readonly kind: 'hourly';
+  /** The figure drawn as bars and the one drawn as a line, and their values per hour. */
+  readonly bars: FigureView & { readonly values: number[] };
+  readonly line: FigureView & { readonly values: number[] };
+  /** Rows per hour. */
+  readonly counts: number[];
+  /** Start of each hour, ISO 8601 UTC: the page labels hours in the viewer's time zone. */
+  readonly hours: string[];
+  /** The same as the server's clock shows them, `HH:MM`. */
+  readonly labels: string[];
+  readonly window_hours: number;
+}
+
+/** A ranked panel: the values of `by` that moved most, most first. */
+export interface RankedData extends PanelHead {
+  readonly kind: 'ranked';
+  readonly by: string;
+  /** What the summed column counts; null: not declared. */
+  readonly unit: string | null;
+  readonly split: SplitView;
+  /** The values of `by` (a number or text, as the column holds them). */
+  readonly keys: (number | string)[];
+  /** What is shown for each: the label column's latest value (the key itself when none is declared). */
+  readonly labels: string[];
+  readonly incoming: number[];
+  /** As a positive number. */
+  readonly outgoing: number[];
+  readonly window_days: number;
+  readonly limit: number;
+}
+
+/** A newest panel: the latest rows, newest first. */
+export interface NewestData extends PanelHead {
+  readonly kind: 'newest';
+  /** Every column each row carries, and those the page's table shows. */
+  readonly columns: string[];
+  readonly show: string[];
+  /** How each column's values read: a time (ISO text), a number (a number, or its exact text), or anything else. */
+  readonly kinds: Readonly<Record<string, 'time' | 'number' | 'text'>>;
+  /** The column naming each row once (the stream's id), when it is among the columns; else null. */
+  readonly key: string | null;
+  /** Times as ISO 8601 UTC (to the second); UUIDs, 64-bit integers and decimals as their exact text. */
+  readonly rows: Readonly<Record<string, unknown>>[];
+  readonly limit: number;
+}
+
+/** A tiles panel: today's figures, and the rows per second every stream takes in now. */
+export interface TilesData extends PanelHead {
+  readonly kind: 'tiles';
+  /** The server's date, `YYYY-MM-DD`: what "today" means. */
+  readonly today: string;
+  readonly tiles: (FigureView & { readonly id: string; readonly value: number })[];
+  /** Rows of every stream that reached their tables over the last `rate_window_seconds`, per second. */
+  readonly events_per_second: number;
+  readonly rate_window_seconds: number;
+}
+
+/** A levels panel: per value of `by`, in minus out over every row. */
+export interface LevelsData extends PanelHead {
+  readonly kind: 'levels';
+  readonly by: string;
+  readonly unit: string | null;
+  readonly split: SplitView;
+  /** The values always shown first (zeros until their first row), then any other, in order. */
+  readonly levels: { readonly value: string; readonly incoming: number; readonly outgoing: number; readonly level: number }[];
+}
+
+/** /api/panel: a declared panel's data. */
+export type PanelData = HourlyData | RankedData | NewestData | TilesData | LevelsData;
+
+// The original demo's API (demo-api.ts), answered from the first declared panel of each kind in
+// the shapes it always had: the seed's names for the fields.
 
 /** /api/sales: the seed's "sales per hour", one bucket per hour, empty hours included. */
 export interface SalesByHour {

@@ -9,9 +9,8 @@
  */
 import type { Draw, Field } from '../pipeline/field.js';
 import { buildEvent, shapeOf, type Member, type StreamDefinition } from '../pipeline/stream.js';
-import type { EventContext } from './events.js';
+import type { EventContext, EventRandom } from '../pipeline/recipe.js';
 import type { JsonBytes } from './json-bytes.js';
-import type { SeededRandom } from './random.js';
 import { stringifyJson } from '../pipeline/json.js';
 
 export interface DrawnEvents {
@@ -21,7 +20,7 @@ export interface DrawnEvents {
 }
 
 /** Writes a field's value as JSON into `out`; false: the field is left out of this event. */
-type Writer = (out: JsonBytes, random: SeededRandom) => boolean;
+type Writer = (out: JsonBytes, random: EventRandom) => boolean;
 
 /** Values drawn ahead: the generator's events pick among them (see `segmentsOf`). */
 const POOL = 4096;
@@ -126,7 +125,7 @@ function segmentsOf(members: ReadonlyMap<string, Member>, customOf: (name: strin
 }
 
 /** Writes an object; false (and nothing to keep) when every member was left out. */
-function writeObject(out: JsonBytes, segments: readonly Segment[], random: SeededRandom): boolean {
+function writeObject(out: JsonBytes, segments: readonly Segment[], random: EventRandom): boolean {
   out.char(OPEN);
   let any = false;
   for (const segment of segments) {

@@ -1,45 +1,64 @@
-import { Faker, base, en, ru } from '@faker-js/faker';
+import { Faker, allLocales, type LocaleDefinition } from '@faker-js/faker';
+import { ErrorCodes, KchError } from '../errors/kch-error.js';
+import type { EventContext, EventWorld } from '../pipeline/recipe.js';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
-import { isSeedStream, sales, warehouse } from '../pipeline/streams/index.js';
-import { makeCatalog, type Product } from './catalog.js';
 import { drawnFrom } from './drawn.js';
-import { encodeEventTime, encodeVocabulary, formatLocalTime, makeSale, makeStockMovement, writeSale, writeStockMovement, type EncodedVocabulary, type EventContext } from './events.js';
-import type { JsonBytes } from './json-bytes.js';
+import { JsonBytes } from './json-bytes.js';
 import { SeededRandom } from './random.js';
-import { makeVocabulary, type Vocabulary } from './vocabulary.js';
 import { stringifyJson } from '../pipeline/json.js';
 
 /** A stream the generator feeds, with its share of the traffic and its event factory. */
 export interface GeneratedStream {
   readonly stream: StreamDefinition;
   readonly share: number;
-  readonly make: (context: EventContext) => Record<string, unknown>;
+  /** What its events draw from (StreamSpec.events' world), made once per source; none for events drawn from fields. */
+  readonly world?: EventWorld<unknown>;
+  readonly make: (context: EventContext, world: unknown) => Record<string, unknown>;
   /**
    * Writes the JSON of the event `make` would draw from the same state, as bytes: the fast way,
-   * for streams whose every string value was checked when the vocabularies were encoded. Without
-   * it, each event is made, validated and serialized.
+   * for streams whose every string value was checked when their world was made. Without it, each
+   * event is made, validated and serialized.
    */
-  readonly write?: (out: JsonBytes, context: EventContext) => void;
+  readonly write?: (out: JsonBytes, context: EventContext, world: unknown) => void;
 }
 
-/** The seed's traffic: one coin flip per event, 70 % sales, 30 % stock movements. */
-export const seedMix: readonly GeneratedStream[] = [
-  { stream: sales, share: 0.7, make: makeSale, write: writeSale },
-  { stream: warehouse, share: 0.3, make: makeStockMovement, write: writeStockMovement },
-];
-
 /**
- * What the generator feeds for a pipeline's streams. A seed stream (its name and its fields the
- * seed's: a config may list them beside its own) keeps its realistic events and its share; any
- * other stream gets events drawn from its fields, and the share of the seed's two together.
+ * What the generator feeds for a pipeline's streams: a stream that declares its events
+ * (StreamSpec.events: the seed's) gets them and its share; any other gets events drawn from its
+ * fields, and a share of 1 (the seed's two together).
  */
 export function mixFor(streams: readonly StreamDefinition[]): GeneratedStream[] {
   return streams.map((stream) => {
-    const seed = isSeedStream(stream) ? seedMix.find((m) => m.stream.name === stream.name) : undefined;
-    return seed ? { ...seed, stream } : { stream, share: 1, ...drawnFrom(stream) };
+    const recipe = stream.events;
+    if (!recipe) return { stream, share: 1, ...drawnFrom(stream) };
+    return {
+      stream,
+      share: recipe.share ?? 1,
+      ...(recipe.world ? { world: recipe.world } : {}),
+      make: (context, world) => recipe.make(context, world),
+      ...(recipe.write ? { write: (out: JsonBytes, context: EventContext, world: unknown) => recipe.write!(out, context, world) } : {}),
+    };
   });
 }
 
+/** `YYYY-MM-DD HH:MM:SS` in local time, as a dateTimeText() field holds it. */
+export function formatLocalTime(date: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
+}
+
+/** faker for a world: its locales by faker's codes, seeded with the run's seed. */
+function fakerFor(world: EventWorld<unknown>, seed: number): Faker {
+  const codes = world.locale ?? ['en', 'base'];
+  const locale = codes.map((code): LocaleDefinition => {
+    const found = (allLocales as Readonly<Record<string, LocaleDefinition>>)[code];
+    if (!found) throw new KchError(ErrorCodes.DEFINITION, `generator: faker has no locale ${JSON.stringify(code)} (an events world's locale)`);
+    return found;
+  });
+  const faker = new Faker({ locale });
+  faker.seed(seed);
+  return faker;
+}
 
 export interface GeneratedEvent {
   readonly stream: StreamDefinition;
@@ -47,41 +66,50 @@ export interface GeneratedEvent {
 }
 
 /**
- * Deterministic event source: the same seed gives the same catalog and the same sequence of
- * events (event_time aside, which is the clock at which each event is made). faker makes the
- * catalog and the vocabularies once; each event is then drawn from a seeded PRNG, ~4× cheaper.
+ * Deterministic event source: the same seed gives the same worlds (a catalog, vocabularies) and
+ * the same sequence of events (event times aside, which are the clock at which each event is
+ * made). faker makes each world once; each event is then drawn from a seeded PRNG, ~4× cheaper.
  */
 export class EventSource {
   readonly seed: number;
   private readonly random: SeededRandom;
-  private readonly products: readonly Product[];
-  private readonly vocabulary: Vocabulary;
-  private readonly encoded: EncodedVocabulary;
+  /** Each stream's world (by its index in the mix), undefined for events drawn from fields. */
+  private readonly worlds: readonly unknown[];
+  private readonly made = new Map<EventWorld<unknown>, unknown>();
   private readonly cumulative: readonly number[];
+  /** The time fields of the mix's dateTimeText kind: each second's text is checked against them. */
+  private readonly timeFields: readonly { readonly name: string; readonly problem: (value: unknown) => string | undefined }[];
   private formattedSecond = Number.NaN;
   /** What every event made in the current second shares; made again when the second changes. */
   private context: EventContext | undefined;
 
   /**
-   * @param seed the catalog's and the vocabularies' seed, and the events' unless `drawSeed` is given
-   * @param drawSeed the events' own seed: generator threads share the catalog (a product keeps one
+   * @param seed the worlds' seed, and the events' unless `drawSeed` is given
+   * @param mix the streams to feed (mixFor)
+   * @param drawSeed the events' own seed: generator threads share the worlds (a product keeps one
    *   name and price) and draw different events
    */
-  constructor(seed: number, private readonly mix: readonly GeneratedStream[] = seedMix, drawSeed: number = seed) {
+  constructor(seed: number, private readonly mix: readonly GeneratedStream[], drawSeed: number = seed) {
     this.seed = seed;
-    const faker = new Faker({ locale: [ru, en, base] });
-    faker.seed(seed);
-    this.products = makeCatalog(faker);
-    this.vocabulary = makeVocabulary(faker);
-    this.encoded = encodeVocabulary(this.products, this.vocabulary);
+    // Each world once, for every stream that names it, in the mix's order.
+    for (const { world } of mix) {
+      if (!world || this.made.has(world)) continue;
+      this.made.set(world, world.make(fakerFor(world, seed), mix.filter((m) => m.world === world).map((m) => m.stream)));
+    }
+    this.worlds = mix.map((m) => (m.world ? this.made.get(m.world) : undefined));
     this.random = new SeededRandom(drawSeed);
     const total = mix.reduce((sum, m) => sum + m.share, 0);
     let running = 0;
     this.cumulative = mix.map((m) => (running += m.share / total));
+    this.timeFields = mix.flatMap(({ stream }) => {
+      const field = stream.time === undefined ? undefined : stream.fields[stream.time];
+      return field?.kind === 'datetime' ? [{ name: `${stream.name}.${stream.time}`, problem: (value: unknown) => field.problem(value) }] : [];
+    });
   }
 
-  get catalog(): readonly Product[] {
-    return this.products;
+  /** What a world made for this source (the seed's catalog …): undefined when no stream of the mix names it. */
+  worldOf<W>(world: EventWorld<W>): W | undefined {
+    return this.made.get(world) as W | undefined;
   }
 
   get streams(): readonly GeneratedStream[] {
@@ -89,8 +117,9 @@ export class EventSource {
   }
 
   next(now: Date = new Date()): GeneratedEvent {
-    const chosen = this.mix[this.draw()]!;
-    return { stream: chosen.stream, event: chosen.make(this.contextAt(now)) };
+    const index = this.draw();
+    const chosen = this.mix[index]!;
+    return { stream: chosen.stream, event: chosen.make(this.contextAt(now), this.worlds[index]) };
   }
 
   /**
@@ -101,9 +130,9 @@ export class EventSource {
     const index = this.draw();
     const chosen = this.mix[index]!;
     if (chosen.write) {
-      chosen.write(out, this.contextAt(now));
+      chosen.write(out, this.contextAt(now), this.worlds[index]);
     } else {
-      out.text(stringifyJson(assertEvent(chosen.stream, chosen.make(this.contextAt(now)))));
+      out.text(stringifyJson(assertEvent(chosen.stream, chosen.make(this.contextAt(now), this.worlds[index]))));
     }
     return index;
   }
@@ -120,7 +149,11 @@ export class EventSource {
     if (second !== this.formattedSecond || !this.context) {
       this.formattedSecond = second;
       const eventTime = formatLocalTime(now);
-      this.context = { random: this.random, products: this.products, vocabulary: this.vocabulary, encoded: this.encoded, eventTime, eventTimeJson: encodeEventTime(eventTime) };
+      for (const { name, problem } of this.timeFields) {
+        const wrong = problem(eventTime);
+        if (wrong) throw new KchError(ErrorCodes.DEFINITION, `generator: ${name} ${eventTime} ${wrong}`);
+      }
+      this.context = { random: this.random, eventTime, eventTimeJson: JsonBytes.encode(eventTime) };
     }
     return this.context;
   }

@@ -26,8 +26,8 @@ const CHECK_EVERY = 1000;
 
 export interface GenerateOptions {
   readonly sink: EventSink;
-  /** The streams to feed. @default the seed's two */
-  readonly streams?: readonly StreamDefinition[];
+  /** The streams to feed. */
+  readonly streams: readonly StreamDefinition[];
   readonly pace: Pace;
   readonly seed: number;
   /** The events' own seed when it differs from `seed` (a generator thread's); the catalog stays `seed`'s. */
@@ -68,7 +68,7 @@ export interface GenerateReport {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateReport> {
   const { sink, pace, log } = options;
-  const source = new EventSource(options.seed, options.streams ? mixFor(options.streams) : undefined, options.drawSeed ?? options.seed);
+  const source = new EventSource(options.seed, mixFor(options.streams), options.drawSeed ?? options.seed);
   const clock = options.clock ?? (() => new Date());
   const started = Date.now();
   const acknowledged: Record<string, number> = {};

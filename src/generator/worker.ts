@@ -7,7 +7,7 @@ import { isKchError } from '../errors/kch-error.js';
 import { createProducer } from '../kafka/producer.js';
 import { createLogger } from '../output/log.js';
 import type { Pace } from './pacing.js';
-import { loadPipelineFile } from '../config/pipeline-file.js';
+import { pipelineStreams } from '../config/pipeline-file.js';
 import { generate } from './run.js';
 
 export interface WorkerTask {
@@ -22,7 +22,7 @@ export interface WorkerTask {
   readonly count?: number;
   readonly durationMs?: number;
   readonly badRatio: number;
-  /** The pipeline file whose streams to feed (a thread loads it itself: definitions hold functions); the seed's without one. */
+  /** The pipeline file whose streams to feed (a thread loads it itself: definitions hold functions); the default pipeline's without one. */
   readonly configFile: string | undefined;
 }
 
@@ -44,9 +44,9 @@ port.on('message', (message: unknown) => { if (message === 'stop') stop.abort();
 const log = createLogger('generate', (line) => post({ type: 'log', line }));
 const producer = createProducer({ bootstrap: task.bootstrap, clientId: `kch-generator-${task.index}`, log });
 try {
-  const streams = task.configFile === undefined ? undefined : (await loadPipelineFile(task.configFile, log)).streams;
+  const streams = await pipelineStreams(task.configFile, log);
   const report = await generate({
-    ...(streams ? { streams } : {}),
+    streams,
     sink: producer, pace: task.pace, seed: task.seed, drawSeed: task.drawSeed, topicPrefix: task.topicPrefix, log, signal: stop.signal,
     badRatio: task.badRatio, progress: false,
     onAcknowledged: ({ topics, bytes }) => post({ type: 'acknowledged', topics, bytes }),

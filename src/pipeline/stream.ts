@@ -2,6 +2,8 @@ import { ErrorCodes, KchError } from '../errors/kch-error.js';
 import { throughFloat, type Draw, type Field } from './field.js';
 import { DUPLICATE_KEYS, JsonNumber, parseMessage } from './json.js';
 import { streamNames, type NamesSpec, type StreamNames } from './names.js';
+import { checkPanels, type Panel } from './panels.js';
+import type { EventRecipe } from './recipe.js';
 
 export type Fields = Readonly<Record<string, Field>>;
 
@@ -55,6 +57,17 @@ export interface StreamSpec<F extends Fields> extends NamesSpec {
    * @default none: dead letters are re-produced as they are
    */
   readonly fixUp?: (raw: string) => string | undefined;
+  /**
+   * Dashboard panels of its own, as data (src/pipeline/panels.ts): the dashboard draws whatever
+   * panels a configured stream declares. A stream without them gets panels derived from its fields.
+   * @default none
+   */
+  readonly panels?: readonly Panel[];
+  /**
+   * How `kch generate` makes its events when drawing each field on its own would not do
+   * (src/pipeline/recipe.ts: the seed's catalog, its byte writers, its shares). @default none
+   */
+  readonly events?: EventRecipe;
   /**
    * The fields that name a row (a primary key). With a key the stream is an upsert stream by
    * default: its target keeps the latest version of each key (docs/guarantees.md, "Change
@@ -132,6 +145,9 @@ export interface StreamDefinition<F extends Fields = Fields> extends StreamNames
   readonly ingest?: Ingest;
   readonly generate?: Readonly<Record<string, ((random: Draw) => unknown) | undefined>>;
   readonly fixUp?: (raw: string) => string | undefined;
+  /** Its dashboard panels (see StreamSpec.panels); empty when it declares none. */
+  readonly panels: readonly Panel[];
+  readonly events?: EventRecipe;
   /** How changes become rows, for an upsert stream (StreamSpec.key, mode, envelope, version, deletes); undefined for an append one. */
   readonly changes?: Changes;
 }
@@ -191,6 +207,8 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     ...(spec.ingest ? { ingest: spec.ingest } : {}),
     ...(spec.generate ? { generate: spec.generate } : {}),
     ...(spec.fixUp ? { fixUp: spec.fixUp } : {}),
+    panels: spec.panels ?? [],
+    ...(spec.events ? { events: spec.events } : {}),
   };
   const changes = changesOf(spec as unknown as StreamSpec<Fields>);
   if (changes !== undefined) {
@@ -231,6 +249,14 @@ export function defineStream<const F extends Fields>(spec: StreamSpec<F>): Strea
     if (key !== undefined && !(key in spec.fields)) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: ${role} names unknown field "${key}"`);
   }
   if (Object.keys(spec.fields).length === 0) throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: no fields`);
+  // Its panels and its recipe, checked once here (a JavaScript pipeline file has no type checker).
+  checkPanels(spec.name, definition.panels, { fields: spec.fields, time: definition.time, projections: definition.projections.map((p) => p.name) });
+  const events = spec.events as Partial<EventRecipe> | undefined;
+  if (events !== undefined && (typeof events !== 'object' || events === null || typeof events.make !== 'function'
+    || (events.write !== undefined && typeof events.write !== 'function') || (events.world !== undefined && typeof events.world?.make !== 'function')
+    || (events.share !== undefined && !(typeof events.share === 'number' && events.share > 0 && Number.isFinite(events.share))))) {
+    throw new KchError(ErrorCodes.DEFINITION, `stream ${spec.name}: events must be { make, write?, world?: { make }, share?: a number above 0 }`);
+  }
   return definition;
 }
 

@@ -3,9 +3,8 @@
  * with the run's event ids. A share of them can be made bad on purpose, to prove that rejected
  * input is kept in the dead-letter tables rather than lost.
  */
-import { EventSource, mixFor } from '../generator/mix.js';
+import { EventSource, formatLocalTime, mixFor } from '../generator/mix.js';
 import { SeededRandom } from '../generator/random.js';
-import { formatLocalTime } from '../generator/events.js';
 import { assertEvent, type StreamDefinition } from '../pipeline/stream.js';
 import type { Field } from '../pipeline/field.js';
 import { eventIdOf, verifiableId } from './tag.js';

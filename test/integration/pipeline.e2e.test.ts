@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EventSource } from '../../src/generator/mix.js';
+import { seedSource } from '../support/seed.js';
 import { createProducer } from '../../src/kafka/producer.js';
 import { createLogger } from '../../src/output/log.js';
 import { createClickHouse } from '../../src/clickhouse/client.js';
@@ -86,7 +86,7 @@ test('exactly 10,000 generated events arrive in the two tables, none twice', asy
 });
 
 test('a sample of rows matches the generated events field for field', async () => {
-  const source = new EventSource(SEED);
+  const source = seedSource(SEED);
   const expected = Array.from({ length: 200 }, () => source.next()).filter((e) => e.stream.name === 'sales').slice(0, 50).map((e) => e.event);
   const rows = await (await client.query({
     query: 'SELECT * EXCEPT (event_time, processing_time) FROM sales WHERE event_id IN {ids:Array(UUID)} ORDER BY event_id',
@@ -131,10 +131,10 @@ test('a message in the original generator\'s exact format ingests unchanged', as
 
 test('bad messages land in the dead-letter table while good ones keep flowing', async () => {
   const producer = createProducer({ bootstrap: kafka, clientId: 'kch-test', log: createLogger('test') });
-  const good = new EventSource(77).next().event;
+  const good = seedSource(77).next().event;
   const notJson = 'this is not json {';
-  const wrongType = pythonJson({ ...new EventSource(78).next().event, quantity: 'many' });
-  const movements = new EventSource(79);
+  const wrongType = pythonJson({ ...seedSource(78).next().event, quantity: 'many' });
+  const movements = seedSource(79);
   let movement = movements.next();
   while (movement.stream.name !== 'warehouse') movement = movements.next();
   const outOfRange = { ...movement.event, warehouse: 'Луна' };

@@ -1,14 +1,17 @@
 /**
  * The page's markup: every panel present from the first byte (with a loading shimmer), so the
- * layout does not jump when data arrives. The script fills the panels in place.
+ * layout does not jump when data arrives. The script fills the panels in place: the panels the
+ * streams declare (a section each, its tiles at the top), a card for each stream that declares
+ * none, and the pipeline's health.
  */
+import type { HourlyPanel, LevelsPanel, NewestPanel, Panel, PanelKind, RankedPanel, TilesPanel } from '../../pipeline/panels.js';
+import type { StreamDefinition } from '../../pipeline/stream.js';
+
 export interface PageScope {
   readonly database: string;
   readonly topicPrefix: string;
-  /** Whether the seed's streams are configured: their retail panels are shown. @default true */
-  readonly seed?: boolean;
-  /** Streams of one's own: a card each, filled from /api/streams. @default none */
-  readonly own?: readonly string[];
+  /** The configured streams: their declared panels are drawn, and a card for each that declares none. @default none */
+  readonly streams?: readonly StreamDefinition[];
 }
 
 const escapeHtml = (text: string): string =>
@@ -27,9 +30,70 @@ export interface PageParts {
   readonly refreshMs: number;
 }
 
+/** `data-…` attributes naming a declared panel: the script asks /api/panel for it. */
+const declaredBy = (stream: StreamDefinition, panel: Panel): string => `data-stream="${escapeHtml(stream.name)}" data-panel="${escapeHtml(panel.id)}" data-kind="${panel.kind}"`;
+
+const messages = (empty: string): string => `    <p class="msg empty">${empty}</p>
+    <p class="msg error"></p>`;
+
+function hourlySection(stream: StreamDefinition, p: HourlyPanel): string {
+  const legend = (label: string, unit: string | undefined): string => escapeHtml(unit && !label.includes(unit) ? `${label}, ${unit}` : label);
+  return `  <section class="card span2" id="panel-${p.id}" ${declaredBy(stream, p)} data-state="loading">
+    <header><div><h2>${escapeHtml(p.title)}</h2><p class="hint">Last ${p.hours ?? 24} hours</p></div>
+      <ul class="legend"><li><i class="c-blue"></i>${legend(p.bars.label, undefined)}</li><li><i class="line c-green"></i>${legend(p.line.label, p.line.unit)}</li></ul></header>
+    <div class="body"><div class="chart" id="chart-${p.id}"></div></div>
+${messages(`No ${escapeHtml(p.noun ?? 'events')} in this window yet. They appear here seconds after they are sent (<code>kch generate</code>).`)}
+  </section>`;
+}
+
+function rankedSection(stream: StreamDefinition, p: RankedPanel): string {
+  const days = p.days ?? 7;
+  return `  <section class="card" id="panel-${p.id}" ${declaredBy(stream, p)} data-state="loading">
+    <header><div><h2>${escapeHtml(p.title)}</h2><p class="hint">Top ${p.limit ?? 5}, last ${days} days</p></div>
+      <ul class="legend"><li><i class="c-green"></i>In</li><li><i class="c-red"></i>Out</li></ul></header>
+    <div class="body"><div class="bars" id="chart-${p.id}"></div></div>
+${messages(`No ${escapeHtml(p.noun ?? 'events')} in the last ${days} days yet.`)}
+  </section>`;
+}
+
+function newestSection(stream: StreamDefinition, p: NewestPanel): string {
+  const numeric = (column: string): boolean => ['integer', 'decimal', 'float', 'datetime', 'timestamp'].includes(stream.fields[column]?.kind ?? 'datetime');
+  const heads = (p.show ?? p.columns).map((column) => `<th${numeric(column) ? ' class="num"' : ''}>${escapeHtml(column.charAt(0).toUpperCase() + column.slice(1).replace(/_/g, ' '))}</th>`).join('');
+  return `  <section class="card span2" id="panel-${p.id}" ${declaredBy(stream, p)} data-state="loading">
+    <header><div><h2>${escapeHtml(p.title)}</h2><p class="hint">The ${p.limit ?? 10} newest</p></div></header>
+    <div class="body table-wrap"><table id="${p.id}-table"><thead><tr>${heads}</tr></thead><tbody></tbody></table></div>
+${messages(`No ${escapeHtml(p.noun ?? 'events')} yet.`)}
+  </section>`;
+}
+
+function levelsSection(stream: StreamDefinition, p: LevelsPanel): string {
+  return `  <section class="card" id="panel-${p.id}" ${declaredBy(stream, p)} data-state="loading">
+    <header><div><h2>${escapeHtml(p.title)}</h2><p class="hint">${escapeHtml(`${p.split.incoming.join(', ')} minus ${p.split.outgoing.join(' and ')}`)}</p></div></header>
+    <div class="body"><div class="bars" id="chart-${p.id}"></div></div>
+${messages(`No ${escapeHtml(p.noun ?? 'events')} yet.`)}
+  </section>`;
+}
+
+function tileArticles(stream: StreamDefinition, p: TilesPanel): string {
+  return p.tiles.map((tile) => `<article class="kpi" id="kpi-${tile.id}" data-tiles="${escapeHtml(`${stream.name}/${p.id}`)}" data-state="loading"><h2>${escapeHtml(tile.label)}</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
+    `).join('');
+}
+
+const sections: { readonly [K in Exclude<PanelKind, 'tiles'>]: (stream: StreamDefinition, panel: Extract<Panel, { kind: K }>) => string } = {
+  hourly: hourlySection, ranked: rankedSection, newest: newestSection, levels: levelsSection,
+};
+
+/** The original demo's endpoints, each shown when a stream declares what it answers from (demo-api.ts). */
+const demoLinks: readonly (readonly [string, readonly PanelKind[]])[] = [['sales', ['hourly']], ['stock', ['ranked']], ['recent_sales', ['newest']], ['overview', ['tiles', 'levels']]];
+
 export function renderHtml(scope: PageScope, parts: PageParts): string {
-  const seed = scope.seed ?? true;
-  const own = scope.own ?? [];
+  const streams = scope.streams ?? [];
+  const declared = streams.flatMap((stream) => stream.panels.map((panel) => ({ stream, panel })));
+  const own = streams.filter((s) => s.panels.length === 0).map((s) => s.name);
+  const tiles = declared.flatMap(({ stream, panel }) => (panel.kind === 'tiles' ? [tileArticles(stream, panel)] : []));
+  const cards = declared.flatMap(({ stream, panel }) => (panel.kind === 'tiles' ? [] : [(sections[panel.kind] as (s: StreamDefinition, p: Panel) => string)(stream, panel)]));
+  const kinds = new Set(declared.map((d) => d.panel.kind));
+  const links = demoLinks.filter(([, needs]) => needs.every((k) => kinds.has(k))).map(([path]) => `<a href="/api/${path}">${path}</a> · `).join('');
   const where = `database ${scope.database}${scope.topicPrefix ? ` · topic prefix ${scope.topicPrefix}` : ''}`;
   return `<!doctype html>
 <html lang="en">
@@ -38,14 +102,14 @@ export function renderHtml(scope: PageScope, parts: PageParts): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="dark">
 <meta name="theme-color" content="#0a0f1c">
-<title>${seed ? 'Retail pipeline' : 'Pipeline'} · kch dashboard</title>
+<title>Pipeline · kch dashboard</title>
 <link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>${parts.style}</style>
 ${parts.modules.map((path) => `<link rel="modulepreload" href="${escapeHtml(path)}">\n`).join('')}<script type="module" src="${escapeHtml(parts.entry)}"></script>
 </head>
 <body data-refresh-ms="${parts.refreshMs}">
 <header class="top">
-  <div class="brand">${logo}<div><h1>${seed ? 'Retail pipeline' : 'Pipeline'}</h1><p class="sub">Kafka → ClickHouse · ${escapeHtml(where)}</p></div></div>
+  <div class="brand">${logo}<div><h1>Pipeline</h1><p class="sub">Kafka → ClickHouse · ${escapeHtml(where)}</p></div></div>
   <div class="live">
     <span class="pill" id="svc-clickhouse" data-up="unknown" title="Not checked yet"><i></i>ClickHouse</span>
     <span class="pill" id="svc-kafka" data-up="unknown" title="Not checked yet"><i></i>Kafka</span>
@@ -55,42 +119,11 @@ ${parts.modules.map((path) => `<link rel="modulepreload" href="${escapeHtml(path
 <div class="banner" id="banner" role="status" hidden></div>
 <main class="grid">
   <section class="kpis" aria-label="Key figures">
-    ${seed ? `<article class="kpi" id="kpi-revenue" data-state="loading"><h2>Revenue today</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
-    <article class="kpi" id="kpi-sales" data-state="loading"><h2>Sales today</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
-    <article class="kpi" id="kpi-rate" data-state="loading"><h2>Events / s now</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
+    ${tiles.join('')}${tiles.length > 0 ? `<article class="kpi" id="kpi-rate" data-state="loading"><h2>Events / s now</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
     ` : ''}<article class="kpi" id="kpi-lag" data-state="loading"><h2>Consumer lag</h2><p class="value">—</p><p class="note">&nbsp;</p></article>
   </section>
 
-${seed ? `  <section class="card span2" id="panel-sales" data-state="loading">
-    <header><div><h2>Sales per hour</h2><p class="hint" id="sales-hint">Last 24 hours</p></div>
-      <ul class="legend"><li><i class="c-blue"></i>Items sold</li><li><i class="line c-green"></i>Revenue, ₽</li></ul></header>
-    <div class="body"><div class="chart" id="chart-sales"></div></div>
-    <p class="msg empty">No sales in this window yet. Events appear here seconds after the generator sends them (<code>kch generate</code>).</p>
-    <p class="msg error"></p>
-  </section>
-
-  <section class="card" id="panel-stock" data-state="loading">
-    <header><div><h2>Top stock movement</h2><p class="hint">5 products, last 7 days</p></div>
-      <ul class="legend"><li><i class="c-green"></i>In</li><li><i class="c-red"></i>Out</li></ul></header>
-    <div class="body"><div class="bars" id="chart-stock"></div></div>
-    <p class="msg empty">No stock movements in the last 7 days yet.</p>
-    <p class="msg error"></p>
-  </section>
-
-  <section class="card span2" id="panel-recent" data-state="loading">
-    <header><div><h2>Recent sales</h2><p class="hint">The 10 newest</p></div></header>
-    <div class="body table-wrap"><table id="recent-table"><thead><tr><th>Product</th><th class="num">Qty</th><th class="num hide-sm">Price</th><th class="num">Total</th><th class="num">Time</th></tr></thead><tbody></tbody></table></div>
-    <p class="msg empty">No sales yet.</p>
-    <p class="msg error"></p>
-  </section>
-
-  <section class="card" id="panel-warehouses" data-state="loading">
-    <header><div><h2>Stock by warehouse</h2><p class="hint">Supplied minus relocated and written off</p></div></header>
-    <div class="body"><div class="bars" id="chart-warehouses"></div></div>
-    <p class="msg empty">No stock movements yet.</p>
-    <p class="msg error"></p>
-  </section>` : ''}
-${own.map((name) => `  <section class="card span3 own" id="panel-own-${escapeHtml(name)}" data-stream="${escapeHtml(name)}" data-state="loading">
+${cards.map((card) => `${card}\n`).join('')}${own.map((name) => `  <section class="card span3 own" id="panel-own-${escapeHtml(name)}" data-stream="${escapeHtml(name)}" data-state="loading">
     <header><div><h2>${escapeHtml(name)}</h2><p class="hint">Events over time, top values, sums and the newest rows, from its fields</p></div></header>
     <div class="body own-body"></div>
     <p class="msg empty">No ${escapeHtml(name)} events in this window yet.</p>
@@ -106,7 +139,7 @@ ${own.map((name) => `  <section class="card span3 own" id="panel-own-${escapeHtm
 </main>
 <footer>
   <span>Refreshes every ${parts.refreshMs / 1000} s.</span>
-  <span>API: <a href="/api/status">status</a> · ${seed ? '<a href="/api/sales">sales</a> · <a href="/api/stock">stock</a> · <a href="/api/recent_sales">recent_sales</a> · <a href="/api/overview">overview</a> · ' : ''}${own.length ? '<a href="/api/streams">streams</a> · ' : ''}<a href="/api/pipeline">pipeline</a> · <a href="/metrics">metrics</a> · <a href="/api">all endpoints</a></span>
+  <span>API: <a href="/api/status">status</a> · ${links}${declared.length ? '<a href="/api/stream_fields">stream_fields</a> · ' : ''}${own.length ? '<a href="/api/streams">streams</a> · ' : ''}<a href="/api/pipeline">pipeline</a> · <a href="/metrics">metrics</a> · <a href="/api">all endpoints</a></span>
 </footer>
 </body>
 </html>

@@ -59,8 +59,8 @@ h1 { margin: 0; font-size: 19px; font-weight: 650; letter-spacing: -0.01em; }
 .banner[hidden] { display: none; }
 @media (min-width: 1440px) { .banner { margin-left: auto; margin-right: auto; } }
 
-.grid { max-width: 1440px; margin: 0 auto; padding: 14px 24px 8px; display: grid; gap: 16px; grid-template-columns: repeat(3, minmax(0, 1fr)); }
-.kpis { grid-column: 1 / -1; display: grid; gap: 16px; grid-template-columns: repeat(4, minmax(0, 1fr)); }
+.grid { max-width: 1440px; margin: 0 auto; padding: 14px 24px 8px; display: grid; gap: 16px; grid-template-columns: repeat(3, minmax(0, 1fr)); grid-auto-flow: row dense; }
+.kpis { grid-column: 1 / -1; display: grid; gap: 16px; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); }
 .kpi, .card { position: relative; background: linear-gradient(180deg, var(--card-2), var(--card)); border: 1px solid var(--line); border-radius: var(--radius); box-shadow: 0 1px 0 rgba(255, 255, 255, .03) inset, 0 12px 32px -18px rgba(0, 0, 0, .6); }
 .kpi { padding: 15px 18px 14px; overflow: hidden; }
 .kpi::after { content: ""; position: absolute; inset: 0 0 auto 0; height: 2px; background: var(--accent, var(--blue)); opacity: .85; }
@@ -126,8 +126,6 @@ td { padding: 8px 10px; border-bottom: 1px solid rgba(31, 43, 71, .6); white-spa
 tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover td { background: rgba(255, 255, 255, .02); }
 td.num, th.num { text-align: right; }
-td.product { max-width: 240px; overflow: hidden; text-overflow: ellipsis; font-weight: 550; }
-td.product small { display: block; color: var(--faint); font-weight: 400; font-size: 11.5px; }
 td.time { color: var(--muted); }
 tr.fresh td { animation: fresh 2.2s ease-out; }
 @keyframes fresh { from { background: rgba(90, 169, 255, .14); } to { background: transparent; } }
@@ -174,11 +172,9 @@ footer { max-width: 1440px; margin: 0 auto; padding: 10px 24px 28px; color: var(
   .kpi .value { font-size: 22px; }
   .span2, .span3 { grid-column: auto; }
   .chart { height: 220px; }
-  .hide-sm { display: none; }
   .kpi .note { white-space: normal; }
   .bar-row { grid-template-columns: minmax(0, 1fr); gap: 6px; }
   td, th { padding-left: 6px; padding-right: 6px; }
-  td.product { max-width: 31vw; }
   .card { padding: 14px 12px 12px; }
   .parts th, .parts td { padding: 4px 5px; font-size: 11.5px; letter-spacing: 0; }
   .banner { margin: 8px 14px 0; }

@@ -1,8 +1,9 @@
 import { field } from '../field.js';
 import { defineStream, type Projection } from '../stream.js';
 import { categories } from './catalog.js';
+import { saleEvents } from './events.js';
 
-/** Revenue, units and sales per hour of event time: what the dashboard's sales chart and KPIs add up. */
+/** Revenue, units and sales per hour of event time: what the dashboard's sales chart and tiles add up. */
 export const salesPerHour: Projection = {
   name: 'sales_per_hour',
   select: 'SELECT toStartOfHour(event_time), sum(quantity), sum(total), count() GROUP BY toStartOfHour(event_time)',
@@ -31,4 +32,26 @@ export const sales = defineStream({
   partitionBy: 'toYYYYMM(event_time)',
   orderBy: ['event_time', 'product_id'],
   projections: [salesPerHour],
+  events: saleEvents,
+  // Every aggregate below is one sales_per_hour keeps, over whole hours: the projection answers them.
+  panels: [
+    {
+      kind: 'hourly', id: 'sales', title: 'Sales per hour', noun: 'sales',
+      bars: { label: 'Items sold', sql: 'sum(quantity)', unit: 'items' },
+      line: { label: 'Revenue', sql: 'sum(total)', unit: '₽', decimals: 2 },
+    },
+    {
+      kind: 'newest', id: 'recent', title: 'Recent sales', noun: 'sales',
+      columns: ['event_id', 'event_time', 'product_id', 'product_name', 'category', 'quantity', 'price', 'discount', 'total', 'store_id'],
+      show: ['product_name', 'category', 'quantity', 'price', 'total', 'event_time'],
+    },
+    {
+      kind: 'tiles', id: 'today', title: 'Today', noun: 'sales',
+      tiles: [
+        { id: 'revenue', label: 'Revenue today', sql: 'sum(total)', unit: '₽', decimals: 2 },
+        { id: 'sales', label: 'Sales today', sql: 'count()' },
+        { id: 'units', label: 'Items sold today', sql: 'sum(quantity)' },
+      ],
+    },
+  ],
 });

@@ -1,6 +1,7 @@
 import { field } from '../field.js';
 import { defineStream, type Projection } from '../stream.js';
 import { categories, movementTypes, warehouses } from './catalog.js';
+import { movementEvents } from './events.js';
 
 /** Quantities moved per hour, product and movement type: the dashboard's top products. */
 export const movementsPerHour: Projection = {
@@ -13,6 +14,9 @@ export const movementsPerWarehouse: Projection = {
   name: 'movements_per_warehouse',
   select: 'SELECT warehouse, movement_type, sum(quantity) GROUP BY warehouse, movement_type',
 };
+
+/** What arrives is supplied; what leaves is relocated or written off. */
+const stock = { column: 'movement_type', incoming: ['supply'], outgoing: ['relocation', 'write_off'] };
 
 /** Stock movements between warehouses: ~30 % of the traffic. Its objects take the seed's names by the default rule (pipeline/names.ts), but for the target, named as the seed's. */
 export const warehouse = defineStream({
@@ -35,4 +39,16 @@ export const warehouse = defineStream({
   partitionBy: 'toYYYYMM(event_time)',
   orderBy: ['event_time', 'product_id'],
   projections: [movementsPerHour, movementsPerWarehouse],
+  events: movementEvents,
+  panels: [
+    {
+      kind: 'ranked', id: 'stock', title: 'Top stock movement', noun: 'stock movements',
+      by: 'product_id', label: 'product_name', sum: 'quantity', unit: 'units', split: stock, projection: movementsPerHour.name,
+    },
+    // Every warehouse of the catalog shows (the values of its oneOf), with zeros until its first movement.
+    {
+      kind: 'levels', id: 'warehouses', title: 'Stock by warehouse', noun: 'stock movements',
+      by: 'warehouse', sum: 'quantity', unit: 'units', split: stock, projection: movementsPerWarehouse.name,
+    },
+  ],
 });

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { EventSource } from '../../../src/generator/mix.js';
 import type { PipelineHealth } from '../../../src/health/wire.js';
 import { metricDefinitions } from '../../../src/dashboard/metrics.js';
 import type { ErrorBody, Overview, RecentSale, SalesByHour, Status, StockMovementTop } from '../../../src/dashboard/wire.js';
@@ -14,6 +13,7 @@ import type { Dashboard } from '../../../src/dashboard/server.js';
 import { freePort } from '../../support/ports.js';
 import { pollUntil } from '../../support/wait.js';
 import { createPipeline, getJson, rows, settled, type Pipeline } from './fixture.js';
+import { catalogOf, seedSource } from '../../support/seed.js';
 
 const SEED = 4242;
 const COUNT = 10_000;
@@ -61,7 +61,7 @@ test('/api/sales gives one bucket per hour and equals the hourly sums of the sal
 });
 
 test('/api/stock ranks products by movement as the test ranks them, with the generator\'s product names', async () => {
-  const catalog = new Map(new EventSource(SEED).catalog.map((p) => [p.id, p.name]));
+  const catalog = new Map(catalogOf(seedSource(SEED)).map((p) => [p.id, p.name]));
   const expected = async (days: number, limit: number): Promise<Omit<StockMovementTop, 'window_days'>> => {
     const groups = await rows<{ product_id: number; movement_type: string; q: string }>(pipeline.client,
       'SELECT product_id, movement_type, sum(quantity) AS q FROM stock_movements WHERE event_time >= now() - INTERVAL {days:UInt32} DAY GROUP BY product_id, movement_type', { days });

@@ -3,10 +3,17 @@
  * migrated with the CLI and fed by `kch generate` — and a dashboard serving it in this process.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../../src/dashboard/server.js';
 import { createLogger } from '../../../src/output/log.js';
+import type { StreamDefinition } from '../../../src/pipeline/stream.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
+import { onCleanup } from '../../support/cleanup.js';
 import { runCli } from '../../support/cli.js';
 import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
@@ -74,6 +81,52 @@ export async function createPipeline(name: string): Promise<Pipeline> {
       await Promise.all(dashboards.map((d) => d.stop()));
       await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await client.close();
+    },
+  };
+}
+
+export interface OwnPipeline {
+  readonly database: string;
+  readonly client: ClickHouseClient;
+  readonly streams: readonly StreamDefinition[];
+  /** A dashboard of its streams on a free port, refreshing every second; stopped when the test ends. */
+  readonly serve: () => Promise<Dashboard>;
+}
+
+/**
+ * A pipeline of one's own for test `t`: the pipeline file `config` in a folder of its own, its
+ * database and topic prefix named after `name`, migrated with the CLI and fed `count` events by
+ * `kch generate` until `table` holds them; dropped when the test ends.
+ */
+export async function ownPipeline(t: TestContext, name: string, config: string, feed: { readonly count: number; readonly seed: number; readonly table: string }): Promise<OwnPipeline> {
+  const { kafka, clickhouseUrl } = services();
+  const database = uniqueName(name);
+  const dir = await mkdtemp(join(tmpdir(), `kch-${name}-`));
+  const file = join(dir, 'kch.config.ts');
+  await writeFile(file, config);
+  const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_`, KCH_CONFIG: file };
+  const client = clickhouse(clickhouseUrl, database);
+  onCleanup(t, async () => {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+    await client.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const migrated = await runCli(['migrate'], env);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const generated = await runCli(['generate', '--count', String(feed.count), '--rate', 'max', '--seed', String(feed.seed)], env);
+  assert.equal(generated.code, 0, generated.stderr);
+  await pollUntil(`${feed.count} rows in ${feed.table}`, async () => ((await scalar(client, `SELECT count() FROM ${feed.table}`)) >= feed.count ? true : undefined), 60_000);
+  const log = createLogger('dashboard', () => undefined);
+  const { streams: own } = await loadPipelineFile(file, log);
+  return {
+    database, client, streams: own,
+    serve: async () => {
+      const dashboard = await startDashboard({
+        host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
+        kafkaBrokers: kafka, topicPrefix: `${database}_`, log, streams: own, refreshMs: 1000,
+      });
+      onCleanup(t, () => dashboard.stop());
+      return dashboard;
     },
   };
 }

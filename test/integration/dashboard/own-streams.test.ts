@@ -5,25 +5,14 @@
  * the seed's retail panels, with no console error and no failed request.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { loadPipelineFile } from '../../../src/config/pipeline-file.js';
 import type { StreamDescription } from '../../../src/dashboard/panels.js';
 import type { StreamPanels } from '../../../src/dashboard/wire.js';
-import { startDashboard, type Dashboard } from '../../../src/dashboard/server.js';
-import { createLogger } from '../../../src/output/log.js';
-import { runCli } from '../../support/cli.js';
-import { clickhouse, scalar, services, uniqueName } from '../../support/env.js';
 import { pollUntil } from '../../support/wait.js';
-import { getJson } from './fixture.js';
-import { onCleanup } from '../../support/cleanup.js';
+import { launchChromium, openWatched } from '../../support/chromium.js';
+import { scalar } from '../../support/env.js';
+import { getJson, ownPipeline } from './fixture.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const { kafka, clickhouseUrl } = services();
 
 const NOTE = 'a note longer than the forty characters a cell was cut at before';
 const config = `import { defineConfig, defineStream, field } from 'kafka-clickhouse-pipeline';
@@ -52,30 +41,8 @@ export default defineConfig({
 `;
 
 test('a pipeline of one\'s own: a card per stream from its fields, in the API and in Chromium', async (t) => {
-  const database = uniqueName('dash_own');
-  const dir = await mkdtemp(join(tmpdir(), 'kch-dash-own-'));
-  const file = join(dir, 'kch.config.ts');
-  await writeFile(file, config);
-  const env = { KAFKA_BROKERS: kafka, CLICKHOUSE_URL: clickhouseUrl, CLICKHOUSE_DATABASE: database, KCH_TOPIC_PREFIX: `${database}_`, KCH_CONFIG: file };
-  const client = clickhouse(clickhouseUrl, database);
-  onCleanup(t, async () => {
-    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
-    await client.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const migrated = await runCli(['migrate'], env);
-  assert.equal(migrated.code, 0, migrated.stderr);
-  const generated = await runCli(['generate', '--count', '600', '--rate', 'max', '--seed', '4'], env);
-  assert.equal(generated.code, 0, generated.stderr);
-  await pollUntil('600 readings', async () => ((await scalar(client, 'SELECT count() FROM readings')) >= 600 ? true : undefined), 60_000);
-
-  const log = createLogger('dashboard', () => undefined);
-  const { streams } = await loadPipelineFile(file, log);
-  const dashboard: Dashboard = await startDashboard({
-    host: '127.0.0.1', port: 0, clickhouse: { url: clickhouseUrl, user: 'default', password: '', database },
-    kafkaBrokers: kafka, topicPrefix: `${database}_`, log, streams, refreshMs: 1000,
-  });
-  onCleanup(t, () => dashboard.stop());
+  const { client, serve } = await ownPipeline(t, 'dash_own', config, { count: 600, seed: 4, table: 'readings' });
+  const dashboard = await serve();
 
   const api = await getJson<StreamPanels[]>(dashboard.url, '/api/streams?hours=2');
   assert.equal(api.status, 200);
@@ -112,23 +79,13 @@ test('a pipeline of one\'s own: a card per stream from its fields, in the API an
   }
   const described = await getJson<StreamDescription[]>(dashboard.url, '/api/stream_fields');
   assert.equal(described.status, 200);
-  assert.deepEqual(described.body.map((d) => [d.name, d.seed, d.time]), [['readings', false, 'at']]);
+  assert.deepEqual(described.body.map((d) => [d.name, d.declared, d.time]), [['readings', [], 'at']], 'it declares no panels: its panels are derived from its fields');
   assert.deepEqual(described.body[0]!.panels.top, ['device', 'status']);
   assert.equal(described.body[0]!.fields.find((f) => f.name === 'device')!.type, 'LowCardinality(String)');
 
-  if (!existsSync(CHROMIUM)) {
-    if (process.env.CI) assert.fail(`${CHROMIUM} is missing: CI must run the browser test (apt-get install chromium)`);
-    t.skip(`${CHROMIUM} is not installed (apt-get install chromium)`);
-    return;
-  }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
-  onCleanup(t, () => browser.close());
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  await page.goto(dashboard.url);
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const { page, problems } = await openWatched(browser, dashboard.url);
   const ready = 'document.querySelector(\'section[data-stream="readings"]\').dataset.state === "ready"';
   const deadline = Date.now() + 20_000;
   while (!(await page.evaluate<boolean>(ready))) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EventSource } from '../../../src/generator/mix.js';
+import { seedSource } from '../../support/seed.js';
 import { createProducer } from '../../../src/kafka/producer.js';
 import { createLogger } from '../../../src/output/log.js';
 import { resolveStream } from '../../../src/pipeline/resolve.js';
@@ -70,7 +70,7 @@ test('adding a field to sales while the generator runs loses and repeats nothing
   assert.equal(generator.child.exitCode, null, 'the generator was still running during the evolution');
 
   // Producers that know the field send it; those that do not (the generator) get the default.
-  const source = new EventSource(9002);
+  const source = seedSource(9002);
   const online: Record<string, unknown>[] = [];
   while (online.length < 50) {
     const { stream, event } = source.next();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { overview, readerFor, salesByHour, stockTop } from '../../../src/dashboard/queries.js';
+import { overview, salesByHour, stockTop } from '../../../src/dashboard/demo-api.js';
+import { readerFor } from '../../../src/dashboard/queries.js';
 import type { Overview, SalesByHour, StockMovementTop } from '../../../src/dashboard/wire.js';
 import { projectionsInCreateQuery } from '../../../src/migrate/projections.js';
 import { planPipeline, type CreateMergeTree } from '../../../src/pipeline/plan.js';
@@ -32,7 +33,7 @@ async function projectionsOfTable(table: string): Promise<Map<string, string>> {
 /** What the dashboard shows, read through its own queries (a new reader: no cached projection list). */
 async function dashboard(): Promise<{ hourly: SalesByHour; stock: StockMovementTop; summary: Overview }> {
   const db = readerFor(p.client, clickhouseUrl);
-  const [hourly, stock, summary] = await Promise.all([salesByHour(db, 24), stockTop(db, 7, 5), overview(db, [sales, warehouse])]);
+  const [hourly, stock, summary] = await Promise.all([salesByHour(db, streams, 24), stockTop(db, streams, 7, 5), overview(db, [sales, warehouse])]);
   return { hourly, stock, summary };
 }
 

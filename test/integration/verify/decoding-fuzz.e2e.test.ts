@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { EventSource } from '../../../src/generator/mix.js';
+import { seedSource } from '../../support/seed.js';
 import { createClickHouse } from '../../../src/clickhouse/client.js';
 import { createProducer, type OutgoingMessage } from '../../../src/kafka/producer.js';
 import { detectFeatures } from '../../../src/clickhouse/detect-features.js';
@@ -41,7 +41,7 @@ interface Sent {
 
 function messages(count: number): Sent[] {
   const any = new Arbitrary(seed);
-  const source = new EventSource(seed);
+  const source = seedSource(seed);
   const out: Sent[] = [];
   for (let i = 0; i < count; i++) {
     const { stream, event } = source.next();

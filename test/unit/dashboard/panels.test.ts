@@ -95,11 +95,11 @@ test('a stream without a time field charts events over processing_time', () => {
   assert.equal(panelsOf(bare).time, 'processing_time');
 });
 
-test('the description the page draws from: fields with kind, type, role; seed streams told apart', () => {
+test('the description the page draws from: fields with kind, type, role; streams that declare panels told apart', () => {
   const [own, seedSales, seedStock] = describeStreams([everyKind, sales, warehouse]);
-  assert.equal(own!.seed, false);
-  assert.equal(seedSales!.seed, true);
-  assert.equal(seedStock!.seed, true);
+  assert.deepEqual(own!.declared, []);
+  assert.deepEqual(seedSales!.declared, [{ kind: 'hourly', id: 'sales', title: 'Sales per hour' }, { kind: 'newest', id: 'recent', title: 'Recent sales' }, { kind: 'tiles', id: 'today', title: 'Today' }]);
+  assert.deepEqual(seedStock!.declared, [{ kind: 'ranked', id: 'stock', title: 'Top stock movement' }, { kind: 'levels', id: 'warehouses', title: 'Stock by warehouse' }]);
   const byName = new Map(own!.fields.map((f) => [f.name, f]));
   assert.deepEqual(byName.get('zone_maybe'), { name: 'zone_maybe', kind: 'text', type: 'LowCardinality(Nullable(String))', optional: true, measure: false, path: null, role: 'top' });
   assert.equal(byName.get('ratio_maybe')!.measure, true);

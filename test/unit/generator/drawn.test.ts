@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { drawnFrom } from '../../../src/generator/drawn.js';
-import type { EventContext } from '../../../src/generator/events.js';
 import { JsonBytes } from '../../../src/generator/json-bytes.js';
-import { mixFor, seedMix } from '../../../src/generator/mix.js';
+import { mixFor } from '../../../src/generator/mix.js';
 import { SeededRandom } from '../../../src/generator/random.js';
 import { field } from '../../../src/pipeline/field.js';
 import { parseMessage, stringifyJson } from '../../../src/pipeline/json.js';
+import type { EventContext } from '../../../src/pipeline/recipe.js';
 import { defineStream, validateEvent } from '../../../src/pipeline/stream.js';
+import { retail } from '../../../src/pipeline/streams/events.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
 import { kindsStream } from '../../support/kinds-stream.js';
 
@@ -56,11 +57,12 @@ test('a definition may say how a field is drawn', () => {
 
 test('the seed streams keep their own events and their 70/30 share beside a stream of one\'s own', () => {
   const mix = mixFor([...streams, kindsStream]);
-  assert.equal(mix[0]!.make, seedMix[0]!.make);
+  assert.equal(mix[0]!.world, retail);
+  assert.equal(mix[0]!.share, 0.7);
   assert.equal(mix[1]!.share, 0.3);
-  assert.notEqual(mix[2]!.make, seedMix[0]!.make);
+  assert.equal(mix[2]!.world, undefined, 'drawn from its fields');
   assert.equal(mix[2]!.share, 1);
-  // A stream named like a seed stream but of another shape is drawn from its fields.
+  // A stream named like a seed stream but of its own definition is drawn from its fields.
   const other = defineStream({ name: 'sales', fields: { sku: field.text(8) }, orderBy: ['sku'] });
-  assert.notEqual(mixFor([other])[0]!.make, seedMix[0]!.make);
+  assert.equal(mixFor([other])[0]!.world, undefined);
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
-import { EventSource } from '../../../src/generator/mix.js';
 import { SeededRandom } from '../../../src/generator/random.js';
 import { workerSeed, workersFor } from '../../../src/generator/workers.js';
+import { catalogOf, seedSource } from '../../support/seed.js';
 
 test('workers: auto is one thread for the seed pace and up to 150,000/s, one per core (≤ 4) above', () => {
   const cores = Math.min(availableParallelism(), 4);
@@ -44,9 +44,9 @@ test('seeded random: same seed same draws, uniform enough, UUIDs of version 4', 
 });
 
 test('threads share the run seed\'s catalog and draw their own events', () => {
-  const main = new EventSource(42);
-  const thread = new EventSource(42, undefined, workerSeed(42, 1));
-  assert.deepEqual(thread.catalog, main.catalog);
+  const main = seedSource(42);
+  const thread = seedSource(42, workerSeed(42, 1));
+  assert.deepEqual(catalogOf(thread), catalogOf(main));
   const now = new Date(2026, 0, 1);
   assert.notDeepEqual(Array.from({ length: 20 }, () => thread.next(now).event), Array.from({ length: 20 }, () => main.next(now).event));
 });

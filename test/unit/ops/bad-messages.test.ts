@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadMessages, badKinds, type BadKind } from '../../../src/generator/bad-messages.js';
-import { EventSource } from '../../../src/generator/mix.js';
+import { seedSource } from '../../support/seed.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 
 const now = new Date(2026, 0, 2, 3, 4, 5);
 
 function run(seed: number, ratio: number, count: number): { kind: BadKind | undefined; value: Buffer; stream: string }[] {
-  const source = new EventSource(seed);
+  const source = seedSource(seed);
   const bad = new BadMessages(seed, ratio);
   return Array.from({ length: count }, () => {
     const { stream, event } = source.next(now);
@@ -17,7 +17,7 @@ function run(seed: number, ratio: number, count: number): { kind: BadKind | unde
 }
 
 function isValid(value: Buffer, streamName: string): boolean {
-  const source = new EventSource(1);
+  const source = seedSource(1);
   let stream = source.next(now).stream;
   while (stream.name !== streamName) stream = source.next(now).stream;
   let text: string;

@@ -1,7 +1,7 @@
 // Property tests of message decoding on our side: event validation and verify's id parsing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EventSource } from '../../../src/generator/mix.js';
+import { seedSource } from '../../support/seed.js';
 import { parseMessage, stringifyJson } from '../../../src/pipeline/json.js';
 import { validateEvent } from '../../../src/pipeline/stream.js';
 import { streams } from '../../../src/pipeline/streams/index.js';
@@ -12,7 +12,7 @@ const seed = fuzzSeed();
 
 test(`validation never throws, accepts every generated event, and blames only the fields changed (seed ${seed})`, () => {
   const any = new Arbitrary(seed);
-  const source = new EventSource(seed);
+  const source = seedSource(seed);
   for (let i = 0; i < 3000; i++) {
     const { stream, event } = source.next();
     assert.deepEqual(validateEvent(stream, event), [], `generated event ${i}`);

@@ -2,6 +2,8 @@
  * Numbers, money, durations and times as the page writes them, in the reader's locale and time
  * zone, on a 24-hour clock everywhere (shorter on an axis, and the seed's labels were HH:MM).
  */
+import type { FigureView } from '../../wire.js';
+
 export const nf0 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 export const nf1 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 export const nf2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -10,8 +12,19 @@ export const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minut
 export const hourFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 export const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 
-export const rub = (n: number): string => `${nf0.format(n)} ₽`;
-export const rub2 = (n: number): string => `${nf2.format(n)} ₽`;
+/** A declared figure's value in a summary: whole, with its unit (`1,234 items`, `56,789 ₽`). */
+export const amount = (n: number, figure: FigureView): string => `${nf0.format(n)}${figure.unit ? ` ${figure.unit}` : ''}`;
+
+const fixed = new Map<number, Intl.NumberFormat>();
+/** The same in detail: with the figure's decimals (`123.45 ₽`). */
+export function detail(n: number, figure: FigureView): string {
+  let format = fixed.get(figure.decimals);
+  if (!format) fixed.set(figure.decimals, format = new Intl.NumberFormat(undefined, { minimumFractionDigits: figure.decimals, maximumFractionDigits: figure.decimals }));
+  return `${format.format(n)}${figure.unit ? ` ${figure.unit}` : ''}`;
+}
+
+/** A column's name as a heading: `product_name` → `Product name`. */
+export const heading = (column: string): string => column.charAt(0).toUpperCase() + column.slice(1).replace(/_/g, ' ');
 export const plural = (n: number, one: string, many: string): string => `${nf0.format(n)} ${n === 1 ? one : many}`;
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 

@@ -22,25 +22,40 @@ import type { PipelineHealth } from '../../../health/wire.js';
 import { showBanner } from './banner.js';
 import { byId } from './dom.js';
 import { clock } from './format.js';
-import { overviewPanel } from './overview.js';
+import { hourlyPanel } from './hourly.js';
+import { levelsPanel } from './levels.js';
+import { newestPanel } from './newest.js';
 import { ownStreamsPanel } from './own-stream.js';
 import type { Panel } from './panel.js';
 import { pipelinePanel } from './pipeline.js';
-import { recentSalesPanel } from './recent-sales.js';
-import { salesPanel } from './sales.js';
+import { rankedPanel } from './ranked.js';
 import { servicesOf, showService } from './services.js';
-import { stockPanel } from './stock.js';
+import { tilesPanel } from './tiles.js';
 
-// The markup says what the page shows: the seed's panels when its streams are configured, a
-// section per stream of one's own, and how often to refresh.
+// The markup says what the page shows: a section per panel the streams declare (its stream, id
+// and kind), their tiles, a section per stream that declares none, and how often to refresh.
 const refreshMs = Number(document.body.dataset.refreshMs) || 5_000;
-const seed = document.getElementById('panel-sales') !== null;
-const own = [...document.querySelectorAll('section.own[data-stream]')].filter((node) => node instanceof HTMLElement);
+const elements = (selector: string): HTMLElement[] => [...document.querySelectorAll(selector)].filter((node) => node instanceof HTMLElement);
+const pathOf = (declared: string): string => {
+  const [stream = '', panel = ''] = declared.split('/');
+  return `/api/panel?stream=${encodeURIComponent(stream)}&panel=${encodeURIComponent(panel)}`;
+};
+const kinds: Readonly<Record<string, (section: HTMLElement, path: string) => Panel>> = {
+  hourly: hourlyPanel, ranked: rankedPanel, newest: newestPanel, levels: levelsPanel,
+};
+const declared = elements('section[data-panel]').flatMap((section) => {
+  const draw = kinds[section.dataset.kind ?? ''];
+  return draw ? [draw(section, pathOf(`${section.dataset.stream ?? ''}/${section.dataset.panel ?? ''}`))] : [];
+});
+const tileGroups = [...new Set(elements('article[data-tiles]').map((tile) => tile.dataset.tiles ?? ''))];
+const tiles = tileGroups.map((group, i) => tilesPanel(elements('article[data-tiles]').filter((tile) => tile.dataset.tiles === group), pathOf(group), i === 0));
+const own = elements('section.own[data-stream]');
 
 const pipeline = pipelinePanel();
 const status = new Endpoint<Status>('/api/status');
 const panels: Panel[] = [
-  ...(seed ? [salesPanel(), stockPanel(), recentSalesPanel(), overviewPanel()] : []),
+  ...declared,
+  ...tiles,
   pipeline,
   // Drawn by no panel: the banner reads it.
   { endpoint: status, render: () => undefined },

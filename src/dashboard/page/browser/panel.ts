@@ -36,17 +36,17 @@ export interface PanelView<T> {
   readonly isEmpty: (data: T | undefined) => boolean;
 }
 
-/** The panel `#<panelId>`, drawn from the endpoint at `path` after every refresh. */
-export function endpointPanel<T>(path: string, panelId: string, view: PanelView<T>): Panel & { readonly endpoint: Endpoint<T> } {
+/** The panel `panel` (an element, or its id), drawn from the endpoint at `path` after every refresh. */
+export function endpointPanel<T>(path: string, panel: HTMLElement | string, view: PanelView<T>): Panel & { readonly endpoint: Endpoint<T> } {
   const endpoint = new Endpoint<T>(path);
-  const panel = byId(panelId, HTMLElement);
+  const section = typeof panel === 'string' ? byId(panel, HTMLElement) : panel;
   return {
     endpoint,
     render() {
       const data = view.data ? view.data(endpoint) : endpoint.last?.data;
       const failure = endpoint.failure();
       view.draw(data, failure);
-      setPanel(panel, stateOf(failure, view.isEmpty(data)), failure, data !== undefined);
+      setPanel(section, stateOf(failure, view.isEmpty(data)), failure, data !== undefined);
     },
   };
 }

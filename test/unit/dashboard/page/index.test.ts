@@ -9,6 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
 import { buildPage } from '../../../../src/dashboard/page/index.js';
 import { loadScripts } from '../../../../src/dashboard/page/scripts.js';
+import { field } from '../../../../src/pipeline/field.js';
+import { defineStream } from '../../../../src/pipeline/stream.js';
+import { streams } from '../../../../src/pipeline/streams/index.js';
 
 const page = buildPage({ database: 'shop<db>', topicPrefix: 'p_' });
 const hash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
@@ -131,4 +134,25 @@ test('the page declares none of the API\'s shapes: it reads the server\'s own (a
   const api = new Set([join(root, 'src/dashboard/wire.ts'), join(root, 'src/health/wire.ts')].flatMap(declared));
   assert.ok(api.has('PipelineHealth') && api.has('SalesByHour') && api.has('ErrorBody'), [...api].join(', '));
   for (const file of tsFiles(browserSources)) assert.deepEqual(declared(file).filter((name) => api.has(name)), [], file);
+});
+
+test('the markup has a section per declared panel, in the streams\' order, their tiles at the top, a card for a stream that declares none; a declaration\'s words escaped', () => {
+  const odd = defineStream({
+    name: 'odd', fields: { at: field.timestamp(), n: field.int('UInt8') }, time: 'at', orderBy: ['at'],
+    panels: [{ kind: 'hourly', id: 'odd_hourly', title: 'Odd <b>hours</b>', bars: { label: 'N & co', sql: 'sum(n)' }, line: { label: 'Rows', sql: 'count()' } }],
+  });
+  const bare = defineStream({ name: 'bare', fields: { n: field.int('UInt8') }, orderBy: ['n'] });
+  const { html } = buildPage({ database: 'd', topicPrefix: '', streams: [...streams, odd, bare] });
+  const sections = [...html.matchAll(/<section class="card[^"]*" id="panel-(\w[\w-]*)"(?: data-stream="(\w+)" data-panel="(\w+)" data-kind="(\w+)")?/g)].map((m) => m.slice(1).filter((x) => x !== undefined).join(' '));
+  assert.deepEqual(sections, ['sales sales sales hourly', 'recent sales recent newest', 'stock warehouse stock ranked', 'warehouses warehouse warehouses levels', 'odd_hourly odd odd_hourly hourly', 'own-bare', 'pipeline']);
+  assert.deepEqual([...html.matchAll(/<article class="kpi" id="kpi-(\w+)"/g)].map((m) => m[1]), ['revenue', 'sales', 'units', 'rate', 'lag']);
+  assert.match(html, /<h2>Odd &lt;b&gt;hours&lt;\/b&gt;<\/h2>/);
+  assert.match(html, /<li><i class="c-blue"><\/i>N &amp; co<\/li>/);
+  assert.match(html, /<li><i class="line c-green"><\/i>Revenue, ₽<\/li>/);
+  assert.match(html, /<table id="recent-table"><thead><tr><th>Product name<\/th><th>Category<\/th><th class="num">Quantity<\/th>/);
+  assert.match(html, /<a href="\/api\/sales">sales<\/a> · <a href="\/api\/stock">stock<\/a> · <a href="\/api\/recent_sales">recent_sales<\/a> · <a href="\/api\/overview">overview<\/a>/);
+  // No stream declares panels: no tiles but the lag, none of the demo's links.
+  const plain = buildPage({ database: 'd', topicPrefix: '', streams: [bare] }).html;
+  assert.deepEqual([...plain.matchAll(/<article class="kpi" id="kpi-(\w+)"/g)].map((m) => m[1]), ['lag']);
+  assert.doesNotMatch(plain, /api\/sales|data-panel=/);
 });
