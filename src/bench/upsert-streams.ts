@@ -48,7 +48,7 @@ export function changeValues(seq: string): Record<'customer' | 'status' | 'qty' 
 /** Cents as a JSON number with two decimals. */
 const cents = (value: string): string => `concat(toString(intDiv(${value}, 100)), '.', leftPad(toString(${value} % 100), 2, '0'))`;
 
-/** The row of change `seq` for key `id` as a JSON object, the way Debezium's JSON converter writes `after` (decimal.handling.mode=double, time.precision.mode=connect with ISO text). */
+/** The row of change `seq` for key `id` as a JSON object, the way Debezium's JSON converter writes `after`: numbers as JSON numbers (decimal.handling.mode=double), a timestamptz as its ZonedTimestamp ISO text. */
 export function rowJson(seq: string, id: string): string {
   const v = changeValues(seq);
   return `concat('{"id":', toString(${id}), ',"customer":', toJSONString(${v.customer}), ',"status":"', ${v.status}, '","qty":', toString(${v.qty}), ',"price":', ${cents(v.priceCents)}, ',"paid":', if(${v.paid}, 'true', 'false'), ',"updated_at":"', formatDateTime(${v.updatedAt}, '%Y-%m-%dT%H:%i:%S.%fZ'), '","note":', ifNull(toJSONString(${v.note}), 'null'), ',"discount":', if(isNull(${v.discountCents}), 'null', ${cents(`assumeNotNull(${v.discountCents})`)}), '}')`;
