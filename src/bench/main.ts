@@ -3,7 +3,7 @@
  * processes, temp data folder, free ports), takes every measurement side by side in one run,
  * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
  *
- *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,cluster]
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,decode,upsert,cluster]
  *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
  *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
  */
@@ -38,7 +38,8 @@ Options:
                       pipeline file adds to a command's start-up, needs no Kafka or ClickHouse;
                       decode: the decoding views alone in embedded ClickHouse, no Kafka;
                       upsert: an upsert stream's changes decoded and its live rows read
-                      (FINAL) at 1 M and 10 M keys, embedded ClickHouse, no Kafka, ~N min;
+                      (FINAL) at 1 M and 10 M keys, embedded ClickHouse, no Kafka, ~16 min
+                      on a shared 2-core machine;
                       sink: the exactly-once sink beside the engine; cluster: a ClickHouse
                       cluster of one replica and of two, Debian's clickhouse-server and
                       zookeeper packages; each of the six in a block of BENCHMARKS.md of its own)
