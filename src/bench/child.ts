@@ -1,4 +1,4 @@
-/** Child processes of the benchmark: the CLI as users run it, and other programs (kcat). */
+/** Child processes of the benchmark: the CLI as users run it, other programs (kcat), and measurements' own scripts. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -75,6 +75,33 @@ export async function run(command: string, args: readonly string[], options: Spa
   clearTimeout(timer);
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${child.output.slice(-3000)}`);
   return child;
+}
+
+/**
+ * Runs a measurement's own Node script (`node <script> <json options>`) to its end and resolves
+ * with the JSON of the last line it printed; each line it writes to stderr goes to `progress`.
+ */
+export function runJsonChild<T>(script: string, options: object, what: string, progress?: (line: string) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      err = (err + text).slice(-4000);
+      if (!progress) return;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) progress(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
+      else reject(new Error(`${what} exited with ${code}: ${err.slice(-800)}`));
+    });
+  });
 }
 
 export { freePort } from '../host/ports.js';

@@ -5,9 +5,9 @@
  * Null table without views (src/bench/clients/decode-views.ts). Its figures go to their own
  * results file and their own block of BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { writeOwnBlock } from './block.js';
+import { runJsonChild } from './child.js';
 import type { Corpus } from './corpus.js';
 import { median } from './stats.js';
 
@@ -27,25 +27,10 @@ export interface DecodeBenchResult {
   readonly deadLetters: number;
 }
 
-function runChild(options: object): Promise<Omit<DecodeBenchResult, 'node' | 'events' | 'loadavg'>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Omit<DecodeBenchResult, 'node' | 'events' | 'loadavg'>);
-      else reject(new Error(`the decoding benchmark exited with ${code}: ${err.slice(-800)}`));
-    });
-  });
-}
-
 export async function measureDecode(corpus: Corpus, quick: boolean, log: (line: string) => void, loadavg: () => string): Promise<DecodeBenchResult> {
   const before = loadavg();
   log(`decoding views: ${corpus.events.toLocaleString('en')} seed events, embedded ClickHouse, one thread`);
-  const measured = await runChild({ files: corpus.files.map((f) => ({ topic: f.topic, path: f.path })), singles: quick ? 11 : 31, rounds: quick ? 3 : 5 });
+  const measured = await runJsonChild<Omit<DecodeBenchResult, 'node' | 'events' | 'loadavg'>>(childScript, { files: corpus.files.map((f) => ({ topic: f.topic, path: f.path })), singles: quick ? 11 : 31, rounds: quick ? 3 : 5 }, 'the decoding benchmark');
   if (measured.stored + measured.deadLetters !== corpus.events * (quick ? 3 : 5) + (quick ? 11 : 31) * corpus.files.length) {
     throw new Error(`the decoding benchmark stored ${measured.stored} rows and ${measured.deadLetters} dead letters: not every event it inserted`);
   }

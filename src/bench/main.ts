@@ -3,7 +3,7 @@
  * processes, temp data folder, free ports), takes every measurement side by side in one run,
  * writes bench-results/<date>.json and regenerates the tables of BENCHMARKS.md.
  *
- *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,cluster]
+ *   node dist/bench/main.js [--only producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,decode,upsert,cluster]
  *     [--events 1000000] [--scale 1000000,5000000,20000000] [--rates 1000,5000,20000]
  *     [--sustain 60] [--quick] [--no-write] [--kafka k=v,...] [--partitions N]
  */
@@ -21,6 +21,7 @@ import { measureSink, writeSink, type SinkBenchResult } from './sink.js';
 import { measureCluster, writeCluster, type ClusterBenchResult } from './cluster.js';
 import { measureDashboard } from './dashboard.js';
 import { measureDecode, writeDecode, type DecodeBenchResult } from './decode.js';
+import { measureUpsert, writeUpsert, type UpsertBenchResult } from './upsert.js';
 import { resourcesFrom } from './resources.js';
 import { renderStoredResults, writeResults, type BenchResults } from './results.js';
 import { scalar, startStack } from './stack.js';
@@ -32,13 +33,16 @@ and regenerates the tables of BENCHMARKS.md.
 
 Options:
   --only <list>       producer,ingest,sustained,freshness,startup,dashboard,own,sink,config-load,
-                      decode,cluster (default: all but cluster; own: a stream of one's own, its
+                      decode,upsert,cluster (default: all but cluster; own: a stream of one's own, its
                       generator, ingest, sustained rate and kch init; config-load: what a
                       pipeline file adds to a command's start-up, needs no Kafka or ClickHouse;
                       decode: the decoding views alone in embedded ClickHouse, no Kafka;
+                      upsert: an upsert stream's changes decoded and its live rows read
+                      (FINAL) at 1 M and 10 M keys, embedded ClickHouse, no Kafka, ~16 min
+                      on a shared 2-core machine;
                       sink: the exactly-once sink beside the engine; cluster: a ClickHouse
                       cluster of one replica and of two, Debian's clickhouse-server and
-                      zookeeper packages; each of the five in a block of BENCHMARKS.md of its own)
+                      zookeeper packages; each of the six in a block of BENCHMARKS.md of its own)
   --events <n>        corpus size for the producer figures (default 1000000)
   --scale <list>      events per ingest run (default 1000000,5000000,20000000)
   --rates <list>      freshness rates in events/s (default 1000,5000,20000)
@@ -92,11 +96,11 @@ if (values.report !== undefined) {
   }
 }
 
-const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own', 'sink', 'config-load', 'decode', 'cluster'];
+const all = ['producer', 'ingest', 'sustained', 'freshness', 'startup', 'dashboard', 'own', 'sink', 'config-load', 'decode', 'upsert', 'cluster'];
 /** Measured only when asked for: they need more than the local stack (Debian's servers). */
 const askedFor = new Set(['cluster']);
 /** Measurements whose figures have a block of BENCHMARKS.md of their own. */
-const ownBlocks = new Set(['own', 'config-load', 'decode', 'sink', 'cluster']);
+const ownBlocks = new Set(['own', 'config-load', 'decode', 'upsert', 'sink', 'cluster']);
 const only = new Set((values.only ?? all.filter((m) => !askedFor.has(m)).join(',')).split(',').map((s) => s.trim()));
 const unknown = [...only].filter((m) => !all.includes(m));
 if (unknown.length) {
@@ -174,6 +178,8 @@ async function main(): Promise<number> {
     results.machine = machineFacts('26.7 (chdb)', '4.4.0', startedLoad);
   }
   if (corpus && only.has('decode')) decode = await measureDecode(corpus, quick, log, loadavg);
+  let upsert: UpsertBenchResult | undefined;
+  if (only.has('upsert')) upsert = await measureUpsert(quick, log, loadavg);
   if (only.has('startup')) results.startup = await measureStartup(log, loadavg, quick);
   let configLoad: ConfigLoadResult | undefined;
   if (only.has('config-load')) configLoad = await measureConfigLoad(quick ? 5 : 21, log, loadavg);
@@ -191,8 +197,9 @@ async function main(): Promise<number> {
     if (cluster) log(`wrote ${await writeCluster(cluster, stamp)} and its block of BENCHMARKS.md`);
     if (configLoad) log(`wrote ${await writeConfigLoad(configLoad, stamp)} and its block of BENCHMARKS.md`);
     if (decode) log(`wrote ${await writeDecode(decode, stamp)} and its block of BENCHMARKS.md`);
+    if (upsert) log(`wrote ${await writeUpsert(upsert, stamp)} and its block of BENCHMARKS.md`);
   } else {
-    process.stdout.write(`${JSON.stringify({ ...results, own, sink, cluster, configLoad, decode }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...results, own, sink, cluster, configLoad, decode, upsert }, null, 2)}\n`);
   }
   return 0;
 }
