@@ -550,6 +550,7 @@ function planDecoding(names: ResolvedStream, target: PipelineTarget, features: S
       { expression: 'raw', alias: 'kch_raw' },
       ...(envelope.readsKey ? [{ expression: '_key', alias: 'kch_key' }] : []),
       ...fromKafka,
+      ...(envelope.parse === undefined ? [] : [{ expression: envelope.parse, alias: 'kch_change' }]),
       { expression: envelope.doc, alias: 'kch_doc' },
       { expression: json(doc), alias: 'kch_json' },
       { expression: keysOf(doc, envelope.metaKeys), alias: 'kch_keys' },
